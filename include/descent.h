@@ -1,0 +1,488 @@
+/*
+ * descent.h — train feed-forward neural networks with backpropagation and
+ * gradient descent, then use them.  This header is the manual.
+ *
+ * Vocabulary (from the course notes descent implements):
+ *
+ *   layer l:   z = a_prev W^T + b        (one row per sample; W is [out, in])
+ *              a = f(z)
+ *   loss:      E(theta), averaged over the N samples of a batch
+ *   backward:  delta_L = dE/dz_L                         (output layer)
+ *              delta   = (delta_next W_next) ⊙ f'(z)      (hidden layers)
+ *              dW = delta^T a_prev,  db = Σ_rows delta
+ *   update:    theta -= eta * g
+ *
+ * The notes write one sample as a column, z = W a + b.  descent stores a
+ * mini-batch as rows (row-major, samples × features), so the same product
+ * reads Z = A W^T + 1 b^T.  W keeps PyTorch's [out, in] layout, which is
+ * also how it is saved (see docs/model-format.md).
+ *
+ * Conventions
+ *   - Every public name starts with dn_ / DN_.
+ *   - Every call that can fail returns a dn_status and, when `err` is not
+ *     NULL, leaves a message in it that says what went wrong, where (file,
+ *     line, column, field) and what to do.  The library never prints and
+ *     never exits.
+ *   - Ownership follows names: x_new / x_free, x_load / x_save, x_read.
+ *   - Parameters and activations are float32; long sums use double.
+ *   - Determinism: one seeded generator per use (no global state); the same
+ *     seed, data and options give the same bits, whatever the thread count.
+ *   - Thread safety: distinct objects may be used from distinct threads.
+ *     A dn_model may be read (forward, predict, evaluate) by several
+ *     threads at once as long as each uses its own dn_ws and none trains it.
+ */
+#ifndef DESCENT_H
+#define DESCENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DN_VERSION "0.1.0"
+#define DN_MAX_LAYERS 64 /* dense layers in one network */
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef enum {
+    DN_OK = 0,
+    DN_EARG,     /* a caller's argument or option is invalid or inconsistent */
+    DN_EIO,      /* a file could not be opened, read or written */
+    DN_EFORMAT,  /* a file's content is malformed, inconsistent or absurd */
+    DN_ENOMEM,   /* an allocation failed */
+    DN_ENUMERIC  /* a loss or gradient became NaN or infinite */
+} dn_status;
+
+typedef struct {
+    dn_status code;
+    char msg[1024]; /* "what, where; what to do", one line, no trailing newline */
+} dn_error;
+
+/* A short name for a status ("format error", ...). */
+const char *dn_status_name(dn_status s);
+
+/* ------------------------------------------------------------------ */
+/* Random numbers                                                      */
+/* ------------------------------------------------------------------ */
+
+/* xoshiro256** seeded through splitmix64: small, fast, and the same
+ * sequence on every platform.  Copy the struct to fork a stream. */
+typedef struct { uint64_t s[4]; } dn_rng;
+
+void     dn_rng_seed(dn_rng *r, uint64_t seed);
+uint64_t dn_rng_u64(dn_rng *r);
+double   dn_rng_uniform(dn_rng *r);              /* in [0, 1) */
+uint64_t dn_rng_below(dn_rng *r, uint64_t n);    /* in [0, n), unbiased */
+double   dn_rng_normal(dn_rng *r);               /* N(0, 1), Box–Muller */
+void     dn_rng_shuffle(dn_rng *r, int32_t *idx, int n); /* Fisher–Yates */
+
+/* ------------------------------------------------------------------ */
+/* Activations, losses, tasks, initialization                          */
+/* ------------------------------------------------------------------ */
+
+/* Each activation with its formula, range and derivative.
+ *   IDENTITY    f(z) = z                      (-inf, inf)  f' = 1
+ *   SIGMOID     f(z) = 1 / (1 + e^-z)         (0, 1)       f' = a (1 - a)
+ *   TANH        f(z) = tanh z                 (-1, 1)      f' = 1 - a^2
+ *   RELU        f(z) = max(0, z)              [0, inf)     f' = [z > 0]
+ *   LEAKY_RELU  f(z) = z > 0 ? z : alpha z    (-inf, inf)  f' = z > 0 ? 1 : alpha
+ *               alpha fixed (default 0.01, PyTorch's negative_slope)
+ *   PRELU       f(z) = z > 0 ? z : alpha_j z  (-inf, inf)  f' = z > 0 ? 1 : alpha_j
+ *               one learned slope alpha_j per unit j, a model parameter
+ *               (default start 0.25, as PyTorch's nn.PReLU);
+ *               dE/dalpha_j = Σ_rows dE/da_j · min(z_j, 0)
+ *   SOFTMAX     a_k = e^{z_k} / Σ_j e^{z_j}   (0, 1), Σ a = 1
+ *               output layer only, always with categorical cross-entropy
+ * At z = 0 the ReLU family uses the left derivative (f' = 0 or alpha),
+ * as PyTorch does. */
+typedef enum {
+    DN_ACT_IDENTITY = 0,
+    DN_ACT_SIGMOID,
+    DN_ACT_TANH,
+    DN_ACT_RELU,
+    DN_ACT_LEAKY_RELU,
+    DN_ACT_PRELU,
+    DN_ACT_SOFTMAX,
+    DN_ACT_COUNT
+} dn_act;
+
+/* Losses, each averaged over the N samples of a batch:
+ *   MSE  E = (1/N) Σ_n ½ ‖h(x_n) − y_n‖²   — the notes' sum-of-squares form.
+ *        Note: for one output this is HALF of PyTorch's nn.MSELoss.
+ *   BCE  E = −(1/N) Σ_n Σ_k [y ln σ(z) + (1 − y) ln(1 − σ(z))]
+ *        on a sigmoid output, computed from the logit z as
+ *        max(z,0) − z y + log1p(e^{−|z|}), never inf or NaN.
+ *   CE   E = −(1/N) Σ_n ln softmax(z_n)[y_n]
+ *        on a softmax output, computed from the logits with log-sum-exp.
+ * With these pairings delta_L = (a − y) / N at the output (y one-hot for CE). */
+typedef enum {
+    DN_LOSS_MSE = 0,
+    DN_LOSS_BCE,
+    DN_LOSS_CE,
+    DN_LOSS_COUNT
+} dn_loss;
+
+/* The task decides the output layer and the loss:
+ *   REGRESSION  identity output (one unit per target)  + MSE
+ *   BINARY      one sigmoid unit, P(class 1)            + BCE
+ *   MULTICLASS  softmax over K units                    + CE
+ * (MSE may also sit on a sigmoid/tanh/ReLU-family output: bounded
+ * regression.  BCE needs sigmoid, CE needs softmax, softmax needs CE.) */
+typedef enum {
+    DN_TASK_REGRESSION = 0,
+    DN_TASK_BINARY,
+    DN_TASK_MULTICLASS
+} dn_task;
+
+/* Initialization of the weights; biases always start at zero.
+ *   NORMAL          W ~ N(0, eps²)               (the notes' ε, default 0.01)
+ *   GLOROT_UNIFORM  W ~ U(−r, r), r = sqrt(6 / (in + out))
+ *   GLOROT_NORMAL   W ~ N(0, 2 / (in + out))
+ *   HE_UNIFORM      W ~ U(−r, r), r = sqrt(6 / in)
+ *   HE_NORMAL       W ~ N(0, 2 / in)
+ *   DEFAULT         per layer: He (uniform) for the ReLU family, Glorot
+ *                   (uniform) for identity, sigmoid, tanh and softmax. */
+typedef enum {
+    DN_INIT_DEFAULT = 0,
+    DN_INIT_NORMAL,
+    DN_INIT_GLOROT_UNIFORM,
+    DN_INIT_GLOROT_NORMAL,
+    DN_INIT_HE_UNIFORM,
+    DN_INIT_HE_NORMAL,
+    DN_INIT_COUNT
+} dn_init;
+
+/* Names as the command line spells them ("relu", "leaky_relu", "mse",
+ * "ce", "multiclass", "he_uniform", ...), and back.  Parsing accepts a few
+ * common aliases ("linear" for identity, "xavier" for glorot, ...). */
+const char *dn_act_name(dn_act a);
+const char *dn_loss_name(dn_loss l);
+const char *dn_task_name(dn_task t);
+const char *dn_init_name(dn_init i);
+dn_status dn_act_parse(const char *s, dn_act *out, dn_error *err);
+dn_status dn_loss_parse(const char *s, dn_loss *out, dn_error *err);
+dn_status dn_task_parse(const char *s, dn_task *out, dn_error *err);
+dn_status dn_init_parse(const char *s, dn_init *out, dn_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Architecture                                                        */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    int    units;  /* width of the layer's output */
+    dn_act act;
+    float  alpha;  /* LEAKY_RELU slope / PRELU initial slope; 0 = default */
+} dn_layer;
+
+typedef struct {
+    int      n_in;                  /* input width (after one-hot encoding) */
+    int      n_layers;              /* dense layers, hidden + output */
+    dn_layer layer[DN_MAX_LAYERS];  /* layer[n_layers-1] is the output */
+    dn_loss  loss;
+} dn_arch;
+
+/* Checks an architecture: widths ≥ 1, softmax only on the output layer
+ * and only with CE, BCE only on sigmoid, CE only on softmax.  The message
+ * names the offending layer and the pairing to use instead. */
+dn_status dn_arch_check(const dn_arch *arch, dn_error *err);
+
+/* Fills the output layer and loss for a task: regression → n_out identity
+ * units + MSE; binary → 1 sigmoid unit + BCE; multiclass → n_out softmax
+ * units + CE.  Hidden layers already in arch are kept. */
+dn_status dn_arch_set_task(dn_arch *arch, dn_task task, int n_out, dn_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Feature schema: how raw columns become the network's input           */
+/* ------------------------------------------------------------------ */
+
+/* A raw input column.  Numeric columns feed one input; a text column
+ * with K categories is one-hot encoded into K inputs, in the order of
+ * `cats` (sorted).  Stored with the model so that prediction encodes
+ * new rows the same way. */
+typedef struct {
+    char  *name;
+    int    n_cats;  /* 0 for a numeric column */
+    char **cats;
+} dn_column;
+
+typedef struct {
+    int        n_cols;     /* raw feature columns (target excluded) */
+    dn_column *col;
+    int        n_in;       /* encoded width: numeric + Σ n_cats */
+    int        img_rows, img_cols; /* > 0 when read from IDX images */
+    char      *target;     /* target column name, NULL if unknown */
+    dn_task    task;
+    int        n_classes;  /* classification: K ≥ 2; regression: 0 */
+    char     **classes;    /* class names, index = class number */
+} dn_schema;
+
+dn_status dn_schema_copy(const dn_schema *src, dn_schema **out, dn_error *err);
+void      dn_schema_free(dn_schema *s);
+
+/* ------------------------------------------------------------------ */
+/* Data sets                                                           */
+/* ------------------------------------------------------------------ */
+
+/* A data set in memory: raw encoded inputs (one-hot done, standardization
+ * NOT applied — the model does that as its first step) and targets.
+ * Targets: regression, n × k real values; binary, n × 1 in {0, 1};
+ * multiclass, n × 1 class index 0..K−1 stored as float. */
+typedef struct {
+    int        n, d, k;
+    float     *X;       /* n × d, row-major */
+    float     *Y;       /* n × k, NULL when the file had no target */
+    dn_schema *schema;  /* owned */
+} dn_data;
+
+typedef struct {
+    const char *target;  /* target column by name, or "3" / "-1" by index
+                            (negative counts from the end); NULL = last */
+    int  task_set;       /* 0: infer the task from the target column */
+    dn_task task;        /* used when task_set */
+    int  max_classes;    /* integer targets with ≤ this many distinct
+                            values are classes (0 = default 20) */
+} dn_csv_opts;
+
+/* Reads a CSV with a header row and infers the schema:
+ *   - numeric columns are features; text columns are one-hot encoded;
+ *   - the target: text → classes; integers with few distinct values
+ *     (≤ max_classes) → classes; otherwise real numbers → regression;
+ *     two classes → binary, more → multiclass (override with task);
+ *   - empty, NaN, infinite or malformed cells, ragged rows and columns
+ *     that mix numbers and text are errors naming file, line, column
+ *     and the value.
+ * `why`, if not NULL, receives a sentence explaining the inferred task. */
+dn_status dn_csv_read(const char *path, const dn_csv_opts *opts,
+                      dn_data **out, char *why, size_t why_len,
+                      dn_error *err);
+
+/* Reads a CSV encoded with an existing schema (a validation file, or new
+ * rows for a trained model).  Columns are matched by name, in any order;
+ * extra columns are ignored.  need_target: 1 requires the target column,
+ * 0 reads it if present (Y = NULL otherwise). */
+dn_status dn_csv_read_with(const char *path, const dn_schema *schema,
+                           int need_target, dn_data **out, dn_error *err);
+
+/* Reads MNIST-style IDX files (plain or gzip, recognized by content):
+ * images (magic 0x00000803, uint8, scaled to [0, 1]) and, if labels_path
+ * is not NULL, labels (0x00000801, uint8).  Sizes are checked against the
+ * file before anything is allocated. */
+dn_status dn_idx_read(const char *images_path, const char *labels_path,
+                      dn_data **out, dn_error *err);
+
+/* 1 if the file starts like an IDX file (after gunzip if gzipped). */
+int dn_idx_detect(const char *path);
+
+/* Splits rows into a training and a validation part: a seeded shuffle,
+ * then the first round(frac · n) rows go to validation.  Classification
+ * splits are stratified (each class keeps its share).  Both parts get a
+ * copy of the schema. */
+dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
+                        dn_data **train, dn_data **val, dn_error *err);
+
+void dn_data_free(dn_data *d);
+
+/* ------------------------------------------------------------------ */
+/* The model                                                           */
+/* ------------------------------------------------------------------ */
+
+typedef struct dn_model dn_model;
+
+/* Creates a model for a checked architecture; parameters start at zero
+ * (PReLU slopes at their initial value) until dn_model_init. */
+dn_status dn_model_new(const dn_arch *arch, dn_model **out, dn_error *err);
+void      dn_model_free(dn_model *m);
+dn_status dn_model_clone(const dn_model *m, dn_model **out, dn_error *err);
+
+/* Initializes the weights (see dn_init), zeroes biases, resets PReLU
+ * slopes; eps is the standard deviation for DN_INIT_NORMAL (≤ 0: 0.01).
+ * The same seed gives the same weights. */
+void dn_model_init(dn_model *m, dn_init init, float eps, uint64_t seed);
+
+const dn_arch *dn_model_arch(const dn_model *m);
+int    dn_model_n_in(const dn_model *m);
+int    dn_model_n_out(const dn_model *m);
+
+/* All parameters, one flat float buffer theta, laid out layer by layer
+ * as W (out × in, row-major), b (out), then the PReLU slopes (out) when
+ * the layer has them.  Optimizers and solvers see the network as a
+ * function of this one vector. */
+size_t dn_model_n_params(const dn_model *m);
+float *dn_model_params(dn_model *m);
+const float *dn_model_params_const(const dn_model *m);
+
+/* Views of layer l's tensors inside theta (slope: NULL unless PReLU). */
+float *dn_model_W(dn_model *m, int l);
+float *dn_model_b(dn_model *m, int l);
+float *dn_model_slope(dn_model *m, int l);
+/* Offset of layer l's W, b, slope inside theta (slope: -1 if none). */
+size_t dn_model_offset_W(const dn_model *m, int l);
+size_t dn_model_offset_b(const dn_model *m, int l);
+long   dn_model_offset_slope(const dn_model *m, int l);
+
+/* Input standardization, the model's first step: x' = (x − mean) / std.
+ * Pass NULL to remove it.  std entries ≤ 0 are stored as 1. */
+dn_status dn_model_set_scaling(dn_model *m, const float *mean,
+                               const float *std, dn_error *err);
+const float *dn_model_mean(const dn_model *m); /* NULL if none */
+const float *dn_model_std(const dn_model *m);  /* NULL if none */
+
+/* Fits the scaling on a data set: per-input mean and standard deviation
+ * (population form; constant inputs get std 1). */
+dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
+                               dn_error *err);
+
+/* The schema the model was trained with (copied in; NULL if none). */
+dn_status dn_model_set_schema(dn_model *m, const dn_schema *s, dn_error *err);
+const dn_schema *dn_model_schema(const dn_model *m);
+
+/* Free-form string metadata saved with the model ("descent.*" keys are
+ * reserved).  set copies both strings; get returns NULL if absent. */
+dn_status   dn_model_meta_set(dn_model *m, const char *key, const char *value,
+                              dn_error *err);
+const char *dn_model_meta_get(const dn_model *m, const char *key);
+int         dn_model_meta_count(const dn_model *m);
+const char *dn_model_meta_key(const dn_model *m, int i);
+
+/* ------------------------------------------------------------------ */
+/* Forward and backward passes                                         */
+/* ------------------------------------------------------------------ */
+
+/* A workspace: every buffer a forward/backward pass over up to max_batch
+ * rows needs (z and a of every layer, deltas, the flat gradient), sized
+ * once so that training steps allocate nothing.  threads: worker threads
+ * for the matrix products (≤ 0: one per core); results do not depend on
+ * it, because every output element is summed by one thread in a fixed
+ * order. */
+typedef struct dn_ws dn_ws;
+
+dn_status dn_ws_new(const dn_model *m, int max_batch, int threads,
+                    dn_ws **out, dn_error *err);
+void      dn_ws_free(dn_ws *ws);
+int       dn_ws_max_batch(const dn_ws *ws);
+
+/* The flat gradient g = dE/dtheta, laid out like dn_model_params. */
+float *dn_ws_grad(dn_ws *ws);
+
+/* Forward pass over n ≤ max_batch rows of raw X (n × n_in): applies the
+ * model's scaling, then every layer.  Returns the output activations
+ * (n × n_out: probabilities for sigmoid/softmax), valid until the next
+ * call on ws.  Returns NULL if n is out of range. */
+const float *dn_forward(const dn_model *m, dn_ws *ws, const float *X, int n);
+
+/* The loss of the last forward pass against Y (see dn_data for Y's
+ * layout), computed from the output logits. */
+double dn_loss_value(const dn_model *m, dn_ws *ws, const float *Y, int n);
+
+/* Forward, loss and backward over n rows: writes dE/dtheta into
+ * dn_ws_grad(ws) and returns E (the mean loss).  Returns NaN if n is
+ * out of range. */
+double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
+                   const float *Y, int n);
+
+/* ------------------------------------------------------------------ */
+/* Training                                                            */
+/* ------------------------------------------------------------------ */
+
+/* What the training loop reports after every epoch. */
+typedef struct {
+    int    epoch;       /* 1-based */
+    long   steps;       /* parameter updates so far */
+    double train_loss;  /* mean of the epoch's mini-batch losses */
+    double val_loss;    /* NaN without validation data */
+    double train_acc;   /* classification only, else NaN (running, like
+                           train_loss) */
+    double val_acc;     /* NaN without validation data or for regression */
+    double eta;         /* learning rate used in this epoch */
+    double seconds;     /* wall time of the epoch */
+} dn_epoch;
+
+/* Return non-zero from the callback to stop training after this epoch. */
+typedef int (*dn_epoch_fn)(const dn_epoch *e, void *user);
+
+typedef enum {
+    DN_STOP_EPOCHS = 0,   /* ran the requested number of epochs */
+    DN_STOP_CALLBACK,     /* the callback asked to stop */
+    DN_STOP_NONFINITE     /* loss or gradient became NaN/inf; the last good
+                             weights were kept */
+} dn_stop;
+
+const char *dn_stop_name(dn_stop s);
+
+typedef struct {
+    int     epochs;    /* passes over the training data (0: no update) */
+    int     batch;     /* rows per step: 1 = stochastic, m = mini-batch,
+                          0 or ≥ n = batch (the whole set per step) */
+    double  eta;       /* learning rate */
+    int     shuffle;   /* reshuffle the rows every epoch (default 1) */
+    uint64_t seed;     /* for the shuffles */
+    int     threads;   /* see dn_ws_new */
+    dn_epoch_fn on_epoch;
+    void   *user;
+} dn_train_opts;
+
+typedef struct {
+    int     epochs;      /* epochs completed */
+    long    steps;
+    dn_stop reason;
+    dn_epoch last;       /* the last epoch's report */
+} dn_result;
+
+/* Defaults: 20 epochs, batch 32, eta 0.01, shuffle on, seed 1, all cores. */
+void dn_train_defaults(dn_train_opts *o);
+
+/* Plain gradient descent, theta −= eta · g, over mini-batches of rows
+ * gathered through a reshuffled index into a reused buffer.  val may be
+ * NULL.  The data must match the model's input width (and target width). */
+dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
+                   const dn_train_opts *opts, dn_result *res, dn_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Evaluation and inference                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    int    n;
+    double loss;
+    double accuracy;          /* classification; NaN for regression */
+    double mse, mae, r2;      /* regression (ordinary MSE, mean over all
+                                 outputs, not the halved loss); NaN else */
+} dn_metrics;
+
+/* Evaluates on a data set with targets. */
+dn_status dn_evaluate(const dn_model *m, const dn_data *d, dn_metrics *out,
+                      dn_error *err);
+
+/* Outputs for n rows of raw X: n × n_out values (regression) or
+ * probabilities (sigmoid: P(class 1); softmax: one per class). */
+dn_status dn_predict(const dn_model *m, const float *X, int n, float *out,
+                     dn_error *err);
+
+/* Predicted class from one row of outputs: argmax for softmax,
+ * [p ≥ 0.5] for a single sigmoid unit. */
+int dn_predict_class(const dn_model *m, const float *out_row);
+
+/* ------------------------------------------------------------------ */
+/* Model files (safetensors)                                           */
+/* ------------------------------------------------------------------ */
+
+/* Saves as safetensors: tensors named like the state dict of the
+ * equivalent PyTorch nn.Sequential (Linear, activation, Linear, ...):
+ * "0.weight" [out, in], "0.bias" [out], a PReLU's slopes "1.weight"
+ * [out]; the architecture, schema, scaling and metadata go in
+ * __metadata__ (see docs/model-format.md).  Written to a temporary file
+ * in the same directory, then renamed: never a half-written file. */
+dn_status dn_model_save(const dn_model *m, const char *path, dn_error *err);
+
+/* Loads a model saved by dn_model_save, checking every offset, shape and
+ * size against the file before trusting it. */
+dn_status dn_model_load(const char *path, dn_model **out, dn_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DESCENT_H */

@@ -1,0 +1,46 @@
+/* gemm.h — the three matrix products of training, and the thread pool
+ * that splits them.  All matrices are row-major floats with a leading
+ * dimension (row stride) ld ≥ their width.
+ *
+ *   forward   Z  = A_prev · Wᵀ     dn_gemm_nt   (n×in)·(out×in)ᵀ → n×out
+ *   backward  dA = delta · W       dn_gemm_nn   (n×out)·(out×in) → n×in
+ *   gradient  dW = deltaᵀ · A_prev dn_gemm_tn   (n×out)ᵀ·(n×in)  → out×in
+ *
+ * No transpose is ever materialized.  Determinism: every element of C is
+ * accumulated by one thread, over k in an order fixed by the sizes alone,
+ * so the bits do not depend on the thread count.
+ * `pool` may be NULL (single thread).  accumulate: 0 → C = A·B, 1 → C += A·B.
+ */
+#ifndef DN_GEMM_H
+#define DN_GEMM_H
+
+typedef struct dn_pool dn_pool;
+
+/* A persistent pool of threads - 1 workers (the caller is the last);
+ * threads ≤ 0 means one per online core.  NULL if threads cannot start. */
+dn_pool *dn_pool_new(int threads);
+void     dn_pool_free(dn_pool *p);
+int      dn_pool_threads(const dn_pool *p); /* 1 for NULL */
+
+/* Calls fn(task, arg) for every task in [0, n_tasks), spread over the
+ * pool's threads, and returns when all are done.  Tasks must write
+ * disjoint memory. */
+void dn_pool_run(dn_pool *p, int n_tasks, void (*fn)(int task, void *arg),
+                 void *arg);
+
+/* C (M×N) = A (M×K) · B (N×K)ᵀ */
+void dn_gemm_nt(dn_pool *p, int M, int N, int K,
+                const float *A, int lda, const float *B, int ldb,
+                float *C, int ldc, int accumulate);
+
+/* C (M×N) = A (M×K) · B (K×N) */
+void dn_gemm_nn(dn_pool *p, int M, int N, int K,
+                const float *A, int lda, const float *B, int ldb,
+                float *C, int ldc, int accumulate);
+
+/* C (M×N) = A (K×M)ᵀ · B (K×N) */
+void dn_gemm_tn(dn_pool *p, int M, int N, int K,
+                const float *A, int lda, const float *B, int ldb,
+                float *C, int ldc, int accumulate);
+
+#endif
