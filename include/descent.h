@@ -385,6 +385,15 @@ double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
                    const float *Y, int n);
 
 /* ------------------------------------------------------------------ */
+/* Optimizers: functions of flat arrays                                */
+/* ------------------------------------------------------------------ */
+
+/* theta −= eta · g over n floats: plain gradient descent, the update
+ * every other optimizer refines.  Works on any vector, not only a
+ * network's parameters (see examples/one_param.c). */
+void dn_sgd_step(float *theta, const float *g, size_t n, float eta);
+
+/* ------------------------------------------------------------------ */
 /* Training                                                            */
 /* ------------------------------------------------------------------ */
 

@@ -37,3 +37,66 @@ char *dn_strdup(const char *s);
 #define DN_MAX_ELEMENTS  (1L << 31)   /* 2^31 floats = 8 GiB in one tensor */
 
 #endif
+
+/* ---- network math shared by nn.c, train.c and eval.c ---- */
+
+#include "gemm.h"
+
+/* The workspace behind dn_ws: every buffer of a forward/backward pass. */
+struct dn_ws {
+    int      max_batch, n_layers, max_width;
+    float   *x;                      /* scaled input, max_batch × n_in */
+    float   *z[DN_MAX_LAYERS];       /* pre-activations, max_batch × units */
+    float   *a[DN_MAX_LAYERS];       /* activations (== z for identity) */
+    float   *delta[2];               /* ping-pong, max_batch × max_width */
+    float   *grad;                   /* flat dE/dtheta */
+    const float *a0;                 /* input rows of the last forward */
+    int      n;                      /* rows of the last forward */
+    dn_pool *pool;
+};
+
+/* a = f(z) over n rows of `units` columns; slope: PReLU's per-unit alpha. */
+void dn_act_forward(const dn_layer *L, const float *slope, const float *z,
+                    float *a, int n);
+
+/* In place: d holds dE/da on entry and dE/dz = dE/da ⊙ f'(z) on exit.
+ * For PReLU, dslope[j] receives Σ_rows dE/da_j · min(z_j, 0). */
+void dn_act_backward(const dn_layer *L, const float *slope, const float *z,
+                     const float *a, float *d, float *dslope, int n);
+
+/* The mean loss of n rows, from the output layer's logits z and
+ * activations a. */
+double dn_loss_eval(dn_loss loss, const float *z, const float *a,
+                    const float *Y, int n, int units);
+
+/* dE/da (MSE) or dE/dz (BCE on sigmoid, CE on softmax) at the output:
+ * (a − y) / N in every case, y one-hot for CE. */
+void dn_loss_output_grad(dn_loss loss, const float *a, const float *Y,
+                         int n, int units, float *d);
+
+/* Row-wise metrics accumulated over a data set in chunks. */
+typedef struct {
+    long   n;
+    double loss_sum, correct, sse, sae, sum_y, sum_y2;
+} dn_tally;
+
+void dn_tally_add(const dn_model *m, const float *out, const float *Y, int n,
+                  double batch_loss, dn_tally *t);
+void dn_tally_finish(const dn_model *m, const dn_tally *t, dn_metrics *out);
+
+/* Evaluation through a caller's workspace (no allocation). */
+void dn_eval_ws(const dn_model *m, dn_ws *ws, const dn_data *d,
+                dn_metrics *out);
+
+/* Output activations of the last forward pass. */
+static inline const float *dn_ws_out(const dn_ws *ws)
+{
+    return ws->a[ws->n_layers - 1];
+}
+
+/* Checks that a data set fits the model (width, targets, class range). */
+dn_status dn_data_check(const dn_model *m, const dn_data *d, const char *what,
+                        int need_target, dn_error *err);
+
+/* ---- optimization (optim.c) ---- */
+int  dn_all_finite(const float *g, size_t n);

@@ -1,0 +1,129 @@
+/* names.c — the words the command line and the model file use for
+ * activations, losses, tasks and initializations, and back. */
+#include "internal.h"
+#include <string.h>
+#include <strings.h>
+
+static const char *act_names[DN_ACT_COUNT] = {
+    "identity", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "softmax"
+};
+static const char *loss_names[DN_LOSS_COUNT] = { "mse", "bce", "ce" };
+static const char *task_names[3] = { "regression", "binary", "multiclass" };
+static const char *init_names[DN_INIT_COUNT] = {
+    "default", "normal", "glorot_uniform", "glorot_normal", "he_uniform",
+    "he_normal"
+};
+
+const char *dn_act_name(dn_act a)
+{ return (unsigned)a < DN_ACT_COUNT ? act_names[a] : "?"; }
+const char *dn_loss_name(dn_loss l)
+{ return (unsigned)l < DN_LOSS_COUNT ? loss_names[l] : "?"; }
+const char *dn_task_name(dn_task t)
+{ return (unsigned)t < 3 ? task_names[t] : "?"; }
+const char *dn_init_name(dn_init i)
+{ return (unsigned)i < DN_INIT_COUNT ? init_names[i] : "?"; }
+
+typedef struct { const char *alias; int value; } alias;
+
+/* Looks s up among the canonical names, then the aliases; -1 if absent. */
+static int lookup(const char *s, const char **names, int n,
+                  const alias *aliases)
+{
+    if (!s) return -1;
+    for (int i = 0; i < n; i++)
+        if (strcasecmp(s, names[i]) == 0) return i;
+    for (const alias *a = aliases; a && a->alias; a++)
+        if (strcasecmp(s, a->alias) == 0) return a->value;
+    return -1;
+}
+
+/* Writes "a, b, c" into buf for the error message. */
+static const char *list(const char **names, int n, char *buf, size_t len)
+{
+    buf[0] = 0;
+    for (int i = 0; i < n; i++) {
+        strncat(buf, names[i], len - strlen(buf) - 1);
+        if (i + 1 < n) strncat(buf, ", ", len - strlen(buf) - 1);
+    }
+    return buf;
+}
+
+static dn_status parse(const char *what, const char *s, const char **names,
+                       int n, const alias *aliases, int *out, dn_error *err)
+{
+    int v = lookup(s, names, n, aliases);
+    if (v < 0) {
+        char buf[256];
+        return dn_fail(err, DN_EARG, "unknown %s '%s'; use one of: %s",
+                       what, s ? s : "", list(names, n, buf, sizeof buf));
+    }
+    *out = v;
+    return DN_OK;
+}
+
+dn_status dn_act_parse(const char *s, dn_act *out, dn_error *err)
+{
+    static const alias a[] = {
+        { "linear", DN_ACT_IDENTITY }, { "none", DN_ACT_IDENTITY },
+        { "logistic", DN_ACT_SIGMOID }, { "leaky", DN_ACT_LEAKY_RELU },
+        { "leakyrelu", DN_ACT_LEAKY_RELU }, { "leaky-relu", DN_ACT_LEAKY_RELU },
+        { NULL, 0 }
+    };
+    int v;
+    dn_status st = parse("activation", s, act_names, DN_ACT_COUNT, a, &v, err);
+    if (st == DN_OK) *out = (dn_act)v;
+    return st;
+}
+
+dn_status dn_loss_parse(const char *s, dn_loss *out, dn_error *err)
+{
+    static const alias a[] = {
+        { "sse", DN_LOSS_MSE }, { "squared", DN_LOSS_MSE },
+        { "binary_crossentropy", DN_LOSS_BCE }, { "logloss", DN_LOSS_BCE },
+        { "cross_entropy", DN_LOSS_CE }, { "crossentropy", DN_LOSS_CE },
+        { "categorical_crossentropy", DN_LOSS_CE }, { NULL, 0 }
+    };
+    int v;
+    dn_status st = parse("loss", s, loss_names, DN_LOSS_COUNT, a, &v, err);
+    if (st == DN_OK) *out = (dn_loss)v;
+    return st;
+}
+
+dn_status dn_task_parse(const char *s, dn_task *out, dn_error *err)
+{
+    static const alias a[] = {
+        { "reg", DN_TASK_REGRESSION }, { "classification", DN_TASK_MULTICLASS },
+        { "multi", DN_TASK_MULTICLASS }, { NULL, 0 }
+    };
+    int v;
+    dn_status st = parse("task", s, task_names, 3, a, &v, err);
+    if (st == DN_OK) *out = (dn_task)v;
+    return st;
+}
+
+dn_status dn_init_parse(const char *s, dn_init *out, dn_error *err)
+{
+    static const alias a[] = {
+        { "auto", DN_INIT_DEFAULT }, { "gaussian", DN_INIT_NORMAL },
+        { "glorot", DN_INIT_GLOROT_UNIFORM }, { "xavier", DN_INIT_GLOROT_UNIFORM },
+        { "xavier_uniform", DN_INIT_GLOROT_UNIFORM },
+        { "xavier_normal", DN_INIT_GLOROT_NORMAL }, { "he", DN_INIT_HE_UNIFORM },
+        { "kaiming", DN_INIT_HE_UNIFORM }, { "kaiming_uniform", DN_INIT_HE_UNIFORM },
+        { "kaiming_normal", DN_INIT_HE_NORMAL }, { NULL, 0 }
+    };
+    int v;
+    dn_status st = parse("initialization", s, init_names, DN_INIT_COUNT, a,
+                         &v, err);
+    if (st == DN_OK) *out = (dn_init)v;
+    return st;
+}
+
+const char *dn_stop_name(dn_stop s)
+{
+    switch (s) {
+    case DN_STOP_EPOCHS:    return "reached the epoch limit";
+    case DN_STOP_CALLBACK:  return "stopped by the callback";
+    case DN_STOP_NONFINITE: return "loss or gradient became non-finite";
+    }
+    return "?";
+}

@@ -1,0 +1,184 @@
+/* nn.c — forward and backward passes over a mini-batch in matrix form.
+ *
+ *   forward   Z_l = A_{l−1} W_lᵀ + 1 b_lᵀ,   A_l = f_l(Z_l)
+ *   output    delta_L = dE/dZ_L  (= (A_L − Y)/N for the paired losses)
+ *   backward  dW_l = delta_lᵀ A_{l−1},  db_l = Σ_rows delta_l
+ *             delta_{l−1} = (delta_l W_l) ⊙ f'_{l−1}(Z_{l−1})
+ *
+ * Rows are samples.  Every buffer lives in the workspace, sized once, so
+ * a training step allocates nothing. */
+#include "internal.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+dn_status dn_ws_new(const dn_model *m, int max_batch, int threads,
+                    dn_ws **out, dn_error *err)
+{
+    *out = NULL;
+    if (max_batch < 1 || max_batch > DN_MAX_ROWS)
+        return dn_fail(err, DN_EARG, "batch size %d is out of range (1..%ld)",
+                       max_batch, DN_MAX_ROWS);
+    dn_ws *ws = calloc(1, sizeof *ws);
+    if (!ws) return dn_fail(err, DN_ENOMEM, "out of memory for a workspace");
+    const dn_arch *A = &m->arch;
+    ws->max_batch = max_batch;
+    ws->n_layers = A->n_layers;
+    int w = A->n_in;
+    for (int l = 0; l < A->n_layers; l++)
+        if (A->layer[l].units > w) w = A->layer[l].units;
+    ws->max_width = w;
+    size_t B = (size_t)max_batch;
+    int ok = 1;
+    ws->x = malloc(B * A->n_in * sizeof(float));
+    ok &= ws->x != NULL;
+    for (int l = 0; ok && l < A->n_layers; l++) {
+        size_t sz = B * A->layer[l].units * sizeof(float);
+        ws->z[l] = malloc(sz);
+        ws->a[l] = A->layer[l].act == DN_ACT_IDENTITY ? ws->z[l] : malloc(sz);
+        ok &= ws->z[l] && ws->a[l];
+    }
+    for (int i = 0; ok && i < 2; i++) {
+        ws->delta[i] = malloc(B * w * sizeof(float));
+        ok &= ws->delta[i] != NULL;
+    }
+    if (ok) {
+        ws->grad = calloc(m->n_params, sizeof(float));
+        ok &= ws->grad != NULL;
+    }
+    if (!ok) {
+        dn_ws_free(ws);
+        return dn_fail(err, DN_ENOMEM, "out of memory for a workspace of "
+                       "batch %d (widest layer %d); use a smaller --batch",
+                       max_batch, w);
+    }
+    if (threads != 1) {
+        ws->pool = dn_pool_new(threads);
+        /* No pool is not an error: the products then run on the caller. */
+    }
+    *out = ws;
+    return DN_OK;
+}
+
+void dn_ws_free(dn_ws *ws)
+{
+    if (!ws) return;
+    free(ws->x);
+    for (int l = 0; l < ws->n_layers; l++) {
+        if (ws->a[l] != ws->z[l]) free(ws->a[l]);
+        free(ws->z[l]);
+    }
+    free(ws->delta[0]);
+    free(ws->delta[1]);
+    free(ws->grad);
+    dn_pool_free(ws->pool);
+    free(ws);
+}
+
+int dn_ws_max_batch(const dn_ws *ws) { return ws->max_batch; }
+float *dn_ws_grad(dn_ws *ws) { return ws->grad; }
+
+/* Input rows for layer 0: the model's standardization x' = (x − μ) / σ
+ * is applied into the workspace, or the caller's rows are used as they
+ * are when the model has none. */
+static const float *scaled_input(const dn_model *m, dn_ws *ws,
+                                 const float *X, int n)
+{
+    if (!m->mean) return X;
+    const int d = m->arch.n_in;
+    for (int r = 0; r < n; r++) {
+        const float *xr = X + (size_t)r * d;
+        float *o = ws->x + (size_t)r * d;
+        for (int j = 0; j < d; j++) o[j] = (xr[j] - m->mean[j]) * m->inv_std[j];
+    }
+    return ws->x;
+}
+
+const float *dn_forward(const dn_model *m, dn_ws *ws, const float *X, int n)
+{
+    if (n < 1 || n > ws->max_batch || ws->n_layers != m->arch.n_layers)
+        return NULL;
+    const float *a = scaled_input(m, ws, X, n);
+    ws->a0 = a;
+    ws->n = n;
+    int in = m->arch.n_in;
+    for (int l = 0; l < m->arch.n_layers; l++) {
+        const dn_layer *L = &m->arch.layer[l];
+        const int out = L->units;
+        const float *W = m->theta + m->off_W[l];
+        const float *b = m->theta + m->off_b[l];
+        float *z = ws->z[l];
+        /* Z = A Wᵀ, then + b on every row. */
+        dn_gemm_nt(ws->pool, n, out, in, a, in, W, in, z, out, 0);
+        for (int r = 0; r < n; r++) {
+            float *zr = z + (size_t)r * out;
+            for (int j = 0; j < out; j++) zr[j] += b[j];
+        }
+        const float *slope = m->off_slope[l] >= 0
+                           ? m->theta + m->off_slope[l] : NULL;
+        dn_act_forward(L, slope, z, ws->a[l], n);
+        a = ws->a[l];
+        in = out;
+    }
+    return ws->a[m->arch.n_layers - 1];
+}
+
+double dn_loss_value(const dn_model *m, dn_ws *ws, const float *Y, int n)
+{
+    if (n < 1 || n != ws->n) return NAN;
+    int L = m->arch.n_layers - 1;
+    return dn_loss_eval(m->arch.loss, ws->z[L], ws->a[L], Y, n,
+                        m->arch.layer[L].units);
+}
+
+double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
+                   const float *Y, int n)
+{
+    if (!dn_forward(m, ws, X, n)) return NAN;
+    const dn_arch *A = &m->arch;
+    const int last = A->n_layers - 1;
+    double E = dn_loss_value(m, ws, Y, n);
+
+    /* delta_L: the paired losses give (a − y)/N directly at z; MSE gives
+     * dE/da, which still goes through the output activation's f'. */
+    float *delta = ws->delta[0];
+    dn_loss_output_grad(A->loss, ws->a[last], Y, n, A->layer[last].units,
+                        delta);
+    if (A->loss == DN_LOSS_MSE) {
+        float *ds = m->off_slope[last] >= 0 ? ws->grad + m->off_slope[last]
+                                            : NULL;
+        const float *slope = m->off_slope[last] >= 0
+                           ? m->theta + m->off_slope[last] : NULL;
+        dn_act_backward(&A->layer[last], slope, ws->z[last], ws->a[last],
+                        delta, ds, n);
+    }
+
+    for (int l = last; l >= 0; l--) {
+        const int out = A->layer[l].units;
+        const int in = l ? A->layer[l - 1].units : A->n_in;
+        const float *a_prev = l ? ws->a[l - 1] : ws->a0;
+        float *dW = ws->grad + m->off_W[l];
+        float *db = ws->grad + m->off_b[l];
+
+        /* dW = deltaᵀ A_prev (out × in), db = column sums of delta. */
+        dn_gemm_tn(ws->pool, out, in, n, delta, out, a_prev, in, dW, in, 0);
+        for (int j = 0; j < out; j++) db[j] = 0;
+        for (int r = 0; r < n; r++) {
+            const float *dr = delta + (size_t)r * out;
+            for (int j = 0; j < out; j++) db[j] += dr[j];
+        }
+        if (l == 0) break;
+
+        /* delta_prev = (delta W) ⊙ f'(z_prev). */
+        float *next = ws->delta[delta == ws->delta[0]];
+        const float *W = m->theta + m->off_W[l];
+        dn_gemm_nn(ws->pool, n, in, out, delta, out, W, in, next, in, 0);
+        const int p = l - 1;
+        float *ds = m->off_slope[p] >= 0 ? ws->grad + m->off_slope[p] : NULL;
+        const float *slope = m->off_slope[p] >= 0
+                           ? m->theta + m->off_slope[p] : NULL;
+        dn_act_backward(&A->layer[p], slope, ws->z[p], ws->a[p], next, ds, n);
+        delta = next;
+    }
+    return E;
+}
