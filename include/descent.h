@@ -336,6 +336,21 @@ const float *dn_model_std(const dn_model *m);  /* NULL if none */
 dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
                                dn_error *err);
 
+/* Target scaling for regression: the network learns y' = (y − mean) / std
+ * and its raw output is mapped back, y = mean + std · y', by dn_predict
+ * and by the metrics of dn_evaluate.  Losses (training, validation,
+ * dn_evaluate's loss) are then in these standardized units, where 0.5
+ * means "no better than predicting the mean".  Why: with raw targets in
+ * the hundreds, the MSE gradient is hundreds of times larger and no
+ * single learning rate suits every data set.  One entry per output;
+ * NULL removes it.  Only for the MSE loss. */
+dn_status dn_model_set_target_scaling(dn_model *m, const float *mean,
+                                      const float *std, dn_error *err);
+const float *dn_model_target_mean(const dn_model *m); /* NULL if none */
+const float *dn_model_target_std(const dn_model *m);
+dn_status dn_model_fit_target_scaling(dn_model *m, const dn_data *train,
+                                      dn_error *err);
+
 /* The schema the model was trained with (copied in; NULL if none). */
 dn_status dn_model_set_schema(dn_model *m, const dn_schema *s, dn_error *err);
 const dn_schema *dn_model_schema(const dn_model *m);
@@ -370,12 +385,14 @@ float *dn_ws_grad(dn_ws *ws);
 
 /* Forward pass over n ≤ max_batch rows of raw X (n × n_in): applies the
  * model's scaling, then every layer.  Returns the output activations
- * (n × n_out: probabilities for sigmoid/softmax), valid until the next
- * call on ws.  Returns NULL if n is out of range. */
+ * (n × n_out: probabilities for sigmoid/softmax; for a regression model
+ * with target scaling, the standardized y'), valid until the next call
+ * on ws.  Returns NULL if n is out of range. */
 const float *dn_forward(const dn_model *m, dn_ws *ws, const float *X, int n);
 
-/* The loss of the last forward pass against Y (see dn_data for Y's
- * layout), computed from the output logits. */
+/* The loss of the last forward pass against raw targets Y (see dn_data
+ * for Y's layout; standardized here when the model has target scaling),
+ * computed from the output logits. */
 double dn_loss_value(const dn_model *m, dn_ws *ws, const float *Y, int n);
 
 /* Forward, loss and backward over n rows: writes dE/dtheta into

@@ -53,6 +53,8 @@ int dn_predict_class(const dn_model *m, const float *out_row)
     return best;
 }
 
+/* out: the network's raw outputs (standardized for target-scaled
+ * regression; mapped back here so the metrics are in the data's units). */
 void dn_tally_add(const dn_model *m, const float *out, const float *Y, int n,
                   double batch_loss, dn_tally *t)
 {
@@ -68,7 +70,9 @@ void dn_tally_add(const dn_model *m, const float *out, const float *Y, int n,
         return;
     }
     for (size_t i = 0; i < (size_t)n * k; i++) {
-        double e = (double)out[i] - Y[i];
+        double y_hat = out[i];
+        if (m->t_mean) y_hat = m->t_mean[i % k] + (double)m->t_std[i % k] * y_hat;
+        double e = y_hat - Y[i];
         t->sse += e * e;
         t->sae += fabs(e);
         t->sum_y += Y[i];
@@ -132,7 +136,10 @@ dn_status dn_predict(const dn_model *m, const float *X, int n, float *out,
     for (int r = 0; r < n; r += EVAL_BATCH) {
         int b = n - r < EVAL_BATCH ? n - r : EVAL_BATCH;
         const float *o = dn_forward(m, ws, X + (size_t)r * d, b);
-        memcpy(out + (size_t)r * k, o, (size_t)b * k * sizeof(float));
+        float *dst = out + (size_t)r * k;
+        for (size_t i = 0; i < (size_t)b * k; i++)
+            dst[i] = m->t_mean ? m->t_mean[i % k] + m->t_std[i % k] * o[i]
+                               : o[i];
     }
     dn_ws_free(ws);
     return DN_OK;

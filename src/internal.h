@@ -15,6 +15,7 @@ struct dn_model {
     long       off_slope[DN_MAX_LAYERS];  /* -1 when the layer has none */
     float     *mean, *std;                /* input scaling, NULL if none */
     float     *inv_std;                   /* 1 / std, so forward multiplies */
+    float     *t_mean, *t_std;            /* target scaling, NULL if none */
     dn_schema *schema;                    /* NULL if none */
     int        n_meta;
     char     **meta_key, **meta_val;
@@ -50,6 +51,7 @@ struct dn_ws {
     float   *a[DN_MAX_LAYERS];       /* activations (== z for identity) */
     float   *delta[2];               /* ping-pong, max_batch × max_width */
     float   *grad;                   /* flat dE/dtheta */
+    float   *y;                      /* standardized targets, max_batch × k */
     const float *a0;                 /* input rows of the last forward */
     int      n;                      /* rows of the last forward */
     dn_pool *pool;

@@ -179,6 +179,8 @@ void dn_model_free(dn_model *m)
     free(m->mean);
     free(m->std);
     free(m->inv_std);
+    free(m->t_mean);
+    free(m->t_std);
     dn_schema_free(m->schema);
     free_meta(m);
     free(m);
@@ -191,6 +193,8 @@ dn_status dn_model_clone(const dn_model *m, dn_model **out, dn_error *err)
     if (st) return st;
     memcpy(c->theta, m->theta, m->n_params * sizeof *m->theta);
     if (!st && m->mean) st = dn_model_set_scaling(c, m->mean, m->std, err);
+    if (!st && m->t_mean)
+        st = dn_model_set_target_scaling(c, m->t_mean, m->t_std, err);
     if (!st && m->schema) st = dn_model_set_schema(c, m->schema, err);
     for (int i = 0; !st && i < m->n_meta; i++)
         st = dn_model_meta_set(c, m->meta_key[i], m->meta_val[i], err);
@@ -290,6 +294,32 @@ dn_status dn_model_set_scaling(dn_model *m, const float *mean,
 const float *dn_model_mean(const dn_model *m) { return m->mean; }
 const float *dn_model_std(const dn_model *m) { return m->std; }
 
+/* Per-column mean and standard deviation (population form) of an n × d
+ * matrix, into mean[d] and std[d].  Two passes in double: the one-pass
+ * Σx² − n·mean² loses every digit on columns with a large offset.  A
+ * constant column gets std 1, leaving it at 0 instead of dividing by 0. */
+static dn_status column_stats(const float *X, int n, int d, float *mean,
+                              float *std, dn_error *err)
+{
+    double *sum = calloc((size_t)d * 2, sizeof(double));
+    if (!sum) return dn_fail(err, DN_ENOMEM, "out of memory fitting a scaling");
+    double *sq = sum + d;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < d; j++) sum[j] += X[(size_t)i * d + j];
+    for (int j = 0; j < d; j++) mean[j] = (float)(sum[j] / n);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < d; j++) {
+            double e = X[(size_t)i * d + j] - (double)mean[j];
+            sq[j] += e * e;
+        }
+    for (int j = 0; j < d; j++) {
+        double s = sqrt(sq[j] / n);
+        std[j] = s > 1e-12 ? (float)s : 1.0f;
+    }
+    free(sum);
+    return DN_OK;
+}
+
 dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
                                dn_error *err)
 {
@@ -298,35 +328,64 @@ dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
         return dn_fail(err, DN_EARG, "cannot fit the input scaling: the data "
                        "has %d inputs and %d rows, the model expects %d inputs",
                        train ? train->d : 0, train ? train->n : 0, d);
-    double *sum = calloc((size_t)d * 2, sizeof(double));
     float *mean = malloc((size_t)d * 2 * sizeof(float));
-    if (!sum || !mean) {
-        free(sum); free(mean);
-        return dn_fail(err, DN_ENOMEM, "out of memory fitting the scaling");
-    }
-    double *sq = sum + d;
-    float *std = mean + d;
-    /* Two passes (mean, then squared deviations) in double: the one-pass
-     * Σx² − n·mean² loses every digit on inputs with a large offset. */
-    for (int i = 0; i < train->n; i++)
-        for (int j = 0; j < d; j++) sum[j] += train->X[(size_t)i * d + j];
-    for (int j = 0; j < d; j++) mean[j] = (float)(sum[j] / train->n);
-    for (int i = 0; i < train->n; i++)
-        for (int j = 0; j < d; j++) {
-            double e = train->X[(size_t)i * d + j] - (double)mean[j];
-            sq[j] += e * e;
-        }
-    for (int j = 0; j < d; j++) {
-        double s = sqrt(sq[j] / train->n);
-        /* A constant input carries no information; std 1 leaves it at 0
-         * instead of dividing by zero. */
-        std[j] = s > 1e-12 ? (float)s : 1.0f;
-    }
-    dn_status st = dn_model_set_scaling(m, mean, std, err);
-    free(sum);
+    if (!mean) return dn_fail(err, DN_ENOMEM, "out of memory fitting the scaling");
+    dn_status st = column_stats(train->X, train->n, d, mean, mean + d, err);
+    if (!st) st = dn_model_set_scaling(m, mean, mean + d, err);
     free(mean);
     return st;
 }
+
+dn_status dn_model_fit_target_scaling(dn_model *m, const dn_data *train,
+                                      dn_error *err)
+{
+    int k = dn_model_n_out(m);
+    if (m->arch.loss != DN_LOSS_MSE)
+        return dn_fail(err, DN_EARG, "target scaling is for regression (MSE) "
+                       "only");
+    if (!train || !train->Y || train->k != k || train->n < 1)
+        return dn_fail(err, DN_EARG, "cannot fit the target scaling: the data "
+                       "has %d targets, the model has %d outputs",
+                       train && train->Y ? train->k : 0, k);
+    float *mean = malloc((size_t)k * 2 * sizeof(float));
+    if (!mean) return dn_fail(err, DN_ENOMEM, "out of memory fitting the scaling");
+    dn_status st = column_stats(train->Y, train->n, k, mean, mean + k, err);
+    if (!st) st = dn_model_set_target_scaling(m, mean, mean + k, err);
+    free(mean);
+    return st;
+}
+
+dn_status dn_model_set_target_scaling(dn_model *m, const float *mean,
+                                      const float *std, dn_error *err)
+{
+    free(m->t_mean); free(m->t_std);
+    m->t_mean = m->t_std = NULL;
+    if (!mean || !std) return DN_OK;
+    if (m->arch.loss != DN_LOSS_MSE)
+        return dn_fail(err, DN_EARG, "target scaling is for regression (MSE) "
+                       "only; class targets are not scaled");
+    size_t k = (size_t)dn_model_n_out(m);
+    m->t_mean = malloc(k * sizeof(float));
+    m->t_std = malloc(k * sizeof(float));
+    if (!m->t_mean || !m->t_std) {
+        free(m->t_mean); free(m->t_std);
+        m->t_mean = m->t_std = NULL;
+        return dn_fail(err, DN_ENOMEM, "out of memory for the target scaling");
+    }
+    for (size_t j = 0; j < k; j++) {
+        if (!isfinite(mean[j]) || !isfinite(std[j])) {
+            dn_model_set_target_scaling(m, NULL, NULL, err);
+            return dn_fail(err, DN_EARG, "output %zu: target mean or std is "
+                           "not finite", j + 1);
+        }
+        m->t_mean[j] = mean[j];
+        m->t_std[j] = std[j] > 0 ? std[j] : 1.0f;
+    }
+    return DN_OK;
+}
+
+const float *dn_model_target_mean(const dn_model *m) { return m->t_mean; }
+const float *dn_model_target_std(const dn_model *m) { return m->t_std; }
 
 dn_status dn_model_set_schema(dn_model *m, const dn_schema *s, dn_error *err)
 {

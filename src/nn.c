@@ -44,7 +44,8 @@ dn_status dn_ws_new(const dn_model *m, int max_batch, int threads,
     }
     if (ok) {
         ws->grad = calloc(m->n_params, sizeof(float));
-        ok &= ws->grad != NULL;
+        ws->y = malloc(B * A->layer[A->n_layers - 1].units * sizeof(float));
+        ok &= ws->grad && ws->y;
     }
     if (!ok) {
         dn_ws_free(ws);
@@ -71,6 +72,7 @@ void dn_ws_free(dn_ws *ws)
     free(ws->delta[0]);
     free(ws->delta[1]);
     free(ws->grad);
+    free(ws->y);
     dn_pool_free(ws->pool);
     free(ws);
 }
@@ -123,12 +125,26 @@ const float *dn_forward(const dn_model *m, dn_ws *ws, const float *X, int n)
     return ws->a[m->arch.n_layers - 1];
 }
 
+/* Targets as the network sees them: y' = (y − mean) / std when the
+ * model has target scaling, else Y itself. */
+static const float *scaled_target(const dn_model *m, dn_ws *ws,
+                                  const float *Y, int n)
+{
+    if (!m->t_mean) return Y;
+    const int k = dn_model_n_out(m);
+    for (int r = 0; r < n; r++)
+        for (int j = 0; j < k; j++)
+            ws->y[(size_t)r * k + j] =
+                (Y[(size_t)r * k + j] - m->t_mean[j]) / m->t_std[j];
+    return ws->y;
+}
+
 double dn_loss_value(const dn_model *m, dn_ws *ws, const float *Y, int n)
 {
     if (n < 1 || n != ws->n) return NAN;
     int L = m->arch.n_layers - 1;
-    return dn_loss_eval(m->arch.loss, ws->z[L], ws->a[L], Y, n,
-                        m->arch.layer[L].units);
+    return dn_loss_eval(m->arch.loss, ws->z[L], ws->a[L],
+                        scaled_target(m, ws, Y, n), n, m->arch.layer[L].units);
 }
 
 double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
@@ -137,7 +153,9 @@ double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
     if (!dn_forward(m, ws, X, n)) return NAN;
     const dn_arch *A = &m->arch;
     const int last = A->n_layers - 1;
-    double E = dn_loss_value(m, ws, Y, n);
+    Y = scaled_target(m, ws, Y, n);
+    double E = dn_loss_eval(A->loss, ws->z[last], ws->a[last], Y, n,
+                            A->layer[last].units);
 
     /* delta_L: the paired losses give (a − y)/N directly at z; MSE gives
      * dE/da, which still goes through the output activation's f'. */
