@@ -1,0 +1,167 @@
+/* args.c — option parsing and messages shared by the subcommands. */
+#include "cli.h"
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_args_init(cli_args *a, const char *cmd, int argc, char **argv)
+{
+    memset(a, 0, sizeof *a);
+    a->argc = argc;
+    a->argv = argv;
+    a->i = 1;
+    a->cmd = cmd;
+}
+
+int cli_next(cli_args *a, const char **opt, const char **pos)
+{
+    static char name[64];
+    *opt = *pos = NULL;
+    if (a->i >= a->argc) return 0;
+    char *w = a->argv[a->i++];
+    if (a->only_pos || w[0] != '-' || w[1] == 0) { *pos = w; return 1; }
+    if (strcmp(w, "--") == 0) {
+        a->only_pos = 1;
+        return cli_next(a, opt, pos);
+    }
+    const char *s = w + (w[1] == '-' ? 2 : 1);
+    const char *eq = strchr(s, '=');
+    size_t n = eq ? (size_t)(eq - s) : strlen(s);
+    if (n >= sizeof name) n = sizeof name - 1;
+    memcpy(name, s, n);
+    name[n] = 0;
+    a->name = name;
+    a->value = eq ? eq + 1 : NULL;
+    *opt = name;
+    return 1;
+}
+
+const char *cli_value(cli_args *a)
+{
+    if (a->value) { const char *v = a->value; a->value = NULL; return v; }
+    if (a->i < a->argc) return a->argv[a->i++];
+    cli_usage(a->cmd, "option --%s needs a value", a->name);
+    return NULL;
+}
+
+int cli_int(cli_args *a, long lo, long hi, long *out)
+{
+    const char *v = cli_value(a);
+    if (!v) return 0;
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end || x < lo || x > hi) {
+        cli_usage(a->cmd, "--%s '%s': expected a whole number from %ld to %ld",
+                  a->name, v, lo, hi);
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+int cli_double(cli_args *a, double lo, double hi, double *out)
+{
+    const char *v = cli_value(a);
+    if (!v) return 0;
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (errno || end == v || *end || !isfinite(x) || x < lo || x > hi) {
+        cli_usage(a->cmd, "--%s '%s': expected a number from %g to %g",
+                  a->name, v, lo, hi);
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+int cli_u64(cli_args *a, uint64_t *out)
+{
+    const char *v = cli_value(a);
+    if (!v) return 0;
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno || end == v || *end || v[0] == '-') {
+        cli_usage(a->cmd, "--%s '%s': expected a non-negative whole number",
+                  a->name, v);
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "descent %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see 'descent %s --help')\n", cmd);
+    return EXIT_USAGE;
+}
+
+int cli_error(const char *cmd, const dn_error *err)
+{
+    fprintf(stderr, "descent %s: %s\n", cmd, err->msg);
+    return err->code == DN_EARG ? EXIT_USAGE : EXIT_DATA;
+}
+
+dn_status cli_load(const char *path, const char *labels,
+                   const dn_csv_opts *copts, const dn_schema *schema,
+                   int need_target, dn_data **out, char *why, size_t why_len,
+                   dn_error *err)
+{
+    if (why && why_len) why[0] = 0;
+    if (dn_idx_detect(path)) {
+        if (need_target && !labels) {
+            err->code = DN_EARG;
+            snprintf(err->msg, sizeof err->msg, "%s is an IDX image file; "
+                     "give its labels with --labels FILE (e.g. "
+                     "train-labels-idx1-ubyte.gz)", path);
+            return DN_EARG;
+        }
+        dn_status st = dn_idx_read(path, labels, out, err);
+        if (!st && schema && (*out)->d != schema->n_in) {
+            err->code = DN_EFORMAT;
+            snprintf(err->msg, sizeof err->msg, "%s: images have %d pixels "
+                     "but the model takes %d inputs", path, (*out)->d,
+                     schema->n_in);
+            dn_data_free(*out);
+            *out = NULL;
+            return DN_EFORMAT;
+        }
+        if (!st && why && (*out)->Y)
+            snprintf(why, why_len, "IDX images with labels 0..%d: multiclass "
+                     "classification, softmax output with cross-entropy",
+                     (*out)->schema->n_classes - 1);
+        return st;
+    }
+    if (labels) {
+        err->code = DN_EARG;
+        snprintf(err->msg, sizeof err->msg, "--labels is for IDX image files, "
+                 "but %s is not one (a CSV carries its target as a column; "
+                 "choose it with --target)", path);
+        return DN_EARG;
+    }
+    if (schema) return dn_csv_read_with(path, schema, need_target, out, err);
+    return dn_csv_read(path, copts, out, why, why_len, err);
+}
+
+const char *cli_thousands(long long v, char *buf, size_t len)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%lld", v < 0 ? -v : v);
+    size_t o = 0;
+    if (v < 0 && o + 1 < len) buf[o++] = '-';
+    for (int i = 0; i < n && o + 2 < len; i++) {
+        if (i && (n - i) % 3 == 0) buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = 0;
+    return buf;
+}

@@ -1,0 +1,58 @@
+/* cli.h — what the subcommands of the `descent` tool share.  The tool
+ * uses only the public API (descent.h). */
+#ifndef CLI_H
+#define CLI_H
+
+#include "descent.h"
+#include <stdio.h>
+
+/* Exit codes: 0 success, 1 data or runtime error, 2 usage error. */
+enum { EXIT_OK = 0, EXIT_DATA = 1, EXIT_USAGE = 2 };
+
+/* A tiny option parser: "--name value", "--name=value", flags, and
+ * positionals, in any order.  "--" ends the options. */
+typedef struct {
+    int    argc;
+    char **argv;
+    int    i;          /* next argv index */
+    const char *cmd;   /* subcommand, for messages */
+    const char *name;  /* current option, without dashes */
+    const char *value; /* its "=value" part if any */
+    int    only_pos;   /* after "--" */
+} cli_args;
+
+void cli_args_init(cli_args *a, const char *cmd, int argc, char **argv);
+/* Returns 1 and sets *opt (option name) or *pos (positional), 0 at end. */
+int  cli_next(cli_args *a, const char **opt, const char **pos);
+/* The option's value (the "=" part or the next word); NULL + message
+ * when missing. */
+const char *cli_value(cli_args *a);
+int cli_int(cli_args *a, long lo, long hi, long *out);
+int cli_double(cli_args *a, double lo, double hi, double *out);
+int cli_u64(cli_args *a, uint64_t *out);
+
+/* "descent CMD: message" on stderr; returns the code for chaining. */
+int cli_usage(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+int cli_error(const char *cmd, const dn_error *err);
+
+/* Loads DATA, a CSV or an IDX image file (recognized by its content)
+ * with its labels.  With schema NULL the schema is inferred (training);
+ * otherwise rows are encoded with it.  why: see dn_csv_read. */
+dn_status cli_load(const char *path, const char *labels,
+                   const dn_csv_opts *copts, const dn_schema *schema,
+                   int need_target, dn_data **out, char *why, size_t why_len,
+                   dn_error *err);
+
+/* "1,234,567" */
+const char *cli_thousands(long long v, char *buf, size_t len);
+
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+
+#endif

@@ -1,0 +1,211 @@
+/* cmd_use.c — using a trained model: `descent eval` and `descent predict`. */
+#include "cli.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *eval_help =
+"usage: descent eval MODEL DATA [--labels FILE] [--json]\n"
+"\n"
+"Evaluates MODEL on labelled DATA (CSV with the target column, or IDX images\n"
+"with --labels), encoded and standardized as the model was trained.\n"
+"Prints the loss and, for classification, the accuracy; for regression the\n"
+"MSE, MAE and R² in the target's own units.\n"
+"\n"
+"  --labels FILE   labels for IDX images\n"
+"  --json          one JSON object: {\"n\":..,\"loss\":..,\"accuracy\":..} or\n"
+"                  {\"n\":..,\"loss\":..,\"mse\":..,\"mae\":..,\"r2\":..}\n"
+"\n"
+"examples:\n"
+"  descent eval digits.safetensors data/digits.csv\n"
+"  descent eval fashion.safetensors t10k-images-idx3-ubyte.gz \\\n"
+"      --labels t10k-labels-idx1-ubyte.gz --json\n";
+
+static const char *predict_help =
+"usage: descent predict MODEL DATA [--labels FILE] [-o OUT.csv]\n"
+"\n"
+"Predicts for every row of DATA (a CSV with the model's feature columns, in\n"
+"any order; a target column, if present, is ignored; or IDX images) and\n"
+"writes CSV to stdout or OUT: for classification the predicted class and\n"
+"one probability per class (p_<class>), for regression the predicted value.\n"
+"\n"
+"examples:\n"
+"  descent predict digits.safetensors data/digits.csv > predictions.csv\n"
+"  descent predict house.safetensors new_houses.csv -o prices.csv\n";
+
+typedef struct { const char *model, *data, *labels, *out; int json; } use_cfg;
+
+static int parse(const char *cmd, const char *help, int argc, char **argv,
+                 use_cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    cli_args a;
+    cli_args_init(&a, cmd, argc, argv);
+    const char *o, *p;
+    while (cli_next(&a, &o, &p)) {
+        if (p) {
+            if (!c->model) c->model = p;
+            else if (!c->data) c->data = p;
+            else return cli_usage(cmd, "unexpected argument '%s'", p);
+        } else if (!strcmp(o, "h") || !strcmp(o, "help")) {
+            fputs(help, stdout);
+            return -1;
+        } else if (!strcmp(o, "labels")) {
+            if (!(c->labels = cli_value(&a))) return EXIT_USAGE;
+        } else if (!strcmp(o, "json") && !strcmp(cmd, "eval")) {
+            c->json = 1;
+        } else if ((!strcmp(o, "o") || !strcmp(o, "output")) &&
+                   !strcmp(cmd, "predict")) {
+            if (!(c->out = cli_value(&a))) return EXIT_USAGE;
+        } else {
+            return cli_usage(cmd, "unknown option '%s'", argv[a.i - 1]);
+        }
+    }
+    if (!c->model || !c->data)
+        return cli_usage(cmd, "needs MODEL and DATA, e.g. 'descent %s "
+                         "model.safetensors data.csv'", cmd);
+    return 0;
+}
+
+/* Loads the model and encodes DATA with its schema. */
+static int load(const char *cmd, const use_cfg *c, int need_target,
+                dn_model **m, dn_data **d)
+{
+    dn_error err;
+    *d = NULL;
+    if (dn_model_load(c->model, m, &err)) return cli_error(cmd, &err);
+    const dn_schema *s = dn_model_schema(*m);
+    if (!s) {
+        fprintf(stderr, "descent %s: %s has no data schema (it was built "
+                "through the C API without one), so the tool cannot encode "
+                "DATA for it; use dn_predict from C\n", cmd, c->model);
+        return EXIT_DATA;
+    }
+    if (cli_load(c->data, c->labels, NULL, s, need_target, d, NULL, 0, &err))
+        return cli_error(cmd, &err);
+    return 0;
+}
+
+/* JSON numbers cannot be NaN: print null instead. */
+static void json_num(const char *key, double v, int last)
+{
+    if (isfinite(v)) printf("\"%s\":%.9g%s", key, v, last ? "" : ",");
+    else printf("\"%s\":null%s", key, last ? "" : ",");
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    use_cfg c;
+    int rc = parse("eval", eval_help, argc, argv, &c);
+    if (rc) return rc < 0 ? EXIT_OK : rc;
+    dn_model *m = NULL;
+    dn_data *d = NULL;
+    dn_metrics mt;
+    dn_error err;
+    if ((rc = load("eval", &c, 1, &m, &d))) goto out;
+    if (dn_evaluate(m, d, &mt, &err)) { rc = cli_error("eval", &err); goto out; }
+    int regression = dn_model_arch(m)->loss == DN_LOSS_MSE;
+    if (c.json) {
+        printf("{\"n\":%d,", mt.n);
+        json_num("loss", mt.loss, 0);
+        if (regression) {
+            json_num("mse", mt.mse, 0);
+            json_num("mae", mt.mae, 0);
+            json_num("r2", mt.r2, 1);
+        } else {
+            json_num("accuracy", mt.accuracy, 1);
+        }
+        printf("}\n");
+    } else if (regression) {
+        printf("%s on %s: n %d  loss %.6g  mse %.6g  mae %.6g  r2 %.4f\n",
+               c.model, c.data, mt.n, mt.loss, mt.mse, mt.mae, mt.r2);
+    } else {
+        printf("%s on %s: n %d  loss %.6g  accuracy %.2f%%\n", c.model, c.data,
+               mt.n, mt.loss, 100 * mt.accuracy);
+    }
+out:
+    dn_data_free(d);
+    dn_model_free(m);
+    return rc;
+}
+
+/* A CSV field: quoted when it holds a comma, quote or line break. */
+static void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) { fputs(s, f); return; }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void write_predictions(FILE *f, const dn_model *m, const dn_data *d,
+                              const float *out)
+{
+    const dn_schema *s = dn_model_schema(m);
+    const int k = dn_model_n_out(m);
+    const int classify = dn_model_arch(m)->loss != DN_LOSS_MSE;
+    char name[300];
+    if (classify) {
+        fputs("class", f);
+        for (int c = 0; c < s->n_classes; c++) {
+            snprintf(name, sizeof name, "p_%s", s->classes[c]);
+            fputc(',', f);
+            csv_field(f, name);
+        }
+    } else {
+        csv_field(f, s->target ? s->target : "prediction");
+        for (int j = 1; j < k; j++) fprintf(f, ",output_%d", j + 1);
+    }
+    fputc('\n', f);
+    for (int r = 0; r < d->n; r++) {
+        const float *o = out + (size_t)r * k;
+        if (classify) {
+            csv_field(f, s->classes[dn_predict_class(m, o)]);
+            if (k == 1) fprintf(f, ",%.6g,%.6g", 1.0 - o[0], o[0]);
+            else for (int j = 0; j < k; j++) fprintf(f, ",%.6g", o[j]);
+        } else {
+            for (int j = 0; j < k; j++) fprintf(f, j ? ",%.9g" : "%.9g", o[j]);
+        }
+        fputc('\n', f);
+    }
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    use_cfg c;
+    int rc = parse("predict", predict_help, argc, argv, &c);
+    if (rc) return rc < 0 ? EXIT_OK : rc;
+    dn_model *m = NULL;
+    dn_data *d = NULL;
+    float *out = NULL;
+    dn_error err;
+    if ((rc = load("predict", &c, 0, &m, &d))) goto out;
+    out = malloc((size_t)d->n * dn_model_n_out(m) * sizeof *out);
+    if (!out) { fprintf(stderr, "descent predict: out of memory\n"); rc = EXIT_DATA; goto out; }
+    if (dn_predict(m, d->X, d->n, out, &err)) { rc = cli_error("predict", &err); goto out; }
+    if (!c.out) {
+        write_predictions(stdout, m, d, out);
+        if (fflush(stdout)) rc = EXIT_DATA;
+        goto out;
+    }
+    /* Write beside the destination, then rename: never a half file. */
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", c.out);
+    FILE *f = fopen(tmp, "w");
+    if (!f) { perror(tmp); rc = EXIT_DATA; goto out; }
+    write_predictions(f, m, d, out);
+    if (ferror(f) | fclose(f) || rename(tmp, c.out)) {
+        fprintf(stderr, "descent predict: could not write %s; check the "
+                "directory exists and has space\n", c.out);
+        remove(tmp);
+        rc = EXIT_DATA;
+    }
+out:
+    free(out);
+    dn_data_free(d);
+    dn_model_free(m);
+    return rc;
+}
