@@ -136,9 +136,13 @@ dn_status cli_load(const char *path, const char *labels,
             return DN_EFORMAT;
         }
         if (!st && why && (*out)->Y)
-            snprintf(why, why_len, "IDX images with labels 0..%d: multiclass "
-                     "classification, softmax output with cross-entropy",
-                     (*out)->schema->n_classes - 1);
+            snprintf(why, why_len, "IDX images with labels 0..%d: %s",
+                     (*out)->schema->n_classes - 1,
+                     (*out)->schema->task == DN_TASK_BINARY
+                     ? "binary classification, one sigmoid unit with "
+                       "binary cross-entropy"
+                     : "multiclass classification, softmax output with "
+                       "cross-entropy");
         return st;
     }
     if (labels) {

@@ -201,8 +201,10 @@ dn_status dn_arch_set_task(dn_arch *arch, dn_task task, int n_out, dn_error *err
 
 /* A raw input column.  Numeric columns feed one input; a text column
  * with K categories is one-hot encoded into K inputs, in the order of
- * `cats` (sorted).  Stored with the model so that prediction encodes
- * new rows the same way. */
+ * `cats` (sorted).  The network's inputs follow the columns in order: a
+ * numeric column takes one position, a text column its K consecutive
+ * positions.  Stored with the model so that prediction encodes new rows
+ * the same way. */
 typedef struct {
     char  *name;
     int    n_cats;  /* 0 for a numeric column */
@@ -220,6 +222,7 @@ typedef struct {
     char     **classes;    /* class names, index = class number */
 } dn_schema;
 
+/* Deep copy; copying NULL gives NULL and DN_OK. */
 dn_status dn_schema_copy(const dn_schema *src, dn_schema **out, dn_error *err);
 void      dn_schema_free(dn_schema *s);
 
@@ -239,8 +242,10 @@ typedef struct {
 } dn_data;
 
 typedef struct {
-    const char *target;  /* target column by name, or "3" / "-1" by index
-                            (negative counts from the end); NULL = last */
+    const char *target;  /* target column by name, or by 1-based index as
+                            in messages: "3" the third column, "-1" the
+                            last; a header name wins over a number;
+                            NULL = last */
     int  task_set;       /* 0: infer the task from the target column */
     dn_task task;        /* used when task_set */
     int  max_classes;    /* integer targets with ≤ this many distinct
@@ -263,7 +268,7 @@ dn_status dn_csv_read(const char *path, const dn_csv_opts *opts,
 /* Reads a CSV encoded with an existing schema (a validation file, or new
  * rows for a trained model).  Columns are matched by name, in any order;
  * extra columns are ignored.  need_target: 1 requires the target column,
- * 0 reads it if present (Y = NULL otherwise). */
+ * 0 reads it if present and complete (Y = NULL otherwise). */
 dn_status dn_csv_read_with(const char *path, const dn_schema *schema,
                            int need_target, dn_data **out, dn_error *err);
 
@@ -278,9 +283,10 @@ dn_status dn_idx_read(const char *images_path, const char *labels_path,
 int dn_idx_detect(const char *path);
 
 /* Splits rows into a training and a validation part: a seeded shuffle,
- * then the first round(frac · n) rows go to validation.  Classification
- * splits are stratified (each class keeps its share).  Both parts get a
- * copy of the schema. */
+ * then round(frac · n) rows go to validation.  Classification splits are
+ * stratified: each class holds out round(frac · its count), so the total
+ * may differ from round(frac · n) by a row or two.  Both parts keep the
+ * file's row order and get a copy of the schema. */
 dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
                         dn_data **train, dn_data **val, dn_error *err);
 

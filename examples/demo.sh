@@ -1,0 +1,23 @@
+#!/bin/sh
+# make demo: train a digit classifier on the bundled 8x8 digits (UCI),
+# watch training and validation loss per epoch, save the model, look at
+# it, and evaluate it on rows it never saw.
+set -e
+D=${DESCENT:-./build/descent}
+W=build/demo
+mkdir -p $W
+# Every fifth row becomes a test set the training never touches; the
+# rest is split again by `descent train` into training and validation.
+awk 'NR == 1 || (NR - 2) % 5 != 0' data/digits.csv > $W/digits-train.csv
+awk 'NR == 1 || (NR - 2) % 5 == 0' data/digits.csv > $W/digits-test.csv
+echo "== descent train $W/digits-train.csv --layers 64 --epochs 40 -o $W/digits.safetensors"
+$D train $W/digits-train.csv --layers 64 --epochs 40 -o $W/digits.safetensors
+echo
+echo "== descent summary $W/digits.safetensors"
+$D summary $W/digits.safetensors
+echo
+echo "== descent eval $W/digits.safetensors $W/digits-test.csv"
+$D eval $W/digits.safetensors $W/digits-test.csv
+echo
+echo "== descent predict $W/digits.safetensors $W/digits-test.csv | head -4"
+$D predict $W/digits.safetensors $W/digits-test.csv | head -4 | cut -c1-100

@@ -1,0 +1,257 @@
+/* data.c — data sets and feature schemas in memory: allocation, deep
+ * copies, and the seeded (stratified) train/validation split. */
+#include "data_internal.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+dn_status dn_data_alloc(int n, int d, int k, dn_data **out, dn_error *err)
+{
+    *out = NULL;
+    dn_data *D = calloc(1, sizeof *D);
+    if (!D) return dn_fail(err, DN_ENOMEM, "out of memory for a data set");
+    D->n = n;
+    D->d = d;
+    D->k = k;
+    /* +1 keeps calloc from seeing a zero size when d or k is 0. */
+    D->X = calloc((size_t)n * d + 1, sizeof *D->X);
+    if (k > 0) D->Y = calloc((size_t)n * k + 1, sizeof *D->Y);
+    if (!D->X || (k > 0 && !D->Y)) {
+        dn_data_free(D);
+        return dn_fail(err, DN_ENOMEM, "out of memory for %d rows of %d "
+                       "inputs", n, d);
+    }
+    *out = D;
+    return DN_OK;
+}
+
+void dn_data_free(dn_data *d)
+{
+    if (!d) return;
+    free(d->X);
+    free(d->Y);
+    dn_schema_free(d->schema);
+    free(d);
+}
+
+/* ---- schemas ---- */
+
+dn_schema *dn_schema_alloc(int n_cols)
+{
+    dn_schema *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->n_cols = n_cols;
+    s->col = calloc((size_t)n_cols + 1, sizeof *s->col);
+    if (!s->col) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void dn_strs_free(char **s, int n)
+{
+    if (!s) return;
+    for (int i = 0; i < n; i++) free(s[i]);
+    free(s);
+}
+
+void dn_schema_free(dn_schema *s)
+{
+    if (!s) return;
+    for (int i = 0; s->col && i < s->n_cols; i++) {
+        free(s->col[i].name);
+        dn_strs_free(s->col[i].cats, s->col[i].n_cats);
+    }
+    free(s->col);
+    free(s->target);
+    dn_strs_free(s->classes, s->n_classes);
+    free(s);
+}
+
+/* A deep copy of n strings; NULL on failure (partial copies freed). */
+static char **strs_copy(char *const *src, int n)
+{
+    char **dst = calloc((size_t)n + 1, sizeof *dst);
+    if (!dst) return NULL;
+    for (int i = 0; i < n; i++) {
+        if (src[i] && !(dst[i] = dn_strdup(src[i]))) {
+            dn_strs_free(dst, n);
+            return NULL;
+        }
+    }
+    return dst;
+}
+
+/* Copies one column into a zeroed dst; 0 on allocation failure. */
+static int column_copy(const dn_column *src, dn_column *dst)
+{
+    if (src->name && !(dst->name = dn_strdup(src->name))) return 0;
+    if (src->n_cats > 0) {
+        if (!(dst->cats = strs_copy(src->cats, src->n_cats))) return 0;
+        dst->n_cats = src->n_cats;
+    }
+    return 1;
+}
+
+dn_status dn_schema_copy(const dn_schema *src, dn_schema **out, dn_error *err)
+{
+    *out = NULL;
+    if (!src) return DN_OK; /* no schema copies to no schema */
+    if (src->n_cols < 0 || (src->n_cols > 0 && !src->col) ||
+        src->n_classes < 0 || (src->n_classes > 0 && !src->classes))
+        return dn_fail(err, DN_EARG, "cannot copy an inconsistent schema "
+                       "(%d columns, %d classes)", src->n_cols,
+                       src->n_classes);
+    dn_schema *s = dn_schema_alloc(src->n_cols);
+    if (!s) goto nomem;
+    s->n_in = src->n_in;
+    s->img_rows = src->img_rows;
+    s->img_cols = src->img_cols;
+    s->task = src->task;
+    for (int i = 0; i < src->n_cols; i++)
+        if (!column_copy(&src->col[i], &s->col[i])) goto nomem;
+    if (src->target && !(s->target = dn_strdup(src->target))) goto nomem;
+    if (src->n_classes > 0) {
+        if (!(s->classes = strs_copy(src->classes, src->n_classes)))
+            goto nomem;
+        s->n_classes = src->n_classes;
+    }
+    *out = s;
+    return DN_OK;
+nomem:
+    dn_schema_free(s);
+    return dn_fail(err, DN_ENOMEM, "out of memory copying a schema");
+}
+
+/* ---- the train/validation split ---- */
+
+/* Class index of row i when the split can be stratified, else -1. */
+static int row_class(const dn_data *d, int i)
+{
+    const dn_schema *s = d->schema;
+    if (!s || s->task == DN_TASK_REGRESSION || s->n_classes < 2 || !d->Y ||
+        d->k != 1)
+        return -1;
+    float y = d->Y[i];
+    if (!(y >= 0 && y < s->n_classes) || y != floorf(y)) return -1;
+    return (int)y;
+}
+
+/* Marks round(frac · count) of the given rows, chosen by a shuffle. */
+static void pick(dn_rng *r, int32_t *rows, int count, double frac,
+                 unsigned char *is_val)
+{
+    dn_rng_shuffle(r, rows, count);
+    int take = (int)floor(frac * count + 0.5);
+    for (int i = 0; i < take; i++) is_val[rows[i]] = 1;
+}
+
+/* Chooses the validation rows: per class when every row has a valid
+ * class, so that each class keeps its share; otherwise over all rows.
+ * start (n_classes + 1 ints) is scratch for grouping rows by class. */
+static void choose_val(const dn_data *all, double frac, uint64_t seed,
+                       int32_t *rows, int *start, unsigned char *is_val)
+{
+    dn_rng r;
+    dn_rng_seed(&r, seed);
+    int n = all->n, stratify = start != NULL;
+    for (int i = 0; i < n && stratify; i++)
+        stratify = row_class(all, i) >= 0;
+    if (!stratify) {
+        for (int i = 0; i < n; i++) rows[i] = i;
+        pick(&r, rows, n, frac, is_val);
+        return;
+    }
+    /* A counting sort groups the rows by class, each group in file order. */
+    int K = all->schema->n_classes;
+    memset(start, 0, ((size_t)K + 1) * sizeof *start);
+    for (int i = 0; i < n; i++) start[row_class(all, i) + 1]++;
+    for (int c = 0; c < K; c++) start[c + 1] += start[c];
+    for (int i = 0; i < n; i++) rows[start[row_class(all, i)]++] = i;
+    /* Filling moved each start[c] to where class c ends. */
+    for (int c = 0; c < K; c++) {
+        int lo = c ? start[c - 1] : 0;
+        pick(&r, rows + lo, start[c] - lo, frac, is_val);
+    }
+}
+
+/* Copies the rows whose is_val equals `want`, in file order. */
+static void copy_rows(const dn_data *all, const unsigned char *is_val,
+                      int want, dn_data *part)
+{
+    int j = 0;
+    for (int i = 0; i < all->n; i++) {
+        if (is_val[i] != want) continue;
+        memcpy(part->X + (size_t)j * all->d, all->X + (size_t)i * all->d,
+               (size_t)all->d * sizeof *all->X);
+        if (all->Y)
+            memcpy(part->Y + (size_t)j * all->k,
+                   all->Y + (size_t)i * all->k,
+                   (size_t)all->k * sizeof *all->Y);
+        j++;
+    }
+}
+
+/* Builds one part of n rows with its own schema copy. */
+static dn_status make_part(const dn_data *all, const unsigned char *is_val,
+                           int want, int n, dn_data **out, dn_error *err)
+{
+    dn_data *p;
+    dn_status st = dn_data_alloc(n, all->d, all->Y ? all->k : 0, &p, err);
+    if (st) return st;
+    p->k = all->k;
+    copy_rows(all, is_val, want, p);
+    st = dn_schema_copy(all->schema, &p->schema, err);
+    if (st) {
+        dn_data_free(p);
+        return st;
+    }
+    *out = p;
+    return DN_OK;
+}
+
+dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
+                        dn_data **train, dn_data **val, dn_error *err)
+{
+    *train = *val = NULL;
+    if (!all || all->n < 2 || !all->X)
+        return dn_fail(err, DN_EARG, "cannot split a data set of %d rows: "
+                       "a training and a validation part need 2 rows or "
+                       "more", all ? all->n : 0);
+    if (!(val_frac > 0 && val_frac < 1))
+        return dn_fail(err, DN_EARG, "validation fraction %g is outside "
+                       "(0, 1); use e.g. 0.2 to hold out 20%% of the rows",
+                       val_frac);
+    int K = row_class(all, 0) >= 0 ? all->schema->n_classes : 0;
+    int32_t *rows = malloc((size_t)all->n * sizeof *rows);
+    int *start = K ? malloc(((size_t)K + 1) * sizeof *start) : NULL;
+    unsigned char *is_val = calloc((size_t)all->n, 1);
+    dn_status st = DN_OK;
+    if (!rows || !is_val || (K && !start)) {
+        st = dn_fail(err, DN_ENOMEM, "out of memory splitting %d rows",
+                     all->n);
+        goto done;
+    }
+    choose_val(all, val_frac, seed, rows, start, is_val);
+    int n_val = 0;
+    for (int i = 0; i < all->n; i++) n_val += is_val[i];
+    if (n_val == 0 || n_val == all->n) {
+        st = dn_fail(err, DN_EARG, "validation fraction %g of %d rows "
+                     "leaves the %s part empty; use a fraction nearer 0.5 "
+                     "or more data", val_frac, all->n,
+                     n_val == 0 ? "validation" : "training");
+        goto done;
+    }
+    st = make_part(all, is_val, 0, all->n - n_val, train, err);
+    if (!st) st = make_part(all, is_val, 1, n_val, val, err);
+    if (st) {
+        dn_data_free(*train);
+        *train = NULL;
+    }
+done:
+    free(rows);
+    free(start);
+    free(is_val);
+    return st;
+}

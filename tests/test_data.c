@@ -1,0 +1,864 @@
+/* test_data.c — the data loaders: CSV (schema inference, encoding, every
+ * malformed input), IDX (plain and gzipped, every lying header), the
+ * stratified split and schema copies.  Fixtures are written into a
+ * fresh temporary directory; the bundled data sets are read from data/
+ * (tests run from the repository root). */
+#include "descent.h"
+#include "check.h"
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static char dir[64];
+
+/* The path of a fixture, valid for the next 7 calls (keep a copy to
+ * hold it longer). */
+static const char *at(const char *name)
+{
+    static char buf[8][256];
+    static int i;
+    i = (i + 1) % 8;
+    snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
+    return buf[i];
+}
+
+static const char *put_bytes(const char *name, const void *data, size_t n)
+{
+    const char *path = at(name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, n, f) != n) {
+        fprintf(stderr, "cannot write %s\n", path);
+        exit(2);
+    }
+    fclose(f);
+    return path;
+}
+
+static const char *put(const char *name, const char *text)
+{
+    return put_bytes(name, text, strlen(text));
+}
+
+static const char *put_gz(const char *name, const void *data, size_t n)
+{
+    const char *path = at(name);
+    gzFile g = gzopen(path, "wb");
+    if (!g || gzwrite(g, data, (unsigned)n) != (int)n) {
+        fprintf(stderr, "cannot write %s\n", path);
+        exit(2);
+    }
+    gzclose(g);
+    return path;
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* The call failed with `want` and its message holds every piece. */
+#define CHECK_FAIL(st, want, e, ...) do { \
+    const char *pieces_[] = {__VA_ARGS__, NULL}; \
+    CHECK((st) == (want), "status %s, want %s: %s", dn_status_name(st), \
+          dn_status_name(want), (e).msg); \
+    for (int p_ = 0; pieces_[p_]; p_++) \
+        CHECK(strstr((e).msg, pieces_[p_]) != NULL, "'%s' not in: %s", \
+              pieces_[p_], (e).msg); \
+} while (0)
+
+/* Reads a CSV fixture that must fail, and checks status and message. */
+#define CSV_FAIL(name, text, opts, want, ...) do { \
+    dn_data *d_ = (dn_data *)1; \
+    dn_error e_ = {0}; \
+    dn_status s_ = dn_csv_read(put(name, text), opts, &d_, NULL, 0, &e_); \
+    CHECK_FAIL(s_, want, e_, __VA_ARGS__); \
+    CHECK(d_ == NULL, "out not NULL after a failure"); \
+} while (0)
+
+static float X_(const dn_data *d, int r, int c) { return d->X[(size_t)r * d->d + c]; }
+
+/* ---- bundled data sets ---- */
+
+static void test_iris(void)
+{
+    dn_data *d;
+    dn_error e;
+    char why[256];
+    dn_status st = dn_csv_read("data/iris.csv", NULL, &d, why, sizeof why, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    CHECK(d->n == 150 && d->d == 4 && d->k == 1, "n %d d %d k %d", d->n, d->d,
+          d->k);
+    const dn_schema *s = d->schema;
+    CHECK(s->task == DN_TASK_MULTICLASS, "task %d", s->task);
+    CHECK(s->n_classes == 3 && !strcmp(s->classes[0], "setosa") &&
+              !strcmp(s->classes[1], "versicolor") &&
+              !strcmp(s->classes[2], "virginica"), "classes");
+    CHECK(s->n_cols == 4 && s->n_in == 4 && !strcmp(s->col[0].name,
+          "sepal_length") && !strcmp(s->col[3].name, "petal_width") &&
+          s->col[2].n_cats == 0, "columns");
+    CHECK(!strcmp(s->target, "target"), "target %s", s->target);
+    CHECK(X_(d, 0, 0) == 5.1f && X_(d, 0, 1) == 3.5f && X_(d, 0, 2) == 1.4f &&
+          X_(d, 0, 3) == 0.2f, "row 1");
+    /* the last line: 5.9,3.0,5.1,1.8,virginica */
+    CHECK(X_(d, 149, 0) == 5.9f && X_(d, 149, 3) == 1.8f, "row 150");
+    CHECK(d->Y[0] == 0 && d->Y[50] == 1 && d->Y[149] == 2, "Y %g %g %g",
+          d->Y[0], d->Y[50], d->Y[149]);
+    CHECK(!strcmp(why, "target 'target' holds text with 3 classes (setosa, "
+                  "versicolor, virginica): multiclass classification, "
+                  "softmax output with cross-entropy"), "why: %s", why);
+    dn_data_free(d);
+}
+
+static void test_wine(void)
+{
+    dn_data *d;
+    dn_error e;
+    dn_status st = dn_csv_read("data/wine.csv", NULL, &d, NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    CHECK(d->n == 178 && d->d == 13, "n %d d %d", d->n, d->d);
+    CHECK(d->schema->n_classes == 3 &&
+          !strcmp(d->schema->classes[2], "class_2"), "classes");
+    CHECK(X_(d, 0, 0) == 14.23f && X_(d, 0, 12) == 1065.0f, "row 1");
+    CHECK(d->Y[0] == 0 && d->Y[177] == 2, "Y");
+    dn_data_free(d);
+}
+
+static void test_digits(void)
+{
+    dn_data *d;
+    dn_error e;
+    char why[256];
+    double t0 = now();
+    dn_status st = dn_csv_read("data/digits.csv", NULL, &d, why, sizeof why,
+                               &e);
+    double dt = now() - t0;
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    CHECK(dt < 0.5, "digits.csv took %.3f s", dt);
+    CHECK(d->n == 1797 && d->d == 64 && d->k == 1, "n %d d %d", d->n, d->d);
+    const dn_schema *s = d->schema;
+    CHECK(s->task == DN_TASK_MULTICLASS && s->n_classes == 10, "task");
+    CHECK(!strcmp(s->classes[0], "0") && !strcmp(s->classes[9], "9"),
+          "class names");
+    CHECK(!strcmp(s->col[63].name, "px63"), "column name");
+    CHECK(X_(d, 0, 2) == 5 && X_(d, 0, 3) == 13 && X_(d, 1, 3) == 12, "X");
+    CHECK(d->Y[0] == 0 && d->Y[1] == 1, "Y");
+    CHECK(!strcmp(why, "target 'target' has 10 distinct integer values "
+                  "(0..9): multiclass classification, softmax output with "
+                  "cross-entropy"), "why: %s", why);
+    dn_data_free(d);
+}
+
+/* ---- inference and encoding ---- */
+
+static const char *HOUSES =
+    "rooms,area,type,distance,price\n"
+    "3,120.5,semi,2.5,350000.5\n"
+    "2,75,flat,0.8,210000\n"
+    "5,210,detached,5.0,520000.25\n"
+    "4,150,semi,3.2,410000\n";
+
+static void test_one_hot(void)
+{
+    dn_data *d;
+    dn_error e;
+    char why[256];
+    dn_status st = dn_csv_read(put("houses.csv", HOUSES), NULL, &d, why,
+                               sizeof why, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    const dn_schema *s = d->schema;
+    CHECK(d->n == 4 && d->d == 6 && s->n_in == 6 && s->n_cols == 4,
+          "n %d d %d", d->n, d->d);
+    CHECK(s->col[2].n_cats == 3 && !strcmp(s->col[2].cats[0], "detached") &&
+          !strcmp(s->col[2].cats[1], "flat") &&
+          !strcmp(s->col[2].cats[2], "semi"), "categories");
+    float want[4][6] = {{3, 120.5f, 0, 0, 1, 2.5f},
+                        {2, 75, 0, 1, 0, 0.8f},
+                        {5, 210, 1, 0, 0, 5},
+                        {4, 150, 0, 0, 1, 3.2f}};
+    int same = 1;
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 6; c++) same &= X_(d, r, c) == want[r][c];
+    CHECK(same, "one-hot rows differ");
+    CHECK(s->task == DN_TASK_REGRESSION && s->n_classes == 0 && d->k == 1,
+          "task %d", s->task);
+    CHECK(d->Y[0] == 350000.5f && d->Y[2] == 520000.25f, "Y %g", d->Y[0]);
+    CHECK(!strcmp(why, "target 'price' holds real numbers: regression, "
+                  "identity output with MSE"), "why: %s", why);
+    dn_data_free(d);
+}
+
+static void test_target_choice(void)
+{
+    const char *path = put("houses.csv", HOUSES);
+    const char *specs[] = {"rooms", "1", "-5", "type", "3", "-3"};
+    int col[] = {0, 0, 0, 2, 2, 2};
+    for (int i = 0; i < 6; i++) {
+        dn_csv_opts o = {.target = specs[i]};
+        dn_data *d;
+        dn_error e;
+        dn_status st = dn_csv_read(path, &o, &d, NULL, 0, &e);
+        CHECK(st == DN_OK, "target %s: %s", specs[i], e.msg);
+        if (st) continue;
+        const char *name = col[i] == 0 ? "rooms" : "type";
+        CHECK(!strcmp(d->schema->target, name), "target %s is %s", specs[i],
+              d->schema->target);
+        if (col[i] == 0) /* 4 distinct integers: classes 2 < 3 < 4 < 5 */
+            CHECK(d->schema->n_classes == 4 && d->Y[0] == 1 && d->Y[1] == 0 &&
+                  d->Y[2] == 3 && d->d == 6, "rooms Y %g", d->Y[0]);
+        else /* the text target is a class; the others stay inputs */
+            CHECK(d->schema->n_classes == 3 && d->Y[0] == 2 && d->Y[2] == 0 &&
+                  d->d == 4 && X_(d, 0, 3) == 350000.5f, "type Y %g",
+                  d->Y[0]);
+        dn_data_free(d);
+    }
+    dn_csv_opts bad = {.target = "9"};
+    CSV_FAIL("houses.csv", HOUSES, &bad, DN_EARG, "out of range",
+             "5 columns");
+    bad.target = "0";
+    CSV_FAIL("houses.csv", HOUSES, &bad, DN_EARG, "out of range");
+    bad.target = "-6";
+    CSV_FAIL("houses.csv", HOUSES, &bad, DN_EARG, "out of range");
+    bad.target = "cost";
+    CSV_FAIL("houses.csv", HOUSES, &bad, DN_EARG, "houses.csv",
+             "no column named 'cost'", "rooms, area, type, distance, price");
+}
+
+static void test_tasks(void)
+{
+    dn_data *d;
+    dn_error e;
+    char why[256];
+    /* integers with more distinct values than max_classes: regression */
+    const char *ages = put("ages.csv", "x,age\n1,30\n2,31\n3,32\n4,33\n");
+    dn_csv_opts o = {.max_classes = 3};
+    dn_status st = dn_csv_read(ages, &o, &d, why, sizeof why, &e);
+    CHECK(st == DN_OK && d->schema->task == DN_TASK_REGRESSION &&
+          d->Y[1] == 31, "%s", e.msg);
+    CHECK(strstr(why, "4 distinct integer values, more than 3") != NULL,
+          "why: %s", why);
+    if (!st) dn_data_free(d);
+    /* ... the same file with the default limit: 4 classes */
+    st = dn_csv_read(ages, NULL, &d, NULL, 0, &e);
+    CHECK(st == DN_OK && d->schema->n_classes == 4 &&
+          !strcmp(d->schema->classes[3], "33") && d->Y[3] == 3, "%s", e.msg);
+    if (!st) dn_data_free(d);
+    /* regression forced on integers */
+    o = (dn_csv_opts){.task_set = 1, .task = DN_TASK_REGRESSION};
+    st = dn_csv_read(ages, &o, &d, why, sizeof why, &e);
+    CHECK(st == DN_OK && d->schema->task == DN_TASK_REGRESSION &&
+          d->Y[0] == 30 && strstr(why, "as the task option asks"), "%s %s",
+          e.msg, why);
+    if (!st) dn_data_free(d);
+    /* -1/1 labels: binary, sorted numerically, names as written */
+    st = dn_csv_read(put("pm.csv", "x,y\n1,1\n2,-1\n3,1.0\n4,-1\n"), NULL,
+                     &d, why, sizeof why, &e);
+    CHECK(st == DN_OK && d->schema->task == DN_TASK_BINARY &&
+          d->schema->n_classes == 2 && !strcmp(d->schema->classes[0], "-1") &&
+          !strcmp(d->schema->classes[1], "1") && d->Y[0] == 1 &&
+          d->Y[1] == 0 && d->Y[2] == 1, "%s", e.msg);
+    CHECK(strstr(why, "binary classification, one sigmoid output") != NULL,
+          "why: %s", why);
+    if (!st) dn_data_free(d);
+    /* text labels, forced multiclass even with two classes */
+    o = (dn_csv_opts){.task_set = 1, .task = DN_TASK_MULTICLASS};
+    st = dn_csv_read(put("yn.csv", "x,y\n1,yes\n2,no\n"), &o, &d, NULL, 0,
+                     &e);
+    CHECK(st == DN_OK && d->schema->task == DN_TASK_MULTICLASS &&
+          d->schema->n_classes == 2 && d->Y[0] == 1, "%s", e.msg);
+    if (!st) dn_data_free(d);
+
+    CSV_FAIL("real.csv", "x,y\n1,0.5\n2,1\n", &o, DN_EFORMAT, "real.csv:2:",
+             "column 2 'y'", "'0.5'", "use regression");
+    o.task = DN_TASK_REGRESSION;
+    CSV_FAIL("yn.csv", "x,y\n1,yes\n2,no\n", &o, DN_EFORMAT, "'yes'",
+             "regression needs a numeric target");
+    o.task = DN_TASK_BINARY;
+    CSV_FAIL("abc.csv", "x,y\n1,a\n2,b\n3,c\n", &o, DN_EFORMAT,
+             "needs 2 classes", "has 3 (a, b, c)");
+    CSV_FAIL("one.csv", "x,y\n1,a\n2,a\n", NULL, DN_EFORMAT, "one value only",
+             "'a'", "nothing to learn");
+    CSV_FAIL("zero.csv", "x,y\n1,0\n2,0\n", NULL, DN_EFORMAT,
+             "one value only");
+    CSV_FAIL("lone.csv", "y\n1\n2\n", NULL, DN_EFORMAT, "only column");
+}
+
+static void test_syntax(void)
+{
+    dn_data *d;
+    dn_error e;
+    /* quotes: a comma, a doubled quote and a line break inside fields;
+     * a quoted number is still a number */
+    const char *q = "name,\"size\",y\n"
+                    "\"a,b\",\"1.5\",0\n"
+                    "\"say \"\"hi\"\"\",2,1\n"
+                    "\"two\nlines\",3,0\n"
+                    "\"a,b\",4,1\n";
+    dn_status st = dn_csv_read(put("quoted.csv", q), NULL, &d, NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (!st) {
+        const dn_column *c = &d->schema->col[0];
+        CHECK(d->n == 4 && c->n_cats == 3 && !strcmp(c->cats[0], "a,b") &&
+              !strcmp(c->cats[1], "say \"hi\"") &&
+              !strcmp(c->cats[2], "two\nlines"), "cats");
+        CHECK(!strcmp(d->schema->col[1].name, "size") && X_(d, 0, 3) == 1.5f &&
+              X_(d, 0, 0) == 1 && X_(d, 3, 0) == 1 && X_(d, 2, 2) == 1,
+              "quoted values");
+        dn_data_free(d);
+    }
+    /* an error after a quoted line break counts physical lines */
+    CSV_FAIL("ql.csv", "a,b\n\"x\ny\",1\nz,\n", NULL, DN_EFORMAT, "ql.csv:4:",
+             "column 2 'b'", "empty cell");
+    /* BOM, CRLF, spaces around numbers, blank lines, no final newline */
+    const char *crlf = "\xEF\xBB\xBF" "a,b,y\r\n 1.5 , 2 ,0\r\n\r\n3,\t4e1,1";
+    st = dn_csv_read(put("crlf.csv", crlf), NULL, &d, NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (!st) {
+        CHECK(d->n == 2 && !strcmp(d->schema->col[0].name, "a") &&
+              X_(d, 0, 0) == 1.5f && X_(d, 0, 1) == 2 && X_(d, 1, 1) == 40 &&
+              d->Y[1] == 1 && d->schema->task == DN_TASK_BINARY, "crlf");
+        dn_data_free(d);
+    }
+    /* numbers in every accepted spelling */
+    st = dn_csv_read(put("nums.csv", "a,y\n-.5,0\n+7.,1\n1E-3,0\n"
+                         "0.1234567890123456789012,1\n12345678901234567890123,0\n"),
+                     NULL, &d, NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (!st) {
+        CHECK(d->X[0] == -0.5f && d->X[1] == 7 && d->X[2] == 0.001f &&
+              d->X[3] == 0.12345678901234567f &&
+              d->X[4] == 1.2345678901234567e22f, "numbers %.9g %.9g", d->X[3],
+              d->X[4]);
+        dn_data_free(d);
+    }
+}
+
+static void test_malformed(void)
+{
+    CSV_FAIL("short.csv", "a,b,c\n1,2,3\n4,5", NULL, DN_EFORMAT,
+             "short.csv:3:", "2 fields", "header has 3", "column 3 'c'");
+    CSV_FAIL("long.csv", "a,b,c\n1,2,3\n4,5,6,7\n", NULL, DN_EFORMAT,
+             "long.csv:3:", "4 fields", "field 4 is '7'");
+    CSV_FAIL("nan.csv", "a,b,y\n1,2,0\n3,NaN,1\n", NULL, DN_EFORMAT,
+             "nan.csv:3:", "column 2 'b'", "'NaN'", "not a finite number");
+    CSV_FAIL("inf.csv", "a,b,y\n1,-inf,0\n3,4,1\n", NULL, DN_EFORMAT,
+             "inf.csv:2:", "column 2 'b'", "'-inf'");
+    CSV_FAIL("big.csv", "a,b,y\n1,2,0\n3,1e39,1\n", NULL, DN_EFORMAT,
+             "big.csv:3:", "'1e39'", "too large");
+    CSV_FAIL("empty_cell.csv", "a,b,y\n1,2,0\n3,,1\n", NULL, DN_EFORMAT,
+             "empty_cell.csv:3:", "column 2 'b'", "empty cell");
+    CSV_FAIL("mixed.csv", "a,area,y\n1,2,0\n2,3,1\n3,abc,0\n", NULL,
+             DN_EFORMAT, "mixed.csv:4:", "column 2 'area'",
+             "cell 'abc' is not a number", "fix or remove the row");
+    CSV_FAIL("badnum.csv", "a,b,y\n1,2,0\n2,1.2.3,1\n3,4,0\n", NULL,
+             DN_EFORMAT, "badnum.csv:3:", "'1.2.3' is not a number");
+    CSV_FAIL("mixedtext.csv", "type,b,y\nflat,2,0\nsemi,3,1\n7,4,0\n", NULL,
+             DN_EFORMAT, "mixedtext.csv:4:", "column 1 'type'",
+             "cell '7' is a number in a text column", "line 2 has 'flat'");
+    CSV_FAIL("empty.csv", "", NULL, DN_EFORMAT, "empty.csv:", "is empty");
+    CSV_FAIL("blank.csv", "\n\r\n  \n", NULL, DN_EFORMAT, "is empty");
+    CSV_FAIL("head.csv", "a,b,y\n", NULL, DN_EFORMAT, "head.csv:",
+             "only a header row");
+    CSV_FAIL("head2.csv", "a,b,y", NULL, DN_EFORMAT, "only a header row");
+    CSV_FAIL("dup.csv", "a,b,a\n1,2,3\n", NULL, DN_EFORMAT, "dup.csv:1:",
+             "columns 1 and 3", "'a'");
+    CSV_FAIL("noname.csv", ",b,y\n0,1,2\n", NULL, DN_EFORMAT,
+             "column 1 has no name", "index=False");
+    CSV_FAIL("comma.csv", "a,b,\n0,1,2\n", NULL, DN_EFORMAT,
+             "column 3 has no name", "comma at the end");
+    CSV_FAIL("open.csv", "a,y\n1,0\n\"x,1\n", NULL, DN_EFORMAT, "open.csv:3:",
+             "never ends");
+    CSV_FAIL("after.csv", "a,y\n\"x\"z,0\n", NULL, DN_EFORMAT, "after.csv:2:",
+             "after the closing quote");
+    /* a long value with a control byte is cut and escaped */
+    char line[400];
+    snprintf(line, sizeof line, "a,y\n1,0\n\x01%s,1\n",
+             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    CSV_FAIL("long_val.csv", line, NULL, DN_EFORMAT, "'\\x01xxxxx", "...'");
+    static const char junk[] = "a,b\n1,2\n3\0\x01\x02,4\n";
+    dn_data *d = NULL;
+    dn_error e;
+    dn_status st = dn_csv_read(put_bytes("bin.csv", junk, sizeof junk - 1),
+                               NULL, &d, NULL, 0, &e);
+    CHECK_FAIL(st, DN_EFORMAT, e, "bin.csv:3:", "NUL byte", "not a text file");
+    static const unsigned char gz[] = {0x1F, 0x8B, 8, 0, 0, 0};
+    st = dn_csv_read(put_bytes("z.csv", gz, sizeof gz), NULL, &d, NULL, 0, &e);
+    CHECK_FAIL(st, DN_EFORMAT, e, "gzip");
+    st = dn_csv_read(at("missing.csv"), NULL, &d, NULL, 0, &e);
+    CHECK_FAIL(st, DN_EIO, e, "missing.csv", "cannot open");
+    st = dn_csv_read(dir, NULL, &d, NULL, 0, &e);
+    CHECK_FAIL(st, DN_EIO, e, "cannot read");
+}
+
+/* ---- reading with a schema ---- */
+
+static void test_read_with(void)
+{
+    dn_data *train, *d;
+    dn_error e;
+    dn_status st = dn_csv_read(put("houses.csv", HOUSES), NULL, &train, NULL,
+                               0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    const dn_schema *s = train->schema;
+    /* columns in another order, an extra one, no target */
+    const char *pred = put("pred.csv", "distance,note,type,area,rooms\n"
+                                       "2.5,x,semi,120.5,3\n"
+                                       "1,y,flat,60,1\n");
+    st = dn_csv_read_with(pred, s, 0, &d, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (!st) {
+        CHECK(d->n == 2 && d->d == 6 && d->k == 0 && d->Y == NULL, "shape");
+        CHECK(memcmp(d->X, train->X, 6 * sizeof *d->X) == 0, "row 1 encoded "
+              "as in training");
+        CHECK(X_(d, 1, 0) == 1 && X_(d, 1, 1) == 60 && X_(d, 1, 3) == 1 &&
+              X_(d, 1, 5) == 1, "row 2");
+        dn_data_free(d);
+    }
+    /* need_target 0 still reads a target that is there */
+    st = dn_csv_read_with(at("houses.csv"), s, 0, &d, &e);
+    CHECK(st == DN_OK && d->k == 1 && d->Y && d->Y[2] == 520000.25f &&
+          d->schema != s && !strcmp(d->schema->target, "price"), "%s", e.msg);
+    if (!st) dn_data_free(d);
+    /* ... but leaves out one that does not encode: rows to predict */
+    st = dn_csv_read_with(put("blank.csv", "rooms,area,type,distance,price\n"
+                              "3,100,flat,1,\n"), s, 0, &d, &e);
+    CHECK(st == DN_OK && d->Y == NULL && d->k == 0 && d->X[3] == 1, "%s",
+          e.msg);
+    if (!st) dn_data_free(d);
+    st = dn_csv_read_with(at("blank.csv"), s, 1, &d, &e);
+    CHECK_FAIL(st, DN_EFORMAT, e, "blank.csv:2:", "column 5 'price'",
+               "empty cell");
+    st = dn_csv_read_with(pred, s, 1, &d, &e);
+    CHECK_FAIL(st, DN_EFORMAT, e, "target column 'price' is missing");
+    /* with the target: the same encoding as the training read */
+    st = dn_csv_read_with(at("houses.csv"), s, 1, &d, &e);
+    CHECK(st == DN_OK && d->n == 4 && d->k == 1 &&
+          !memcmp(d->X, train->X, 24 * sizeof *d->X) &&
+          !memcmp(d->Y, train->Y, 4 * sizeof *d->Y), "%s", e.msg);
+    if (!st) dn_data_free(d);
+    st = dn_csv_read_with(put("castle.csv", "rooms,area,type,distance\n"
+                              "3,100,flat,1\n9,900,castle,7\n"), s, 0, &d, &e);
+    CHECK_FAIL(st, DN_EFORMAT, e, "castle.csv:3:", "column 3 'type'",
+               "category 'castle'", "known: detached, flat, semi");
+    CHECK(d == NULL, "out after failure");
+    st = dn_csv_read_with(put("noarea.csv", "rooms,type,distance\n3,flat,1\n"),
+                          s, 0, &d, &e);
+    CHECK_FAIL(st, DN_EFORMAT, e, "noarea.csv", "column 'area' is missing",
+               "rooms, type, distance");
+    st = dn_csv_read_with(put("txt.csv", "rooms,area,type,distance\n"
+                              "3,big,flat,1\n"), s, 0, &d, &e);
+    CHECK_FAIL(st, DN_EFORMAT, e, "txt.csv:2:", "column 2 'area'",
+               "'big' is not a number");
+    dn_data_free(train);
+
+    /* class labels: known by text or by value, unknown ones named */
+    st = dn_csv_read(put("cls.csv", "x,y\n1,0\n2,1\n3,2\n"), NULL, &train,
+                     NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    st = dn_csv_read_with(put("cls2.csv", "y,x\n2.0,5\n1,6\n"), train->schema,
+                          1, &d, &e);
+    CHECK(st == DN_OK && d->Y[0] == 2 && d->Y[1] == 1 && d->X[0] == 5, "%s",
+          e.msg);
+    if (!st) dn_data_free(d);
+    st = dn_csv_read_with(put("cls3.csv", "x,y\n1,0\n2,7\n"), train->schema,
+                          1, &d, &e);
+    CHECK_FAIL(st, DN_EFORMAT, e, "cls3.csv:3:", "class '7'", "(0, 1, 2)");
+    dn_data_free(train);
+}
+
+/* ---- IDX ---- */
+
+/* An IDX header: magic then big-endian dimensions. */
+static size_t idx_head(unsigned char *b, uint32_t magic, const uint32_t *dim,
+                       int nd)
+{
+    uint32_t v[4] = {magic, dim[0], nd > 1 ? dim[1] : 0, nd > 2 ? dim[2] : 0};
+    for (int i = 0; i <= nd; i++)
+        for (int j = 0; j < 4; j++) b[4 * i + j] = (unsigned char)(v[i] >> (24 - 8 * j));
+    return 4 + 4 * (size_t)nd;
+}
+
+static void test_idx_good(void)
+{
+    unsigned char img[64], lab[16];
+    uint32_t dim[3] = {3, 2, 2};
+    size_t h = idx_head(img, 0x803, dim, 3);
+    for (int i = 0; i < 12; i++) img[h + i] = (unsigned char)(i * 20 + 15);
+    size_t hl = idx_head(lab, 0x801, dim, 1);
+    lab[hl] = 2, lab[hl + 1] = 0, lab[hl + 2] = 4;
+    char paths[2][2][256];
+    strcpy(paths[0][0], put_bytes("img.idx", img, h + 12));
+    strcpy(paths[0][1], put_bytes("lab.idx", lab, hl + 3));
+    strcpy(paths[1][0], put_gz("img.idx.gz", img, h + 12));
+    strcpy(paths[1][1], put_gz("lab.idx.gz", lab, hl + 3));
+    for (int z = 0; z < 2; z++) {
+        dn_data *d;
+        dn_error e;
+        dn_status st = dn_idx_read(paths[z][0], paths[z][1], &d, &e);
+        CHECK(st == DN_OK, "%s", e.msg);
+        if (st) continue;
+        CHECK(d->n == 3 && d->d == 4 && d->k == 1, "shape %d %d", d->n, d->d);
+        CHECK(d->X[0] == 15 / 255.0f && d->X[11] == 235 / 255.0f, "pixels");
+        CHECK(d->Y[0] == 2 && d->Y[1] == 0 && d->Y[2] == 4, "labels");
+        const dn_schema *s = d->schema;
+        CHECK(s->img_rows == 2 && s->img_cols == 2 && s->n_cols == 4 &&
+              s->n_in == 4 && !strcmp(s->col[3].name, "px3"), "schema");
+        CHECK(s->n_classes == 5 && !strcmp(s->classes[4], "4") &&
+              s->task == DN_TASK_MULTICLASS && !strcmp(s->target, "label"),
+              "classes");
+        CHECK(dn_idx_detect(paths[z][0]) == 1 && dn_idx_detect(paths[z][1]) == 1,
+              "detect");
+        dn_data_free(d);
+    }
+    dn_data *d, *c;
+    dn_error e;
+    dn_status st = dn_idx_read(paths[1][0], NULL, &d, &e);
+    CHECK(st == DN_OK && d->Y == NULL && d->k == 0 && d->n == 3, "%s", e.msg);
+    if (!st) dn_data_free(d);
+    /* an IDX schema reads a CSV of the same pixels by column name */
+    st = dn_idx_read(paths[0][0], paths[0][1], &d, &e);
+    if (!st) {
+        st = dn_csv_read_with(put("px.csv", "label,px3,px2,px1,px0\n"
+                                            "3,1,0.5,0.25,0\n"),
+                              d->schema, 1, &c, &e);
+        CHECK(st == DN_OK && c->n == 1 && c->d == 4 && c->X[0] == 0 &&
+              c->X[1] == 0.25f && c->X[3] == 1 && c->Y[0] == 3 &&
+              c->schema->img_rows == 2, "%s", e.msg);
+        if (!st) dn_data_free(c);
+        dn_data_free(d);
+    }
+    /* labels 0/1: binary */
+    lab[hl] = 1, lab[hl + 2] = 1;
+    st = dn_idx_read(paths[0][0], put_bytes("lab01.idx", lab, hl + 3), &d, &e);
+    CHECK(st == DN_OK && d->schema->task == DN_TASK_BINARY &&
+          d->schema->n_classes == 2, "%s", e.msg);
+    if (!st) dn_data_free(d);
+    CHECK(dn_idx_detect("data/iris.csv") == 0, "a CSV is not IDX");
+    CHECK(dn_idx_detect(at("nothing.idx")) == 0, "no file");
+}
+
+/* Runs dn_idx_read on an images file (and labels) that must fail. */
+static void idx_fail(const char *img, const char *lab, dn_status want,
+                     const char *p1, const char *p2, int line)
+{
+    dn_data *d = (dn_data *)1;
+    dn_error e = {0};
+    dn_status st = dn_idx_read(img, lab, &d, &e);
+    CHECK(st == want && strstr(e.msg, p1) && (!p2 || strstr(e.msg, p2)) &&
+          d == NULL, "line %d: %s: %s", line, dn_status_name(st), e.msg);
+}
+
+static void test_idx_bad(void)
+{
+    unsigned char b[128] = {0}, l[16] = {0};
+    uint32_t dim[3] = {2, 2, 3};
+    size_t h = idx_head(b, 0x803, dim, 3), hl = idx_head(l, 0x801, dim, 1);
+    char good[256];
+    strcpy(good, put_bytes("good.idx", b, h + 12));
+    /* the labels file given as images, and the other way round */
+    idx_fail(put_bytes("l.idx", l, hl + 2), NULL, DN_EFORMAT,
+             "labels file (magic 0x00000801)", "--labels", __LINE__);
+    idx_fail(good, good, DN_EFORMAT, "images file (magic 0x00000803)",
+             "labels (0x00000801)", __LINE__);
+    idx_fail(put("txt.idx", "px0,px1\n1,2\n"), NULL, DN_EFORMAT,
+             "magic number 0x7078302C", "0x00000803", __LINE__);
+    unsigned char f[16];
+    idx_head(f, 0xD03, dim, 3);
+    idx_fail(put_bytes("float.idx", f, 16), NULL, DN_EFORMAT,
+             "type 0x0D (float)", NULL, __LINE__);
+    idx_fail(put_bytes("tiny.idx", b, 2), NULL, DN_EFORMAT, "too short",
+             NULL, __LINE__);
+    idx_fail(put_bytes("head.idx", b, 9), NULL, DN_EFORMAT,
+             "inside the header", NULL, __LINE__);
+    /* plain: the size must match the header exactly */
+    idx_fail(put_bytes("trunc.idx", b, h + 10), NULL, DN_EFORMAT,
+             "truncated: the file has 26 bytes", "promises 28", __LINE__);
+    idx_fail(put_bytes("trail.idx", b, h + 13), NULL, DN_EFORMAT,
+             "trailing bytes: the file has 29 bytes", "promises 28",
+             __LINE__);
+    /* gzipped: the same, found while reading */
+    idx_fail(put_gz("trunc.gz", b, h + 10), NULL, DN_EFORMAT,
+             "truncated: expected 12 bytes after the header, got 10", NULL,
+             __LINE__);
+    idx_fail(put_gz("trail.gz", b, h + 13), NULL, DN_EFORMAT,
+             "trailing bytes", NULL, __LINE__);
+    /* a gzip stream cut short, and one with a damaged checksum */
+    unsigned char big[16 + 4000];
+    uint32_t many[3] = {10, 20, 20};
+    idx_head(big, 0x803, many, 3);
+    for (int i = 16; i < (int)sizeof big; i++) big[i] = (unsigned char)(i * 7919 >> 3);
+    const char *cut = put_gz("cut.gz", big, sizeof big);
+    struct stat sb;
+    CHECK(stat(cut, &sb) == 0 && truncate(cut, sb.st_size / 2) == 0,
+          "cannot cut %s", cut);
+    idx_fail(cut, NULL, DN_EFORMAT, "truncated: expected 4000 bytes after the "
+             "header, got", NULL, __LINE__);
+    const char *crc = put_gz("crc.gz", big, sizeof big);
+    FILE *g = fopen(crc, "r+b");
+    int c = g && fseek(g, -8, SEEK_END) == 0 ? fgetc(g) : EOF;
+    int flipped = c != EOF && fseek(g, -8, SEEK_END) == 0 &&
+                  fputc(c ^ 0xFF, g) != EOF; /* the CRC's first byte */
+    if (g) fclose(g);
+    CHECK(flipped, "cannot damage %s", crc);
+    idx_fail(crc, NULL, DN_EFORMAT, "crc.gz: cannot read: incorrect data "
+             "check", "damaged", __LINE__);
+    /* absurd dimensions in a 100-byte file */
+    uint32_t huge[3] = {1u << 31, 28, 28};
+    idx_head(b, 0x803, huge, 3);
+    idx_fail(put_bytes("huge.idx", b, 100), NULL, DN_EFORMAT,
+             "dimension 1 is 2147483648", NULL, __LINE__);
+    uint32_t wide[3] = {1u << 30, 1u << 20, 1u << 20};
+    idx_head(b, 0x803, wide, 3);
+    idx_fail(put_gz("wide.gz", b, 100), NULL, DN_EFORMAT,
+             "beyond the limits", NULL, __LINE__);
+    uint32_t zero[3] = {5, 0, 28};
+    idx_head(b, 0x803, zero, 3);
+    idx_fail(put_bytes("zero.idx", b, 100), NULL, DN_EFORMAT,
+             "dimension 2 is 0", NULL, __LINE__);
+    /* labels that do not belong to the images */
+    uint32_t three[1] = {3};
+    hl = idx_head(l, 0x801, three, 1);
+    l[hl] = 1, l[hl + 1] = 0, l[hl + 2] = 1;
+    idx_fail(good, put_bytes("l3.idx", l, hl + 3), DN_EFORMAT,
+             "has 3 labels", "has 2 images", __LINE__);
+    uint32_t two[1] = {2};
+    hl = idx_head(l, 0x801, two, 1);
+    l[hl] = l[hl + 1] = 0;
+    idx_fail(good, put_bytes("l0.idx", l, hl + 2), DN_EFORMAT,
+             "every label is 0", NULL, __LINE__);
+    idx_fail(at("none.idx"), NULL, DN_EIO, "cannot open", NULL, __LINE__);
+}
+
+/* A gzipped header that promises 1.5 GB of pixels but holds 10 bytes
+ * must fail as truncated without reserving memory for the promise: in
+ * a child limited to 512 MiB of address space, an up-front allocation
+ * would turn the answer into "out of memory". */
+static void test_idx_lying_gzip(void)
+{
+    unsigned char b[64] = {0};
+    uint32_t dim[3] = {2000000, 28, 28};
+    size_t h = idx_head(b, 0x803, dim, 3);
+    const char *path = put_gz("lie.gz", b, h + 10);
+    idx_fail(path, NULL, DN_EFORMAT, "truncated", "got 10", __LINE__);
+#if defined(__SANITIZE_ADDRESS__)
+    return; /* ASan reserves terabytes of address space: no limit here */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return;
+#endif
+#endif
+    if (getenv("DN_NO_RLIMIT")) return; /* e.g. under valgrind */
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit r = {512L << 20, 512L << 20};
+        setrlimit(RLIMIT_AS, &r);
+        dn_data *d;
+        dn_error e;
+        _exit(dn_idx_read(path, NULL, &d, &e) == DN_EFORMAT ? 0 : 1);
+    }
+    int ws = -1;
+    waitpid(pid, &ws, 0);
+    CHECK(pid > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0,
+          "a lying gzip header reserved memory (status %d)", ws);
+}
+
+/* ---- split and schema copies ---- */
+
+/* The original row of each of part's rows (rows are distinct in X). */
+static int origins(const dn_data *all, const dn_data *part, int *org)
+{
+    int ordered = 1;
+    for (int i = 0; i < part->n; i++) {
+        org[i] = -1;
+        for (int r = 0; r < all->n && org[i] < 0; r++)
+            if (!memcmp(all->X + (size_t)r * all->d,
+                        part->X + (size_t)i * all->d, all->d * sizeof(float)) &&
+                all->Y[r] == part->Y[i])
+                org[i] = r;
+        ordered &= org[i] >= 0 && (i == 0 || org[i] > org[i - 1]);
+    }
+    return ordered;
+}
+
+static void test_split(void)
+{
+    dn_data *all, *tr, *va, *tr2, *va2;
+    dn_error e;
+    /* wine: its rows are distinct, so each part's rows can be traced */
+    dn_status st = dn_csv_read("data/wine.csv", NULL, &all, NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    int per[3] = {0}, val_per[3] = {0}, tr_per[3] = {0};
+    for (int i = 0; i < all->n; i++) per[(int)all->Y[i]]++;
+    st = dn_data_split(all, 0.25, 7, &tr, &va, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) {
+        dn_data_free(all);
+        return;
+    }
+    for (int i = 0; i < va->n; i++) val_per[(int)va->Y[i]]++;
+    for (int i = 0; i < tr->n; i++) tr_per[(int)tr->Y[i]]++;
+    /* wine: 59, 71, 48 rows → round(0.25·count) = 15, 18, 12 */
+    CHECK(per[0] == 59 && per[1] == 71 && per[2] == 48, "class counts");
+    CHECK(val_per[0] == 15 && val_per[1] == 18 && val_per[2] == 12,
+          "validation per class %d %d %d", val_per[0], val_per[1],
+          val_per[2]);
+    CHECK(tr_per[0] == 44 && tr_per[1] == 53 && tr_per[2] == 36,
+          "training per class");
+    CHECK(va->n == 45 && tr->n == 133 && va->d == 13 && tr->k == 1, "sizes");
+    int org_t[178], org_v[178], seen[178] = {0};
+    CHECK(origins(all, tr, org_t) && origins(all, va, org_v),
+          "rows keep the file order");
+    int all_once = 1;
+    for (int i = 0; i < tr->n; i++) seen[org_t[i]]++;
+    for (int i = 0; i < va->n; i++) seen[org_v[i]]++;
+    for (int i = 0; i < 178; i++) all_once &= seen[i] == 1;
+    CHECK(all_once, "every row in exactly one part");
+    CHECK(tr->schema && va->schema && tr->schema != all->schema &&
+          va->schema != tr->schema &&
+          !strcmp(va->schema->classes[1], "class_1"), "own schema copies");
+    /* the same seed, the same split; another seed, another one */
+    st = dn_data_split(all, 0.25, 7, &tr2, &va2, &e);
+    CHECK(st == DN_OK && va2->n == va->n &&
+          !memcmp(va2->X, va->X, (size_t)va->n * va->d * sizeof(float)),
+          "same seed");
+    if (!st) { dn_data_free(tr2); dn_data_free(va2); }
+    st = dn_data_split(all, 0.25, 8, &tr2, &va2, &e);
+    CHECK(st == DN_OK && va2->n == va->n &&
+          memcmp(va2->X, va->X, (size_t)va->n * va->d * sizeof(float)),
+          "another seed");
+    if (!st) { dn_data_free(tr2); dn_data_free(va2); }
+    dn_data_free(tr);
+    dn_data_free(va);
+
+    double bad[] = {0, 1, -0.1, 1.5, NAN};
+    for (int i = 0; i < 5; i++) {
+        tr = va = (dn_data *)1;
+        st = dn_data_split(all, bad[i], 1, &tr, &va, &e);
+        CHECK_FAIL(st, DN_EARG, e, "outside (0, 1)");
+        CHECK(tr == NULL && va == NULL, "outputs cleared");
+    }
+    st = dn_data_split(all, 0.001, 1, &tr, &va, &e);
+    CHECK_FAIL(st, DN_EARG, e, "validation part empty");
+    dn_data_free(all);
+
+    /* regression: one shuffle over all rows, round(frac · n) held out */
+    st = dn_csv_read(put("houses.csv", HOUSES), NULL, &all, NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    st = dn_data_split(all, 0.5, 3, &tr, &va, &e);
+    CHECK(st == DN_OK && tr->n == 2 && va->n == 2 && tr->k == 1 &&
+          tr->Y && va->schema->task == DN_TASK_REGRESSION, "%s", e.msg);
+    if (!st) {
+        int o1[4], o2[4];
+        CHECK(origins(all, tr, o1) && origins(all, va, o2), "order");
+        dn_data_free(tr);
+        dn_data_free(va);
+    }
+    /* rows without targets split too: one shuffle, round(0.75 · 4) held out */
+    free(all->Y);
+    all->Y = NULL;
+    all->k = 0;
+    st = dn_data_split(all, 0.75, 3, &tr, &va, &e);
+    CHECK(st == DN_OK && tr->n == 1 && va->n == 3 && !tr->Y && !va->Y,
+          "%s", e.msg);
+    if (!st) {
+        dn_data_free(tr);
+        dn_data_free(va);
+    }
+    dn_data_free(all);
+}
+
+static void test_schema_copy(void)
+{
+    dn_data *d;
+    dn_error e;
+    dn_status st = dn_csv_read(put("houses.csv", HOUSES), NULL, &d, NULL, 0,
+                               &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    dn_schema *c;
+    st = dn_schema_copy(d->schema, &c, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    const char *cat0 = d->schema->col[2].cats[0];
+    dn_data_free(d); /* the copy must not share anything with it */
+    if (st) return;
+    CHECK(c->n_cols == 4 && c->n_in == 6 && c->col[2].n_cats == 3 &&
+          c->col[2].cats[0] != cat0 && !strcmp(c->col[2].cats[0], "detached") &&
+          !strcmp(c->col[1].name, "area") && !strcmp(c->target, "price") &&
+          c->task == DN_TASK_REGRESSION, "copy");
+    dn_schema_free(c);
+    c = (dn_schema *)1;
+    CHECK(dn_schema_copy(NULL, &c, &e) == DN_OK && c == NULL, "NULL copy");
+    dn_schema_free(NULL);
+    dn_data_free(NULL);
+}
+
+/* 100k rows of 5 numbers, a text column and an integer target. */
+static void test_large(void)
+{
+    const char *path = at("large.csv");
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    fputs("a,b,c,d,e,kind,y\n", f);
+    const char *kinds[] = {"red", "green", "blue"};
+    for (int i = 0; i < 100000; i++)
+        fprintf(f, "%d,%.3f,%d.5,-%d,%de-2,%s,%d\n", i, i * 0.001, i % 97,
+                i % 13, i % 7, kinds[i % 3], i % 4);
+    fclose(f);
+    dn_data *d;
+    dn_error e;
+    double t0 = now();
+    dn_status st = dn_csv_read(path, NULL, &d, NULL, 0, &e);
+    double dt = now() - t0;
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    CHECK(dt < 2.0, "100k rows took %.3f s", dt);
+    CHECK(d->n == 100000 && d->d == 8 && d->schema->n_classes == 4, "shape");
+    /* row 99999: 99999, 99.999, 89.5, -3, 4e-2, red, 3 */
+    const float *x = d->X + (size_t)99999 * 8;
+    CHECK(x[0] == 99999 && x[1] == 99.999f && x[2] == 89.5f && x[3] == -3 &&
+          x[4] == 0.04f && x[5] == 0 && x[7] == 1 && d->Y[99999] == 3,
+          "last row");
+    dn_data_free(d);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/test_data.XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    test_iris();
+    test_wine();
+    test_digits();
+    test_one_hot();
+    test_target_choice();
+    test_tasks();
+    test_syntax();
+    test_malformed();
+    test_read_with();
+    test_idx_good();
+    test_idx_bad();
+    test_idx_lying_gzip();
+    test_split();
+    test_schema_copy();
+    test_large();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    return check_done("test_data");
+}
