@@ -361,11 +361,14 @@ int cmd_train(int argc, char **argv)
                    "are in standardized units; MSE/MAE in the target's own)" : "",
                    c.standardize ? "" : " (from --warm-start)");
         int B = c.t.batch <= 0 || c.t.batch >= train->n ? train->n : c.t.batch;
+        char th[32];
+        snprintf(th, sizeof th, "%d thread%s", c.t.threads,
+                 c.t.threads == 1 ? "" : "s");
         printf("training: gradient descent, eta %g, %s of %d rows, %d epochs, "
-               "reshuffled each epoch, %d threads%s\n", c.t.eta,
+               "reshuffled each epoch, %s\n", c.t.eta,
                B == 1 ? "stochastic steps" : B == train->n ? "full batches"
                                                            : "mini-batches",
-               B, c.t.epochs, c.t.threads, c.t.threads ? "" : " (0 = all cores)");
+               B, c.t.epochs, c.t.threads ? th : "threads on all cores");
     }
 
     snprintf(buf, sizeof buf, "{\"optimizer\":\"sgd\",\"eta\":%g,\"batch\":%d,"
