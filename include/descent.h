@@ -416,6 +416,147 @@ double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
  * network's parameters (see examples/one_param.c). */
 void dn_sgd_step(float *theta, const float *g, size_t n, float eta);
 
+/* The first-order family.  Each update is written as the code computes
+ * it, per element i, with g the gradient, t the step count (from 1) and
+ * eta the current learning rate (a schedule may change it every epoch).
+ * Defaults are PyTorch's (torch.optim, 1.13).
+ *
+ *   SGD       theta −= eta g
+ *   MOMENTUM  v = mu v + (1 − dampening) g   (v = g on the first step)
+ *             theta −= eta v                  mu = momentum (0.9)
+ *   NESTEROV  v as MOMENTUM;  theta −= eta (g + mu v)
+ *   ADAGRAD   eta_t = eta / (1 + (t − 1) lr_decay)
+ *             s += g²;  theta −= eta_t g / (sqrt(s) + eps)   eps 1e-10
+ *   RMSPROP   s = alpha s + (1 − alpha) g²                    alpha 0.99
+ *             centered: m = alpha m + (1 − alpha) g, s̃ = s − m²; else s̃ = s
+ *             momentum > 0: b = momentum b + g / (sqrt(s̃) + eps),
+ *                           theta −= eta b
+ *             else          theta −= eta g / (sqrt(s̃) + eps)  eps 1e-8
+ *   ADAM      m = beta1 m + (1 − beta1) g;  v = beta2 v + (1 − beta2) g²
+ *             amsgrad: vmax = max(vmax, v), use vmax for v
+ *             theta −= eta (m / (1 − beta1^t)) / (sqrt(v / (1 − beta2^t)) + eps)
+ *             beta1 0.9, beta2 0.999, eps 1e-8
+ *   ADAMW     theta −= eta lambda theta on the entries decay_mask marks
+ *             (the weights; decoupled decay, lambda = weight_decay 0.01),
+ *             then the ADAM update.
+ * Coupled L2 (λ/2 ΣW² in the loss) is not an optimizer setting: it is
+ * added to the gradient by the training loop (dn_train_opts.l2), so every
+ * optimizer sees the same regularized loss. */
+typedef enum {
+    DN_OPT_SGD = 0,
+    DN_OPT_MOMENTUM,
+    DN_OPT_NESTEROV,
+    DN_OPT_ADAGRAD,
+    DN_OPT_RMSPROP,
+    DN_OPT_ADAM,
+    DN_OPT_ADAMW,
+    DN_OPT_COUNT
+} dn_opt_kind;
+
+typedef struct {
+    dn_opt_kind kind;
+    double momentum;      /* MOMENTUM, NESTEROV (0.9); RMSPROP (0) */
+    double dampening;     /* MOMENTUM (0) */
+    double alpha;         /* RMSPROP smoothing constant (0.99) */
+    double beta1, beta2;  /* ADAM, ADAMW (0.9, 0.999) */
+    double eps;           /* ADAGRAD 1e-10; RMSPROP, ADAM, ADAMW 1e-8 */
+    double lr_decay;      /* ADAGRAD (0) */
+    double initial_accumulator; /* ADAGRAD (0) */
+    double weight_decay;  /* ADAMW's decoupled lambda (0.01) */
+    int    centered;      /* RMSPROP (0) */
+    int    amsgrad;       /* ADAM, ADAMW (0) */
+} dn_opt_conf;
+
+/* The defaults for a kind, as above. */
+void dn_opt_defaults(dn_opt_conf *c, dn_opt_kind kind);
+/* PyTorch's default learning rate for a kind: 0.01 for the SGD family,
+ * AdaGrad and RMSProp, 0.001 for Adam and AdamW. */
+double dn_opt_default_eta(dn_opt_kind kind);
+const char *dn_opt_name(dn_opt_kind k);  /* "sgd", "momentum", ... */
+dn_status dn_opt_parse(const char *s, dn_opt_kind *out, dn_error *err);
+
+/* An optimizer's state for n parameters: its moment buffers and step
+ * count.  decay_mask (n bytes, copied; NULL = every entry) marks the
+ * entries ADAMW decays. */
+typedef struct dn_opt dn_opt;
+dn_status dn_opt_new(const dn_opt_conf *c, size_t n,
+                     const unsigned char *decay_mask, dn_opt **out,
+                     dn_error *err);
+void dn_opt_free(dn_opt *o);
+/* One update of theta[0..n) from g at learning rate eta. */
+void dn_opt_step(dn_opt *o, float *theta, const float *g, double eta);
+/* The state as one flat float array (for checkpoints) and the step
+ * count; restoring both resumes the optimizer exactly. */
+float *dn_opt_state(dn_opt *o, size_t *n_floats);
+long   dn_opt_steps(const dn_opt *o);
+void   dn_opt_set_steps(dn_opt *o, long t);
+
+/* ------------------------------------------------------------------ */
+/* Learning-rate schedules (per epoch)                                 */
+/* ------------------------------------------------------------------ */
+
+/* eta_e is the rate used during epoch e (e = 0, 1, ...), from the base
+ * rate eta_0 as torch.optim.lr_scheduler computes it:
+ *   CONSTANT  eta_e = eta_0
+ *   STEP      eta_e = eta_0 gamma^floor(e / step_size)     (gamma 0.1)
+ *   EXP       eta_e = eta_0 gamma^e                         (gamma 0.95)
+ *   COSINE    eta_e = eta_min + (eta_0 − eta_min)(1 + cos(pi e / t_max)) / 2
+ *             (t_max: the number of epochs after warmup; eta_min 0)
+ *   PLATEAU   multiply by factor (0.1) when the monitored loss has not
+ *             improved for more than `patience` (10) epochs; improved
+ *             means below best·(1 − threshold) (relative, threshold
+ *             1e-4) or best − threshold (absolute); after a cut wait
+ *             `cooldown` (0) epochs; never below min_eta (0).
+ * warmup N > 0 chains a linear ramp before any of them: during epochs
+ * 0..N−1 the rate is eta_0 (e + 1) / N; the schedule proper then starts
+ * at its own epoch 0 (and plateau starts watching). */
+typedef enum {
+    DN_SCHED_CONSTANT = 0,
+    DN_SCHED_STEP,
+    DN_SCHED_EXP,
+    DN_SCHED_COSINE,
+    DN_SCHED_PLATEAU,
+    DN_SCHED_COUNT
+} dn_sched_kind;
+
+typedef struct {
+    dn_sched_kind kind;
+    int    step_size;     /* STEP (10) */
+    double gamma;         /* STEP (0.1), EXP (0.95) */
+    int    t_max;         /* COSINE; 0 = the epochs after warmup */
+    double eta_min;       /* COSINE (0) */
+    double factor;        /* PLATEAU (0.1) */
+    int    patience;      /* PLATEAU (10) */
+    double threshold;     /* PLATEAU (1e-4) */
+    int    threshold_abs; /* PLATEAU: 0 relative, 1 absolute */
+    int    cooldown;      /* PLATEAU (0) */
+    double min_eta;       /* PLATEAU (0) */
+    int    warmup;        /* epochs of linear warmup first (0) */
+} dn_sched_conf;
+
+void dn_sched_defaults(dn_sched_conf *c, dn_sched_kind kind);
+const char *dn_sched_name(dn_sched_kind k);  /* "constant", "step", ... */
+dn_status dn_sched_parse(const char *s, dn_sched_kind *out, dn_error *err);
+
+/* A schedule's running state: a plain struct, so a checkpoint can store
+ * it whole. */
+typedef struct {
+    dn_sched_conf conf;
+    double eta0;       /* base rate */
+    double eta;        /* the rate for the current epoch */
+    int    epoch;      /* epochs completed */
+    double best;       /* PLATEAU: best monitored value so far */
+    int    bad;        /* PLATEAU: epochs without improvement */
+    int    cool;       /* PLATEAU: cooldown epochs left */
+} dn_sched;
+
+dn_status dn_sched_init(dn_sched *s, const dn_sched_conf *c, double eta0,
+                        int epochs, dn_error *err);
+/* Ends an epoch: `loss` is the monitored value (validation loss, or the
+ * training loss without validation data); s->eta becomes the next
+ * epoch's rate. */
+void dn_sched_step(dn_sched *s, double loss);
+
 /* ------------------------------------------------------------------ */
 /* Training                                                            */
 /* ------------------------------------------------------------------ */

@@ -9,6 +9,12 @@ static const char *act_names[DN_ACT_COUNT] = {
 };
 static const char *loss_names[DN_LOSS_COUNT] = { "mse", "bce", "ce" };
 static const char *task_names[3] = { "regression", "binary", "multiclass" };
+static const char *opt_names[DN_OPT_COUNT] = {
+    "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"
+};
+static const char *sched_names[DN_SCHED_COUNT] = {
+    "constant", "step", "exp", "cosine", "plateau"
+};
 static const char *init_names[DN_INIT_COUNT] = {
     "default", "normal", "glorot_uniform", "glorot_normal", "he_uniform",
     "he_normal"
@@ -22,6 +28,10 @@ const char *dn_task_name(dn_task t)
 { return (unsigned)t < 3 ? task_names[t] : "?"; }
 const char *dn_init_name(dn_init i)
 { return (unsigned)i < DN_INIT_COUNT ? init_names[i] : "?"; }
+const char *dn_opt_name(dn_opt_kind k)
+{ return (unsigned)k < DN_OPT_COUNT ? opt_names[k] : "?"; }
+const char *dn_sched_name(dn_sched_kind k)
+{ return (unsigned)k < DN_SCHED_COUNT ? sched_names[k] : "?"; }
 
 typedef struct { const char *alias; int value; } alias;
 
@@ -115,6 +125,32 @@ dn_status dn_init_parse(const char *s, dn_init *out, dn_error *err)
     dn_status st = parse("initialization", s, init_names, DN_INIT_COUNT, a,
                          &v, err);
     if (st == DN_OK) *out = (dn_init)v;
+    return st;
+}
+
+dn_status dn_opt_parse(const char *s, dn_opt_kind *out, dn_error *err)
+{
+    static const alias a[] = {
+        { "gd", DN_OPT_SGD }, { "nag", DN_OPT_NESTEROV },
+        { "rmsprop", DN_OPT_RMSPROP }, { NULL, 0 }
+    };
+    int v;
+    dn_status st = parse("optimizer", s, opt_names, DN_OPT_COUNT, a, &v, err);
+    if (st == DN_OK) *out = (dn_opt_kind)v;
+    return st;
+}
+
+dn_status dn_sched_parse(const char *s, dn_sched_kind *out, dn_error *err)
+{
+    static const alias a[] = {
+        { "none", DN_SCHED_CONSTANT }, { "exponential", DN_SCHED_EXP },
+        { "cos", DN_SCHED_COSINE }, { "reduce-on-plateau", DN_SCHED_PLATEAU },
+        { "reduce_on_plateau", DN_SCHED_PLATEAU }, { NULL, 0 }
+    };
+    int v;
+    dn_status st = parse("schedule", s, sched_names, DN_SCHED_COUNT, a, &v,
+                         err);
+    if (st == DN_OK) *out = (dn_sched_kind)v;
     return st;
 }
 
