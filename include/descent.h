@@ -501,12 +501,17 @@ void   dn_opt_set_steps(dn_opt *o, long t);
  *   STEP      eta_e = eta_0 gamma^floor(e / step_size)     (gamma 0.1)
  *   EXP       eta_e = eta_0 gamma^e                         (gamma 0.95)
  *   COSINE    eta_e = eta_min + (eta_0 − eta_min)(1 + cos(pi e / t_max)) / 2
- *             (t_max: the number of epochs after warmup; eta_min 0)
+ *             (t_max 0 = the epochs after warmup, at least 1; eta_min 0).
+ *             Past t_max the rate climbs back up (period 2·t_max), as
+ *             torch's does.
  *   PLATEAU   multiply by factor (0.1) when the monitored loss has not
  *             improved for more than `patience` (10) epochs; improved
  *             means below best·(1 − threshold) (relative, threshold
  *             1e-4) or best − threshold (absolute); after a cut wait
- *             `cooldown` (0) epochs; never below min_eta (0).
+ *             `cooldown` (0) epochs; never below min_eta (0).  A cut
+ *             smaller than 1e-8 is skipped (torch's eps).  A NaN or
+ *             infinite loss counts as an epoch without improvement.  A
+ *             relative threshold must be in [0, 1).
  * warmup N > 0 chains a linear ramp before any of them: during epochs
  * 0..N−1 the rate is eta_0 (e + 1) / N; the schedule proper then starts
  * at its own epoch 0 (and plateau starts watching). */
@@ -545,11 +550,16 @@ typedef struct {
     double eta0;       /* base rate */
     double eta;        /* the rate for the current epoch */
     int    epoch;      /* epochs completed */
-    double best;       /* PLATEAU: best monitored value so far */
+    double best;       /* PLATEAU: best loss so far (+inf before the
+                          first watched epoch) */
     int    bad;        /* PLATEAU: epochs without improvement */
     int    cool;       /* PLATEAU: cooldown epochs left */
 } dn_sched;
 
+/* Checks eta0 (finite, ≥ 0), warmup, epochs and the fields the kind
+ * uses; each error names the field, its value and the valid range.
+ * Stores COSINE's resolved t_max in s->conf.t_max, so the struct alone
+ * resumes the schedule. */
 dn_status dn_sched_init(dn_sched *s, const dn_sched_conf *c, double eta0,
                         int epochs, dn_error *err);
 /* Ends an epoch: `loss` is the monitored value (validation loss, or the
@@ -565,12 +575,17 @@ void dn_sched_step(dn_sched *s, double loss);
 typedef struct {
     int    epoch;       /* 1-based */
     long   steps;       /* parameter updates so far */
-    double train_loss;  /* mean of the epoch's mini-batch losses */
-    double val_loss;    /* NaN without validation data */
+    double train_loss;  /* mean of the epoch's mini-batch losses, with the
+                           L2 penalty λ/2 ΣW² when l2 > 0: the objective
+                           being minimized */
+    double val_loss;    /* data loss on the validation set (no penalty);
+                           NaN without validation data */
     double train_acc;   /* classification only, else NaN (running, like
                            train_loss) */
     double val_acc;     /* NaN without validation data or for regression */
     double eta;         /* learning rate used in this epoch */
+    double grad_norm;   /* mean over the epoch's steps of ‖g‖₂ (before
+                           clipping) */
     double seconds;     /* wall time of the epoch */
 } dn_epoch;
 
@@ -580,19 +595,48 @@ typedef int (*dn_epoch_fn)(const dn_epoch *e, void *user);
 typedef enum {
     DN_STOP_EPOCHS = 0,   /* ran the requested number of epochs */
     DN_STOP_CALLBACK,     /* the callback asked to stop */
-    DN_STOP_NONFINITE     /* loss or gradient became NaN/inf; the last good
+    DN_STOP_NONFINITE,    /* loss or gradient became NaN/inf; the last good
                              weights were kept */
+    DN_STOP_CONVERGED,    /* the training loss changed by less than tol for
+                             tol_epochs epochs in a row */
+    DN_STOP_EARLY         /* the monitored value did not improve by
+                             min_delta for patience epochs */
 } dn_stop;
 
 const char *dn_stop_name(dn_stop s);
+
+/* What early stopping and reduce-on-plateau watch.  Without validation
+ * data the validation choices fall back to the training loss. */
+typedef enum {
+    DN_MONITOR_VAL_LOSS = 0,  /* lower is better (default) */
+    DN_MONITOR_VAL_ACC,       /* higher is better (classification) */
+    DN_MONITOR_TRAIN_LOSS
+} dn_monitor;
 
 typedef struct {
     int     epochs;    /* passes over the training data (0: no update) */
     int     batch;     /* rows per step: 1 = stochastic, m = mini-batch,
                           0 or ≥ n = batch (the whole set per step) */
-    double  eta;       /* learning rate */
+    double  eta;       /* base learning rate */
+    dn_opt_conf   opt;    /* the optimizer (default SGD) */
+    dn_sched_conf sched;  /* the learning-rate schedule (default constant) */
+    double  l2;        /* λ: adds λ/2 Σ W² over the weights — not biases,
+                          not PReLU slopes — to the loss and λW to their
+                          gradient (coupled L2, the notes' weight decay) */
+    float   dropout[DN_MAX_LAYERS]; /* rate p for hidden layer l's output:
+                          inverted dropout, kept units scaled by 1/(1−p)
+                          while training, identity at inference */
+    double  clip;      /* rescale g when ‖g‖₂ exceeds it (0: off) */
+    double  tol;       /* converged when |ΔE_train| < tol ... (0: off) */
+    int     tol_epochs;/* ... for this many epochs in a row (default 3) */
+    int     patience;  /* early stopping: epochs without improvement
+                          before stopping (0: off) */
+    double  min_delta; /* smallest change that counts as improvement */
+    int     restore_best; /* with patience > 0: end with the weights of
+                          the best monitored epoch (default 1) */
+    dn_monitor monitor;
     int     shuffle;   /* reshuffle the rows every epoch (default 1) */
-    uint64_t seed;     /* for the shuffles */
+    uint64_t seed;     /* for the shuffles and dropout masks */
     int     threads;   /* see dn_ws_new */
     dn_epoch_fn on_epoch;
     void   *user;
@@ -602,15 +646,26 @@ typedef struct {
     int     epochs;      /* epochs completed */
     long    steps;
     dn_stop reason;
+    int     best_epoch;  /* epoch of the best monitored value (0 if none) */
+    double  best;        /* that value */
+    int     restored;    /* 1 if the weights were rolled back to best_epoch */
     dn_epoch last;       /* the last epoch's report */
 } dn_result;
 
-/* Defaults: 20 epochs, batch 32, eta 0.01, shuffle on, seed 1, all cores. */
+/* Defaults: 20 epochs, batch 32, eta 0.01, SGD, constant rate, no
+ * regularization, no early stopping (restore_best 1 for when it is
+ * turned on), tol_epochs 3, shuffle on, seed 1, all cores. */
 void dn_train_defaults(dn_train_opts *o);
 
-/* Plain gradient descent, theta −= eta · g, over mini-batches of rows
- * gathered through a reshuffled index into a reused buffer.  val may be
- * NULL.  The data must match the model's input width (and target width). */
+/* Trains m: every epoch reshuffles the rows, gathers each mini-batch
+ * through the shuffled index into a reused buffer, computes the gradient
+ * (with dropout and L2 when asked), clips it, and takes one optimizer
+ * step at the schedule's rate; then evaluates val (may be NULL), reports
+ * through on_epoch, advances the schedule and checks the stopping rules.
+ * Nothing is allocated inside the loop.  The data must match the model's
+ * input width (and target width).  A non-finite loss or gradient returns
+ * DN_ENUMERIC naming the epoch and step, with the last good weights kept
+ * in m and res filled in. */
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
                    const dn_train_opts *opts, dn_result *res, dn_error *err);
 
