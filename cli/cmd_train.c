@@ -1,214 +1,10 @@
 /* cmd_train.c — `descent train DATA -o MODEL`: load, split, build,
  * standardize, train, save; and say what was chosen and why. */
 #include "cli.h"
+#include "train.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *help =
-"usage: descent train DATA [-o MODEL] [options]\n"
-"\n"
-"Trains a feed-forward network on DATA (a CSV with a header row, or an IDX\n"
-"image file with --labels) and saves it as MODEL (safetensors).\n"
-"With no options it picks the task from the target column, standardizes\n"
-"the inputs, holds out 20% for validation and says what it chose.\n"
-"\n"
-"data:\n"
-"  --target NAME|INDEX   target column by name or 1-based index (default: the\n"
-"                        last; -1 counts from the end)\n"
-"  --task T              auto|regression|binary|multiclass (default auto)\n"
-"  --labels FILE         labels for IDX images (e.g. train-labels-idx1-ubyte.gz)\n"
-"  --val FRACTION        hold out this fraction for validation (default 0.2; 0: none)\n"
-"  --val-data FILE       validate on this file instead (--val-labels for IDX)\n"
-"  --no-standardize      feed inputs (and regression targets) as they are\n"
-"\n"
-"network:\n"
-"  --layers SPEC         hidden layers, e.g. 64,32 or 64:tanh,32:relu; 'none'\n"
-"                        for no hidden layer (default 64,32)\n"
-"  --act A               hidden activation: identity, sigmoid, tanh, relu,\n"
-"                        leaky_relu, prelu (default relu)\n"
-"  --loss L              mse|bce|ce (default: the task's; a pairing that makes\n"
-"                        no sense is refused)\n"
-"  --init I              default|normal|glorot_uniform|glorot_normal|he_uniform|\n"
-"                        he_normal (default: He for the ReLU family, else Glorot)\n"
-"  --init-eps E          standard deviation for --init normal (default 0.01)\n"
-"  --warm-start MODEL    continue from a saved model's weights and scaling\n"
-"\n"
-"training (plain gradient descent, theta -= eta * g):\n"
-"  --lr ETA              learning rate (default 0.05)\n"
-"  --batch M             rows per step: 1 = stochastic, M = mini-batch,\n"
-"                        0 or 'all' = the whole set (default 32)\n"
-"  --epochs N            passes over the data (default 30; 0 saves the\n"
-"                        initialized model)\n"
-"  --seed S              seed for the split, the initialization and the\n"
-"                        shuffles (default 1)\n"
-"  --threads N           threads for the matrix products (default: all cores)\n"
-"  -o, --output MODEL    where to save (default model.safetensors)\n"
-"  -q, --quiet           print only errors\n"
-"\n"
-"examples:\n"
-"  descent train data/digits.csv -o digits.safetensors\n"
-"  descent train data/house.csv --target price --layers 32:tanh,16 -o house.safetensors\n"
-"  descent train train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz \\\n"
-"      --layers 128 --epochs 5 -o fashion.safetensors\n";
-
-typedef struct {
-    const char *data, *labels, *out, *target, *val_data, *val_labels;
-    const char *layers, *warm;
-    int task_set, loss_set, init_set, layers_set, standardize, quiet;
-    dn_task task;
-    dn_loss loss;
-    dn_act act;
-    dn_init init;
-    double init_eps, val;
-    dn_train_opts t;
-} train_cfg;
-
-/* Parses "64,32" or "64:tanh,32:relu" (or "none") into hidden layers. */
-static int parse_layers(const char *spec, dn_act dflt, dn_arch *A)
-{
-    A->n_layers = 0;
-    if (!strcmp(spec, "none") || !strcmp(spec, "0") || !*spec) return 1;
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", spec);
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        if (A->n_layers >= DN_MAX_LAYERS - 1) {
-            cli_usage("train", "--layers: at most %d hidden layers",
-                      DN_MAX_LAYERS - 1);
-            return 0;
-        }
-        char *colon = strchr(tok, ':');
-        if (colon) *colon = 0;
-        char *end;
-        long u = strtol(tok, &end, 10);
-        if (end == tok || *end || u < 1 || u > 1000000) {
-            cli_usage("train", "--layers '%s': '%s' is not a layer width "
-                      "(a whole number from 1); write e.g. 64,32 or "
-                      "64:tanh,32:relu", spec, tok);
-            return 0;
-        }
-        dn_layer *L = &A->layer[A->n_layers++];
-        memset(L, 0, sizeof *L);
-        L->units = (int)u;
-        L->act = dflt;
-        if (colon) {
-            dn_error err;
-            if (dn_act_parse(colon + 1, &L->act, &err)) {
-                cli_usage("train", "--layers '%s': %s", spec, err.msg);
-                return 0;
-            }
-            if (L->act == DN_ACT_SOFTMAX) {
-                cli_usage("train", "--layers: softmax is for the output layer "
-                          "only, and descent adds it for multiclass tasks");
-                return 0;
-            }
-        }
-    }
-    return 1;
-}
-
-static int parse(int argc, char **argv, train_cfg *c)
-{
-    memset(c, 0, sizeof *c);
-    dn_train_defaults(&c->t);
-    c->t.epochs = 30;
-    c->t.eta = 0.05;
-    c->out = "model.safetensors";
-    c->layers = "64,32";
-    c->act = DN_ACT_RELU;
-    c->standardize = 1;
-    c->val = 0.2;
-    cli_args a;
-    cli_args_init(&a, "train", argc, argv);
-    const char *o, *p;
-    dn_error err;
-    long l;
-    while (cli_next(&a, &o, &p)) {
-        if (p) {
-            if (c->data) return cli_usage("train", "unexpected argument '%s' "
-                                          "(DATA is already '%s')", p, c->data);
-            c->data = p;
-            continue;
-        }
-        const char *v;
-#define VALUE() do { if (!(v = cli_value(&a))) return EXIT_USAGE; } while (0)
-        if (!strcmp(o, "h") || !strcmp(o, "help")) {
-            fputs(help, stdout);
-            return -1;
-        } else if (!strcmp(o, "o") || !strcmp(o, "output")) { VALUE(); c->out = v;
-        } else if (!strcmp(o, "target")) { VALUE(); c->target = v;
-        } else if (!strcmp(o, "labels")) { VALUE(); c->labels = v;
-        } else if (!strcmp(o, "val-data")) { VALUE(); c->val_data = v;
-        } else if (!strcmp(o, "val-labels")) { VALUE(); c->val_labels = v;
-        } else if (!strcmp(o, "warm-start")) { VALUE(); c->warm = v;
-        } else if (!strcmp(o, "layers")) { VALUE(); c->layers = v; c->layers_set = 1;
-        } else if (!strcmp(o, "task")) {
-            VALUE();
-            if (strcmp(v, "auto")) {
-                if (dn_task_parse(v, &c->task, &err))
-                    return cli_usage("train", "--task: %s (or auto)", err.msg);
-                c->task_set = 1;
-            }
-        } else if (!strcmp(o, "act")) {
-            VALUE();
-            if (dn_act_parse(v, &c->act, &err))
-                return cli_usage("train", "--act: %s", err.msg);
-            if (c->act == DN_ACT_SOFTMAX)
-                return cli_usage("train", "--act softmax: softmax is for the "
-                                 "output layer only; descent adds it for "
-                                 "multiclass tasks");
-        } else if (!strcmp(o, "loss")) {
-            VALUE();
-            if (dn_loss_parse(v, &c->loss, &err))
-                return cli_usage("train", "--loss: %s", err.msg);
-            c->loss_set = 1;
-        } else if (!strcmp(o, "init")) {
-            VALUE();
-            if (dn_init_parse(v, &c->init, &err))
-                return cli_usage("train", "--init: %s", err.msg);
-            c->init_set = 1;
-        } else if (!strcmp(o, "init-eps")) {
-            if (!cli_double(&a, 1e-12, 1e3, &c->init_eps)) return EXIT_USAGE;
-        } else if (!strcmp(o, "lr") || !strcmp(o, "eta")) {
-            if (!cli_double(&a, 0, 1e6, &c->t.eta)) return EXIT_USAGE;
-        } else if (!strcmp(o, "batch")) {
-            VALUE();
-            if (!strcmp(v, "all")) c->t.batch = 0;
-            else {
-                char *end;
-                long b = strtol(v, &end, 10);
-                if (end == v || *end || b < 0 || b > 100000000)
-                    return cli_usage("train", "--batch '%s': expected 1 "
-                                     "(stochastic), a mini-batch size, or 0/all "
-                                     "(the whole set)", v);
-                c->t.batch = (int)b;
-            }
-        } else if (!strcmp(o, "epochs")) {
-            if (!cli_int(&a, 0, 100000000, &l)) return EXIT_USAGE;
-            c->t.epochs = (int)l;
-        } else if (!strcmp(o, "val")) {
-            if (!cli_double(&a, 0, 0.95, &c->val)) return EXIT_USAGE;
-        } else if (!strcmp(o, "seed")) {
-            if (!cli_u64(&a, &c->t.seed)) return EXIT_USAGE;
-        } else if (!strcmp(o, "threads")) {
-            if (!cli_int(&a, 0, 1024, &l)) return EXIT_USAGE;
-            c->t.threads = (int)l;
-        } else if (!strcmp(o, "no-standardize")) { c->standardize = 0;
-        } else if (!strcmp(o, "q") || !strcmp(o, "quiet")) { c->quiet = 1;
-        } else {
-            return cli_usage("train", "unknown option '%s'", argv[a.i - 1]);
-        }
-#undef VALUE
-    }
-    if (!c->data) return cli_usage("train", "no DATA file given; e.g. "
-                                   "'descent train data/digits.csv -o m.safetensors'");
-    if (c->warm && (c->layers_set || c->loss_set || c->init_set))
-        return cli_usage("train", "--warm-start takes the network from the "
-                         "model; drop --layers, --loss and --init");
-    if (c->val_labels && !c->val_data)
-        return cli_usage("train", "--val-labels needs --val-data");
-    return 0;
-}
 
 typedef struct { int quiet, epochs, classify; } progress;
 
@@ -223,12 +19,12 @@ static int on_epoch(const dn_epoch *e, void *user)
         printf("   val loss %.4f", e->val_loss);
         if (p->classify) printf("  acc %5.1f%%", 100 * e->val_acc);
     }
-    printf("   %.2fs\n", e->seconds);
+    printf("   lr %.3g  %.2fs\n", e->eta, e->seconds);
     fflush(stdout);
     return 0;
 }
 
-/* Describes the network in one line: "64 -> 32 relu -> 10 softmax". */
+/* Describes the network in one line: "64 inputs -> 32 relu -> 10 softmax". */
 static void describe(const dn_arch *A, char *buf, size_t len)
 {
     size_t o = (size_t)snprintf(buf, len, "%d inputs", A->n_in);
@@ -257,7 +53,7 @@ static int build(train_cfg *c, const dn_data *d, dn_model **out)
     dn_arch A;
     memset(&A, 0, sizeof A);
     A.n_in = d->d;
-    if (!parse_layers(c->layers, c->act, &A)) return EXIT_USAGE;
+    if (!train_parse_layers(c->layers, c->act, &A)) return EXIT_USAGE;
     int n_out = s->task == DN_TASK_REGRESSION ? d->k : s->n_classes;
     if (dn_arch_set_task(&A, s->task, n_out, &err))
         return cli_error("train", &err);
@@ -271,16 +67,148 @@ static int build(train_cfg *c, const dn_data *d, dn_model **out)
     return 0;
 }
 
+/* The optimizer's settings in words, e.g. "adam (beta1 0.9, ...)". */
+static void describe_opt(const dn_train_opts *t, char *buf, size_t len)
+{
+    const dn_opt_conf *o = &t->opt;
+    switch (o->kind) {
+    case DN_OPT_SGD:
+        snprintf(buf, len, "sgd (plain gradient descent)"); break;
+    case DN_OPT_MOMENTUM: case DN_OPT_NESTEROV:
+        snprintf(buf, len, "%s (momentum %g, dampening %g)",
+                 dn_opt_name(o->kind), o->momentum, o->dampening); break;
+    case DN_OPT_ADAGRAD:
+        snprintf(buf, len, "adagrad (eps %g, lr_decay %g)", o->eps,
+                 o->lr_decay); break;
+    case DN_OPT_RMSPROP:
+        snprintf(buf, len, "rmsprop (alpha %g, eps %g, momentum %g%s)",
+                 o->alpha, o->eps, o->momentum, o->centered ? ", centered" : "");
+        break;
+    default:
+        snprintf(buf, len, "%s (beta1 %g, beta2 %g, eps %g%s", dn_opt_name(o->kind),
+                 o->beta1, o->beta2, o->eps, o->amsgrad ? ", amsgrad" : "");
+        if (o->kind == DN_OPT_ADAMW)
+            snprintf(buf + strlen(buf), len - strlen(buf),
+                     ", decoupled weight decay %g", o->weight_decay);
+        snprintf(buf + strlen(buf), len - strlen(buf), ")");
+    }
+}
+
+static void describe_sched(const dn_sched_conf *s, char *buf, size_t len)
+{
+    switch (s->kind) {
+    case DN_SCHED_CONSTANT: snprintf(buf, len, "constant rate"); break;
+    case DN_SCHED_STEP: snprintf(buf, len, "step decay (x%g every %d epochs)",
+                                 s->gamma, s->step_size); break;
+    case DN_SCHED_EXP: snprintf(buf, len, "exponential decay (x%g per epoch)",
+                                s->gamma); break;
+    case DN_SCHED_COSINE: snprintf(buf, len, "cosine annealing to %g", s->eta_min);
+        break;
+    default:
+        snprintf(buf, len, "reduce on plateau (x%g after %d epochs without a "
+                 "%s improvement of %g, cooldown %d, floor %g)", s->factor,
+                 s->patience, s->threshold_abs ? "absolute" : "relative",
+                 s->threshold, s->cooldown, s->min_eta);
+    }
+    if (s->warmup)
+        snprintf(buf + strlen(buf), len - strlen(buf), " after %d epochs of "
+                 "linear warmup", s->warmup);
+}
+
+/* Every training setting as one JSON object, stored in the model. */
+static void settings_json(const train_cfg *c, char *buf, size_t len)
+{
+    const dn_train_opts *t = &c->t;
+    const dn_opt_conf *o = &t->opt;
+    const dn_sched_conf *s = &t->sched;
+    size_t n = (size_t)snprintf(buf, len,
+        "{\"optimizer\":\"%s\",\"eta\":%g,\"momentum\":%g,\"dampening\":%g,"
+        "\"alpha\":%g,\"beta1\":%g,\"beta2\":%g,\"eps\":%g,\"lr_decay\":%g,"
+        "\"weight_decay\":%g,\"centered\":%d,\"amsgrad\":%d,"
+        "\"schedule\":\"%s\",\"step_size\":%d,\"gamma\":%g,\"t_max\":%d,"
+        "\"eta_min\":%g,\"factor\":%g,\"plateau_patience\":%d,"
+        "\"threshold\":%g,\"threshold_mode\":\"%s\",\"cooldown\":%d,"
+        "\"min_lr\":%g,\"warmup\":%d,\"batch\":%d,\"epochs\":%d,\"l2\":%g,"
+        "\"clip\":%g,\"patience\":%d,\"min_delta\":%g,\"restore_best\":%d,"
+        "\"tol\":%g,\"tol_epochs\":%d,\"seed\":%llu,\"val\":%g,"
+        "\"standardize\":%s,\"dropout\":[",
+        dn_opt_name(o->kind), t->eta, o->momentum, o->dampening, o->alpha,
+        o->beta1, o->beta2, o->eps, o->lr_decay, o->weight_decay, o->centered,
+        o->amsgrad, dn_sched_name(s->kind), s->step_size, s->gamma, s->t_max,
+        s->eta_min, s->factor, s->patience, s->threshold,
+        s->threshold_abs ? "abs" : "rel", s->cooldown, s->min_eta, s->warmup,
+        t->batch, t->epochs, t->l2, t->clip, t->patience, t->min_delta,
+        t->restore_best, t->tol, t->tol_epochs, (unsigned long long)t->seed,
+        c->val_data ? -1.0 : c->val, c->standardize ? "true" : "false");
+    for (int l = 0; l < DN_MAX_LAYERS && n < len; l++) {
+        if (!t->dropout[l] && l) break;
+        n += (size_t)snprintf(buf + n, len - n, "%s%g", l ? "," : "",
+                              t->dropout[l]);
+    }
+    if (n < len) snprintf(buf + n, len - n, "]}");
+}
+
+static void explain(const train_cfg *c, const dn_model *m, const dn_data *train)
+{
+    const dn_arch *A = dn_model_arch(m);
+    char buf[1024], n1[32];
+    describe(A, buf, sizeof buf);
+    printf("network: %s (%s), loss %s, %s parameters\n", buf,
+           task_reason(A->loss), dn_loss_name(A->loss),
+           cli_thousands((long long)dn_model_n_params(m), n1, sizeof n1));
+    if (c->warm) printf("init: weights and scaling from %s\n", c->warm);
+    else if (c->init_set && c->init != DN_INIT_DEFAULT)
+        printf("init: %s, biases 0, seed %llu\n", dn_init_name(c->init),
+               (unsigned long long)c->t.seed);
+    else
+        printf("init: He uniform for ReLU-family layers, Glorot uniform for "
+               "the others (they keep activations and gradients at a steady "
+               "scale), biases 0, seed %llu\n", (unsigned long long)c->t.seed);
+    if (dn_model_mean(m))
+        printf("scaling: inputs standardized with the training rows' mean and "
+               "std%s, stored in the model%s\n", dn_model_target_mean(m)
+               ? ", and so is the target (losses are in standardized units; "
+                 "MSE/MAE in the target's own)" : "",
+               c->standardize ? "" : " (from --warm-start)");
+    const dn_train_opts *t = &c->t;
+    int B = t->batch <= 0 || t->batch >= train->n ? train->n : t->batch;
+    describe_opt(t, buf, sizeof buf);
+    printf("optimizer: %s, lr %g%s, %s of %d rows\n", buf, t->eta,
+           train_given(c, "lr") || train_given(c, "eta") ? "" : " (its default)",
+           B == 1 ? "stochastic steps" : B == train->n ? "full batches"
+                                                       : "mini-batches", B);
+    describe_sched(&t->sched, buf, sizeof buf);
+    printf("schedule: %s\n", buf);
+    if (t->l2 > 0 || t->clip > 0 || c->dropout_n)
+        printf("regularization:%s%s%s\n",
+               t->l2 > 0 ? " L2 on the weights (in the training loss)" : "",
+               c->dropout_n ? " dropout on hidden outputs" : "",
+               t->clip > 0 ? " gradient clipping by global norm" : "");
+    printf("stopping: at most %d epochs", t->epochs);
+    if (t->patience > 0)
+        printf("; early stop after %d epochs without improvement of %s%s",
+               t->patience, t->monitor == DN_MONITOR_VAL_ACC ? "val accuracy"
+               : t->monitor == DN_MONITOR_TRAIN_LOSS ? "train loss" : "val loss",
+               t->restore_best ? ", then restore the best epoch's weights" : "");
+    if (t->tol > 0)
+        printf("; converged when the loss changes < %g for %d epochs", t->tol,
+               t->tol_epochs);
+    char th[32];
+    snprintf(th, sizeof th, "%d thread%s", t->threads, t->threads == 1 ? "" : "s");
+    printf("; %s\n", t->threads ? th : "threads on all cores");
+}
+
 int cmd_train(int argc, char **argv)
 {
     train_cfg c;
-    int rc = parse(argc, argv, &c);
+    int rc = train_parse(argc, argv, &c);
     if (rc) return rc < 0 ? EXIT_OK : rc;
 
     dn_error err;
     dn_data *all = NULL, *train = NULL, *val = NULL;
     dn_model *m = NULL, *warm = NULL;
-    char why[512], buf[512], n1[32];
+    char why[512];
+    static char buf[4096];
     dn_csv_opts copts = { c.target, c.task_set, c.task, 0 };
     const char *say_split = "";
 
@@ -331,6 +259,16 @@ int cmd_train(int argc, char **argv)
     else if ((rc = build(&c, train, &m))) goto out;
     const dn_arch *A = dn_model_arch(m);
 
+    /* Early stopping needs something to watch: on by default only when
+     * there is validation data. */
+    if (c.t.patience < 0) c.t.patience = val ? 10 : 0;
+    if (c.dropout_n == 1)
+        for (int l = 1; l < A->n_layers - 1; l++) c.t.dropout[l] = c.t.dropout[0];
+    if (c.dropout_n > A->n_layers - 1) {
+        rc = cli_usage("train", "--dropout gives %d rates but the network has "
+                       "%d hidden layers", c.dropout_n, A->n_layers - 1);
+        goto out;
+    }
     if (!dn_model_mean(m) && c.standardize) {
         if (dn_model_fit_scaling(m, train, &err) ||
             (A->loss == DN_LOSS_MSE && dn_model_fit_target_scaling(m, train, &err))) {
@@ -339,44 +277,8 @@ int cmd_train(int argc, char **argv)
         }
     }
     if (dn_model_set_schema(m, train->schema, &err)) { rc = cli_error("train", &err); goto out; }
-
-    if (!c.quiet) {
-        describe(A, buf, sizeof buf);
-        printf("network: %s (%s), loss %s, %s parameters\n", buf,
-               task_reason(A->loss), dn_loss_name(A->loss),
-               cli_thousands((long long)dn_model_n_params(m), n1, sizeof n1));
-        if (c.warm) printf("init: weights and scaling from %s\n", c.warm);
-        else if (c.init_set && c.init != DN_INIT_DEFAULT)
-            printf("init: %s, biases 0, seed %llu\n", dn_init_name(c.init),
-                   (unsigned long long)c.t.seed);
-        else
-            printf("init: He uniform for ReLU-family layers, Glorot uniform "
-                   "for the others (they keep activations and gradients at a "
-                   "steady scale), biases 0, seed %llu\n",
-                   (unsigned long long)c.t.seed);
-        if (dn_model_mean(m))
-            printf("scaling: inputs standardized with the training rows' mean "
-                   "and std%s, stored in the model%s\n",
-                   dn_model_target_mean(m) ? ", and so is the target (losses "
-                   "are in standardized units; MSE/MAE in the target's own)" : "",
-                   c.standardize ? "" : " (from --warm-start)");
-        int B = c.t.batch <= 0 || c.t.batch >= train->n ? train->n : c.t.batch;
-        char th[32];
-        snprintf(th, sizeof th, "%d thread%s", c.t.threads,
-                 c.t.threads == 1 ? "" : "s");
-        printf("training: gradient descent, eta %g, %s of %d rows, %d epochs, "
-               "reshuffled each epoch, %s\n", c.t.eta,
-               B == 1 ? "stochastic steps" : B == train->n ? "full batches"
-                                                           : "mini-batches",
-               B, c.t.epochs, c.t.threads ? th : "threads on all cores");
-    }
-
-    snprintf(buf, sizeof buf, "{\"optimizer\":\"sgd\",\"eta\":%g,\"batch\":%d,"
-             "\"epochs\":%d,\"seed\":%llu,\"val\":%g,\"standardize\":%s,"
-             "\"data\":\"%s\"}", c.t.eta, c.t.batch, c.t.epochs,
-             (unsigned long long)c.t.seed, c.val_data ? -1.0 : c.val,
-             c.standardize ? "true" : "false",
-             strchr(c.data, '"') || strchr(c.data, '\\') ? "?" : c.data);
+    if (!c.quiet) explain(&c, m, train);
+    settings_json(&c, buf, sizeof buf);
     if (dn_model_meta_set(m, "training", buf, &err)) { rc = cli_error("train", &err); goto out; }
 
     progress p = { c.quiet, c.t.epochs, A->loss != DN_LOSS_MSE };
@@ -388,6 +290,14 @@ int cmd_train(int argc, char **argv)
     if (st == DN_ENUMERIC) {
         fprintf(stderr, "descent train: %s\n", err.msg);
         rc = EXIT_DATA;
+    } else if (!c.quiet) {
+        printf("stopped: %s after %d epochs", dn_stop_name(res.reason), res.epochs);
+        if (res.restored)
+            printf("; restored the weights of epoch %d (best %s %.4g)",
+                   res.best_epoch, c.t.monitor == DN_MONITOR_VAL_ACC ? "val acc"
+                   : val && c.t.monitor == DN_MONITOR_VAL_LOSS ? "val loss"
+                   : "train loss", res.best);
+        putchar('\n');
     }
     if (dn_model_save(m, c.out, &err)) { rc = cli_error("train", &err); goto out; }
     if (!c.quiet || rc)

@@ -52,6 +52,8 @@ struct dn_ws {
     float   *delta[2];               /* ping-pong, max_batch × max_width */
     float   *grad;                   /* flat dE/dtheta */
     float   *y;                      /* standardized targets, max_batch × k */
+    float   *mask[DN_MAX_LAYERS];    /* dropout: 0 or 1/(1−p), NULL if off */
+    float   *ad[DN_MAX_LAYERS];      /* dropout: a ⊙ mask, the next input */
     const float *a0;                 /* input rows of the last forward */
     int      n;                      /* rows of the last forward */
     dn_pool *pool;
@@ -95,6 +97,17 @@ static inline const float *dn_ws_out(const dn_ws *ws)
 {
     return ws->a[ws->n_layers - 1];
 }
+
+/* Allocates dropout buffers for the hidden layers with rate[l] > 0. */
+dn_status dn_ws_enable_dropout(dn_ws *ws, const dn_model *m,
+                               const float *rate, dn_error *err);
+
+/* dn_gradient in training mode: hidden layer l's output is dropped with
+ * probability rate[l] (masks drawn from rng) when ws has its buffers;
+ * rate NULL is dn_gradient. */
+double dn_gradient_train(const dn_model *m, dn_ws *ws, const float *X,
+                         const float *Y, int n, const float *rate,
+                         dn_rng *rng);
 
 /* Checks that a data set fits the model (width, targets, class range). */
 dn_status dn_data_check(const dn_model *m, const dn_data *d, const char *what,

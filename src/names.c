@@ -160,6 +160,9 @@ const char *dn_stop_name(dn_stop s)
     case DN_STOP_EPOCHS:    return "reached the epoch limit";
     case DN_STOP_CALLBACK:  return "stopped by the callback";
     case DN_STOP_NONFINITE: return "loss or gradient became non-finite";
+    case DN_STOP_CONVERGED: return "converged (loss change below tol)";
+    case DN_STOP_EARLY:     return "early stopping (no improvement for "
+                                   "patience epochs)";
     }
     return "?";
 }

@@ -73,8 +73,48 @@ void dn_ws_free(dn_ws *ws)
     free(ws->delta[1]);
     free(ws->grad);
     free(ws->y);
+    for (int l = 0; l < ws->n_layers; l++) {
+        free(ws->mask[l]);
+        free(ws->ad[l]);
+    }
     dn_pool_free(ws->pool);
     free(ws);
+}
+
+dn_status dn_ws_enable_dropout(dn_ws *ws, const dn_model *m,
+                               const float *rate, dn_error *err)
+{
+    for (int l = 0; l + 1 < m->arch.n_layers; l++) {
+        if (!(rate[l] > 0) || ws->mask[l]) continue;
+        if (!(rate[l] < 1))
+            return dn_fail(err, DN_EARG, "layer %d: dropout rate %g must be "
+                           "below 1 (it is the share of units dropped)", l + 1,
+                           rate[l]);
+        size_t sz = (size_t)ws->max_batch * m->arch.layer[l].units
+                  * sizeof(float);
+        ws->mask[l] = malloc(sz);
+        ws->ad[l] = malloc(sz);
+        if (!ws->mask[l] || !ws->ad[l])
+            return dn_fail(err, DN_ENOMEM, "out of memory for dropout masks");
+    }
+    return DN_OK;
+}
+
+/* Draws layer l's inverted-dropout mask and the dropped activations:
+ * each unit survives with probability 1 − p and is scaled by 1/(1 − p),
+ * so the expected input of the next layer equals the undropped one and
+ * inference needs no rescaling. */
+static const float *drop(dn_ws *ws, int l, int n, int units, float p,
+                         dn_rng *rng)
+{
+    const float keep = 1.0f / (1.0f - p);
+    float *mask = ws->mask[l], *ad = ws->ad[l];
+    const float *a = ws->a[l];
+    for (size_t i = 0; i < (size_t)n * units; i++) {
+        mask[i] = dn_rng_uniform(rng) < p ? 0.0f : keep;
+        ad[i] = a[i] * mask[i];
+    }
+    return ad;
 }
 
 int dn_ws_max_batch(const dn_ws *ws) { return ws->max_batch; }
@@ -96,7 +136,19 @@ static const float *scaled_input(const dn_model *m, dn_ws *ws,
     return ws->x;
 }
 
-const float *dn_forward(const dn_model *m, dn_ws *ws, const float *X, int n)
+/* Layer l's output as the next layer sees it: dropped or not. */
+static const float *layer_out(const dn_ws *ws, int l, int dropped)
+{
+    return dropped ? ws->ad[l] : ws->a[l];
+}
+
+static int dropped(const dn_ws *ws, const float *rate, int l)
+{
+    return rate && ws->mask[l] && rate[l] > 0;
+}
+
+static const float *forward(const dn_model *m, dn_ws *ws, const float *X,
+                            int n, const float *rate, dn_rng *rng)
 {
     if (n < 1 || n > ws->max_batch || ws->n_layers != m->arch.n_layers)
         return NULL;
@@ -119,10 +171,15 @@ const float *dn_forward(const dn_model *m, dn_ws *ws, const float *X, int n)
         const float *slope = m->off_slope[l] >= 0
                            ? m->theta + m->off_slope[l] : NULL;
         dn_act_forward(L, slope, z, ws->a[l], n);
-        a = ws->a[l];
+        a = dropped(ws, rate, l) ? drop(ws, l, n, out, rate[l], rng) : ws->a[l];
         in = out;
     }
     return ws->a[m->arch.n_layers - 1];
+}
+
+const float *dn_forward(const dn_model *m, dn_ws *ws, const float *X, int n)
+{
+    return forward(m, ws, X, n, NULL, NULL);
 }
 
 /* Targets as the network sees them: y' = (y − mean) / std when the
@@ -150,7 +207,14 @@ double dn_loss_value(const dn_model *m, dn_ws *ws, const float *Y, int n)
 double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
                    const float *Y, int n)
 {
-    if (!dn_forward(m, ws, X, n)) return NAN;
+    return dn_gradient_train(m, ws, X, Y, n, NULL, NULL);
+}
+
+double dn_gradient_train(const dn_model *m, dn_ws *ws, const float *X,
+                         const float *Y, int n, const float *rate,
+                         dn_rng *rng)
+{
+    if (!forward(m, ws, X, n, rate, rng)) return NAN;
     const dn_arch *A = &m->arch;
     const int last = A->n_layers - 1;
     Y = scaled_target(m, ws, Y, n);
@@ -174,7 +238,8 @@ double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
     for (int l = last; l >= 0; l--) {
         const int out = A->layer[l].units;
         const int in = l ? A->layer[l - 1].units : A->n_in;
-        const float *a_prev = l ? ws->a[l - 1] : ws->a0;
+        const float *a_prev = l ? layer_out(ws, l - 1, dropped(ws, rate, l - 1))
+                                : ws->a0;
         float *dW = ws->grad + m->off_W[l];
         float *db = ws->grad + m->off_b[l];
 
@@ -192,6 +257,12 @@ double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
         const float *W = m->theta + m->off_W[l];
         dn_gemm_nn(ws->pool, n, in, out, delta, out, W, in, next, in, 0);
         const int p = l - 1;
+        if (dropped(ws, rate, p)) {
+            /* The dropped units passed nothing on: their gradient is 0,
+             * the kept ones carry the same 1/(1−p) scale as forward. */
+            const float *mask = ws->mask[p];
+            for (size_t i = 0; i < (size_t)n * in; i++) next[i] *= mask[i];
+        }
         float *ds = m->off_slope[p] >= 0 ? ws->grad + m->off_slope[p] : NULL;
         const float *slope = m->off_slope[p] >= 0
                            ? m->theta + m->off_slope[p] : NULL;

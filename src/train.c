@@ -1,5 +1,6 @@
 /* train.c — the training loop: epochs of shuffled mini-batches, one
- * gradient step per batch, validation and a report after every epoch. */
+ * optimizer step per batch, then validation, a report, the schedule and
+ * the stopping rules after every epoch. */
 #include "internal.h"
 #include <math.h>
 #include <stdlib.h>
@@ -14,6 +15,11 @@ void dn_train_defaults(dn_train_opts *o)
     o->epochs = 20;
     o->batch = 32;
     o->eta = 0.01;
+    dn_opt_defaults(&o->opt, DN_OPT_SGD);
+    dn_sched_defaults(&o->sched, DN_SCHED_CONSTANT);
+    o->tol_epochs = 3;
+    o->restore_best = 1;
+    o->monitor = DN_MONITOR_VAL_LOSS;
     o->shuffle = 1;
     o->seed = 1;
     o->threads = 0;
@@ -38,7 +44,8 @@ static void gather(const dn_data *d, const int32_t *idx, int b, float *X,
     }
 }
 
-static dn_status check_opts(const dn_train_opts *o, dn_error *err)
+static dn_status check_opts(const dn_model *m, const dn_train_opts *o,
+                            dn_error *err)
 {
     if (o->epochs < 0)
         return dn_fail(err, DN_EARG, "epochs must be 0 or more, got %d",
@@ -49,7 +56,86 @@ static dn_status check_opts(const dn_train_opts *o, dn_error *err)
     if (!isfinite(o->eta) || o->eta < 0)
         return dn_fail(err, DN_EARG, "learning rate must be a finite number "
                        "≥ 0, got %g", o->eta);
+    if (!isfinite(o->l2) || o->l2 < 0)
+        return dn_fail(err, DN_EARG, "L2 strength lambda must be ≥ 0, got %g",
+                       o->l2);
+    if (!isfinite(o->clip) || o->clip < 0)
+        return dn_fail(err, DN_EARG, "gradient clip norm must be ≥ 0 (0 = "
+                       "off), got %g", o->clip);
+    if (!isfinite(o->tol) || o->tol < 0 || o->tol_epochs < 1)
+        return dn_fail(err, DN_EARG, "convergence needs tol ≥ 0 and "
+                       "tol_epochs ≥ 1, got %g and %d", o->tol, o->tol_epochs);
+    if (o->patience < 0 || !isfinite(o->min_delta) || o->min_delta < 0)
+        return dn_fail(err, DN_EARG, "early stopping needs patience ≥ 0 and "
+                       "min_delta ≥ 0, got %d and %g", o->patience,
+                       o->min_delta);
+    if ((unsigned)o->monitor > DN_MONITOR_TRAIN_LOSS)
+        return dn_fail(err, DN_EARG, "unknown monitor %d", (int)o->monitor);
+    if (o->monitor == DN_MONITOR_VAL_ACC && m->arch.loss == DN_LOSS_MSE)
+        return dn_fail(err, DN_EARG, "accuracy cannot be monitored for "
+                       "regression; monitor the validation loss");
+    for (int l = 0; l < DN_MAX_LAYERS; l++) {
+        float p = o->dropout[l];
+        if (p == 0) continue;
+        if (!(p > 0 && p < 1))
+            return dn_fail(err, DN_EARG, "layer %d: dropout rate %g must be "
+                           "in [0, 1)", l + 1, p);
+        if (l >= m->arch.n_layers - 1)
+            return dn_fail(err, DN_EARG, "layer %d: dropout applies to hidden "
+                           "layers only (the network has %d)", l + 1,
+                           m->arch.n_layers - 1);
+    }
     return DN_OK;
+}
+
+/* Marks the weights W of every layer: what L2 and AdamW's decay touch.
+ * Biases and PReLU slopes are left alone, as the notes prescribe. */
+static unsigned char *weight_mask(const dn_model *m)
+{
+    unsigned char *mask = calloc(m->n_params, 1);
+    if (!mask) return NULL;
+    int in = m->arch.n_in;
+    for (int l = 0; l < m->arch.n_layers; l++) {
+        size_t nw = (size_t)m->arch.layer[l].units * in;
+        memset(mask + m->off_W[l], 1, nw);
+        in = m->arch.layer[l].units;
+    }
+    return mask;
+}
+
+/* Adds the L2 penalty: g_W += λ W, and returns λ/2 Σ W². */
+static double add_l2(const dn_model *m, float *g, float lambda)
+{
+    double sum = 0;
+    int in = m->arch.n_in;
+    for (int l = 0; l < m->arch.n_layers; l++) {
+        size_t nw = (size_t)m->arch.layer[l].units * in;
+        const float *W = m->theta + m->off_W[l];
+        float *gW = g + m->off_W[l];
+        float s = 0;
+        for (size_t i = 0; i < nw; i++) {
+            gW[i] += lambda * W[i];
+            s += W[i] * W[i];
+        }
+        sum += s;
+        in = m->arch.layer[l].units;
+    }
+    return 0.5 * lambda * sum;
+}
+
+/* ‖g‖₂, summed in double: a long sum of squares loses digits in float. */
+static double norm2(const float *g, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += (double)g[i] * g[i];
+    return sqrt(s);
+}
+
+/* The monitored value, oriented so that lower is better. */
+static double monitored(const dn_train_opts *o, const dn_epoch *e, int has_val)
+{
+    if (!has_val || o->monitor == DN_MONITOR_TRAIN_LOSS) return e->train_loss;
+    return o->monitor == DN_MONITOR_VAL_ACC ? -e->val_acc : e->val_loss;
 }
 
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
@@ -61,61 +147,79 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
     if (!res) res = &local;
     memset(res, 0, sizeof *res);
     res->last.val_loss = res->last.val_acc = res->last.train_acc = NAN;
-    res->last.train_loss = NAN;
+    res->last.train_loss = res->best = NAN;
 
-    dn_status st = check_opts(&o, err);
+    dn_status st = check_opts(m, &o, err);
     if (!st) st = dn_data_check(m, train, "training", 1, err);
     if (!st && val) st = dn_data_check(m, val, "validation", 1, err);
     if (st) return st;
 
     const int n = train->n;
     const int B = o.batch <= 0 || o.batch >= n ? n : o.batch;
+    const size_t P = m->n_params;
+    const int early = o.patience > 0;
     dn_ws *ws = NULL, *vws = NULL;
+    dn_opt *opt = NULL;
+    dn_sched sched;
     int32_t *idx = malloc((size_t)n * sizeof *idx);
     float *Xb = malloc((size_t)B * train->d * sizeof *Xb);
     float *Yb = malloc((size_t)B * train->k * sizeof *Yb);
-    if (!idx || !Xb || !Yb) {
+    float *best = early && o.restore_best ? malloc(P * sizeof *best) : NULL;
+    unsigned char *mask = weight_mask(m);
+    if (!idx || !Xb || !Yb || !mask || (early && o.restore_best && !best)) {
         st = dn_fail(err, DN_ENOMEM, "out of memory for a batch of %d rows", B);
         goto done;
     }
     st = dn_ws_new(m, B, o.threads, &ws, err);
+    if (!st) st = dn_ws_enable_dropout(ws, m, o.dropout, err);
     if (!st && val)
         st = dn_ws_new(m, val->n < VAL_BATCH ? val->n : VAL_BATCH, o.threads,
                        &vws, err);
+    if (!st) st = dn_opt_new(&o.opt, P, mask, &opt, err);
+    if (!st) st = dn_sched_init(&sched, &o.sched, o.eta, o.epochs, err);
     if (st) goto done;
 
     for (int i = 0; i < n; i++) idx[i] = i;
     dn_rng rng;
     dn_rng_seed(&rng, o.seed);
-    const float eta = (float)o.eta;
     float *theta = m->theta, *g = dn_ws_grad(ws);
-    const size_t P = m->n_params;
+    const float lambda = (float)o.l2;
+    double prev_loss = NAN;
+    int calm = 0, stale = 0;
 
     res->reason = DN_STOP_EPOCHS;
     for (int epoch = 1; epoch <= o.epochs; epoch++) {
-        double t0 = now();
+        double t0 = now(), gsum = 0;
+        const double eta = sched.eta;
         if (o.shuffle) dn_rng_shuffle(&rng, idx, n);
         dn_tally tally;
         memset(&tally, 0, sizeof tally);
         for (int start = 0; start < n; start += B) {
             int b = n - start < B ? n - start : B;
             gather(train, idx + start, b, Xb, Yb);
-            double E = dn_gradient(m, ws, Xb, Yb, b);
-            if (!isfinite(E) || !dn_all_finite(g, P)) {
+            double E = dn_gradient_train(m, ws, Xb, Yb, b, o.dropout, &rng);
+            if (lambda > 0) E += add_l2(m, g, lambda);
+            double gn = norm2(g, P);
+            if (!isfinite(E) || !isfinite(gn)) {
                 /* The update was not applied: theta still holds the last
                  * good weights. */
                 res->reason = DN_STOP_NONFINITE;
                 st = dn_fail(err, DN_ENUMERIC, "epoch %d, step %ld: the %s "
-                             "became %s; the weights from before this step "
-                             "were kept. Lower the learning rate (now %g) or "
-                             "check the data for extreme values", epoch,
+                             "became NaN or infinite; the weights from before "
+                             "this step were kept. Lower the learning rate "
+                             "(now %g), clip the gradient (--clip), or check "
+                             "the data for extreme values", epoch,
                              res->steps + 1, isfinite(E) ? "gradient" : "loss",
-                             isfinite(E) ? "non-finite" : "NaN or infinite",
-                             o.eta);
+                             eta);
                 goto done;
             }
+            if (o.clip > 0 && gn > o.clip) {
+                const float s = (float)(o.clip / gn);
+                for (size_t i = 0; i < P; i++) g[i] *= s;
+            }
+            gsum += gn;
             dn_tally_add(m, dn_ws_out(ws), Yb, b, E, &tally);
-            dn_sgd_step(theta, g, P, eta);
+            dn_opt_step(opt, theta, g, eta);
             res->steps++;
         }
         dn_metrics tm, vm;
@@ -131,19 +235,55 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             e->val_loss = vm.loss;
             e->val_acc = vm.accuracy;
         }
-        e->eta = o.eta;
+        e->eta = eta;
+        e->grad_norm = gsum / ((n + B - 1) / B);
         e->seconds = now() - t0;
         res->epochs = epoch;
+
+        /* Early stopping bookkeeping happens before the callback so that
+         * a callback that stops still leaves the best weights behind. */
+        double v = monitored(&o, e, vws != NULL);
+        if (isfinite(v) && (res->best_epoch == 0 || v < res->best - o.min_delta)) {
+            res->best = v;
+            res->best_epoch = epoch;
+            stale = 0;
+            if (best) memcpy(best, theta, P * sizeof *best);
+        } else {
+            stale++;
+        }
+        calm = fabs(e->train_loss - prev_loss) < o.tol ? calm + 1 : 0;
+        prev_loss = e->train_loss;
+
         if (o.on_epoch && o.on_epoch(e, o.user)) {
             res->reason = DN_STOP_CALLBACK;
             break;
         }
+        if (o.tol > 0 && calm >= o.tol_epochs) {
+            res->reason = DN_STOP_CONVERGED;
+            break;
+        }
+        if (early && stale >= o.patience) {
+            res->reason = DN_STOP_EARLY;
+            break;
+        }
+        dn_sched_step(&sched, vws ? e->val_loss : e->train_loss);
+    }
+    if (best && res->best_epoch && res->best_epoch != res->epochs) {
+        memcpy(theta, best, P * sizeof *best);
+        res->restored = 1;
+    }
+    if (res->best_epoch) {
+        /* Report the monitored value in its own orientation. */
+        if (o.monitor == DN_MONITOR_VAL_ACC && vws) res->best = -res->best;
     }
 done:
+    dn_opt_free(opt);
     dn_ws_free(ws);
     dn_ws_free(vws);
     free(idx);
     free(Xb);
     free(Yb);
+    free(best);
+    free(mask);
     return st;
 }

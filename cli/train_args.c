@@ -1,0 +1,394 @@
+/* train_args.c — the options of `descent train`, their defaults, and
+ * the help text that documents them. */
+#include "cli.h"
+#include "train.h"
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *help =
+"usage: descent train DATA [-o MODEL] [options]\n"
+"\n"
+"Trains a feed-forward network on DATA (a CSV with a header row, or an IDX\n"
+"image file with --labels) and saves it as MODEL (safetensors).\n"
+"With no options it picks the task from the target column, standardizes\n"
+"the inputs, holds out 20% for validation, trains with Adam and stops early\n"
+"when validation stops improving, and says what it chose and why.\n"
+"\n"
+"data:\n"
+"  --target NAME|INDEX   target column by name or 1-based index (default: the\n"
+"                        last; -1 counts from the end)\n"
+"  --task T              auto|regression|binary|multiclass (default auto)\n"
+"  --labels FILE         labels for IDX images (e.g. train-labels-idx1-ubyte.gz)\n"
+"  --val FRACTION        hold out this fraction for validation (default 0.2; 0: none)\n"
+"  --val-data FILE       validate on this file instead (--val-labels for IDX)\n"
+"  --no-standardize      feed inputs (and regression targets) as they are\n"
+"\n"
+"network:\n"
+"  --layers SPEC         hidden layers, e.g. 64,32 or 64:tanh,32:relu; 'none'\n"
+"                        for no hidden layer (default 64,32)\n"
+"  --act A               hidden activation: identity, sigmoid, tanh, relu,\n"
+"                        leaky_relu, prelu (default relu)\n"
+"  --loss L              mse|bce|ce (default: the task's; a pairing that makes\n"
+"                        no sense is refused)\n"
+"  --init I              default|normal|glorot_uniform|glorot_normal|he_uniform|\n"
+"                        he_normal (default: He for the ReLU family, else Glorot)\n"
+"  --init-eps E          standard deviation for --init normal (default 0.01)\n"
+"  --warm-start MODEL    continue from a saved model's weights and scaling\n"
+"\n"
+"optimizer (defaults are PyTorch's):\n"
+"  --opt O               sgd|momentum|nesterov|adagrad|rmsprop|adam|adamw\n"
+"                        (default adam)\n"
+"  --lr ETA              learning rate (default: 0.001 for adam/adamw, 0.01\n"
+"                        for the others)\n"
+"  --momentum MU         momentum/nesterov (0.9), rmsprop (0)\n"
+"  --dampening D         momentum (0)\n"
+"  --alpha A             rmsprop smoothing (0.99)\n"
+"  --centered            rmsprop: divide by the centered second moment\n"
+"  --beta1 B --beta2 B   adam/adamw moment decay (0.9, 0.999)\n"
+"  --amsgrad             adam/adamw: use the running maximum of v\n"
+"  --eps E               adagrad (1e-10), rmsprop/adam/adamw (1e-8)\n"
+"  --lr-decay D          adagrad (0)\n"
+"  --batch M             rows per step: 1 = stochastic, M = mini-batch,\n"
+"                        0 or 'all' = the whole set (default 32)\n"
+"\n"
+"regularization:\n"
+"  --l2 LAMBDA           adds LAMBDA/2 * sum W^2 to the loss (weights only,\n"
+"                        not biases or PReLU slopes)\n"
+"  --weight-decay LAMBDA adamw: decoupled decay of the weights (0.01);\n"
+"                        other optimizers: the same as --l2\n"
+"  --dropout P[,P...]    inverted dropout on the hidden layers' outputs: one\n"
+"                        rate for all, or one per hidden layer\n"
+"  --clip NORM           rescale the gradient when its L2 norm exceeds NORM\n"
+"\n"
+"learning-rate schedule (per epoch; --lr is the base rate):\n"
+"  --schedule S          constant|step|exp|cosine|plateau (default constant)\n"
+"  --step-size N --gamma G      step: eta *= G every N epochs (10, 0.1);\n"
+"                               exp: eta *= G every epoch (0.95)\n"
+"  --t-max N --eta-min E        cosine: period (the epochs after warmup), floor (0)\n"
+"  --factor F --plateau-patience N --threshold T --threshold-mode rel|abs\n"
+"  --cooldown N --min-lr E      plateau: cut by F (0.1) after N (10) epochs\n"
+"                               without improvement beyond T (1e-4, rel)\n"
+"  --warmup N            linear warmup over the first N epochs, then the schedule\n"
+"\n"
+"stopping:\n"
+"  --epochs N            at most N passes over the data (default 100; 0 saves\n"
+"                        the initialized model)\n"
+"  --patience N          stop when the monitored value has not improved for N\n"
+"                        epochs (default 10 with validation data; 0: off)\n"
+"  --min-delta D         the least change that counts as improvement (0)\n"
+"  --monitor M           val_loss|val_acc|train_loss (default val_loss)\n"
+"  --no-restore-best     keep the last weights, not the best epoch's\n"
+"  --tol T               stop when the training loss changes by less than T\n"
+"  --tol-epochs N        ... for N epochs in a row (default 3)\n"
+"\n"
+"other:\n"
+"  --seed S              seed for the split, the initialization, the shuffles\n"
+"                        and dropout (default 1)\n"
+"  --threads N           threads for the matrix products (default: all cores)\n"
+"  -o, --output MODEL    where to save (default model.safetensors)\n"
+"  -q, --quiet           print only errors\n"
+"\n"
+"examples:\n"
+"  descent train data/digits.csv -o digits.safetensors\n"
+"  descent train data/house.csv --target price --layers 32:tanh,16 -o house.safetensors\n"
+"  descent train data/digits.csv --opt sgd --lr 0.1 --batch 1 --epochs 20\n"
+"  descent train data/wine.csv --opt momentum --schedule cosine --warmup 5 --dropout 0.2\n"
+"  descent train train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz \\\n"
+"      --layers 128 --epochs 5 -o fashion.safetensors\n";
+
+/* Parses "64,32" or "64:tanh,32:relu" (or "none") into hidden layers. */
+int train_parse_layers(const char *spec, dn_act dflt, dn_arch *A)
+{
+    A->n_layers = 0;
+    if (!strcmp(spec, "none") || !strcmp(spec, "0") || !*spec) return 1;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (A->n_layers >= DN_MAX_LAYERS - 1) {
+            cli_usage("train", "--layers: at most %d hidden layers",
+                      DN_MAX_LAYERS - 1);
+            return 0;
+        }
+        char *colon = strchr(tok, ':');
+        if (colon) *colon = 0;
+        char *end;
+        long u = strtol(tok, &end, 10);
+        if (end == tok || *end || u < 1 || u > 1000000) {
+            cli_usage("train", "--layers '%s': '%s' is not a layer width "
+                      "(a whole number from 1); write e.g. 64,32 or "
+                      "64:tanh,32:relu", spec, tok);
+            return 0;
+        }
+        dn_layer *L = &A->layer[A->n_layers++];
+        memset(L, 0, sizeof *L);
+        L->units = (int)u;
+        L->act = dflt;
+        if (colon) {
+            dn_error err;
+            if (dn_act_parse(colon + 1, &L->act, &err)) {
+                cli_usage("train", "--layers '%s': %s", spec, err.msg);
+                return 0;
+            }
+            if (L->act == DN_ACT_SOFTMAX) {
+                cli_usage("train", "--layers: softmax is for the output layer "
+                          "only, and descent adds it for multiclass tasks");
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* Parses "0.5" or "0.5,0.2" into per-hidden-layer dropout rates. */
+static int parse_dropout(const char *v, train_cfg *c)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", v);
+    int l = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","), l++) {
+        char *end;
+        double p = strtod(tok, &end);
+        if (end == tok || *end || !(p >= 0 && p < 1) || l >= DN_MAX_LAYERS) {
+            cli_usage("train", "--dropout '%s': expected rates in [0, 1), one "
+                      "for all hidden layers or one per layer", v);
+            return 0;
+        }
+        c->t.dropout[l] = (float)p;
+    }
+    c->dropout_n = l;
+    return 1;
+}
+
+/* Numeric options: name, where the value goes, its range. */
+typedef struct {
+    const char *name;
+    size_t off;      /* offset in train_cfg */
+    char type;       /* 'd' double, 'i' int */
+    double lo, hi;
+} num_opt;
+
+#define D(field) offsetof(train_cfg, field), 'd'
+#define I(field) offsetof(train_cfg, field), 'i'
+static const num_opt nums[] = {
+    { "lr", D(t.eta), 0, 1e6 },
+    { "eta", D(t.eta), 0, 1e6 },
+    { "init-eps", D(init_eps), 1e-12, 1e3 },
+    { "val", D(val), 0, 0.95 },
+    { "momentum", D(t.opt.momentum), 0, 1e3 },
+    { "dampening", D(t.opt.dampening), 0, 1 },
+    { "alpha", D(t.opt.alpha), 0, 1 },
+    { "beta1", D(t.opt.beta1), 0, 1 },
+    { "beta2", D(t.opt.beta2), 0, 1 },
+    { "eps", D(t.opt.eps), 0, 1 },
+    { "lr-decay", D(t.opt.lr_decay), 0, 1e6 },
+    { "l2", D(t.l2), 0, 1e6 },
+    { "weight-decay", D(weight_decay), 0, 1e6 },
+    { "clip", D(t.clip), 0, 1e30 },
+    { "step-size", I(t.sched.step_size), 1, 1e8 },
+    { "gamma", D(t.sched.gamma), 0, 1 },
+    { "t-max", I(t.sched.t_max), 0, 1e8 },
+    { "eta-min", D(t.sched.eta_min), 0, 1e6 },
+    { "factor", D(t.sched.factor), 0, 1 },
+    { "plateau-patience", I(t.sched.patience), 0, 1e8 },
+    { "threshold", D(t.sched.threshold), 0, 1e30 },
+    { "cooldown", I(t.sched.cooldown), 0, 1e8 },
+    { "min-lr", D(t.sched.min_eta), 0, 1e6 },
+    { "warmup", I(t.sched.warmup), 0, 1e8 },
+    { "epochs", I(t.epochs), 0, 1e8 },
+    { "patience", I(t.patience), 0, 1e8 },
+    { "min-delta", D(t.min_delta), 0, 1e30 },
+    { "tol", D(t.tol), 0, 1e30 },
+    { "tol-epochs", I(t.tol_epochs), 1, 1e8 },
+    { "threads", I(t.threads), 0, 1024 },
+};
+#undef D
+#undef I
+
+_Static_assert(sizeof nums / sizeof *nums <= 64, "train_cfg.given is 64 bits");
+
+static int parse_num(cli_args *a, const char *o, train_cfg *c)
+{
+    for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
+        const num_opt *n = &nums[i];
+        if (strcmp(o, n->name)) continue;
+        void *p = (char *)c + n->off;
+        if (n->type == 'd') {
+            if (!cli_double(a, n->lo, n->hi, p)) return -1;
+        } else {
+            long v;
+            if (!cli_int(a, (long)n->lo, (long)n->hi, &v)) return -1;
+            *(int *)p = (int)v;
+        }
+        c->given |= 1ull << i;
+        return 1;
+    }
+    return 0;
+}
+
+/* 1 if the numeric option `name` was given on the command line. */
+int train_given(const train_cfg *c, const char *name)
+{
+    for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
+        if (!strcmp(nums[i].name, name)) return (c->given >> i) & 1;
+    return 0;
+}
+
+/* The value of "--name V" or "--name=V" at argv[i], else NULL. */
+static const char *early_value(int argc, char **argv, int i, const char *name)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[i], name, n)) return NULL;
+    if (argv[i][n] == '=') return argv[i] + n + 1;
+    if (!argv[i][n] && i + 1 < argc) return argv[i + 1];
+    return NULL;
+}
+
+/* Optimizer and schedule defaults depend on their kind, and the numeric
+ * options given must override them whatever the order on the command
+ * line: so the kinds are read in a first pass. */
+static int parse_kinds(int argc, char **argv, train_cfg *c)
+{
+    dn_error err;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (!strcmp(argv[i], "--")) break;
+        if ((v = early_value(argc, argv, i, "--opt")) &&
+            dn_opt_parse(v, &c->opt, &err))
+            return cli_usage("train", "--opt: %s", err.msg);
+        if ((v = early_value(argc, argv, i, "--schedule")) &&
+            dn_sched_parse(v, &c->sched, &err))
+            return cli_usage("train", "--schedule: %s", err.msg);
+        if (!strcmp(argv[i], "--nesterov")) c->opt = DN_OPT_NESTEROV;
+    }
+    dn_opt_defaults(&c->t.opt, c->opt);
+    dn_sched_defaults(&c->t.sched, c->sched);
+    c->t.eta = dn_opt_default_eta(c->opt);
+    return 0;
+}
+
+int train_parse(int argc, char **argv, train_cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    dn_train_defaults(&c->t);
+    c->t.epochs = 100;
+    c->opt = DN_OPT_ADAM;
+    c->sched = DN_SCHED_CONSTANT;
+    c->out = "model.safetensors";
+    c->layers = "64,32";
+    c->act = DN_ACT_RELU;
+    c->standardize = 1;
+    c->val = 0.2;
+    c->t.patience = -1; /* "not given": 10 when there is validation data */
+    int rc = parse_kinds(argc, argv, c);
+    if (rc) return rc;
+
+    cli_args a;
+    cli_args_init(&a, "train", argc, argv);
+    const char *o, *p;
+    dn_error err;
+    while (cli_next(&a, &o, &p)) {
+        if (p) {
+            if (c->data) return cli_usage("train", "unexpected argument '%s' "
+                                          "(DATA is already '%s')", p, c->data);
+            c->data = p;
+            continue;
+        }
+        const char *v;
+        int r = parse_num(&a, o, c);
+        if (r < 0) return EXIT_USAGE;
+        if (r > 0) continue;
+#define VALUE() do { if (!(v = cli_value(&a))) return EXIT_USAGE; } while (0)
+        if (!strcmp(o, "h") || !strcmp(o, "help")) {
+            fputs(help, stdout);
+            return -1;
+        } else if (!strcmp(o, "o") || !strcmp(o, "output")) { VALUE(); c->out = v;
+        } else if (!strcmp(o, "target")) { VALUE(); c->target = v;
+        } else if (!strcmp(o, "labels")) { VALUE(); c->labels = v;
+        } else if (!strcmp(o, "val-data")) { VALUE(); c->val_data = v;
+        } else if (!strcmp(o, "val-labels")) { VALUE(); c->val_labels = v;
+        } else if (!strcmp(o, "warm-start")) { VALUE(); c->warm = v;
+        } else if (!strcmp(o, "layers")) { VALUE(); c->layers = v; c->layers_set = 1;
+        } else if (!strcmp(o, "opt") || !strcmp(o, "schedule")) { VALUE();
+        } else if (!strcmp(o, "task")) {
+            VALUE();
+            if (strcmp(v, "auto")) {
+                if (dn_task_parse(v, &c->task, &err))
+                    return cli_usage("train", "--task: %s (or auto)", err.msg);
+                c->task_set = 1;
+            }
+        } else if (!strcmp(o, "act")) {
+            VALUE();
+            if (dn_act_parse(v, &c->act, &err))
+                return cli_usage("train", "--act: %s", err.msg);
+            if (c->act == DN_ACT_SOFTMAX)
+                return cli_usage("train", "--act softmax: softmax is for the "
+                                 "output layer only; descent adds it for "
+                                 "multiclass tasks");
+        } else if (!strcmp(o, "loss")) {
+            VALUE();
+            if (dn_loss_parse(v, &c->loss, &err))
+                return cli_usage("train", "--loss: %s", err.msg);
+            c->loss_set = 1;
+        } else if (!strcmp(o, "init")) {
+            VALUE();
+            if (dn_init_parse(v, &c->init, &err))
+                return cli_usage("train", "--init: %s", err.msg);
+            c->init_set = 1;
+        } else if (!strcmp(o, "batch")) {
+            VALUE();
+            if (!strcmp(v, "all")) c->t.batch = 0;
+            else {
+                char *end;
+                long b = strtol(v, &end, 10);
+                if (end == v || *end || b < 0 || b > 100000000)
+                    return cli_usage("train", "--batch '%s': expected 1 "
+                                     "(stochastic), a mini-batch size, or 0/all "
+                                     "(the whole set)", v);
+                c->t.batch = (int)b;
+            }
+        } else if (!strcmp(o, "seed")) {
+            if (!cli_u64(&a, &c->t.seed)) return EXIT_USAGE;
+        } else if (!strcmp(o, "dropout")) {
+            VALUE();
+            if (!parse_dropout(v, c)) return EXIT_USAGE;
+        } else if (!strcmp(o, "threshold-mode")) {
+            VALUE();
+            if (!strcmp(v, "abs")) c->t.sched.threshold_abs = 1;
+            else if (!strcmp(v, "rel")) c->t.sched.threshold_abs = 0;
+            else return cli_usage("train", "--threshold-mode '%s': use rel "
+                                  "or abs", v);
+        } else if (!strcmp(o, "monitor")) {
+            VALUE();
+            if (!strcmp(v, "val_loss")) c->t.monitor = DN_MONITOR_VAL_LOSS;
+            else if (!strcmp(v, "val_acc")) c->t.monitor = DN_MONITOR_VAL_ACC;
+            else if (!strcmp(v, "train_loss")) c->t.monitor = DN_MONITOR_TRAIN_LOSS;
+            else return cli_usage("train", "--monitor '%s': use val_loss, "
+                                  "val_acc or train_loss", v);
+        } else if (!strcmp(o, "centered")) { c->t.opt.centered = 1;
+        } else if (!strcmp(o, "amsgrad")) { c->t.opt.amsgrad = 1;
+        } else if (!strcmp(o, "nesterov")) { /* read by parse_kinds */
+        } else if (!strcmp(o, "no-restore-best")) { c->t.restore_best = 0;
+        } else if (!strcmp(o, "no-standardize")) { c->standardize = 0;
+        } else if (!strcmp(o, "q") || !strcmp(o, "quiet")) { c->quiet = 1;
+        } else {
+            return cli_usage("train", "unknown option '%s'", argv[a.i - 1]);
+        }
+#undef VALUE
+    }
+    if (!c->data) return cli_usage("train", "no DATA file given; e.g. "
+                                   "'descent train data/digits.csv -o m.safetensors'");
+    if (c->warm && (c->layers_set || c->loss_set || c->init_set))
+        return cli_usage("train", "--warm-start takes the network from the "
+                         "model; drop --layers, --loss and --init");
+    if (c->val_labels && !c->val_data)
+        return cli_usage("train", "--val-labels needs --val-data");
+    /* --weight-decay is AdamW's own decoupled decay; elsewhere it means
+     * the coupled L2 of the notes, as in PyTorch's other optimizers. */
+    if (train_given(c, "weight-decay")) {
+        if (c->opt == DN_OPT_ADAMW) c->t.opt.weight_decay = c->weight_decay;
+        else c->t.l2 = c->weight_decay;
+    }
+    return 0;
+}

@@ -1,0 +1,127 @@
+#!/bin/sh
+# End to end through the `descent` command: train -> summary -> eval ->
+# predict on the bundled data, exit codes, error messages, and the model
+# file read back by an independent loader (Python with json and struct).
+D=${DESCENT:-build/descent}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0; fail=0
+ok()   { pass=$((pass + 1)); }
+bad()  { fail=$((fail + 1)); echo "FAIL: $*"; }
+# expect CODE CMD...: the exit code must be CODE
+expect() {
+    want=$1; shift
+    "$@" > "$T/out" 2> "$T/err"; got=$?
+    if [ "$got" -eq "$want" ]; then ok; else
+        bad "exit $got (want $want): $*"; tail -n 3 "$T/err"; fi
+}
+# grep_in FILE PATTERN: the file must contain the pattern
+grep_in() {
+    if grep -q -- "$2" "$1"; then ok; else bad "'$2' not in $(basename "$1"):"; head -n 3 "$1"; fi
+}
+# num_ge A B: A >= B as real numbers
+num_ge() {
+    if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; then ok
+    else bad "$3: $1 < $2"; fi
+}
+
+# -- classification: train with a validation split, then use the model
+expect 0 $D train data/iris.csv -o "$T/iris.st" --seed 3
+grep_in "$T/out" "multiclass"
+grep_in "$T/out" "120 training rows, 30 validation rows"
+val=$(grep '^epoch' "$T/out" | tail -n 1 | sed 's/.*val loss [0-9.]*  acc *\([0-9.]*\)%.*/\1/')
+num_ge "$val" 90 "iris validation accuracy"
+
+expect 0 $D summary "$T/iris.st"
+grep_in "$T/out" "Total params: 2,499"
+grep_in "$T/out" "setosa versicolor virginica"
+
+expect 0 $D eval "$T/iris.st" data/iris.csv --json
+acc=$(sed -n 's/.*"accuracy":\([0-9.e-]*\).*/\1/p' "$T/out")
+n=$(sed -n 's/.*"n":\([0-9]*\).*/\1/p' "$T/out")
+[ "$n" = 150 ] && ok || bad "eval --json n = '$n'"
+num_ge "$acc" 0.9 "iris accuracy from eval --json"
+
+expect 0 $D predict "$T/iris.st" data/iris.csv -o "$T/pred.csv"
+[ "$(wc -l < "$T/pred.csv")" -eq 151 ] && ok || bad "predict wrote $(wc -l < "$T/pred.csv") lines"
+grep_in "$T/pred.csv" "^class,p_setosa,p_versicolor,p_virginica$"
+# Predicted classes agree with the labels as often as eval says.
+right=$(paste -d, "$T/pred.csv" data/iris.csv | awk -F, 'NR > 1 && $1 == $NF { c++ } END { print c + 0 }')
+want=$(awk -v a="$acc" 'BEGIN { printf "%d", a * 150 + 0.5 }')
+[ "$right" -eq "$want" ] && ok || bad "predict agrees on $right rows, eval says $want"
+
+# -- the 784-16-16-10 network of the notes has 13,002 parameters
+awk 'BEGIN { printf "x0"; for (i = 1; i < 784; i++) printf ",x%d", i; print ",y";
+             srand(1); for (r = 0; r < 30; r++) { for (i = 0; i < 784; i++) printf "%d,", int(rand() * 256); print r % 10 } }' > "$T/wide.csv"
+expect 0 $D train "$T/wide.csv" --layers 16,16 --epochs 0 --val 0 -o "$T/wide.st"
+expect 0 $D summary "$T/wide.st"
+grep_in "$T/out" "Total params: 13,002"
+
+# -- regression, with a text feature one-hot encoded
+expect 0 $D train data/house.csv --target price -o "$T/house.st" --epochs 40
+grep_in "$T/out" "regression"
+expect 0 $D eval "$T/house.st" data/house.csv --json
+r2=$(sed -n 's/.*"r2":\([0-9.e-]*\).*/\1/p' "$T/out")
+num_ge "$r2" 0.95 "house R²"
+expect 0 $D predict "$T/house.st" data/house.csv
+grep_in "$T/out" "^price$"
+
+# -- binary: a two-class target becomes one sigmoid unit
+awk -F, 'NR == 1 || $NF != "virginica"' data/iris.csv > "$T/two.csv"
+expect 0 $D train "$T/two.csv" -o "$T/two.st" --epochs 20
+grep_in "$T/out" "binary"
+expect 0 $D eval "$T/two.st" "$T/two.csv" --json
+acc=$(sed -n 's/.*"accuracy":\([0-9.e-]*\).*/\1/p' "$T/out")
+num_ge "$acc" 0.99 "two-class iris accuracy"
+
+# -- warm start continues from saved weights
+expect 0 $D train data/iris.csv --warm-start "$T/iris.st" --epochs 5 -o "$T/iris2.st"
+grep_in "$T/out" "weights and scaling from"
+
+# -- the model file read by an independent loader gives the same outputs
+if [ -x /usr/bin/python3 ] && [ -f tests/load_model.py ]; then
+    cut -d, -f1-4 data/iris.csv > "$T/x.csv"
+    /usr/bin/python3 tests/load_model.py "$T/iris.st" "$T/x.csv" > "$T/py.csv" 2> "$T/err"
+    $D predict "$T/iris.st" data/iris.csv | tail -n +2 | cut -d, -f2- > "$T/c.csv"
+    diff_max=$(paste -d, "$T/py.csv" "$T/c.csv" | awk -F, '{ for (i = 1; i <= 3; i++) { d = $i - $(i + 3); if (d < 0) d = -d; if (d > m) m = d } } END { printf "%g", m + 0 }')
+    lines=$(wc -l < "$T/py.csv")
+    [ "$lines" -eq 150 ] && ok || bad "python loader printed $lines lines"
+    awk -v d="$diff_max" 'BEGIN { exit !(d <= 1e-5) }' && ok || bad "python loader differs by $diff_max"
+else
+    bad "/usr/bin/python3 or tests/load_model.py missing (CI installs python3)"
+fi
+
+# -- usage errors exit 2 with a message naming the problem
+expect 2 $D train
+grep_in "$T/err" "no DATA file"
+expect 2 $D train data/iris.csv --lr abc
+grep_in "$T/err" "lr 'abc'"
+expect 2 $D train data/iris.csv --bogus
+grep_in "$T/err" "unknown option '--bogus'"
+expect 2 $D train data/iris.csv --loss mse -o "$T/x.st"
+grep_in "$T/err" "softmax"
+expect 2 $D train data/iris.csv --act softmax
+expect 2 $D frobnicate
+expect 0 $D train --help
+grep_in "$T/out" "examples:"
+for c in eval predict summary; do expect 0 $D $c --help; grep_in "$T/out" "usage: descent $c"; done
+
+# -- data errors exit 1, name file, line, column and value, write nothing
+printf 'a,b,y\n1,2,0\n3,x,1\n4,5,0\n' > "$T/badcell.csv"
+expect 1 $D train "$T/badcell.csv" -o "$T/never.st"
+grep_in "$T/err" "badcell.csv:3"
+grep_in "$T/err" "'x'"
+[ ! -e "$T/never.st" ] && ok || bad "a model was written despite the error"
+printf 'a,b,y\n1,2,0\n3,4\n' > "$T/ragged.csv"
+expect 1 $D train "$T/ragged.csv"
+grep_in "$T/err" "ragged.csv:3"
+expect 1 $D train "$T/missing.csv"
+grep_in "$T/err" "missing.csv"
+head -c 100 "$T/iris.st" > "$T/trunc.st"
+expect 1 $D eval "$T/trunc.st" data/iris.csv
+grep_in "$T/err" "trunc.st"
+expect 1 $D eval "$T/iris.st" data/wine.csv
+grep_in "$T/err" "sepal_length"
+
+echo "test_cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]
