@@ -113,5 +113,16 @@ double dn_gradient_train(const dn_model *m, dn_ws *ws, const float *X,
 dn_status dn_data_check(const dn_model *m, const dn_data *d, const char *what,
                         int need_target, dn_error *err);
 
+/* ---- regularization (regularize.c) ---- */
+
+/* n_params bytes, 1 on the weights W of every layer: what L2 and AdamW's
+ * decay touch.  NULL if out of memory. */
+unsigned char *dn_weight_mask(const dn_model *m);
+/* g_W += λ W over every layer's weights; returns the penalty λ/2 Σ W². */
+double dn_l2_add(const dn_model *m, float *g, float lambda);
+/* ‖g‖₂, summed in double: a long float sum of squares loses digits. */
+double dn_norm2(const float *g, size_t n);
+void   dn_scale(float *g, size_t n, float s);
+
 /* ---- optimization (optim.c) ---- */
 int  dn_all_finite(const float *g, size_t n);

@@ -88,49 +88,6 @@ static dn_status check_opts(const dn_model *m, const dn_train_opts *o,
     return DN_OK;
 }
 
-/* Marks the weights W of every layer: what L2 and AdamW's decay touch.
- * Biases and PReLU slopes are left alone, as the notes prescribe. */
-static unsigned char *weight_mask(const dn_model *m)
-{
-    unsigned char *mask = calloc(m->n_params, 1);
-    if (!mask) return NULL;
-    int in = m->arch.n_in;
-    for (int l = 0; l < m->arch.n_layers; l++) {
-        size_t nw = (size_t)m->arch.layer[l].units * in;
-        memset(mask + m->off_W[l], 1, nw);
-        in = m->arch.layer[l].units;
-    }
-    return mask;
-}
-
-/* Adds the L2 penalty: g_W += λ W, and returns λ/2 Σ W². */
-static double add_l2(const dn_model *m, float *g, float lambda)
-{
-    double sum = 0;
-    int in = m->arch.n_in;
-    for (int l = 0; l < m->arch.n_layers; l++) {
-        size_t nw = (size_t)m->arch.layer[l].units * in;
-        const float *W = m->theta + m->off_W[l];
-        float *gW = g + m->off_W[l];
-        float s = 0;
-        for (size_t i = 0; i < nw; i++) {
-            gW[i] += lambda * W[i];
-            s += W[i] * W[i];
-        }
-        sum += s;
-        in = m->arch.layer[l].units;
-    }
-    return 0.5 * lambda * sum;
-}
-
-/* ‖g‖₂, summed in double: a long sum of squares loses digits in float. */
-static double norm2(const float *g, size_t n)
-{
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += (double)g[i] * g[i];
-    return sqrt(s);
-}
-
 /* The monitored value, oriented so that lower is better. */
 static double monitored(const dn_train_opts *o, const dn_epoch *e, int has_val)
 {
@@ -165,7 +122,7 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
     float *Xb = malloc((size_t)B * train->d * sizeof *Xb);
     float *Yb = malloc((size_t)B * train->k * sizeof *Yb);
     float *best = early && o.restore_best ? malloc(P * sizeof *best) : NULL;
-    unsigned char *mask = weight_mask(m);
+    unsigned char *mask = dn_weight_mask(m);
     if (!idx || !Xb || !Yb || !mask || (early && o.restore_best && !best)) {
         st = dn_fail(err, DN_ENOMEM, "out of memory for a batch of %d rows", B);
         goto done;
@@ -198,8 +155,8 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             int b = n - start < B ? n - start : B;
             gather(train, idx + start, b, Xb, Yb);
             double E = dn_gradient_train(m, ws, Xb, Yb, b, o.dropout, &rng);
-            if (lambda > 0) E += add_l2(m, g, lambda);
-            double gn = norm2(g, P);
+            if (lambda > 0) E += dn_l2_add(m, g, lambda);
+            double gn = dn_norm2(g, P);
             if (!isfinite(E) || !isfinite(gn)) {
                 /* The update was not applied: theta still holds the last
                  * good weights. */
@@ -213,10 +170,7 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
                              eta);
                 goto done;
             }
-            if (o.clip > 0 && gn > o.clip) {
-                const float s = (float)(o.clip / gn);
-                for (size_t i = 0; i < P; i++) g[i] *= s;
-            }
+            if (o.clip > 0 && gn > o.clip) dn_scale(g, P, (float)(o.clip / gn));
             gsum += gn;
             dn_tally_add(m, dn_ws_out(ws), Yb, b, E, &tally);
             dn_opt_step(opt, theta, g, eta);
