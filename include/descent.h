@@ -419,14 +419,19 @@ void dn_sgd_step(float *theta, const float *g, size_t n, float eta);
 /* The first-order family.  Each update is written as the code computes
  * it, per element i, with g the gradient, t the step count (from 1) and
  * eta the current learning rate (a schedule may change it every epoch).
- * Defaults are PyTorch's (torch.optim, 1.13).
+ * Defaults are PyTorch's (torch.optim, 1.13), except two choices of
+ * descent's own: eta 0.01 for sgd/momentum/nesterov (PyTorch's SGD has no
+ * default rate) and momentum 0.9 for momentum/nesterov (PyTorch's SGD
+ * defaults to 0).
  *
  *   SGD       theta −= eta g
  *   MOMENTUM  v = mu v + (1 − dampening) g   (v = g on the first step)
  *             theta −= eta v                  mu = momentum (0.9)
+ *             (momentum 0 is plain SGD: no velocity, no dampening)
  *   NESTEROV  v as MOMENTUM;  theta −= eta (g + mu v)
  *   ADAGRAD   eta_t = eta / (1 + (t − 1) lr_decay)
  *             s += g²;  theta −= eta_t g / (sqrt(s) + eps)   eps 1e-10
+ *             (s starts at initial_accumulator)
  *   RMSPROP   s = alpha s + (1 − alpha) g²                    alpha 0.99
  *             centered: m = alpha m + (1 − alpha) g, s̃ = s − m²; else s̃ = s
  *             momentum > 0: b = momentum b + g / (sqrt(s̃) + eps),
@@ -434,7 +439,7 @@ void dn_sgd_step(float *theta, const float *g, size_t n, float eta);
  *             else          theta −= eta g / (sqrt(s̃) + eps)  eps 1e-8
  *   ADAM      m = beta1 m + (1 − beta1) g;  v = beta2 v + (1 − beta2) g²
  *             amsgrad: vmax = max(vmax, v), use vmax for v
- *             theta −= eta (m / (1 − beta1^t)) / (sqrt(v / (1 − beta2^t)) + eps)
+ *             theta −= (eta / (1 − beta1^t)) m / (sqrt(v) / sqrt(1 − beta2^t) + eps)
  *             beta1 0.9, beta2 0.999, eps 1e-8
  *   ADAMW     theta −= eta lambda theta on the entries decay_mask marks
  *             (the weights; decoupled decay, lambda = weight_decay 0.01),
@@ -453,10 +458,11 @@ typedef enum {
     DN_OPT_COUNT
 } dn_opt_kind;
 
+/* Fields a kind does not read are ignored. */
 typedef struct {
     dn_opt_kind kind;
     double momentum;      /* MOMENTUM, NESTEROV (0.9); RMSPROP (0) */
-    double dampening;     /* MOMENTUM (0) */
+    double dampening;     /* MOMENTUM (0); NESTEROV requires 0 */
     double alpha;         /* RMSPROP smoothing constant (0.99) */
     double beta1, beta2;  /* ADAM, ADAMW (0.9, 0.999) */
     double eps;           /* ADAGRAD 1e-10; RMSPROP, ADAM, ADAMW 1e-8 */
@@ -486,7 +492,12 @@ void dn_opt_free(dn_opt *o);
 /* One update of theta[0..n) from g at learning rate eta. */
 void dn_opt_step(dn_opt *o, float *theta, const float *g, double eta);
 /* The state as one flat float array (for checkpoints) and the step
- * count; restoring both resumes the optimizer exactly. */
+ * count; restoring both resumes the optimizer exactly.  Layout:
+ * momentum/nesterov v; adagrad s; rmsprop s, then m if centered, then b
+ * if momentum > 0; adam/adamw m, v, then vmax with amsgrad.  It depends
+ * on the conf, so restore into an optimizer made with the same conf and
+ * n.  set_steps(0) makes the next step a first step (the velocity
+ * restarts from g); a negative t is taken as 0. */
 float *dn_opt_state(dn_opt *o, size_t *n_floats);
 long   dn_opt_steps(const dn_opt *o);
 void   dn_opt_set_steps(dn_opt *o, long t);

@@ -79,7 +79,7 @@ dn_status dn_act_parse(const char *s, dn_act *out, dn_error *err)
         { "leakyrelu", DN_ACT_LEAKY_RELU }, { "leaky-relu", DN_ACT_LEAKY_RELU },
         { NULL, 0 }
     };
-    int v;
+    int v = 0;
     dn_status st = parse("activation", s, act_names, DN_ACT_COUNT, a, &v, err);
     if (st == DN_OK) *out = (dn_act)v;
     return st;
@@ -93,7 +93,7 @@ dn_status dn_loss_parse(const char *s, dn_loss *out, dn_error *err)
         { "cross_entropy", DN_LOSS_CE }, { "crossentropy", DN_LOSS_CE },
         { "categorical_crossentropy", DN_LOSS_CE }, { NULL, 0 }
     };
-    int v;
+    int v = 0;
     dn_status st = parse("loss", s, loss_names, DN_LOSS_COUNT, a, &v, err);
     if (st == DN_OK) *out = (dn_loss)v;
     return st;
@@ -105,7 +105,7 @@ dn_status dn_task_parse(const char *s, dn_task *out, dn_error *err)
         { "reg", DN_TASK_REGRESSION }, { "classification", DN_TASK_MULTICLASS },
         { "multi", DN_TASK_MULTICLASS }, { NULL, 0 }
     };
-    int v;
+    int v = 0;
     dn_status st = parse("task", s, task_names, 3, a, &v, err);
     if (st == DN_OK) *out = (dn_task)v;
     return st;
@@ -121,7 +121,7 @@ dn_status dn_init_parse(const char *s, dn_init *out, dn_error *err)
         { "kaiming", DN_INIT_HE_UNIFORM }, { "kaiming_uniform", DN_INIT_HE_UNIFORM },
         { "kaiming_normal", DN_INIT_HE_NORMAL }, { NULL, 0 }
     };
-    int v;
+    int v = 0;
     dn_status st = parse("initialization", s, init_names, DN_INIT_COUNT, a,
                          &v, err);
     if (st == DN_OK) *out = (dn_init)v;
@@ -134,7 +134,7 @@ dn_status dn_opt_parse(const char *s, dn_opt_kind *out, dn_error *err)
         { "gd", DN_OPT_SGD }, { "nag", DN_OPT_NESTEROV },
         { "rmsprop", DN_OPT_RMSPROP }, { NULL, 0 }
     };
-    int v;
+    int v = 0;
     dn_status st = parse("optimizer", s, opt_names, DN_OPT_COUNT, a, &v, err);
     if (st == DN_OK) *out = (dn_opt_kind)v;
     return st;
@@ -147,7 +147,7 @@ dn_status dn_sched_parse(const char *s, dn_sched_kind *out, dn_error *err)
         { "cos", DN_SCHED_COSINE }, { "reduce-on-plateau", DN_SCHED_PLATEAU },
         { "reduce_on_plateau", DN_SCHED_PLATEAU }, { NULL, 0 }
     };
-    int v;
+    int v = 0;
     dn_status st = parse("schedule", s, sched_names, DN_SCHED_COUNT, a, &v,
                          err);
     if (st == DN_OK) *out = (dn_sched_kind)v;
