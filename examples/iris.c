@@ -7,7 +7,7 @@ int main(void) {
     dn_error err; dn_data *all, *train, *val; dn_model *m;
     if (dn_csv_read("data/iris.csv", NULL, &all, NULL, 0, &err) ||
         dn_data_split(all, 0.2, 1, &train, &val, &err)) { puts(err.msg); return 1; }
-    dn_arch a = { .n_in = train->d, .n_layers = 1, .layer = { { 16, DN_ACT_RELU } } };
+    dn_arch a = { .n_in = train->d, .n_layers = 1, .layer = { { .units = 16, .act = DN_ACT_RELU } } };
     dn_arch_set_task(&a, DN_TASK_MULTICLASS, train->schema->n_classes, &err);
     dn_model_new(&a, &m, &err);
     dn_model_init(m, DN_INIT_DEFAULT, 0, 42);

@@ -26,7 +26,7 @@ num_ge() {
 }
 
 # -- classification: train with a validation split, then use the model
-expect 0 $D train data/iris.csv -o "$T/iris.st" --seed 3
+expect 0 $D train data/iris.csv -o "$T/iris.st"
 grep_in "$T/out" "multiclass"
 grep_in "$T/out" "120 training rows, 30 validation rows"
 val=$(grep '^epoch' "$T/out" | tail -n 1 | sed 's/.*val loss [0-9.]*  acc *\([0-9.]*\)%.*/\1/')
