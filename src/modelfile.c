@@ -374,43 +374,13 @@ static int write_body(FILE *f, const dn_jbuf *hdr, const float *theta,
     return 0;
 }
 
-/* After the rename, sync the directory so that the new name itself
- * survives a crash.  Best effort: the file is already complete. */
-static void sync_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? malloc((size_t)(slash - path) + 2) : NULL;
-    if (slash && !dir) return;
-    if (dir) {
-        size_t n = slash == path ? 1 : (size_t)(slash - path);
-        memcpy(dir, path, n);
-        dir[n] = 0;
-    }
-    int fd = open(dir ? dir : ".", O_RDONLY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
+/* What dn_atomic_write needs to fill the file. */
+typedef struct { const dn_jbuf *hdr; const dn_model *m; } save_job;
 
-/* Writes the temporary file and renames it over path; an errno or 0. */
-static int write_atomic(const char *path, const char *tmp,
-                        const dn_jbuf *hdr, const dn_model *m)
+static int fill_model(FILE *f, void *arg)
 {
-    errno = 0;
-    /* "x": never write through a file (or link) that is already there. */
-    FILE *f = fopen(tmp, "wbx");
-    if (!f) return errno ? errno : EIO;
-    int e = 0;
-    if (write_body(f, hdr, m->theta, m->n_params)) e = errno ? errno : EIO;
-    if (!e && fflush(f)) e = errno ? errno : EIO;
-    if (!e && fsync(fileno(f))) e = errno ? errno : EIO;
-    if (fclose(f) && !e) e = errno ? errno : EIO;
-    if (!e && rename(tmp, path)) e = errno ? errno : EIO;
-    if (e) remove(tmp);
-    else sync_dir(path);
-    return e;
+    const save_job *j = arg;
+    return write_body(f, j->hdr, j->m->theta, j->m->n_params);
 }
 
 dn_status dn_model_save(const dn_model *m, const char *path, dn_error *err)
@@ -420,26 +390,10 @@ dn_status dn_model_save(const dn_model *m, const char *path, dn_error *err)
                        "file name");
     dn_jbuf hdr = { 0 };
     dn_status st = build_header(m, path, &hdr, err);
-    size_t tlen = strlen(path) + 32;
-    char *tmp = st ? NULL : malloc(tlen);
-    if (!st && !tmp) st = dn_fail(err, DN_ENOMEM, "out of memory");
     if (!st) {
-        /* Same directory as the target: rename() is atomic only within
-         * one file system. */
-        snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
-        int e = write_atomic(path, tmp, &hdr, m);
-        if (e == EEXIST)
-            st = dn_fail(err, DN_EIO, "cannot save the model to '%s': the "
-                         "temporary file '%s' already exists (another save "
-                         "in progress, or left by a crash); remove it",
-                         path, tmp);
-        else if (e)
-            st = dn_fail(err, DN_EIO, "cannot save the model to '%s': %s; "
-                         "check that the directory exists and is writable "
-                         "and that the disk has room (the old file, if any, "
-                         "is unchanged)", path, strerror(e));
+        save_job j = { &hdr, m };
+        st = dn_atomic_write(path, "model", fill_model, &j, err);
     }
-    free(tmp);
     dn_jb_free(&hdr);
     return st;
 }
