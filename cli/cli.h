@@ -6,8 +6,9 @@
 #include "descent.h"
 #include <stdio.h>
 
-/* Exit codes: 0 success, 1 data or runtime error, 2 usage error. */
-enum { EXIT_OK = 0, EXIT_DATA = 1, EXIT_USAGE = 2 };
+/* Exit codes: 0 success, 1 data or runtime error, 2 usage error,
+ * 3 training interrupted (checkpoint and model written). */
+enum { EXIT_OK = 0, EXIT_DATA = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 3 };
 
 /* A tiny option parser: "--name value", "--name=value", flags, and
  * positionals, in any order.  "--" ends the options. */

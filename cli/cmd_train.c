@@ -3,8 +3,10 @@
 #include "cli.h"
 #include "train.h"
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct { int quiet, epochs, classify; } progress;
 
@@ -198,12 +200,108 @@ static void explain(const train_cfg *c, const dn_model *m, const dn_data *train)
     printf("; %s\n", t->threads ? th : "threads on all cores");
 }
 
+/* Ctrl-C and SIGTERM ask the training loop to stop after the current
+ * step; a second Ctrl-C ends the process at once. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    if (stop_requested && sig == SIGINT) _exit(130);
+    stop_requested = 1;
+    static const char msg[] = "\ndescent train: stopping after this step "
+                              "(Ctrl-C again to quit at once)\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* The command line as one string (arguments separated by \x1f), kept in
+ * checkpoints so that --resume can rebuild the same run. */
+static char *join_args(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 1; i < argc; i++) len += strlen(argv[i]) + 1;
+    char *s = malloc(len), *p = s;
+    if (!s) return NULL;
+    for (int i = 1; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        memcpy(p, argv[i], n);
+        p += n;
+        if (i + 1 < argc) *p++ = '\x1f';
+    }
+    *p = 0;
+    return s;
+}
+
+static int run(train_cfg *c_, const char *note);
+
+/* --resume FILE: the original arguments come back from the checkpoint,
+ * followed by any given now (so --epochs can be raised, say). */
+static int resume(int argc, char **argv, const char *path)
+{
+    dn_checkpoint_info info;
+    dn_error err;
+    if (dn_checkpoint_read_info(path, &info, &err)) return cli_error("train", &err);
+    char **args = calloc((size_t)argc + strlen(info.note) + 2, sizeof *args);
+    int n = 0, rc;
+    if (!args) { dn_checkpoint_info_free(&info); return EXIT_DATA; }
+    args[n++] = "train";
+    for (char *p = info.note; *info.note; ) {
+        args[n++] = p;
+        char *sep = strchr(p, '\x1f');
+        if (!sep) break;
+        *sep = 0;
+        p = sep + 1;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--resume")) { i++; continue; }
+        if (!strncmp(argv[i], "--resume=", 9)) continue;
+        args[n++] = argv[i];
+    }
+    train_cfg c;
+    rc = train_parse(n, args, &c);
+    if (!rc) {
+        char *note = join_args(n, args);
+        c.t.resume = path;
+        c.checkpoint = path;
+        if (!c.quiet)
+            printf("resume: %s: %d epochs and %ld steps done, continuing with "
+                   "the data and options it was started with\n", path,
+                   info.epoch, info.steps);
+        rc = note ? run(&c, note) : EXIT_DATA;
+        free(note);
+    }
+    free(args);
+    dn_checkpoint_info_free(&info);
+    return rc < 0 ? EXIT_OK : rc;
+}
+
 int cmd_train(int argc, char **argv)
 {
     train_cfg c;
     int rc = train_parse(argc, argv, &c);
     if (rc) return rc < 0 ? EXIT_OK : rc;
+    if (c.resume) return resume(argc, argv, c.resume);
+    char *note = join_args(argc, argv);
+    if (!note) return EXIT_DATA;
+    rc = run(&c, note);
+    free(note);
+    return rc;
+}
 
+static int run(train_cfg *c_, const char *note)
+{
+    train_cfg c = *c_;
+    int rc = 0;
     dn_error err;
     dn_data *all = NULL, *train = NULL, *val = NULL;
     dn_model *m = NULL, *warm = NULL;
@@ -284,12 +382,27 @@ int cmd_train(int argc, char **argv)
     progress p = { c.quiet, c.t.epochs, A->loss != DN_LOSS_MSE };
     c.t.on_epoch = on_epoch;
     c.t.user = &p;
+    /* Periodic checkpoints only when asked for; on an interrupt always,
+     * by default beside the model. */
+    char ckpt[4096];
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", c.out);
+    if (!c.checkpoint) c.t.checkpoint_every = 0, c.t.checkpoint_steps = 0;
+    c.t.checkpoint = c.checkpoint ? c.checkpoint : ckpt;
+    c.t.note = note;
+    c.t.interrupt = &stop_requested;
+    catch_signals();
     dn_result res;
     dn_status st = dn_train(m, train, val, &c.t, &res, &err);
     if (st && st != DN_ENUMERIC) { rc = cli_error("train", &err); goto out; }
     if (st == DN_ENUMERIC) {
         fprintf(stderr, "descent train: %s\n", err.msg);
         rc = EXIT_DATA;
+    } else if (res.reason == DN_STOP_INTERRUPTED) {
+        fprintf(stderr, "descent train: interrupted after epoch %d, step %ld; "
+                "checkpoint written to %s, model to %s; continue with "
+                "'descent train --resume %s'\n", res.epochs, res.steps,
+                c.t.checkpoint, c.out, c.t.checkpoint);
+        rc = EXIT_INTERRUPTED;
     } else if (!c.quiet) {
         printf("stopped: %s after %d epochs", dn_stop_name(res.reason), res.epochs);
         if (res.restored)
@@ -300,8 +413,8 @@ int cmd_train(int argc, char **argv)
         putchar('\n');
     }
     if (dn_model_save(m, c.out, &err)) { rc = cli_error("train", &err); goto out; }
-    if (!c.quiet || rc)
-        printf("saved %s%s\n", c.out, rc ? " (the last good weights)" : "");
+    if (!c.quiet || rc == EXIT_DATA)
+        printf("saved %s%s\n", c.out, rc == EXIT_DATA ? " (the last good weights)" : "");
 out:
     dn_model_free(m);
     dn_model_free(warm);

@@ -6,6 +6,7 @@
 typedef struct {
     const char *data, *labels, *out, *target, *val_data, *val_labels;
     const char *layers, *warm;
+    const char *checkpoint, *resume; /* --checkpoint FILE, --resume FILE */
     int task_set, loss_set, init_set, layers_set, standardize, quiet;
     int dropout_n;            /* dropout rates given (1: for every layer) */
     dn_task task;

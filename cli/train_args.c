@@ -83,6 +83,18 @@ static const char *help =
 "  --tol T               stop when the training loss changes by less than T\n"
 "  --tol-epochs N        ... for N epochs in a row (default 3)\n"
 "\n"
+"checkpoints (the whole training state, written atomically):\n"
+"  --checkpoint FILE     write the state to FILE (default, only when\n"
+"                        interrupted: MODEL.ckpt)\n"
+"  --checkpoint-every N  every N epochs (default 1), or 'Nsteps' for every N\n"
+"                        optimizer steps\n"
+"  --resume FILE         continue an interrupted run from its checkpoint: the\n"
+"                        data and options come from the checkpoint; the result\n"
+"                        is bit-identical to a run never interrupted. Ctrl-C\n"
+"                        (or SIGTERM) stops after the current step, writes the\n"
+"                        checkpoint and the model, and exits with status 3; a\n"
+"                        second Ctrl-C exits at once\n"
+"\n"
 "other:\n"
 "  --seed S              seed for the split, the initialization, the shuffles\n"
 "                        and dropout (default 1)\n"
@@ -281,6 +293,7 @@ int train_parse(int argc, char **argv, train_cfg *c)
     c->standardize = 1;
     c->val = 0.2;
     c->t.patience = -1; /* "not given": 10 when there is validation data */
+    c->t.checkpoint_every = 1;
     int rc = parse_kinds(argc, argv, c);
     if (rc) return rc;
 
@@ -348,6 +361,18 @@ int train_parse(int argc, char **argv, train_cfg *c)
                                      "(the whole set)", v);
                 c->t.batch = (int)b;
             }
+        } else if (!strcmp(o, "checkpoint")) { VALUE(); c->checkpoint = v;
+        } else if (!strcmp(o, "resume")) { VALUE(); c->resume = v;
+        } else if (!strcmp(o, "checkpoint-every")) {
+            VALUE();
+            char *end;
+            long k = strtol(v, &end, 10);
+            int steps = !strcmp(end, "steps") || !strcmp(end, "step");
+            if (end == v || k < 1 || (*end && !steps && strcmp(end, "epochs")))
+                return cli_usage("train", "--checkpoint-every '%s': expected N "
+                                 "(epochs) or Nsteps, e.g. 5 or 500steps", v);
+            c->t.checkpoint_every = steps ? 0 : (int)k;
+            c->t.checkpoint_steps = steps ? k : 0;
         } else if (!strcmp(o, "seed")) {
             if (!cli_u64(&a, &c->t.seed)) return EXIT_USAGE;
         } else if (!strcmp(o, "dropout")) {
@@ -377,6 +402,7 @@ int train_parse(int argc, char **argv, train_cfg *c)
         }
 #undef VALUE
     }
+    if (c->resume) return 0; /* the rest comes from the checkpoint */
     if (!c->data) return cli_usage("train", "no DATA file given; e.g. "
                                    "'descent train data/digits.csv -o m.safetensors'");
     if (c->warm && (c->layers_set || c->loss_set || c->init_set))

@@ -34,6 +34,7 @@
 #ifndef DESCENT_H
 #define DESCENT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -598,6 +599,8 @@ typedef struct {
     double grad_norm;   /* mean over the epoch's steps of ‖g‖₂ (before
                            clipping) */
     double seconds;     /* wall time of the epoch */
+    int    replay;      /* 1 when a resumed run reports an epoch from its
+                           checkpoint's history (already done, not rerun) */
 } dn_epoch;
 
 /* Return non-zero from the callback to stop training after this epoch. */
@@ -610,8 +613,10 @@ typedef enum {
                              weights were kept */
     DN_STOP_CONVERGED,    /* the training loss changed by less than tol for
                              tol_epochs epochs in a row */
-    DN_STOP_EARLY         /* the monitored value did not improve by
+    DN_STOP_EARLY,        /* the monitored value did not improve by
                              min_delta for patience epochs */
+    DN_STOP_INTERRUPTED   /* *interrupt became non-zero: stopped after the
+                             current step, checkpoint written */
 } dn_stop;
 
 const char *dn_stop_name(dn_stop s);
@@ -651,6 +656,22 @@ typedef struct {
     int     threads;   /* see dn_ws_new */
     dn_epoch_fn on_epoch;
     void   *user;
+    /* Checkpoints: the complete training state — weights, optimizer
+     * state, schedule, generator, the epoch's row order and position,
+     * early-stopping best weights, history — written atomically. */
+    const char *checkpoint;      /* where (NULL: never) */
+    int     checkpoint_every;    /* every N epochs (0: only when interrupted) */
+    long    checkpoint_steps;    /* or every N steps, if > 0 */
+    const char *resume;          /* continue from this checkpoint: the
+                                    model, data and options must be the ones
+                                    it was written with (sizes are checked);
+                                    the result is bit-identical to a run that
+                                    was never interrupted */
+    const char *note;            /* the caller's text stored in checkpoints
+                                    (the CLI keeps its arguments there) */
+    const volatile sig_atomic_t *interrupt; /* when *interrupt != 0 (set by a
+                                    signal handler), stop after the current
+                                    step and write the checkpoint */
 } dn_train_opts;
 
 typedef struct {
@@ -679,6 +700,23 @@ void dn_train_defaults(dn_train_opts *o);
  * in m and res filled in. */
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
                    const dn_train_opts *opts, dn_result *res, dn_error *err);
+
+/* What a checkpoint holds, in brief. */
+typedef struct {
+    int    epoch;      /* epochs completed */
+    int    position;   /* rows of the next epoch already trained on */
+    long   steps;
+    size_t n_params;
+    int    rows;       /* training rows */
+    char  *note;       /* the caller's note (dn_train_opts.note), owned */
+} dn_checkpoint_info;
+
+/* Reads and fully validates a checkpoint (magic, version, CRC-32, every
+ * section's bounds), returning its summary.  Free with
+ * dn_checkpoint_info_free. */
+dn_status dn_checkpoint_read_info(const char *path, dn_checkpoint_info *out,
+                                  dn_error *err);
+void dn_checkpoint_info_free(dn_checkpoint_info *info);
 
 /* ------------------------------------------------------------------ */
 /* Evaluation and inference                                            */

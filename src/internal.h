@@ -128,6 +128,36 @@ typedef int (*dn_write_fn)(FILE *f, void *arg);
 dn_status dn_atomic_write(const char *path, const char *what,
                           dn_write_fn fill, void *arg, dn_error *err);
 
+/* ---- checkpoints (checkpoint.c) ---- */
+
+/* Everything dn_train needs to continue exactly where it stopped.  The
+ * arrays are views of the loop's own buffers. */
+typedef struct {
+    int      epoch;       /* epochs completed */
+    int      pos;         /* rows of the next epoch already stepped */
+    long     steps;
+    int      best_epoch, stale, calm;
+    double   best, prev_loss, gsum;
+    dn_tally tally;       /* the running sums of the current epoch */
+    dn_rng   rng;
+    dn_sched sched;
+    long     opt_steps;
+    float   *theta;       size_t n_params;
+    float   *opt_state;   size_t n_opt;
+    float   *best_theta;  /* NULL when early stopping keeps none */
+    int32_t *idx;         int n;
+    dn_epoch *hist;       int n_hist;
+    const char *note;
+} dn_train_state;
+
+dn_status dn_ckpt_save(const char *path, const dn_train_state *s,
+                       dn_error *err);
+/* Loads into s, whose array views are already sized by the caller: every
+ * size in the file must equal them.  Allocates s->hist (caller frees)
+ * with room for at least hist_cap entries. */
+dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
+                       dn_error *err);
+
 /* ---- regularization (regularize.c) ---- */
 
 /* n_params bytes, 1 on the weights W of every layer: what L2 and AdamW's

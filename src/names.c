@@ -163,6 +163,7 @@ const char *dn_stop_name(dn_stop s)
     case DN_STOP_CONVERGED: return "converged (loss change below tol)";
     case DN_STOP_EARLY:     return "early stopping (no improvement for "
                                    "patience epochs)";
+    case DN_STOP_INTERRUPTED: return "interrupted";
     }
     return "?";
 }

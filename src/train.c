@@ -95,6 +95,26 @@ static double monitored(const dn_train_opts *o, const dn_epoch *e, int has_val)
     return o->monitor == DN_MONITOR_VAL_ACC ? -e->val_acc : e->val_loss;
 }
 
+/* Appends an epoch's report to the history kept for checkpoints; the
+ * array doubles when full (once per epoch at most, never in a step). */
+static int remember(dn_train_state *s, int *cap, const dn_epoch *e)
+{
+    if (s->n_hist == *cap) {
+        int c = *cap ? 2 * *cap : 64;
+        dn_epoch *h = realloc(s->hist, (size_t)c * sizeof *h);
+        if (!h) return 0;
+        s->hist = h;
+        *cap = c;
+    }
+    s->hist[s->n_hist++] = *e;
+    return 1;
+}
+
+static int interrupted(const dn_train_opts *o)
+{
+    return o->interrupt && *o->interrupt;
+}
+
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
                    const dn_train_opts *opts, dn_result *res, dn_error *err)
 {
@@ -109,6 +129,8 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
     dn_status st = check_opts(m, &o, err);
     if (!st) st = dn_data_check(m, train, "training", 1, err);
     if (!st && val) st = dn_data_check(m, val, "validation", 1, err);
+    if (!st && (o.checkpoint_every < 0 || o.checkpoint_steps < 0))
+        st = dn_fail(err, DN_EARG, "checkpoint intervals must be ≥ 0");
     if (st) return st;
 
     const int n = train->n;
@@ -117,13 +139,15 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
     const int early = o.patience > 0;
     dn_ws *ws = NULL, *vws = NULL;
     dn_opt *opt = NULL;
-    dn_sched sched;
-    int32_t *idx = malloc((size_t)n * sizeof *idx);
+    dn_train_state S;
+    memset(&S, 0, sizeof S);
+    int hist_cap = 0;
+    S.idx = malloc((size_t)n * sizeof *S.idx);
     float *Xb = malloc((size_t)B * train->d * sizeof *Xb);
     float *Yb = malloc((size_t)B * train->k * sizeof *Yb);
-    float *best = early && o.restore_best ? malloc(P * sizeof *best) : NULL;
+    S.best_theta = early && o.restore_best ? malloc(P * sizeof(float)) : NULL;
     unsigned char *mask = dn_weight_mask(m);
-    if (!idx || !Xb || !Yb || !mask || (early && o.restore_best && !best)) {
+    if (!S.idx || !Xb || !Yb || !mask || (early && o.restore_best && !S.best_theta)) {
         st = dn_fail(err, DN_ENOMEM, "out of memory for a batch of %d rows", B);
         goto done;
     }
@@ -133,54 +157,92 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
         st = dn_ws_new(m, val->n < VAL_BATCH ? val->n : VAL_BATCH, o.threads,
                        &vws, err);
     if (!st) st = dn_opt_new(&o.opt, P, mask, &opt, err);
-    if (!st) st = dn_sched_init(&sched, &o.sched, o.eta, o.epochs, err);
+    if (!st) st = dn_sched_init(&S.sched, &o.sched, o.eta, o.epochs, err);
     if (st) goto done;
 
-    for (int i = 0; i < n; i++) idx[i] = i;
-    dn_rng rng;
-    dn_rng_seed(&rng, o.seed);
+    /* The whole state in one place, so a checkpoint can hold all of it. */
+    for (int i = 0; i < n; i++) S.idx[i] = i;
+    dn_rng_seed(&S.rng, o.seed);
+    S.n = n;
+    S.theta = m->theta;
+    S.n_params = P;
+    S.opt_state = dn_opt_state(opt, &S.n_opt);
+    S.prev_loss = NAN;
+    S.best = NAN;
+    S.note = o.note;
+    if (o.resume) {
+        st = dn_ckpt_load(o.resume, &S, o.epochs, err);
+        if (st) goto done;
+        hist_cap = S.n_hist > o.epochs ? S.n_hist : o.epochs;
+        dn_opt_set_steps(opt, S.opt_steps);
+        /* The callback sees the finished epochs again (history files,
+         * plots), marked as replayed. */
+        for (int e = 0; e < S.n_hist && o.on_epoch; e++) {
+            dn_epoch r = S.hist[e];
+            r.replay = 1;
+            o.on_epoch(&r, o.user);
+        }
+        if (S.n_hist) res->last = S.hist[S.n_hist - 1];
+    }
     float *theta = m->theta, *g = dn_ws_grad(ws);
     const float lambda = (float)o.l2;
-    double prev_loss = NAN;
-    int calm = 0, stale = 0;
-
     res->reason = DN_STOP_EPOCHS;
-    for (int epoch = 1; epoch <= o.epochs; epoch++) {
-        double t0 = now(), gsum = 0;
-        const double eta = sched.eta;
-        if (o.shuffle) dn_rng_shuffle(&rng, idx, n);
-        dn_tally tally;
-        memset(&tally, 0, sizeof tally);
-        for (int start = 0; start < n; start += B) {
+    res->steps = S.steps;
+    res->epochs = S.epoch;
+    double t0 = now();
+
+    for (int epoch = S.epoch + 1; epoch <= o.epochs; epoch++) {
+        if (S.pos == 0) {
+            if (o.shuffle) dn_rng_shuffle(&S.rng, S.idx, n);
+            memset(&S.tally, 0, sizeof S.tally);
+            S.gsum = 0;
+        }
+        for (int start = S.pos; start < n; start += B) {
             int b = n - start < B ? n - start : B;
-            gather(train, idx + start, b, Xb, Yb);
-            double E = dn_gradient_train(m, ws, Xb, Yb, b, o.dropout, &rng);
+            gather(train, S.idx + start, b, Xb, Yb);
+            double E = dn_gradient_train(m, ws, Xb, Yb, b, o.dropout, &S.rng);
             if (lambda > 0) E += dn_l2_add(m, g, lambda);
             double gn = dn_norm2(g, P);
             if (!isfinite(E) || !isfinite(gn)) {
                 /* The update was not applied: theta still holds the last
-                 * good weights. */
+                 * good weights, and no checkpoint is written over. */
                 res->reason = DN_STOP_NONFINITE;
                 st = dn_fail(err, DN_ENUMERIC, "epoch %d, step %ld: the %s "
                              "became NaN or infinite; the weights from before "
                              "this step were kept. Lower the learning rate "
                              "(now %g), clip the gradient (--clip), or check "
                              "the data for extreme values", epoch,
-                             res->steps + 1, isfinite(E) ? "gradient" : "loss",
-                             eta);
+                             S.steps + 1, isfinite(E) ? "gradient" : "loss",
+                             S.sched.eta);
                 goto done;
             }
             if (o.clip > 0 && gn > o.clip) dn_scale(g, P, (float)(o.clip / gn));
-            gsum += gn;
-            dn_tally_add(m, dn_ws_out(ws), Yb, b, E, &tally);
-            dn_opt_step(opt, theta, g, eta);
-            res->steps++;
+            S.gsum += gn;
+            dn_tally_add(m, dn_ws_out(ws), Yb, b, E, &S.tally);
+            dn_opt_step(opt, theta, g, S.sched.eta);
+            S.steps++;
+            res->steps = S.steps;
+            S.pos = start + b;
+            /* Mid-epoch checkpoints; the one after an epoch's last step
+             * waits for the epoch's end below. */
+            int due = o.checkpoint_steps > 0 && S.steps % o.checkpoint_steps == 0;
+            if (S.pos < n && o.checkpoint && (due || interrupted(&o))) {
+                S.opt_steps = dn_opt_steps(opt);
+                st = dn_ckpt_save(o.checkpoint, &S, err);
+                if (st) goto done;
+            }
+            if (S.pos < n && interrupted(&o)) {
+                res->reason = DN_STOP_INTERRUPTED;
+                goto done;
+            }
         }
+        S.pos = 0;
         dn_metrics tm, vm;
-        dn_tally_finish(m, &tally, &tm);
+        dn_tally_finish(m, &S.tally, &tm);
         dn_epoch *e = &res->last;
+        memset(e, 0, sizeof *e);
         e->epoch = epoch;
-        e->steps = res->steps;
+        e->steps = S.steps;
         e->train_loss = tm.loss;
         e->train_acc = tm.accuracy;
         e->val_loss = e->val_acc = NAN;
@@ -189,55 +251,74 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             e->val_loss = vm.loss;
             e->val_acc = vm.accuracy;
         }
-        e->eta = eta;
-        e->grad_norm = gsum / ((n + B - 1) / B);
-        e->seconds = now() - t0;
+        e->eta = S.sched.eta;
+        e->grad_norm = S.gsum / ((n + B - 1) / B);
+        double t1 = now();
+        e->seconds = t1 - t0;
+        t0 = t1;
         res->epochs = epoch;
+        S.epoch = epoch;
+        if (!remember(&S, &hist_cap, e)) {
+            st = dn_fail(err, DN_ENOMEM, "out of memory for the history");
+            goto done;
+        }
 
         /* Early stopping bookkeeping happens before the callback so that
          * a callback that stops still leaves the best weights behind. */
         double v = monitored(&o, e, vws != NULL);
-        if (isfinite(v) && (res->best_epoch == 0 || v < res->best - o.min_delta)) {
-            res->best = v;
-            res->best_epoch = epoch;
-            stale = 0;
-            if (best) memcpy(best, theta, P * sizeof *best);
+        if (isfinite(v) && (S.best_epoch == 0 || v < S.best - o.min_delta)) {
+            S.best = v;
+            S.best_epoch = epoch;
+            S.stale = 0;
+            if (S.best_theta) memcpy(S.best_theta, theta, P * sizeof *theta);
         } else {
-            stale++;
+            S.stale++;
         }
-        calm = fabs(e->train_loss - prev_loss) < o.tol ? calm + 1 : 0;
-        prev_loss = e->train_loss;
+        S.calm = fabs(e->train_loss - S.prev_loss) < o.tol ? S.calm + 1 : 0;
+        S.prev_loss = e->train_loss;
 
+        int stop = 0;
         if (o.on_epoch && o.on_epoch(e, o.user)) {
             res->reason = DN_STOP_CALLBACK;
-            break;
-        }
-        if (o.tol > 0 && calm >= o.tol_epochs) {
+            stop = 1;
+        } else if (o.tol > 0 && S.calm >= o.tol_epochs) {
             res->reason = DN_STOP_CONVERGED;
-            break;
-        }
-        if (early && stale >= o.patience) {
+            stop = 1;
+        } else if (early && S.stale >= o.patience) {
             res->reason = DN_STOP_EARLY;
-            break;
+            stop = 1;
         }
-        dn_sched_step(&sched, vws ? e->val_loss : e->train_loss);
+        if (!stop) dn_sched_step(&S.sched, vws ? e->val_loss : e->train_loss);
+        int due = o.checkpoint_every > 0 && epoch % o.checkpoint_every == 0;
+        due |= o.checkpoint_steps > 0 && S.steps % o.checkpoint_steps == 0;
+        if (o.checkpoint && (due || interrupted(&o) || stop || epoch == o.epochs)) {
+            S.opt_steps = dn_opt_steps(opt);
+            st = dn_ckpt_save(o.checkpoint, &S, err);
+            if (st) goto done;
+        }
+        if (stop) break;
+        if (interrupted(&o) && epoch < o.epochs) {
+            res->reason = DN_STOP_INTERRUPTED;
+            goto done;
+        }
     }
-    if (best && res->best_epoch && res->best_epoch != res->epochs) {
-        memcpy(theta, best, P * sizeof *best);
+    if (S.best_theta && S.best_epoch && S.best_epoch != res->epochs) {
+        memcpy(theta, S.best_theta, P * sizeof *theta);
         res->restored = 1;
     }
-    if (res->best_epoch) {
-        /* Report the monitored value in its own orientation. */
-        if (o.monitor == DN_MONITOR_VAL_ACC && vws) res->best = -res->best;
-    }
 done:
+    res->best_epoch = S.best_epoch;
+    res->best = S.best;
+    /* Report the monitored value in its own orientation. */
+    if (o.monitor == DN_MONITOR_VAL_ACC && vws) res->best = -res->best;
     dn_opt_free(opt);
     dn_ws_free(ws);
     dn_ws_free(vws);
-    free(idx);
+    free(S.idx);
+    free(S.hist);
+    free(S.best_theta);
     free(Xb);
     free(Yb);
-    free(best);
     free(mask);
     return st;
 }

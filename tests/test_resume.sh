@@ -1,0 +1,70 @@
+#!/bin/sh
+# Kill -9 at random moments, resume, and compare: the final model of an
+# interrupted-and-resumed run must be bit-identical to one never
+# interrupted.  Also SIGINT (finish the step, checkpoint, exit 3) and a
+# damaged checkpoint refused with a message.
+D=${DESCENT:-build/descent}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0; fail=0
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# Mini-batches of 4, dropout, a cosine schedule and early stopping: every
+# piece of state a resume must restore is in play.
+args="data/digits.csv --epochs 25 --batch 4 --layers 256,256 --dropout 0.1 \
+      --schedule cosine --patience 8 --threads 2 -q --checkpoint-every 37steps"
+$D train $args -o "$T/ref.st" --checkpoint "$T/ref.ckpt" || bad "reference run failed"
+
+runs=${RESUME_RUNS:-6}
+kills=0
+i=0
+while [ $i -lt $runs ]; do
+    i=$((i + 1))
+    rm -f "$T/k.st" "$T/k.ckpt"
+    $D train $args -o "$T/k.st" --checkpoint "$T/k.ckpt" > /dev/null 2>&1 &
+    pid=$!
+    # A random moment within the run (the reference takes a few tenths
+    # of a second); later attempts resume and may be killed again.
+    tries=0
+    while :; do
+        sleep "0.$(awk -v s="$i$tries" 'BEGIN { srand(s); printf "%03d", int(rand() * 999) }')"
+        if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi
+        wait $pid 2>/dev/null
+        [ -f "$T/k.st" ] && break
+        tries=$((tries + 1))
+        if [ ! -f "$T/k.ckpt" ]; then      # killed before the first checkpoint
+            $D train $args -o "$T/k.st" --checkpoint "$T/k.ckpt" > /dev/null 2>&1 &
+        else
+            $D train --resume "$T/k.ckpt" > /dev/null 2>&1 &
+        fi
+        pid=$!
+        [ $tries -gt 50 ] && { bad "run $i never finished"; break; }
+    done
+    if cmp -s "$T/ref.st" "$T/k.st"; then ok; else bad "run $i: resumed model differs from the uninterrupted one"; fi
+done
+[ $kills -ge $((runs / 2)) ] && ok || bad "only $kills kills landed in $runs runs: the test did not interrupt anything"
+echo "resume: $runs runs, $kills kill -9 interruptions"
+
+# SIGINT: stop after the step, write checkpoint and model, exit 3.
+rm -f "$T/s.st" "$T/s.ckpt"
+$D train $args -o "$T/s.st" > "$T/out" 2> "$T/err" &
+pid=$!
+sleep 0.5
+kill -INT $pid
+wait $pid; rc=$?
+[ $rc -eq 3 ] && ok || bad "SIGINT exit code $rc, want 3"
+[ -f "$T/s.st" ] && [ -f "$T/s.st.ckpt" ] && ok || bad "SIGINT left no model or checkpoint"
+grep -q "resume $T/s.st.ckpt" "$T/err" && ok || bad "no resume hint: $(cat "$T/err")"
+
+# A damaged checkpoint is refused, naming the problem.
+cp "$T/ref.ckpt" "$T/bad.ckpt"
+printf 'X' | dd of="$T/bad.ckpt" bs=1 seek=100 conv=notrunc 2>/dev/null
+$D train --resume "$T/bad.ckpt" > /dev/null 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "CRC" "$T/err" && ok || bad "damaged checkpoint: exit $rc, $(cat "$T/err")"
+head -c 50 "$T/ref.ckpt" > "$T/short.ckpt"
+$D train --resume "$T/short.ckpt" > /dev/null 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "truncated" "$T/err" && ok || bad "truncated checkpoint: exit $rc, $(cat "$T/err")"
+
+echo "test_resume: $pass passed, $fail failed"
+[ $fail -eq 0 ]
