@@ -21,7 +21,7 @@ static int on_epoch(const dn_epoch *e, void *user)
         printf("   val loss %.4f", e->val_loss);
         if (p->classify) printf("  acc %5.1f%%", 100 * e->val_acc);
     }
-    printf("   lr %.3g  %.2fs\n", e->eta, e->seconds);
+    printf("   lr %.3g  %.4fs\n", e->eta, e->seconds);
     fflush(stdout);
     return 0;
 }
