@@ -15,6 +15,14 @@ VEC      = -fno-math-errno $(if $(IS_GCC),-fvect-cost-model=cheap,)
 BASE     = -std=c11 $(OPT) $(VEC) $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc
 LDLIBS   = -lz -lm -lpthread
 
+# make MPI=1: data-parallel training across processes with Open MPI
+# (Debian: openmpi-bin, libopenmpi-dev).  Without it nothing about MPI is
+# compiled in.  Build it in its own directory, e.g. make MPI=1 B=build-mpi.
+ifeq ($(MPI),1)
+CC      := mpicc
+BASE    += -DDN_MPI
+endif
+
 SRC   := $(wildcard src/*.c)
 OBJ   := $(SRC:src/%.c=$(B)/obj/%.o)
 PIC   := $(SRC:src/%.c=$(B)/pic/%.o)
@@ -22,7 +30,7 @@ CLI   := $(wildcard cli/*.c)
 TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
-.PHONY: all test demo install uninstall clean examples
+.PHONY: all test test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
 
@@ -58,8 +66,60 @@ $(B)/examples/%: examples/%.c $(B)/libdescent.a
 
 examples: $(EXAMPLES)
 
+# The allocation-failure sweep links malloc & co. through a counting
+# wrapper that can fail the k-th call (tests/alloc_fail.c).
+WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=aligned_alloc
+$(B)/tests/test_alloc_fail: tests/test_alloc_fail.c tests/alloc_fail.c tests/alloc_fail.h tests/check.h $(B)/libdescent.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(CFLAGS) $< tests/alloc_fail.c $(B)/libdescent.a $(LDLIBS) $(WRAP) -o $@
+
+# The fuzz targets' corpora and crash inputs replay in the normal suite.
+$(B)/tests/test_fuzz_regressions: $(wildcard fuzz/*.c fuzz/*.h)
+
+# ---- fuzzing and sanitizers (docs/reliability.md) ----
+# `make fuzz` builds a libFuzzer binary per loader into $(B)/fuzz;
+# `make fuzz-smoke` runs each for FUZZ_SECONDS on its corpus.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_FLAGS    = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -g -O1 \
+                -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZERS      := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_OBJ     := $(SRC:src/%.c=$(B)/fuzz/obj/%.o)
+
+fuzz: $(FUZZERS)
+
+$(B)/fuzz/obj/%.o: src/%.c include/descent.h src/internal.h $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) $(LDLIBS) -o $@
+
+fuzz-smoke: fuzz
+	B=$(B) sh fuzz/run.sh $(FUZZ_SECONDS)
+
+# `make sanitize`: every test built with clang's ASan + UBSan (leaks
+# checked) in $(SAN_B), then the CLI tests under valgrind memcheck.
+SAN_B     ?= build-san
+SAN_FLAGS  = -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+SAN_TESTS  = $(patsubst $(B)/%,$(SAN_B)/%,$(TESTS) $(EXAMPLES))
+
+sanitize:
+	$(MAKE) B=$(SAN_B) CC=clang OPT=-O1 CFLAGS='$(SAN_FLAGS)' $(SAN_B)/descent $(SAN_TESTS)
+	@B=$(SAN_B) DESCENT=$(SAN_B)/descent DN_NO_RLIMIT=1 \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    sh tests/run.sh $(filter $(SAN_B)/tests/%,$(SAN_TESTS)) $(wildcard tests/test_*.sh)
+	$(MAKE) $(B)/descent
+	@B=$(B) sh tests/valgrind.sh
+
 test: all $(TESTS) $(EXAMPLES)
 	@B=$(B) DESCENT=$(B)/descent sh tests/run.sh $(TESTS) $(wildcard tests/test_*.sh)
+
+# The MPI equivalence test: builds the MPI variant beside the plain one.
+test-mpi: all
+	$(MAKE) MPI=1 B=$(B)-mpi $(B)-mpi/descent
+	DESCENT=$(B)/descent DESCENT_MPI=$(B)-mpi/descent sh tests/mpi_equivalence.sh
 
 demo: all
 	@DESCENT=$(B)/descent sh examples/demo.sh
@@ -80,4 +140,4 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc
 
 clean:
-	rm -rf build descent
+	rm -rf build build-san descent

@@ -302,6 +302,9 @@ static int run(train_cfg *c_, const char *note)
 {
     train_cfg c = *c_;
     int rc = 0;
+    /* Under MPI only rank 0 prints and writes files. */
+    const int rank = dn_dist_rank();
+    if (rank > 0) c.quiet = 1;
     dn_error err;
     dn_data *all = NULL, *train = NULL, *val = NULL;
     dn_model *m = NULL, *warm = NULL;
@@ -376,6 +379,10 @@ static int run(train_cfg *c_, const char *note)
     }
     if (dn_model_set_schema(m, train->schema, &err)) { rc = cli_error("train", &err); goto out; }
     if (!c.quiet) explain(&c, m, train);
+    if (!c.quiet && dn_dist_size() > 1)
+        printf("processes: %d (MPI); each computes the gradient of its slice "
+               "of every global batch, summed with MPI_Allreduce\n",
+               dn_dist_size());
     settings_json(&c, buf, sizeof buf);
     if (dn_model_meta_set(m, "training", buf, &err)) { rc = cli_error("train", &err); goto out; }
 
@@ -412,7 +419,7 @@ static int run(train_cfg *c_, const char *note)
                    : "train loss", res.best);
         putchar('\n');
     }
-    if (dn_model_save(m, c.out, &err)) { rc = cli_error("train", &err); goto out; }
+    if (rank == 0 && dn_model_save(m, c.out, &err)) { rc = cli_error("train", &err); goto out; }
     if (!c.quiet || rc == EXIT_DATA)
         printf("saved %s%s\n", c.out, rc == EXIT_DATA ? " (the last good weights)" : "");
 out:

@@ -601,6 +601,11 @@ typedef struct {
     double seconds;     /* wall time of the epoch */
     int    replay;      /* 1 when a resumed run reports an epoch from its
                            checkpoint's history (already done, not rerun) */
+    double mu;          /* full-batch LM (dn_train_full): the damping mu
+                           after this iteration; 0 otherwise */
+    long   evals;       /* full-batch solvers: objective evaluations so far
+                           (each a pass over the training set); 0 for
+                           dn_train, whose steps count its gradients */
 } dn_epoch;
 
 /* Return non-zero from the callback to stop training after this epoch. */
@@ -615,8 +620,19 @@ typedef enum {
                              tol_epochs epochs in a row */
     DN_STOP_EARLY,        /* the monitored value did not improve by
                              min_delta for patience epochs */
-    DN_STOP_INTERRUPTED   /* *interrupt became non-zero: stopped after the
+    DN_STOP_INTERRUPTED,  /* *interrupt became non-zero: stopped after the
                              current step, checkpoint written */
+    /* The full-batch solvers' own reasons (dn_minimize, dn_train_full);
+     * for them DN_STOP_EPOCHS means the iteration budget. */
+    DN_STOP_GRADIENT,     /* ‖g‖₂ fell to gtol: a stationary point */
+    DN_STOP_FTOL,         /* an iteration lowered the loss by less than
+                             ftol relative */
+    DN_STOP_EVALS,        /* the evaluation budget max_evals was spent */
+    DN_STOP_LINESEARCH,   /* no step along the search direction (nor along
+                             −g) lowered the loss: the limit of the
+                             arithmetic's precision, usually */
+    DN_STOP_MU_MAX        /* LM: mu passed mu_max without a step that
+                             lowered the loss (trainlm's "maximum mu") */
 } dn_stop;
 
 const char *dn_stop_name(dn_stop s);
@@ -701,6 +717,25 @@ void dn_train_defaults(dn_train_opts *o);
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
                    const dn_train_opts *opts, dn_result *res, dn_error *err);
 
+/* Several processes (MPI, built with `make MPI=1`).  Started with
+ * `mpirun -np K`, every rank loads the data and calls dn_train with the
+ * same options: all ranks draw the same shuffles from the shared seed,
+ * each computes the gradient of its contiguous slice of every global
+ * mini-batch (batch = the global size), the slices are summed with
+ * MPI_Allreduce (weighted by their share of rows), and every rank takes
+ * the same step.  Validation rows are split across ranks and their sums
+ * reduced.  The result equals the single-process run up to the order of
+ * float additions (see docs/distributed.md for the measured difference).
+ * Only rank 0 should write files and print.  Without MPI these report a
+ * world of one process. */
+int  dn_dist_init(int *argc, char ***argv);  /* MPI_Init unless done; 0 ok */
+void dn_dist_finalize(void);
+int  dn_dist_rank(void);
+int  dn_dist_size(void);
+/* Ends every rank of the job (MPI_Abort) when there is more than one:
+ * a rank that hits an error must not leave the others waiting. */
+void dn_dist_abort(int code);
+
 /* What a checkpoint holds, in brief. */
 typedef struct {
     int    epoch;      /* epochs completed */
@@ -758,6 +793,427 @@ dn_status dn_model_save(const dn_model *m, const char *path, dn_error *err);
 /* Loads a model saved by dn_model_save, checking every offset, shape and
  * size against the file before trusting it. */
 dn_status dn_model_load(const char *path, dn_model **out, dn_error *err);
+
+/* ------------------------------------------------------------------ */
+/* ONNX export                                                         */
+/* ------------------------------------------------------------------ */
+
+/* Writes the model as an ONNX file (IR version 7, opset 13) that
+ * deployment runtimes (onnxruntime, TensorRT, OpenVINO, ...) run without
+ * descent.  The graph computes what dn_predict does, from raw encoded
+ * inputs (one-hot encoding done, standardization not):
+ *   input "input"   float32 [N, n_in], N any batch size
+ *   Sub/Div by the input mean and std     (if the model has scaling)
+ *   per layer: Gemm(a, W, b, transB=1), then Relu, LeakyRelu(alpha),
+ *   PRelu (slopes [units]), Sigmoid, Tanh or Softmax(axis=1); an
+ *   identity layer adds no node
+ *   Mul/Add by the target std and mean    (if target scaling)
+ *   output "output" float32 [N, n_out]: probabilities (softmax: one per
+ *   class; sigmoid: P(class 1)) or regression values in target units.
+ * Initializers keep the safetensors names ("0.weight", "0.bias",
+ * "1.weight" for PReLU slopes, "input_mean", "input_std", "target_mean",
+ * "target_std") and the exact float32 values.  producer_name is
+ * "descent"; doc_string says the task, the classes and the input order;
+ * metadata_props hold "descent.task", "descent.classes" (JSON array) and
+ * "descent.schema" (JSON, as in docs/model-format.md) when the model has
+ * a schema, and the model's own metadata.  Written to a temporary file
+ * in the same directory, then renamed: never a half-written file.
+ * DN_EARG if a schema or metadata string is not UTF-8 or the file would
+ * exceed protobuf's 2 GiB limit (about 500 million parameters); DN_EIO
+ * if it cannot be written.  See docs/export.md. */
+dn_status dn_model_export_onnx(const dn_model *m, const char *path,
+                               dn_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Watching training: history, TensorBoard, plots, landscapes          */
+/* ------------------------------------------------------------------ */
+
+/* One row of a training history: what an epoch (or a full-batch
+ * solver's iteration) reported.  NaN marks a value that does not exist:
+ * the validation columns without validation data, a metric that was not
+ * measured. */
+typedef struct {
+    int    epoch;          /* 1-based epoch or iteration */
+    long   step;           /* parameter updates so far */
+    double train_loss;     /* as dn_epoch.train_loss */
+    double val_loss;
+    double train_metric;   /* the history's metric on the training rows,
+                              running over the epoch like train_loss */
+    double val_metric;
+    double learning_rate;
+    double grad_norm;      /* mean ‖g‖₂ over the epoch's steps */
+    double seconds;        /* wall time of this epoch */
+} dn_hist_row;
+
+/* A history in memory: the rows in epoch order, and the name of the
+ * metric in the metric columns.  A plain struct: read it directly. */
+typedef struct {
+    char         metric[24];  /* "accuracy", "mae", ... ("metric" if none) */
+    int          n, cap;
+    dn_hist_row *row;
+} dn_history;
+
+/* The metric descent reports for a model: "accuracy" (fraction of rows
+ * classified right, 0..1) for classification, "mae" (mean absolute
+ * error in the target's own units) for regression. */
+const char *dn_history_metric(const dn_model *m);
+
+/* An empty history for a metric (NULL or "": "metric"). */
+void      dn_history_init(dn_history *h, const char *metric);
+/* Frees the rows; h is then empty, with its metric. */
+void      dn_history_free(dn_history *h);
+/* Appends a row.  A row whose epoch is not after the last row's replaces
+ * the rows from that epoch on: a run resumed from a checkpoint repeats
+ * epochs, and the history keeps one row per epoch. */
+dn_status dn_history_add(dn_history *h, const dn_hist_row *r, dn_error *err);
+/* Appends an epoch report (use it from dn_train_opts.on_epoch); the
+ * metric columns take train_acc/val_acc when the metric is "accuracy". */
+dn_status dn_history_add_epoch(dn_history *h, const dn_epoch *e,
+                               dn_error *err);
+
+/* The history as CSV, written atomically (temporary file, fsync, rename),
+ * with this header, one row per epoch, an empty cell for NaN:
+ *   epoch,step,train_loss,val_loss,train_M,val_M,learning_rate,grad_norm,seconds
+ * where M is the metric ("train_accuracy", "train_mae").  The names are
+ * stable; see docs/monitoring.md. */
+dn_status dn_history_save(const dn_history *h, const char *path,
+                          dn_error *err);
+/* Reads a history CSV: columns found by name in any order (others are
+ * ignored), epochs increasing; errors name the file, line and column.
+ * h is initialized here; free it with dn_history_free. */
+dn_status dn_history_load(const char *path, dn_history *h, dn_error *err);
+
+/* TensorBoard event files, written directly (no TensorFlow needed):
+ * TFRecord framing (length, masked CRC32C of the length, an Event
+ * protobuf, masked CRC32C of the data), the first Event holding
+ * file_version "brain.Event:2", each later one a Summary with one scalar
+ * (tag, simple_value, the step, the wall time).  The file is named
+ * events.out.tfevents.<seconds>.<host>.<pid> as TensorFlow names it.
+ * Unlike descent's other files it is appended to, because TensorBoard
+ * reads it while it grows; records are whole and checksummed, and a
+ * failed write cuts the file back to its last complete record. */
+typedef struct dn_events dn_events;
+
+/* Creates DIR (and missing parents) and a new event file in it. */
+dn_status   dn_events_open(const char *dir, dn_events **out, dn_error *err);
+const char *dn_events_path(const dn_events *ev);
+/* Appends one scalar (tag: 1 to 256 bytes; value stored as float32). */
+dn_status   dn_events_scalar(dn_events *ev, const char *tag, int64_t step,
+                             double value, dn_error *err);
+/* Hands the records written so far to the operating system, so that a
+ * running TensorBoard sees them. */
+dn_status   dn_events_flush(dn_events *ev, dn_error *err);
+/* Flushes, fsyncs and closes; frees ev even when it fails. */
+dn_status   dn_events_close(dn_events *ev, dn_error *err);
+
+/* A training run as TensorBoard shows it: LOGDIR/train and
+ * LOGDIR/validation, with the same tags ("loss" and the metric's name)
+ * so that each chart overlays training and validation; the training run
+ * also has "learning_rate" and "grad_norm".  The step is the epoch.
+ * LOGDIR/validation is created with the first validation value. */
+typedef struct dn_tboard dn_tboard;
+dn_status dn_tboard_open(const char *logdir, dn_tboard **out, dn_error *err);
+/* Writes a row's finite values under the metric's name and flushes. */
+dn_status dn_tboard_add(dn_tboard *tb, const dn_hist_row *r,
+                        const char *metric, dn_error *err);
+dn_status dn_tboard_close(dn_tboard *tb, dn_error *err);
+
+/* SVG plots, written atomically; they open in any browser. */
+typedef struct {
+    int         log_scale;  /* history: loss and learning-rate axes in
+                               log10; landscape: contour levels spaced
+                               geometrically */
+    const char *title;      /* NULL: none (history), the formula (landscape) */
+} dn_plot_opts;
+
+/* Training curves: one panel with train and validation loss, one with
+ * the metric (if any was measured), one with the learning rate, all
+ * against the epoch, with titled axes, ticks and legends; the best
+ * validation loss is marked.  Each series is a <path> whose id is its
+ * column name ("train_loss", "val_accuracy", "learning_rate"). */
+dn_status dn_plot_history(const dn_history *h, const dn_plot_opts *o,
+                          const char *path, dn_error *err);
+
+/* The notes' pictures of gradient descent: functions of one or two
+ * parameters, with known minima, to watch optimizers on.
+ *   PARABOLA    C(w) = (w − 3)²                    min w = 3
+ *   BOWL        x² + 10 y²  (an elongated bowl)    min (0, 0)
+ *   ROSENBROCK  (1 − x)² + 100 (y − x²)²           min (1, 1): a curved
+ *               valley, easy to find, slow to follow
+ *   BEALE       (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²
+ *                                                  min (3, 0.5)
+ *   SADDLE      x² − y²/2 + y⁴/4: a saddle at the origin between the
+ *               minima (0, ±1); a start near y = 0 shows who escapes */
+typedef enum {
+    DN_LAND_PARABOLA = 0,
+    DN_LAND_BOWL,
+    DN_LAND_ROSENBROCK,
+    DN_LAND_BEALE,
+    DN_LAND_SADDLE,
+    DN_LAND_COUNT
+} dn_land;
+
+typedef struct {
+    const char *name;      /* "rosenbrock", as the command line spells it */
+    const char *formula;   /* ASCII, "f(x, y) = ..." */
+    int    dim;            /* parameters: 1 or 2 */
+    double start[2];       /* a start point that shows the function */
+    double box[4];         /* the view: x (w) from box[0] to box[1], y from
+                              box[2] to box[3] (2-D only) */
+    double argmin[2];      /* a minimum */
+    double fmin;           /* its value */
+    int    log_levels;     /* values span decades: geometric contours */
+    int    steps;          /* a step count that shows the paths */
+    double eta_sgd;        /* a rate for sgd, momentum, nesterov */
+    double eta_adaptive;   /* a rate for adagrad, rmsprop, adam, adamw */
+} dn_land_info;
+
+const dn_land_info *dn_land_get(dn_land f);  /* NULL if out of range */
+dn_status dn_land_parse(const char *s, dn_land *out, dn_error *err);
+/* f(p) and, if g is not NULL, its gradient (dim values). */
+double    dn_land_eval(dn_land f, const double *p, double *g);
+/* The path of an optimizer from start: dn_opt_new(c) on a float32
+ * parameter vector of dim entries, then `steps` times g = ∇f(theta),
+ * dn_opt_step(theta, g, eta) — the update that trains networks.
+ * path receives (steps + 1) × dim floats, the start first; a path that
+ * diverges (f not finite, or |theta| > 1e6) ends at its last finite
+ * point, and *n_points says how many points were written. */
+dn_status dn_land_descend(dn_land f, const dn_opt_conf *c, double eta,
+                          const double *start, int steps, float *path,
+                          int *n_points, dn_error *err);
+
+/* One optimizer's path for dn_plot_landscape. */
+typedef struct {
+    const char  *label;    /* e.g. "adam (lr 0.02)" */
+    const float *xy;       /* n points of dim floats */
+    int          n;
+} dn_land_path;
+
+/* Two parameters: the contour map of f with every path from its start,
+ * the minimum marked, and a legend giving each path's steps and final
+ * value.  One parameter: the curve C(w) with every step (w_k, C(w_k))
+ * marked and numbered.  Each path is a <polyline> with id "path1",
+ * "path2", ... in order. */
+dn_status dn_plot_landscape(dn_land f, const dn_land_path *paths,
+                            int n_paths, const dn_plot_opts *o,
+                            const char *path, dn_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Full-batch solvers: L-BFGS, conjugate gradient, Levenberg–Marquardt,  */
+/* Newton                                                              */
+/* ------------------------------------------------------------------ */
+
+/* The quasi-second-order family (L-BFGS, nonlinear CG, Levenberg–
+ * Marquardt) and second-order Newton.  They see the problem as a smooth
+ * function f(x) of one flat vector and use the whole training set for
+ * every value and gradient: no mini-batches, no learning rate — each
+ * iteration chooses its own step.  One iteration is reported like one
+ * epoch of dn_train.
+ *
+ *   LBFGS   d = −H g, H the inverse-Hessian estimate built by the
+ *           two-loop recursion from the last `history` pairs
+ *           s = x_{k+1} − x_k, y = g_{k+1} − g_k, started from the scaled
+ *           identity H0 = (sᵀy / yᵀy) I of the newest pair; then a line
+ *           search.  Pairs with sᵀy ≤ 0 (no positive curvature seen) are
+ *           skipped.
+ *   CG      d = −g + beta d_prev with
+ *             PR+ (default)  beta = max(0, gᵀ(g − g_prev) / g_prevᵀg_prev)
+ *             FR             beta = gᵀg / g_prevᵀg_prev
+ *           restarting from d = −g every `restart` iterations, when two
+ *           gradients are far from orthogonal (|gᵀg_prev| ≥ 0.1 gᵀg,
+ *           Powell's test), or when d is not a descent direction; then a
+ *           line search.  The first trial step is
+ *           alpha_prev · g_prevᵀd_prev / gᵀd.
+ *   LM      for f = scale · (½ Σ_i ‖e_i‖² + ½ Σ_j ridge_j x_j²), sums of
+ *           squared residuals e_i of the samples i: solve
+ *             (JᵀJ + diag(ridge) + mu I) delta = −(Jᵀe + ridge ⊙ x)
+ *           by Cholesky, JᵀJ and Jᵀe accumulated one sample at a time in
+ *           float64 (the full Jacobian is never stored; JᵀJ takes n² × 8
+ *           bytes).  As MATLAB's trainlm: a step that lowers f is taken
+ *           and mu *= mu_dec (never below 1e-20); otherwise mu *= mu_inc
+ *           and the solve is repeated, until mu passes mu_max.  Small mu
+ *           is Gauss–Newton, large mu a short gradient step.
+ *   NEWTON  d = −(H + tau I)⁻¹ g with the exact Hessian H; tau = 0 when H
+ *           is positive definite, else the smallest of beta, 2 beta,
+ *           4 beta, ... (beta = 1e-3 · max |H_ii|) for which Cholesky
+ *           succeeds (Nocedal & Wright, Algorithm 3.3), so d always points
+ *           downhill; then a line search from alpha = 1.  Quadratic
+ *           convergence near a minimum, but every iteration builds and
+ *           factors an n × n matrix: fast on small or convex problems,
+ *           impractical for large networks.
+ *
+ * The line search (L-BFGS, CG, Newton) looks for a step alpha along d
+ * that meets the strong Wolfe conditions
+ *   f(x + alpha d) ≤ f(x) + c1 alpha gᵀd      (sufficient decrease)
+ *   |g(x + alpha d)ᵀd| ≤ c2 |gᵀd|             (curvature)
+ * by bracketing and zooming with safeguarded cubic interpolation
+ * (Nocedal & Wright, Algorithms 3.5 and 3.6).  If no such step turns up
+ * within ls_max evaluations it falls back to the lowest point found that
+ * meets sufficient decrease, or backtracks (alpha halves) until one does;
+ * a non-finite f counts as "too far".  L-BFGS then skips the pair and CG
+ * restarts. */
+typedef enum {
+    DN_SOLVER_LBFGS = 0,
+    DN_SOLVER_CG,
+    DN_SOLVER_LM,
+    DN_SOLVER_NEWTON,
+    DN_SOLVER_COUNT
+} dn_solver_kind;
+
+typedef enum {
+    DN_CG_PR_PLUS = 0,   /* Polak–Ribière+ */
+    DN_CG_FR             /* Fletcher–Reeves */
+} dn_cg_beta;
+
+/* A solver's settings.  Fields a kind does not read are ignored;
+ * dn_solver_defaults fills every field. */
+typedef struct {
+    dn_solver_kind kind;
+    int    max_iter;  /* iteration budget for dn_minimize (1000);
+                         dn_train_full takes dn_train_opts.epochs instead */
+    long   max_evals; /* evaluation budget: calls of the objective (value,
+                         with gradient or Jacobian); 0 = none (0) */
+    double gtol;      /* stop when ‖g‖₂ ≤ gtol (1e-6) */
+    double ftol;      /* stop when an iteration lowers f by at most
+                         ftol · max(|f_prev|, |f|) (1e-9; 0 = off) */
+    double c1, c2;    /* strong Wolfe constants, 0 < c1 < c2 < 1: c1 1e-4;
+                         c2 0.9 for LBFGS and NEWTON, 0.1 for CG — CG
+                         needs a nearly exact search to stay conjugate,
+                         and FR needs c2 < ½ to be sure of descent */
+    int    ls_max;    /* evaluations per line search (25) */
+    int    history;   /* LBFGS: pairs kept, m (10) */
+    dn_cg_beta cg_beta; /* CG: PR+ (default) or FR */
+    int    restart;   /* CG: restart every this many iterations (0 = n,
+                         the number of unknowns) */
+    double mu;        /* LM: initial damping (1e-3) */
+    double mu_dec;    /* LM: factor after a step that lowered f (0.1) */
+    double mu_inc;    /* LM: factor after one that did not (10) */
+    double mu_max;    /* LM: give up beyond this (1e10) */
+    size_t max_params;/* LM and NEWTON refuse more unknowns than this:
+                         LM 4096 (JᵀJ in 128 MiB), NEWTON 2048 (the
+                         Hessian in 32 MiB, built from 2048 products) */
+} dn_solver_conf;
+
+/* The defaults for a kind, as above. */
+void dn_solver_defaults(dn_solver_conf *c, dn_solver_kind kind);
+const char *dn_solver_name(dn_solver_kind k);  /* "lbfgs", "cg", "lm", "newton" */
+dn_status dn_solver_parse(const char *s, dn_solver_kind *out, dn_error *err);
+const char *dn_cg_beta_name(dn_cg_beta b);     /* "pr+", "fr" */
+dn_status dn_cg_beta_parse(const char *s, dn_cg_beta *out, dn_error *err);
+
+/* The objective: returns f(x) and, when g is not NULL, writes the
+ * gradient g = ∇f(x) (n doubles).  Return NaN or ±inf for a point where
+ * f is undefined: line searches then step back, and LM raises mu. */
+typedef double (*dn_fg_fn)(const double *x, double *g, void *user);
+
+/* NEWTON: the Hessian at x, n × n row-major (both triangles); non-zero
+ * return = failure (the solver stops with DN_ENUMERIC). */
+typedef int (*dn_hess_fn)(const double *x, double *H, void *user);
+
+/* LM: sample i's residuals e (n_resid doubles) and, when J is not NULL,
+ * their Jacobian rows J = ∂e/∂x (n_resid × n, row-major).  Non-zero
+ * return = failure (DN_ENUMERIC). */
+typedef int (*dn_resid_fn)(const double *x, int i, double *e, double *J,
+                           void *user);
+
+/* A problem: the objective and what each solver needs besides.
+ * Why float64: the solvers' inner products (sᵀy, gᵀd, JᵀJ), the
+ * interpolated steps and 1e-6-relative stopping rules lose their digits
+ * in float32, and plain functions are written in double; for a network,
+ * dn_train_full rounds x to the float32 weights once per evaluation,
+ * which costs n conversions against a forward and backward pass over
+ * every sample. */
+typedef struct {
+    size_t      n;         /* unknowns */
+    dn_fg_fn    fg;        /* LBFGS, CG, NEWTON: required.  LM: optional;
+                              if given it must return the LM f below and
+                              is called with g = NULL for the value of
+                              trial points (faster for a network than
+                              n_samples residual calls) */
+    dn_hess_fn  hess;      /* NEWTON: optional; NULL = central differences
+                              of fg's gradient, column by column (2n
+                              evaluations, error about 1e-10 relative) */
+    dn_resid_fn resid;     /* LM: required */
+    int         n_samples; /* LM: samples i = 0 .. n_samples − 1 */
+    int         n_resid;   /* LM: residuals per sample */
+    double      scale;     /* LM: f's factor (0 = 1); a network's mean loss
+                              has 1/N */
+    const double *ridge;   /* LM: ridge_j ≥ 0 per unknown (NULL = none): an
+                              L2 penalty with a known Hessian */
+    void       *user;      /* passed to every callback */
+} dn_problem;
+
+/* What dn_minimize reports after every iteration. */
+typedef struct {
+    int    iter;       /* 1-based */
+    long   evals;      /* objective evaluations so far */
+    double f;          /* at the new point */
+    double grad_norm;  /* ‖g‖₂ at the new point */
+    double step;       /* the line search's alpha (LM: 1) */
+    double mu;         /* LM: mu after the iteration (as trainlm's record
+                          shows it); 0 for the others */
+    int    wolfe;      /* 1: the step met the strong Wolfe conditions;
+                          0: the backtracking fallback's step, or LM */
+    const double *x, *g; /* the new point and its gradient (n each) */
+} dn_min_iter;
+
+/* Return non-zero to stop after this iteration (DN_STOP_CALLBACK). */
+typedef int (*dn_min_fn)(const dn_min_iter *it, void *user);
+
+typedef struct {
+    int     iters;     /* iterations completed */
+    long    evals;
+    dn_stop reason;    /* DN_STOP_GRADIENT, _FTOL, _EPOCHS (iteration
+                          budget), _EVALS, _LINESEARCH, _MU_MAX, _CALLBACK */
+    double  f, grad_norm;
+    double  mu;        /* LM's final mu; 0 for the others */
+} dn_min_result;
+
+/* Minimizes f from x (n doubles, overwritten with the result: always the
+ * best accepted point, never an untried one).  All memory is allocated
+ * before the first iteration; L-BFGS holds 2m + 7 vectors of n doubles,
+ * CG 7, Newton and LM an n × n matrix besides.  Refusals (DN_EARG): a
+ * callback the kind needs is missing; out-of-range settings (the message
+ * names the field, its value and range); LM or NEWTON with n above
+ * max_params (the message gives the memory it would need).  A non-finite
+ * f or gradient at the start is DN_ENUMERIC.  on_iter may be NULL;
+ * res may be NULL. */
+dn_status dn_minimize(const dn_problem *p, const dn_solver_conf *c, double *x,
+                      dn_min_fn on_iter, void *user, dn_min_result *res,
+                      dn_error *err);
+
+/* Trains m full-batch with a solver: the objective is the training loss
+ * over every row of `train` plus the L2 penalty opts->l2 / 2 · Σ W²
+ * (weights only), exactly the loss dn_train reports.  From opts it takes
+ *   epochs        the iteration budget (each iteration is reported as one
+ *                 epoch; try 100 to 1000: an iteration is worth many
+ *                 epochs of SGD)
+ *   l2, patience, min_delta, restore_best, monitor, tol, tol_epochs,
+ *   threads, on_epoch, user   — as for dn_train: early stopping watches
+ *                 the monitored value after every iteration and restores
+ *                 the best iteration's weights
+ * and ignores batch, eta, opt, sched, shuffle, seed and the checkpoint
+ * fields (the solvers are deterministic and hold no state worth
+ * resuming).  It refuses dropout (a random loss defeats line searches and
+ * LM's accept/reject test) and clip (the solver chooses the step length).
+ * LM takes the MSE loss only, whose residuals e = h(x) − y (in
+ * target-scaled units) make the loss ½ Σ ‖e‖² / N; cross-entropy is
+ * refused with a pointer to LBFGS.  NEWTON's Hessian is exact: n
+ * Hessian-vector products by Pearlmutter's R-operator (a forward-mode
+ * pass through forward and backward propagation), each as costly as about
+ * two gradients; finite differences of float32 gradients would leave
+ * errors near 1e-3 and cost Newton its fast convergence.
+ * Every iteration reports through opts->on_epoch a dn_epoch with
+ * train_loss (with the penalty), train_acc, val_loss, val_acc, grad_norm
+ * (‖g‖₂ at the new point), eta (the line search's alpha; LM: 1), mu (LM)
+ * and evals.  res->reason is one of DN_STOP_EPOCHS (the budget),
+ * _GRADIENT, _FTOL, _EVALS, _LINESEARCH, _MU_MAX, _CONVERGED (tol),
+ * _EARLY, _CALLBACK; res->steps counts iterations.  DN_ENUMERIC if the
+ * loss is not finite at the start. */
+dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
+                        const dn_solver_conf *solver,
+                        const dn_train_opts *opts, dn_result *res,
+                        dn_error *err);
 
 #ifdef __cplusplus
 }

@@ -44,6 +44,7 @@ static int fields(dn_train_state *s, long *has_best, long *note_len, field *f)
     F('d', s->tally.correct); F('d', s->tally.sse); F('d', s->tally.sae);
     F('d', s->tally.sum_y); F('d', s->tally.sum_y2);
     for (int i = 0; i < 4; i++) F('u', s->rng.s[i]);
+    for (int i = 0; i < 4; i++) F('u', s->drop_rng.s[i]);
     F('l', s->opt_steps);
     dn_sched *c = &s->sched;
     F('i', c->conf.kind); F('i', c->conf.step_size); F('d', c->conf.gamma);

@@ -98,17 +98,23 @@ void dn_tally_finish(const dn_model *m, const dn_tally *t, dn_metrics *o)
     o->r2 = sst > 0 ? 1.0 - t->sse / sst : NAN;
 }
 
+void dn_eval_tally(const dn_model *m, dn_ws *ws, const dn_data *d,
+                   dn_tally *t)
+{
+    for (int r = 0; r < d->n; r += ws->max_batch) {
+        int n = d->n - r < ws->max_batch ? d->n - r : ws->max_batch;
+        const float *Y = d->Y + (size_t)r * d->k;
+        const float *o = dn_forward(m, ws, d->X + (size_t)r * d->d, n);
+        dn_tally_add(m, o, Y, n, dn_loss_value(m, ws, Y, n), t);
+    }
+}
+
 void dn_eval_ws(const dn_model *m, dn_ws *ws, const dn_data *d,
                 dn_metrics *out)
 {
     dn_tally t;
     memset(&t, 0, sizeof t);
-    for (int r = 0; r < d->n; r += ws->max_batch) {
-        int n = d->n - r < ws->max_batch ? d->n - r : ws->max_batch;
-        const float *Y = d->Y + (size_t)r * d->k;
-        const float *o = dn_forward(m, ws, d->X + (size_t)r * d->d, n);
-        dn_tally_add(m, o, Y, n, dn_loss_value(m, ws, Y, n), &t);
-    }
+    dn_eval_tally(m, ws, d, &t);
     dn_tally_finish(m, &t, out);
 }
 

@@ -88,6 +88,10 @@ void dn_tally_add(const dn_model *m, const float *out, const float *Y, int n,
                   double batch_loss, dn_tally *t);
 void dn_tally_finish(const dn_model *m, const dn_tally *t, dn_metrics *out);
 
+/* Adds every row of d to t, through a caller's workspace. */
+void dn_eval_tally(const dn_model *m, dn_ws *ws, const dn_data *d,
+                   dn_tally *t);
+
 /* Evaluation through a caller's workspace (no allocation). */
 void dn_eval_ws(const dn_model *m, dn_ws *ws, const dn_data *d,
                 dn_metrics *out);
@@ -97,6 +101,18 @@ static inline const float *dn_ws_out(const dn_ws *ws)
 {
     return ws->a[ws->n_layers - 1];
 }
+
+/* Backpropagation from ws->delta[0], which holds dE/da_L for MSE (it
+ * goes through the output's f' here) or dE/dz_L for BCE and CE, over the
+ * ws->n rows of the last forward pass; writes dn_ws_grad(ws).  With a
+ * unit vector in delta[0] it gives one row of the output's Jacobian (the
+ * full-batch LM solver's use). */
+void dn_backward(const dn_model *m, dn_ws *ws, const float *rate);
+
+/* The targets as the network sees them: (Y − t_mean) / t_std into the
+ * workspace when the model has target scaling, else Y itself. */
+const float *dn_ws_target(const dn_model *m, dn_ws *ws, const float *Y,
+                          int n);
 
 /* Allocates dropout buffers for the hidden layers with rate[l] > 0. */
 dn_status dn_ws_enable_dropout(dn_ws *ws, const dn_model *m,
@@ -139,7 +155,8 @@ typedef struct {
     int      best_epoch, stale, calm;
     double   best, prev_loss, gsum;
     dn_tally tally;       /* the running sums of the current epoch */
-    dn_rng   rng;
+    dn_rng   rng;         /* shuffles: the same stream on every rank */
+    dn_rng   drop_rng;    /* dropout masks: one stream per rank */
     dn_sched sched;
     long     opt_steps;
     float   *theta;       size_t n_params;
@@ -157,6 +174,23 @@ dn_status dn_ckpt_save(const char *path, const dn_train_state *s,
  * with room for at least hist_cap entries. */
 dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
                        dn_error *err);
+
+/* ---- what the training loops share (train.c; train_full.c uses them) ---- */
+
+/* Checks the options every loop reads (epochs, l2, tol, early stopping,
+ * monitor, dropout rates, ...); each message names the field. */
+dn_status dn_train_check_opts(const dn_model *m, const dn_train_opts *o,
+                              dn_error *err);
+/* The monitored value of an epoch, oriented so that lower is better. */
+double dn_monitored(const dn_train_opts *o, const dn_epoch *e, int has_val);
+
+/* ---- several processes (dist.c) ---- */
+
+void dn_dist_sum_f(float *x, size_t n);   /* allreduce sum, in place */
+void dn_dist_sum_d(double *x, int n);
+int  dn_dist_any(int flag);                /* 1 if any rank's flag is set */
+/* This rank's rows [r0, r1) of n: contiguous, as even as possible. */
+void dn_dist_slice(int n, int *r0, int *r1);
 
 /* ---- regularization (regularize.c) ---- */
 

@@ -44,8 +44,8 @@ static void gather(const dn_data *d, const int32_t *idx, int b, float *X,
     }
 }
 
-static dn_status check_opts(const dn_model *m, const dn_train_opts *o,
-                            dn_error *err)
+dn_status dn_train_check_opts(const dn_model *m, const dn_train_opts *o,
+                              dn_error *err)
 {
     if (o->epochs < 0)
         return dn_fail(err, DN_EARG, "epochs must be 0 or more, got %d",
@@ -89,7 +89,7 @@ static dn_status check_opts(const dn_model *m, const dn_train_opts *o,
 }
 
 /* The monitored value, oriented so that lower is better. */
-static double monitored(const dn_train_opts *o, const dn_epoch *e, int has_val)
+double dn_monitored(const dn_train_opts *o, const dn_epoch *e, int has_val)
 {
     if (!has_val || o->monitor == DN_MONITOR_TRAIN_LOSS) return e->train_loss;
     return o->monitor == DN_MONITOR_VAL_ACC ? -e->val_acc : e->val_loss;
@@ -110,9 +110,50 @@ static int remember(dn_train_state *s, int *cap, const dn_epoch *e)
     return 1;
 }
 
-static int interrupted(const dn_train_opts *o)
+/* Whether to stop now.  With several ranks they must all agree, or one
+ * would wait forever in the next sum: any rank's signal stops them all. */
+static int interrupted(const dn_train_opts *o, int K)
 {
-    return o->interrupt && *o->interrupt;
+    int flag = o->interrupt && *o->interrupt;
+    return K > 1 ? dn_dist_any(flag) : flag;
+}
+
+/* Sums a tally over the ranks. */
+static void reduce_tally(dn_tally *t, int K)
+{
+    if (K < 2) return;
+    double v[7] = { (double)t->n, t->loss_sum, t->correct, t->sse, t->sae,
+                    t->sum_y, t->sum_y2 };
+    dn_dist_sum_d(v, 7);
+    t->n = (long)v[0]; t->loss_sum = v[1]; t->correct = v[2]; t->sse = v[3];
+    t->sae = v[4]; t->sum_y = v[5]; t->sum_y2 = v[6];
+}
+
+/* Validation metrics: each rank evaluates its slice of the rows. */
+static void validate(const dn_model *m, dn_ws *vws, const dn_data *val,
+                     int K, dn_metrics *out)
+{
+    dn_tally t;
+    memset(&t, 0, sizeof t);
+    int r0 = 0, r1 = val->n;
+    if (K > 1) dn_dist_slice(val->n, &r0, &r1);
+    if (r1 > r0) {
+        dn_data part = *val;
+        part.n = r1 - r0;
+        part.X += (size_t)r0 * val->d;
+        part.Y += (size_t)r0 * val->k;
+        dn_eval_tally(m, vws, &part, &t);
+    }
+    reduce_tally(&t, K);
+    dn_tally_finish(m, &t, out);
+}
+
+/* Checkpoints are written by rank 0 alone; the state is the same on all. */
+static dn_status save_state(const char *path, dn_train_state *S, dn_opt *opt,
+                            dn_error *err)
+{
+    S->opt_steps = dn_opt_steps(opt);
+    return dn_dist_rank() == 0 ? dn_ckpt_save(path, S, err) : DN_OK;
 }
 
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
@@ -126,7 +167,7 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
     res->last.val_loss = res->last.val_acc = res->last.train_acc = NAN;
     res->last.train_loss = res->best = NAN;
 
-    dn_status st = check_opts(m, &o, err);
+    dn_status st = dn_train_check_opts(m, &o, err);
     if (!st) st = dn_data_check(m, train, "training", 1, err);
     if (!st && val) st = dn_data_check(m, val, "validation", 1, err);
     if (!st && (o.checkpoint_every < 0 || o.checkpoint_steps < 0))
@@ -137,6 +178,7 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
     const int B = o.batch <= 0 || o.batch >= n ? n : o.batch;
     const size_t P = m->n_params;
     const int early = o.patience > 0;
+    const int K = dn_dist_size();
     dn_ws *ws = NULL, *vws = NULL;
     dn_opt *opt = NULL;
     dn_train_state S;
@@ -163,6 +205,12 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
     /* The whole state in one place, so a checkpoint can hold all of it. */
     for (int i = 0; i < n; i++) S.idx[i] = i;
     dn_rng_seed(&S.rng, o.seed);
+    /* Dropout draws from its own stream so that the shuffles stay the
+     * same on every rank; rank r's stream is its own (as in PyTorch's
+     * data-parallel training), rank 0's is the single-process one. */
+    dn_rng_seed(&S.drop_rng, o.seed ^ 0xd1b54a32d192ed03ULL);
+    for (int r = dn_dist_rank(); r > 0; r--) dn_rng_u64(&S.drop_rng);
+    dn_rng_seed(&S.drop_rng, dn_rng_u64(&S.drop_rng) ^ (uint64_t)dn_dist_rank());
     S.n = n;
     S.theta = m->theta;
     S.n_params = P;
@@ -199,9 +247,28 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
         }
         for (int start = S.pos; start < n; start += B) {
             int b = n - start < B ? n - start : B;
-            gather(train, S.idx + start, b, Xb, Yb);
-            double E = dn_gradient_train(m, ws, Xb, Yb, b, o.dropout, &S.rng);
-            if (lambda > 0) E += dn_l2_add(m, g, lambda);
+            /* This rank's share of the global batch (all of it alone). */
+            int r0, r1;
+            dn_dist_slice(b, &r0, &r1);
+            const int br = r1 - r0;
+            double E = 0, E_local = 0;
+            if (br > 0) {
+                gather(train, S.idx + start + r0, br, Xb, Yb);
+                E_local = E = dn_gradient_train(m, ws, Xb, Yb, br, o.dropout,
+                                                &S.drop_rng);
+            } else {
+                memset(g, 0, P * sizeof *g);
+            }
+            if (K > 1) {
+                /* The global mean is Σ_r (b_r / b) · (rank r's mean). */
+                const double w = (double)br / b;
+                dn_scale(g, P, (float)w);
+                E = br > 0 ? w * E : 0;
+                dn_dist_sum_f(g, P);
+                dn_dist_sum_d(&E, 1);
+            }
+            const double pen = lambda > 0 ? dn_l2_add(m, g, lambda) : 0;
+            E += pen;
             double gn = dn_norm2(g, P);
             if (!isfinite(E) || !isfinite(gn)) {
                 /* The update was not applied: theta still holds the last
@@ -218,27 +285,30 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             }
             if (o.clip > 0 && gn > o.clip) dn_scale(g, P, (float)(o.clip / gn));
             S.gsum += gn;
-            dn_tally_add(m, dn_ws_out(ws), Yb, b, E, &S.tally);
+            if (br > 0)
+                dn_tally_add(m, dn_ws_out(ws), Yb, br, E_local + pen, &S.tally);
             dn_opt_step(opt, theta, g, S.sched.eta);
             S.steps++;
             res->steps = S.steps;
             S.pos = start + b;
             /* Mid-epoch checkpoints; the one after an epoch's last step
              * waits for the epoch's end below. */
+            const int halt = interrupted(&o, K);
             int due = o.checkpoint_steps > 0 && S.steps % o.checkpoint_steps == 0;
-            if (S.pos < n && o.checkpoint && (due || interrupted(&o))) {
-                S.opt_steps = dn_opt_steps(opt);
-                st = dn_ckpt_save(o.checkpoint, &S, err);
+            if (S.pos < n && o.checkpoint && (due || halt)) {
+                st = save_state(o.checkpoint, &S, opt, err);
                 if (st) goto done;
             }
-            if (S.pos < n && interrupted(&o)) {
+            if (S.pos < n && halt) {
                 res->reason = DN_STOP_INTERRUPTED;
                 goto done;
             }
         }
         S.pos = 0;
         dn_metrics tm, vm;
-        dn_tally_finish(m, &S.tally, &tm);
+        dn_tally epoch_tally = S.tally;
+        reduce_tally(&epoch_tally, K);
+        dn_tally_finish(m, &epoch_tally, &tm);
         dn_epoch *e = &res->last;
         memset(e, 0, sizeof *e);
         e->epoch = epoch;
@@ -247,7 +317,7 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
         e->train_acc = tm.accuracy;
         e->val_loss = e->val_acc = NAN;
         if (vws) {
-            dn_eval_ws(m, vws, val, &vm);
+            validate(m, vws, val, K, &vm);
             e->val_loss = vm.loss;
             e->val_acc = vm.accuracy;
         }
@@ -265,7 +335,7 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
 
         /* Early stopping bookkeeping happens before the callback so that
          * a callback that stops still leaves the best weights behind. */
-        double v = monitored(&o, e, vws != NULL);
+        double v = dn_monitored(&o, e, vws != NULL);
         if (isfinite(v) && (S.best_epoch == 0 || v < S.best - o.min_delta)) {
             S.best = v;
             S.best_epoch = epoch;
@@ -289,15 +359,15 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             stop = 1;
         }
         if (!stop) dn_sched_step(&S.sched, vws ? e->val_loss : e->train_loss);
+        const int halt = interrupted(&o, K);
         int due = o.checkpoint_every > 0 && epoch % o.checkpoint_every == 0;
         due |= o.checkpoint_steps > 0 && S.steps % o.checkpoint_steps == 0;
-        if (o.checkpoint && (due || interrupted(&o) || stop || epoch == o.epochs)) {
-            S.opt_steps = dn_opt_steps(opt);
-            st = dn_ckpt_save(o.checkpoint, &S, err);
+        if (o.checkpoint && (due || halt || stop || epoch == o.epochs)) {
+            st = save_state(o.checkpoint, &S, opt, err);
             if (st) goto done;
         }
         if (stop) break;
-        if (interrupted(&o) && epoch < o.epochs) {
+        if (halt && epoch < o.epochs) {
             res->reason = DN_STOP_INTERRUPTED;
             goto done;
         }
