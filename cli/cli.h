@@ -55,5 +55,6 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif
