@@ -17,6 +17,7 @@
 #ifndef DN_JSON_H
 #define DN_JSON_H
 
+#include "descent.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,8 +51,9 @@ typedef struct {
     size_t max_len;      /* bytes of text */
 } dn_json_limits;
 
-/* Parses text[0..len).  On failure returns -1, frees everything and
- * writes "what, at byte N" into msg; on success 0. */
+/* Parses text[0..len).  On failure returns -1 (-2 when an allocation
+ * failed, not the text), frees everything and writes "what, at byte N"
+ * into msg; on success 0. */
 int  dn_json_parse(const char *text, size_t len, const dn_json_limits *lim,
                    dn_json *out, char *msg, size_t msg_len);
 void dn_json_free(dn_json *j);
@@ -85,5 +87,12 @@ void dn_jb_free(dn_jbuf *b);
 
 /* 1 if s[0..n) is valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 int dn_utf8_valid(const char *s, size_t n);
+
+/* descent's own documents, written once for every file that carries them
+ * (modelfile.c defines them): an array of strings, and the feature
+ * schema as docs/model-format.md describes "descent.schema".  When bad is
+ * not NULL, *bad receives the first string that is not UTF-8. */
+void dn_strs_json(dn_jbuf *b, char *const *s, int n, const char **bad);
+void dn_schema_json(dn_jbuf *b, const dn_schema *s, const char **bad);
 
 #endif

@@ -133,6 +133,9 @@ static int schema_mismatch(const dn_arch *A, const dn_schema *s, char *why,
     else if (s->task == DN_TASK_REGRESSION && s->n_classes != 0)
         snprintf(why, n, "a regression schema has no classes, this one has "
                  "%d", s->n_classes);
+    else if (s->task == DN_TASK_REGRESSION && A->loss != DN_LOSS_MSE)
+        snprintf(why, n, "a regression schema needs the mse loss, the "
+                 "network's is %s", dn_loss_name(A->loss));
     else if (s->task == DN_TASK_BINARY && (s->n_classes != 2 || n_out != 1))
         snprintf(why, n, "a binary task needs 2 classes and 1 output unit; "
                  "found %d classes and %d units", s->n_classes, n_out);
@@ -152,7 +155,7 @@ static int schema_mismatch(const dn_arch *A, const dn_schema *s, char *why,
 /* Writes s, remembering the first string that is not UTF-8 in *bad. */
 static void put_s(dn_jbuf *b, const char *s, const char **bad)
 {
-    if (s && !*bad && !dn_utf8_valid(s, strlen(s))) *bad = s;
+    if (s && bad && !*bad && !dn_utf8_valid(s, strlen(s))) *bad = s;
     dn_jb_str(b, s);
 }
 
@@ -198,7 +201,7 @@ static void scaling_json(dn_jbuf *b, const float *mean, const float *std,
     dn_jb_puts(b, "}");
 }
 
-static void strs_json(dn_jbuf *b, char *const *s, int n, const char **bad)
+void dn_strs_json(dn_jbuf *b, char *const *s, int n, const char **bad)
 {
     dn_jb_puts(b, "[");
     for (int i = 0; i < n; i++) {
@@ -208,7 +211,7 @@ static void strs_json(dn_jbuf *b, char *const *s, int n, const char **bad)
     dn_jb_puts(b, "]");
 }
 
-static void schema_json(dn_jbuf *b, const dn_schema *s, const char **bad)
+void dn_schema_json(dn_jbuf *b, const dn_schema *s, const char **bad)
 {
     dn_jb_puts(b, "{\"n_in\":");
     dn_jb_int(b, s->n_in);
@@ -219,7 +222,7 @@ static void schema_json(dn_jbuf *b, const dn_schema *s, const char **bad)
         put_s(b, c->name, bad);
         if (c->n_cats > 0) {
             dn_jb_puts(b, ",\"categories\":");
-            strs_json(b, c->cats, c->n_cats, bad);
+            dn_strs_json(b, c->cats, c->n_cats, bad);
         }
         dn_jb_puts(b, "}");
     }
@@ -238,7 +241,7 @@ static void schema_json(dn_jbuf *b, const dn_schema *s, const char **bad)
     dn_jb_str(b, dn_task_name(s->task));
     if (s->n_classes > 0) {
         dn_jb_puts(b, ",\"classes\":");
-        strs_json(b, s->classes, s->n_classes, bad);
+        dn_strs_json(b, s->classes, s->n_classes, bad);
     }
     dn_jb_puts(b, "}");
 }
@@ -272,7 +275,7 @@ static void metadata_json(dn_jbuf *b, const dn_model *m, const char **bad)
     }
     if (m->schema) {
         doc.len = 0;
-        schema_json(&doc, m->schema, bad);
+        dn_schema_json(&doc, m->schema, bad);
         meta_doc(b, "descent.schema", &doc);
     }
     if (doc.failed) b->failed = doc.failed;
@@ -497,8 +500,11 @@ static dn_status read_header(loader *L)
     st = read_exact(L, L->htext, (size_t)L->hlen, 8);
     if (st) return st;
     char why[256];
-    if (dn_json_parse(L->htext, (size_t)L->hlen, &LIMITS, &L->h, why,
-                      sizeof why))
+    int rc = dn_json_parse(L->htext, (size_t)L->hlen, &LIMITS, &L->h, why,
+                           sizeof why);
+    if (rc == -2)
+        return lfail(L, DN_ENOMEM, "out of memory reading the header");
+    if (rc)
         return lfail(L, DN_EFORMAT, "the header is not valid JSON: %s"
                      DAMAGED, why);
     if (L->h.node[0].type != DN_JSON_OBJECT)
@@ -630,8 +636,10 @@ static dn_status doc_open(doc *d, loader *L, const char *key, int required)
                      key);
     }
     char why[256];
-    if (dn_json_parse(s, strlen(s), &LIMITS, &d->j, why, sizeof why))
-        return dfail(d, "not valid JSON: %s", why);
+    int rc = dn_json_parse(s, strlen(s), &LIMITS, &d->j, why, sizeof why);
+    if (rc == -2)
+        return lfail(L, DN_ENOMEM, "out of memory reading %s", key);
+    if (rc) return dfail(d, "not valid JSON: %s", why);
     if (d->j.node[0].type != DN_JSON_OBJECT)
         return dfail(d, "is %s, not a JSON object",
                      dn_json_type_name(d->j.node[0].type));

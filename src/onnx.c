@@ -298,51 +298,6 @@ static const char *bad_utf8(const dn_model *m)
     return NULL;
 }
 
-static void strs_json(dn_jbuf *b, char *const *s, int n)
-{
-    dn_jb_puts(b, "[");
-    for (int i = 0; i < n; i++) {
-        if (i) dn_jb_puts(b, ",");
-        dn_jb_str(b, s[i]);
-    }
-    dn_jb_puts(b, "]");
-}
-
-/* The schema in the form docs/model-format.md gives "descent.schema",
- * so one reader serves both files: how raw columns become the inputs. */
-static void schema_json(dn_jbuf *b, const dn_schema *s)
-{
-    dn_jb_puts(b, "{\"n_in\":");
-    dn_jb_int(b, s->n_in);
-    dn_jb_puts(b, ",\"columns\":[");
-    for (int i = 0; i < s->n_cols; i++) {
-        dn_jb_puts(b, i ? ",{\"name\":" : "{\"name\":");
-        dn_jb_str(b, s->col[i].name);
-        if (s->col[i].n_cats > 0) {
-            dn_jb_puts(b, ",\"categories\":");
-            strs_json(b, s->col[i].cats, s->col[i].n_cats);
-        }
-        dn_jb_puts(b, "}");
-    }
-    dn_jb_puts(b, "]");
-    if (s->img_rows > 0) {
-        dn_jb_puts(b, ",\"img_rows\":");
-        dn_jb_int(b, s->img_rows);
-        dn_jb_puts(b, ",\"img_cols\":");
-        dn_jb_int(b, s->img_cols);
-    }
-    if (s->target) {
-        dn_jb_puts(b, ",\"target\":");
-        dn_jb_str(b, s->target);
-    }
-    dn_jb_puts(b, ",\"task\":");
-    dn_jb_str(b, dn_task_name(s->task));
-    if (s->n_classes > 0) {
-        dn_jb_puts(b, ",\"classes\":");
-        strs_json(b, s->classes, s->n_classes);
-    }
-    dn_jb_puts(b, "}");
-}
 
 /* Column i's name, or "column i+1" when it has none. */
 static void col_name(dn_jbuf *b, const dn_schema *s, int i)
@@ -480,12 +435,12 @@ static void put_metadata(dn_pb *p, const dn_model *m, dn_jbuf *t)
     put_entry(p, "descent.task", dn_task_name(model_task(m)));
     if (s && s->n_classes > 0) {
         t->len = 0;
-        strs_json(t, s->classes, s->n_classes);
+        dn_strs_json(t, s->classes, s->n_classes, NULL);
         if (!t->failed) put_entry(p, "descent.classes", t->p);
     }
     if (s) {
         t->len = 0;
-        schema_json(t, s);
+        dn_schema_json(t, s, NULL);
         if (!t->failed) put_entry(p, "descent.schema", t->p);
     }
     for (int i = 0; i < m->n_meta; i++) {
