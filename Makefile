@@ -87,6 +87,7 @@ FUZZERS      := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_OBJ     := $(SRC:src/%.c=$(B)/fuzz/obj/%.o)
 
 fuzz: $(FUZZERS)
+.PRECIOUS: $(B)/fuzz/obj/%.o
 
 $(B)/fuzz/obj/%.o: src/%.c include/descent.h src/internal.h $(wildcard src/*.h)
 	@mkdir -p $(@D)

@@ -111,13 +111,26 @@ int cli_error(const char *cmd, const dn_error *err)
     return err->code == DN_EARG ? EXIT_USAGE : EXIT_DATA;
 }
 
+/* 1 if the file starts like a gzip stream. */
+static int looks_gzip(const char *path)
+{
+    unsigned char b[2] = { 0, 0 };
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t n = fread(b, 1, 2, f);
+    fclose(f);
+    return n == 2 && b[0] == 0x1F && b[1] == 0x8B;
+}
+
 dn_status cli_load(const char *path, const char *labels,
                    const dn_csv_opts *copts, const dn_schema *schema,
                    int need_target, dn_data **out, char *why, size_t why_len,
                    dn_error *err)
 {
     if (why && why_len) why[0] = 0;
-    if (dn_idx_detect(path)) {
+    /* With --labels, a gzip file whose start does not decompress is a
+     * damaged IDX file: let the IDX reader say what is wrong with it. */
+    if (dn_idx_detect(path) || (labels && looks_gzip(path))) {
         if (need_target && !labels) {
             err->code = DN_EARG;
             snprintf(err->msg, sizeof err->msg, "%s is an IDX image file; "

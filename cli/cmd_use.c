@@ -151,7 +151,8 @@ static void write_predictions(FILE *f, const dn_model *m, const dn_data *d,
     if (classify) {
         fputs("class", f);
         for (int c = 0; c < s->n_classes; c++) {
-            snprintf(name, sizeof name, "p_%s", s->classes[c]);
+            if (s->classes[c]) snprintf(name, sizeof name, "p_%s", s->classes[c]);
+            else snprintf(name, sizeof name, "p_%d", c); /* a null name */
             fputc(',', f);
             csv_field(f, name);
         }
@@ -163,7 +164,9 @@ static void write_predictions(FILE *f, const dn_model *m, const dn_data *d,
     for (int r = 0; r < d->n; r++) {
         const float *o = out + (size_t)r * k;
         if (classify) {
-            csv_field(f, s->classes[dn_predict_class(m, o)]);
+            int cls = dn_predict_class(m, o);
+            if (s->classes[cls]) csv_field(f, s->classes[cls]);
+            else fprintf(f, "%d", cls); /* a null name */
             if (k == 1) fprintf(f, ",%.6g,%.6g", 1.0 - o[0], o[0]);
             else for (int j = 0; j < k; j++) fprintf(f, ",%.6g", o[j]);
         } else {

@@ -825,180 +825,6 @@ dn_status dn_model_export_onnx(const dn_model *m, const char *path,
                                dn_error *err);
 
 /* ------------------------------------------------------------------ */
-/* Watching training: history, TensorBoard, plots, landscapes          */
-/* ------------------------------------------------------------------ */
-
-/* One row of a training history: what an epoch (or a full-batch
- * solver's iteration) reported.  NaN marks a value that does not exist:
- * the validation columns without validation data, a metric that was not
- * measured. */
-typedef struct {
-    int    epoch;          /* 1-based epoch or iteration */
-    long   step;           /* parameter updates so far */
-    double train_loss;     /* as dn_epoch.train_loss */
-    double val_loss;
-    double train_metric;   /* the history's metric on the training rows,
-                              running over the epoch like train_loss */
-    double val_metric;
-    double learning_rate;
-    double grad_norm;      /* mean ‖g‖₂ over the epoch's steps */
-    double seconds;        /* wall time of this epoch */
-} dn_hist_row;
-
-/* A history in memory: the rows in epoch order, and the name of the
- * metric in the metric columns.  A plain struct: read it directly. */
-typedef struct {
-    char         metric[24];  /* "accuracy", "mae", ... ("metric" if none) */
-    int          n, cap;
-    dn_hist_row *row;
-} dn_history;
-
-/* The metric descent reports for a model: "accuracy" (fraction of rows
- * classified right, 0..1) for classification, "mae" (mean absolute
- * error in the target's own units) for regression. */
-const char *dn_history_metric(const dn_model *m);
-
-/* An empty history for a metric (NULL or "": "metric"). */
-void      dn_history_init(dn_history *h, const char *metric);
-/* Frees the rows; h is then empty, with its metric. */
-void      dn_history_free(dn_history *h);
-/* Appends a row.  A row whose epoch is not after the last row's replaces
- * the rows from that epoch on: a run resumed from a checkpoint repeats
- * epochs, and the history keeps one row per epoch. */
-dn_status dn_history_add(dn_history *h, const dn_hist_row *r, dn_error *err);
-/* Appends an epoch report (use it from dn_train_opts.on_epoch); the
- * metric columns take train_acc/val_acc when the metric is "accuracy". */
-dn_status dn_history_add_epoch(dn_history *h, const dn_epoch *e,
-                               dn_error *err);
-
-/* The history as CSV, written atomically (temporary file, fsync, rename),
- * with this header, one row per epoch, an empty cell for NaN:
- *   epoch,step,train_loss,val_loss,train_M,val_M,learning_rate,grad_norm,seconds
- * where M is the metric ("train_accuracy", "train_mae").  The names are
- * stable; see docs/monitoring.md. */
-dn_status dn_history_save(const dn_history *h, const char *path,
-                          dn_error *err);
-/* Reads a history CSV: columns found by name in any order (others are
- * ignored), epochs increasing; errors name the file, line and column.
- * h is initialized here; free it with dn_history_free. */
-dn_status dn_history_load(const char *path, dn_history *h, dn_error *err);
-
-/* TensorBoard event files, written directly (no TensorFlow needed):
- * TFRecord framing (length, masked CRC32C of the length, an Event
- * protobuf, masked CRC32C of the data), the first Event holding
- * file_version "brain.Event:2", each later one a Summary with one scalar
- * (tag, simple_value, the step, the wall time).  The file is named
- * events.out.tfevents.<seconds>.<host>.<pid> as TensorFlow names it.
- * Unlike descent's other files it is appended to, because TensorBoard
- * reads it while it grows; records are whole and checksummed, and a
- * failed write cuts the file back to its last complete record. */
-typedef struct dn_events dn_events;
-
-/* Creates DIR (and missing parents) and a new event file in it. */
-dn_status   dn_events_open(const char *dir, dn_events **out, dn_error *err);
-const char *dn_events_path(const dn_events *ev);
-/* Appends one scalar (tag: 1 to 256 bytes; value stored as float32). */
-dn_status   dn_events_scalar(dn_events *ev, const char *tag, int64_t step,
-                             double value, dn_error *err);
-/* Hands the records written so far to the operating system, so that a
- * running TensorBoard sees them. */
-dn_status   dn_events_flush(dn_events *ev, dn_error *err);
-/* Flushes, fsyncs and closes; frees ev even when it fails. */
-dn_status   dn_events_close(dn_events *ev, dn_error *err);
-
-/* A training run as TensorBoard shows it: LOGDIR/train and
- * LOGDIR/validation, with the same tags ("loss" and the metric's name)
- * so that each chart overlays training and validation; the training run
- * also has "learning_rate" and "grad_norm".  The step is the epoch.
- * LOGDIR/validation is created with the first validation value. */
-typedef struct dn_tboard dn_tboard;
-dn_status dn_tboard_open(const char *logdir, dn_tboard **out, dn_error *err);
-/* Writes a row's finite values under the metric's name and flushes. */
-dn_status dn_tboard_add(dn_tboard *tb, const dn_hist_row *r,
-                        const char *metric, dn_error *err);
-dn_status dn_tboard_close(dn_tboard *tb, dn_error *err);
-
-/* SVG plots, written atomically; they open in any browser. */
-typedef struct {
-    int         log_scale;  /* history: loss and learning-rate axes in
-                               log10; landscape: contour levels spaced
-                               geometrically */
-    const char *title;      /* NULL: none (history), the formula (landscape) */
-} dn_plot_opts;
-
-/* Training curves: one panel with train and validation loss, one with
- * the metric (if any was measured), one with the learning rate, all
- * against the epoch, with titled axes, ticks and legends; the best
- * validation loss is marked.  Each series is a <path> whose id is its
- * column name ("train_loss", "val_accuracy", "learning_rate"). */
-dn_status dn_plot_history(const dn_history *h, const dn_plot_opts *o,
-                          const char *path, dn_error *err);
-
-/* The notes' pictures of gradient descent: functions of one or two
- * parameters, with known minima, to watch optimizers on.
- *   PARABOLA    C(w) = (w − 3)²                    min w = 3
- *   BOWL        x² + 10 y²  (an elongated bowl)    min (0, 0)
- *   ROSENBROCK  (1 − x)² + 100 (y − x²)²           min (1, 1): a curved
- *               valley, easy to find, slow to follow
- *   BEALE       (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²
- *                                                  min (3, 0.5)
- *   SADDLE      x² − y²/2 + y⁴/4: a saddle at the origin between the
- *               minima (0, ±1); a start near y = 0 shows who escapes */
-typedef enum {
-    DN_LAND_PARABOLA = 0,
-    DN_LAND_BOWL,
-    DN_LAND_ROSENBROCK,
-    DN_LAND_BEALE,
-    DN_LAND_SADDLE,
-    DN_LAND_COUNT
-} dn_land;
-
-typedef struct {
-    const char *name;      /* "rosenbrock", as the command line spells it */
-    const char *formula;   /* ASCII, "f(x, y) = ..." */
-    int    dim;            /* parameters: 1 or 2 */
-    double start[2];       /* a start point that shows the function */
-    double box[4];         /* the view: x (w) from box[0] to box[1], y from
-                              box[2] to box[3] (2-D only) */
-    double argmin[2];      /* a minimum */
-    double fmin;           /* its value */
-    int    log_levels;     /* values span decades: geometric contours */
-    int    steps;          /* a step count that shows the paths */
-    double eta_sgd;        /* a rate for sgd, momentum, nesterov */
-    double eta_adaptive;   /* a rate for adagrad, rmsprop, adam, adamw */
-} dn_land_info;
-
-const dn_land_info *dn_land_get(dn_land f);  /* NULL if out of range */
-dn_status dn_land_parse(const char *s, dn_land *out, dn_error *err);
-/* f(p) and, if g is not NULL, its gradient (dim values). */
-double    dn_land_eval(dn_land f, const double *p, double *g);
-/* The path of an optimizer from start: dn_opt_new(c) on a float32
- * parameter vector of dim entries, then `steps` times g = ∇f(theta),
- * dn_opt_step(theta, g, eta) — the update that trains networks.
- * path receives (steps + 1) × dim floats, the start first; a path that
- * diverges (f not finite, or |theta| > 1e6) ends at its last finite
- * point, and *n_points says how many points were written. */
-dn_status dn_land_descend(dn_land f, const dn_opt_conf *c, double eta,
-                          const double *start, int steps, float *path,
-                          int *n_points, dn_error *err);
-
-/* One optimizer's path for dn_plot_landscape. */
-typedef struct {
-    const char  *label;    /* e.g. "adam (lr 0.02)" */
-    const float *xy;       /* n points of dim floats */
-    int          n;
-} dn_land_path;
-
-/* Two parameters: the contour map of f with every path from its start,
- * the minimum marked, and a legend giving each path's steps and final
- * value.  One parameter: the curve C(w) with every step (w_k, C(w_k))
- * marked and numbered.  Each path is a <polyline> with id "path1",
- * "path2", ... in order. */
-dn_status dn_plot_landscape(dn_land f, const dn_land_path *paths,
-                            int n_paths, const dn_plot_opts *o,
-                            const char *path, dn_error *err);
-
-/* ------------------------------------------------------------------ */
 /* Full-batch solvers: L-BFGS, conjugate gradient, Levenberg–Marquardt,  */
 /* Newton                                                              */
 /* ------------------------------------------------------------------ */
@@ -1214,6 +1040,190 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
                         const dn_solver_conf *solver,
                         const dn_train_opts *opts, dn_result *res,
                         dn_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Watching training: history, TensorBoard, plots, landscapes          */
+/* ------------------------------------------------------------------ */
+
+/* One row of a training history: what an epoch (or a full-batch
+ * solver's iteration) reported.  NaN marks a value that does not exist:
+ * the validation columns without validation data, a metric that was not
+ * measured. */
+typedef struct {
+    int    epoch;          /* 1-based epoch or iteration */
+    long   step;           /* parameter updates so far */
+    double train_loss;     /* as dn_epoch.train_loss */
+    double val_loss;
+    double train_metric;   /* the history's metric on the training rows,
+                              running over the epoch like train_loss */
+    double val_metric;
+    double learning_rate;
+    double grad_norm;      /* mean ‖g‖₂ over the epoch's steps */
+    double seconds;        /* wall time of this epoch */
+} dn_hist_row;
+
+/* A history in memory: the rows in epoch order, and the name of the
+ * metric in the metric columns.  A plain struct: read it directly. */
+typedef struct {
+    char         metric[24];  /* "accuracy", "mae", ... ("metric" if none) */
+    int          n, cap;
+    dn_hist_row *row;
+} dn_history;
+
+/* The metric descent reports for a model: "accuracy" (fraction of rows
+ * classified right, 0..1) for classification, "mae" (mean absolute
+ * error in the target's own units) for regression. */
+const char *dn_history_metric(const dn_model *m);
+
+/* An empty history for a metric (NULL or "": "metric"). */
+void      dn_history_init(dn_history *h, const char *metric);
+/* Frees the rows; h is then empty, with its metric. */
+void      dn_history_free(dn_history *h);
+/* Appends a row.  A row whose epoch is not after the last row's replaces
+ * the rows from that epoch on: a run resumed from a checkpoint repeats
+ * epochs, and the history keeps one row per epoch. */
+dn_status dn_history_add(dn_history *h, const dn_hist_row *r, dn_error *err);
+/* Appends an epoch report (use it from dn_train_opts.on_epoch); the
+ * metric columns take train_acc/val_acc when the metric is "accuracy". */
+dn_status dn_history_add_epoch(dn_history *h, const dn_epoch *e,
+                               dn_error *err);
+
+/* The history as CSV, written atomically (temporary file, fsync, rename),
+ * with this header, one row per epoch, an empty cell for NaN:
+ *   epoch,step,train_loss,val_loss,train_M,val_M,learning_rate,grad_norm,seconds
+ * where M is the metric ("train_accuracy", "train_mae").  The names are
+ * stable; see docs/monitoring.md. */
+dn_status dn_history_save(const dn_history *h, const char *path,
+                          dn_error *err);
+/* Reads a history CSV: columns found by name in any order (others are
+ * ignored), epochs increasing; errors name the file, line and column.
+ * h is initialized here; free it with dn_history_free. */
+dn_status dn_history_load(const char *path, dn_history *h, dn_error *err);
+
+/* TensorBoard event files, written directly (no TensorFlow needed):
+ * TFRecord framing (length, masked CRC32C of the length, an Event
+ * protobuf, masked CRC32C of the data), the first Event holding
+ * file_version "brain.Event:2", each later one a Summary with one scalar
+ * (tag, simple_value, the step, the wall time).  The file is named
+ * events.out.tfevents.<seconds>.<host>.<pid> as TensorFlow names it.
+ * Unlike descent's other files it is appended to, because TensorBoard
+ * reads it while it grows; records are whole and checksummed, and a
+ * failed write cuts the file back to its last complete record. */
+typedef struct dn_events dn_events;
+
+/* Creates DIR (and missing parents) and a new event file in it. */
+dn_status   dn_events_open(const char *dir, dn_events **out, dn_error *err);
+const char *dn_events_path(const dn_events *ev);
+/* Appends one scalar (tag: 1 to 256 bytes; value stored as float32). */
+dn_status   dn_events_scalar(dn_events *ev, const char *tag, int64_t step,
+                             double value, dn_error *err);
+/* Hands the records written so far to the operating system, so that a
+ * running TensorBoard sees them. */
+dn_status   dn_events_flush(dn_events *ev, dn_error *err);
+/* Flushes, fsyncs and closes; frees ev even when it fails. */
+dn_status   dn_events_close(dn_events *ev, dn_error *err);
+
+/* A training run as TensorBoard shows it: LOGDIR/train and
+ * LOGDIR/validation, with the same tags ("loss" and the metric's name)
+ * so that each chart overlays training and validation; the training run
+ * also has "learning_rate" and "grad_norm".  The step is the epoch.
+ * LOGDIR/validation is created with the first validation value. */
+typedef struct dn_tboard dn_tboard;
+dn_status dn_tboard_open(const char *logdir, dn_tboard **out, dn_error *err);
+/* Writes a row's finite values under the metric's name and flushes. */
+dn_status dn_tboard_add(dn_tboard *tb, const dn_hist_row *r,
+                        const char *metric, dn_error *err);
+dn_status dn_tboard_close(dn_tboard *tb, dn_error *err);
+
+/* SVG plots, written atomically; they open in any browser. */
+typedef struct {
+    int         log_scale;  /* history: loss and learning-rate axes in
+                               log10; landscape: contour levels spaced
+                               geometrically */
+    const char *title;      /* NULL: none (history), the formula (landscape) */
+} dn_plot_opts;
+
+/* Training curves: one panel with train and validation loss, one with
+ * the metric (if any was measured), one with the learning rate, all
+ * against the epoch, with titled axes, ticks and legends; the best
+ * validation loss is marked.  Each series is a <path> whose id is its
+ * column name ("train_loss", "val_accuracy", "learning_rate"). */
+dn_status dn_plot_history(const dn_history *h, const dn_plot_opts *o,
+                          const char *path, dn_error *err);
+
+/* The notes' pictures of gradient descent: functions of one or two
+ * parameters, with known minima, to watch optimizers on.
+ *   PARABOLA    C(w) = (w − 3)²                    min w = 3
+ *   BOWL        x² + 10 y²  (an elongated bowl)    min (0, 0)
+ *   ROSENBROCK  (1 − x)² + 100 (y − x²)²           min (1, 1): a curved
+ *               valley, easy to find, slow to follow
+ *   BEALE       (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²
+ *                                                  min (3, 0.5)
+ *   SADDLE      x² − y²/2 + y⁴/4: a saddle at the origin between the
+ *               minima (0, ±1); a start near y = 0 shows who escapes */
+typedef enum {
+    DN_LAND_PARABOLA = 0,
+    DN_LAND_BOWL,
+    DN_LAND_ROSENBROCK,
+    DN_LAND_BEALE,
+    DN_LAND_SADDLE,
+    DN_LAND_COUNT
+} dn_land;
+
+typedef struct {
+    const char *name;      /* "rosenbrock", as the command line spells it */
+    const char *formula;   /* ASCII, "f(x, y) = ..." */
+    int    dim;            /* parameters: 1 or 2 */
+    double start[2];       /* a start point that shows the function */
+    double box[4];         /* the view: x (w) from box[0] to box[1], y from
+                              box[2] to box[3] (2-D only) */
+    double argmin[2];      /* a minimum */
+    double fmin;           /* its value */
+    int    log_levels;     /* values span decades: geometric contours */
+    int    steps;          /* a step count that shows the paths */
+    double eta_sgd;        /* a rate for sgd, momentum, nesterov */
+    double eta_adaptive;   /* a rate for adagrad, rmsprop, adam, adamw */
+} dn_land_info;
+
+const dn_land_info *dn_land_get(dn_land f);  /* NULL if out of range */
+dn_status dn_land_parse(const char *s, dn_land *out, dn_error *err);
+/* f(p) and, if g is not NULL, its gradient (dim values). */
+double    dn_land_eval(dn_land f, const double *p, double *g);
+/* The path of an optimizer from start: dn_opt_new(c) on a float32
+ * parameter vector of dim entries, then `steps` times g = ∇f(theta),
+ * dn_opt_step(theta, g, eta) — the update that trains networks.
+ * path receives (steps + 1) × dim floats, the start first; a path that
+ * diverges (f not finite, or |theta| > 1e6) ends at its last finite
+ * point, and *n_points says how many points were written. */
+dn_status dn_land_descend(dn_land f, const dn_opt_conf *c, double eta,
+                          const double *start, int steps, float *path,
+                          int *n_points, dn_error *err);
+
+/* The path of a full-batch solver (dn_minimize with conf c, in double,
+ * at most `steps` iterations; c->max_iter is ignored): the start, then
+ * the point after each iteration, as floats.  It ends early when the
+ * solver stops (converged: ‖g‖ ≤ c->gtol, ...), and res (may be NULL)
+ * says why.  LM sees f as the sum of squares it is (every function but
+ * the saddle, which it refuses with DN_EARG). */
+dn_status dn_land_solve(dn_land f, const dn_solver_conf *c,
+                        const double *start, int steps, float *path,
+                        int *n_points, dn_min_result *res, dn_error *err);
+
+/* One optimizer's path for dn_plot_landscape. */
+typedef struct {
+    const char  *label;    /* e.g. "adam (lr 0.02)" */
+    const float *xy;       /* n points of dim floats */
+    int          n;
+} dn_land_path;
+
+/* Two parameters: the contour map of f with every path from its start,
+ * the minimum marked, and a legend giving each path's steps and final
+ * value.  One parameter: the curve C(w) with every step (w_k, C(w_k))
+ * marked and numbered.  Each path is a <polyline> with id "path1",
+ * "path2", ... in order. */
+dn_status dn_plot_landscape(dn_land f, const dn_land_path *paths,
+                            int n_paths, const dn_plot_opts *o,
+                            const char *path, dn_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,7 @@
 /* activation.c — a = f(z) and its derivative, for every activation.
- * Matrices are n rows × L->units columns, row-major. */
+ * Matrices are n rows × L->units columns, row-major; the _block forms
+ * work on any block of them, so that the matrix products can apply them
+ * to each tile of their result while it is in cache (see nn.c). */
 #include "internal.h"
 #include <math.h>
 
@@ -23,43 +25,88 @@ static void softmax_row(const float *z, float *a, int k)
     for (int j = 0; j < k; j++) a[j] *= inv;
 }
 
+/* f over one block of rows × cols at row stride ld, z (+)= b first.
+ * Plain loops with no call inside, so that compilers vectorize them. */
+void dn_act_forward_block(const dn_layer *L, const float *slope,
+                          const float *b, float *z, float *a, ptrdiff_t ld,
+                          int rows, int cols)
+{
+    const float alpha = L->alpha;
+    for (int r = 0; r < rows; r++, z += ld, a += ld) {
+        if (b)
+            for (int j = 0; j < cols; j++) z[j] += b[j];
+        switch (L->act) {
+        case DN_ACT_IDENTITY:
+            if (a != z) for (int j = 0; j < cols; j++) a[j] = z[j];
+            break;
+        case DN_ACT_SIGMOID:
+            for (int j = 0; j < cols; j++) a[j] = sigmoid(z[j]);
+            break;
+        case DN_ACT_TANH:
+            for (int j = 0; j < cols; j++) a[j] = tanhf(z[j]);
+            break;
+        case DN_ACT_RELU:
+            for (int j = 0; j < cols; j++) a[j] = z[j] > 0 ? z[j] : 0.0f;
+            break;
+        case DN_ACT_LEAKY_RELU:
+            for (int j = 0; j < cols; j++)
+                a[j] = z[j] > 0 ? z[j] : alpha * z[j];
+            break;
+        case DN_ACT_PRELU:
+            for (int j = 0; j < cols; j++)
+                a[j] = z[j] > 0 ? z[j] : slope[j] * z[j];
+            break;
+        default:   /* softmax needs whole rows: dn_act_forward */
+            break;
+        }
+    }
+}
+
 void dn_act_forward(const dn_layer *L, const float *slope, const float *z,
                     float *a, int n)
 {
     const int k = L->units;
-    const long nk = (long)n * k;
-    switch (L->act) {
-    case DN_ACT_IDENTITY:
-        if (a != z) for (long i = 0; i < nk; i++) a[i] = z[i];
-        break;
-    case DN_ACT_SIGMOID:
-        for (long i = 0; i < nk; i++) a[i] = sigmoid(z[i]);
-        break;
-    case DN_ACT_TANH:
-        for (long i = 0; i < nk; i++) a[i] = tanhf(z[i]);
-        break;
-    case DN_ACT_RELU:
-        for (long i = 0; i < nk; i++) a[i] = z[i] > 0 ? z[i] : 0.0f;
-        break;
-    case DN_ACT_LEAKY_RELU: {
-        const float alpha = L->alpha;
-        for (long i = 0; i < nk; i++) a[i] = z[i] > 0 ? z[i] : alpha * z[i];
-        break;
-    }
-    case DN_ACT_PRELU:
-        for (int r = 0; r < n; r++) {
-            const float *zr = z + (long)r * k;
-            float *ar = a + (long)r * k;
-            for (int j = 0; j < k; j++)
-                ar[j] = zr[j] > 0 ? zr[j] : slope[j] * zr[j];
-        }
-        break;
-    case DN_ACT_SOFTMAX:
+    if (L->act == DN_ACT_SOFTMAX) {
         for (int r = 0; r < n; r++)
             softmax_row(z + (long)r * k, a + (long)r * k, k);
-        break;
-    default:
-        break;
+        return;
+    }
+    /* No bias, so z is only read. */
+    dn_act_forward_block(L, slope, NULL, (float *)z, a, k, n, k);
+}
+
+int dn_act_blockwise(dn_act act)
+{
+    return act != DN_ACT_PRELU && act != DN_ACT_SOFTMAX;
+}
+
+void dn_act_backward_block(const dn_layer *L, const float *z, const float *a,
+                           const float *mask, float *d, ptrdiff_t ld,
+                           int rows, int cols)
+{
+    const float alpha = L->alpha;
+    for (int r = 0; r < rows; r++, z += ld, a += ld, d += ld) {
+        if (mask) {
+            for (int j = 0; j < cols; j++) d[j] *= mask[j];
+            mask += ld;
+        }
+        switch (L->act) {
+        case DN_ACT_SIGMOID:
+            for (int j = 0; j < cols; j++) d[j] *= a[j] * (1.0f - a[j]);
+            break;
+        case DN_ACT_TANH:
+            for (int j = 0; j < cols; j++) d[j] *= 1.0f - a[j] * a[j];
+            break;
+        case DN_ACT_RELU:
+            for (int j = 0; j < cols; j++) d[j] = z[j] > 0 ? d[j] : 0.0f;
+            break;
+        case DN_ACT_LEAKY_RELU:
+            for (int j = 0; j < cols; j++)
+                d[j] = z[j] > 0 ? d[j] : alpha * d[j];
+            break;
+        default:   /* identity: f' = 1; PReLU, softmax: dn_act_backward */
+            break;
+        }
     }
 }
 
@@ -67,24 +114,7 @@ void dn_act_backward(const dn_layer *L, const float *slope, const float *z,
                      const float *a, float *d, float *dslope, int n)
 {
     const int k = L->units;
-    const long nk = (long)n * k;
     switch (L->act) {
-    case DN_ACT_IDENTITY:
-        break;
-    case DN_ACT_SIGMOID:
-        for (long i = 0; i < nk; i++) d[i] *= a[i] * (1.0f - a[i]);
-        break;
-    case DN_ACT_TANH:
-        for (long i = 0; i < nk; i++) d[i] *= 1.0f - a[i] * a[i];
-        break;
-    case DN_ACT_RELU:
-        for (long i = 0; i < nk; i++) d[i] = z[i] > 0 ? d[i] : 0.0f;
-        break;
-    case DN_ACT_LEAKY_RELU: {
-        const float alpha = L->alpha;
-        for (long i = 0; i < nk; i++) d[i] = z[i] > 0 ? d[i] : alpha * d[i];
-        break;
-    }
     case DN_ACT_PRELU:
         for (int j = 0; j < k; j++) dslope[j] = 0;
         for (int r = 0; r < n; r++) {
@@ -110,6 +140,7 @@ void dn_act_backward(const dn_layer *L, const float *slope, const float *z,
         }
         break;
     default:
+        dn_act_backward_block(L, z, a, NULL, d, k, n, k);
         break;
     }
 }

@@ -284,9 +284,37 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
     }
     free(seen);
     for (size_t i = 0; i < s->n_params; i++)
-        if (!isfinite(bitsf(get32(P->theta + 4 * i))))
+        if (!isfinite(bitsf(get32(P->theta + 4 * i))) ||
+            (P->has_best && !isfinite(bitsf(get32(P->best + 4 * i)))))
             return BAD("%s: parameter %zu is not finite", path, i);
+    for (size_t i = 0; i < s->n_opt; i++)
+        if (!isfinite(bitsf(get32(P->opt + 4 * i))))
+            return BAD("%s: optimizer value %zu is not finite", path, i);
+    /* A history row's epoch and step count become integers. */
+    for (int e = 0; e < s->n_hist; e++) {
+        double ep = bitsd(get64(P->hist + 8 * (size_t)e * HIST_FIELDS));
+        double st = bitsd(get64(P->hist + 8 * ((size_t)e * HIST_FIELDS + 1)));
+        if (!(ep >= 0 && ep <= INT32_MAX && st >= 0 && st <= 9e15))
+            return BAD("%s: history row %d holds an impossible epoch or step "
+                       "count", path, e + 1);
+    }
+    if (!(isfinite(s->sched.eta) && s->sched.eta >= 0))
+        return BAD("%s: the stored learning rate is %g", path, s->sched.eta);
     return DN_OK;
+}
+
+/* The stored schedule was made with the run's options: its settings
+ * (which dn_sched_init checked for this run) must be the same. */
+static int same_sched(const dn_sched *a, const dn_sched *b)
+{
+    const dn_sched_conf *x = &a->conf, *y = &b->conf;
+    return x->kind == y->kind && x->step_size == y->step_size &&
+           x->gamma == y->gamma && x->t_max == y->t_max &&
+           x->eta_min == y->eta_min && x->factor == y->factor &&
+           x->patience == y->patience && x->threshold == y->threshold &&
+           x->threshold_abs == y->threshold_abs &&
+           x->cooldown == y->cooldown && x->min_eta == y->min_eta &&
+           x->warmup == y->warmup && a->eta0 == b->eta0;
 }
 
 dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
@@ -296,6 +324,12 @@ dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
     memset(&t, 0, sizeof t);
     parsed P;
     dn_status st = parse(path, &t, &P, err);
+    if (!st && !same_sched(&t.sched, &s->sched))
+        st = dn_fail(err, DN_EARG, "%s was written with another learning-rate "
+                     "schedule or rate (%s, eta %g; this run: %s, eta %g): "
+                     "resume with the same options", path,
+                     dn_sched_name(t.sched.conf.kind), t.sched.eta0,
+                     dn_sched_name(s->sched.conf.kind), s->sched.eta0);
     if (!st && (t.n_params != s->n_params || t.n != s->n ||
                 t.n_opt != s->n_opt || P.has_best != (s->best_theta != NULL)))
         st = dn_fail(err, DN_EARG, "%s was written for %zu parameters, %d "

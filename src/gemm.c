@@ -5,27 +5,46 @@
  *
  * The loops follow the usual cache plan.  K is cut into blocks of KC; for
  * each block a slice of op(B), KC × up to NC, is packed into panels NR
- * columns wide, and a slice of op(A), up to MC × KC, into panels MR rows
- * tall, both laid out k by k so the micro-kernel reads them in order.  The
- * micro-kernel then computes one MR × NR tile of C in registers: for every
- * k it broadcasts MR values of A and multiplies them by NR contiguous
- * values of B, which is the shape compilers vectorize.  A B panel (KC·NR
- * floats) stays in L1 while the kernel walks down the A block (L2).
- * Packing pads short panels with zeros, so edge tiles run the same kernel.
+ * columns wide, laid out k by k so that the micro-kernel reads NR values
+ * of one k in a row (a plain copy when B's rows run along j, a transpose
+ * when they run along k, as Wᵀ does in the forward product).  The
+ * micro-kernel computes one tile of up to MR × NR elements of C in
+ * registers: for every k it broadcasts MR values of op(A) and multiplies
+ * them by the NR values of B.  Each micro-tile of A stays in L1 while the
+ * panels of B (in L2) stream past it.
+ *
+ * What is copied.  A broadcast is one scalar load whatever the stride, so
+ * the SIMD kernels read A where it lies, and come in one version per row
+ * count so that a matrix's last rows cost only what they compute and
+ * nothing reads past them.  A is packed only when it runs along i (the
+ * gradient's deltaᵀ) and will be read for several panels of B: its k
+ * values are then a row stride apart, which in L1 would all land in the
+ * same few sets.  B is read in place when its rows run along j and its
+ * panel would serve only one or two micro-tiles (the small products of a
+ * small network), where packing would cost as much as it saves.
  *
  * Determinism.  Each element of C is computed by one call of the kernel
  * per K block: the sum over the block's k in increasing order, started
  * from zero, then added to C (or stored, for the first block when not
  * accumulating).  Every kernel computes each element on its own, with no
  * sums across lanes, so the bits depend on K and KC only — not on which
- * tile or thread an element falls in.  Threads split C into tiles of rows
- * and columns, never K.
+ * tile, kernel or thread an element falls in, nor on M and N.  The SIMD
+ * kernels all use fused multiply-adds in that order, so they agree with
+ * each other to the bit (AVX2 and AVX-512 alike); threads split C into
+ * tiles of rows and columns, never K.
  *
- * Kernels.  A kernel is a function and its tile size (MR, NR); one is
- * chosen once per process: AVX2+FMA where the CPU has it, else portable C.
- * The two differ in rounding (FMA rounds once), so results may differ
- * across machines in the last bits; DESCENT_GEMM=portable in the
- * environment forces the portable kernel everywhere.
+ * Kernels.  Each instruction set offers one or more tile shapes; the set
+ * is chosen once per process (AVX-512, else AVX2+FMA, else portable C;
+ * DESCENT_GEMM=avx2 or =portable in the environment forces a lesser one)
+ * and, within it, each product takes the shape that wastes least on its
+ * M and N (a 16-column tile for a 16-unit layer, 32 columns otherwise).
+ * The portable kernel does not fuse its multiply-adds, so results may
+ * differ between it and the others in the last bits.
+ *
+ * Epilogues.  An optional callback sees every tile of C right after its
+ * last K block is written, while it is still in L1: the forward pass adds
+ * the bias and applies the activation there, the backward pass the
+ * activation's derivative, so no separate sweep over the matrix is needed.
  */
 #include "gemm.h"
 
@@ -36,24 +55,51 @@
 
 #if (defined(__x86_64__) || defined(__i386__)) && \
     (defined(__GNUC__) || defined(__clang__))
-#define HAVE_AVX2 1
+#define HAVE_X86 1
 #include <immintrin.h>
 #endif
 
 enum {
     KC = 256,      /* k per block: fixes the summation order, so a constant */
-    MC = 96,       /* most rows of A packed at once: 96·256·4 B = 96 KiB */
+    MC = 96,       /* rows of A walked per packed slice of B */
     NC = 512,      /* most columns of B packed at once: 512 KiB */
-    MR_MAX = 8,    /* the largest kernel tile any kernel may use */
-    NR_MAX = 16,
-    PAR_MIN = 1 << 20,  /* flops below which waking threads costs more
-                           than it saves (a wake-up is a few µs; 2^20
-                           flops take 10 µs at 100 GFLOP/s) */
-    TASK_MIN = 1 << 18  /* the least work worth a task of its own */
+    MR_MAX = 16,   /* the largest kernel tile any kernel may use */
+    NR_MAX = 32,
+    /* Flops below which a second thread costs more than it saves.  The
+     * pool's workers spin between jobs, so a hand-off costs well under a
+     * microsecond; 2^18 flops take about 1.5 µs on one AVX-512 core. */
+    PAR_MIN = 1 << 18,
+    TASK_MIN = 1 << 17  /* the least work worth a task of its own */
 };
 
-/* acc (tile of C, mr × nr at most MR × NR, row stride w) stored into or
- * added to C. */
+/* A kernel: C[0..mr)[0..nr) (+)= Σ_k op(A)[i][k] · b[k·bks + j], with
+ * op(A)[i][k] = a[i·ars + k·acs].  Rows past mr and columns past nr are
+ * never read nor written. */
+typedef void kern_fn(int kc, const float *a, ptrdiff_t ars, ptrdiff_t acs,
+                     const float *b, ptrdiff_t bks, float *c, ptrdiff_t ldc,
+                     int mr, int nr, int add);
+
+/* Packs `lines` lines of kc values each into panels w lines wide (see
+ * pack() below for the layout) when the source runs along k (ks = 1). */
+typedef void pack_fn(const float *src, ptrdiff_t ls, int lines, int kc,
+                     int w, float *dst);
+
+typedef struct {
+    int      mr, nr;
+    kern_fn *const *fn;  /* fn[h − 1] computes tiles of h ≤ mr rows */
+    int      b_direct;   /* may read B rows in place (else from panels
+                            padded to nr) */
+    int      vecs;       /* SIMD vectors across nr (for pick()) */
+} kernel;
+
+typedef struct {
+    const char   *name;
+    const kernel *k;
+    int           n_k;
+    pack_fn      *pack_t;  /* a faster transposing pack, or NULL */
+} isa;
+
+/* acc (tile of C, mr × nr, row stride w) stored into or added to C. */
 static void put(const float *acc, int w, float *c, ptrdiff_t ldc,
                 int mr, int nr, int add)
 {
@@ -65,27 +111,23 @@ static void put(const float *acc, int w, float *c, ptrdiff_t ldc,
     }
 }
 
-/* A kernel: C[0..mr)[0..nr) (+)= Σ_k a[k·MR + i] · b[k·NR + j]. */
-typedef void kern_fn(int kc, const float *a, const float *b,
-                     float *c, ptrdiff_t ldc, int mr, int nr, int add);
-
-typedef struct {
-    int      mr, nr;
-    kern_fn *fn;
-} kernel;
-
 /* --- portable kernel: 6 × 8, plain loops that gcc and clang vectorize */
 
 enum { PMR = 6, PNR = 8 };
 
-static void kern_c(int kc, const float *a, const float *b,
-                   float *c, ptrdiff_t ldc, int mr, int nr, int add)
+static void kern_c(int kc, const float *a, ptrdiff_t ars, ptrdiff_t acs,
+                   const float *b, ptrdiff_t bks, float *c, ptrdiff_t ldc,
+                   int mr, int nr, int add)
 {
+    /* Rows past mr repeat row 0 (read, never stored), so that the loops
+     * keep their constant trip counts. */
+    const float *ai[PMR];
+    for (int i = 0; i < PMR; i++) ai[i] = a + (i < mr ? i : 0) * ars;
     float acc[PMR][PNR] = {{0}};
-    for (int k = 0; k < kc; k++, a += PMR, b += PNR)
+    for (ptrdiff_t k = 0; k < kc; k++, b += bks)
         for (int i = 0; i < PMR; i++)
             for (int j = 0; j < PNR; j++)
-                acc[i][j] += a[i] * b[j];
+                acc[i][j] += ai[i][k * acs] * b[j];
     if (mr == PMR && nr == PNR) {
         /* Constant trip counts, so the compiler vectorizes the store. */
         for (int i = 0; i < PMR; i++, c += ldc) {
@@ -99,79 +141,273 @@ static void kern_c(int kc, const float *a, const float *b,
     }
 }
 
-static const kernel k_portable = { PMR, PNR, kern_c };
+static kern_fn *const f_portable[PMR] = {
+    kern_c, kern_c, kern_c, kern_c, kern_c, kern_c
+};
+static const kernel k_portable[] = { { PMR, PNR, f_portable, 0, 1 } };
+static const isa isa_portable = { "portable", k_portable, 1, NULL };
+
+#ifdef HAVE_X86
+/* The accumulators are named variables, written out row by row by these
+ * macros (ROWSn(X) is X(0) ... X(n−1)): compilers at -O2 keep named
+ * vectors in registers, but leave an array of them in memory.  Every
+ * kernel comes in one version per row count, so that the last rows of a
+ * matrix cost only what they compute and nothing reads past them. */
+#define ROWS1(X)  X(0)
+#define ROWS2(X)  ROWS1(X) X(1)
+#define ROWS3(X)  ROWS2(X) X(2)
+#define ROWS4(X)  ROWS3(X) X(3)
+#define ROWS5(X)  ROWS4(X) X(4)
+#define ROWS6(X)  ROWS5(X) X(5)
+#define ROWS7(X)  ROWS6(X) X(6)
+#define ROWS8(X)  ROWS7(X) X(7)
+#define ROWS9(X)  ROWS8(X) X(8)
+#define ROWS10(X) ROWS9(X) X(9)
+#define ROWS11(X) ROWS10(X) X(10)
+#define ROWS12(X) ROWS11(X) X(11)
+#define ROWS13(X) ROWS12(X) X(12)
+#define ROWS14(X) ROWS13(X) X(13)
+#define ROWS15(X) ROWS14(X) X(14)
+#define ROWS16(X) ROWS15(X) X(15)
 
 /* --- AVX2 + FMA kernel: 6 × 16, twelve 8-wide accumulators */
 
-#ifdef HAVE_AVX2
-enum { XMR = 6, XNR = 16 };
+#define Y_ZERO(i) __m256 c##i##0 = _mm256_setzero_ps(), \
+                         c##i##1 = _mm256_setzero_ps();
+#define Y_FMA(i) { __m256 x = _mm256_broadcast_ss(a + (i) * ars); \
+                   c##i##0 = _mm256_fmadd_ps(x, b0, c##i##0);     \
+                   c##i##1 = _mm256_fmadd_ps(x, b1, c##i##1); }
+#define Y_SAVE(i) _mm256_storeu_ps(acc[i], c##i##0); \
+                  _mm256_storeu_ps(acc[i] + 8, c##i##1);
+#define Y_PUT(i) {                                                         \
+        float *ci = c + (i) * ldc;                                         \
+        if (add) {                                                         \
+            c##i##0 = _mm256_add_ps(_mm256_loadu_ps(ci), c##i##0);         \
+            c##i##1 = _mm256_add_ps(_mm256_loadu_ps(ci + 8), c##i##1);     \
+        }                                                                  \
+        _mm256_storeu_ps(ci, c##i##0);                                     \
+        _mm256_storeu_ps(ci + 8, c##i##1); }
 
-__attribute__((target("avx2,fma")))
-static void kern_avx2(int kc, const float *a, const float *b,
-                      float *c, ptrdiff_t ldc, int mr, int nr, int add)
+/* B always from panels padded to 16 columns. */
+#define AVX2_KERNEL(R)                                                     \
+__attribute__((target("avx2,fma")))                                        \
+static void k_avx2_##R(int kc, const float *a, ptrdiff_t ars,              \
+                       ptrdiff_t acs, const float *b, ptrdiff_t bks,       \
+                       float *c, ptrdiff_t ldc, int mr, int nr, int add)   \
+{                                                                          \
+    (void)mr;                                                              \
+    ROWS##R(Y_ZERO)                                                        \
+    for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);       \
+        ROWS##R(Y_FMA)                                                     \
+    }                                                                      \
+    if (nr == 16) {                                                        \
+        ROWS##R(Y_PUT)                                                     \
+    } else {                                                               \
+        float acc[R][16];                                                  \
+        ROWS##R(Y_SAVE)                                                    \
+        put(&acc[0][0], 16, c, ldc, R, nr, add);                           \
+    }                                                                      \
+}
+AVX2_KERNEL(1) AVX2_KERNEL(2) AVX2_KERNEL(3)
+AVX2_KERNEL(4) AVX2_KERNEL(5) AVX2_KERNEL(6)
+
+static kern_fn *const f_avx2[6] = {
+    k_avx2_1, k_avx2_2, k_avx2_3, k_avx2_4, k_avx2_5, k_avx2_6
+};
+
+/* 8 × 8 blocks transposed in registers: 24 shuffles for 64 floats, where
+ * a scalar transpose pays a load and a store for each.  Lines past
+ * `lines` are zeros, k past kc is neither read nor written. */
+__attribute__((target("avx2")))
+static void pack_t_avx(const float *src, ptrdiff_t ls, int lines, int kc,
+                       int w, float *dst)
 {
-    __m256 c0 = _mm256_setzero_ps(), d0 = _mm256_setzero_ps();
-    __m256 c1 = _mm256_setzero_ps(), d1 = _mm256_setzero_ps();
-    __m256 c2 = _mm256_setzero_ps(), d2 = _mm256_setzero_ps();
-    __m256 c3 = _mm256_setzero_ps(), d3 = _mm256_setzero_ps();
-    __m256 c4 = _mm256_setzero_ps(), d4 = _mm256_setzero_ps();
-    __m256 c5 = _mm256_setzero_ps(), d5 = _mm256_setzero_ps();
-    for (int k = 0; k < kc; k++, a += XMR, b += XNR) {
-        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), x;
-        x = _mm256_broadcast_ss(a + 0);
-        c0 = _mm256_fmadd_ps(x, b0, c0); d0 = _mm256_fmadd_ps(x, b1, d0);
-        x = _mm256_broadcast_ss(a + 1);
-        c1 = _mm256_fmadd_ps(x, b0, c1); d1 = _mm256_fmadd_ps(x, b1, d1);
-        x = _mm256_broadcast_ss(a + 2);
-        c2 = _mm256_fmadd_ps(x, b0, c2); d2 = _mm256_fmadd_ps(x, b1, d2);
-        x = _mm256_broadcast_ss(a + 3);
-        c3 = _mm256_fmadd_ps(x, b0, c3); d3 = _mm256_fmadd_ps(x, b1, d3);
-        x = _mm256_broadcast_ss(a + 4);
-        c4 = _mm256_fmadd_ps(x, b0, c4); d4 = _mm256_fmadd_ps(x, b1, d4);
-        x = _mm256_broadcast_ss(a + 5);
-        c5 = _mm256_fmadd_ps(x, b0, c5); d5 = _mm256_fmadd_ps(x, b1, d5);
-    }
-    __m256 r[XMR][2] = { {c0, d0}, {c1, d1}, {c2, d2},
-                         {c3, d3}, {c4, d4}, {c5, d5} };
-    if (mr == XMR && nr == XNR) {
-        for (int i = 0; i < XMR; i++, c += ldc) {
-            __m256 lo = r[i][0], hi = r[i][1];
-            if (add) {
-                lo = _mm256_add_ps(_mm256_loadu_ps(c), lo);
-                hi = _mm256_add_ps(_mm256_loadu_ps(c + 8), hi);
+    const int padded = (lines + w - 1) / w * w;
+    static const int ramp[16] = { -1, -1, -1, -1, -1, -1, -1, -1,
+                                  0, 0, 0, 0, 0, 0, 0, 0 };
+    for (int l0 = 0; l0 < padded; l0 += 8) {
+        float *d = dst + (ptrdiff_t)(l0 / w) * kc * w + l0 % w;
+        const int h = lines - l0 < 0 ? 0 : lines - l0 > 8 ? 8 : lines - l0;
+        const float *s = h ? src + (ptrdiff_t)l0 * ls : src;
+        for (int k0 = 0; k0 < kc; k0 += 8) {
+            const int kk = kc - k0 < 8 ? kc - k0 : 8;
+            const __m256i m = _mm256_loadu_si256((const __m256i *)
+                                                 (ramp + 8 - kk));
+            const __m256 z = _mm256_setzero_ps();
+            const float *p = s + k0;
+            __m256 r0 = h > 0 ? _mm256_maskload_ps(p, m) : z;
+            __m256 r1 = h > 1 ? _mm256_maskload_ps(p + ls, m) : z;
+            __m256 r2 = h > 2 ? _mm256_maskload_ps(p + 2 * ls, m) : z;
+            __m256 r3 = h > 3 ? _mm256_maskload_ps(p + 3 * ls, m) : z;
+            __m256 r4 = h > 4 ? _mm256_maskload_ps(p + 4 * ls, m) : z;
+            __m256 r5 = h > 5 ? _mm256_maskload_ps(p + 5 * ls, m) : z;
+            __m256 r6 = h > 6 ? _mm256_maskload_ps(p + 6 * ls, m) : z;
+            __m256 r7 = h > 7 ? _mm256_maskload_ps(p + 7 * ls, m) : z;
+            __m256 t0 = _mm256_unpacklo_ps(r0, r1);
+            __m256 t1 = _mm256_unpackhi_ps(r0, r1);
+            __m256 t2 = _mm256_unpacklo_ps(r2, r3);
+            __m256 t3 = _mm256_unpackhi_ps(r2, r3);
+            __m256 t4 = _mm256_unpacklo_ps(r4, r5);
+            __m256 t5 = _mm256_unpackhi_ps(r4, r5);
+            __m256 t6 = _mm256_unpacklo_ps(r6, r7);
+            __m256 t7 = _mm256_unpackhi_ps(r6, r7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44);
+            __m256 u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44);
+            __m256 u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44);
+            __m256 u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44);
+            __m256 u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float *q = d + (ptrdiff_t)k0 * w;
+            if (kk == 8) {
+                _mm256_storeu_ps(q, _mm256_permute2f128_ps(u0, u4, 0x20));
+                _mm256_storeu_ps(q + w, _mm256_permute2f128_ps(u1, u5, 0x20));
+                _mm256_storeu_ps(q + 2 * w,
+                                 _mm256_permute2f128_ps(u2, u6, 0x20));
+                _mm256_storeu_ps(q + 3 * w,
+                                 _mm256_permute2f128_ps(u3, u7, 0x20));
+                _mm256_storeu_ps(q + 4 * w,
+                                 _mm256_permute2f128_ps(u0, u4, 0x31));
+                _mm256_storeu_ps(q + 5 * w,
+                                 _mm256_permute2f128_ps(u1, u5, 0x31));
+                _mm256_storeu_ps(q + 6 * w,
+                                 _mm256_permute2f128_ps(u2, u6, 0x31));
+                _mm256_storeu_ps(q + 7 * w,
+                                 _mm256_permute2f128_ps(u3, u7, 0x31));
+            } else {
+                float o[8][8];
+                _mm256_storeu_ps(o[0], _mm256_permute2f128_ps(u0, u4, 0x20));
+                _mm256_storeu_ps(o[1], _mm256_permute2f128_ps(u1, u5, 0x20));
+                _mm256_storeu_ps(o[2], _mm256_permute2f128_ps(u2, u6, 0x20));
+                _mm256_storeu_ps(o[3], _mm256_permute2f128_ps(u3, u7, 0x20));
+                _mm256_storeu_ps(o[4], _mm256_permute2f128_ps(u0, u4, 0x31));
+                _mm256_storeu_ps(o[5], _mm256_permute2f128_ps(u1, u5, 0x31));
+                _mm256_storeu_ps(o[6], _mm256_permute2f128_ps(u2, u6, 0x31));
+                _mm256_storeu_ps(o[7], _mm256_permute2f128_ps(u3, u7, 0x31));
+                for (int i = 0; i < kk; i++)
+                    memcpy(q + (ptrdiff_t)i * w, o[i], sizeof o[i]);
             }
-            _mm256_storeu_ps(c, lo);
-            _mm256_storeu_ps(c + 8, hi);
         }
-    } else {
-        float acc[XMR][XNR];
-        for (int i = 0; i < XMR; i++) {
-            _mm256_storeu_ps(acc[i], r[i][0]);
-            _mm256_storeu_ps(acc[i] + 8, r[i][1]);
-        }
-        put(&acc[0][0], XNR, c, ldc, mr, nr, add);
     }
 }
 
-static const kernel k_avx2 = { XMR, XNR, kern_avx2 };
+static const kernel k_avx2[] = { { 6, 16, f_avx2, 0, 2 } };
+static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx };
+
+/* --- AVX-512 kernels: 12 × 32 (24 accumulators) and 16 × 16 (16).
+ * B's loads are masked to nr columns, so they may read B in place. */
+
+static inline __mmask16 lanes(int n)
+{
+    return n >= 16 ? (__mmask16)0xFFFF
+         : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
+}
+
+/* Stores or adds one 16-lane vector of a tile row; the mask drops the
+ * lanes past nr (a masked load never faults on the lanes it drops). */
+#define Z_PUT1(p, v, m) do {                                               \
+        __m512 v_ = (v);                                                   \
+        if (add) v_ = _mm512_add_ps(_mm512_maskz_loadu_ps((m), (p)), v_);  \
+        _mm512_mask_storeu_ps((p), (m), v_);                               \
+    } while (0)
+
+#define Z2_ZERO(i) __m512 c##i##0 = _mm512_setzero_ps(), \
+                          c##i##1 = _mm512_setzero_ps(); \
+                   _mm_prefetch((const char *)(c + (i) * ldc), _MM_HINT_T0); \
+                   _mm_prefetch((const char *)(c + (i) * ldc + 16), _MM_HINT_T0);
+#define Z2_FMA(i) { __m512 x = _mm512_set1_ps(a[(i) * ars]);   \
+                    c##i##0 = _mm512_fmadd_ps(x, b0, c##i##0); \
+                    c##i##1 = _mm512_fmadd_ps(x, b1, c##i##1); }
+#define Z2_PUT(i) Z_PUT1(c + (i) * ldc, c##i##0, m0); \
+                  Z_PUT1(c + (i) * ldc + 16, c##i##1, m1);
+
+#define Z1_ZERO(i) __m512 c##i##0 = _mm512_setzero_ps();
+#define Z1_FMA(i) c##i##0 = _mm512_fmadd_ps(_mm512_set1_ps(a[(i) * ars]), \
+                                            b0, c##i##0);
+#define Z1_PUT(i) Z_PUT1(c + (i) * ldc, c##i##0, m0);
+
+#define AVX512_32(R)                                                       \
+__attribute__((target("avx512f")))                                         \
+static void k512_32_##R(int kc, const float *a, ptrdiff_t ars,             \
+                        ptrdiff_t acs, const float *b, ptrdiff_t bks,      \
+                        float *c, ptrdiff_t ldc, int mr, int nr, int add)  \
+{                                                                          \
+    (void)mr;                                                              \
+    const __mmask16 m0 = lanes(nr), m1 = lanes(nr - 16);                   \
+    ROWS##R(Z2_ZERO)                                                       \
+    for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, b);                          \
+        __m512 b1 = _mm512_maskz_loadu_ps(m1, b + 16);                     \
+        ROWS##R(Z2_FMA)                                                    \
+    }                                                                      \
+    ROWS##R(Z2_PUT)                                                        \
+}
+
+#define AVX512_16(R)                                                       \
+__attribute__((target("avx512f")))                                         \
+static void k512_16_##R(int kc, const float *a, ptrdiff_t ars,             \
+                        ptrdiff_t acs, const float *b, ptrdiff_t bks,      \
+                        float *c, ptrdiff_t ldc, int mr, int nr, int add)  \
+{                                                                          \
+    (void)mr;                                                              \
+    const __mmask16 m0 = lanes(nr);                                        \
+    ROWS##R(Z1_ZERO)                                                       \
+    for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, b);                          \
+        ROWS##R(Z1_FMA)                                                    \
+    }                                                                      \
+    ROWS##R(Z1_PUT)                                                        \
+}
+
+AVX512_32(1) AVX512_32(2) AVX512_32(3) AVX512_32(4) AVX512_32(5)
+AVX512_32(6) AVX512_32(7) AVX512_32(8) AVX512_32(9) AVX512_32(10)
+AVX512_32(11) AVX512_32(12)
+AVX512_16(1) AVX512_16(2) AVX512_16(3) AVX512_16(4) AVX512_16(5)
+AVX512_16(6) AVX512_16(7) AVX512_16(8) AVX512_16(9) AVX512_16(10)
+AVX512_16(11) AVX512_16(12) AVX512_16(13) AVX512_16(14) AVX512_16(15)
+AVX512_16(16)
+
+static kern_fn *const f512_32[12] = {
+    k512_32_1, k512_32_2, k512_32_3, k512_32_4, k512_32_5, k512_32_6,
+    k512_32_7, k512_32_8, k512_32_9, k512_32_10, k512_32_11, k512_32_12
+};
+static kern_fn *const f512_16[16] = {
+    k512_16_1, k512_16_2, k512_16_3, k512_16_4, k512_16_5, k512_16_6,
+    k512_16_7, k512_16_8, k512_16_9, k512_16_10, k512_16_11, k512_16_12,
+    k512_16_13, k512_16_14, k512_16_15, k512_16_16
+};
+
+/* 16 × 16 for narrow products (a 16-unit layer), 12 × 32 otherwise. */
+static const kernel k_avx512[] = {
+    { 12, 32, f512_32, 1, 2 },
+    { 16, 16, f512_16, 1, 1 },
+};
+static const isa isa_avx512 = { "avx512", k_avx512, 2, pack_t_avx };
 #endif
 
-/* --- choosing the kernel, and per-thread packing buffers */
+/* --- choosing the kernels, and per-thread packing buffers */
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static const kernel *kern;
+static const isa     *chosen;
 static pthread_key_t  key;       /* each thread's packing buffer */
 static int            key_ok;
 
 static void init(void)
 {
     const char *env = getenv("DESCENT_GEMM");
-    kern = &k_portable;
-#ifdef HAVE_AVX2
+    chosen = &isa_portable;
+#ifdef HAVE_X86
+    int cap = env && strcmp(env, "portable") == 0 ? 0
+            : env && strcmp(env, "avx2") == 0 ? 1 : 2;
     __builtin_cpu_init();
-    if (!(env && strcmp(env, "portable") == 0) &&
-        __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        kern = &k_avx2;
+    if (cap >= 1 && __builtin_cpu_supports("avx2") &&
+        __builtin_cpu_supports("fma"))
+        chosen = &isa_avx2;
+    if (cap >= 2 && chosen == &isa_avx2 &&
+        __builtin_cpu_supports("avx512f"))
+        chosen = &isa_avx512;
 #else
     (void)env;
 #endif
@@ -180,8 +416,15 @@ static void init(void)
     key_ok = pthread_key_create(&key, free) == 0;
 }
 
-/* MC·KC floats for A, then KC·NC for B; 64-byte aligned for the loads. */
-#define SCRATCH_BYTES ((size_t)(MC + NC) * KC * sizeof(float))
+const char *dn_gemm_isa(void)
+{
+    pthread_once(&once, init);
+    return chosen->name;
+}
+
+/* 2·MC·KC floats for A (panels may be rounded up to 8 rows), then KC·NC
+ * for B; 64-byte aligned for the loads. */
+#define SCRATCH_BYTES ((size_t)(2 * MC + NC) * KC * sizeof(float))
 
 /* The calling thread's buffer, allocated on its first product and kept:
  * the hot path allocates nothing.  NULL if it cannot be had. */
@@ -205,8 +448,12 @@ static float *scratch(void)
  * zero lines.  Line l's value k is at src[l·ls + k·ks]; one of the two
  * strides is 1 and the inner loop runs along it. */
 static void pack(const float *src, ptrdiff_t ls, ptrdiff_t ks,
-                 int lines, int kc, int w, float *dst)
+                 int lines, int kc, int w, float *dst, pack_fn *fast_t)
 {
+    if (ks == 1 && fast_t) {
+        fast_t(src, ls, lines, kc, w, dst);
+        return;
+    }
     for (int l0 = 0; l0 < lines; l0 += w, dst += (ptrdiff_t)kc * w) {
         int h = lines - l0 < w ? lines - l0 : w, l = 0;
         const float *s = src + l0 * ls;
@@ -225,15 +472,28 @@ static void pack(const float *src, ptrdiff_t ls, ptrdiff_t ks,
             for (; l < h; l++)
                 for (int k = 0; k < kc; k++)
                     dst[k * w + l] = s[l * ls + k];
-        } else if (ls == 1 && h == 16 && w == 16) {
+        } else if (ls == 1 && h == w) {
             /* A copy of rows; constant widths let the compiler vectorize. */
-            for (int k = 0; k < kc; k++)
-                for (int j = 0; j < 16; j++)
-                    dst[k * 16 + j] = s[k * ks + j];
-        } else if (ls == 1 && h == 8 && w == 8) {
-            for (int k = 0; k < kc; k++)
-                for (int j = 0; j < 8; j++)
-                    dst[k * 8 + j] = s[k * ks + j];
+            switch (w) {
+            case 32:
+                for (int k = 0; k < kc; k++)
+                    for (int j = 0; j < 32; j++)
+                        dst[k * 32 + j] = s[k * ks + j];
+                break;
+            case 16:
+                for (int k = 0; k < kc; k++)
+                    for (int j = 0; j < 16; j++)
+                        dst[k * 16 + j] = s[k * ks + j];
+                break;
+            case 8:
+                for (int k = 0; k < kc; k++)
+                    for (int j = 0; j < 8; j++)
+                        dst[k * 8 + j] = s[k * ks + j];
+                break;
+            default:
+                for (int k = 0; k < kc; k++)
+                    memcpy(dst + k * w, s + k * ks, (size_t)w * sizeof *dst);
+            }
         } else {
             for (int k = 0; k < kc; k++)
                 for (l = 0; l < h; l++)
@@ -248,42 +508,78 @@ static void pack(const float *src, ptrdiff_t ls, ptrdiff_t ks,
 
 /* --- the product */
 
+static int cdiv(int a, int b) { return a / b + (a % b != 0); }
+
 typedef struct {
     const kernel *kr;
+    pack_fn *pack_t;
     int M, N, K;
     const float *A;  ptrdiff_t ars, acs;
     const float *B;  ptrdiff_t bks, bjs;
     float *C;        ptrdiff_t ldc;
     int add;                 /* accumulate into C */
+    int pack_a, pack_b;      /* copy A, B into panels (else read in place) */
+    const dn_epilogue *epi;  /* NULL: none */
     int rows, cols;          /* a task's tile of C, multiples of MR, NR */
     int col_tasks;           /* tiles across N */
 } job;
 
-/* C[i0..i1)[j0..j1) with packing blocks of mcb rows and ncb columns. */
+/* C[i0..i1)[j0..j1): ap holds up to MC·KC floats (packed A), bp KC × ncb
+ * (packed B).  The rows of each block of A are cut into the fewest
+ * micro-tiles of at most MR rows, as even as can be (16 rows: 8 + 8, not
+ * 12 + 4): the kernels' last rows then waste least. */
 static void tile(const job *g, int i0, int i1, int j0, int j1,
                  float *ap, float *bp, int mcb, int ncb)
 {
     const int mr = g->kr->mr, nr = g->kr->nr;
-    kern_fn *fn = g->kr->fn;
+    kern_fn *const *fn = g->kr->fn;
 
     for (int jc = j0; jc < j1; jc += ncb) {
         int nc = j1 - jc < ncb ? j1 - jc : ncb;
         for (int pc = 0; pc < g->K; pc += KC) {
             int kc = g->K - pc < KC ? g->K - pc : KC;
-            int add = g->add || pc > 0;
-            pack(g->B + pc * g->bks + jc * g->bjs, g->bjs, g->bks,
-                 nc, kc, nr, bp);
+            int add = g->add || pc > 0, last = pc + kc == g->K;
+            const float *B = g->B + pc * g->bks + jc * g->bjs;
+            if (g->pack_b)
+                pack(B, g->bjs, g->bks, nc, kc, nr, bp, g->pack_t);
             for (int ic = i0; ic < i1; ic += mcb) {
-                int mc = i1 - ic < mcb ? i1 - ic : mcb;
-                pack(g->A + ic * g->ars + pc * g->acs, g->ars, g->acs,
-                     mc, kc, mr, ap);
-                for (int jr = 0; jr < nc; jr += nr) {
-                    int w = nc - jr < nr ? nc - jr : nr;
-                    float *c = g->C + ic * g->ldc + jc + jr;
-                    for (int ir = 0; ir < mc; ir += mr, c += mr * g->ldc)
-                        fn(kc, ap + (ptrdiff_t)ir * kc,
-                           bp + (ptrdiff_t)jr * kc, c, g->ldc,
-                           mc - ir < mr ? mc - ir : mr, w, add);
+                int mc = i1 - ic < mcb ? i1 - ic : mcb, tiles = cdiv(mc, mr);
+                const float *A = g->A + ic * g->ars + pc * g->acs;
+                /* Micro-tile t: rows row[t].., h[t] of them; packed, at
+                 * ap + off[t], w[t] values per k (a transposing pack
+                 * works in blocks of 8 lines, so it rounds w up). */
+                int row[MC], h[MC], w[MC];
+                ptrdiff_t off[MC];
+                for (int t = 0, ir = 0; t < tiles; t++) {
+                    row[t] = ir;
+                    h[t] = cdiv(mc - ir, tiles - t);
+                    w[t] = g->acs == 1 && g->pack_t ? (h[t] + 7) / 8 * 8
+                                                    : h[t];
+                    off[t] = t ? off[t - 1] + (ptrdiff_t)w[t - 1] * kc : 0;
+                    ir += h[t];
+                    if (g->pack_a)
+                        pack(A + row[t] * g->ars, g->ars, g->acs, h[t], kc,
+                             w[t], ap + off[t], g->pack_t);
+                }
+                /* Each micro-tile of A (a few KiB) stays in L1 while
+                 * the panels of B stream past it from L2. */
+                for (int t = 0; t < tiles; t++) {
+                    const float *a = g->pack_a ? ap + off[t]
+                                               : A + row[t] * g->ars;
+                    ptrdiff_t ars = g->pack_a ? 1 : g->ars;
+                    ptrdiff_t acs = g->pack_a ? w[t] : g->acs;
+                    float *c = g->C + (ic + row[t]) * g->ldc + jc;
+                    for (int jr = 0; jr < nc; jr += nr) {
+                        int wc = nc - jr < nr ? nc - jr : nr;
+                        const float *b = g->pack_b ? bp + (ptrdiff_t)jr * kc
+                                                   : B + jr;
+                        ptrdiff_t bks = g->pack_b ? nr : g->bks;
+                        fn[h[t] - 1](kc, a, ars, acs, b, bks, c + jr, g->ldc,
+                                     h[t], wc, add);
+                        if (last && g->epi)
+                            g->epi->fn(g->epi->arg, c + jr, g->ldc,
+                                       ic + row[t], jc + jr, h[t], wc);
+                    }
                 }
             }
         }
@@ -294,8 +590,9 @@ static void tile(const job *g, int i0, int i1, int j0, int j1,
  * thread's buffer could not be allocated.  Same KC, so the same bits. */
 static void tile_small(const job *g, int i0, int i1, int j0, int j1)
 {
-    float buf[(MR_MAX + NR_MAX) * KC];
-    tile(g, i0, i1, j0, j1, buf, buf + MR_MAX * KC, g->kr->mr, g->kr->nr);
+    float buf[(MR_MAX + 8 + NR_MAX) * KC];
+    tile(g, i0, i1, j0, j1, buf, buf + (MR_MAX + 8) * KC, g->kr->mr,
+         g->kr->nr);
 }
 
 static void task(int t, void *arg)
@@ -306,13 +603,42 @@ static void task(int t, void *arg)
     int j1 = g->N - j0 < g->cols ? g->N : j0 + g->cols;
     float *s = scratch();
     if (s)
-        tile(g, i0, i1, j0, j1, s, s + MC * KC, MC / g->kr->mr * g->kr->mr,
+        tile(g, i0, i1, j0, j1, s, s + 2 * MC * KC, MC / g->kr->mr * g->kr->mr,
              NC / g->kr->nr * g->kr->nr);
     else
         tile_small(g, i0, i1, j0, j1);
 }
 
-static int cdiv(int a, int b) { return a / b + (a % b != 0); }
+/* Cycles per k of a micro-tile of h rows by v vectors, as a model: its
+ * h·v multiply-adds issue two per cycle, its h broadcasts and v loads of
+ * B about 1.5 per cycle; the slower of the two sets the pace.  (On one
+ * AVX-512 core it ranks 12 × 32 ≈ 8 × 32 ahead of 16 × 16 by 0.7, as
+ * measured.) */
+static double tile_cycles(int h, int v)
+{
+    double fma = h * v / 2.0, loads = (h + v) / 1.5;
+    return fma > loads ? fma : loads;
+}
+
+/* The kernel of the chosen set that computes M × N soonest, with M cut
+ * into even micro-tiles as tile() cuts it. */
+static const kernel *pick(const isa *s, int M, int N)
+{
+    const kernel *best = &s->k[0];
+    double least = -1;
+    for (int i = 0; i < s->n_k && s->n_k > 1; i++) {
+        const kernel *k = &s->k[i];
+        int tiles = cdiv(M, k->mr), q = M / tiles, r = M % tiles;
+        double cost = (r * tile_cycles(q + 1, k->vecs) +
+                       (tiles - r) * tile_cycles(q, k->vecs)) *
+                      cdiv(N, k->nr);
+        if (least < 0 || cost < least) {
+            least = cost;
+            best = k;
+        }
+    }
+    return best;
+}
 
 /* Cuts C into tiles for `threads` threads and returns their number.  The
  * cut changes only who computes an element, never its bits.
@@ -320,8 +646,11 @@ static int cdiv(int a, int b) { return a / b + (a % b != 0); }
  * About four tiles per thread let the counter even out uneven progress
  * (the cores may be shared), but no tile gets less than TASK_MIN flops.
  * Among the grids of rt × ct tiles that give that many, take the one
- * that packs least: every column of tiles packs all of A again (M·K) and
- * every row of tiles all of B (N·K). */
+ * that finishes soonest: the flops in whole rounds of `threads` tiles
+ * (a count just past a multiple of the threads leaves all but one idle
+ * at the end), plus packing, where every row of tiles packs all of B
+ * again (N·K floats, each worth about 16 flops); A, read in place, costs
+ * the same whatever the cut. */
 static int plan(job *g, int threads, double flops)
 {
     int mr = g->kr->mr, nr = g->kr->nr;
@@ -335,7 +664,9 @@ static int plan(job *g, int threads, double flops)
         double least = -1;
         for (int c = 1; c <= cu && c <= want; c++) {
             int r = cdiv(want, c);
-            double cost = (double)c * g->M + (double)r * g->N;
+            int n = r * c, rounds = cdiv(n, threads);
+            double cost = flops * rounds / n
+                        + 16.0 * r * g->N * g->K / threads;
             if (r <= ru && (least < 0 || cost < least)) {
                 least = cost;
                 ct = c;
@@ -352,19 +683,28 @@ static int plan(job *g, int threads, double flops)
 static void gemm(dn_pool *p, int M, int N, int K,
                  const float *A, ptrdiff_t ars, ptrdiff_t acs,
                  const float *B, ptrdiff_t bks, ptrdiff_t bjs,
-                 float *C, int ldc, int accumulate)
+                 float *C, int ldc, int accumulate, const dn_epilogue *epi)
 {
     if (M <= 0 || N <= 0)
         return;
     if (K <= 0) {   /* the empty sum: C += 0 leaves C, C = 0 clears it */
-        if (!accumulate)
-            for (int i = 0; i < M; i++)
+        for (int i = 0; i < M; i++) {
+            if (!accumulate)
                 memset(C + (ptrdiff_t)i * ldc, 0, (size_t)N * sizeof *C);
+        }
+        if (epi)
+            epi->fn(epi->arg, C, ldc, 0, 0, M, N);
         return;
     }
     pthread_once(&once, init);
-    job g = { kern, M, N, K, A, ars, acs, B, bks, bjs, C, ldc,
-              accumulate != 0, 0, 0, 1 };
+    const kernel *kr = pick(chosen, M, N);
+    /* See "What is copied" at the top.  Measured on 1024³ and 2048³:
+     * packing A along k (a transpose) cost more than it saved, packing it
+     * along i gained 5-10%. */
+    int pack_b = !kr->b_direct || bjs != 1 || cdiv(M, kr->mr) > 2;
+    int pack_a = acs != 1 && cdiv(N, kr->nr) >= 4;
+    job g = { kr, chosen->pack_t, M, N, K, A, ars, acs, B, bks, bjs, C, ldc,
+              accumulate != 0, pack_a, pack_b, epi, 0, 0, 1 };
     double flops = 2.0 * M * N * K;
     int threads = flops < PAR_MIN ? 1 : dn_pool_threads(p);
     int n = plan(&g, threads, flops);
@@ -374,23 +714,44 @@ static void gemm(dn_pool *p, int M, int N, int K,
         dn_pool_run(p, n, task, &g);
 }
 
+void dn_gemm_nt_epi(dn_pool *p, int M, int N, int K,
+                    const float *A, int lda, const float *B, int ldb,
+                    float *C, int ldc, int accumulate, const dn_epilogue *epi)
+{
+    gemm(p, M, N, K, A, lda, 1, B, 1, ldb, C, ldc, accumulate, epi);
+}
+
+void dn_gemm_nn_epi(dn_pool *p, int M, int N, int K,
+                    const float *A, int lda, const float *B, int ldb,
+                    float *C, int ldc, int accumulate, const dn_epilogue *epi)
+{
+    gemm(p, M, N, K, A, lda, 1, B, ldb, 1, C, ldc, accumulate, epi);
+}
+
+void dn_gemm_tn_epi(dn_pool *p, int M, int N, int K,
+                    const float *A, int lda, const float *B, int ldb,
+                    float *C, int ldc, int accumulate, const dn_epilogue *epi)
+{
+    gemm(p, M, N, K, A, 1, lda, B, ldb, 1, C, ldc, accumulate, epi);
+}
+
 void dn_gemm_nt(dn_pool *p, int M, int N, int K,
                 const float *A, int lda, const float *B, int ldb,
                 float *C, int ldc, int accumulate)
 {
-    gemm(p, M, N, K, A, lda, 1, B, 1, ldb, C, ldc, accumulate);
+    dn_gemm_nt_epi(p, M, N, K, A, lda, B, ldb, C, ldc, accumulate, NULL);
 }
 
 void dn_gemm_nn(dn_pool *p, int M, int N, int K,
                 const float *A, int lda, const float *B, int ldb,
                 float *C, int ldc, int accumulate)
 {
-    gemm(p, M, N, K, A, lda, 1, B, ldb, 1, C, ldc, accumulate);
+    dn_gemm_nn_epi(p, M, N, K, A, lda, B, ldb, C, ldc, accumulate, NULL);
 }
 
 void dn_gemm_tn(dn_pool *p, int M, int N, int K,
                 const float *A, int lda, const float *B, int ldb,
                 float *C, int ldc, int accumulate)
 {
-    gemm(p, M, N, K, A, 1, lda, B, ldb, 1, C, ldc, accumulate);
+    dn_gemm_tn_epi(p, M, N, K, A, lda, B, ldb, C, ldc, accumulate, NULL);
 }

@@ -7,12 +7,15 @@
  *   gradient  dW = deltaᵀ · A_prev dn_gemm_tn   (n×out)ᵀ·(n×in)  → out×in
  *
  * No transpose is ever materialized.  Determinism: every element of C is
- * accumulated by one thread, over k in an order fixed by the sizes alone,
- * so the bits do not depend on the thread count.
+ * accumulated by one thread, over k in an order fixed by K alone, so the
+ * bits depend neither on the thread count nor on M and N (a row of C is
+ * the same whether computed alone or in a batch).
  * `pool` may be NULL (single thread).  accumulate: 0 → C = A·B, 1 → C += A·B.
  */
 #ifndef DN_GEMM_H
 #define DN_GEMM_H
+
+#include <stddef.h>
 
 typedef struct dn_pool dn_pool;
 
@@ -28,6 +31,23 @@ int      dn_pool_threads(const dn_pool *p); /* 1 for NULL */
 void dn_pool_run(dn_pool *p, int n_tasks, void (*fn)(int task, void *arg),
                  void *arg);
 
+/* Work on a finished block of C, done while the block is hot in cache:
+ * fn(arg, c, ldc, i0, j0, rows, cols) is called once for every block of
+ * a partition of C, after the block's final value is written, where c
+ * points at C[i0][j0] and the block is rows × cols.  Blocks may be
+ * handled by different threads at once, so fn must write only inside its
+ * block (of C or of matrices shaped like C) — the forward pass adds the
+ * bias and applies the activation there, the backward pass multiplies by
+ * the activation's derivative. */
+typedef struct {
+    void (*fn)(const void *arg, float *c, ptrdiff_t ldc, int i0, int j0,
+               int rows, int cols);
+    const void *arg;
+} dn_epilogue;
+
+/* The kernels in use: "avx512", "avx2" or "portable" (see gemm.c). */
+const char *dn_gemm_isa(void);
+
 /* C (M×N) = A (M×K) · B (N×K)ᵀ */
 void dn_gemm_nt(dn_pool *p, int M, int N, int K,
                 const float *A, int lda, const float *B, int ldb,
@@ -42,5 +62,16 @@ void dn_gemm_nn(dn_pool *p, int M, int N, int K,
 void dn_gemm_tn(dn_pool *p, int M, int N, int K,
                 const float *A, int lda, const float *B, int ldb,
                 float *C, int ldc, int accumulate);
+
+/* The same three with an epilogue (NULL: none). */
+void dn_gemm_nt_epi(dn_pool *p, int M, int N, int K,
+                    const float *A, int lda, const float *B, int ldb,
+                    float *C, int ldc, int accumulate, const dn_epilogue *epi);
+void dn_gemm_nn_epi(dn_pool *p, int M, int N, int K,
+                    const float *A, int lda, const float *B, int ldb,
+                    float *C, int ldc, int accumulate, const dn_epilogue *epi);
+void dn_gemm_tn_epi(dn_pool *p, int M, int N, int K,
+                    const float *A, int lda, const float *B, int ldb,
+                    float *C, int ldc, int accumulate, const dn_epilogue *epi);
 
 #endif

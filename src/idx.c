@@ -59,6 +59,16 @@ static dn_status gz_read(const idx_file *f, void *buf, size_t n, size_t *got,
     return DN_OK;
 }
 
+/* 1 if the gzip stream ended early.  gzread reports a stream cut short
+ * (zlib's Z_BUF_ERROR) as a plain end of file, even before the checksum
+ * that would vouch for the data: only gzerror tells. */
+static int gz_cut(const idx_file *f)
+{
+    int code;
+    gzerror(f->gz, &code);
+    return code == Z_BUF_ERROR;
+}
+
 static const char *type_name(int t)
 {
     switch (t) {
@@ -101,8 +111,9 @@ static dn_status check_dims(idx_file *f, dn_error *err)
     uint64_t width = 1;
     for (int i = 0; i < f->n_dims; i++) {
         if (f->dim[i] == 0 || f->dim[i] > INT32_MAX)
-            return dn_fail(err, DN_EFORMAT, "%s: dimension %d is %u: the "
-                           "header is corrupt", f->path, i + 1, f->dim[i]);
+            return dn_fail(err, DN_EFORMAT, "%s: dimension %d is %u (bytes "
+                           "%d to %d): the header is corrupt", f->path, i + 1,
+                           f->dim[i], 4 + 4 * i, 7 + 4 * i);
         if (i > 0) width *= f->dim[i];
     }
     uint64_t n = f->dim[0];
@@ -167,8 +178,9 @@ static dn_status idx_open(const char *path, uint32_t want, idx_file *f,
     if (st) return st;
     f->plain = gzdirect(f->gz);
     if (got < 4)
-        return dn_fail(err, DN_EFORMAT, "%s: %zu bytes: too short for an IDX "
-                       "file", path, got);
+        return dn_fail(err, DN_EFORMAT, "%s: %zu bytes: %s", path, got,
+                       gz_cut(f) ? "truncated: the gzip stream ends early"
+                                 : "too short for an IDX file");
     if (be32(h) != want) return bad_magic(path, be32(h), want, err);
     st = gz_read(f, h + 4, head - 4, &got, err);
     if (st) return st;
@@ -217,6 +229,10 @@ static dn_status read_payload(const idx_file *f, unsigned char **out,
                      "header, got %s%zu", f->path,
                      got < want ? "truncated" : "trailing bytes", want,
                      got > want ? "more than " : "", got < want ? got : want);
+    else if (!st && !f->plain && gz_cut(f))
+        st = dn_fail(err, DN_EFORMAT, "%s: truncated: the gzip stream ends "
+                     "before its checksum, after all %zu bytes of data; the "
+                     "file is damaged or truncated", f->path, want);
     if (st) free(b);
     else *out = b;
     return st;

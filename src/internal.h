@@ -68,6 +68,21 @@ void dn_act_forward(const dn_layer *L, const float *slope, const float *z,
 void dn_act_backward(const dn_layer *L, const float *slope, const float *z,
                      const float *a, float *d, float *dslope, int n);
 
+/* The same on one block (rows × cols at row stride ld; the pointers at
+ * its first element, slope and b at its first column), for the matrix
+ * products' epilogues.  Forward: z += b (b may be NULL), then a = f(z)
+ * for every activation but softmax (whose rows need dn_act_forward).
+ * Backward: d ⊙= mask (dropout; may be NULL), then d ⊙= f'(z), for the
+ * activations dn_act_blockwise accepts (not PReLU, whose slope gradient
+ * sums whole columns, nor softmax). */
+void dn_act_forward_block(const dn_layer *L, const float *slope,
+                          const float *b, float *z, float *a, ptrdiff_t ld,
+                          int rows, int cols);
+void dn_act_backward_block(const dn_layer *L, const float *z, const float *a,
+                           const float *mask, float *d, ptrdiff_t ld,
+                           int rows, int cols);
+int  dn_act_blockwise(dn_act act);
+
 /* The mean loss of n rows, from the output layer's logits z and
  * activations a. */
 double dn_loss_eval(dn_loss loss, const float *z, const float *a,
@@ -124,6 +139,15 @@ dn_status dn_ws_enable_dropout(dn_ws *ws, const dn_model *m,
 double dn_gradient_train(const dn_model *m, dn_ws *ws, const float *X,
                          const float *Y, int n, const float *rate,
                          dn_rng *rng);
+
+/* A mini-batch's input rows for dn_gradient_train, put straight into the
+ * workspace: rows idx[0..n) of d, standardized on the way when the model
+ * has input scaling (one pass instead of a copy and a second pass), and
+ * their targets into Y (n × d->k).  Prefetches rows idx[n..n+ahead), the
+ * next batch.  Pass the returned pointer as X: the forward pass knows
+ * those rows are scaled.  Valid until the next gather or forward on ws. */
+const float *dn_ws_gather(const dn_model *m, dn_ws *ws, const dn_data *d,
+                          const int32_t *idx, int n, int ahead, float *Y);
 
 /* Checks that a data set fits the model (width, targets, class range). */
 dn_status dn_data_check(const dn_model *m, const dn_data *d, const char *what,

@@ -24,6 +24,7 @@ typedef struct {
     size_t strs_len;
     char *msg;
     size_t msg_len;
+    int oom;            /* the failure was an allocation, not the text */
 } parser;
 
 /* Records the first error; always returns -1 so callers can `return`. */
@@ -60,7 +61,7 @@ static int add_node(parser *P, dn_json_type t, int parent, const char *key)
         int cap = P->cap ? P->cap * 2 : 64;
         if (cap > P->lim->max_nodes) cap = P->lim->max_nodes;
         dn_json_node *nn = realloc(P->node, (size_t)cap * sizeof *nn);
-        if (!nn) { fail(P, P->p, "out of memory"); return -1; }
+        if (!nn) { P->oom = 1; fail(P, P->p, "out of memory"); return -1; }
         P->node = nn;
         P->cap = cap;
     }
@@ -237,7 +238,7 @@ static double c_strtod(const char *s, size_t n, int *ok)
     size_t dpl = dp && *dp ? strlen(dp) : 1;
     char small[128], *buf = small;
     size_t need = n + dpl + 1;
-    if (need > sizeof small && !(buf = malloc(need))) { *ok = 0; return 0; }
+    if (need > sizeof small && !(buf = malloc(need))) { *ok = -1; return 0; }
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '.' && dp && *dp) { memcpy(buf + k, dp, dpl); k += dpl; }
@@ -298,6 +299,7 @@ static int read_number(parser *P, dn_json_node *d)
     }
     int ok;
     d->num = c_strtod((const char *)s + b, p - b, &ok);
+    if (ok < 0) { P->oom = 1; return fail(P, b, "out of memory"); }
     if (!ok) return fail(P, b, "malformed or unreadable number");
     if (!isfinite(d->num)) return fail(P, b, "number out of range");
     return 0;
@@ -329,7 +331,10 @@ static int check_keys(parser *P, int obj)
     int n = P->node[obj].n;
     if (n < 2) return 0;
     const dn_json_node **k = malloc((size_t)n * sizeof *k);
-    if (!k) return fail(P, P->node[obj].pos, "out of memory");
+    if (!k) {
+        P->oom = 1;
+        return fail(P, P->node[obj].pos, "out of memory");
+    }
     int c = 0;
     for (int i = obj + 1; c < n; i = P->node[i].next) k[c++] = &P->node[i];
     qsort(k, (size_t)n, sizeof *k, key_cmp);
@@ -476,13 +481,13 @@ int dn_json_parse(const char *text, size_t len, const dn_json_limits *lim,
         return fail(&P, 0, "invalid limits");
     int *stack = malloc((size_t)lim->max_depth * sizeof *stack);
     P.strs = malloc(len + 1);
-    int rc = stack && P.strs ? parse_doc(&P, stack)
-                             : fail(&P, 0, "out of memory");
+    P.oom = !stack || !P.strs;
+    int rc = !P.oom ? parse_doc(&P, stack) : fail(&P, 0, "out of memory");
     free(stack);
     if (rc) {
         free(P.node);
         free(P.strs);
-        return -1;
+        return P.oom ? -2 : -1;
     }
     out->node = P.node;
     out->n_nodes = P.n;

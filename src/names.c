@@ -140,6 +140,44 @@ dn_status dn_opt_parse(const char *s, dn_opt_kind *out, dn_error *err)
     return st;
 }
 
+static const char *solver_names[DN_SOLVER_COUNT] = {
+    "lbfgs", "cg", "lm", "newton"
+};
+static const char *cg_beta_names[2] = { "pr+", "fr" };
+
+const char *dn_solver_name(dn_solver_kind k)
+{ return (unsigned)k < DN_SOLVER_COUNT ? solver_names[k] : "?"; }
+const char *dn_cg_beta_name(dn_cg_beta b)
+{ return (unsigned)b < 2 ? cg_beta_names[b] : "?"; }
+
+dn_status dn_solver_parse(const char *s, dn_solver_kind *out, dn_error *err)
+{
+    static const alias a[] = {
+        { "l-bfgs", DN_SOLVER_LBFGS }, { "l_bfgs", DN_SOLVER_LBFGS },
+        { "conjugate-gradient", DN_SOLVER_CG }, { "trainlm", DN_SOLVER_LM },
+        { "levenberg-marquardt", DN_SOLVER_LM }, { NULL, 0 }
+    };
+    int v = 0;
+    dn_status st = parse("solver", s, solver_names, DN_SOLVER_COUNT, a, &v,
+                         err);
+    if (st == DN_OK) *out = (dn_solver_kind)v;
+    return st;
+}
+
+dn_status dn_cg_beta_parse(const char *s, dn_cg_beta *out, dn_error *err)
+{
+    static const alias a[] = {
+        { "pr", DN_CG_PR_PLUS }, { "prp", DN_CG_PR_PLUS },
+        { "polak-ribiere", DN_CG_PR_PLUS }, { "fletcher-reeves", DN_CG_FR },
+        { NULL, 0 }
+    };
+    int v = 0;
+    dn_status st = parse("conjugate-gradient beta", s, cg_beta_names, 2, a,
+                         &v, err);
+    if (st == DN_OK) *out = (dn_cg_beta)v;
+    return st;
+}
+
 dn_status dn_sched_parse(const char *s, dn_sched_kind *out, dn_error *err)
 {
     static const alias a[] = {
@@ -164,6 +202,14 @@ const char *dn_stop_name(dn_stop s)
     case DN_STOP_EARLY:     return "early stopping (no improvement for "
                                    "patience epochs)";
     case DN_STOP_INTERRUPTED: return "interrupted";
+    case DN_STOP_GRADIENT:  return "converged (gradient norm below gtol)";
+    case DN_STOP_FTOL:      return "converged (relative loss change below "
+                                   "ftol)";
+    case DN_STOP_EVALS:     return "reached the evaluation limit";
+    case DN_STOP_LINESEARCH: return "no step lowered the loss (line search "
+                                    "failed: the limit of precision)";
+    case DN_STOP_MU_MAX:    return "mu reached mu_max (no step lowered the "
+                                   "loss)";
     }
     return "?";
 }

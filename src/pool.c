@@ -1,89 +1,150 @@
 /* pool.c — a persistent pool of threads that runs numbered tasks.
  *
- * The workers are created once and sleep on a condition variable between
- * jobs, so a training step pays a wake-up, never a thread creation.  A job
- * is (fn, arg, n_tasks); the caller and the workers that join it take
- * task numbers from one atomic counter until none are left.  Which thread
- * runs which task is left to chance: callers get determinism by making
- * each task's result independent of who runs it (see gemm.c).
+ * The workers are created once and wait between jobs, so a training step
+ * pays a hand-off, never a thread creation.  A job is (fn, arg, n_tasks);
+ * the caller and the workers that join it take task numbers from one
+ * atomic counter until none are left.  Which thread runs which task is
+ * left to chance: callers get determinism by making each task's result
+ * independent of who runs it (see gemm.c).
  *
- * A job ends in two steps: the caller, out of tasks, closes it (no more
- * workers may join), then waits until the workers inside have left.  So
- * the caller never waits for a worker that was slow to wake, and a worker
- * that wakes late finds the job closed and sleeps again.
+ * Waiting.  A small network's step posts a job every few microseconds,
+ * and waking a thread that sleeps on a condition variable takes longer
+ * than that.  So a worker first spins on the job counter for up to
+ * SPIN_NS (a fraction of a millisecond: it stays awake through a
+ * training loop), and only then sleeps until the next job.  The caller
+ * never waits for a worker to wake: it takes tasks itself, and a worker
+ * that arrives late finds none left.
+ *
+ * Ending a job.  The caller, out of tasks, waits until every task taken
+ * is finished (`done`), closes the job (`open` = 0: no worker may start
+ * reading it), then waits until the workers that had joined (`inside`)
+ * have left.  Only then may the job's fields be rewritten for the next.
+ * The orderings that make this safe are spelled out where they are used;
+ * every atomic not marked otherwise is sequentially consistent.
  */
 #include "gemm.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
+
+#if (defined(__x86_64__) || defined(__i386__)) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define relax() __builtin_ia32_pause()
+#else
+#define relax() ((void)0)
+#endif
+
+#define SPIN_NS 200000L   /* a worker spins this long before sleeping */
 
 struct dn_pool {
     int        n;           /* threads, the caller included */
     pthread_t *tid;         /* the n - 1 workers */
     pthread_mutex_t run;    /* held by the one dn_pool_run in progress */
-    pthread_mutex_t mu;     /* guards the fields below, except next */
+    pthread_mutex_t mu;     /* guards sleeping and waking */
     pthread_cond_t  wake;   /* a job was posted, or stop */
-    pthread_cond_t  idle;   /* the last worker left a closed job */
-    unsigned long gen;      /* job number, bumped for every job */
-    int  open;              /* workers may still join the current job */
-    int  want, joined;      /* workers the job can use, workers that came */
-    int  active;            /* workers inside the job */
-    int  stop;
+    atomic_uint gen;        /* bumped for every job, and to stop */
+    atomic_int  open;       /* the job's fields may be read */
+    atomic_int  inside;     /* workers that may be reading them */
+    atomic_int  sleepers;   /* workers waiting on wake */
+    atomic_int  stop;
     void (*fn)(int task, void *arg);
     void *arg;
     int   n_tasks;
     atomic_int next;        /* the next task number to hand out */
+    atomic_int done;        /* tasks finished */
 };
 
+static long elapsed_ns(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000000000L + (t.tv_nsec - t0->tv_nsec);
+}
+
 /* Runs tasks until the counter passes the end.  The job's fields were
- * written under mu before this thread last took mu, so they are visible. */
+ * written before `open` was set, and this thread read `open` set. */
 static void drain(dn_pool *p)
 {
     int t;
     while ((t = atomic_fetch_add_explicit(&p->next, 1,
-                                          memory_order_relaxed)) < p->n_tasks)
+                                          memory_order_relaxed)) < p->n_tasks) {
         p->fn(t, p->arg);
+        atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+    }
+}
+
+/* Returns once gen differs from seen (or stop is set): spinning first,
+ * then asleep.  The sleep cannot miss a job: a worker counts itself in
+ * `sleepers` before its last look at gen, and the caller bumps gen before
+ * it looks at `sleepers`; in the single order of these operations one of
+ * the two sees the other's, so either the worker sees the new job or the
+ * caller wakes it (taking mu, which the worker holds until it waits). */
+static unsigned next_job(dn_pool *p, unsigned seen)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (long i = 1;; i++) {
+        unsigned g = atomic_load_explicit(&p->gen, memory_order_acquire);
+        if (g != seen) return g;
+        relax();
+        if (i % 64 == 0 && elapsed_ns(&t0) > SPIN_NS) break;
+    }
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add(&p->sleepers, 1);
+    unsigned g;
+    while ((g = atomic_load(&p->gen)) == seen && !atomic_load(&p->stop))
+        pthread_cond_wait(&p->wake, &p->mu);
+    atomic_fetch_sub(&p->sleepers, 1);
+    pthread_mutex_unlock(&p->mu);
+    return g;
 }
 
 static void *worker(void *arg)
 {
     dn_pool *p = arg;
-    unsigned long seen = 0;   /* gen starts at 0: a late start misses nothing */
-
-    pthread_mutex_lock(&p->mu);
+    unsigned seen = 0;   /* gen starts at 0: a late start misses nothing */
     for (;;) {
-        while (!p->stop && p->gen == seen)
-            pthread_cond_wait(&p->wake, &p->mu);
-        if (p->stop)
+        seen = next_job(p, seen);
+        if (atomic_load(&p->stop))
             break;
-        seen = p->gen;
-        if (!p->open || p->joined >= p->want)
-            continue;
-        p->joined++;
-        p->active++;
-        pthread_mutex_unlock(&p->mu);
-        drain(p);
-        pthread_mutex_lock(&p->mu);
-        if (--p->active == 0 && !p->open)
-            pthread_cond_signal(&p->idle);
+        /* Counted in `inside` before looking at `open`: the caller
+         * closes before it counts, so it either waits for this worker or
+         * this worker sees the job closed. */
+        atomic_fetch_add(&p->inside, 1);
+        if (atomic_load(&p->open))
+            drain(p);
+        atomic_fetch_sub_explicit(&p->inside, 1, memory_order_release);
     }
-    pthread_mutex_unlock(&p->mu);
     return NULL;
+}
+
+/* Waits, spinning and then yielding the core, until *v reaches want (or
+ * falls to it, if down). */
+static void await(atomic_int *v, int want, int down)
+{
+    for (long i = 0;; i++) {
+        int x = atomic_load_explicit(v, memory_order_acquire);
+        if (down ? x <= want : x >= want) return;
+        if (i < 4096) relax();
+        else sched_yield();   /* a worker was descheduled mid-task */
+    }
 }
 
 /* Stops and joins the first `started` workers, then frees everything. */
 static void teardown(dn_pool *p, int started)
 {
     pthread_mutex_lock(&p->mu);
-    p->stop = 1;
+    atomic_store(&p->stop, 1);
+    atomic_fetch_add(&p->gen, 1);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < started; i++)
         pthread_join(p->tid[i], NULL);
-    pthread_cond_destroy(&p->idle);
     pthread_cond_destroy(&p->wake);
     pthread_mutex_destroy(&p->mu);
     pthread_mutex_destroy(&p->run);
@@ -101,7 +162,13 @@ dn_pool *dn_pool_new(int threads)
     if (!p)
         return NULL;
     p->n = threads;
+    atomic_init(&p->gen, 0);
+    atomic_init(&p->open, 0);
+    atomic_init(&p->inside, 0);
+    atomic_init(&p->sleepers, 0);
+    atomic_init(&p->stop, 0);
     atomic_init(&p->next, 0);
+    atomic_init(&p->done, 0);
     if (threads > 1 && !(p->tid = calloc((size_t)threads - 1, sizeof *p->tid))) {
         free(p);
         return NULL;
@@ -119,13 +186,6 @@ dn_pool *dn_pool_new(int threads)
         return NULL;
     }
     if (pthread_cond_init(&p->wake, NULL) != 0) {
-        pthread_mutex_destroy(&p->mu);
-        pthread_mutex_destroy(&p->run);
-        free(p->tid); free(p);
-        return NULL;
-    }
-    if (pthread_cond_init(&p->idle, NULL) != 0) {
-        pthread_cond_destroy(&p->wake);
         pthread_mutex_destroy(&p->mu);
         pthread_mutex_destroy(&p->run);
         free(p->tid); free(p);
@@ -171,27 +231,24 @@ void dn_pool_run(dn_pool *p, int n_tasks, void (*fn)(int task, void *arg),
         return;
     }
 
-    pthread_mutex_lock(&p->mu);
+    /* No worker reads these now: the last job was closed and emptied. */
     p->fn = fn;
     p->arg = arg;
     p->n_tasks = n_tasks;
     atomic_store_explicit(&p->next, 0, memory_order_relaxed);
-    p->want = n_tasks - 1 < p->n - 1 ? n_tasks - 1 : p->n - 1;
-    p->joined = 0;
-    p->open = 1;
-    p->gen++;
-    /* Wake only as many workers as there are tasks to share; a signal
-     * that finds nobody waiting is harmless (see the join rule). */
-    for (int i = 0; i < p->want; i++)
-        pthread_cond_signal(&p->wake);
-    pthread_mutex_unlock(&p->mu);
+    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+    atomic_store(&p->open, 1);        /* publishes the fields above */
+    atomic_fetch_add(&p->gen, 1);
+    if (atomic_load(&p->sleepers) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->mu);
+    }
 
     drain(p);
 
-    pthread_mutex_lock(&p->mu);
-    p->open = 0;
-    while (p->active > 0)
-        pthread_cond_wait(&p->idle, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+    await(&p->done, n_tasks, 0);      /* every task's writes are visible */
+    atomic_store(&p->open, 0);
+    await(&p->inside, 0, 1);
     pthread_mutex_unlock(&p->run);
 }

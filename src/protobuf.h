@@ -1,4 +1,5 @@
-/* protobuf.h — the few protocol-buffer encodings the ONNX exporter needs,
+/* protobuf.h — the few protocol-buffer encodings the ONNX exporter and
+ * the TensorBoard writer need,
  * written into a growing byte buffer.  Writing only: descent never reads
  * protobuf.
  *

@@ -362,7 +362,10 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
         const int halt = interrupted(&o, K);
         int due = o.checkpoint_every > 0 && epoch % o.checkpoint_every == 0;
         due |= o.checkpoint_steps > 0 && S.steps % o.checkpoint_steps == 0;
-        if (o.checkpoint && (due || halt || stop || epoch == o.epochs)) {
+        /* With periodic checkpoints the last state is always kept; with
+         * none, only an interrupt writes one. */
+        const int periodic = o.checkpoint_every > 0 || o.checkpoint_steps > 0;
+        if (o.checkpoint && (due || halt || (periodic && (stop || epoch == o.epochs)))) {
             st = save_state(o.checkpoint, &S, opt, err);
             if (st) goto done;
         }

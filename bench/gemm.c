@@ -1,0 +1,180 @@
+/* gemm.c — the kernels alone, descent's against OpenBLAS's sgemm, for
+ * `make bench`: square products and the shapes of W1 and W2's training
+ * steps, on 1 and 2 threads.  Each measurement alternates the two
+ * libraries, repeats each call until REP_SECONDS have passed, and keeps
+ * the median of ROUNDS such rates.  One line per case:
+ *
+ *   gemm nt 256x256x256 t1 descent=201.3 openblas=190.2 ratio=1.058
+ *
+ * (GFLOP/s; ratio = descent / OpenBLAS).  The first line names the
+ * kernels: "kernels descent=avx512 openblas=Cooperlake".
+ *
+ *   gemm [quick]      quick: fewer rounds, for a smoke test
+ */
+#include "gemm.h"
+
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Not in every cblas.h: OpenBLAS's own extensions. */
+extern char *openblas_get_corename(void);
+extern void openblas_set_num_threads(int n);
+
+static int ROUNDS = 7;
+static double REP_SECONDS = 0.05;
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+typedef struct { const char *op; int M, N, K; const char *what; } shape;
+
+static const shape shapes[] = {
+    { "nn", 256, 256, 256, "square" },
+    { "nn", 512, 512, 512, "square" },
+    { "nn", 1024, 1024, 1024, "square" },
+    { "nn", 2048, 2048, 2048, "square" },
+    { "nt", 256, 256, 256, "square" },
+    { "nt", 1024, 1024, 1024, "square" },
+    { "nt", 2048, 2048, 2048, "square" },
+    { "tn", 256, 256, 256, "square" },
+    { "tn", 1024, 1024, 1024, "square" },
+    { "tn", 2048, 2048, 2048, "square" },
+    /* W1, batch 32: forward Z = A Wᵀ, then dW = deltaᵀ A, dA = delta W */
+    { "nt", 32, 16, 784, "W1 forward 1" },
+    { "nt", 32, 16, 16, "W1 forward 2" },
+    { "nt", 32, 10, 16, "W1 forward 3" },
+    { "tn", 10, 16, 32, "W1 dW 3" },
+    { "nn", 32, 16, 10, "W1 delta 2" },
+    { "tn", 16, 16, 32, "W1 dW 2" },
+    { "nn", 32, 16, 16, "W1 delta 1" },
+    { "tn", 16, 784, 32, "W1 dW 1" },
+    /* W2, batch 256 */
+    { "nt", 256, 1024, 784, "W2 forward 1" },
+    { "nt", 256, 1024, 1024, "W2 forward 2" },
+    { "nt", 256, 10, 1024, "W2 forward 3" },
+    { "tn", 10, 1024, 256, "W2 dW 3" },
+    { "nn", 256, 1024, 10, "W2 delta 2" },
+    { "tn", 1024, 1024, 256, "W2 dW 2" },
+    { "nn", 256, 1024, 1024, "W2 delta 1" },
+    { "tn", 1024, 784, 256, "W2 dW 1" },
+};
+
+typedef struct {
+    const shape *s;
+    const float *A, *B;
+    float *C;
+    int lda, ldb;
+    dn_pool *pool;
+} call;
+
+static void run_descent(const call *c)
+{
+    const shape *s = c->s;
+    if (s->op[0] == 'n' && s->op[1] == 't')
+        dn_gemm_nt(c->pool, s->M, s->N, s->K, c->A, c->lda, c->B, c->ldb,
+                   c->C, s->N, 0);
+    else if (s->op[0] == 'n')
+        dn_gemm_nn(c->pool, s->M, s->N, s->K, c->A, c->lda, c->B, c->ldb,
+                   c->C, s->N, 0);
+    else
+        dn_gemm_tn(c->pool, s->M, s->N, s->K, c->A, c->lda, c->B, c->ldb,
+                   c->C, s->N, 0);
+}
+
+static void run_openblas(const call *c)
+{
+    const shape *s = c->s;
+    enum CBLAS_TRANSPOSE ta = s->op[0] == 't' ? CblasTrans : CblasNoTrans;
+    enum CBLAS_TRANSPOSE tb = s->op[1] == 't' ? CblasTrans : CblasNoTrans;
+    cblas_sgemm(CblasRowMajor, ta, tb, s->M, s->N, s->K, 1.0f, c->A, c->lda,
+                c->B, c->ldb, 0.0f, c->C, s->N);
+}
+
+/* GFLOP/s of repeated calls for about REP_SECONDS. */
+static double rate(void (*fn)(const call *), const call *c, long reps)
+{
+    double t0 = now();
+    for (long r = 0; r < reps; r++) fn(c);
+    return 2.0 * c->s->M * c->s->N * c->s->K * reps / (now() - t0) * 1e-9;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static float *randv(size_t n)
+{
+    float *v = malloc(n * sizeof *v);
+    uint64_t s = 88172645463325252ull;
+    for (size_t i = 0; v && i < n; i++) {
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+        v[i] = (float)((double)(s >> 11) / 9007199254740992.0 - 0.5);
+    }
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "quick") == 0) {
+        ROUNDS = 3;
+        REP_SECONDS = 0.01;
+    }
+    printf("kernels descent=%s openblas=%s\n", dn_gemm_isa(),
+           openblas_get_corename());
+    dn_pool *pools[2] = { dn_pool_new(1), dn_pool_new(2) };
+    if (!pools[0] || !pools[1]) {
+        fprintf(stderr, "bench/gemm: cannot start threads\n");
+        return 1;
+    }
+    size_t most = (size_t)2048 * 2048;
+    float *A = randv(most), *B = randv(most), *C = randv(most);
+    if (!A || !B || !C) {
+        fprintf(stderr, "bench/gemm: out of memory\n");
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        const shape *s = &shapes[i];
+        /* Stored as the op reads them: A is M×K (K×M for "tn"), B is
+         * K×N (N×K for "nt"); leading dimensions are the widths. */
+        int lda = s->op[0] == 't' ? s->M : s->K;
+        int ldb = s->op[1] == 't' ? s->K : s->N;
+        for (int t = 1; t <= 2; t++) {
+            call c = { s, A, B, C, lda, ldb, pools[t - 1] };
+            openblas_set_num_threads(t);
+            /* Calibrate: enough calls for REP_SECONDS at the first rate. */
+            run_descent(&c);
+            run_openblas(&c);
+            double t0 = now();
+            run_descent(&c);
+            double one = now() - t0;
+            long reps = one > 0 ? (long)(REP_SECONDS / one) : 1000;
+            if (reps < 1) reps = 1;
+            if (reps > 1000000) reps = 1000000;
+            double d[32], o[32];
+            for (int r = 0; r < ROUNDS; r++) {
+                d[r] = rate(run_descent, &c, reps);
+                o[r] = rate(run_openblas, &c, reps);
+            }
+            qsort(d, (size_t)ROUNDS, sizeof *d, cmp);
+            qsort(o, (size_t)ROUNDS, sizeof *o, cmp);
+            double dm = d[ROUNDS / 2], om = o[ROUNDS / 2];
+            printf("gemm %s %dx%dx%d t%d descent=%.1f openblas=%.1f "
+                   "ratio=%.3f what=%s\n", s->op, s->M, s->N, s->K, t, dm,
+                   om, dm / om, s->what);
+            fflush(stdout);
+        }
+    }
+    free(A); free(B); free(C);
+    dn_pool_free(pools[0]);
+    dn_pool_free(pools[1]);
+    return 0;
+}

@@ -1,0 +1,270 @@
+/* history.c — the training history: one row per epoch (or solver
+ * iteration), kept in memory, saved as CSV and read back.
+ *
+ *   epoch,step,train_loss,val_loss,train_accuracy,val_accuracy,learning_rate,grad_norm,seconds
+ *
+ * Columns 5 and 6 carry the history's metric and are named after it, as
+ * Keras's CSVLogger names its columns ("train_accuracy"; "train_mae" for
+ * regression), so a spreadsheet or pandas shows what the numbers are.
+ * A value that does not exist (no validation data) is an empty cell,
+ * which pandas and spreadsheets read as missing. */
+#include "internal.h"
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_MAX_LEN 4096
+#define N_COLS 9
+
+const char *dn_history_metric(const dn_model *m)
+{
+    return dn_model_arch(m)->loss == DN_LOSS_MSE ? "mae" : "accuracy";
+}
+
+void dn_history_init(dn_history *h, const char *metric)
+{
+    memset(h, 0, sizeof *h);
+    snprintf(h->metric, sizeof h->metric, "%s",
+             metric && *metric ? metric : "metric");
+}
+
+void dn_history_free(dn_history *h)
+{
+    free(h->row);
+    h->row = NULL;
+    h->n = h->cap = 0;
+}
+
+dn_status dn_history_add(dn_history *h, const dn_hist_row *r, dn_error *err)
+{
+    /* A resumed run repeats epochs from its checkpoint: the repeated
+     * epoch and everything after it are replaced, never duplicated. */
+    while (h->n > 0 && h->row[h->n - 1].epoch >= r->epoch) h->n--;
+    if (h->n == h->cap) {
+        int cap = h->cap ? 2 * h->cap : 64;
+        dn_hist_row *p = realloc(h->row, (size_t)cap * sizeof *p);
+        if (!p) return dn_fail(err, DN_ENOMEM, "out of memory for the "
+                               "history (%d rows)", cap);
+        h->row = p;
+        h->cap = cap;
+    }
+    h->row[h->n++] = *r;
+    return DN_OK;
+}
+
+dn_status dn_history_add_epoch(dn_history *h, const dn_epoch *e, dn_error *err)
+{
+    dn_hist_row r = {
+        .epoch = e->epoch, .step = e->steps,
+        .train_loss = e->train_loss, .val_loss = e->val_loss,
+        .train_metric = NAN, .val_metric = NAN,
+        .learning_rate = e->eta, .grad_norm = e->grad_norm,
+        .seconds = e->seconds,
+    };
+    if (!strcmp(h->metric, "accuracy")) {
+        r.train_metric = e->train_acc;
+        r.val_metric = e->val_acc;
+    }
+    return dn_history_add(h, &r, err);
+}
+
+/* ---- writing ---- */
+
+static void put_num(FILE *f, double v, char sep)
+{
+    /* %.9g round-trips a float32 and reads well; NaN is a missing cell. */
+    if (isfinite(v)) fprintf(f, "%.9g", v);
+    else if (!isnan(v)) fputs(v > 0 ? "inf" : "-inf", f);
+    fputc(sep, f);
+}
+
+static int fill_csv(FILE *f, void *arg)
+{
+    const dn_history *h = arg;
+    fprintf(f, "epoch,step,train_loss,val_loss,train_%s,val_%s,"
+            "learning_rate,grad_norm,seconds\n", h->metric, h->metric);
+    for (int i = 0; i < h->n; i++) {
+        const dn_hist_row *r = &h->row[i];
+        fprintf(f, "%d,%ld,", r->epoch, r->step);
+        put_num(f, r->train_loss, ',');
+        put_num(f, r->val_loss, ',');
+        put_num(f, r->train_metric, ',');
+        put_num(f, r->val_metric, ',');
+        put_num(f, r->learning_rate, ',');
+        put_num(f, r->grad_norm, ',');
+        put_num(f, r->seconds, '\n');
+    }
+    return ferror(f);
+}
+
+dn_status dn_history_save(const dn_history *h, const char *path, dn_error *err)
+{
+    for (const char *c = h->metric; *c; c++)
+        if (*c == ',' || *c == '"' || *c == '\n' || *c == '\r')
+            return dn_fail(err, DN_EARG, "cannot write the history to '%s': "
+                           "the metric name '%s' would break the CSV header; "
+                           "use letters, digits and '_'", path, h->metric);
+    return dn_atomic_write(path, "history", fill_csv, (void *)h, err);
+}
+
+/* ---- reading ---- */
+
+/* The columns a history must have, in the order of dn_hist_row; the
+ * metric pair is found by its prefixes. */
+static const char *const COL[N_COLS] = {
+    "epoch", "step", "train_loss", "val_loss", "train_", "val_",
+    "learning_rate", "grad_norm", "seconds"
+};
+
+/* Splits a line at commas in place; returns the number of fields. */
+static int split(char *line, char **field, int max)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        if (n < max) field[n] = p;
+        n++;
+        char *c = strchr(p, ',');
+        if (!c) break;
+        *c = 0;
+        p = c + 1;
+    }
+    return n;
+}
+
+static void chomp(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r')) s[--n] = 0;
+}
+
+/* Finds the columns: where[k] = index of COL[k] in the header. */
+static dn_status read_header(char *line, const char *path, dn_history *h,
+                             int where[N_COLS], dn_error *err)
+{
+    char *field[64];
+    int n = split(line, field, 64);
+    if (n > 64)
+        return dn_fail(err, DN_EFORMAT, "%s:1: the header has %d columns; a "
+                       "history has 9 (see docs/monitoring.md)", path, n);
+    for (int k = 0; k < N_COLS; k++) where[k] = -1;
+    for (int i = 0; i < n; i++) {
+        const char *f = field[i];
+        for (int k = 0; k < N_COLS; k++) {
+            int prefix = k == 4 || k == 5;
+            if (prefix ? strncmp(f, COL[k], strlen(COL[k])) ||
+                         !strcmp(f, k == 4 ? "train_loss" : "val_loss")
+                       : strcmp(f, COL[k]))
+                continue;
+            if (where[k] < 0) where[k] = i;
+            break;
+        }
+    }
+    for (int k = 0; k < N_COLS; k++)
+        if (where[k] < 0)
+            return dn_fail(err, DN_EFORMAT, "%s:1: no '%s%s' column; a "
+                           "history's header is epoch,step,train_loss,"
+                           "val_loss,train_METRIC,val_METRIC,learning_rate,"
+                           "grad_norm,seconds", path, COL[k],
+                           k == 4 || k == 5 ? "METRIC" : "");
+    const char *tm = field[where[4]] + 6, *vm = field[where[5]] + 4;
+    if (strcmp(tm, vm))
+        return dn_fail(err, DN_EFORMAT, "%s:1: the metric columns name "
+                       "different metrics ('train_%s', 'val_%s')", path, tm, vm);
+    dn_history_init(h, tm);
+    return DN_OK;
+}
+
+static dn_status parse_num(const char *s, const char *path, long line,
+                           const char *col, double *out, dn_error *err)
+{
+    if (!*s || !strcmp(s, "nan") || !strcmp(s, "NaN")) { *out = NAN; return DN_OK; }
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || (errno == ERANGE && fabs(v) > 1))
+        return dn_fail(err, DN_EFORMAT, "%s:%ld: column '%s': '%.40s' is not "
+                       "a number", path, line, col, s);
+    *out = v;
+    return DN_OK;
+}
+
+dn_status dn_history_load(const char *path, dn_history *h, dn_error *err)
+{
+    dn_history_init(h, NULL);
+    FILE *f = fopen(path, "rb");
+    if (!f) return dn_fail(err, DN_EIO, "cannot open the history '%s': %s",
+                           path, strerror(errno));
+    static const char *const name[N_COLS] = {
+        "epoch", "step", "train_loss", "val_loss", "train_metric",
+        "val_metric", "learning_rate", "grad_norm", "seconds"
+    };
+    char *line = malloc(LINE_MAX_LEN);
+    int where[N_COLS];
+    dn_status st = DN_OK;
+    long ln = 0;
+    if (!line) { st = dn_fail(err, DN_ENOMEM, "out of memory"); goto out; }
+    while (fgets(line, LINE_MAX_LEN, f)) {
+        ln++;
+        size_t len = strlen(line);
+        if (len == LINE_MAX_LEN - 1 && line[len - 1] != '\n') {
+            st = dn_fail(err, DN_EFORMAT, "%s:%ld: line longer than %d "
+                         "characters; is this a history CSV?", path, ln,
+                         LINE_MAX_LEN - 2);
+            goto out;
+        }
+        chomp(line);
+        if (ln == 1) {
+            /* A UTF-8 byte order mark from a spreadsheet is not a name. */
+            char *s = line;
+            if (!strncmp(s, "\xEF\xBB\xBF", 3)) s += 3;
+            st = read_header(s, path, h, where, err);
+            if (st) goto out;
+            continue;
+        }
+        if (!*line) continue;
+        char *field[64];
+        int n = split(line, field, 64);
+        int need = 0;
+        for (int k = 0; k < N_COLS; k++) if (where[k] >= need) need = where[k] + 1;
+        if (n < need) {
+            st = dn_fail(err, DN_EFORMAT, "%s:%ld: %d fields, the header has "
+                         "at least %d", path, ln, n, need);
+            goto out;
+        }
+        double v[N_COLS];
+        for (int k = 0; k < N_COLS && !st; k++)
+            st = parse_num(field[where[k]], path, ln, name[k], &v[k], err);
+        if (st) goto out;
+        if (!(v[0] >= 1 && v[0] <= 1e9 && v[0] == floor(v[0])) ||
+            !(v[1] >= 0 && v[1] <= 9e15 && v[1] == floor(v[1]))) {
+            st = dn_fail(err, DN_EFORMAT, "%s:%ld: epoch must be a whole "
+                         "number ≥ 1 and step one ≥ 0, got '%s' and '%s'",
+                         path, ln, field[where[0]], field[where[1]]);
+            goto out;
+        }
+        if (h->n && v[0] <= h->row[h->n - 1].epoch) {
+            st = dn_fail(err, DN_EFORMAT, "%s:%ld: epoch %g comes after epoch "
+                         "%d; rows must be in increasing epoch order", path,
+                         ln, v[0], h->row[h->n - 1].epoch);
+            goto out;
+        }
+        dn_hist_row r = { (int)v[0], (long)v[1], v[2], v[3], v[4], v[5],
+                          v[6], v[7], v[8] };
+        st = dn_history_add(h, &r, err);
+        if (st) goto out;
+    }
+    if (ferror(f))
+        st = dn_fail(err, DN_EIO, "cannot read the history '%s': %s", path,
+                     strerror(errno));
+    else if (ln == 0)
+        st = dn_fail(err, DN_EFORMAT, "%s: empty file; a history starts with "
+                     "the header epoch,step,train_loss,...", path);
+out:
+    free(line);
+    fclose(f);
+    if (st) dn_history_free(h);
+    return st;
+}

@@ -1,0 +1,143 @@
+#!/bin/sh
+# Watching training from the command line: `descent plot` and `descent
+# landscape` write SVGs that are well-formed XML (parsed by Python's
+# xml.dom.minidom, independent of the C that wrote them) with the
+# expected series and point counts; landscape --csv paths agree with the
+# SVG; `descent summary` shows PReLU slopes and the parameter counts;
+# errors exit 1 or 2 and name the problem.
+D=${DESCENT:-build/descent}
+PY=/usr/bin/python3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0; fail=0
+ok()   { pass=$((pass + 1)); }
+bad()  { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect() {
+    want=$1; shift
+    "$@" > "$T/out" 2> "$T/err"; got=$?
+    if [ "$got" -eq "$want" ]; then ok; else
+        bad "exit $got (want $want): $*"; tail -n 3 "$T/err"; fi
+}
+grep_in() {
+    if grep -q -- "$2" "$1"; then ok; else bad "'$2' not in $(basename "$1"):"; head -n 3 "$1"; fi
+}
+# svg_series FILE ELEMENT-ID...: prints "id:points" for each, after
+# checking that the file parses as XML ("-1" when the id is missing).
+svg_series() {
+    f=$1; shift
+    $PY - "$f" "$@" <<'EOF'
+import sys, re, xml.dom.minidom
+doc = xml.dom.minidom.parse(sys.argv[1])
+assert doc.documentElement.tagName == "svg"
+els = {}
+for tag in ("path", "polyline"):
+    for e in doc.getElementsByTagName(tag):
+        if e.getAttribute("id"):
+            els[e.getAttribute("id")] = e
+for i in sys.argv[2:]:
+    e = els.get(i)
+    if e is None:
+        print("%s:-1" % i)
+    elif e.tagName == "path":
+        print("%s:%d" % (i, len(re.findall("[ML]", e.getAttribute("d")))))
+    else:
+        print("%s:%d" % (i, len(e.getAttribute("points").split())))
+EOF
+}
+
+if [ ! -x "$PY" ]; then
+    echo "FAIL: $PY missing (CI installs python3)"; echo "test_monitor: 0 passed, 1 failed"; exit 1
+fi
+
+# -- plot: a history written by hand (7 epochs, no validation in epoch 2)
+cat > "$T/hist.csv" <<'EOF'
+epoch,step,train_loss,val_loss,train_accuracy,val_accuracy,learning_rate,grad_norm,seconds
+1,10,1.2,1.3,0.4,0.35,0.01,2.5,0.1
+2,20,0.9,,0.55,,0.01,2.1,0.1
+3,30,0.7,0.8,0.65,0.6,0.01,1.8,0.1
+4,40,0.55,0.7,0.72,0.68,0.005,1.5,0.1
+5,50,0.45,0.65,0.78,0.7,0.005,1.2,0.1
+6,60,0.4,0.66,0.8,0.71,0.0025,1.1,0.1
+7,70,0.38,0.68,0.81,0.7,0.0025,1.0,0.1
+EOF
+expect 0 $D plot "$T/hist.csv"
+grep_in "$T/out" "hist.svg (7 epochs)"
+[ -s "$T/hist.svg" ] && ok || bad "plot did not write hist.svg next to hist.csv"
+got=$(svg_series "$T/hist.svg" train_loss val_loss train_accuracy val_accuracy learning_rate | tr '\n' ' ')
+[ "$got" = "train_loss:7 val_loss:6 train_accuracy:7 val_accuracy:6 learning_rate:7 " ] \
+    && ok || bad "plot series: $got"
+grep_in "$T/hist.svg" ">best: epoch 5<"
+expect 0 $D plot "$T/hist.csv" -o "$T/log.svg" --log --title "digits & co"
+svg_series "$T/log.svg" train_loss > /dev/null 2>&1 && ok || bad "log.svg is not well-formed XML"
+grep_in "$T/log.svg" "digits &amp; co"
+grep_in "$T/log.svg" "Learning rate (log scale)"
+
+# A regression history has MAE in its metric panel.
+sed -e 's/train_accuracy,val_accuracy/train_mae,val_mae/' "$T/hist.csv" > "$T/reg.csv"
+expect 0 $D plot "$T/reg.csv" -o "$T/reg.svg"
+got=$(svg_series "$T/reg.svg" train_mae val_mae train_accuracy | tr '\n' ' ')
+[ "$got" = "train_mae:7 val_mae:6 train_accuracy:-1 " ] && ok || bad "mae series: $got"
+
+# Errors: usage 2, data 1, each naming the problem; nothing written.
+expect 2 $D plot
+grep_in "$T/err" "needs a HISTORY.csv"
+expect 2 $D plot "$T/hist.csv" --bogus
+expect 1 $D plot "$T/missing.csv" -o "$T/never.svg"
+grep_in "$T/err" "missing.csv"
+printf 'epoch,step,train_loss,val_loss,train_a,val_a,learning_rate,grad_norm,seconds\n1,1,x,,,,0.1,1,1\n' > "$T/bad.csv"
+expect 1 $D plot "$T/bad.csv" -o "$T/never.svg"
+grep_in "$T/err" "bad.csv:2: column 'train_loss'"
+[ ! -e "$T/never.svg" ] && ok || bad "an SVG was written despite the error"
+expect 1 $D plot "$T/hist.csv" -o "$T/no/such/dir/x.svg"
+grep_in "$T/err" "no/such/dir/x.svg"
+expect 0 $D plot --help
+grep_in "$T/out" "usage: descent plot"
+
+# -- landscape: every function, paths in the SVG and in --csv agree
+for fn in parabola bowl rosenbrock beale saddle; do
+    expect 0 $D landscape --fn $fn --opt sgd,adam --steps 30 -o "$T/$fn.svg"
+    got=$(svg_series "$T/$fn.svg" path1 path2 path3 | tr '\n' ' ')
+    [ "$got" = "path1:31 path2:31 path3:-1 " ] && ok || bad "$fn paths: $got"
+    grep_in "$T/$fn.svg" ">30 steps, f = "
+    expect 0 $D landscape --fn $fn --opt sgd,adam --steps 30 --csv -o "$T/$fn-2.svg"
+    rows=$(tail -n +2 "$T/out" | wc -l)
+    [ "$rows" -eq 62 ] && ok || bad "$fn --csv printed $rows rows, want 62"
+done
+# The --csv path starts at --start and follows w <- w - 0.1 * 2 (w - 3):
+# w1 = 0.6, w2 = 1.08 (the notes' example).
+expect 0 $D landscape --fn parabola --opt sgd --lr 0.1 --start 0 --steps 2 --csv -o "$T/p.svg"
+got=$(tail -n +2 "$T/out" | cut -d, -f1-3 | tr '\n' ' ')
+[ "$got" = "sgd,0,0 sgd,1,0.600000024 sgd,2,1.08000004 " ] && ok || bad "parabola steps: $got"
+grep_in "$T/p.svg" ">w2</text>"
+expect 0 $D landscape --fn rosenbrock --opt sgd,momentum,rmsprop,adam --start -1.5,2 --steps 200 --lr sgd=0.0005,momentum=0.0005,rmsprop=0.01,adam=0.05 -o "$T/r.svg"
+grep_in "$T/out" "adam (lr 0.05)"
+got=$(svg_series "$T/r.svg" path1 path2 path3 path4 | tr '\n' ' ')
+[ "$got" = "path1:201 path2:201 path3:201 path4:201 " ] && ok || bad "rosenbrock paths: $got"
+# rsvg-convert, if present, renders it (what docs/ pictures are made with).
+if command -v rsvg-convert > /dev/null; then
+    rsvg-convert "$T/r.svg" -o "$T/r.png" 2> "$T/err" && [ -s "$T/r.png" ] && ok || bad "rsvg-convert failed"
+fi
+
+expect 2 $D landscape --fn himmelblau
+grep_in "$T/err" "unknown function 'himmelblau'"
+expect 2 $D landscape --fn rosenbrock --start 1
+grep_in "$T/err" "two numbers"
+expect 2 $D landscape --opt sgd --lr adam=0.1
+grep_in "$T/err" "not in --opt"
+expect 2 $D landscape --opt sgd,warp
+expect 0 $D landscape --help
+grep_in "$T/out" "usage: descent landscape"
+
+# -- summary: PReLU slopes, counts, memory
+awk 'BEGIN { print "a,b,y"; srand(3); for (i = 0; i < 40; i++) print rand() "," rand() "," rand() }' > "$T/r.csv"
+expect 0 $D train "$T/r.csv" --layers 8:prelu --epochs 0 --val 0 -o "$T/p.st"
+expect 0 $D summary "$T/p.st"
+grep_in "$T/out" "^dense_1  *prelu  *(None, 8)  *16  *8  *8  *32   0.weight 0.bias 1.weight$"
+grep_in "$T/out" "^dense_2  *identity  *(None, 1)  *8  *1  *0  *9 "
+grep_in "$T/out" "Total params: 41 (0.2 KiB, float32)"
+grep_in "$T/out" "Trainable params: 41"
+grep_in "$T/out" "plus 6 fixed scaling statistics"
+grep_in "$T/out" "^Memory: 0.2 KiB of parameters"
+
+echo "test_monitor: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,440 @@
+/* test_tensorboard.c — TensorBoard event files read back by a reader
+ * written here from the format's description, sharing no code with
+ * src/tensorboard.c: a table-driven CRC32C (the library's is bit by bit),
+ * both CRCs of every record checked, and every protobuf field of every
+ * Event decoded — an unknown field or wire type fails the test, so every
+ * byte is accounted for.  The reader is shown to catch a flipped bit in
+ * a length, in the data and a torn tail; a write that fails half-way
+ * (a file size limit, RLIMIT_FSIZE) must leave whole records only. */
+#include "check.h"
+#include "descent.h"
+#include <dirent.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- the independent reader ---- */
+
+static uint32_t table[256];
+
+static void table_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
+        table[i] = c;
+    }
+}
+
+static uint32_t crc32c(const unsigned char *p, size_t n)
+{
+    uint32_t c = ~0u;
+    while (n--) c = table[(c ^ *p++) & 0xFF] ^ (c >> 8);
+    return ~c;
+}
+
+static uint32_t mask(uint32_t c)
+{
+    return ((c >> 15) | (c << 17)) + 0xa282ead8u;
+}
+
+static uint64_t le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+typedef struct {
+    double wall_time;
+    int64_t step;
+    int has_wall, has_step;
+    char version[64];   /* file_version, "" if none */
+    char tag[300];      /* summary value's tag, "" if none */
+    float value;
+    int n_values;       /* values in the summary */
+} event;
+
+typedef struct {
+    const unsigned char *p, *end;
+    const char *bad;    /* why decoding failed */
+} pb;
+
+static uint64_t varint(pb *b)
+{
+    uint64_t v = 0;
+    for (int s = 0; s < 64; s += 7) {
+        if (b->p >= b->end) { b->bad = "varint runs past the end"; return 0; }
+        unsigned char c = *b->p++;
+        v |= (uint64_t)(c & 0x7F) << s;
+        if (!(c & 0x80)) return v;
+    }
+    b->bad = "varint longer than 10 bytes";
+    return 0;
+}
+
+/* A length-delimited field's bytes as a sub-reader. */
+static pb sub(pb *b)
+{
+    uint64_t n = varint(b);
+    pb s = { b->p, b->p, NULL };
+    if (b->bad || n > (uint64_t)(b->end - b->p)) {
+        b->bad = b->bad ? b->bad : "length runs past the end";
+        return s;
+    }
+    s.end = b->p + n;
+    b->p += n;
+    return s;
+}
+
+static void decode_value(pb v, event *e)
+{
+    while (!v.bad && v.p < v.end) {
+        uint64_t key = varint(&v);
+        int field = (int)(key >> 3), wire = (int)(key & 7);
+        if (field == 1 && wire == 2) {
+            pb s = sub(&v);
+            size_t n = (size_t)(s.end - s.p);
+            if (n >= sizeof e->tag) { v.bad = "tag too long"; break; }
+            memcpy(e->tag, s.p, n);
+            e->tag[n] = 0;
+        } else if (field == 2 && wire == 5) {
+            if (v.end - v.p < 4) { v.bad = "float runs past the end"; break; }
+            uint32_t u = (uint32_t)le(v.p, 4);
+            memcpy(&e->value, &u, 4);
+            v.p += 4;
+        } else {
+            v.bad = "unexpected field in Summary.Value";
+        }
+    }
+    if (v.bad) e->n_values = -1000;
+}
+
+static const char *decode_event(const unsigned char *p, size_t n, event *e)
+{
+    memset(e, 0, sizeof *e);
+    pb b = { p, p + n, NULL };
+    while (!b.bad && b.p < b.end) {
+        uint64_t key = varint(&b);
+        int field = (int)(key >> 3), wire = (int)(key & 7);
+        if (b.bad) break;
+        if (field == 1 && wire == 1) {
+            if (b.end - b.p < 8) return "double runs past the end";
+            uint64_t u = le(b.p, 8);
+            memcpy(&e->wall_time, &u, 8);
+            b.p += 8;
+            e->has_wall = 1;
+        } else if (field == 2 && wire == 0) {
+            e->step = (int64_t)varint(&b);
+            e->has_step = 1;
+        } else if (field == 3 && wire == 2) {
+            pb s = sub(&b);
+            size_t len = (size_t)(s.end - s.p);
+            if (len >= sizeof e->version) return "file_version too long";
+            memcpy(e->version, s.p, len);
+            e->version[len] = 0;
+        } else if (field == 5 && wire == 2) {
+            pb s = sub(&b);
+            while (!b.bad && !s.bad && s.p < s.end) {
+                uint64_t k = varint(&s);
+                if (k != (1 << 3 | 2)) return "unexpected field in Summary";
+                decode_value(sub(&s), e);
+                e->n_values++;
+            }
+            if (s.bad) return s.bad;
+            if (e->n_values < 0) return "bad Summary.Value";
+        } else {
+            return "unexpected field in Event";
+        }
+    }
+    return b.bad;
+}
+
+/* Reads every record of a file; returns the number of events, or -1
+ * with *why set. */
+static int read_events(const unsigned char *p, size_t n, event *ev, int max,
+                       const char **why)
+{
+    size_t o = 0;
+    int k = 0;
+    *why = NULL;
+    while (o < n) {
+        if (n - o < 12) { *why = "torn record header"; return -1; }
+        uint64_t len = le(p + o, 8);
+        if ((uint32_t)le(p + o + 8, 4) != mask(crc32c(p + o, 8))) {
+            *why = "length CRC mismatch";
+            return -1;
+        }
+        if (len > n - o - 12 || n - o - 12 - len < 4) {
+            *why = "torn record data";
+            return -1;
+        }
+        const unsigned char *d = p + o + 12;
+        if ((uint32_t)le(d + len, 4) != mask(crc32c(d, (size_t)len))) {
+            *why = "data CRC mismatch";
+            return -1;
+        }
+        if (k == max) { *why = "too many records"; return -1; }
+        if ((*why = decode_event(d, (size_t)len, &ev[k]))) return -1;
+        k++;
+        o += 12 + len + 4;
+    }
+    return k;
+}
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    unsigned char *buf = malloc(1 << 20);
+    *n = buf ? fread(buf, 1, 1 << 20, f) : 0;
+    fclose(f);
+    return buf;
+}
+
+/* The one event file in dir (its name in *name), or NULL. */
+static char *event_file(const char *dir, int *count)
+{
+    DIR *d = opendir(dir);
+    char *found = NULL;
+    *count = 0;
+    if (!d) return NULL;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, "tfevents")) {
+            (*count)++;
+            free(found);
+            found = malloc(strlen(dir) + strlen(e->d_name) + 2);
+            sprintf(found, "%s/%s", dir, e->d_name);
+        }
+    closedir(d);
+    return found;
+}
+
+/* ---- tests ---- */
+
+static char tmp[64];
+
+static void test_reader_itself(void)
+{
+    /* The standard check value of CRC-32C (iSCSI, RFC 3720). */
+    CHECK(crc32c((const unsigned char *)"123456789", 9) == 0xE3069283u,
+          "crc32c('123456789') = %08x", crc32c((const unsigned char *)"123456789", 9));
+}
+
+static void test_run(void)
+{
+    char logdir[128], path[160];
+    snprintf(logdir, sizeof logdir, "%s/logs/run1", tmp);  /* parents made */
+    dn_error err;
+    dn_tboard *tb;
+    long t0 = (long)time(NULL);
+    CHECK(dn_tboard_open(logdir, &tb, &err) == DN_OK, "open: %s", err.msg);
+    /* Epoch 1 without validation values: no validation run yet. */
+    dn_hist_row rows[3] = {
+        { 1, 10, 2.25, NAN, 0.5, NAN, 0.1, 3.5, 0.25 },
+        { 2, 20, 1.125, 1.5, 0.75, 0.625, 0.05, 2.0, 0.5 },
+        { 3, 30, 0.5625, 1.25, NAN, 0.875, 0.025, 1.0, 0.75 },
+    };
+    CHECK(dn_tboard_add(tb, &rows[0], "accuracy", &err) == DN_OK, "%s", err.msg);
+    snprintf(path, sizeof path, "%s/validation", logdir);
+    struct stat st;
+    CHECK(stat(path, &st) != 0, "validation/ exists before any validation value");
+    CHECK(dn_tboard_add(tb, &rows[1], "accuracy", &err) == DN_OK, "%s", err.msg);
+    CHECK(dn_tboard_add(tb, &rows[2], "accuracy", &err) == DN_OK, "%s", err.msg);
+    CHECK(dn_tboard_close(tb, &err) == DN_OK, "close: %s", err.msg);
+    long t1 = (long)time(NULL);
+
+    /* Expected content of each run, in order (NaN values are skipped). */
+    static const char *train_tags[] = { "loss", "accuracy", "learning_rate",
+                                        "grad_norm" };
+    struct { const char *run; int n; } runs[2] = { { "train", 0 },
+                                                   { "validation", 0 } };
+    for (int r = 0; r < 2; r++) {
+        char dir[200];
+        snprintf(dir, sizeof dir, "%s/%s", logdir, runs[r].run);
+        int files;
+        char *f = event_file(dir, &files);
+        CHECK(files == 1, "%s: %d event files", dir, files);
+        if (!f) continue;
+        /* events.out.tfevents.<seconds>.<host>.<pid> */
+        const char *name = strrchr(f, '/') + 1;
+        long secs = 0, pid = 0;
+        char host[256];
+        int got = sscanf(name, "events.out.tfevents.%ld.%255[^ ]", &secs, host);
+        char *dot = strrchr(host, '.');
+        if (dot) { pid = atol(dot + 1); *dot = 0; }
+        CHECK(got == 2 && secs >= t0 && secs <= t1, "name %s: seconds %ld not "
+              "in [%ld, %ld]", name, secs, t0, t1);
+        CHECK(pid == (long)getpid(), "name %s: pid %ld, want %ld", name, pid,
+              (long)getpid());
+        char want_host[256];
+        gethostname(want_host, sizeof want_host);
+        want_host[255] = 0;
+        CHECK(!strcmp(host, want_host), "name %s: host '%s', want '%s'", name,
+              host, want_host);
+
+        size_t n;
+        unsigned char *buf = slurp(f, &n);
+        event ev[64];
+        const char *why;
+        int k = buf ? read_events(buf, n, ev, 64, &why) : -1;
+        CHECK(k > 0, "%s: unreadable: %s", f, buf ? why : "cannot open");
+        if (k > 0) {
+            CHECK(!strcmp(ev[0].version, "brain.Event:2") && ev[0].n_values == 0,
+                  "first event: file_version '%s'", ev[0].version);
+            int want = 1;
+            for (int i = 0; i < 3; i++) {
+                const double v[4] = { r ? rows[i].val_loss : rows[i].train_loss,
+                                      r ? rows[i].val_metric : rows[i].train_metric,
+                                      rows[i].learning_rate, rows[i].grad_norm };
+                for (int t = 0; t < (r ? 2 : 4); t++) {
+                    if (isnan(v[t])) continue;
+                    if (want >= k) { want++; continue; }
+                    const event *e = &ev[want++];
+                    CHECK(!strcmp(e->tag, train_tags[t]), "%s event %d: tag "
+                          "'%s', want '%s'", runs[r].run, want - 1, e->tag,
+                          train_tags[t]);
+                    CHECK(e->n_values == 1 && e->version[0] == 0,
+                          "%s event %d: %d values", runs[r].run, want - 1,
+                          e->n_values);
+                    CHECK(e->value == (float)v[t], "%s %s at epoch %d: %g, "
+                          "want %g", runs[r].run, train_tags[t], rows[i].epoch,
+                          e->value, v[t]);
+                    CHECK(e->has_step && e->step == rows[i].epoch,
+                          "step %lld, want %d", (long long)e->step,
+                          rows[i].epoch);
+                }
+            }
+            CHECK(k == want, "%s: %d events, want %d", runs[r].run, k, want);
+            for (int i = 0; i < k; i++)
+                CHECK(ev[i].has_wall && ev[i].wall_time >= t0 &&
+                      ev[i].wall_time <= t1 + 1, "event %d: wall_time %.3f "
+                      "not in [%ld, %ld]", i, ev[i].wall_time, t0, t1 + 1);
+            runs[r].n = k;
+
+            /* The reader catches damage: prove the checks can fail. */
+            unsigned char *c = malloc(n);
+            memcpy(c, buf, n);
+            c[3] ^= 0x01;                      /* first record's length */
+            CHECK(read_events(c, n, ev, 64, &why) < 0 &&
+                  !strcmp(why, "length CRC mismatch"), "flipped length: %s",
+                  why ? why : "accepted");
+            memcpy(c, buf, n);
+            c[n - 6] ^= 0x10;                  /* last record's data */
+            CHECK(read_events(c, n, ev, 64, &why) < 0 &&
+                  !strcmp(why, "data CRC mismatch"), "flipped data: %s",
+                  why ? why : "accepted");
+            CHECK(read_events(buf, n - 1, ev, 64, &why) < 0 &&
+                  !strcmp(why, "torn record data"), "torn tail: %s",
+                  why ? why : "accepted");
+            free(c);
+        }
+        free(buf);
+        free(f);
+    }
+    CHECK(runs[0].n == 1 + 3 + 3 + 3 + 3 - 1, "train run has %d events", runs[0].n);
+    CHECK(runs[1].n == 1 + 2 + 2, "validation run has %d events", runs[1].n);
+}
+
+static void test_errors(void)
+{
+    char path[160];
+    dn_error err;
+    dn_events *ev;
+    /* A directory path through a regular file. */
+    snprintf(path, sizeof path, "%s/plainfile", tmp);
+    FILE *f = fopen(path, "w");
+    if (f) fclose(f);
+    snprintf(path, sizeof path, "%s/plainfile/run", tmp);
+    CHECK(dn_events_open(path, &ev, &err) == DN_EIO && strstr(err.msg, path),
+          "open under a file: %s", err.msg);
+    snprintf(path, sizeof path, "%s/tags", tmp);
+    CHECK(dn_events_open(path, &ev, &err) == DN_OK, "%s", err.msg);
+    char tag[300];
+    memset(tag, 'a', sizeof tag - 1);
+    tag[299] = 0;
+    CHECK(dn_events_scalar(ev, tag, 1, 1.0, &err) == DN_EARG, "a 299-byte tag "
+          "was accepted");
+    CHECK(dn_events_scalar(ev, "", 1, 1.0, &err) == DN_EARG, "an empty tag "
+          "was accepted");
+    /* A negative step is an int64 in ten varint bytes. */
+    CHECK(dn_events_scalar(ev, "neg", -5, 0.5, &err) == DN_OK, "%s", err.msg);
+    char *name = malloc(strlen(dn_events_path(ev)) + 1);
+    strcpy(name, dn_events_path(ev));
+    CHECK(dn_events_close(ev, &err) == DN_OK, "%s", err.msg);
+    size_t n;
+    unsigned char *buf = slurp(name, &n);
+    event e[4];
+    const char *why;
+    int k = buf ? read_events(buf, n, e, 4, &why) : -1;
+    CHECK(k == 2 && e[1].step == -5 && !strcmp(e[1].tag, "neg") &&
+          e[1].value == 0.5f, "negative step: %d events, step %lld", k,
+          k == 2 ? (long long)e[1].step : 0LL);
+    free(buf);
+    free(name);
+}
+
+/* A file size limit makes writes fail part-way through a record: the
+ * writer must cut the file back to whole records and report DN_EIO. */
+static void test_write_failure(void)
+{
+    char dir[160];
+    snprintf(dir, sizeof dir, "%s/full", tmp);
+    dn_error err;
+    dn_events *ev;
+    CHECK(dn_events_open(dir, &ev, &err) == DN_OK, "%s", err.msg);
+    if (!ev) return;
+    char *name = malloc(strlen(dn_events_path(ev)) + 1);
+    strcpy(name, dn_events_path(ev));
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = 1000;  /* bytes: room for about 25 scalars */
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    setrlimit(RLIMIT_FSIZE, &lim);
+    dn_status st = DN_OK;
+    int i;
+    for (i = 0; i < 200 && !st; i++) {
+        st = dn_events_scalar(ev, "loss", i, 1.0 / (i + 1), &err);
+        if (!st) st = dn_events_flush(ev, &err);
+    }
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, prev);
+    CHECK(st == DN_EIO && strstr(err.msg, name), "a write past the limit "
+          "gave %d: %s", (int)st, err.msg);
+    CHECK(dn_events_scalar(ev, "loss", 999, 1, &err) == DN_EIO, "writes "
+          "after a failure were accepted");
+    dn_events_close(ev, NULL);
+    size_t n;
+    unsigned char *buf = slurp(name, &n);
+    event e[64];
+    const char *why = "cannot read";
+    int k = buf ? read_events(buf, n, e, 64, &why) : -1;
+    CHECK(k > 5 && n <= 1000, "after the failure: %d whole events (%s), %zu "
+          "bytes", k, k < 0 ? why : "ok", n);
+    CHECK(k == i, "%d events kept, %d scalar calls made", k, i);
+    free(buf);
+    free(name);
+}
+
+int main(void)
+{
+    table_init();
+    snprintf(tmp, sizeof tmp, "/tmp/dn_tb_XXXXXX");
+    if (!mkdtemp(tmp)) { perror("mkdtemp"); return 1; }
+    test_reader_itself();
+    test_run();
+    test_errors();
+    test_write_failure();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+    if (system(cmd)) { /* leftovers in /tmp only */ }
+    return check_done("test_tensorboard");
+}
