@@ -1,28 +1,71 @@
 /* cmd_train.c — `descent train DATA -o MODEL`: load, split, build,
  * standardize, train, save; and say what was chosen and why. */
 #include "cli.h"
+#include "progress.h"
 #include "train.h"
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-typedef struct { int quiet, epochs, classify; } progress;
+/* Everything that watches a run: the terminal, the history (kept in
+ * memory for --history and --plot), TensorBoard.  A log that cannot be
+ * written is reported once and dropped; training goes on. */
+typedef struct {
+    progress    bar;
+    int         quiet;
+    dn_history  hist;
+    const char *hist_path;   /* --history FILE, or NULL */
+    double      hist_saved;  /* when the history file was last written */
+    dn_tboard  *tb;          /* --tensorboard DIR, or NULL */
+} watch;
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void on_batch(const dn_batch *b, void *user)
+{
+    watch *w = user;
+    if (!w->quiet)
+        progress_batch(&w->bar, b->epoch, b->batch, b->n_batches, b->rows,
+                       b->loss);
+}
 
 static int on_epoch(const dn_epoch *e, void *user)
 {
-    const progress *p = user;
-    if (p->quiet) return 0;
-    printf("epoch %*d/%d  train loss %.4f", p->epochs >= 100 ? 4 : 3,
-           e->epoch, p->epochs, e->train_loss);
-    if (p->classify) printf("  acc %5.1f%%", 100 * e->train_acc);
-    if (!isnan(e->val_loss)) {
-        printf("   val loss %.4f", e->val_loss);
-        if (p->classify) printf("  acc %5.1f%%", 100 * e->val_acc);
+    watch *w = user;
+    dn_error err;
+    if (dn_history_add_epoch(&w->hist, e, &err)) {
+        fprintf(stderr, "descent train: %s\n", err.msg);
+        return 1;
     }
-    printf("   lr %.3g  %.4fs\n", e->eta, e->seconds);
-    fflush(stdout);
+    const dn_hist_row *r = &w->hist.row[w->hist.n - 1];
+    if (!w->quiet) progress_epoch(&w->bar, r);
+    /* A resumed run's replayed epochs are in its old event file already. */
+    if (w->tb && !e->replay && dn_tboard_add(w->tb, r, w->hist.metric, &err)) {
+        fprintf(stderr, "descent train: warning: %s; training goes on "
+                "without TensorBoard logs\n", err.msg);
+        dn_tboard_close(w->tb, NULL);
+        w->tb = NULL;
+    }
+    /* The history file is rewritten whole, atomically: at most once a
+     * second here (so that a long run of quick epochs does not spend its
+     * time rewriting it), and once more at the end. */
+    double t = seconds_now();
+    if (w->hist_path && t - w->hist_saved >= 1) {
+        if (dn_history_save(&w->hist, w->hist_path, &err)) {
+            fprintf(stderr, "descent train: warning: %s; training goes on "
+                    "without it\n", err.msg);
+            w->hist_path = NULL;
+        }
+        w->hist_saved = t;
+    }
     return 0;
 }
 
@@ -386,9 +429,33 @@ static int run(train_cfg *c_, const char *note)
     settings_json(&c, buf, sizeof buf);
     if (dn_model_meta_set(m, "training", buf, &err)) { rc = cli_error("train", &err); goto out; }
 
-    progress p = { c.quiet, c.t.epochs, A->loss != DN_LOSS_MSE };
+    if (c.dry_run) {
+        /* The network and every choice above, without training. */
+        putchar('\n');
+        summary_print(stdout, m, "(not trained: --dry-run)");
+        goto out;
+    }
+    watch w;
+    memset(&w, 0, sizeof w);
+    w.quiet = c.quiet;
+    progress_init(&w.bar, stdout, c.t.epochs, dn_history_metric(m), c.verbose);
+    dn_history_init(&w.hist, dn_history_metric(m));
+    if (rank == 0) {   /* under MPI, rank 0 alone writes files */
+        /* The header now: a bad path fails before training, not after. */
+        w.hist_path = c.history;
+        w.hist_saved = seconds_now();
+        if (w.hist_path && dn_history_save(&w.hist, w.hist_path, &err)) {
+            rc = cli_error("train", &err);
+            goto out;
+        }
+        if (c.tensorboard && dn_tboard_open(c.tensorboard, &w.tb, &err)) {
+            rc = cli_error("train", &err);
+            goto out;
+        }
+    }
     c.t.on_epoch = on_epoch;
-    c.t.user = &p;
+    c.t.on_batch = on_batch;
+    c.t.user = &w;
     /* Periodic checkpoints only when asked for; on an interrupt always,
      * by default beside the model. */
     char ckpt[4096];
@@ -400,6 +467,28 @@ static int run(train_cfg *c_, const char *note)
     catch_signals();
     dn_result res;
     dn_status st = dn_train(m, train, val, &c.t, &res, &err);
+    if (!c.quiet) progress_end(&w.bar);
+    {
+        /* The logs, complete, whatever the outcome: they show what
+         * happened up to a failure too. */
+        dn_error lerr;
+        dn_plot_opts po = { c.plot_log, NULL };
+        if (w.hist_path && dn_history_save(&w.hist, w.hist_path, &lerr))
+            fprintf(stderr, "descent train: warning: %s\n", lerr.msg);
+        else if (w.hist_path && !c.quiet)
+            printf("history: %s (%d epochs)\n", w.hist_path, w.hist.n);
+        if (rank == 0 && c.plot && w.hist.n > 0) {
+            if (dn_plot_history(&w.hist, &po, c.plot, &lerr))
+                fprintf(stderr, "descent train: warning: %s\n", lerr.msg);
+            else if (!c.quiet)
+                printf("curves: %s\n", c.plot);
+        }
+        if (w.tb && dn_tboard_close(w.tb, &lerr))
+            fprintf(stderr, "descent train: warning: %s\n", lerr.msg);
+        else if (w.tb && !c.quiet)
+            printf("tensorboard: tensorboard --logdir %s\n", c.tensorboard);
+        dn_history_free(&w.hist);
+    }
     if (st && st != DN_ENUMERIC) { rc = cli_error("train", &err); goto out; }
     if (st == DN_ENUMERIC) {
         fprintf(stderr, "descent train: %s\n", err.msg);

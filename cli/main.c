@@ -23,10 +23,6 @@ static const char *usage =
 "  descent eval digits.safetensors data/digits.csv\n"
 "  descent predict digits.safetensors new_rows.csv > predictions.csv\n";
 
-/* Declared here until cli.h lists them (cmd_plot.c, cmd_landscape.c). */
-int cmd_plot(int argc, char **argv);
-int cmd_landscape(int argc, char **argv);
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {

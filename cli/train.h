@@ -7,6 +7,10 @@ typedef struct {
     const char *data, *labels, *out, *target, *val_data, *val_labels;
     const char *layers, *warm;
     const char *checkpoint, *resume; /* --checkpoint FILE, --resume FILE */
+    const char *history, *tensorboard, *plot; /* --history FILE,
+                              --tensorboard DIR, --plot FILE.svg */
+    int plot_log, verbose, dry_run;           /* --plot-log, --verbose,
+                                                 --dry-run */
     int task_set, loss_set, init_set, layers_set, standardize, quiet;
     int dropout_n;            /* dropout rates given (1: for every layer) */
     dn_task task;

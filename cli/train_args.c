@@ -95,6 +95,18 @@ static const char *help =
 "                        checkpoint and the model, and exits with status 3; a\n"
 "                        second Ctrl-C exits at once\n"
 "\n"
+"watching (docs/monitoring.md):\n"
+"  --history FILE        one CSV row per epoch: epoch, step, train and val loss\n"
+"                        and metric, learning rate, gradient norm, seconds\n"
+"  --tensorboard DIR     TensorBoard event files in DIR/train, DIR/validation;\n"
+"                        view with 'tensorboard --logdir DIR'\n"
+"  --plot FILE.svg       the training curves as SVG (--plot-log: log scales)\n"
+"  -v, --verbose         also the gradient norm and step count every epoch\n"
+"  --dry-run             show the network (as 'descent summary') and every\n"
+"                        choice, then stop without training\n"
+"  On a terminal each epoch has a live progress bar; piped or redirected,\n"
+"  one plain line per epoch.\n"
+"\n"
 "other:\n"
 "  --seed S              seed for the split, the initialization, the shuffles\n"
 "                        and dropout (default 1)\n"
@@ -106,6 +118,7 @@ static const char *help =
 "  descent train data/digits.csv -o digits.safetensors\n"
 "  descent train data/house.csv --target price --layers 32:tanh,16 -o house.safetensors\n"
 "  descent train data/digits.csv --opt sgd --lr 0.1 --batch 1 --epochs 20\n"
+"  descent train data/digits.csv --history h.csv --plot curves.svg --tensorboard runs\n"
 "  descent train data/wine.csv --opt momentum --schedule cosine --warmup 5 --dropout 0.2\n"
 "  descent train train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz \\\n"
 "      --layers 128 --epochs 5 -o fashion.safetensors\n";
@@ -397,6 +410,12 @@ int train_parse(int argc, char **argv, train_cfg *c)
         } else if (!strcmp(o, "no-restore-best")) { c->t.restore_best = 0;
         } else if (!strcmp(o, "no-standardize")) { c->standardize = 0;
         } else if (!strcmp(o, "q") || !strcmp(o, "quiet")) { c->quiet = 1;
+        } else if (!strcmp(o, "v") || !strcmp(o, "verbose")) { c->verbose = 1;
+        } else if (!strcmp(o, "dry-run")) { c->dry_run = 1;
+        } else if (!strcmp(o, "plot-log")) { c->plot_log = 1;
+        } else if (!strcmp(o, "history")) { VALUE(); c->history = v;
+        } else if (!strcmp(o, "tensorboard")) { VALUE(); c->tensorboard = v;
+        } else if (!strcmp(o, "plot")) { VALUE(); c->plot = v;
         } else {
             return cli_usage("train", "unknown option '%s'", argv[a.i - 1]);
         }

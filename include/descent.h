@@ -595,6 +595,10 @@ typedef struct {
     double train_acc;   /* classification only, else NaN (running, like
                            train_loss) */
     double val_acc;     /* NaN without validation data or for regression */
+    double train_mae;   /* regression only, else NaN: mean absolute error
+                           in the target's own units (running, like
+                           train_loss) */
+    double val_mae;     /* regression with validation data, else NaN */
     double eta;         /* learning rate used in this epoch */
     double grad_norm;   /* mean over the epoch's steps of ‖g‖₂ (before
                            clipping) */
@@ -610,6 +614,19 @@ typedef struct {
 
 /* Return non-zero from the callback to stop training after this epoch. */
 typedef int (*dn_epoch_fn)(const dn_epoch *e, void *user);
+
+/* What the training loop reports after every step, for progress
+ * displays.  Called with dn_train_opts.user; it cannot stop training
+ * (that is on_epoch's and the interrupt flag's job). */
+typedef struct {
+    int    epoch;      /* 1-based */
+    int    batch;      /* 1-based, within the epoch */
+    int    n_batches;  /* steps in this epoch */
+    long   rows;       /* training rows used so far in this epoch */
+    long   steps;      /* updates so far */
+    double loss;       /* this step's mini-batch loss (with the L2 penalty) */
+} dn_batch;
+typedef void (*dn_batch_fn)(const dn_batch *b, void *user);
 
 typedef enum {
     DN_STOP_EPOCHS = 0,   /* ran the requested number of epochs */
@@ -671,6 +688,9 @@ typedef struct {
     uint64_t seed;     /* for the shuffles and dropout masks */
     int     threads;   /* see dn_ws_new */
     dn_epoch_fn on_epoch;
+    dn_batch_fn on_batch;  /* after every step (NULL: none); the cost of a
+                          call is nothing next to a step, and displays
+                          throttle themselves */
     void   *user;
     /* Checkpoints: the complete training state — weights, optimizer
      * state, schedule, generator, the epoch's row order and position,

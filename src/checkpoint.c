@@ -141,7 +141,7 @@ dn_status dn_ckpt_save(const char *path, const dn_train_state *cs,
         const dn_epoch *h = &s.hist[e];
         double v[HIST_FIELDS] = { h->epoch, (double)h->steps, h->train_loss,
             h->val_loss, h->train_acc, h->val_acc, h->eta, h->grad_norm,
-            h->seconds, 0, 0 };
+            h->seconds, h->train_mae, h->val_mae };
         for (int k = 0; k < HIST_FIELDS; k++) add64(&b, dbits(v[k]));
     }
     need(&b, (size_t)note_len);
@@ -358,6 +358,7 @@ dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
         h->epoch = (int)v[0]; h->steps = (long)v[1]; h->train_loss = v[2];
         h->val_loss = v[3]; h->train_acc = v[4]; h->val_acc = v[5];
         h->eta = v[6]; h->grad_norm = v[7]; h->seconds = v[8];
+        h->train_mae = v[9]; h->val_mae = v[10];
     }
     /* Scalars last, once everything has been checked. */
     float *theta = s->theta, *opt = s->opt_state, *best = s->best_theta;

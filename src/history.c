@@ -66,6 +66,9 @@ dn_status dn_history_add_epoch(dn_history *h, const dn_epoch *e, dn_error *err)
     if (!strcmp(h->metric, "accuracy")) {
         r.train_metric = e->train_acc;
         r.val_metric = e->val_acc;
+    } else if (!strcmp(h->metric, "mae")) {
+        r.train_metric = e->train_mae;
+        r.val_metric = e->val_mae;
     }
     return dn_history_add(h, &r, err);
 }

@@ -140,14 +140,15 @@ double dn_gradient_train(const dn_model *m, dn_ws *ws, const float *X,
                          const float *Y, int n, const float *rate,
                          dn_rng *rng);
 
-/* A mini-batch's input rows for dn_gradient_train, put straight into the
- * workspace: rows idx[0..n) of d, standardized on the way when the model
- * has input scaling (one pass instead of a copy and a second pass), and
- * their targets into Y (n × d->k).  Prefetches rows idx[n..n+ahead), the
- * next batch.  Pass the returned pointer as X: the forward pass knows
- * those rows are scaled.  Valid until the next gather or forward on ws. */
-const float *dn_ws_gather(const dn_model *m, dn_ws *ws, const dn_data *d,
-                          const int32_t *idx, int n, int ahead, float *Y);
+/* dn_gradient_train on rows idx[0..n) of d, gathered straight into the
+ * workspace: standardized on the way when the model has input scaling
+ * (one pass where a copy and a scaling took two), split over the pool's
+ * threads with layer 0's product when that pays, and their targets
+ * copied into Y (n × d->k, for the caller's metrics).  Also asks the
+ * memory early for rows idx[n..n+ahead), the next batch (0: none). */
+double dn_gradient_rows(const dn_model *m, dn_ws *ws, const dn_data *d,
+                        const int32_t *idx, int n, int ahead, float *Y,
+                        const float *rate, dn_rng *rng);
 
 /* Checks that a data set fits the model (width, targets, class range). */
 dn_status dn_data_check(const dn_model *m, const dn_data *d, const char *what,

@@ -39,8 +39,21 @@ double dn_l2_add(const dn_model *m, float *g, float lambda)
 
 double dn_norm2(const float *g, size_t n)
 {
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += (double)g[i] * g[i];
+    /* Eight running sums, not one: a single chain of dependent additions
+     * waits on each one's latency (measured: 18% of a small network's
+     * training step); eight independent ones vectorize.  The order is
+     * fixed by n alone, so the result still does not depend on threads. */
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const float *v = g + i;
+        s0 += (double)v[0] * v[0]; s1 += (double)v[1] * v[1];
+        s2 += (double)v[2] * v[2]; s3 += (double)v[3] * v[3];
+        s4 += (double)v[4] * v[4]; s5 += (double)v[5] * v[5];
+        s6 += (double)v[6] * v[6]; s7 += (double)v[7] * v[7];
+    }
+    double s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    for (; i < n; i++) s += (double)g[i] * g[i];
     return sqrt(s);
 }
 

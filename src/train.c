@@ -291,6 +291,11 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             S.steps++;
             res->steps = S.steps;
             S.pos = start + b;
+            if (o.on_batch) {
+                dn_batch bt = { epoch, start / B + 1, (n + B - 1) / B,
+                                S.pos, S.steps, E };
+                o.on_batch(&bt, o.user);
+            }
             /* Mid-epoch checkpoints; the one after an epoch's last step
              * waits for the epoch's end below. */
             const int halt = interrupted(&o, K);
@@ -315,11 +320,13 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
         e->steps = S.steps;
         e->train_loss = tm.loss;
         e->train_acc = tm.accuracy;
-        e->val_loss = e->val_acc = NAN;
+        e->train_mae = tm.mae;
+        e->val_loss = e->val_acc = e->val_mae = NAN;
         if (vws) {
             validate(m, vws, val, K, &vm);
             e->val_loss = vm.loss;
             e->val_acc = vm.accuracy;
+            e->val_mae = vm.mae;
         }
         e->eta = S.sched.eta;
         e->grad_norm = S.gsum / ((n + B - 1) / B);

@@ -181,11 +181,13 @@ static int on_iter(const dn_min_iter *it, void *user)
     }
     dn_tally_finish(q->m, &q->tally, &tm);
     e->train_acc = tm.accuracy;
-    e->val_loss = e->val_acc = NAN;
+    e->train_mae = tm.mae;
+    e->val_loss = e->val_acc = e->val_mae = NAN;
     if (q->val) {
         dn_eval_ws(q->m, q->ws, q->val, &vm);
         e->val_loss = vm.loss;
         e->val_acc = vm.accuracy;
+        e->val_mae = vm.mae;
     }
     e->eta = it->step;
     e->grad_norm = it->grad_norm;

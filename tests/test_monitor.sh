@@ -139,5 +139,26 @@ grep_in "$T/out" "Trainable params: 41"
 grep_in "$T/out" "plus 6 fixed scaling statistics"
 grep_in "$T/out" "^Memory: 0.2 KiB of parameters"
 
+# -- descent train: --history, --plot, --tensorboard, plain progress, --dry-run
+expect 0 $D train data/iris.csv --epochs 6 --patience 0 --history "$T/h.csv" --plot "$T/c.svg" --tensorboard "$T/tb" -o "$T/i.st"
+[ "$(grep -c '^epoch' "$T/out")" -eq 6 ] && ok || bad "$(grep -c '^epoch' "$T/out") epoch lines, want 6"
+# Piped, the progress has no control characters but the newlines.
+n=$(LC_ALL=C tr -cd '\000-\011\013-\037\177' < "$T/out" | wc -c)
+[ "$n" -eq 0 ] && ok || bad "$n control characters in piped output"
+[ "$(wc -l < "$T/h.csv")" -eq 7 ] && ok || bad "history has $(wc -l < "$T/h.csv") lines, want 7"
+grep_in "$T/h.csv" "^epoch,step,train_loss,val_loss,train_accuracy,val_accuracy,learning_rate,grad_norm,seconds$"
+got=$(svg_series "$T/c.svg" train_loss val_loss train_accuracy val_accuracy learning_rate | tr '\n' ' ')
+[ "$got" = "train_loss:6 val_loss:6 train_accuracy:6 val_accuracy:6 learning_rate:6 " ] && ok || bad "train --plot series: $got"
+[ "$(ls "$T/tb/train" | grep -c '^events.out.tfevents\.')" -eq 1 ] && \
+[ "$(ls "$T/tb/validation" | grep -c '^events.out.tfevents\.')" -eq 1 ] && ok || bad "tensorboard files: $(ls -R "$T/tb")"
+grep_in "$T/out" "tensorboard --logdir $T/tb"
+expect 0 $D train data/house.csv --target price --epochs 3 --history "$T/hr.csv" -o "$T/h.st"
+awk -F, 'NR == 1 && $5 == "train_mae" { h = 1 } NR > 1 && $5 != "" && $6 != "" { n++ } END { exit !(h && n == 3) }' "$T/hr.csv" \
+    && ok || bad "regression history lacks MAE: $(head -2 "$T/hr.csv")"
+expect 0 $D train data/iris.csv --dry-run -o "$T/never.st"
+grep_in "$T/out" "Total params: 2,499"
+[ ! -e "$T/never.st" ] && ok || bad "--dry-run wrote a model"
+expect 1 $D train data/iris.csv --history "$T/no/dir/h.csv" -o "$T/never.st"
+grep_in "$T/err" "no/dir/h.csv"
 echo "test_monitor: $pass passed, $fail failed"
 [ $fail -eq 0 ]
