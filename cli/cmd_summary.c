@@ -27,6 +27,26 @@ static void put_text(FILE *out, const char *s)
     for (; *s; s++) fputc((unsigned char)*s < 0x20 || *s == 0x7F ? '?' : *s, out);
 }
 
+/* A long value (the training settings are one JSON object) broken after
+ * commas into indented lines of at most ~76 columns. */
+static void put_wrapped(FILE *out, const char *s)
+{
+    if (!s || strlen(s) < 60) {
+        fputc(' ', out);
+        put_text(out, s);
+        fputc('\n', out);
+        return;
+    }
+    size_t col = 76;
+    for (const char *p = s; *p; p++) {
+        if (col >= 76) { fputs("\n  ", out); col = 2; }
+        fputc((unsigned char)*p < 0x20 || *p == 0x7F ? '?' : *p, out);
+        col++;
+        if (*p == ',' && col > 60) col = 76;
+    }
+    fputc('\n', out);
+}
+
 /* "9.8 KiB", "1.25 MiB". */
 static const char *bytes(double b, char *buf, size_t n)
 {
@@ -132,9 +152,8 @@ void summary_print(FILE *out, const dn_model *m, const char *name)
                 dn_model_target_mean(m)[0], dn_model_target_std(m)[0]);
     for (int i = 0; i < dn_model_meta_count(m); i++) {
         put_text(out, dn_model_meta_key(m, i));
-        fputs(": ", out);
-        put_text(out, dn_model_meta_get(m, dn_model_meta_key(m, i)));
-        fputc('\n', out);
+        fputs(":", out);
+        put_wrapped(out, dn_model_meta_get(m, dn_model_meta_key(m, i)));
     }
 }
 
