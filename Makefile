@@ -30,7 +30,7 @@ CLI   := $(wildcard cli/*.c)
 TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
-.PHONY: all test test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize
+.PHONY: all test test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize bench
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
 
@@ -121,6 +121,12 @@ test: all $(TESTS) $(EXAMPLES)
 test-mpi: all
 	$(MAKE) MPI=1 B=$(B)-mpi $(B)-mpi/descent
 	DESCENT=$(B)/descent DESCENT_MPI=$(B)-mpi/descent sh tests/mpi_equivalence.sh
+
+# Benchmarks against PyTorch and OpenBLAS (a few minutes; not a test):
+# writes bench/RESULTS.md.  Needs python3-torch, dataset-fashion-mnist and
+# libopenblas-dev, and says so if one is missing.
+bench: $(B)/libdescent.a
+	@B=$(B) CC="$(CC)" BENCH_CFLAGS="$(BASE) $(CFLAGS)" sh bench/bench.sh
 
 demo: all
 	@DESCENT=$(B)/descent sh examples/demo.sh

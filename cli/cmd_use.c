@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *eval_help =
 "usage: descent eval MODEL DATA [--labels FILE] [--json]\n"
@@ -194,10 +196,19 @@ int cmd_predict(int argc, char **argv)
         if (fflush(stdout)) rc = EXIT_DATA;
         goto out;
     }
-    /* Write beside the destination, then rename: never a half file. */
+    /* Write beside the destination, then rename: never a half file; "x":
+     * never through a file or link already there; and never over what is
+     * not a regular file (as root, /dev/null itself). */
+    struct stat sb;
+    if (stat(c.out, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        fprintf(stderr, "descent predict: %s is not a regular file; give a "
+                "file name, or no -o for standard output\n", c.out);
+        rc = EXIT_DATA;
+        goto out;
+    }
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", c.out);
-    FILE *f = fopen(tmp, "w");
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", c.out, (long)getpid());
+    FILE *f = fopen(tmp, "wx");
     if (!f) { perror(tmp); rc = EXIT_DATA; goto out; }
     write_predictions(f, m, d, out);
     if (ferror(f) | fclose(f) || rename(tmp, c.out)) {

@@ -99,7 +99,8 @@ static inline const char *fuzz_path(const char *name)
 }
 
 /* Writes n bytes to the file `name`; returns its path. */
-static inline const char *fuzz_write(const char *name, const void *data, size_t n)
+static inline const char *fuzz_write(const char *name, const void *data,
+                                     size_t n)
 {
     const char *path = fuzz_path(name);
     FILE *f = fopen(path, "wb");
@@ -111,7 +112,8 @@ static inline const char *fuzz_write(const char *name, const void *data, size_t 
 }
 
 /* The same, gzip-compressed. */
-static inline const char *fuzz_write_gz(const char *name, const void *data, size_t n)
+static inline const char *fuzz_write_gz(const char *name, const void *data,
+                                        size_t n)
 {
     const char *path = fuzz_path(name);
     gzFile g = gzopen(path, "wb1");

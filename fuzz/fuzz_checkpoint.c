@@ -11,8 +11,9 @@
  *
  * A failure must be clean (a damaged file: DN_EFORMAT; one written for
  * another run: DN_EARG; both naming the file; a restored state that
- * makes the loss non-finite: DN_ENUMERIC).  Seeds: FUZZ_WRITE_SEEDS=DIR makes the first call write
- * checkpoints of the fixed run into DIR (see fuzz/make_corpus.py). */
+ * makes the loss non-finite: DN_ENUMERIC).  Seeds: FUZZ_WRITE_SEEDS=DIR
+ * makes the first call write checkpoints of the fixed run into DIR (see
+ * fuzz/make_corpus.py). */
 #include "fuzz.h"
 
 static dn_data *ckpt_data;

@@ -878,11 +878,12 @@ dn_status dn_model_export_onnx(const dn_model *m, const char *path,
  *           bytes).  As MATLAB's trainlm: a step that lowers f is taken
  *           and mu *= mu_dec (never below 1e-20); otherwise mu *= mu_inc
  *           and the solve is repeated, until mu passes mu_max.  Small mu
- *           is Gauss–Newton, large mu a short gradient step.
- *   NEWTON  d = −(H + tau I)⁻¹ g with the exact Hessian H; tau = 0 when H
- *           is positive definite, else the smallest of beta, 2 beta,
- *           4 beta, ... (beta = 1e-3 · max |H_ii|) for which Cholesky
- *           succeeds (Nocedal & Wright, Algorithm 3.3), so d always points
+ *           is Gauss–Newton, large mu a short gradient step.  mu is in
+ *           the units of JᵀJ (sums over samples), as in trainlm.
+ *   NEWTON  d = −(H + tau I)⁻¹ g with the exact Hessian H: tau = 0 if
+ *           Cholesky of H succeeds; else tau starts at beta − min H_ii
+ *           (at least beta = 1e-3 · max |H_ii|) and doubles until it
+ *           does (Nocedal & Wright, Algorithm 3.3), so d always points
  *           downhill; then a line search from alpha = 1.  Quadratic
  *           convergence near a minimum, but every iteration builds and
  *           factors an n × n matrix: fast on small or convex problems,
@@ -893,11 +894,16 @@ dn_status dn_model_export_onnx(const dn_model *m, const char *path,
  *   f(x + alpha d) ≤ f(x) + c1 alpha gᵀd      (sufficient decrease)
  *   |g(x + alpha d)ᵀd| ≤ c2 |gᵀd|             (curvature)
  * by bracketing and zooming with safeguarded cubic interpolation
- * (Nocedal & Wright, Algorithms 3.5 and 3.6).  If no such step turns up
- * within ls_max evaluations it falls back to the lowest point found that
- * meets sufficient decrease, or backtracks (alpha halves) until one does;
- * a non-finite f counts as "too far".  L-BFGS then skips the pair and CG
- * restarts. */
+ * (Nocedal & Wright, Algorithms 3.5 and 3.6); on a quadratic the cubic is
+ * exact, so CG and Newton take exact minimizing steps there.  If no such
+ * step turns up within ls_max evaluations (a float32 network near its
+ * minimum makes f too noisy to compare), it falls back to the lowest
+ * point found that meets sufficient decrease, or backtracks (alpha
+ * shrinking by quadratic interpolation, 2 to 10 times per trial) until
+ * one does; a non-finite f counts as "too far".  After such a step CG
+ * restarts.  When no step lowers f at all, the solver tries once along
+ * −g and then stops with DN_STOP_LINESEARCH: usually the limit of the
+ * arithmetic, with the loss as low as it can be told apart. */
 typedef enum {
     DN_SOLVER_LBFGS = 0,
     DN_SOLVER_CG,
@@ -918,7 +924,9 @@ typedef struct {
     int    max_iter;  /* iteration budget for dn_minimize (1000);
                          dn_train_full takes dn_train_opts.epochs instead */
     long   max_evals; /* evaluation budget: calls of the objective (value,
-                         with gradient or Jacobian); 0 = none (0) */
+                         with gradient or Jacobian); 0 = none (0).  LM
+                         may end one Jacobian pass past it, the one that
+                         gives the last accepted point its gradient */
     double gtol;      /* stop when ‖g‖₂ ≤ gtol (1e-6) */
     double ftol;      /* stop when an iteration lowers f by at most
                          ftol · max(|f_prev|, |f|) (1e-9; 0 = off) */
@@ -935,16 +943,19 @@ typedef struct {
     double mu_dec;    /* LM: factor after a step that lowered f (0.1) */
     double mu_inc;    /* LM: factor after one that did not (10) */
     double mu_max;    /* LM: give up beyond this (1e10) */
-    size_t max_params;/* LM and NEWTON refuse more unknowns than this:
-                         LM 4096 (JᵀJ in 128 MiB), NEWTON 2048 (the
-                         Hessian in 32 MiB, built from 2048 products) */
+    size_t max_params;/* LM and NEWTON refuse more unknowns than this
+                         (0 = the kind's default): LM 4096 (JᵀJ in
+                         128 MiB), NEWTON 2048 (the Hessian in 32 MiB,
+                         built from 2048 products per iteration) */
 } dn_solver_conf;
 
 /* The defaults for a kind, as above. */
 void dn_solver_defaults(dn_solver_conf *c, dn_solver_kind kind);
-const char *dn_solver_name(dn_solver_kind k);  /* "lbfgs", "cg", "lm", "newton" */
+/* "lbfgs", "cg", "lm", "newton"; parsing also takes "l-bfgs", "trainlm",
+ * "levenberg-marquardt", "conjugate-gradient". */
+const char *dn_solver_name(dn_solver_kind k);
 dn_status dn_solver_parse(const char *s, dn_solver_kind *out, dn_error *err);
-const char *dn_cg_beta_name(dn_cg_beta b);     /* "pr+", "fr" */
+const char *dn_cg_beta_name(dn_cg_beta b);  /* "pr+", "fr" ("pr" too) */
 dn_status dn_cg_beta_parse(const char *s, dn_cg_beta *out, dn_error *err);
 
 /* The objective: returns f(x) and, when g is not NULL, writes the
@@ -986,6 +997,13 @@ typedef struct {
                               has 1/N */
     const double *ridge;   /* LM: ridge_j ≥ 0 per unknown (NULL = none): an
                               L2 penalty with a known Hessian */
+    double      precision; /* relative precision of the arithmetic behind
+                              f (0 = float64's, 2.2e-16; dn_train_full
+                              sets float32's, 1.2e-7): line searches stop
+                              trying steps that would change x, or lower
+                              f, by less than this relative to them, and
+                              end with DN_STOP_LINESEARCH instead of
+                              spending evaluations on rounding noise */
     void       *user;      /* passed to every callback */
 } dn_problem;
 
@@ -1016,13 +1034,15 @@ typedef struct {
 } dn_min_result;
 
 /* Minimizes f from x (n doubles, overwritten with the result: always the
- * best accepted point, never an untried one).  All memory is allocated
- * before the first iteration; L-BFGS holds 2m + 7 vectors of n doubles,
- * CG 7, Newton and LM an n × n matrix besides.  Refusals (DN_EARG): a
- * callback the kind needs is missing; out-of-range settings (the message
- * names the field, its value and range); LM or NEWTON with n above
- * max_params (the message gives the memory it would need).  A non-finite
- * f or gradient at the start is DN_ENUMERIC.  on_iter may be NULL;
+ * last accepted point, never an untried one).  All memory is allocated
+ * before the first iteration: besides x, L-BFGS holds 2m + 8 vectors of
+ * n doubles, CG 7, Newton and LM an n × n matrix and 8 vectors (LM also
+ * one sample's n_resid Jacobian rows).  Deterministic: the same problem
+ * and start give the same bits.  Refusals (DN_EARG): a callback the kind
+ * needs is missing; out-of-range settings (the message names the field,
+ * its value and range); LM or NEWTON with n above max_params (the
+ * message gives the memory it would need).  A non-finite f or gradient
+ * at the start is DN_ENUMERIC.  c NULL = L-BFGS defaults; on_iter and
  * res may be NULL. */
 dn_status dn_minimize(const dn_problem *p, const dn_solver_conf *c, double *x,
                       dn_min_fn on_iter, void *user, dn_min_result *res,
@@ -1030,7 +1050,10 @@ dn_status dn_minimize(const dn_problem *p, const dn_solver_conf *c, double *x,
 
 /* Trains m full-batch with a solver: the objective is the training loss
  * over every row of `train` plus the L2 penalty opts->l2 / 2 · Σ W²
- * (weights only), exactly the loss dn_train reports.  From opts it takes
+ * (weights only), exactly the loss dn_train reports, evaluated in chunks
+ * of 1024 rows (so memory stays small whatever the rows) with the
+ * chunks' gradients summed in float64.  solver NULL = L-BFGS defaults;
+ * its max_iter is ignored.  From opts it takes
  *   epochs        the iteration budget (each iteration is reported as one
  *                 epoch; try 100 to 1000: an iteration is worth many
  *                 epochs of SGD)
@@ -1038,24 +1061,31 @@ dn_status dn_minimize(const dn_problem *p, const dn_solver_conf *c, double *x,
  *   threads, on_epoch, user   — as for dn_train: early stopping watches
  *                 the monitored value after every iteration and restores
  *                 the best iteration's weights
- * and ignores batch, eta, opt, sched, shuffle, seed and the checkpoint
- * fields (the solvers are deterministic and hold no state worth
- * resuming).  It refuses dropout (a random loss defeats line searches and
- * LM's accept/reject test) and clip (the solver chooses the step length).
- * LM takes the MSE loss only, whose residuals e = h(x) − y (in
- * target-scaled units) make the loss ½ Σ ‖e‖² / N; cross-entropy is
- * refused with a pointer to LBFGS.  NEWTON's Hessian is exact: n
- * Hessian-vector products by Pearlmutter's R-operator (a forward-mode
- * pass through forward and backward propagation), each as costly as about
- * two gradients; finite differences of float32 gradients would leave
- * errors near 1e-3 and cost Newton its fast convergence.
+ * and interrupt (stop after the current iteration, DN_STOP_INTERRUPTED,
+ * with no checkpoint), and ignores batch, eta, opt, sched, shuffle, seed
+ * and the checkpoint fields (the solvers are deterministic and hold no
+ * state worth resuming: rerun instead).  It refuses dropout (a random loss defeats line searches and
+ * LM's accept/reject test), clip (the solver chooses the step length) and
+ * several MPI processes (the solvers are not data-parallel: run them with
+ * one).  LM takes the MSE loss only, whose residuals e = h(x) − y (in
+ * target-scaled units, one per output) make the loss ½ Σ ‖e‖² / N, with
+ * Jacobian rows from one-sample backward passes; the classification
+ * losses (BCE, CE) are refused with a pointer to LBFGS.  Above
+ * max_params LM and NEWTON are refused with the memory they would need.
+ * NEWTON's Hessian is exact: column j is H e_j, a Hessian-vector product
+ * by Pearlmutter's R-operator (forward-mode differentiation of the
+ * forward and backward passes), each about as costly as two gradients;
+ * finite differences of float32 gradients would leave errors of 1e-4 to
+ * 1e-3 and cost Newton its fast convergence.
  * Every iteration reports through opts->on_epoch a dn_epoch with
  * train_loss (with the penalty), train_acc, val_loss, val_acc, grad_norm
  * (‖g‖₂ at the new point), eta (the line search's alpha; LM: 1), mu (LM)
  * and evals.  res->reason is one of DN_STOP_EPOCHS (the budget),
  * _GRADIENT, _FTOL, _EVALS, _LINESEARCH, _MU_MAX, _CONVERGED (tol),
- * _EARLY, _CALLBACK; res->steps counts iterations.  DN_ENUMERIC if the
- * loss is not finite at the start. */
+ * _EARLY, _CALLBACK, _INTERRUPTED; res->steps counts iterations.  A loss
+ * that is not finite at the start is DN_ENUMERIC (weights untouched); a
+ * Hessian that turns non-finite later is DN_ENUMERIC with reason
+ * DN_STOP_NONFINITE and the last accepted weights kept. */
 dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
                         const dn_solver_conf *solver,
                         const dn_train_opts *opts, dn_result *res,

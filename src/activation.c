@@ -14,8 +14,10 @@ static inline float sigmoid(float z)
     return e / (1.0f + e);
 }
 
-/* Softmax of one row, shifted by its maximum so that e^{z−max} ≤ 1. */
-static void softmax_row(const float *z, float *a, int k)
+/* Softmax of one row, shifted by its maximum so that e^{z−max} ≤ 1;
+ * returns log Σ e^z.  The largest term is exactly 1, so the sum (and its
+ * log, the loss of a confident row) keeps its relative precision. */
+static double softmax_row(const float *z, float *a, int k)
 {
     float mx = z[0];
     for (int j = 1; j < k; j++) if (z[j] > mx) mx = z[j];
@@ -23,6 +25,15 @@ static void softmax_row(const float *z, float *a, int k)
     for (int j = 0; j < k; j++) { a[j] = expf(z[j] - mx); sum += a[j]; }
     float inv = (float)(1.0 / sum);
     for (int j = 0; j < k; j++) a[j] *= inv;
+    return log(sum) + mx;
+}
+
+void dn_softmax_rows(const float *z, float *a, double *lse, int n, int k)
+{
+    for (int r = 0; r < n; r++) {
+        double l = softmax_row(z + (long)r * k, a + (long)r * k, k);
+        if (lse) lse[r] = l;
+    }
 }
 
 /* f over one block of rows × cols at row stride ld, z (+)= b first.
@@ -67,8 +78,7 @@ void dn_act_forward(const dn_layer *L, const float *slope, const float *z,
 {
     const int k = L->units;
     if (L->act == DN_ACT_SOFTMAX) {
-        for (int r = 0; r < n; r++)
-            softmax_row(z + (long)r * k, a + (long)r * k, k);
+        dn_softmax_rows(z, a, NULL, n, k);
         return;
     }
     /* No bias, so z is only read. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* After the rename, sync the directory so that the new name itself
@@ -53,6 +54,13 @@ dn_status dn_atomic_write(const char *path, const char *what,
 {
     if (!path || !*path)
         return dn_fail(err, DN_EARG, "no file name given for the %s", what);
+    /* The rename would replace a device or a pipe (as root, /dev/null
+     * itself) with a regular file. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return dn_fail(err, DN_EIO, "cannot write the %s to '%s': it is not "
+                       "a regular file (a device, a pipe or a directory); "
+                       "give the name of a file", what, path);
     size_t tlen = strlen(path) + 32;
     char *tmp = malloc(tlen);
     if (!tmp) return dn_fail(err, DN_ENOMEM, "out of memory");

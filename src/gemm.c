@@ -89,14 +89,20 @@ typedef struct {
     kern_fn *const *fn;  /* fn[h − 1] computes tiles of h ≤ mr rows */
     int      b_direct;   /* may read B rows in place (else from panels
                             padded to nr) */
-    int      vecs;       /* SIMD vectors across nr (for pick()) */
 } kernel;
+
+/* A dot-product kernel for C = A Bᵀ when both run along k: C[0..mr)
+ * [0..nr) (+)= Σ_k a[i·lda + k] · b[j·ldb + k], mr, nr ≤ DOT. */
+typedef void dot_fn(int K, const float *a, ptrdiff_t lda, const float *b,
+                    ptrdiff_t ldb, float *c, ptrdiff_t ldc, int mr, int nr,
+                    int add);
 
 typedef struct {
     const char   *name;
     const kernel *k;
     int           n_k;
     pack_fn      *pack_t;  /* a faster transposing pack, or NULL */
+    dot_fn       *dot;     /* for narrow forward products, or NULL */
 } isa;
 
 /* acc (tile of C, mr × nr, row stride w) stored into or added to C. */
@@ -144,8 +150,8 @@ static void kern_c(int kc, const float *a, ptrdiff_t ars, ptrdiff_t acs,
 static kern_fn *const f_portable[PMR] = {
     kern_c, kern_c, kern_c, kern_c, kern_c, kern_c
 };
-static const kernel k_portable[] = { { PMR, PNR, f_portable, 0, 1 } };
-static const isa isa_portable = { "portable", k_portable, 1, NULL };
+static const kernel k_portable[] = { { PMR, PNR, f_portable, 0 } };
+static const isa isa_portable = { "portable", k_portable, 1, NULL, NULL };
 
 #ifdef HAVE_X86
 /* The accumulators are named variables, written out row by row by these
@@ -293,8 +299,8 @@ static void pack_t_avx(const float *src, ptrdiff_t ls, int lines, int kc,
     }
 }
 
-static const kernel k_avx2[] = { { 6, 16, f_avx2, 0, 2 } };
-static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx };
+static const kernel k_avx2[] = { { 6, 16, f_avx2, 0 } };
+static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx, NULL };
 
 /* --- AVX-512 kernels: 12 × 32 (24 accumulators) and 16 × 16 (16).
  * B's loads are masked to nr columns, so they may read B in place. */
@@ -381,10 +387,104 @@ static kern_fn *const f512_16[16] = {
 
 /* 16 × 16 for narrow products (a 16-unit layer), 12 × 32 otherwise. */
 static const kernel k_avx512[] = {
-    { 12, 32, f512_32, 1, 2 },
-    { 16, 16, f512_16, 1, 1 },
+    { 12, 32, f512_32, 1 },
+    { 16, 16, f512_16, 1 },
 };
-static const isa isa_avx512 = { "avx512", k_avx512, 2, pack_t_avx };
+
+/* --- AVX-512 dot products, for C = A Bᵀ with a narrow B (N ≤ DOT_N).
+ *
+ * With 16 columns or fewer, a broadcast kernel has one vector of B per
+ * k against a broadcast per row, and this processor issues about one
+ * broadcast per cycle: half the multiply-add rate (measured 0.5-0.6).
+ * Both A and Wᵀ run along k in the forward product, so instead each of
+ * 4 × 4 accumulators sums a_i[k..k+16) · b_j[k..k+16) lane by lane (two
+ * loads per four multiply-adds, no copy of Wᵀ at all), and a fixed tree
+ * of shuffles adds the 16 lanes at the end.  The sum's order is then
+ * fixed by K alone, but it differs from the broadcast kernels': a narrow
+ * forward product rounds differently from a wide one, and on AVX-512
+ * from AVX2. */
+enum { DOT = 4, DOT_N = 16, DOT_K = 128 };
+#endif
+enum { DOT_ROWS = 4 };   /* rows per dot call (DOT where it exists) */
+#ifdef HAVE_X86
+
+/* Adds adjacent lanes of x and y: per 128-bit lane, the pair sums of x
+ * and y interleaved. */
+__attribute__((target("avx512f")))
+static inline __m512 sum2(__m512 x, __m512 y)
+{
+    return _mm512_add_ps(_mm512_unpacklo_ps(x, y), _mm512_unpackhi_ps(x, y));
+}
+
+/* From sum2(v0, v1) and sum2(v2, v3): per 128-bit lane, the four sums of
+ * v0..v3 over that lane's four floats. */
+__attribute__((target("avx512f")))
+static inline __m512 sum4(__m512 x, __m512 y)
+{
+    __m512d a = _mm512_castps_pd(x), b = _mm512_castps_pd(y);
+    return _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)),
+                         _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+}
+
+#define D_ZERO(i) __m512 c##i##0 = _mm512_setzero_ps(), \
+                         c##i##1 = _mm512_setzero_ps(), \
+                         c##i##2 = _mm512_setzero_ps(), \
+                         c##i##3 = _mm512_setzero_ps();
+#define D_LOAD(i) __m512 x##i = _mm512_maskz_loadu_ps(m, a##i + k);
+#define D_LOADU(i) __m512 x##i = _mm512_loadu_ps(a##i + k);
+#define D_FMA(i) c##i##0 = _mm512_fmadd_ps(x##i, y0, c##i##0); \
+                 c##i##1 = _mm512_fmadd_ps(x##i, y1, c##i##1); \
+                 c##i##2 = _mm512_fmadd_ps(x##i, y2, c##i##2); \
+                 c##i##3 = _mm512_fmadd_ps(x##i, y3, c##i##3);
+#define D_ROW(i) const float *a##i = a + (i < mr ? i : 0) * lda;
+#define D_SUM(i) __m512 u##i = sum4(sum2(c##i##0, c##i##1), \
+                                    sum2(c##i##2, c##i##3));
+
+/* Rows and columns past mr and nr repeat the first (read, never stored),
+ * so that the loop is the same for every tile. */
+__attribute__((target("avx512f")))
+static void dot_512(int K, const float *a, ptrdiff_t lda, const float *b,
+                    ptrdiff_t ldb, float *c, ptrdiff_t ldc, int mr, int nr,
+                    int add)
+{
+    ROWS4(D_ROW)
+    const float *b0 = b, *b1 = b + (nr > 1 ? ldb : 0),
+                *b2 = b + (nr > 2 ? 2 * ldb : 0),
+                *b3 = b + (nr > 3 ? 3 * ldb : 0);
+    ROWS4(D_ZERO)
+    int k = 0;
+    for (; k + 16 <= K; k += 16) {
+        __m512 y0 = _mm512_loadu_ps(b0 + k), y1 = _mm512_loadu_ps(b1 + k);
+        __m512 y2 = _mm512_loadu_ps(b2 + k), y3 = _mm512_loadu_ps(b3 + k);
+        ROWS4(D_LOADU)
+        ROWS4(D_FMA)
+    }
+    if (k < K) {   /* the last k, masked: lanes past K hold zeros */
+        const __mmask16 m = lanes(K - k);
+        __m512 y0 = _mm512_maskz_loadu_ps(m, b0 + k);
+        __m512 y1 = _mm512_maskz_loadu_ps(m, b1 + k);
+        __m512 y2 = _mm512_maskz_loadu_ps(m, b2 + k);
+        __m512 y3 = _mm512_maskz_loadu_ps(m, b3 + k);
+        ROWS4(D_LOAD)
+        ROWS4(D_FMA)
+    }
+    ROWS4(D_SUM)
+    /* 128-bit lane c of u_i holds row i's four partial sums over lane c;
+     * two rounds of adding lanes pairwise leave row i in lane i. */
+    __m512 p = _mm512_add_ps(_mm512_shuffle_f32x4(u0, u1, 0x88),
+                             _mm512_shuffle_f32x4(u0, u1, 0xDD));
+    __m512 q = _mm512_add_ps(_mm512_shuffle_f32x4(u2, u3, 0x88),
+                             _mm512_shuffle_f32x4(u2, u3, 0xDD));
+    __m512 f = _mm512_add_ps(_mm512_shuffle_f32x4(p, q, 0x88),
+                             _mm512_shuffle_f32x4(p, q, 0xDD));
+    float s[16];
+    _mm512_storeu_ps(s, f);
+    for (int i = 0; i < mr; i++, c += ldc)
+        for (int j = 0; j < nr; j++)
+            c[j] = add ? c[j] + s[4 * i + j] : s[4 * i + j];
+}
+
+static const isa isa_avx512 = { "avx512", k_avx512, 2, pack_t_avx, dot_512 };
 #endif
 
 /* --- choosing the kernels, and per-thread packing buffers */
@@ -420,6 +520,16 @@ const char *dn_gemm_isa(void)
 {
     pthread_once(&once, init);
     return chosen->name;
+}
+
+int dn_simd_wide(void)
+{
+    pthread_once(&once, init);
+#ifdef HAVE_X86
+    return chosen == &isa_avx512;
+#else
+    return 0;
+#endif
 }
 
 /* 2·MC·KC floats for A (panels may be rounded up to 8 rows), then KC·NC
@@ -609,35 +719,20 @@ static void task(int t, void *arg)
         tile_small(g, i0, i1, j0, j1);
 }
 
-/* Cycles per k of a micro-tile of h rows by v vectors, as a model: its
- * h·v multiply-adds issue two per cycle, its h broadcasts and v loads of
- * B about 1.5 per cycle; the slower of the two sets the pace.  (On one
- * AVX-512 core it ranks 12 × 32 ≈ 8 × 32 ahead of 16 × 16 by 0.7, as
- * measured.) */
-static double tile_cycles(int h, int v)
+/* The kernel of the chosen set for N columns: the narrowest whose tiles
+ * are at least N wide, else the widest.  Broadcasts, about one per cycle
+ * here, set the pace of a tile with a single vector of B per k, so a
+ * 16 × 16 tile runs at about half the rate of 12 × 32 (measured 0.5-0.6)
+ * — but for N ≤ 16 the wider tile would only add lanes of zeros. */
+static const kernel *pick(const isa *s, int N)
 {
-    double fma = h * v / 2.0, loads = (h + v) / 1.5;
-    return fma > loads ? fma : loads;
-}
-
-/* The kernel of the chosen set that computes M × N soonest, with M cut
- * into even micro-tiles as tile() cuts it. */
-static const kernel *pick(const isa *s, int M, int N)
-{
-    const kernel *best = &s->k[0];
-    double least = -1;
-    for (int i = 0; i < s->n_k && s->n_k > 1; i++) {
+    const kernel *best = NULL, *widest = &s->k[0];
+    for (int i = 0; i < s->n_k; i++) {
         const kernel *k = &s->k[i];
-        int tiles = cdiv(M, k->mr), q = M / tiles, r = M % tiles;
-        double cost = (r * tile_cycles(q + 1, k->vecs) +
-                       (tiles - r) * tile_cycles(q, k->vecs)) *
-                      cdiv(N, k->nr);
-        if (least < 0 || cost < least) {
-            least = cost;
-            best = k;
-        }
+        if (k->nr > widest->nr) widest = k;
+        if (N <= k->nr && (!best || k->nr < best->nr)) best = k;
     }
-    return best;
+    return best ? best : widest;
 }
 
 /* Cuts C into tiles for `threads` threads and returns their number.  The
@@ -654,6 +749,12 @@ static const kernel *pick(const isa *s, int M, int N)
 static int plan(job *g, int threads, double flops)
 {
     int mr = g->kr->mr, nr = g->kr->nr;
+    if (threads == 1) {   /* one task: the whole of C */
+        g->rows = cdiv(g->M, mr) * mr;
+        g->cols = cdiv(g->N, nr) * nr;
+        g->col_tasks = 1;
+        return 1;
+    }
     int ru = cdiv(g->M, mr), cu = cdiv(g->N, nr);   /* micro-tiles */
     double most = flops / TASK_MIN;
     int want = most < 4.0 * threads ? (int)most : 4 * threads;
@@ -680,6 +781,33 @@ static int plan(job *g, int threads, double flops)
     return cdiv(g->M, g->rows) * g->col_tasks;
 }
 
+/* The dot-product path (see dot_512): tasks of whole DOT-row blocks, each
+ * block's epilogue run once its N columns are done. */
+typedef struct {
+    dot_fn *dot;
+    int M, N, K;
+    const float *A; ptrdiff_t lda;
+    const float *B; ptrdiff_t ldb;
+    float *C; ptrdiff_t ldc;
+    int add, rows;
+    const dn_epilogue *epi;
+} dot_job;
+
+static void dot_task(int t, void *arg)
+{
+    const dot_job *g = arg;
+    int i1 = (t + 1) * g->rows < g->M ? (t + 1) * g->rows : g->M;
+    for (int i = t * g->rows; i < i1; i += DOT_ROWS) {
+        int h = i1 - i < DOT_ROWS ? i1 - i : DOT_ROWS;
+        float *c = g->C + i * g->ldc;
+        for (int j = 0; j < g->N; j += DOT)
+            g->dot(g->K, g->A + i * g->lda, g->lda, g->B + j * g->ldb, g->ldb,
+                   c + j, g->ldc, h, g->N - j < DOT ? g->N - j : DOT, g->add);
+        if (g->epi)
+            g->epi->fn(g->epi->arg, c, g->ldc, i, 0, h, g->N);
+    }
+}
+
 static void gemm(dn_pool *p, int M, int N, int K,
                  const float *A, ptrdiff_t ars, ptrdiff_t acs,
                  const float *B, ptrdiff_t bks, ptrdiff_t bjs,
@@ -697,7 +825,24 @@ static void gemm(dn_pool *p, int M, int N, int K,
         return;
     }
     pthread_once(&once, init);
-    const kernel *kr = pick(chosen, M, N);
+    double flops = 2.0 * M * N * K;
+    int threads = flops < PAR_MIN ? 1 : dn_pool_threads(p);
+    if (chosen->dot && acs == 1 && bks == 1 && N <= DOT_N && K >= DOT_K) {
+        /* Chosen by N, K and the layout alone, so a row's bits still do
+         * not depend on M or on the threads.  (With a short K, the sum of
+         * the lanes costs more than the broadcasts.) */
+        int blocks = cdiv(M, DOT_ROWS), n = threads > 1 ? 4 * threads : 1;
+        if (n > blocks) n = blocks;
+        dot_job g = { chosen->dot, M, N, K, A, ars, B, bjs, C, ldc,
+                      accumulate != 0, cdiv(blocks, n) * DOT_ROWS, epi };
+        n = cdiv(M, g.rows);
+        if (n == 1)
+            dot_task(0, &g);
+        else
+            dn_pool_run(p, n, dot_task, &g);
+        return;
+    }
+    const kernel *kr = pick(chosen, N);
     /* See "What is copied" at the top.  Measured on 1024³ and 2048³:
      * packing A along k (a transpose) cost more than it saved, packing it
      * along i gained 5-10%. */
@@ -705,8 +850,6 @@ static void gemm(dn_pool *p, int M, int N, int K,
     int pack_a = acs != 1 && cdiv(N, kr->nr) >= 4;
     job g = { kr, chosen->pack_t, M, N, K, A, ars, acs, B, bks, bjs, C, ldc,
               accumulate != 0, pack_a, pack_b, epi, 0, 0, 1 };
-    double flops = 2.0 * M * N * K;
-    int threads = flops < PAR_MIN ? 1 : dn_pool_threads(p);
     int n = plan(&g, threads, flops);
     if (n == 1)
         task(0, &g);

@@ -48,6 +48,11 @@ typedef struct {
 /* The kernels in use: "avx512", "avx2" or "portable" (see gemm.c). */
 const char *dn_gemm_isa(void);
 
+/* 1 when the AVX-512 kernels are in use: other hot loops (the optimizer
+ * steps, the gradient's norm) then run their AVX-512 versions too, so
+ * DESCENT_GEMM=avx2 or =portable turns them all off at once. */
+int dn_simd_wide(void);
+
 /* C (M×N) = A (M×K) · B (N×K)ᵀ */
 void dn_gemm_nt(dn_pool *p, int M, int N, int K,
                 const float *A, int lda, const float *B, int ldb,

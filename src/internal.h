@@ -52,6 +52,8 @@ struct dn_ws {
     float   *delta[2];               /* ping-pong, max_batch × max_width */
     float   *grad;                   /* flat dE/dtheta */
     float   *y;                      /* standardized targets, max_batch × k */
+    double  *lse;                    /* softmax output: log Σ_j e^{z_j} per
+                                        row, for the loss (NULL otherwise) */
     float   *mask[DN_MAX_LAYERS];    /* dropout: 0 or 1/(1−p), NULL if off */
     float   *ad[DN_MAX_LAYERS];      /* dropout: a ⊙ mask, the next input */
     const float *a0;                 /* input rows of the last forward */
@@ -82,6 +84,14 @@ void dn_act_backward_block(const dn_layer *L, const float *z, const float *a,
                            const float *mask, float *d, ptrdiff_t ld,
                            int rows, int cols);
 int  dn_act_blockwise(dn_act act);
+
+/* Softmax over n rows of k: a = e^{z − max} / Σ, and, when lse is not
+ * NULL, lse[r] = log Σ_j e^{z_j}, which the cross-entropy then reuses. */
+void dn_softmax_rows(const float *z, float *a, double *lse, int n, int k);
+
+/* CE from the rows' log-sum-exp (dn_softmax_rows): mean of lse − z_y. */
+double dn_loss_ce_lse(const float *z, const double *lse, const float *Y,
+                      int n, int k);
 
 /* The mean loss of n rows, from the output layer's logits z and
  * activations a. */

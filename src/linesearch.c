@@ -16,15 +16,22 @@
  *
  * Within the zoom, `lo` is always the lowest point found that meets
  * sufficient decrease.  Its x and g stay in one of two buffer pairs while
- * the next trial fills the other, so accepting a point copies nothing
- * twice and allocates nothing.
+ * the next trial fills the other, so whichever point is accepted, its x
+ * and g are at hand (one copy into the run's own) and nothing is
+ * allocated.
  *
  * The fallback: if no Wolfe step turns up within ls_max evaluations (a
  * noisy objective, such as a float32 network near its minimum, makes
  * slopes unreliable), take `lo` if there is one; otherwise backtrack from
  * the shortest step tried, shrinking by quadratic interpolation (between
- * a tenth and a half each time), until sufficient decrease holds or the
- * step no longer moves x. */
+ * a tenth and a half each time), until sufficient decrease holds.
+ *
+ * Every phase stops as soon as the steps left to try are below the
+ * precision of the objective's arithmetic (problem.precision): too short
+ * to move x, or with a first-order decrease a |phi'(0)| below the
+ * rounding of f.  A float32 network reaches that limit at the end of
+ * every converged run, and each further trial would be a wasted pass
+ * over the data. */
 #include "internal.h"
 #include "solve.h"
 #include <float.h>
@@ -39,6 +46,7 @@ typedef struct {
     const double *dir;
     double f0, d0;      /* phi(0), phi'(0) */
     double dmax, xmax;  /* max |d_i|, max |x_i|: the resolution of a */
+    double eps;         /* the precision of the arithmetic behind f */
     int    lo;          /* the buffer pair holding the point `best` */
     int    have;        /* 1 once some trial met sufficient decrease */
     int    cur;         /* the buffer pair of the last trial */
@@ -60,10 +68,18 @@ static double cubic_min(pt p, pt q)
     return q.a - (q.a - p.a) * (q.d + d2 - d1) / den;
 }
 
-/* 1 when steps a and a + w put x at points no float64 can tell apart. */
+/* 1 when steps a and a + w put x at points the objective's arithmetic
+ * cannot tell apart. */
 static int unresolved(const line *L, double w)
 {
-    return fabs(w) * L->dmax <= DBL_EPSILON * fmax(L->xmax, DBL_MIN);
+    return fabs(w) * L->dmax <= L->eps * fmax(L->xmax, DBL_MIN);
+}
+
+/* 1 when even the first-order decrease a |phi'(0)| of a step a is below
+ * the rounding of f itself: no comparison of values could confirm it. */
+static int invisible(const line *L, double a)
+{
+    return a * -L->d0 <= L->eps * fabs(L->f0);
 }
 
 /* Evaluates phi and phi' at a, into the buffer pair `best` does not use. */
@@ -120,7 +136,7 @@ static int zoom(line *L, pt lo, pt hi)
     double w_old = INFINITY, w_older = INFINITY;
     while (L->used < L->s->c->ls_max) {
         double left = fmin(lo.a, hi.a), w = fabs(hi.a - lo.a);
-        if (unresolved(L, w)) return 0;
+        if (unresolved(L, w) || invisible(L, fmax(lo.a, hi.a))) return 0;
         double a = isfinite(hi.f) && w <= 0.5 * w_older
                  ? cubic_min(lo, hi) : NAN;
         if (!isfinite(a)) a = 0.5 * (lo.a + hi.a);
@@ -174,7 +190,7 @@ static int wolfe(line *L, double alpha0)
 static int backtrack(line *L, double a)
 {
     for (int k = 0; k < L->s->c->ls_max; k++) {
-        if (unresolved(L, a)) return 0;
+        if (unresolved(L, a) || invisible(L, a)) return 0;
         pt p = probe(L, a);
         if (L->s->spent) return 0;
         if (armijo(L, p)) {
@@ -197,12 +213,16 @@ dn_ls_result dn_linesearch(dn_solve *s, const double *d, double alpha0,
     L.dir = d;
     L.f0 = s->f;
     L.d0 = dn_dot(s->g, d, s->n);
+    L.eps = s->p->precision > 0 ? s->p->precision : DBL_EPSILON;
     if (!(L.d0 < 0) || !(alpha0 > 0) || !isfinite(alpha0)) return DN_LS_FAIL;
     for (size_t i = 0; i < s->n; i++) {
         L.dmax = fmax(L.dmax, fabs(d[i]));
         L.xmax = fmax(L.xmax, fabs(s->x[i]));
     }
     L.amin = alpha0;
+    /* Already at the limit: a step of 10 alpha0 would not show. */
+    if (invisible(&L, 10 * alpha0) || unresolved(&L, 10 * alpha0))
+        return DN_LS_FAIL;
     if (wolfe(&L, alpha0)) {
         take(&L, alpha);
         return DN_LS_WOLFE;

@@ -30,6 +30,7 @@
 typedef struct {
     double *M, *diag;  /* JᵀJ: strict lower triangle, diagonal */
     double *je;        /* Jᵀe */
+    double *rhs;       /* Jᵀe + r ⊙ x: the gradient without its scale */
     double *e, *J;     /* one sample's residuals and Jacobian rows */
     double *delta;
     double  scale;
@@ -71,8 +72,10 @@ static double jacobian(dn_solve *s, lm *L)
             }
         }
     }
-    for (size_t j = 0; j < n; j++)
-        s->g[j] = L->scale * (L->je[j] + (p->ridge ? p->ridge[j] * s->x[j] : 0));
+    for (size_t j = 0; j < n; j++) {
+        L->rhs[j] = L->je[j] + (p->ridge ? p->ridge[j] * s->x[j] : 0);
+        s->g[j] = L->scale * L->rhs[j];
+    }
     return L->scale * (0.5 * sse + ridge_term(p, s->x));
 }
 
@@ -128,11 +131,12 @@ dn_status dn_lm_run(dn_solve *s)
     L.M = malloc(n * n * sizeof *L.M);
     L.diag = malloc(n * sizeof *L.diag);
     L.je = malloc(n * sizeof *L.je);
+    L.rhs = malloc(n * sizeof *L.rhs);
     L.delta = malloc(n * sizeof *L.delta);
     L.e = malloc((size_t)p->n_resid * sizeof *L.e);
     L.J = malloc((size_t)p->n_resid * n * sizeof *L.J);
     dn_status st = DN_OK;
-    if (!L.M || !L.diag || !L.je || !L.delta || !L.e || !L.J) {
+    if (!L.M || !L.diag || !L.je || !L.rhs || !L.delta || !L.e || !L.J) {
         st = dn_fail(s->err, DN_ENOMEM, "solver lm: out of memory for JᵀJ "
                      "of %zu unknowns (%.0f MiB)", n,
                      (double)n * n * 8 / 1048576);
@@ -163,8 +167,7 @@ dn_status dn_lm_run(dn_solve *s)
                 s->mu *= c->mu_inc;
                 continue;
             }
-            for (size_t j = 0; j < n; j++)
-                L.delta[j] = -(L.je[j] + (p->ridge ? p->ridge[j] * s->x[j] : 0));
+            for (size_t j = 0; j < n; j++) L.delta[j] = -L.rhs[j];
             dn_chol_solve(L.M, n, L.delta);
             for (size_t j = 0; j < n; j++) xt[j] = s->x[j] + L.delta[j];
             f_new = value(s, &L, xt);
@@ -185,6 +188,7 @@ done:
     free(L.M);
     free(L.diag);
     free(L.je);
+    free(L.rhs);
     free(L.delta);
     free(L.e);
     free(L.J);

@@ -20,6 +20,14 @@ static double ce_logit(const float *z, int k, int c)
     return log(s) + mx - z[c];
 }
 
+double dn_loss_ce_lse(const float *z, const double *lse, const float *Y,
+                      int n, int k)
+{
+    double sum = 0;
+    for (int r = 0; r < n; r++) sum += lse[r] - z[(long)r * k + (int)Y[r]];
+    return n > 0 ? sum / n : 0.0;
+}
+
 double dn_loss_eval(dn_loss loss, const float *z, const float *a,
                     const float *Y, int n, int units)
 {

@@ -162,6 +162,10 @@ static dn_status check_problem(const dn_problem *p, const dn_solver_conf *c,
     if (!p || p->n < 1)
         return dn_fail(err, DN_EARG, "solver %s: the problem has no unknowns "
                        "(n = 0)", name);
+    if (!(isfinite(p->precision) && p->precision >= 0 && p->precision < 1))
+        return dn_fail(err, DN_EARG, "solver %s: problem.precision = %g must "
+                       "be in [0, 1) (0 means float64's)", name,
+                       p->precision);
     if (c->kind != DN_SOLVER_LM && !p->fg)
         return dn_fail(err, DN_EARG, "solver %s needs the objective: set "
                        "problem.fg to a function returning f(x) and its "

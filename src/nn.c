@@ -46,6 +46,8 @@ dn_status dn_ws_new(const dn_model *m, int max_batch, int threads,
         ws->grad = calloc(m->n_params, sizeof(float));
         ws->y = malloc(B * A->layer[A->n_layers - 1].units * sizeof(float));
         ok &= ws->grad && ws->y;
+        if (ok && A->layer[A->n_layers - 1].act == DN_ACT_SOFTMAX)
+            ok &= (ws->lse = malloc(B * sizeof(double))) != NULL;
     }
     if (!ok) {
         dn_ws_free(ws);
@@ -73,6 +75,7 @@ void dn_ws_free(dn_ws *ws)
     free(ws->delta[1]);
     free(ws->grad);
     free(ws->y);
+    free(ws->lse);
     for (int l = 0; l < ws->n_layers; l++) {
         free(ws->mask[l]);
         free(ws->ad[l]);
@@ -186,7 +189,7 @@ static void layer_rows(const dn_model *m, dn_ws *ws, dn_pool *pool, int l,
     dn_gemm_nt_epi(pool, r1 - r0, out, in, a_in + (size_t)r0 * in, in,
                    m->theta + m->off_W[l], in, z, out, 0, &epi);
     if (L->act == DN_ACT_SOFTMAX)   /* needs whole rows, after the bias */
-        dn_act_forward(L, slope, z, a, r1 - r0);
+        dn_softmax_rows(z, a, ws->lse ? ws->lse + r0 : NULL, r1 - r0, out);
 }
 
 /* Every layer from input a over n rows (layer 0 skipped when done0: its
@@ -230,12 +233,21 @@ static const float *scaled_target(const dn_model *m, dn_ws *ws,
     return ws->y;
 }
 
+/* The loss of the last forward pass; cross-entropy reuses the softmax's
+ * log-sum-exp instead of exponentiating every logit again. */
+static double output_loss(const dn_model *m, const dn_ws *ws, const float *Y,
+                          int n)
+{
+    const int L = m->arch.n_layers - 1, k = m->arch.layer[L].units;
+    if (m->arch.loss == DN_LOSS_CE && ws->lse)
+        return dn_loss_ce_lse(ws->z[L], ws->lse, Y, n, k);
+    return dn_loss_eval(m->arch.loss, ws->z[L], ws->a[L], Y, n, k);
+}
+
 double dn_loss_value(const dn_model *m, dn_ws *ws, const float *Y, int n)
 {
     if (n < 1 || n != ws->n) return NAN;
-    int L = m->arch.n_layers - 1;
-    return dn_loss_eval(m->arch.loss, ws->z[L], ws->a[L],
-                        scaled_target(m, ws, Y, n), n, m->arch.layer[L].units);
+    return output_loss(m, ws, scaled_target(m, ws, Y, n), n);
 }
 
 double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
@@ -251,8 +263,7 @@ static double loss_and_backward(const dn_model *m, dn_ws *ws, const float *Y,
     const dn_arch *A = &m->arch;
     const int last = A->n_layers - 1;
     Y = scaled_target(m, ws, Y, n);
-    double E = dn_loss_eval(A->loss, ws->z[last], ws->a[last], Y, n,
-                            A->layer[last].units);
+    double E = output_loss(m, ws, Y, n);
     dn_loss_output_grad(A->loss, ws->a[last], Y, n, A->layer[last].units,
                         ws->delta[0]);
     dn_backward(m, ws, rate);

@@ -2,25 +2,27 @@
  *
  * The workers are created once and wait between jobs, so a training step
  * pays a hand-off, never a thread creation.  A job is (fn, arg, n_tasks);
- * the caller and the workers that join it take task numbers from one
- * atomic counter until none are left.  Which thread runs which task is
- * left to chance: callers get determinism by making each task's result
- * independent of who runs it (see gemm.c).
+ * the caller and the workers that join it claim task numbers until none
+ * are left.  Which thread runs which task is left to chance: callers get
+ * determinism by making each task's result independent of who runs it
+ * (see gemm.c).
+ *
+ * Claiming.  One 64-bit word holds the job's number, its task count and
+ * the next task to hand out; a thread claims task t by changing (job, t)
+ * into (job, t + 1) with a compare-and-swap.  A claim can only succeed
+ * while its job is unfinished (task t is not done yet), and the caller
+ * rewrites the job's fields only after every task is done — so a thread
+ * that claimed a task always reads that task's job, and the caller never
+ * waits for a worker that is slow to wake or was descheduled between
+ * jobs: it takes the tasks itself, and the latecomer finds none left.
  *
  * Waiting.  A small network's step posts a job every few microseconds,
- * and waking a thread that sleeps on a condition variable takes longer
- * than that.  So a worker first spins on the job counter for up to
- * SPIN_NS (a fraction of a millisecond: it stays awake through a
- * training loop), and only then sleeps until the next job.  The caller
- * never waits for a worker to wake: it takes tasks itself, and a worker
- * that arrives late finds none left.
- *
- * Ending a job.  The caller, out of tasks, waits until every task taken
- * is finished (`done`), closes the job (`open` = 0: no worker may start
- * reading it), then waits until the workers that had joined (`inside`)
- * have left.  Only then may the job's fields be rewritten for the next.
- * The orderings that make this safe are spelled out where they are used;
- * every atomic not marked otherwise is sequentially consistent.
+ * faster than a thread asleep on a condition variable wakes.  So a
+ * worker first spins on the word (a few microseconds), then keeps
+ * looking while yielding its core to anyone else who needs it, for up to
+ * SPIN_NS in all, and only then sleeps until the next job.  On a machine
+ * busier than its cores, the yield keeps a waiting worker from taking
+ * the core away from the threads doing the work.
  */
 #include "gemm.h"
 
@@ -28,6 +30,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,7 +42,16 @@
 #define relax() ((void)0)
 #endif
 
-#define SPIN_NS 200000L   /* a worker spins this long before sleeping */
+#define SPIN_NS   500000L  /* a worker looks for work this long, then sleeps */
+#define SPIN_HOT  2000     /* pauses before it starts yielding the core */
+
+/* The claim word: job number (32 bits), task count (16), next task (16). */
+#define WORD(job, n, next) ((uint64_t)(job) << 32 | (uint64_t)(n) << 16 | \
+                            (uint64_t)(next))
+#define W_JOB(w)  ((uint32_t)((w) >> 32))
+#define W_N(w)    ((int)((w) >> 16 & 0xFFFF))
+#define W_NEXT(w) ((int)((w) & 0xFFFF))
+#define MAX_TASKS 0xFFFF   /* more are run in rounds of this many */
 
 struct dn_pool {
     int        n;           /* threads, the caller included */
@@ -47,17 +59,38 @@ struct dn_pool {
     pthread_mutex_t run;    /* held by the one dn_pool_run in progress */
     pthread_mutex_t mu;     /* guards sleeping and waking */
     pthread_cond_t  wake;   /* a job was posted, or stop */
-    atomic_uint gen;        /* bumped for every job, and to stop */
-    atomic_int  open;       /* the job's fields may be read */
-    atomic_int  inside;     /* workers that may be reading them */
+    _Atomic uint64_t word;  /* see above */
+    atomic_int  done;       /* tasks of the current job finished */
     atomic_int  sleepers;   /* workers waiting on wake */
     atomic_int  stop;
     void (*fn)(int task, void *arg);
     void *arg;
-    int   n_tasks;
-    atomic_int next;        /* the next task number to hand out */
-    atomic_int done;        /* tasks finished */
+    int   base;             /* task number of the job's task 0 */
 };
+
+/* Claims the next task of job `job`; -1 when it has none left (or a
+ * later job has begun). */
+static int claim(dn_pool *p, uint32_t job)
+{
+    uint64_t w = atomic_load_explicit(&p->word, memory_order_acquire);
+    while (W_JOB(w) == job && W_NEXT(w) < W_N(w))
+        if (atomic_compare_exchange_weak_explicit(&p->word, &w, w + 1,
+                                                  memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return W_NEXT(w);
+    return -1;
+}
+
+/* Runs the job's tasks until none is left.  The fields were written
+ * before the word that announced the job, and a claim acquires it. */
+static void drain(dn_pool *p, uint32_t job)
+{
+    int t;
+    while ((t = claim(p, job)) >= 0) {
+        p->fn(p->base + t, p->arg);
+        atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+    }
+}
 
 static long elapsed_ns(const struct timespec *t0)
 {
@@ -66,73 +99,51 @@ static long elapsed_ns(const struct timespec *t0)
     return (t.tv_sec - t0->tv_sec) * 1000000000L + (t.tv_nsec - t0->tv_nsec);
 }
 
-/* Runs tasks until the counter passes the end.  The job's fields were
- * written before `open` was set, and this thread read `open` set. */
-static void drain(dn_pool *p)
-{
-    int t;
-    while ((t = atomic_fetch_add_explicit(&p->next, 1,
-                                          memory_order_relaxed)) < p->n_tasks) {
-        p->fn(t, p->arg);
-        atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
-    }
-}
-
-/* Returns once gen differs from seen (or stop is set): spinning first,
- * then asleep.  The sleep cannot miss a job: a worker counts itself in
- * `sleepers` before its last look at gen, and the caller bumps gen before
- * it looks at `sleepers`; in the single order of these operations one of
- * the two sees the other's, so either the worker sees the new job or the
- * caller wakes it (taking mu, which the worker holds until it waits). */
-static unsigned next_job(dn_pool *p, unsigned seen)
+/* Returns the first job numbered other than `seen` (or on stop): looking
+ * first, then asleep.  The sleep cannot miss a job: a worker counts
+ * itself in `sleepers` before its last look at the word, and the caller
+ * stores the word before it looks at `sleepers`; in the single order of
+ * these operations one sees the other's, so either the worker sees the
+ * job or the caller wakes it (taking mu, which the worker holds until it
+ * waits). */
+static uint32_t next_job(dn_pool *p, uint32_t seen)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (long i = 1;; i++) {
-        unsigned g = atomic_load_explicit(&p->gen, memory_order_acquire);
-        if (g != seen) return g;
-        relax();
-        if (i % 64 == 0 && elapsed_ns(&t0) > SPIN_NS) break;
+        uint32_t j = W_JOB(atomic_load_explicit(&p->word,
+                                                memory_order_acquire));
+        if (j != seen || atomic_load_explicit(&p->stop, memory_order_relaxed))
+            return j;
+        if (i < SPIN_HOT) {
+            relax();
+        } else {
+            sched_yield();
+            if (i % 16 == 0 && elapsed_ns(&t0) > SPIN_NS) break;
+        }
     }
     pthread_mutex_lock(&p->mu);
     atomic_fetch_add(&p->sleepers, 1);
-    unsigned g;
-    while ((g = atomic_load(&p->gen)) == seen && !atomic_load(&p->stop))
+    uint32_t j;
+    while ((j = W_JOB(atomic_load(&p->word))) == seen &&
+           !atomic_load(&p->stop))
         pthread_cond_wait(&p->wake, &p->mu);
     atomic_fetch_sub(&p->sleepers, 1);
     pthread_mutex_unlock(&p->mu);
-    return g;
+    return j;
 }
 
 static void *worker(void *arg)
 {
     dn_pool *p = arg;
-    unsigned seen = 0;   /* gen starts at 0: a late start misses nothing */
+    uint32_t seen = 0;   /* jobs start at 1: a late start misses nothing */
     for (;;) {
         seen = next_job(p, seen);
         if (atomic_load(&p->stop))
             break;
-        /* Counted in `inside` before looking at `open`: the caller
-         * closes before it counts, so it either waits for this worker or
-         * this worker sees the job closed. */
-        atomic_fetch_add(&p->inside, 1);
-        if (atomic_load(&p->open))
-            drain(p);
-        atomic_fetch_sub_explicit(&p->inside, 1, memory_order_release);
+        drain(p, seen);
     }
     return NULL;
-}
-
-/* Waits, spinning and then yielding the core, until *v reaches want (or
- * falls to it, if down). */
-static void await(atomic_int *v, int want, int down)
-{
-    for (long i = 0;; i++) {
-        int x = atomic_load_explicit(v, memory_order_acquire);
-        if (down ? x <= want : x >= want) return;
-        if (i < 4096) relax();
-        else sched_yield();   /* a worker was descheduled mid-task */
-    }
 }
 
 /* Stops and joins the first `started` workers, then frees everything. */
@@ -140,7 +151,6 @@ static void teardown(dn_pool *p, int started)
 {
     pthread_mutex_lock(&p->mu);
     atomic_store(&p->stop, 1);
-    atomic_fetch_add(&p->gen, 1);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < started; i++)
@@ -162,13 +172,10 @@ dn_pool *dn_pool_new(int threads)
     if (!p)
         return NULL;
     p->n = threads;
-    atomic_init(&p->gen, 0);
-    atomic_init(&p->open, 0);
-    atomic_init(&p->inside, 0);
+    atomic_init(&p->word, 0);
+    atomic_init(&p->done, 0);
     atomic_init(&p->sleepers, 0);
     atomic_init(&p->stop, 0);
-    atomic_init(&p->next, 0);
-    atomic_init(&p->done, 0);
     if (threads > 1 && !(p->tid = calloc((size_t)threads - 1, sizeof *p->tid))) {
         free(p);
         return NULL;
@@ -217,6 +224,34 @@ void dn_pool_free(dn_pool *p)
 
 int dn_pool_threads(const dn_pool *p) { return p ? p->n : 1; }
 
+/* One job of n ≤ MAX_TASKS tasks, numbered from base. */
+static void job(dn_pool *p, int base, int n)
+{
+    /* No thread reads these now: every task of the last job is done, and
+     * a claim of a finished job fails. */
+    p->base = base;
+    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+    uint32_t j = W_JOB(atomic_load_explicit(&p->word,
+                                            memory_order_relaxed)) + 1;
+    if (j == 0) j = 1;   /* 0 is "no job yet" */
+    atomic_store(&p->word, WORD(j, n, 0));   /* publishes the fields */
+    if (atomic_load(&p->sleepers) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->mu);
+    }
+
+    drain(p, j);
+
+    /* The tasks others claimed: spin briefly, then yield, since a task
+     * still running belongs to a thread the system has descheduled. */
+    for (long i = 0; atomic_load_explicit(&p->done, memory_order_acquire) < n;
+         i++) {
+        if (i < SPIN_HOT) relax();
+        else sched_yield();
+    }
+}
+
 void dn_pool_run(dn_pool *p, int n_tasks, void (*fn)(int task, void *arg),
                  void *arg)
 {
@@ -230,25 +265,9 @@ void dn_pool_run(dn_pool *p, int n_tasks, void (*fn)(int task, void *arg),
             fn(t, arg);
         return;
     }
-
-    /* No worker reads these now: the last job was closed and emptied. */
     p->fn = fn;
     p->arg = arg;
-    p->n_tasks = n_tasks;
-    atomic_store_explicit(&p->next, 0, memory_order_relaxed);
-    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
-    atomic_store(&p->open, 1);        /* publishes the fields above */
-    atomic_fetch_add(&p->gen, 1);
-    if (atomic_load(&p->sleepers) > 0) {
-        pthread_mutex_lock(&p->mu);
-        pthread_cond_broadcast(&p->wake);
-        pthread_mutex_unlock(&p->mu);
-    }
-
-    drain(p);
-
-    await(&p->done, n_tasks, 0);      /* every task's writes are visible */
-    atomic_store(&p->open, 0);
-    await(&p->inside, 0, 1);
+    for (int base = 0; base < n_tasks; base += MAX_TASKS)
+        job(p, base, n_tasks - base < MAX_TASKS ? n_tasks - base : MAX_TASKS);
     pthread_mutex_unlock(&p->run);
 }

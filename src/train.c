@@ -32,18 +32,6 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* Copies rows idx[0..b) of d into contiguous X and Y buffers: the data
- * set is never reordered or copied whole, only one batch at a time. */
-static void gather(const dn_data *d, const int32_t *idx, int b, float *X,
-                   float *Y)
-{
-    const size_t dx = (size_t)d->d, dy = (size_t)d->k;
-    for (int r = 0; r < b; r++) {
-        memcpy(X + r * dx, d->X + (size_t)idx[r] * dx, dx * sizeof(float));
-        memcpy(Y + r * dy, d->Y + (size_t)idx[r] * dy, dy * sizeof(float));
-    }
-}
-
 dn_status dn_train_check_opts(const dn_model *m, const dn_train_opts *o,
                               dn_error *err)
 {
@@ -253,9 +241,13 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             const int br = r1 - r0;
             double E = 0, E_local = 0;
             if (br > 0) {
-                gather(train, S.idx + start + r0, br, Xb, Yb);
-                E_local = E = dn_gradient_train(m, ws, Xb, Yb, br, o.dropout,
-                                                &S.drop_rng);
+                /* Gathered straight into the workspace, standardized on
+                 * the way; the next batch's rows are asked for early
+                 * (alone only: another rank's rows follow ours). */
+                int ahead = K > 1 ? 0 : n - start - b < B ? n - start - b : B;
+                E_local = E = dn_gradient_rows(m, ws, train, S.idx + start + r0,
+                                               br, ahead, Yb, o.dropout,
+                                               &S.drop_rng);
             } else {
                 memset(g, 0, P * sizeof *g);
             }

@@ -20,6 +20,7 @@
  *           (hessian.c), plus λ on the weights' diagonal. */
 #include "internal.h"
 #include "hessian.h"
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +215,7 @@ static int on_iter(const dn_min_iter *it, void *user)
     q->prev_loss = e->train_loss;
 
     if (o->on_epoch && o->on_epoch(e, o->user)) q->why = DN_STOP_CALLBACK;
+    else if (o->interrupt && *o->interrupt) q->why = DN_STOP_INTERRUPTED;
     else if (o->tol > 0 && q->calm >= o->tol_epochs) q->why = DN_STOP_CONVERGED;
     else if (o->patience > 0 && q->stale >= o->patience) q->why = DN_STOP_EARLY;
     else return 0;
@@ -325,7 +327,10 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
     if (st) goto done;
 
     for (size_t i = 0; i < q.P; i++) x[i] = m->theta[i];
-    dn_problem p = { .n = q.P, .fg = net_fg, .user = &q };
+    /* The loss is float32 arithmetic: steps below its precision are
+     * rounding noise (see dn_problem.precision). */
+    dn_problem p = { .n = q.P, .fg = net_fg, .precision = FLT_EPSILON,
+                     .user = &q };
     if (c.kind == DN_SOLVER_LM) {
         p.resid = net_resid;
         p.n_samples = train->n;

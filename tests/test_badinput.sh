@@ -187,6 +187,19 @@ rejects "bad_regression_schema_on_ce" "regression schema needs the mse loss" -- 
 rejects "iris.csv" "header length" -- eval data/iris.csv data/iris.csv
 rejects "bad_shape" "tensor '0.weight'" -- train data/iris.csv --warm-start "$F/bad_shape" -o "$O"
 
+# ---- outputs that cannot be written: nothing is left behind, and a
+# device or pipe is never replaced by a file (as root, `-o /dev/null`
+# would otherwise replace /dev/null itself)
+rejects "cannot write the model" "$T/out/none/m.st" -- train data/iris.csv -o "$T/out/none/m.st" --epochs 1
+rejects "$T/out/none/p.csv" -- predict "$M" data/iris.csv -o "$T/out/none/p.csv"
+mkdir "$T/sink"
+if mkfifo "$T/sink/fifo" 2> /dev/null; then
+    rejects "fifo" "not a regular file" -- train data/iris.csv -o "$T/sink/fifo" --epochs 1
+    rejects "fifo" "not a regular file" -- predict "$M" data/iris.csv -o "$T/sink/fifo"
+    [ -p "$T/sink/fifo" ] && [ "$(ls -A "$T/sink")" = fifo ] && ok ||
+        bad "the pipe was replaced or files were left: $(ls -la "$T/sink")"
+fi
+
 # ---- hostile but valid: a model whose class names are null predicts
 # (no crash), and summary never prints a file's control bytes raw
 awk -F, 'NR == 1 || $NF != "virginica"' data/iris.csv > "$I/two.csv"

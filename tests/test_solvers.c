@@ -98,6 +98,22 @@ static int saddle_hess(const double *x, double *H, void *u)
     return 0;
 }
 
+/* A quadratic computed in float32, like a network's loss: near its
+ * minimum the rounding of f hides every further decrease. */
+static long f32_calls;
+static double bowl_f32(const double *x, double *g, void *u)
+{
+    (void)u;
+    f32_calls++;
+    float f = 0;
+    for (int i = 0; i < 5; i++) {
+        float e = (float)x[i] - 0.3f, gi = (float)(i + 1) * e;
+        f += 0.5f * gi * e + 0.2f;
+        if (g) g[i] = gi;
+    }
+    return f;
+}
+
 /* Every accepted step checked against the strong Wolfe conditions with
  * s = x_k − x_{k−1} (the direction times alpha):
  *   f_k ≤ f_{k−1} + c1 g_{k−1}ᵀs   and   |g_kᵀs| ≤ c2 |g_{k−1}ᵀs|. */
@@ -378,6 +394,26 @@ static void test_rules(void)
     CHECK(st == DN_OK && r.reason == DN_STOP_CALLBACK && r.iters == 3,
           "callback stop: %s after %d", dn_stop_name(r.reason), r.iters);
 
+    /* At the limit of float32: with the precision declared, the line
+     * search gives up after a trial or two instead of spending its 2 ×
+     * 25 evaluations (and L-BFGS as many again along −g) on noise. */
+    for (int declared = 0; declared < 2; declared++) {
+        dn_solver_defaults(&c, DN_SOLVER_LBFGS);
+        c.gtol = 1e-12;
+        c.ftol = 0;
+        dn_problem pf = { .n = 5, .fg = bowl_f32,
+                          .precision = declared ? 1.2e-7 : 0 };
+        double xf[5] = { 1, 2, 3, 4, 5 };
+        f32_calls = 0;
+        st = dn_minimize(&pf, &c, xf, NULL, NULL, &r, &err);
+        CHECK(st == DN_OK && r.reason == DN_STOP_LINESEARCH &&
+              fabs(xf[4] - 0.3) < 1e-3 && r.evals == f32_calls &&
+              (declared ? r.evals <= r.iters + 3 : r.evals > r.iters + 10),
+              "float32 bowl, precision %s: %s after %d iterations, %ld "
+              "evaluations", declared ? "declared" : "float64's",
+              dn_stop_name(r.reason), r.iters, r.evals);
+    }
+
     /* Starting at the minimum: no iteration. */
     x[0] = x[1] = 1;
     st = dn_minimize(&p, &c, x, NULL, NULL, &r, &err);
@@ -651,6 +687,66 @@ static void test_linear_regression(void)
     data_free(D);
 }
 
+/* Two outputs, so two residuals and two Jacobian rows per sample: LM
+ * (and Newton) against the normal equations of each output. */
+static void test_two_outputs(void)
+{
+    const int n = 120, d = 3;
+    dn_data *D = dataset(n, d, 2);
+    dn_rng r;
+    dn_rng_seed(&r, 29);
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < d; j++)
+            D->X[i * d + j] = (float)(2 * dn_rng_uniform(&r) - 1);
+        const float *x = D->X + i * d;
+        D->Y[2 * i] = (float)(x[0] - 2 * x[2] + 0.2 * dn_rng_normal(&r));
+        D->Y[2 * i + 1] = (float)(3 * x[1] + 1 + 0.2 * dn_rng_normal(&r));
+    }
+    double E_star = 0;
+    for (int k = 0; k < 2; k++) {
+        double G[16] = { 0 }, h[4] = { 0 };
+        for (int i = 0; i < n; i++) {
+            double a[4] = { D->X[i * d], D->X[i * d + 1], D->X[i * d + 2], 1 };
+            for (int j = 0; j < 4; j++) {
+                h[j] += a[j] * D->Y[2 * i + k];
+                for (int l = 0; l < 4; l++) G[j * 4 + l] += a[j] * a[l];
+            }
+        }
+        gauss(G, h, 4);
+        for (int i = 0; i < n; i++) {
+            double e = h[3] - D->Y[2 * i + k];
+            for (int j = 0; j < d; j++) e += h[j] * D->X[i * d + j];
+            E_star += 0.5 * e * e / n;
+        }
+    }
+    const dn_solver_kind kinds[2] = { DN_SOLVER_LM, DN_SOLVER_NEWTON };
+    for (int k = 0; k < 2; k++) {
+        dn_arch A;
+        memset(&A, 0, sizeof A);
+        A.n_in = d;
+        dn_arch_set_task(&A, DN_TASK_REGRESSION, 2, NULL);
+        dn_model *m;
+        dn_model_new(&A, &m, NULL);
+        dn_model_init(m, DN_INIT_DEFAULT, 0, 4);
+        dn_solver_conf c;
+        dn_solver_defaults(&c, kinds[k]);
+        dn_train_opts o;
+        dn_train_defaults(&o);
+        o.epochs = 50;
+        dn_result res;
+        dn_error err;
+        dn_status st = dn_train_full(m, D, NULL, &c, &o, &res, &err);
+        dn_metrics mt;
+        dn_evaluate(m, D, &mt, NULL);
+        CHECK(st == DN_OK && fabs(mt.loss - E_star) <= 1e-6 * E_star,
+              "two outputs, %s: E = %.12g, optimum %.12g (%s)",
+              dn_solver_name(kinds[k]), mt.loss, E_star,
+              st ? err.msg : dn_stop_name(res.reason));
+        dn_model_free(m);
+    }
+    data_free(D);
+}
+
 /* Logistic regression (no hidden layer, BCE): the optimum by Newton's
  * method in float64 here (IRLS), then every solver that takes BCE. */
 static void test_logistic_regression(void)
@@ -754,7 +850,7 @@ static void test_lm_vs_adam(void)
         D->X[i] = (float)x;
         D->Y[i] = (float)(sin(1.5 * x) + 0.5 * x);
     }
-    const double target = 2e-4;  /* ½ mean squared error */
+    const double target = 1e-3;  /* ½ mean squared error */
     dn_model *lm = net(1, 10, DN_ACT_TANH, DN_TASK_REGRESSION, 8);
     dn_model *adam;
     dn_model_clone(lm, &adam, NULL);
@@ -772,8 +868,8 @@ static void test_lm_vs_adam(void)
     const int lm_epochs = g.reached;
     CHECK(st == DN_OK && res.reason == DN_STOP_CALLBACK, "LM: %s",
           st ? err.msg : dn_stop_name(res.reason));
-    CHECK(lm_epochs >= 1 && lm_epochs <= 30, "LM reached loss %g in %d "
-          "epochs", target, lm_epochs);
+    CHECK(lm_epochs >= 1 && lm_epochs <= 15, "LM reached loss %g in %d "
+          "epochs", target, lm_epochs);  /* measured 8 */
     CHECK(g.mu_min > 0 && g.evals > lm_epochs, "LM reports mu (min %g) and "
           "growing evaluations (%ld)", g.mu_min, g.evals);
 
@@ -789,7 +885,7 @@ static void test_lm_vs_adam(void)
     const int adam_epochs = a.reached ? a.reached : o.epochs + 1;
     CHECK(st == DN_OK, "Adam: %s", err.msg);
     CHECK(adam_epochs >= 20 * lm_epochs, "Adam needed %d epochs, LM %d",
-          adam_epochs, lm_epochs);
+          adam_epochs, lm_epochs);  /* measured about 1000 */
     CHECK(a.mu_min == 0 && a.evals == 0, "dn_train reports mu %g, evals %ld",
           a.mu_min, a.evals);
     dn_model_free(lm);
@@ -841,6 +937,16 @@ static void test_network_rules(void)
     CHECK(!memcmp(dn_model_params(m), dn_model_params(m2),
                   dn_model_n_params(m) * sizeof(float)) &&
           res2.epochs == res.epochs, "deterministic");
+
+    /* The interrupt flag (the CLI's Ctrl-C) stops after the iteration. */
+    dn_model_init(m, DN_INIT_DEFAULT, 0, 2);
+    volatile sig_atomic_t stop_now = 1;
+    o.interrupt = &stop_now;
+    o.patience = 0;
+    st = dn_train_full(m, T, NULL, &c, &o, &res, &err);
+    CHECK(st == DN_OK && res.reason == DN_STOP_INTERRUPTED && res.epochs == 1,
+          "interrupted: %s after %d", dn_stop_name(res.reason), res.epochs);
+    o.interrupt = NULL;
 
     /* The evaluation budget. */
     dn_model_init(m, DN_INIT_DEFAULT, 0, 2);
@@ -936,7 +1042,8 @@ static void hessian_net(dn_act h1, dn_act h2, dn_act out, dn_loss loss,
     for (int i = 0; i < n; i++)
         for (int k = 0; k < units; k++) {
             if (loss == DN_LOSS_CE) Y[i] = (float)dn_rng_below(&r, units);
-            else if (loss == DN_LOSS_BCE) Y[i * units + k] = dn_rng_uniform(&r) < 0.5;
+            else if (loss == DN_LOSS_BCE)
+                Y[i * units + k] = dn_rng_uniform(&r) < 0.5;
             else Y[i * units + k] = (float)dn_rng_normal(&r);
         }
     const float im[3] = { 0.1f, 0.2f, -0.3f }, is[3] = { 1.5f, 0.7f, 1.1f };
@@ -977,8 +1084,8 @@ static void hessian_net(dn_act h1, dn_act h2, dn_act out, dn_loss loss,
         skipped += kinked;
         for (size_t i = 0; i < P; i++) {
             H[j * P + i] = hv[i];
-            if (!kinked)
-                worst = fmax(worst, fabs(((double)gp[i] - gm[i]) / step - hv[i]));
+            const double fd = ((double)gp[i] - gm[i]) / step;
+            if (!kinked) worst = fmax(worst, fabs(fd - hv[i]));
             hmax = fmax(hmax, fabs(hv[i]));
         }
     }
@@ -1014,6 +1121,7 @@ int main(void)
     test_cholesky();
     test_hessian();
     test_linear_regression();
+    test_two_outputs();
     test_logistic_regression();
     test_lm_vs_adam();
     test_network_rules();
