@@ -46,6 +46,7 @@ static int on_epoch(const dn_epoch *e, void *user)
         return 1;
     }
     const dn_hist_row *r = &w->hist.row[w->hist.n - 1];
+    w->bar.mu = e->mu;
     if (!w->quiet) progress_epoch(&w->bar, r);
     /* A resumed run's replayed epochs are in its old event file already. */
     if (w->tb && !e->replay && dn_tboard_add(w->tb, r, w->hist.metric, &err)) {
@@ -139,6 +140,31 @@ static void describe_opt(const dn_train_opts *t, char *buf, size_t len)
     }
 }
 
+/* A full-batch solver's settings in words. */
+static void describe_solver(const dn_solver_conf *v, char *buf, size_t len)
+{
+    switch (v->kind) {
+    case DN_SOLVER_LM:
+        snprintf(buf, len, "lm (Levenberg-Marquardt: mu %g, x%g after a good "
+                 "step, x%g after a bad one, up to %g)", v->mu, v->mu_dec,
+                 v->mu_inc, v->mu_max);
+        break;
+    case DN_SOLVER_NEWTON:
+        snprintf(buf, len, "newton (exact Hessian by the R-operator, damped, "
+                 "strong Wolfe line search c1 %g c2 %g)", v->c1, v->c2);
+        break;
+    case DN_SOLVER_CG:
+        snprintf(buf, len, "cg (%s, strong Wolfe line search c1 %g c2 %g)",
+                 dn_cg_beta_name(v->cg_beta), v->c1, v->c2);
+        break;
+    default:
+        snprintf(buf, len, "lbfgs (m %d, strong Wolfe line search c1 %g c2 %g)",
+                 v->history, v->c1, v->c2);
+    }
+    snprintf(buf + strlen(buf), len - strlen(buf), ", gtol %g, ftol %g",
+             v->gtol, v->ftol);
+}
+
 static void describe_sched(const dn_sched_conf *s, char *buf, size_t len)
 {
     switch (s->kind) {
@@ -217,13 +243,19 @@ static void explain(const train_cfg *c, const dn_model *m, const dn_data *train)
                c->standardize ? "" : " (from --warm-start)");
     const dn_train_opts *t = &c->t;
     int B = t->batch <= 0 || t->batch >= train->n ? train->n : t->batch;
-    describe_opt(t, buf, sizeof buf);
-    printf("optimizer: %s, lr %g%s, %s of %d rows\n", buf, t->eta,
-           train_given(c, "lr") || train_given(c, "eta") ? "" : " (its default)",
-           B == 1 ? "stochastic steps" : B == train->n ? "full batches"
-                                                       : "mini-batches", B);
-    describe_sched(&t->sched, buf, sizeof buf);
-    printf("schedule: %s\n", buf);
+    if (c->solver_set) {
+        describe_solver(&c->solver, buf, sizeof buf);
+        printf("optimizer: %s on the full batch of %d rows; each iteration is "
+               "one 'epoch' below\n", buf, train->n);
+    } else {
+        describe_opt(t, buf, sizeof buf);
+        printf("optimizer: %s, lr %g%s, %s of %d rows\n", buf, t->eta,
+               train_given(c, "lr") || train_given(c, "eta") ? "" : " (its default)",
+               B == 1 ? "stochastic steps" : B == train->n ? "full batches"
+                                                           : "mini-batches", B);
+        describe_sched(&t->sched, buf, sizeof buf);
+        printf("schedule: %s\n", buf);
+    }
     if (t->l2 > 0 || t->clip > 0 || c->dropout_n)
         printf("regularization:%s%s%s\n",
                t->l2 > 0 ? " L2 on the weights (in the training loss)" : "",
@@ -345,6 +377,9 @@ static int run(train_cfg *c_, const char *note)
 {
     train_cfg c = *c_;
     int rc = 0;
+    /* From here on Ctrl-C asks training to stop cleanly (even while the
+     * data loads: training then stops after its first step). */
+    catch_signals();
     /* Under MPI only rank 0 prints and writes files. */
     const int rank = dn_dist_rank();
     if (rank > 0) c.quiet = 1;
@@ -439,6 +474,7 @@ static int run(train_cfg *c_, const char *note)
     memset(&w, 0, sizeof w);
     w.quiet = c.quiet;
     progress_init(&w.bar, stdout, c.t.epochs, dn_history_metric(m), c.verbose);
+    if (c.solver_set) w.bar.unit = "iter";
     dn_history_init(&w.hist, dn_history_metric(m));
     if (rank == 0) {   /* under MPI, rank 0 alone writes files */
         /* The header now: a bad path fails before training, not after. */
@@ -464,9 +500,10 @@ static int run(train_cfg *c_, const char *note)
     c.t.checkpoint = c.checkpoint ? c.checkpoint : ckpt;
     c.t.note = note;
     c.t.interrupt = &stop_requested;
-    catch_signals();
     dn_result res;
-    dn_status st = dn_train(m, train, val, &c.t, &res, &err);
+    dn_status st = c.solver_set
+        ? dn_train_full(m, train, val, &c.solver, &c.t, &res, &err)
+        : dn_train(m, train, val, &c.t, &res, &err);
     if (!c.quiet) progress_end(&w.bar);
     {
         /* The logs, complete, whatever the outcome: they show what

@@ -101,7 +101,14 @@ void progress_epoch(progress *p, const dn_hist_row *r)
     fprintf(p->out, "%s %*d/%d  train loss %.4f%s", p->unit,
             width_of(p->epochs), r->epoch, p->epochs, r->train_loss, m1);
     if (!isnan(r->val_loss)) fprintf(p->out, "   val loss %.4f%s", r->val_loss, m2);
-    fprintf(p->out, "   lr %.3g  %.2fs", r->learning_rate, r->seconds);
+    if (strcmp(p->unit, "iter") == 0) {
+        /* A solver's line: its own step, the gradient norm, LM's mu. */
+        fprintf(p->out, "   |g| %.3g  step %.3g", r->grad_norm, r->learning_rate);
+        if (p->mu > 0) fprintf(p->out, "  mu %.3g", p->mu);
+        fprintf(p->out, "  %.2fs", r->seconds);
+    } else {
+        fprintf(p->out, "   lr %.3g  %.2fs", r->learning_rate, r->seconds);
+    }
     if (p->verbose)
         fprintf(p->out, "  |g| %.3g  step %ld", r->grad_norm, r->step);
     fputc('\n', p->out);

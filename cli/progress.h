@@ -23,6 +23,7 @@ typedef struct {
     int         tty;      /* live line; 0: summary lines only */
     int         verbose;
     int         epochs;   /* of the run, for "epoch 3/40" */
+    double      mu;       /* LM's damping for the line (0: not shown) */
     const char *unit;     /* "epoch", or "iter" for a full-batch solver */
     const char *metric;   /* "accuracy" (shown as a percentage), "mae", or
                              NULL for none */

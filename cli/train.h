@@ -22,6 +22,10 @@ typedef struct {
     double init_eps, val, weight_decay;
     unsigned long long given; /* which numeric options were given */
     dn_train_opts t;
+    int solver_set;           /* --opt lbfgs|cg|lm|newton */
+    dn_solver_conf solver;
+    int solver_opts;          /* a solver option was given */
+    int batch_set;            /* --batch was given */
 } train_cfg;
 
 /* Fills c from the command line: 0 ok, -1 help printed, else an exit code. */

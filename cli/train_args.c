@@ -39,7 +39,7 @@ static const char *help =
 "\n"
 "optimizer (defaults are PyTorch's):\n"
 "  --opt O               sgd|momentum|nesterov|adagrad|rmsprop|adam|adamw\n"
-"                        (default adam)\n"
+"                        (default adam), or a full-batch solver (below)\n"
 "  --lr ETA              learning rate (default: 0.001 for adam/adamw, 0.01\n"
 "                        for the others)\n"
 "  --momentum MU         momentum/nesterov (0.9), rmsprop (0)\n"
@@ -52,6 +52,22 @@ static const char *help =
 "  --lr-decay D          adagrad (0)\n"
 "  --batch M             rows per step: 1 = stochastic, M = mini-batch,\n"
 "                        0 or 'all' = the whole set (default 32)\n"
+"\n"
+"full-batch solvers (--opt lbfgs|cg|lm|newton; --epochs is the iteration\n"
+"budget; docs/solvers.md):\n"
+"  --gtol G              stop when the gradient norm is at most G (1e-6)\n"
+"  --ftol F              stop when an iteration lowers the loss by less than F\n"
+"                        relative (1e-9; 0 = off)\n"
+"  --max-evals N         budget of passes over the data (0 = none)\n"
+"  --lbfgs-m M           L-BFGS: correction pairs kept (10)\n"
+"  --cg-beta pr+|fr      CG: Polak-Ribiere+ (default) or Fletcher-Reeves\n"
+"  --cg-restart N        CG: restart every N iterations (0 = every n)\n"
+"  --c1 C --c2 C         strong Wolfe constants (1e-4; 0.9, cg 0.1)\n"
+"  --ls-max N            evaluations per line search (25)\n"
+"  --mu M --mu-dec D --mu-inc I --mu-max X\n"
+"                        Levenberg-Marquardt damping as MATLAB's trainlm\n"
+"                        (1e-3, 0.1, 10, 1e10); sum-of-squares losses only\n"
+"  --max-params N        size limit for lm (4096) and newton (2048)\n"
 "\n"
 "regularization:\n"
 "  --l2 LAMBDA           adds LAMBDA/2 * sum W^2 to the loss (weights only,\n"
@@ -190,7 +206,7 @@ static int parse_dropout(const char *v, train_cfg *c)
 typedef struct {
     const char *name;
     size_t off;      /* offset in train_cfg */
-    char type;       /* 'd' double, 'i' int */
+    char type;       /* 'd' double, 'i' int, 'l' long, 'z' size_t */
     double lo, hi;
 } num_opt;
 
@@ -227,6 +243,20 @@ static const num_opt nums[] = {
     { "tol", D(t.tol), 0, 1e30 },
     { "tol-epochs", I(t.tol_epochs), 1, 1e8 },
     { "threads", I(t.threads), 0, 1024 },
+    /* the full-batch solvers' settings (dn_solver_conf) */
+    { "gtol", D(solver.gtol), 0, 1e30 },
+    { "ftol", D(solver.ftol), 0, 1 },
+    { "max-evals", offsetof(train_cfg, solver.max_evals), 'l', 0, 1e15 },
+    { "lbfgs-m", I(solver.history), 1, 1000 },
+    { "cg-restart", I(solver.restart), 0, 1e8 },
+    { "c1", D(solver.c1), 0, 1 },
+    { "c2", D(solver.c2), 0, 1 },
+    { "ls-max", I(solver.ls_max), 1, 1000 },
+    { "mu", D(solver.mu), 0, 1e30 },
+    { "mu-dec", D(solver.mu_dec), 0, 1 },
+    { "mu-inc", D(solver.mu_inc), 1, 1e30 },
+    { "mu-max", D(solver.mu_max), 0, 1e300 },
+    { "max-params", offsetof(train_cfg, solver.max_params), 'z', 1, 1e12 },
 };
 #undef D
 #undef I
@@ -244,9 +274,14 @@ static int parse_num(cli_args *a, const char *o, train_cfg *c)
         } else {
             long v;
             if (!cli_int(a, (long)n->lo, (long)n->hi, &v)) return -1;
-            *(int *)p = (int)v;
+            if (n->type == 'l') *(long *)p = v;
+            else if (n->type == 'z') *(size_t *)p = (size_t)v;
+            else *(int *)p = (int)v;
         }
         c->given |= 1ull << i;
+        if (n->off >= offsetof(train_cfg, solver) &&
+            n->off < offsetof(train_cfg, solver) + sizeof c->solver)
+            c->solver_opts = 1;
         return 1;
     }
     return 0;
@@ -280,8 +315,16 @@ static int parse_kinds(int argc, char **argv, train_cfg *c)
         const char *v;
         if (!strcmp(argv[i], "--")) break;
         if ((v = early_value(argc, argv, i, "--opt")) &&
-            dn_opt_parse(v, &c->opt, &err))
-            return cli_usage("train", "--opt: %s", err.msg);
+            dn_opt_parse(v, &c->opt, &err)) {
+            dn_solver_kind k;
+            if (dn_solver_parse(v, &k, NULL))
+                return cli_usage("train", "--opt: unknown optimizer '%s'; use "
+                                 "one of: sgd, momentum, nesterov, adagrad, "
+                                 "rmsprop, adam, adamw (mini-batch) or lbfgs, "
+                                 "cg, lm, newton (full-batch solvers)", v);
+            c->solver_set = 1;
+            dn_solver_defaults(&c->solver, k);
+        }
         if ((v = early_value(argc, argv, i, "--schedule")) &&
             dn_sched_parse(v, &c->sched, &err))
             return cli_usage("train", "--schedule: %s", err.msg);
@@ -374,6 +417,12 @@ int train_parse(int argc, char **argv, train_cfg *c)
                                      "(the whole set)", v);
                 c->t.batch = (int)b;
             }
+            c->batch_set = 1;
+        } else if (!strcmp(o, "cg-beta")) {
+            VALUE();
+            if (dn_cg_beta_parse(v, &c->solver.cg_beta, &err))
+                return cli_usage("train", "--cg-beta: %s", err.msg);
+            c->solver_opts = 1;
         } else if (!strcmp(o, "checkpoint")) { VALUE(); c->checkpoint = v;
         } else if (!strcmp(o, "resume")) { VALUE(); c->resume = v;
         } else if (!strcmp(o, "checkpoint-every")) {
@@ -429,6 +478,29 @@ int train_parse(int argc, char **argv, train_cfg *c)
                          "model; drop --layers, --loss and --init");
     if (c->val_labels && !c->val_data)
         return cli_usage("train", "--val-labels needs --val-data");
+    if (c->solver_opts && !c->solver_set)
+        return cli_usage("train", "solver options (--gtol, --mu, --cg-beta, "
+                         "...) apply to --opt lbfgs|cg|lm|newton only");
+    if (c->solver_set) {
+        /* What a full-batch solver has no use for is refused, not
+         * silently ignored. */
+        static const char *mb[] = { "lr", "eta", "momentum", "dampening",
+            "alpha", "beta1", "beta2", "eps", "lr-decay", "step-size", "gamma",
+            "t-max", "eta-min", "factor", "plateau-patience", "threshold",
+            "cooldown", "min-lr", "warmup" };
+        for (size_t i = 0; i < sizeof mb / sizeof *mb; i++)
+            if (train_given(c, mb[i]))
+                return cli_usage("train", "--%s is for the mini-batch "
+                                 "optimizers; --opt %s chooses its own steps "
+                                 "by line search or damping", mb[i],
+                                 dn_solver_name(c->solver.kind));
+        if (c->sched != DN_SCHED_CONSTANT || c->batch_set || c->dropout_n ||
+            c->t.clip > 0 || c->resume || c->checkpoint)
+            return cli_usage("train", "--opt %s trains on the whole set at "
+                             "every iteration: drop --batch, --schedule, "
+                             "--dropout, --clip, --checkpoint and --resume",
+                             dn_solver_name(c->solver.kind));
+    }
     /* --weight-decay is AdamW's own decoupled decay; elsewhere it means
      * the coupled L2 of the notes, as in PyTorch's other optimizers. */
     if (train_given(c, "weight-decay")) {

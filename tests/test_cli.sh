@@ -91,6 +91,22 @@ else
     bad "/usr/bin/python3 or tests/load_model.py missing (CI installs python3)"
 fi
 
+# -- full-batch solvers from the command line
+expect 0 $D train data/house.csv --opt lbfgs --layers 16:tanh -o "$T/lb.st"
+grep_in "$T/out" "^iter"
+grep_in "$T/out" "lbfgs (m 10"
+expect 0 $D eval "$T/lb.st" data/house.csv --json
+r2=$(sed -n 's/.*"r2":\([0-9.e-]*\).*/\1/p' "$T/out")
+num_ge "$r2" 0.95 "house R² with L-BFGS"
+expect 0 $D train data/house.csv --opt lm --layers 8:tanh --epochs 20 -o "$T/lm.st"
+grep_in "$T/out" "  mu "
+expect 2 $D train data/iris.csv --opt lm -o "$T/x.st"
+grep_in "$T/err" "lbfgs"
+expect 2 $D train data/digits.csv --opt newton -o "$T/x.st"
+grep_in "$T/err" "impractical"
+expect 2 $D train data/house.csv --opt cg --lr 0.1
+grep_in "$T/err" "lr is for the mini-batch"
+
 # -- usage errors exit 2 with a message naming the problem
 expect 2 $D train
 grep_in "$T/err" "no DATA file"

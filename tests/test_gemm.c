@@ -7,10 +7,17 @@
  * (Higham, γ_n), so it holds for every blocking and for FMA, and a wrong
  * or missing term (about S/K) still exceeds it by orders of magnitude.
  *
- * The machine's kernel (AVX2 where present) and the portable one are both
- * tested: the program forks before anything else, and the child reruns
- * every check with DESCENT_GEMM=portable, then sends its products back so
- * the two kernels are compared with each other too.
+ * Every kernel set the machine has is tested: the program forks before
+ * anything else, and children rerun every check with DESCENT_GEMM=avx2
+ * and =portable, then send their products back so the sets are compared
+ * with each other too: AVX2 and AVX-512 must agree to the bit (both sum
+ * each element with fused multiply-adds in k order), the portable set to
+ * within the bound.
+ *
+ * Besides the values: the epilogue sees every element once, after its
+ * last K block; a row's bits do not depend on the other rows computed
+ * with it (the training loop computes a batch's first layer in parts);
+ * nor on the thread count.
  */
 #include "check.h"
 #include "gemm.h"
@@ -114,8 +121,9 @@ static void one(dn_pool *pool, int q, int M, int N, int K, int pad, int acc)
 
 static void test_shapes(dn_pool *pool3)
 {
-    /* Around the kernel tiles (6 × 8, 6 × 16), the blocks (MC 96, NC 512,
-     * KC 256) and with zeros; a few are big enough to be threaded. */
+    /* Around the kernel tiles (6 × 8, 6 × 16, 12 × 32, 16 × 16), the
+     * blocks (MC 96, NC 512, KC 256) and with zeros; a few are big enough
+     * to be threaded. */
     static const int fixed[][3] = {
         {0, 0, 0}, {0, 7, 5}, {7, 0, 5}, {7, 5, 0}, {1, 1, 1}, {1, 1, 300},
         {2, 3, 1}, {5, 7, 3}, {6, 16, 8}, {7, 17, 9}, {12, 32, 255},
@@ -123,6 +131,12 @@ static void test_shapes(dn_pool *pool3)
         {97, 24, 40}, {193, 17, 13}, {20, 511, 10}, {9, 513, 30},
         {30, 1030, 7}, {3, 5, 513}, {50, 40, 600}, {130, 300, 70},
         {300, 20, 100},
+        /* Narrow forward products with a long K take the dot-product
+         * kernels (N ≤ 16, K ≥ 128), K not a multiple of 16 included;
+         * then the 16-wide tiles, and the shapes of a small network. */
+        {7, 16, 300}, {33, 5, 784}, {4, 1, 129}, {1, 16, 128},
+        {17, 12, 1000}, {40, 16, 784}, {100, 20, 50}, {16, 784, 32},
+        {10, 16, 32}, {32, 10, 16}, {64, 256, 784},
     };
     int n = (int)(sizeof fixed / sizeof fixed[0]);
     for (int s = 0; s < n; s++)
@@ -320,6 +334,92 @@ static void cross_products(float *out, double *sum)
     seed = keep;
 }
 
+/* --- the epilogue */
+
+typedef struct { int *seen; int ldc; float *C; } marks;
+
+/* Doubles its block and adds 1, and counts the visits of each element. */
+static void mark(const void *arg, float *c, ptrdiff_t ldc, int i0, int j0,
+                 int rows, int cols)
+{
+    const marks *m = arg;
+    int inside = c == m->C + (ptrdiff_t)i0 * m->ldc + j0 && ldc == m->ldc;
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++) {
+            c[i * ldc + j] = 2 * c[i * ldc + j] + 1;
+            m->seen[(i0 + i) * m->ldc + j0 + j] += inside ? 1 : 1000;
+        }
+}
+
+/* C' = 2·(A·B) + 1 with each element visited once, on every path (a dot
+ * product, one K block or three, threads or not, and K = 0). */
+static void test_epilogue(dn_pool *pool3)
+{
+    typedef void epi_fn(dn_pool *, int, int, int, const float *, int,
+                        const float *, int, float *, int, int,
+                        const dn_epilogue *);
+    static epi_fn *const with[3] = { dn_gemm_nt_epi, dn_gemm_nn_epi,
+                                     dn_gemm_tn_epi };
+    static const int shapes[][3] = {
+        {37, 45, 600}, {50, 12, 300}, {130, 70, 40}, {9, 5, 0},
+    };
+    for (int s = 0; s < 4; s++)
+        for (int q = 0; q < 3; q++)
+            for (int t = 0; t < 2; t++) {
+                int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+                int ar, aw, br, bw;
+                dims(q, M, N, K, &ar, &aw, &br, &bw);
+                float *A = randv((size_t)ar * aw), *B = randv((size_t)br * bw);
+                float *C = randv((size_t)M * N), *R = randv((size_t)M * N);
+                int *seen = calloc((size_t)M * N, sizeof *seen);
+                dn_pool *p = t ? pool3 : NULL;
+                kinds[q].fn(p, M, N, K, A, aw, B, bw, R, N, 0);
+                marks mk = { seen, N, C };
+                dn_epilogue epi = { mark, &mk };
+                with[q](p, M, N, K, A, aw, B, bw, C, N, 0, &epi);
+                long bad = 0, once = 0;
+                for (int i = 0; i < M * N; i++) {
+                    bad += C[i] != 2 * R[i] + 1;
+                    once += seen[i] == 1;
+                }
+                CHECK(bad == 0 && once == (long)M * N, "%s %dx%dx%d threads "
+                      "%d: %ld elements differ from 2·(A·B) + 1, %ld of %d "
+                      "seen exactly once by the epilogue", kinds[q].name, M,
+                      N, K, dn_pool_threads(p), bad, once, M * N);
+                free(A); free(B); free(C); free(R); free(seen);
+            }
+}
+
+/* --- a row's bits do not depend on the rows computed with it */
+
+static void test_rows(dn_pool *pool3)
+{
+    /* Wide and narrow (dot-product) forward products, the backward ones. */
+    static const int shapes[][4] = {   /* q, M, N, K */
+        {0, 37, 45, 300}, {0, 32, 16, 784}, {0, 30, 10, 200},
+        {1, 37, 45, 300}, {2, 37, 45, 300}, {2, 16, 784, 32},
+    };
+    for (int s = 0; s < 6; s++) {
+        int q = shapes[s][0], M = shapes[s][1], N = shapes[s][2];
+        int K = shapes[s][3], cut = M / 2 - 1;
+        int ar, aw, br, bw;
+        dims(q, M, N, K, &ar, &aw, &br, &bw);
+        float *A = randv((size_t)ar * aw), *B = randv((size_t)br * bw);
+        float *C = randv((size_t)M * N), *P = randv((size_t)M * N);
+        kinds[q].fn(pool3, M, N, K, A, aw, B, bw, C, N, 0);
+        /* Rows [0, cut) and [cut, M): for tn the rows of C are A's
+         * columns. */
+        size_t off = q == 2 ? (size_t)cut : (size_t)cut * aw;
+        kinds[q].fn(NULL, cut, N, K, A, aw, B, bw, P, N, 0);
+        kinds[q].fn(NULL, M - cut, N, K, A + off, aw, B, bw,
+                    P + (size_t)cut * N, N, 0);
+        CHECK(memcmp(C, P, (size_t)M * N * sizeof *C) == 0, "%s %dx%dx%d: "
+              "rows computed in two parts differ from all at once",
+              kinds[q].name, M, N, K);
+        free(A); free(B); free(C); free(P);
+    }
+}
+
 static void run_all(void)
 {
     dn_pool *pools[4] = { dn_pool_new(1), dn_pool_new(2), dn_pool_new(3),
@@ -334,53 +434,101 @@ static void run_all(void)
     test_pool_parallel(pools[2]);
     test_empty_sum();
     test_shapes(pools[2]);
+    test_epilogue(pools[2]);
+    test_rows(pools[2]);
     test_bits(pools, 4);
     for (int p = 0; p < 4; p++) dn_pool_free(pools[p]);
 }
 
-int main(void)
-{
-    static float mine[3 * XM * XN], theirs[3 * XM * XN];
-    static double sum[3 * XM * XN];
-    int fd[2] = {-1, -1};
-    pid_t child = -1;
+/* A child that reruns everything with DESCENT_GEMM=isa and writes back
+ * the kernel set it got (16 bytes) and its cross products. */
+typedef struct {
+    const char *isa;
+    pid_t pid;
+    int fd;
+    char got[16];
+    float prod[3 * XM * XN];
+} child;
 
-    /* Fork before any thread exists; the child takes the portable kernel. */
-    if (!getenv("DESCENT_GEMM") && pipe(fd) == 0 && (child = fork()) == 0) {
+static void spawn(child *c)
+{
+    int fd[2];
+    c->pid = -1;
+    if (pipe(fd) != 0 || (c->pid = fork()) < 0)
+        return;
+    if (c->pid == 0) {
         close(fd[0]);
-        setenv("DESCENT_GEMM", "portable", 1);
+        setenv("DESCENT_GEMM", c->isa, 1);
         run_all();
-        cross_products(theirs, NULL);
-        ssize_t w = write(fd[1], theirs, sizeof theirs);
-        printf("  portable kernel: %d passed, %d failed\n", check_passed,
+        memset(c->got, 0, sizeof c->got);
+        strncpy(c->got, dn_gemm_isa(), sizeof c->got - 1);
+        cross_products(c->prod, NULL);
+        ssize_t w1 = write(fd[1], c->got, sizeof c->got);
+        ssize_t w2 = write(fd[1], c->prod, sizeof c->prod);
+        printf("  %s kernels: %d passed, %d failed\n", c->got, check_passed,
                check_failed);
         fflush(stdout);
-        _exit(check_failed || w != (ssize_t)sizeof theirs);
+        _exit(check_failed || w1 != (ssize_t)sizeof c->got ||
+              w2 != (ssize_t)sizeof c->prod);
     }
+    close(fd[1]);
+    c->fd = fd[0];
+}
+
+/* Reads a child's answer; 1 if it all came and the child passed. */
+static int collect(child *c)
+{
+    char buf[sizeof c->got + sizeof c->prod];
+    size_t got = 0;
+    ssize_t r;
+    while (got < sizeof buf &&
+           (r = read(c->fd, buf + got, sizeof buf - got)) > 0)
+        got += (size_t)r;
+    close(c->fd);
+    int status = 0;
+    waitpid(c->pid, &status, 0);
+    fflush(stdout);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "the DESCENT_GEMM=%s run failed (status %d)", c->isa, status);
+    CHECK(got == sizeof buf, "got %zu bytes from the DESCENT_GEMM=%s run",
+          got, c->isa);
+    memcpy(c->got, buf, sizeof c->got);
+    c->got[sizeof c->got - 1] = 0;
+    memcpy(c->prod, buf + sizeof c->got, sizeof c->prod);
+    return got == sizeof buf;
+}
+
+int main(void)
+{
+    static float mine[3 * XM * XN];
+    static double sum[3 * XM * XN];
+    static child kids[2] = { { "avx2", 0, 0, {0}, {0} },
+                             { "portable", 0, 0, {0}, {0} } };
+
+    /* Fork before any thread exists. */
+    int n_kids = getenv("DESCENT_GEMM") ? 0 : 2;
+    for (int k = 0; k < n_kids; k++) spawn(&kids[k]);
     run_all();
-    if (child > 0) {
-        close(fd[1]);
-        size_t got = 0;
-        ssize_t r;
-        while (got < sizeof theirs &&
-               (r = read(fd[0], (char *)theirs + got, sizeof theirs - got)) > 0)
-            got += (size_t)r;
-        int status = 0;
-        waitpid(child, &status, 0);
-        fflush(stdout);
-        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-              "the portable-kernel run failed (status %d)", status);
-        CHECK(got == sizeof theirs, "got %zu bytes from the portable run", got);
-        cross_products(mine, sum);
+    const char *isa = dn_gemm_isa();
+    cross_products(mine, sum);
+    for (int k = 0; k < n_kids; k++) {
+        if (kids[k].pid <= 0 || !collect(&kids[k])) continue;
+        const char *theirs = kids[k].got;
+        if (strcmp(theirs, "portable") != 0 && strcmp(isa, "portable") != 0) {
+            /* Both fuse their multiply-adds in k order: the same bits. */
+            CHECK(memcmp(mine, kids[k].prod, sizeof mine) == 0, "%s and %s "
+                  "kernels differ in the bits", isa, theirs);
+            continue;
+        }
         double worst = 0;   /* in units of Σ|a||b| */
         for (int i = 0; i < 3 * XM * XN; i++) {
-            double d = fabs((double)mine[i] - theirs[i]) / sum[i];
+            double d = fabs((double)mine[i] - kids[k].prod[i]) / sum[i];
             if (!(d <= worst)) worst = d;
         }
         /* Both within the bound of the exact value, so of each other
          * within twice it. */
-        CHECK(worst <= 2 * (XK + 2) * 0x1p-24, "machine and portable "
-              "kernels differ by %.3g of sum |a||b|", worst);
+        CHECK(worst <= 2 * (XK + 2) * 0x1p-24, "%s and %s kernels differ "
+              "by %.3g of sum |a||b|", isa, theirs, worst);
     }
     return check_done("test_gemm");
 }

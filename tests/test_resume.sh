@@ -14,7 +14,12 @@ bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 # piece of state a resume must restore is in play.
 args="data/digits.csv --epochs 25 --batch 4 --layers 256,256 --dropout 0.1 \
       --schedule cosine --patience 8 --threads 2 -q --checkpoint-every 37steps"
+t0=$(date +%s%N)
 $D train $args -o "$T/ref.st" --checkpoint "$T/ref.ckpt" || bad "reference run failed"
+# Kill moments are drawn within the reference run's own duration, so the
+# test interrupts real work however fast the machine is.
+ref_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $ref_ms -lt 50 ] && ref_ms=50
 
 runs=${RESUME_RUNS:-6}
 kills=0
@@ -28,7 +33,7 @@ while [ $i -lt $runs ]; do
     # of a second); later attempts resume and may be killed again.
     tries=0
     while :; do
-        sleep "0.$(awk -v s="$i$tries" 'BEGIN { srand(s); printf "%03d", int(rand() * 999) }')"
+        sleep "$(awk -v s="$i$tries" -v ms=$ref_ms 'BEGIN { srand(s); printf "%.3f", (0.1 + 0.8 * rand()) * ms / 1000 }')"
         if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi
         wait $pid 2>/dev/null
         [ -f "$T/k.st" ] && break
@@ -44,13 +49,15 @@ while [ $i -lt $runs ]; do
     if cmp -s "$T/ref.st" "$T/k.st"; then ok; else bad "run $i: resumed model differs from the uninterrupted one"; fi
 done
 [ $kills -ge $((runs / 2)) ] && ok || bad "only $kills kills landed in $runs runs: the test did not interrupt anything"
-echo "resume: $runs runs, $kills kill -9 interruptions"
+echo "resume: $runs runs, $kills kill -9 interruptions (reference run $ref_ms ms)"
 
 # SIGINT: stop after the step, write checkpoint and model, exit 3.
 rm -f "$T/s.st" "$T/s.ckpt"
-$D train $args -o "$T/s.st" > "$T/out" 2> "$T/err" &
+$D train $(echo $args | sed 's/ -q//') -o "$T/s.st" > "$T/out" 2> "$T/err" &
 pid=$!
-sleep 0.5
+# Wait for the first epoch to finish, so the signal lands mid-training.
+w=0
+while ! grep -q '^epoch' "$T/out" 2>/dev/null && [ $w -lt 300 ]; do sleep 0.05; w=$((w + 1)); done
 kill -INT $pid
 wait $pid; rc=$?
 [ $rc -eq 3 ] && ok || bad "SIGINT exit code $rc, want 3"
