@@ -5,13 +5,9 @@
 # checkpoint written by 2 ranks resumes in one process and the other way
 # round; a rank that cannot read its data ends the whole job with a
 # message instead of hanging.
+. tests/lib.sh
 M=${DESCENT_MPI:-build-mpi/descent}
 S=${DESCENT:-build/descent}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 run() { timeout 120 mpirun --allow-run-as-root --oversubscribe -np "$@"; }
 
 # Largest |difference| between two models' predicted probabilities.
@@ -63,5 +59,4 @@ grep -q "missing.csv" "$T/err" && ok || bad "no message naming the missing file:
 [ $took -lt 60 ] && ok || bad "took $took s to end"
 [ ! -f "$T/never.st" ] && ok || bad "a model was written by a failed job"
 
-echo "test_mpi: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish test_mpi

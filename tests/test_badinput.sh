@@ -11,14 +11,9 @@
 #
 # DESCENT may hold a command with arguments (tests/valgrind.sh runs this
 # file with DESCENT="valgrind ... build/descent").
-D=${DESCENT:-build/descent}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. tests/lib.sh
 mkdir "$T/in" "$T/out" "$T/ref"
 I=$T/in
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 # rejects PATTERN... -- CMD...: runs `descent CMD...`; it must exit 1 with
 # every pattern in its message (stderr), no control byte in it but line
@@ -221,5 +216,4 @@ if [ $? -eq 0 ] && grep -q -F 'note: ?]0;pwned??[2J' "$T/stdout" &&
     bad "summary prints a file's control bytes raw"; head -n 3 "$T/err"; fi
 
 [ -z "$(ls -A "$T/out")" ] && ok || bad "files in $T/out: $(ls -A "$T/out")"
-echo "test_badinput: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish test_badinput

@@ -94,6 +94,15 @@ static dn_ws *make_ws(const dn_model *m, int threads, const float *rate)
     return ws;
 }
 
+/* NaN in every activation buffer, so that a row the fast path forgot to
+ * compute cannot pass for one left there by an earlier run. */
+static void poison(dn_ws *ws, const dn_model *m)
+{
+    for (int l = 0; l < m->arch.n_layers; l++)
+        for (int i = 0; i < BATCH * m->arch.layer[l].units; i++)
+            ws->z[l][i] = ws->a[l][i] = NAN;
+}
+
 static void run(const config *c)
 {
     dn_data d;
@@ -131,6 +140,7 @@ static void run(const config *c)
     for (int threads = 1; threads <= 2; threads++) {
         dn_ws *ws = make_ws(m, threads, rate);
         if (!ws) break;
+        poison(ws, m);
         dn_rng_seed(&rng, 11);
         memset(Yr, 0, sizeof Yr);
         double E = dn_gradient_rows(m, ws, &d, idx + at, n, BATCH, Yr, rate,

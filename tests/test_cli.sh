@@ -2,28 +2,7 @@
 # End to end through the `descent` command: train -> summary -> eval ->
 # predict on the bundled data, exit codes, error messages, and the model
 # file read back by an independent loader (Python with json and struct).
-D=${DESCENT:-build/descent}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0; fail=0
-ok()   { pass=$((pass + 1)); }
-bad()  { fail=$((fail + 1)); echo "FAIL: $*"; }
-# expect CODE CMD...: the exit code must be CODE
-expect() {
-    want=$1; shift
-    "$@" > "$T/out" 2> "$T/err"; got=$?
-    if [ "$got" -eq "$want" ]; then ok; else
-        bad "exit $got (want $want): $*"; tail -n 3 "$T/err"; fi
-}
-# grep_in FILE PATTERN: the file must contain the pattern
-grep_in() {
-    if grep -q -- "$2" "$1"; then ok; else bad "'$2' not in $(basename "$1"):"; head -n 3 "$1"; fi
-}
-# num_ge A B: A >= B as real numbers
-num_ge() {
-    if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; then ok
-    else bad "$3: $1 < $2"; fi
-}
+. tests/lib.sh
 
 # -- classification: train with a validation split, then use the model
 expect 0 $D train data/iris.csv -o "$T/iris.st"
@@ -139,5 +118,4 @@ grep_in "$T/err" "trunc.st"
 expect 1 $D eval "$T/iris.st" data/wine.csv
 grep_in "$T/err" "sepal_length"
 
-echo "test_cli: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish test_cli

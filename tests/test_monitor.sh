@@ -5,22 +5,8 @@
 # expected series and point counts; landscape --csv paths agree with the
 # SVG; `descent summary` shows PReLU slopes and the parameter counts;
 # errors exit 1 or 2 and name the problem.
-D=${DESCENT:-build/descent}
+. tests/lib.sh
 PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0; fail=0
-ok()   { pass=$((pass + 1)); }
-bad()  { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() {
-    want=$1; shift
-    "$@" > "$T/out" 2> "$T/err"; got=$?
-    if [ "$got" -eq "$want" ]; then ok; else
-        bad "exit $got (want $want): $*"; tail -n 3 "$T/err"; fi
-}
-grep_in() {
-    if grep -q -- "$2" "$1"; then ok; else bad "'$2' not in $(basename "$1"):"; head -n 3 "$1"; fi
-}
 # svg_series FILE ELEMENT-ID...: prints "id:points" for each, after
 # checking that the file parses as XML ("-1" when the id is missing).
 svg_series() {
@@ -160,5 +146,4 @@ grep_in "$T/out" "Total params: 2,499"
 [ ! -e "$T/never.st" ] && ok || bad "--dry-run wrote a model"
 expect 1 $D train data/iris.csv --history "$T/no/dir/h.csv" -o "$T/never.st"
 grep_in "$T/err" "no/dir/h.csv"
-echo "test_monitor: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish test_monitor

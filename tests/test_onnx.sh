@@ -6,24 +6,9 @@
 # run by a numpy interpreter against `descent predict` to 1e-5.  Needs
 # /usr/bin/python3 with onnx and numpy (Debian: python3-onnx); without
 # them this test fails rather than skips, so CI cannot pass it unrun.
-D=${DESCENT:-build/descent}
+. tests/lib.sh
 H=$(dirname "$0")
 PY=${ONNX_PYTHON:-/usr/bin/python3}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0; fail=0
-ok()   { pass=$((pass + 1)); }
-bad()  { fail=$((fail + 1)); echo "FAIL: $*"; }
-# expect CODE CMD...: the exit code must be CODE
-expect() {
-    want=$1; shift
-    "$@" > "$T/out" 2> "$T/err"; got=$?
-    if [ "$got" -eq "$want" ]; then ok; else
-        bad "exit $got (want $want): $*"; tail -n 3 "$T/err"; fi
-}
-grep_in() {
-    if grep -q -- "$2" "$1"; then ok; else bad "'$2' not in $(basename "$1"):"; head -n 3 "$1"; fi
-}
 
 if ! "$PY" -c 'import onnx, numpy' > "$T/err" 2>&1; then
     bad "$PY cannot import onnx and numpy ($(tail -n 1 "$T/err")); install them with 'apt-get install python3-onnx'"
@@ -162,5 +147,4 @@ head -c 200 "$T/iris_a.st" > "$T/trunc.st"
 expect 1 $D export "$T/trunc.st" -o "$T/never.onnx"
 [ ! -e "$T/never.onnx" ] && ok || bad "an ONNX file was written for a damaged model"
 
-echo "test_onnx: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish test_onnx

@@ -3,12 +3,7 @@
 # interrupted-and-resumed run must be bit-identical to one never
 # interrupted.  Also SIGINT (finish the step, checkpoint, exit 3) and a
 # damaged checkpoint refused with a message.
-D=${DESCENT:-build/descent}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. tests/lib.sh
 
 # Mini-batches of 4, dropout, a cosine schedule and early stopping: every
 # piece of state a resume must restore is in play.
@@ -73,5 +68,4 @@ head -c 50 "$T/ref.ckpt" > "$T/short.ckpt"
 $D train --resume "$T/short.ckpt" > /dev/null 2> "$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "truncated" "$T/err" && ok || bad "truncated checkpoint: exit $rc, $(cat "$T/err")"
 
-echo "test_resume: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish test_resume

@@ -7,13 +7,8 @@
 #     eval, predict and summary open them read-only and create nothing;
 #     train writes only its -o file (through OUT.tmp.PID, renamed) — and
 #     starts no other program.
+. tests/lib.sh
 B=${B:-build}
-D=${DESCENT:-$B/descent}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 # ---- 1. imports
 FORBIDDEN='^(system|popen|execl|execle|execlp|execv|execve|execvp|execvpe|fexecve|fork|vfork|posix_spawn|posix_spawnp|dlopen|dlmopen|dlsym|dlvsym|socket|connect|bind|listen|accept|accept4|getaddrinfo|gethostbyname|mprotect|ptrace)$'
@@ -105,5 +100,4 @@ grep -q "rename(\"$O.tmp.[0-9]*\", \"$O\")" "$T/train.trace" && ok ||
     bad "train did not write its model through a renamed temporary file"
 [ -f "$O" ] && [ -z "$(ls "$T/w" | grep tmp)" ] && ok || bad "train left $(ls "$T/w")"
 
-echo "test_security: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish test_security
