@@ -178,6 +178,15 @@ static void write_predictions(FILE *f, const dn_model *m, const dn_data *d,
     }
 }
 
+typedef struct { const dn_model *m; const dn_data *d; const float *out; } pred_job;
+
+static int fill_predictions(FILE *f, void *arg)
+{
+    const pred_job *j = arg;
+    write_predictions(f, j->m, j->d, j->out);
+    return ferror(f) ? -1 : 0;
+}
+
 int cmd_predict(int argc, char **argv)
 {
     use_cfg c;
@@ -196,27 +205,10 @@ int cmd_predict(int argc, char **argv)
         if (fflush(stdout)) rc = EXIT_DATA;
         goto out;
     }
-    /* Write beside the destination, then rename: never a half file; "x":
-     * never through a file or link already there; and never over what is
-     * not a regular file (as root, /dev/null itself). */
-    struct stat sb;
-    if (stat(c.out, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-        fprintf(stderr, "descent predict: %s is not a regular file; give a "
-                "file name, or no -o for standard output\n", c.out);
-        rc = EXIT_DATA;
-        goto out;
-    }
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", c.out, (long)getpid());
-    FILE *f = fopen(tmp, "wx");
-    if (!f) { perror(tmp); rc = EXIT_DATA; goto out; }
-    write_predictions(f, m, d, out);
-    if (ferror(f) | fclose(f) || rename(tmp, c.out)) {
-        fprintf(stderr, "descent predict: could not write %s; check the "
-                "directory exists and has space\n", c.out);
-        remove(tmp);
-        rc = EXIT_DATA;
-    }
+    /* Written like every file descent writes: never a half file. */
+    pred_job j = { m, d, out };
+    if (dn_atomic_write(c.out, "predictions", fill_predictions, &j, &err))
+        rc = cli_error("predict", &err);
 out:
     free(out);
     dn_data_free(d);

@@ -36,6 +36,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -755,6 +756,19 @@ int  dn_dist_size(void);
 /* Ends every rank of the job (MPI_Abort) when there is more than one:
  * a rank that hits an error must not leave the others waiting. */
 void dn_dist_abort(int code);
+
+/* Writes a file the way descent writes all of its own (models,
+ * checkpoints, histories, plots, exports): fill() writes the content into
+ * "path.tmp.<pid>" beside the target (returning 0, or non-zero with errno
+ * set), which is flushed, fsynced and renamed over path, then the
+ * directory is synced.  A crash leaves the old file or the new one, never
+ * a torn one; on any failure the temporary file is removed, the old file
+ * is untouched, and DN_EIO names the path, the reason and what to do.
+ * Only regular files are replaced (never a device such as /dev/null).
+ * `what` names the file's role in messages ("model"). */
+typedef int (*dn_write_fn)(FILE *f, void *arg);
+dn_status dn_atomic_write(const char *path, const char *what,
+                          dn_write_fn fill, void *arg, dn_error *err);
 
 /* What a checkpoint holds, in brief. */
 typedef struct {

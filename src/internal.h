@@ -164,21 +164,6 @@ double dn_gradient_rows(const dn_model *m, dn_ws *ws, const dn_data *d,
 dn_status dn_data_check(const dn_model *m, const dn_data *d, const char *what,
                         int need_target, dn_error *err);
 
-/* ---- files (atomic.c) ---- */
-
-#include <stdio.h>
-/* Writes the file's content to f; 0 on success, non-zero (errno set)
- * on failure. */
-typedef int (*dn_write_fn)(FILE *f, void *arg);
-
-/* Writes path atomically: fill() writes into "path.tmp.<pid>" in the same
- * directory, which is flushed, fsynced and renamed over path (then the
- * directory is synced).  On any failure the temporary file is removed,
- * the old file is untouched, and DN_EIO names the path, the reason and
- * what to do.  `what` names the file's role in messages ("model"). */
-dn_status dn_atomic_write(const char *path, const char *what,
-                          dn_write_fn fill, void *arg, dn_error *err);
-
 /* ---- checkpoints (checkpoint.c) ---- */
 
 /* Everything dn_train needs to continue exactly where it stopped.  The
