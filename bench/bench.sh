@@ -14,6 +14,7 @@
 #                        tensors, torch.set_num_threads(1) with two
 #                        OpenBLAS threads (its fastest setting here)
 #   bench/gemm.c         descent's kernels against OpenBLAS's sgemm
+#   bench/step.c         a W1 step's parts, and gathering floats vs bytes
 # then bench/report.py turns the lines into RESULTS.md.
 set -eu
 
@@ -49,6 +50,7 @@ fi
 $CC $BENCH_CFLAGS bench/train.c "$B/libdescent.a" -lz -lm -lpthread -o "$OUT/train"
 $CC $BENCH_CFLAGS bench/gemm.c "$B/libdescent.a" -lopenblas -lz -lm -lpthread \
     -o "$OUT/gemm"
+$CC $BENCH_CFLAGS bench/step.c "$B/libdescent.a" -lz -lm -lpthread -o "$OUT/step"
 
 # PyTorch at its best here: one torch thread, two OpenBLAS threads, and
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (this environment sets them,
@@ -77,6 +79,9 @@ for w in W1 W2 W3; do
         fi
     done
 done
+
+echo "  a W1 step's parts" >&2
+"$OUT/step" | tee -a "$LOG"
 
 echo "  kernels against OpenBLAS" >&2
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$OUT/gemm" | tee -a "$LOG"

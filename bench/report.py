@@ -44,8 +44,12 @@ def parse(path):
                 k, _, v = kv.partition("=")
                 g[k] = float(v)
             gemm.append(g)
-        elif f[0] == "profile":
-            prof.setdefault(f[1], []).append(" ".join(f[2:]))
+        elif f[0] in ("step", "gather"):
+            kv = dict(x.partition("=")[::2] for x in f[1:])
+            meta.setdefault("steps", []).append((f[0], kv))
+        elif f[0] == "profile" and len(f) >= 5:
+            # "profile W1  29.99%  [.] gather_rows  -  -": percent, symbol
+            prof.setdefault(f[1], []).append("%7s  %s" % (f[2], f[4]))
         elif f[0] == "kernels":
             meta["kernels"] = " ".join(f[1:])
         else:
@@ -172,6 +176,22 @@ def main():
             p("| %s %s | %s | %s | %.1f | %.1f | %.2f |" % (
                 g["what"], g["op"], g["shape"], g["t"][1:], g["descent"],
                 g["openblas"], g["ratio"]))
+        p("")
+
+    # --- the W1 step
+    if meta.get("steps"):
+        p("## A W1 step, one thread (bench/step.c, CPU time, best of 5 "
+          "epochs)\n")
+        p("| part | µs per step |\n|---|---|")
+        for kind, kv in meta["steps"]:
+            if kind == "step":
+                p("| %s | %s |" % (kv["part"].replace("_", " "), kv["us"]))
+        p("\n| gathering one epoch's rows (standardized, next batch "
+          "prefetched) | ms |\n|---|---|")
+        for kind, kv in meta["steps"]:
+            if kind == "gather":
+                p("| from %s-byte pixels | %s |" % (kv["bytes_per_pixel"],
+                                                   kv["ms_per_epoch"]))
         p("")
 
     # --- profiles

@@ -28,18 +28,20 @@
  * from zero, then added to C (or stored, for the first block when not
  * accumulating).  Every kernel computes each element on its own, with no
  * sums across lanes, so the bits depend on K and KC only — not on which
- * tile, kernel or thread an element falls in, nor on M and N.  The SIMD
- * kernels all use fused multiply-adds in that order, so they agree with
- * each other to the bit (AVX2 and AVX-512 alike); threads split C into
- * tiles of rows and columns, never K.
+ * tile, kernel or thread an element falls in, nor on M.  The SIMD kernels
+ * all use fused multiply-adds in that order, so they agree with each
+ * other to the bit (AVX2 and AVX-512 alike); threads split C into tiles
+ * of rows and columns, never K.  One exception, chosen by N and K alone
+ * (so still independent of M and of the threads): a narrow forward
+ * product on AVX-512 is a dot product summed across lanes (dot_512).
  *
  * Kernels.  Each instruction set offers one or more tile shapes; the set
  * is chosen once per process (AVX-512, else AVX2+FMA, else portable C;
  * DESCENT_GEMM=avx2 or =portable in the environment forces a lesser one)
- * and, within it, each product takes the shape that wastes least on its
- * M and N (a 16-column tile for a 16-unit layer, 32 columns otherwise).
- * The portable kernel does not fuse its multiply-adds, so results may
- * differ between it and the others in the last bits.
+ * and, within it, each product takes the shape that suits its N (a
+ * 16-column tile for a 16-unit layer, 32 columns otherwise).  The
+ * portable kernel does not fuse its multiply-adds, so results may differ
+ * between it and the others in the last bits.
  *
  * Epilogues.  An optional callback sees every tile of C right after its
  * last K block is written, while it is still in L1: the forward pass adds
@@ -74,14 +76,16 @@ enum {
 
 /* A kernel: C[0..mr)[0..nr) (+)= Σ_k op(A)[i][k] · b[k·bks + j], with
  * op(A)[i][k] = a[i·ars + k·acs].  Rows past mr and columns past nr are
- * never read nor written. */
+ * never written, nor read past A's and B's ends. */
 typedef void kern_fn(int kc, const float *a, ptrdiff_t ars, ptrdiff_t acs,
                      const float *b, ptrdiff_t bks, float *c, ptrdiff_t ldc,
                      int mr, int nr, int add);
 
 /* Packs `lines` lines of kc values each into panels w lines wide (see
- * pack() below for the layout) when the source runs along k (ks = 1). */
-typedef void pack_fn(const float *src, ptrdiff_t ls, int lines, int kc,
+ * pack() below for the layout), with one of the source's strides 1: the
+ * line stride (a copy of rows, stride = ks) or the k stride (a transpose,
+ * stride = ls). */
+typedef void pack_fn(const float *src, ptrdiff_t stride, int lines, int kc,
                      int w, float *dst);
 
 typedef struct {
@@ -102,6 +106,7 @@ typedef struct {
     const kernel *k;
     int           n_k;
     pack_fn      *pack_t;  /* a faster transposing pack, or NULL */
+    pack_fn      *pack_c;  /* a faster copying pack (w ≤ 32), or NULL */
     dot_fn       *dot;     /* for narrow forward products, or NULL */
 } isa;
 
@@ -151,7 +156,8 @@ static kern_fn *const f_portable[PMR] = {
     kern_c, kern_c, kern_c, kern_c, kern_c, kern_c
 };
 static const kernel k_portable[] = { { PMR, PNR, f_portable, 0 } };
-static const isa isa_portable = { "portable", k_portable, 1, NULL, NULL };
+static const isa isa_portable = { "portable", k_portable, 1, NULL, NULL,
+                                  NULL };
 
 #ifdef HAVE_X86
 /* The accumulators are named variables, written out row by row by these
@@ -300,7 +306,7 @@ static void pack_t_avx(const float *src, ptrdiff_t ls, int lines, int kc,
 }
 
 static const kernel k_avx2[] = { { 6, 16, f_avx2, 0 } };
-static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx, NULL };
+static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx, NULL, NULL };
 
 /* --- AVX-512 kernels: 12 × 32 (24 accumulators) and 16 × 16 (16).
  * B's loads are masked to nr columns, so they may read B in place. */
@@ -484,7 +490,31 @@ static void dot_512(int K, const float *a, ptrdiff_t lda, const float *b,
             c[j] = add ? c[j] + s[4 * i + j] : s[4 * i + j];
 }
 
-static const isa isa_avx512 = { "avx512", k_avx512, 2, pack_t_avx, dot_512 };
+/* Rows of up to 32 floats copied with two masked loads and stores per
+ * k: the generic copy does eight 4-float moves, or one float at a time
+ * for the odd widths of A's micro-tiles (measured: packing A was 10% of
+ * a 1024³ gradient product). */
+__attribute__((target("avx512f")))
+static void pack_c_512(const float *src, ptrdiff_t ks, int lines, int kc,
+                       int w, float *dst)
+{
+    for (int l0 = 0; l0 < lines; l0 += w, src += w, dst += (ptrdiff_t)kc * w) {
+        const int h = lines - l0 < w ? lines - l0 : w;
+        const __mmask16 r0 = lanes(h), r1 = lanes(h - 16);
+        const __mmask16 w0 = lanes(w), w1 = lanes(w - 16);
+        const float *s = src;
+        float *d = dst;
+        for (int k = 0; k < kc; k++, s += ks, d += w) {
+            /* Lanes past h load as zeros: the panel's padding. */
+            _mm512_mask_storeu_ps(d, w0, _mm512_maskz_loadu_ps(r0, s));
+            _mm512_mask_storeu_ps(d + 16, w1,
+                                  _mm512_maskz_loadu_ps(r1, s + 16));
+        }
+    }
+}
+
+static const isa isa_avx512 = { "avx512", k_avx512, 2, pack_t_avx,
+                                pack_c_512, dot_512 };
 #endif
 
 /* --- choosing the kernels, and per-thread packing buffers */
@@ -558,10 +588,14 @@ static float *scratch(void)
  * zero lines.  Line l's value k is at src[l·ls + k·ks]; one of the two
  * strides is 1 and the inner loop runs along it. */
 static void pack(const float *src, ptrdiff_t ls, ptrdiff_t ks,
-                 int lines, int kc, int w, float *dst, pack_fn *fast_t)
+                 int lines, int kc, int w, float *dst, const isa *fast)
 {
-    if (ks == 1 && fast_t) {
-        fast_t(src, ls, lines, kc, w, dst);
+    if (ks == 1 && fast && fast->pack_t) {
+        fast->pack_t(src, ls, lines, kc, w, dst);
+        return;
+    }
+    if (ls == 1 && fast && fast->pack_c && w <= 32) {
+        fast->pack_c(src, ks, lines, kc, w, dst);
         return;
     }
     for (int l0 = 0; l0 < lines; l0 += w, dst += (ptrdiff_t)kc * w) {
@@ -622,7 +656,7 @@ static int cdiv(int a, int b) { return a / b + (a % b != 0); }
 
 typedef struct {
     const kernel *kr;
-    pack_fn *pack_t;
+    const isa *set;          /* for its fast packs */
     int M, N, K;
     const float *A;  ptrdiff_t ars, acs;
     const float *B;  ptrdiff_t bks, bjs;
@@ -651,7 +685,7 @@ static void tile(const job *g, int i0, int i1, int j0, int j1,
             int add = g->add || pc > 0, last = pc + kc == g->K;
             const float *B = g->B + pc * g->bks + jc * g->bjs;
             if (g->pack_b)
-                pack(B, g->bjs, g->bks, nc, kc, nr, bp, g->pack_t);
+                pack(B, g->bjs, g->bks, nc, kc, nr, bp, g->set);
             for (int ic = i0; ic < i1; ic += mcb) {
                 int mc = i1 - ic < mcb ? i1 - ic : mcb, tiles = cdiv(mc, mr);
                 const float *A = g->A + ic * g->ars + pc * g->acs;
@@ -663,13 +697,26 @@ static void tile(const job *g, int i0, int i1, int j0, int j1,
                 for (int t = 0, ir = 0; t < tiles; t++) {
                     row[t] = ir;
                     h[t] = cdiv(mc - ir, tiles - t);
-                    w[t] = g->acs == 1 && g->pack_t ? (h[t] + 7) / 8 * 8
-                                                    : h[t];
+                    w[t] = g->acs == 1 && g->set->pack_t ? (h[t] + 7) / 8 * 8
+                                                         : h[t];
                     off[t] = t ? off[t - 1] + (ptrdiff_t)w[t - 1] * kc : 0;
                     ir += h[t];
-                    if (g->pack_a)
+                    if (g->pack_a && (g->ars != 1 || tiles <= 2))
                         pack(A + row[t] * g->ars, g->ars, g->acs, h[t], kc,
-                             w[t], ap + off[t], g->pack_t);
+                             w[t], ap + off[t], g->set);
+                }
+                /* A running along i (deltaᵀ): k by k over the whole block,
+                 * so that each k's row, a large power of two from the
+                 * next, is read once, not once per micro-tile (those
+                 * rows share a few cache sets, and were refetched from L3
+                 * for every tile: 10% of a 2048³ gradient product). */
+                for (int k = 0; g->pack_a && g->ars == 1 && tiles > 2 && k < kc;
+                     k++) {
+                    const float *src = A + k * g->acs;
+                    for (int t = 0; t < tiles; t++) {
+                        float *d = ap + off[t] + (ptrdiff_t)k * w[t];
+                        for (int l = 0; l < h[t]; l++) d[l] = src[row[t] + l];
+                    }
                 }
                 /* Each micro-tile of A (a few KiB) stays in L1 while
                  * the panels of B stream past it from L2. */
@@ -744,8 +791,9 @@ static const kernel *pick(const isa *s, int N)
  * that finishes soonest: the flops in whole rounds of `threads` tiles
  * (a count just past a multiple of the threads leaves all but one idle
  * at the end), plus packing, where every row of tiles packs all of B
- * again (N·K floats, each worth about 16 flops); A, read in place, costs
- * the same whatever the cut. */
+ * again (N·K floats, each worth about 16 flops) and, when A is packed,
+ * every column of tiles all of A (M·K); A read in place costs the same
+ * whatever the cut. */
 static int plan(job *g, int threads, double flops)
 {
     int mr = g->kr->mr, nr = g->kr->nr;
@@ -767,7 +815,8 @@ static int plan(job *g, int threads, double flops)
             int r = cdiv(want, c);
             int n = r * c, rounds = cdiv(n, threads);
             double cost = flops * rounds / n
-                        + 16.0 * r * g->N * g->K / threads;
+                        + 16.0 * r * g->N * g->K / threads
+                        + (g->pack_a ? 16.0 * c * g->M * g->K / threads : 0);
             if (r <= ru && (least < 0 || cost < least)) {
                 least = cost;
                 ct = c;
@@ -848,7 +897,7 @@ static void gemm(dn_pool *p, int M, int N, int K,
      * along i gained 5-10%. */
     int pack_b = !kr->b_direct || bjs != 1 || cdiv(M, kr->mr) > 2;
     int pack_a = acs != 1 && cdiv(N, kr->nr) >= 4;
-    job g = { kr, chosen->pack_t, M, N, K, A, ars, acs, B, bks, bjs, C, ldc,
+    job g = { kr, chosen, M, N, K, A, ars, acs, B, bks, bjs, C, ldc,
               accumulate != 0, pack_a, pack_b, epi, 0, 0, 1 };
     int n = plan(&g, threads, flops);
     if (n == 1)

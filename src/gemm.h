@@ -7,9 +7,10 @@
  *   gradient  dW = deltaᵀ · A_prev dn_gemm_tn   (n×out)ᵀ·(n×in)  → out×in
  *
  * No transpose is ever materialized.  Determinism: every element of C is
- * accumulated by one thread, over k in an order fixed by K alone, so the
- * bits depend neither on the thread count nor on M and N (a row of C is
- * the same whether computed alone or in a batch).
+ * accumulated by one thread, over k in an order fixed by K (and, for the
+ * forward product, whether N ≤ 16) alone, so the bits depend neither on
+ * the thread count nor on M (a row of C is the same whether computed
+ * alone or in a batch).
  * `pool` may be NULL (single thread).  accumulate: 0 → C = A·B, 1 → C += A·B.
  */
 #ifndef DN_GEMM_H

@@ -63,9 +63,14 @@ static dn_status parse(const char *what, const char *s, const char **names,
 {
     int v = lookup(s, names, n, aliases);
     if (v < 0) {
-        char buf[256];
+        /* s may come from a file: no control byte goes into a message. */
+        char buf[256], shown[64];
+        size_t k = 0;
+        for (; s && s[k] && k < sizeof shown - 4; k++)
+            shown[k] = (unsigned char)s[k] < 0x20 || s[k] == 0x7F ? '?' : s[k];
+        strcpy(shown + k, s && s[k] ? "..." : "");
         return dn_fail(err, DN_EARG, "unknown %s '%s'; use one of: %s",
-                       what, s ? s : "", list(names, n, buf, sizeof buf));
+                       what, shown, list(names, n, buf, sizeof buf));
     }
     *out = v;
     return DN_OK;

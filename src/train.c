@@ -173,11 +173,10 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
     memset(&S, 0, sizeof S);
     int hist_cap = 0;
     S.idx = malloc((size_t)n * sizeof *S.idx);
-    float *Xb = malloc((size_t)B * train->d * sizeof *Xb);
     float *Yb = malloc((size_t)B * train->k * sizeof *Yb);
     S.best_theta = early && o.restore_best ? malloc(P * sizeof(float)) : NULL;
     unsigned char *mask = dn_weight_mask(m);
-    if (!S.idx || !Xb || !Yb || !mask || (early && o.restore_best && !S.best_theta)) {
+    if (!S.idx || !Yb || !mask || (early && o.restore_best && !S.best_theta)) {
         st = dn_fail(err, DN_ENOMEM, "out of memory for a batch of %d rows", B);
         goto done;
     }
@@ -389,7 +388,6 @@ done:
     free(S.idx);
     free(S.hist);
     free(S.best_theta);
-    free(Xb);
     free(Yb);
     free(mask);
     return st;
