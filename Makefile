@@ -15,6 +15,19 @@ VEC      = -fno-math-errno $(if $(IS_GCC),-fvect-cost-model=cheap,)
 BASE     = -std=c11 $(OPT) $(VEC) $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc
 LDLIBS   = -lz -lm -lpthread
 
+# make BLAS=openblas: the matrix products through OpenBLAS instead of
+# descent's own kernels, for comparison (Debian: libopenblas-dev).  The
+# default build needs no BLAS.  Build it in its own directory, e.g.
+# make BLAS=openblas B=build-blas.  Every product still equals the float64
+# reference, but OpenBLAS splits its sums its own way, so the tests that
+# demand the same bits for any thread count or row split fail there by
+# design (test_batch, part of test_gemm): measured 2026-11-22, all else
+# passes.
+ifeq ($(BLAS),openblas)
+BASE    += -DDN_BLAS
+LDLIBS  += -lopenblas
+endif
+
 # make MPI=1: data-parallel training across processes with Open MPI
 # (Debian: openmpi-bin, libopenmpi-dev).  Without it nothing about MPI is
 # compiled in.  Build it in its own directory, e.g. make MPI=1 B=build-mpi.

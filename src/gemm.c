@@ -49,6 +49,9 @@
  * activation's derivative, so no separate sweep over the matrix is needed.
  */
 #include "gemm.h"
+#ifdef DN_BLAS
+#include <cblas.h>
+#endif
 
 #include <pthread.h>
 #include <stddef.h>
@@ -857,6 +860,30 @@ static void dot_task(int t, void *arg)
     }
 }
 
+#ifdef DN_BLAS
+/* make BLAS=openblas: the products go to the BLAS instead, for
+ * comparison (bench/).  The BLAS's own threads split the work its way,
+ * so this build does not promise the same bits for every thread count. */
+static void blas_gemm(int ta, int tb, int M, int N, int K, const float *A,
+                      int lda, const float *B, int ldb, float *C, int ldc,
+                      int accumulate, const dn_epilogue *epi)
+{
+    if (M <= 0 || N <= 0) return;
+    if (K > 0)
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+                    tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, lda, B,
+                    ldb, accumulate ? 1.0f : 0.0f, C, ldc);
+    else if (!accumulate)
+        for (int i = 0; i < M; i++) memset(C + (ptrdiff_t)i * ldc, 0, (size_t)N * sizeof *C);
+    if (epi) epi->fn(epi->arg, C, ldc, 0, 0, M, N);
+}
+#define BLAS_OR(ta, tb) \
+    blas_gemm(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate, epi); \
+    (void)p; return
+#else
+#define BLAS_OR(ta, tb) (void)0
+#endif
+
 static void gemm(dn_pool *p, int M, int N, int K,
                  const float *A, ptrdiff_t ars, ptrdiff_t acs,
                  const float *B, ptrdiff_t bks, ptrdiff_t bjs,
@@ -864,6 +891,7 @@ static void gemm(dn_pool *p, int M, int N, int K,
 {
     if (M <= 0 || N <= 0)
         return;
+
     if (K <= 0) {   /* the empty sum: C += 0 leaves C, C = 0 clears it */
         for (int i = 0; i < M; i++) {
             if (!accumulate)
@@ -910,6 +938,7 @@ void dn_gemm_nt_epi(dn_pool *p, int M, int N, int K,
                     const float *A, int lda, const float *B, int ldb,
                     float *C, int ldc, int accumulate, const dn_epilogue *epi)
 {
+    BLAS_OR(0, 1);
     gemm(p, M, N, K, A, lda, 1, B, 1, ldb, C, ldc, accumulate, epi);
 }
 
@@ -917,6 +946,7 @@ void dn_gemm_nn_epi(dn_pool *p, int M, int N, int K,
                     const float *A, int lda, const float *B, int ldb,
                     float *C, int ldc, int accumulate, const dn_epilogue *epi)
 {
+    BLAS_OR(0, 0);
     gemm(p, M, N, K, A, lda, 1, B, ldb, 1, C, ldc, accumulate, epi);
 }
 
@@ -924,6 +954,7 @@ void dn_gemm_tn_epi(dn_pool *p, int M, int N, int K,
                     const float *A, int lda, const float *B, int ldb,
                     float *C, int ldc, int accumulate, const dn_epilogue *epi)
 {
+    BLAS_OR(1, 0);
     gemm(p, M, N, K, A, 1, lda, B, ldb, 1, C, ldc, accumulate, epi);
 }
 
