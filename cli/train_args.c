@@ -471,6 +471,10 @@ int train_parse(int argc, char **argv, train_cfg *c)
 #undef VALUE
     }
     if (c->resume) return 0; /* the rest comes from the checkpoint */
+    /* Check --layers now, before any data is read. */
+    dn_arch probe;
+    memset(&probe, 0, sizeof probe);
+    if (!train_parse_layers(c->layers, c->act, &probe)) return EXIT_USAGE;
     if (!c->data) return cli_usage("train", "no DATA file given; e.g. "
                                    "'descent train data/digits.csv -o m.safetensors'");
     if (c->warm && (c->layers_set || c->loss_set || c->init_set))
