@@ -2,12 +2,14 @@
  * Fashion-MNIST through the public API alone, as a user would write it,
  * and one line of results on stdout.
  *
- *   train W1|W2|W3 DATA_DIR [threads] [seed] [epochs]
+ *   train W1|W2|W3 DATA_DIR [threads] [seed] [epochs] [u8|f32]
  *
  *   W1  784-16-16-10 ReLU, softmax + CE, SGD eta 0.1, batch 32, 1 epoch
  *   W2  784-1024-1024-10 ReLU, Adam 1e-3, batch 256, 1 epoch
  *   W3  784-256-128-10 ReLU, Adam 1e-3, batch 64, 10 epochs
  *
+ * The pixels are read as bytes (dn_idx_read_u8, as the CLI does; f32:
+ * as floats, dn_idx_read) and converted in the batch gathers.
  * Inputs are standardized by the model (dn_model_fit_scaling), descent's
  * default path: the timed training pays for it on every batch.  The timer
  * spans dn_train alone (workspace, shuffles, gathers, every step); the
@@ -56,7 +58,7 @@ int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: %s W1|W2|W3 DATA_DIR [threads] [seed] "
-                "[epochs]\n",
+                "[epochs] [u8|f32]\n",
                 argv[0]);
         return 2;
     }
@@ -71,6 +73,9 @@ int main(int argc, char **argv)
     unsigned long seed = argc > 4 ? strtoul(argv[4], NULL, 10) : 1;
     /* More epochs than the workload's: for profiling the steady state. */
     int epochs = argc > 5 ? atoi(argv[5]) : w->epochs;
+    int floats = argc > 6 && strcmp(argv[6], "f32") == 0;
+    dn_status (*read)(const char *, const char *, dn_data **, dn_error *) =
+        floats ? dn_idx_read : dn_idx_read_u8;
 
     char img[4096], lab[4096], timg[4096], tlab[4096];
     snprintf(img, sizeof img, "%s/train-images-idx3-ubyte.gz", argv[2]);
@@ -80,8 +85,8 @@ int main(int argc, char **argv)
 
     dn_error err;
     dn_data *train, *test;
-    if (dn_idx_read(img, lab, &train, &err)) return fail("training set", &err);
-    if (dn_idx_read(timg, tlab, &test, &err)) return fail("test set", &err);
+    if (read(img, lab, &train, &err)) return fail("training set", &err);
+    if (read(timg, tlab, &test, &err)) return fail("test set", &err);
 
     dn_arch a;
     memset(&a, 0, sizeof a);

@@ -199,7 +199,8 @@ int cmd_predict(int argc, char **argv)
     if ((rc = load("predict", &c, 0, &m, &d))) goto out;
     out = malloc((size_t)d->n * dn_model_n_out(m) * sizeof *out);
     if (!out) { fprintf(stderr, "descent predict: out of memory\n"); rc = EXIT_DATA; goto out; }
-    if (dn_predict(m, d->X, d->n, out, &err)) { rc = cli_error("predict", &err); goto out; }
+    /* dn_predict takes rows of floats: IDX pixels arrive as bytes. */
+    if (dn_data_floats(d, &err) || dn_predict(m, d->X, d->n, out, &err)) { rc = cli_error("predict", &err); goto out; }
     if (!c.out) {
         write_predictions(stdout, m, d, out);
         if (fflush(stdout)) rc = EXIT_DATA;

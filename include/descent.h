@@ -238,9 +238,16 @@ void      dn_schema_free(dn_schema *s);
  * multiclass, n × 1 class index 0..K−1 stored as float. */
 typedef struct {
     int        n, d, k;
-    float     *X;       /* n × d, row-major */
+    float     *X;       /* n × d, row-major; NULL when X8 holds the inputs */
     float     *Y;       /* n × k, NULL when the file had no target */
     dn_schema *schema;  /* owned */
+    uint8_t   *X8;      /* n × d bytes, used when X is NULL: input (i, j)
+                           is X8[i·d + j] / 255.0f (8-bit pixels, a
+                           quarter of the memory of X).  dn_train,
+                           dn_train_full, dn_evaluate, dn_data_split and
+                           dn_model_fit_scaling read either form, with
+                           bit-identical results; for dn_predict or
+                           direct access call dn_data_floats first. */
 } dn_data;
 
 typedef struct {
@@ -281,6 +288,11 @@ dn_status dn_csv_read_with(const char *path, const dn_schema *schema,
 dn_status dn_idx_read(const char *images_path, const char *labels_path,
                       dn_data **out, dn_error *err);
 
+/* The same, with the pixels kept as bytes: X8 is filled and X is NULL
+ * (a quarter of the memory; see dn_data). */
+dn_status dn_idx_read_u8(const char *images_path, const char *labels_path,
+                         dn_data **out, dn_error *err);
+
 /* 1 if the file starts like an IDX file (after gunzip if gzipped). */
 int dn_idx_detect(const char *path);
 
@@ -293,6 +305,10 @@ dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
                         dn_data **train, dn_data **val, dn_error *err);
 
 void dn_data_free(dn_data *d);
+
+/* Converts byte inputs (X8) to floats in X, as the IDX reader would have
+ * stored them, and frees X8; a no-op when X is already set. */
+dn_status dn_data_floats(dn_data *d, dn_error *err);
 
 /* ------------------------------------------------------------------ */
 /* The model                                                           */

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-dn_status dn_data_alloc(int n, int d, int k, dn_data **out, dn_error *err)
+static dn_status data_alloc(int n, int d, int k, int bytes, dn_data **out,
+                            dn_error *err)
 {
     *out = NULL;
     dn_data *D = calloc(1, sizeof *D);
@@ -14,9 +15,12 @@ dn_status dn_data_alloc(int n, int d, int k, dn_data **out, dn_error *err)
     D->d = d;
     D->k = k;
     /* +1 keeps calloc from seeing a zero size when d or k is 0. */
-    D->X = calloc((size_t)n * d + 1, sizeof *D->X);
+    if (bytes)
+        D->X8 = calloc((size_t)n * d + 1, 1);
+    else
+        D->X = calloc((size_t)n * d + 1, sizeof *D->X);
     if (k > 0) D->Y = calloc((size_t)n * k + 1, sizeof *D->Y);
-    if (!D->X || (k > 0 && !D->Y)) {
+    if ((!D->X && !D->X8) || (k > 0 && !D->Y)) {
         dn_data_free(D);
         return dn_fail(err, DN_ENOMEM, "out of memory for %d rows of %d "
                        "inputs", n, d);
@@ -25,13 +29,47 @@ dn_status dn_data_alloc(int n, int d, int k, dn_data **out, dn_error *err)
     return DN_OK;
 }
 
+dn_status dn_data_alloc(int n, int d, int k, dn_data **out, dn_error *err)
+{
+    return data_alloc(n, d, k, 0, out, err);
+}
+
+dn_status dn_data_alloc_u8(int n, int d, int k, dn_data **out, dn_error *err)
+{
+    return data_alloc(n, d, k, 1, out, err);
+}
+
 void dn_data_free(dn_data *d)
 {
     if (!d) return;
     free(d->X);
+    free(d->X8);
     free(d->Y);
     dn_schema_free(d->schema);
     free(d);
+}
+
+const float *dn_data_row(const dn_data *d, int i, float *buf)
+{
+    if (d->X) return d->X + (size_t)i * d->d;
+    const uint8_t *x = d->X8 + (size_t)i * d->d;
+    for (int j = 0; j < d->d; j++) buf[j] = dn_u8_float(x[j]);
+    return buf;
+}
+
+dn_status dn_data_floats(dn_data *d, dn_error *err)
+{
+    if (!d || d->X || !d->X8) return DN_OK;
+    size_t n = (size_t)d->n * d->d;
+    float *X = malloc((n + 1) * sizeof *X);
+    if (!X)
+        return dn_fail(err, DN_ENOMEM, "out of memory for %d rows of %d "
+                       "inputs", d->n, d->d);
+    for (size_t i = 0; i < n; i++) X[i] = dn_u8_float(d->X8[i]);
+    free(d->X8);
+    d->X8 = NULL;
+    d->X = X;
+    return DN_OK;
 }
 
 /* ---- schemas ---- */
@@ -183,8 +221,12 @@ static void copy_rows(const dn_data *all, const unsigned char *is_val,
     int j = 0;
     for (int i = 0; i < all->n; i++) {
         if (is_val[i] != want) continue;
-        memcpy(part->X + (size_t)j * all->d, all->X + (size_t)i * all->d,
-               (size_t)all->d * sizeof *all->X);
+        if (all->X)
+            memcpy(part->X + (size_t)j * all->d, all->X + (size_t)i * all->d,
+                   (size_t)all->d * sizeof *all->X);
+        else
+            memcpy(part->X8 + (size_t)j * all->d,
+                   all->X8 + (size_t)i * all->d, (size_t)all->d);
         if (all->Y)
             memcpy(part->Y + (size_t)j * all->k,
                    all->Y + (size_t)i * all->k,
@@ -198,7 +240,8 @@ static dn_status make_part(const dn_data *all, const unsigned char *is_val,
                            int want, int n, dn_data **out, dn_error *err)
 {
     dn_data *p;
-    dn_status st = dn_data_alloc(n, all->d, all->Y ? all->k : 0, &p, err);
+    dn_status st = data_alloc(n, all->d, all->Y ? all->k : 0, !all->X, &p,
+                              err);
     if (st) return st;
     p->k = all->k;
     copy_rows(all, is_val, want, p);
@@ -215,7 +258,7 @@ dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
                         dn_data **train, dn_data **val, dn_error *err)
 {
     *train = *val = NULL;
-    if (!all || all->n < 2 || !all->X)
+    if (!all || all->n < 2 || (!all->X && !all->X8))
         return dn_fail(err, DN_EARG, "cannot split a data set of %d rows: "
                        "a training and a validation part need 2 rows or "
                        "more", all ? all->n : 0);

@@ -14,6 +14,9 @@ dn_status dn_data_check(const dn_model *m, const dn_data *d, const char *what,
     const int units = A->layer[A->n_layers - 1].units;
     if (!d || d->n < 1)
         return dn_fail(err, DN_EARG, "the %s data has no rows", what);
+    if (!d->X && !d->X8)
+        return dn_fail(err, DN_EARG, "the %s data has no inputs (X and X8 "
+                       "are NULL)", what);
     if (d->d != A->n_in)
         return dn_fail(err, DN_EARG, "the %s data has %d inputs but the "
                        "network takes %d; use data with the same columns as "
@@ -104,7 +107,7 @@ void dn_eval_tally(const dn_model *m, dn_ws *ws, const dn_data *d,
     for (int r = 0; r < d->n; r += ws->max_batch) {
         int n = d->n - r < ws->max_batch ? d->n - r : ws->max_batch;
         const float *Y = d->Y + (size_t)r * d->k;
-        const float *o = dn_forward(m, ws, d->X + (size_t)r * d->d, n);
+        const float *o = dn_forward_data(m, ws, d, r, n);
         dn_tally_add(m, o, Y, n, dn_loss_value(m, ws, Y, n), t);
     }
 }

@@ -289,17 +289,25 @@ static dn_status label_classes(const idx_file *lab, const unsigned char *y,
     return DN_OK;
 }
 
-/* Builds the data set from the payloads (labels may be NULL). */
-static dn_status idx_data(const idx_file *img, const unsigned char *px,
+/* Builds the data set from the payloads (labels may be NULL); with bytes,
+ * the pixel payload itself becomes X8 (*pxp is then NULL). */
+static dn_status idx_data(const idx_file *img, unsigned char **pxp,
                           const idx_file *lab, const unsigned char *y,
-                          dn_data **out, dn_error *err)
+                          int bytes, dn_data **out, dn_error *err)
 {
     int n = (int)img->dim[0], w = (int)(img->dim[1] * img->dim[2]), k = 0;
     dn_data *D;
     dn_status st = y ? label_classes(lab, y, n, &k, err) : DN_OK;
-    if (!st) st = dn_data_alloc(n, w, y ? 1 : 0, &D, err);
+    if (!st) st = bytes ? dn_data_alloc_u8(n, w, y ? 1 : 0, &D, err)
+                        : dn_data_alloc(n, w, y ? 1 : 0, &D, err);
     if (st) return st;
-    for (size_t i = 0; i < (size_t)n * w; i++) D->X[i] = px[i] / 255.0f;
+    const unsigned char *px = *pxp;
+    if (bytes) {
+        free(D->X8);  /* calloc'd, never touched */
+        D->X8 = *pxp;
+        *pxp = NULL;
+    } else
+        for (size_t i = 0; i < (size_t)n * w; i++) D->X[i] = px[i] / 255.0f;
     for (int i = 0; y && i < n; i++) D->Y[i] = y[i];
     if ((st = idx_schema(img, k, &D->schema, err))) {
         dn_data_free(D);
@@ -309,8 +317,8 @@ static dn_status idx_data(const idx_file *img, const unsigned char *px,
     return DN_OK;
 }
 
-dn_status dn_idx_read(const char *images_path, const char *labels_path,
-                      dn_data **out, dn_error *err)
+static dn_status idx_read(const char *images_path, const char *labels_path,
+                          int bytes, dn_data **out, dn_error *err)
 {
     idx_file img, lab;
     unsigned char *px = NULL, *y = NULL;
@@ -328,12 +336,24 @@ dn_status dn_idx_read(const char *images_path, const char *labels_path,
     }
     if (!st) st = read_payload(&img, &px, err);
     if (!st && labels_path) st = read_payload(&lab, &y, err);
-    if (!st) st = idx_data(&img, px, &lab, y, out, err);
+    if (!st) st = idx_data(&img, &px, &lab, y, bytes, out, err);
     idx_close(&img);
     idx_close(&lab);
     free(px);
     free(y);
     return st;
+}
+
+dn_status dn_idx_read(const char *images_path, const char *labels_path,
+                      dn_data **out, dn_error *err)
+{
+    return idx_read(images_path, labels_path, 0, out, err);
+}
+
+dn_status dn_idx_read_u8(const char *images_path, const char *labels_path,
+                         dn_data **out, dn_error *err)
+{
+    return idx_read(images_path, labels_path, 1, out, err);
 }
 
 int dn_idx_detect(const char *path)

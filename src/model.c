@@ -294,24 +294,44 @@ dn_status dn_model_set_scaling(dn_model *m, const float *mean,
 const float *dn_model_mean(const dn_model *m) { return m->mean; }
 const float *dn_model_std(const dn_model *m) { return m->std; }
 
+/* Row i of X, or of X8 (when X is NULL) converted into buf. */
+static const float *stats_row(const float *X, const uint8_t *X8, int i,
+                              int d, float *buf)
+{
+    if (X) return X + (size_t)i * d;
+    for (int j = 0; j < d; j++) buf[j] = dn_u8_float(X8[(size_t)i * d + j]);
+    return buf;
+}
+
 /* Per-column mean and standard deviation (population form) of an n × d
- * matrix, into mean[d] and std[d].  Two passes in double: the one-pass
- * Σx² − n·mean² loses every digit on columns with a large offset.  A
- * constant column gets std 1, leaving it at 0 instead of dividing by 0. */
-static dn_status column_stats(const float *X, int n, int d, float *mean,
-                              float *std, dn_error *err)
+ * matrix (X, or the bytes X8 when X is NULL), into mean[d] and std[d].
+ * Two passes in double: the one-pass Σx² − n·mean² loses every digit on
+ * columns with a large offset.  A constant column gets std 1, leaving it
+ * at 0 instead of dividing by 0. */
+static dn_status column_stats(const float *X, const uint8_t *X8, int n, int d,
+                              float *mean, float *std, dn_error *err)
 {
     double *sum = calloc((size_t)d * 2, sizeof(double));
-    if (!sum) return dn_fail(err, DN_ENOMEM, "out of memory fitting a scaling");
+    /* A row of bytes as floats, when the matrix is X8. */
+    float *buf = X ? NULL : malloc(((size_t)d + 1) * sizeof *buf);
+    if (!sum || (!X && !buf)) {
+        free(sum);
+        return dn_fail(err, DN_ENOMEM, "out of memory fitting a scaling");
+    }
     double *sq = sum + d;
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < d; j++) sum[j] += X[(size_t)i * d + j];
+    for (int i = 0; i < n; i++) {
+        const float *x = stats_row(X, X8, i, d, buf);
+        for (int j = 0; j < d; j++) sum[j] += x[j];
+    }
     for (int j = 0; j < d; j++) mean[j] = (float)(sum[j] / n);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        const float *x = stats_row(X, X8, i, d, buf);
         for (int j = 0; j < d; j++) {
-            double e = X[(size_t)i * d + j] - (double)mean[j];
+            double e = x[j] - (double)mean[j];
             sq[j] += e * e;
         }
+    }
+    free(buf);
     for (int j = 0; j < d; j++) {
         double s = sqrt(sq[j] / n);
         std[j] = s > 1e-12 ? (float)s : 1.0f;
@@ -324,13 +344,13 @@ dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
                                dn_error *err)
 {
     int d = m->arch.n_in;
-    if (!train || train->d != d || train->n < 1)
+    if (!train || train->d != d || train->n < 1 || (!train->X && !train->X8))
         return dn_fail(err, DN_EARG, "cannot fit the input scaling: the data "
                        "has %d inputs and %d rows, the model expects %d inputs",
                        train ? train->d : 0, train ? train->n : 0, d);
     float *mean = malloc((size_t)d * 2 * sizeof(float));
     if (!mean) return dn_fail(err, DN_ENOMEM, "out of memory fitting the scaling");
-    dn_status st = column_stats(train->X, train->n, d, mean, mean + d, err);
+    dn_status st = column_stats(train->X, train->X8, train->n, d, mean, mean + d, err);
     if (!st) st = dn_model_set_scaling(m, mean, mean + d, err);
     free(mean);
     return st;
@@ -349,7 +369,7 @@ dn_status dn_model_fit_target_scaling(dn_model *m, const dn_data *train,
                        train && train->Y ? train->k : 0, k);
     float *mean = malloc((size_t)k * 2 * sizeof(float));
     if (!mean) return dn_fail(err, DN_ENOMEM, "out of memory fitting the scaling");
-    dn_status st = column_stats(train->Y, train->n, k, mean, mean + k, err);
+    dn_status st = column_stats(train->Y, NULL, train->n, k, mean, mean + k, err);
     if (!st) st = dn_model_set_target_scaling(m, mean, mean + k, err);
     free(mean);
     return st;

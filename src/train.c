@@ -128,7 +128,8 @@ static void validate(const dn_model *m, dn_ws *vws, const dn_data *val,
     if (r1 > r0) {
         dn_data part = *val;
         part.n = r1 - r0;
-        part.X += (size_t)r0 * val->d;
+        if (part.X) part.X += (size_t)r0 * val->d;
+        if (part.X8) part.X8 += (size_t)r0 * val->d;
         part.Y += (size_t)r0 * val->k;
         dn_eval_tally(m, vws, &part, &t);
     }

@@ -312,6 +312,22 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
     if (!st && val) st = dn_data_check(m, val, "validation", 1, err);
     if (st) return st;
 
+    /* The solvers read rows of floats: byte inputs are converted once (the
+     * full-batch solvers are for small data sets). */
+    dn_data tf;
+    float *tX = NULL;
+    if (!train->X) {
+        tf = *train;
+        size_t nx = (size_t)train->n * train->d;
+        tX = malloc((nx + 1) * sizeof *tX);
+        if (!tX)
+            return dn_fail(err, DN_ENOMEM, "out of memory for %d rows of %d "
+                           "inputs", train->n, train->d);
+        for (size_t i = 0; i < nx; i++) tX[i] = dn_u8_float(train->X8[i]);
+        tf.X = tX;
+        tf.X8 = NULL;
+        train = &tf;
+    }
     q.m = m;
     q.train = train;
     q.val = val;
@@ -363,6 +379,7 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
         res->best = -res->best;
 done:
     free(x);
+    free(tX);
     dn_ws_free(q.ws);
     dn_ws_free(q.ws1);
     dn_rws_free(q.rws);

@@ -550,6 +550,117 @@ static void test_idx_good(void)
 }
 
 /* Runs dn_idx_read on an images file (and labels) that must fail. */
+/* One model trained on a data set read as floats (dn_idx_read) and as
+ * bytes (dn_idx_read_u8): the weights and metrics must match bit for bit,
+ * through the split, the scaling, mini-batch training (one thread, and
+ * gathers split over threads with layer 0 fused), evaluation and a
+ * full-batch solver. */
+static void train_both(const dn_data *tf, const dn_data *vf, const dn_data *t8,
+                       const dn_data *v8, int batch, int threads, int full)
+{
+    dn_error e;
+    dn_model *m[2] = { NULL, NULL };
+    dn_metrics mt[2];
+    const dn_data *tr[2] = { tf, t8 }, *va[2] = { vf, v8 };
+    for (int z = 0; z < 2; z++) {
+        dn_arch a = { .n_in = tf->d, .n_layers = 1,
+                      .layer = { { .units = 16, .act = DN_ACT_RELU } } };
+        dn_status st = dn_arch_set_task(&a, DN_TASK_MULTICLASS, 4, &e);
+        if (!st) st = dn_model_new(&a, &m[z], &e);
+        if (!st) {
+            dn_model_init(m[z], DN_INIT_DEFAULT, 0, 7);
+            st = dn_model_fit_scaling(m[z], tr[z], &e);
+        }
+        dn_train_opts o;
+        dn_train_defaults(&o);
+        o.epochs = 3;
+        o.batch = batch;
+        o.threads = threads;
+        o.eta = 0.05;
+        if (!st && full) {
+            dn_solver_conf c;
+            dn_solver_defaults(&c, DN_SOLVER_LBFGS);
+            st = dn_train_full(m[z], tr[z], va[z], &c, &o, NULL, &e);
+        } else if (!st) {
+            st = dn_train(m[z], tr[z], va[z], &o, NULL, &e);
+        }
+        if (!st) st = dn_evaluate(m[z], va[z], &mt[z], &e);
+        CHECK(st == DN_OK, "%s", e.msg);
+        if (st) goto out;
+    }
+    CHECK(!memcmp(dn_model_params(m[0]), dn_model_params(m[1]),
+                  dn_model_n_params(m[0]) * sizeof(float)) &&
+          !memcmp(dn_model_mean(m[0]), dn_model_mean(m[1]),
+                  (size_t)tf->d * sizeof(float)) &&
+          !memcmp(dn_model_std(m[0]), dn_model_std(m[1]),
+                  (size_t)tf->d * sizeof(float)),
+          "bytes train like floats (batch %d, %d threads, full %d)", batch,
+          threads, full);
+    CHECK(mt[0].loss == mt[1].loss && mt[0].accuracy == mt[1].accuracy,
+          "bytes evaluate like floats: loss %.9g %.9g", mt[0].loss,
+          mt[1].loss);
+out:
+    dn_model_free(m[0]);
+    dn_model_free(m[1]);
+}
+
+static void test_idx_bytes(void)
+{
+    enum { N = 600, S = 8 };
+    static unsigned char img[16 + N * S * S], lab[8 + N];
+    uint32_t dim[3] = {N, S, S};
+    size_t h = idx_head(img, 0x803, dim, 3), hl = idx_head(lab, 0x801, dim, 1);
+    uint32_t r = 12345;
+    for (int i = 0; i < N; i++) {
+        int c = i % 4;
+        lab[hl + i] = (unsigned char)c;
+        for (int j = 0; j < S * S; j++) {
+            r = r * 1103515245u + 12345u;
+            int v = (int)(r >> 24) / 2 + (j % 4 == c ? 120 : 0);
+            img[h + (size_t)i * S * S + j] = (unsigned char)v;
+        }
+    }
+    /* Every byte value once, for dn_data_floats against dn_idx_read. */
+    for (int v = 0; v < 256; v++) img[h + v] = (unsigned char)v;
+    char ip[256];
+    strcpy(ip, put_gz("bytes.idx.gz", img, h + (size_t)N * S * S));
+    const char *lp = put_bytes("bytes-labels.idx", lab, hl + N);
+    dn_data *f = NULL, *b = NULL, *tf = NULL, *vf = NULL, *t8 = NULL,
+            *v8 = NULL;
+    dn_error e;
+    dn_status st = dn_idx_read(ip, lp, &f, &e);
+    if (!st) st = dn_idx_read_u8(ip, lp, &b, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) goto out;
+    CHECK(f->X && !f->X8 && b->X8 && !b->X && b->n == N && b->d == S * S &&
+          b->k == 1 && b->schema && b->schema->n_classes == 4 &&
+          !memcmp(b->X8, img + h, (size_t)N * S * S) &&
+          !memcmp(f->Y, b->Y, N * sizeof *f->Y), "bytes read");
+    st = dn_data_split(f, 0.25, 3, &tf, &vf, &e);
+    if (!st) st = dn_data_split(b, 0.25, 3, &t8, &v8, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) goto out;
+    CHECK(t8->X8 && !t8->X && v8->X8 && t8->n == tf->n && v8->n == vf->n,
+          "a byte split stays bytes");
+    train_both(tf, vf, t8, v8, 32, 1, 0);
+    train_both(tf, vf, t8, v8, 300, 4, 0);
+    train_both(tf, vf, t8, v8, 0, 1, 1);
+    /* dn_data_floats gives what dn_idx_read gave. */
+    st = dn_data_floats(b, &e);
+    CHECK(st == DN_OK && b->X && !b->X8 &&
+          !memcmp(b->X, f->X, (size_t)N * S * S * sizeof *f->X),
+          "dn_data_floats");
+    st = dn_data_floats(b, &e);
+    CHECK(st == DN_OK && b->X, "dn_data_floats twice");
+out:
+    dn_data_free(f);
+    dn_data_free(b);
+    dn_data_free(tf);
+    dn_data_free(vf);
+    dn_data_free(t8);
+    dn_data_free(v8);
+}
+
 static void idx_fail(const char *img, const char *lab, dn_status want,
                      const char *p1, const char *p2, int line)
 {
@@ -852,6 +963,7 @@ int main(void)
     test_malformed();
     test_read_with();
     test_idx_good();
+    test_idx_bytes();
     test_idx_bad();
     test_idx_lying_gzip();
     test_split();
