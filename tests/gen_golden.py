@@ -30,6 +30,9 @@ import sys
 import torch
 import torch.nn as nn
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from golden_io import write_header  # noqa: E402
+
 KINK = 1e-4
 
 # Activation names as the C enum spells them, and the torch module for each.
@@ -305,16 +308,7 @@ def emit(out):
 
 
 def main():
-    if "--stdout" in sys.argv[1:]:
-        emit(sys.stdout)
-        return
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                        "golden.h")
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        emit(f)
-    os.replace(tmp, path)
-    sys.stderr.write("wrote %s\n" % path)
+    write_header("golden.h", emit)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,9 @@ from torch.optim.lr_scheduler import (CosineAnnealingLR, ExponentialLR,
                                       LinearLR, ReduceLROnPlateau,
                                       SequentialLR, StepLR)
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from golden_io import write_header  # noqa: E402
+
 EPOCHS = 50
 ETA0 = 0.1
 NAN, INF = float("nan"), float("inf")
@@ -332,16 +335,7 @@ def emit(out):
 
 
 def main():
-    if "--stdout" in sys.argv[1:]:
-        emit(sys.stdout)
-        return
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                        "sched_golden.h")
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        emit(f)
-    os.replace(tmp, path)
-    sys.stderr.write("wrote %s\n" % path)
+    write_header("sched_golden.h", emit)
 
 
 if __name__ == "__main__":
