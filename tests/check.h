@@ -5,6 +5,7 @@
 #define CHECK_H
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static int check_passed, check_failed;
 
@@ -30,6 +31,23 @@ static int check_passed, check_failed;
           "%s = %.10g, %s = %.10g, rel tol %.3g", #a, ca_, #b, cb_, \
           (double)(tol)); \
 } while (0)
+
+/* A scratch directory for a test's files (dir must hold 64 bytes), and
+ * its removal with everything in it at the end. */
+static inline int check_tmpdir(char *dir)
+{
+    snprintf(dir, 64, "/tmp/descent_test_XXXXXX");
+    if (mkdtemp(dir)) return 0;
+    perror("mkdtemp");
+    return -1;
+}
+
+static inline void check_rmdir(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
 
 static int check_done(const char *name)
 {

@@ -948,11 +948,7 @@ static void test_large(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/test_data.XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 2;
-    }
+    if (check_tmpdir(dir)) return 2;
     test_iris();
     test_wine();
     test_digits();
@@ -969,8 +965,6 @@ int main(void)
     test_split();
     test_schema_copy();
     test_large();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    check_rmdir(dir);
     return check_done("test_data");
 }

@@ -289,14 +289,11 @@ static void test_training_run(void)
 
 int main(void)
 {
-    snprintf(tmp, sizeof tmp, "/tmp/dn_hist_XXXXXX");
-    if (!mkdtemp(tmp)) { perror("mkdtemp"); return 1; }
+    if (check_tmpdir(tmp)) return 1;
     test_add_and_replace();
     test_save_load();
     test_load_errors();
     test_training_run();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
-    if (system(cmd)) { /* leftovers in /tmp only */ }
+    check_rmdir(tmp);
     return check_done("test_history");
 }

@@ -298,14 +298,11 @@ static void test_plot(void)
 
 int main(void)
 {
-    snprintf(tmp, sizeof tmp, "/tmp/dn_land_XXXXXX");
-    if (!mkdtemp(tmp)) { perror("mkdtemp"); return 1; }
+    if (check_tmpdir(tmp)) return 1;
     test_gradients();
     test_paths();
     test_solvers();
     test_plot();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
-    if (system(cmd)) { /* leftovers in /tmp only */ }
+    check_rmdir(tmp);
     return check_done("test_landscape");
 }

@@ -427,14 +427,11 @@ static void test_write_failure(void)
 int main(void)
 {
     table_init();
-    snprintf(tmp, sizeof tmp, "/tmp/dn_tb_XXXXXX");
-    if (!mkdtemp(tmp)) { perror("mkdtemp"); return 1; }
+    if (check_tmpdir(tmp)) return 1;
     test_reader_itself();
     test_run();
     test_errors();
     test_write_failure();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
-    if (system(cmd)) { /* leftovers in /tmp only */ }
+    check_rmdir(tmp);
     return check_done("test_tensorboard");
 }
