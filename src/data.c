@@ -52,8 +52,7 @@ void dn_data_free(dn_data *d)
 const float *dn_data_row(const dn_data *d, int i, float *buf)
 {
     if (d->X) return d->X + (size_t)i * d->d;
-    const uint8_t *x = d->X8 + (size_t)i * d->d;
-    for (int j = 0; j < d->d; j++) buf[j] = dn_u8_float(x[j]);
+    dn_row_u8(d->X8 + (size_t)i * d->d, NULL, NULL, buf, d->d);
     return buf;
 }
 
@@ -65,7 +64,8 @@ dn_status dn_data_floats(dn_data *d, dn_error *err)
     if (!X)
         return dn_fail(err, DN_ENOMEM, "out of memory for %d rows of %d "
                        "inputs", d->n, d->d);
-    for (size_t i = 0; i < n; i++) X[i] = dn_u8_float(d->X8[i]);
+    for (size_t i = 0; i < (size_t)d->n; i++)
+        dn_row_u8(d->X8 + i * d->d, NULL, NULL, X + i * d->d, d->d);
     free(d->X8);
     d->X8 = NULL;
     d->X = X;

@@ -166,6 +166,15 @@ double dn_gradient_rows(const dn_model *m, dn_ws *ws, const dn_data *d,
  * costs nothing measurable in the batch gathers, which wait on memory. */
 static inline float dn_u8_float(uint8_t b) { return b / 255.0f; }
 
+/* One input row of d values into o (rows.c): bytes converted as
+ * dn_u8_float does, floats as they are, then standardized as
+ * (x − mean) · inv when mean is not NULL.  Vectorized; the same bits on
+ * every path. */
+void dn_row_u8(const uint8_t *x, const float *mean, const float *inv,
+               float *o, int d);
+void dn_row_f32(const float *x, const float *mean, const float *inv,
+                float *o, int d);
+
 /* Row i of d as floats: a pointer into X, or X8's bytes converted into
  * buf (d->d floats). */
 const float *dn_data_row(const dn_data *d, int i, float *buf);

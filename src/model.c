@@ -299,7 +299,7 @@ static const float *stats_row(const float *X, const uint8_t *X8, int i,
                               int d, float *buf)
 {
     if (X) return X + (size_t)i * d;
-    for (int j = 0; j < d; j++) buf[j] = dn_u8_float(X8[(size_t)i * d + j]);
+    dn_row_u8(X8 + (size_t)i * d, NULL, NULL, buf, d);
     return buf;
 }
 

@@ -123,41 +123,15 @@ static const float *drop(dn_ws *ws, int l, int n, int units, float p,
 int dn_ws_max_batch(const dn_ws *ws) { return ws->max_batch; }
 float *dn_ws_grad(dn_ws *ws) { return ws->grad; }
 
-/* x' = (x − μ) · (1/σ) over one row of inputs. */
-static void scale_row(const dn_model *m, const float *restrict x,
-                      float *restrict o)
-{
-    const float *mean = m->mean, *inv = m->inv_std;
-    for (int j = 0; j < m->arch.n_in; j++) o[j] = (x[j] - mean[j]) * inv[j];
-}
-
-/* scale_row on a row of bytes, each converted as the IDX reader does. */
-static void scale_row8(const dn_model *m, const uint8_t *restrict x,
-                       float *restrict o)
-{
-    const float *mean = m->mean, *inv = m->inv_std;
-    for (int j = 0; j < m->arch.n_in; j++)
-        o[j] = (dn_u8_float(x[j]) - mean[j]) * inv[j];
-}
-
 /* One input row of d (X or X8) into o, standardized when the model has
  * input scaling. */
 static void load_row(const dn_model *m, const dn_data *d, size_t i, float *o)
 {
     const size_t dx = (size_t)d->d;
-    if (d->X) {
-        const float *x = d->X + i * dx;
-        if (m->mean)
-            scale_row(m, x, o);
-        else
-            memcpy(o, x, dx * sizeof *o);
-    } else {
-        const uint8_t *x = d->X8 + i * dx;
-        if (m->mean)
-            scale_row8(m, x, o);
-        else
-            for (size_t j = 0; j < dx; j++) o[j] = dn_u8_float(x[j]);
-    }
+    if (d->X)
+        dn_row_f32(d->X + i * dx, m->mean, m->inv_std, o, d->d);
+    else
+        dn_row_u8(d->X8 + i * dx, m->mean, m->inv_std, o, d->d);
 }
 
 /* Input rows for layer 0: the model's standardization x' = (x − μ) / σ
@@ -169,7 +143,8 @@ static const float *scaled_input(const dn_model *m, dn_ws *ws,
     if (!m->mean) return X;
     const int d = m->arch.n_in;
     for (int r = 0; r < n; r++)
-        scale_row(m, X + (size_t)r * d, ws->x + (size_t)r * d);
+        dn_row_f32(X + (size_t)r * d, m->mean, m->inv_std, ws->x + (size_t)r * d,
+                   d);
     return ws->x;
 }
 
@@ -330,20 +305,14 @@ double dn_gradient_train(const dn_model *m, dn_ws *ws, const float *X,
 static void prefetch_bytes(const void *x, size_t len)
 {
 #if defined(__GNUC__) || defined(__clang__)
-    for (size_t b = 0; b < len; b += 64)
-        __builtin_prefetch((const char *)x + b, 0, 2);
+    /* Every line the row touches: from the line of its first byte to
+     * that of its last (a row seldom starts on a line). */
+    const uintptr_t first = (uintptr_t)x & ~(uintptr_t)63,
+                    end = (uintptr_t)x + len;
+    for (uintptr_t p = first; p < end; p += 64)
+        __builtin_prefetch((const void *)p, 0, 2);
 #else
     (void)x; (void)len;
-#endif
-}
-
-static void prefetch_floats(const float *x, size_t d)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    for (size_t b = 0; b < d * sizeof *x; b += 64)
-        __builtin_prefetch((const char *)x + b, 0, 2);
-#else
-    (void)x; (void)d;
 #endif
 }
 
@@ -376,24 +345,8 @@ static void gather_rows(const batch *g, int r0, int r1)
     const size_t dx = (size_t)d->d, dy = (size_t)d->k;
     const int last = r1 == g->n;
     for (int r = r0; r < r1; r++) {
-        float *o = g->ws->x + (size_t)r * dx;
-        if (d->X) {
-            if (r < g->ahead)
-                prefetch_floats(d->X + (size_t)g->idx[g->n + r] * dx, dx);
-            const float *x = d->X + (size_t)g->idx[r] * dx;
-            if (g->m->mean)
-                scale_row(g->m, x, o);
-            else
-                memcpy(o, x, dx * sizeof *o);
-        } else {
-            if (r < g->ahead)
-                prefetch_bytes(d->X8 + (size_t)g->idx[g->n + r] * dx, dx);
-            const uint8_t *x = d->X8 + (size_t)g->idx[r] * dx;
-            if (g->m->mean)
-                scale_row8(g->m, x, o);
-            else
-                for (size_t j = 0; j < dx; j++) o[j] = dn_u8_float(x[j]);
-        }
+        if (r < g->ahead) prefetch_row(d, (size_t)g->idx[g->n + r]);
+        load_row(g->m, d, (size_t)g->idx[r], g->ws->x + (size_t)r * dx);
         const float *y = d->Y + (size_t)g->idx[r] * dy;
         for (size_t j = 0; j < dy; j++) g->Y[(size_t)r * dy + j] = y[j];
     }

@@ -323,7 +323,9 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
         if (!tX)
             return dn_fail(err, DN_ENOMEM, "out of memory for %d rows of %d "
                            "inputs", train->n, train->d);
-        for (size_t i = 0; i < nx; i++) tX[i] = dn_u8_float(train->X8[i]);
+        for (size_t i = 0; i < (size_t)train->n; i++)
+            dn_row_u8(train->X8 + i * train->d, NULL, NULL,
+                      tX + i * train->d, train->d);
         tf.X = tX;
         tf.X8 = NULL;
         train = &tf;
