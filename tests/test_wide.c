@@ -1,4 +1,6 @@
-/* test_rows.c — input rows as the network takes them (src/rows.c).
+/* test_wide.c — the hot loops' vector paths give the plain loops' bits:
+ * input rows as the network takes them (src/rows.c) and the gradient's
+ * norm (src/regularize.c).
  *
  * The wide path replaces b / 255.0f by two fused multiply-adds; that is
  * only right if the result is the correctly rounded quotient for every
@@ -8,6 +10,12 @@
  * lengths that exercise the vector body and the tails, and then again in
  * a child with DESCENT_GEMM=portable (the plain loops): the same bits
  * on every path.
+ *
+ * dn_norm2 sums the squares in double in 32 running sums (sum j takes
+ * the terms i ≡ j mod 32 in order), combined pairwise, then the tail:
+ * its bits are fixed by n alone.  The reference below does exactly that
+ * in plain C; every path must match it to the bit, and the long double
+ * sum to 1e-15.
  */
 #include "check.h"
 #include "internal.h"
@@ -18,8 +26,50 @@
 
 enum { D = 256 + 37 };
 
+static double norm_ref(const float *g, size_t n)
+{
+    double s[32] = { 0 };
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int j = 0; j < 32; j++) {
+            volatile double sq = (double)g[i + j] * g[i + j];
+            s[j] += sq;
+        }
+    for (int w = 16; w > 0; w /= 2)
+        for (int j = 0; j < w; j++) s[j] += s[j + w];
+    double t = s[0];
+    for (; i < n; i++) {
+        volatile double sq = (double)g[i] * g[i];
+        t += sq;
+    }
+    return sqrt(t);
+}
+
+static void check_norms(void)
+{
+    enum { N = 12906 };
+    static float g[N];
+    uint64_t st = 7;
+    for (int i = 0; i < N; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        g[i] = (float)((double)(st >> 40) / (1 << 24) - 0.5) * (i % 7 + 1);
+    }
+    const size_t ns[] = { 0, 1, 31, 32, 33, 100, 1000, N };
+    for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++) {
+        const size_t n = ns[t];
+        double got = dn_norm2(g, n), want = norm_ref(g, n);
+        long double exact = 0;
+        for (size_t i = 0; i < n; i++) exact += (long double)g[i] * g[i];
+        CHECK(memcmp(&got, &want, sizeof got) == 0, "%s: norm of %zu = "
+              "%.17g, the 32-sum order gives %.17g", dn_gemm_isa(), n, got,
+              want);
+        CHECK_REL(got, sqrtl(exact), 1e-15, 1e-300);
+    }
+}
+
 static void run_all(void)
 {
+    check_norms();
     static uint8_t x8[D];
     static float x[D], mean[D], inv[D], o[D];
     for (int j = 0; j < D; j++) {
@@ -64,10 +114,13 @@ static void run_all(void)
 
 int main(void)
 {
-    if (!getenv("DESCENT_GEMM")) {
+    /* The other paths in children, forked before any thread exists. */
+    static const char *const paths[] = { "avx2", "portable" };
+    for (int k = 0; k < 2 && !getenv("DESCENT_GEMM"); k++) {
+        fflush(stdout);
         pid_t pid = fork();
         if (pid == 0) {
-            setenv("DESCENT_GEMM", "portable", 1);
+            setenv("DESCENT_GEMM", paths[k], 1);
             run_all();
             printf("  %s path: %d passed, %d failed\n", dn_gemm_isa(),
                    check_passed, check_failed);
@@ -77,8 +130,8 @@ int main(void)
         int status = 1;
         if (pid > 0) waitpid(pid, &status, 0);
         CHECK(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-              "the DESCENT_GEMM=portable run failed (status %d)", status);
+              "the DESCENT_GEMM=%s run failed (status %d)", paths[k], status);
     }
     run_all();
-    return check_done("test_rows");
+    return check_done("test_wide");
 }
