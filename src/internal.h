@@ -59,6 +59,11 @@ struct dn_ws {
     const float *a0;                 /* input rows of the last forward */
     int      n;                      /* rows of the last forward */
     dn_pool *pool;
+    /* Layer 0 cut by units over the pool's threads (dn_gradient_rows):
+     * NULL unless it pays; else one copy of the batch's inputs per
+     * thread, so each thread's slice of W and of the products stays in
+     * its own cache. */
+    float  **xt;
 };
 
 /* a = f(z) over n rows of `units` columns; slope: PReLU's per-unit alpha. */
@@ -160,6 +165,14 @@ double dn_gradient_rows(const dn_model *m, dn_ws *ws, const dn_data *d,
                         const int32_t *idx, int n, int ahead, float *Y,
                         const float *rate, dn_rng *rng);
 
+/* How the training loop should cut the parameters for a parallel
+ * optimizer step (dn_opt_step_parts): when layer 0 is cut by units, one
+ * range per thread over its rows of W_0 and a last one for the rest;
+ * else even ranges over large models, or one.  Fills cut[0..parts]
+ * (room for DN_MAX_CUTS + 1) and returns parts. */
+enum { DN_MAX_CUTS = 64 };
+int dn_ws_cuts(const dn_model *m, const dn_ws *ws, size_t *cut);
+
 /* An input byte as a float: the expression the IDX reader has always
  * used, so byte and float data sets give bit-identical results (a
  * product by 1/255.0f differs for 126 of the 256 bytes).  The division
@@ -249,3 +262,11 @@ void   dn_scale(float *g, size_t n, float s);
 
 /* ---- optimization (optim.c) ---- */
 int  dn_all_finite(const float *g, size_t n);
+/* dn_opt_step with the parameters cut into ranges [cut[i], cut[i+1]),
+ * i < parts (cut[0] = 0, cut[parts] = n), updated on the pool's threads
+ * at once: every update is elementwise, so the result is dn_opt_step's
+ * to the bit.  One range per thread that owns a slice of the weights
+ * keeps them in that thread's cache (see dn_ws_cuts). */
+void dn_opt_step_parts(dn_opt *o, dn_pool *pool, float *theta,
+                       const float *g, double eta, const size_t *cut,
+                       int parts);

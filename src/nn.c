@@ -12,6 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Layer 0 is cut by units over T threads when it is narrow (a 16-unit
+ * layer over 784 inputs: nearly all of the step's flops, in products too
+ * small to split any other way without moving the batch, W_0 and its
+ * gradient between the cores every step) and there is a layer above it
+ * to take its output. */
+enum { SPLIT_WIDTH = 32 };
+
+static int unit_split(const dn_model *m, int T)
+{
+    const dn_arch *A = &m->arch;
+    return A->n_layers >= 2 && A->layer[0].units <= SPLIT_WIDTH &&
+           A->layer[0].units >= T && A->n_in >= 64;
+}
+
 dn_status dn_ws_new(const dn_model *m, int max_batch, int threads,
                     dn_ws **out, dn_error *err)
 {
@@ -59,6 +73,20 @@ dn_status dn_ws_new(const dn_model *m, int max_batch, int threads,
         ws->pool = dn_pool_new(threads);
         /* No pool is not an error: the products then run on the caller. */
     }
+    const int T = dn_pool_threads(ws->pool);
+    if (T > 1 && unit_split(m, T)) {
+        ws->xt = calloc((size_t)T, sizeof *ws->xt);
+        for (int t = 0; ws->xt && t < T; t++)
+            if (!(ws->xt[t] = malloc(B * A->n_in * sizeof(float)))) {
+                dn_ws_free(ws);
+                return dn_fail(err, DN_ENOMEM, "out of memory for a "
+                               "workspace of batch %d", max_batch);
+            }
+        if (!ws->xt) {
+            dn_ws_free(ws);
+            return dn_fail(err, DN_ENOMEM, "out of memory for a workspace");
+        }
+    }
     *out = ws;
     return DN_OK;
 }
@@ -80,6 +108,9 @@ void dn_ws_free(dn_ws *ws)
         free(ws->mask[l]);
         free(ws->ad[l]);
     }
+    for (int t = 0; ws->xt && t < dn_pool_threads(ws->pool); t++)
+        free(ws->xt[t]);
+    free(ws->xt);
     dn_pool_free(ws->pool);
     free(ws);
 }
@@ -270,9 +301,14 @@ double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
     return dn_gradient_train(m, ws, X, Y, n, NULL, NULL);
 }
 
-/* After a forward pass over n rows: the loss, then dE/dtheta. */
+static float *backward_layers(const dn_model *m, dn_ws *ws, const float *rate,
+                              int lowest);
+
+/* After a forward pass over n rows: the loss, then dE/dtheta of layers
+ * lowest and up; *delta (when not NULL) gets delta of layer lowest − 1. */
 static double loss_and_backward(const dn_model *m, dn_ws *ws, const float *Y,
-                                int n, const float *rate)
+                                int n, const float *rate, int lowest,
+                                float **delta)
 {
     const dn_arch *A = &m->arch;
     const int last = A->n_layers - 1;
@@ -280,7 +316,8 @@ static double loss_and_backward(const dn_model *m, dn_ws *ws, const float *Y,
     double E = output_loss(m, ws, Y, n);
     dn_loss_output_grad(A->loss, ws->a[last], Y, n, A->layer[last].units,
                         ws->delta[0]);
-    dn_backward(m, ws, rate);
+    float *d = backward_layers(m, ws, rate, lowest);
+    if (delta) *delta = d;
     return E;
 }
 
@@ -290,7 +327,7 @@ double dn_gradient_train(const dn_model *m, dn_ws *ws, const float *X,
 {
     if (!n_ok(m, ws, n)) return NAN;
     forward_layers(m, ws, scaled_input(m, ws, X, n), n, 0, rate, rng);
-    return loss_and_backward(m, ws, Y, n, rate);
+    return loss_and_backward(m, ws, Y, n, rate, 0, NULL);
 }
 
 /* --- a mini-batch straight from the data set */
@@ -332,43 +369,99 @@ typedef struct {
     const dn_data *d;
     const int32_t *idx;
     int n, ahead, chunk;
-    int fuse;        /* also layer 0's product, chunk by chunk */
     float *Y;
 } batch;
 
-/* Rows [r0, r1) of the batch into ws->x (standardized on the way: one
- * pass, where a copy and then the forward pass's scaling took two), their
- * targets into Y, and the matching rows of the next batch requested. */
-static void gather_rows(const batch *g, int r0, int r1)
+/* Rows [r0, r1) of the batch into x (standardized on the way: one pass,
+ * where a copy and then the forward pass's scaling took two), asking for
+ * the matching rows of the next batch (into this core's cache: each
+ * thread that gathers a whole batch asks for all of the next).  The lead
+ * copy also takes their targets into Y. */
+static void gather_rows(const batch *g, int r0, int r1, float *x, int lead)
 {
     const dn_data *d = g->d;
     const size_t dx = (size_t)d->d, dy = (size_t)d->k;
-    const int last = r1 == g->n;
     for (int r = r0; r < r1; r++) {
         if (r < g->ahead) prefetch_row(d, (size_t)g->idx[g->n + r]);
-        load_row(g->m, d, (size_t)g->idx[r], g->ws->x + (size_t)r * dx);
+        load_row(g->m, d, (size_t)g->idx[r], x + (size_t)r * dx);
+        if (!lead) continue;
         const float *y = d->Y + (size_t)g->idx[r] * dy;
         for (size_t j = 0; j < dy; j++) g->Y[(size_t)r * dy + j] = y[j];
     }
-    for (int r = g->n; last && r < g->ahead; r++)
+    for (int r = g->n; r1 == g->n && r < g->ahead; r++)
         prefetch_row(d, (size_t)g->idx[g->n + r]);
 }
 
-static void batch_task(int t, void *arg)
+static void gather_task(int t, void *arg)
 {
     const batch *g = arg;
     int r0 = t * g->chunk, r1 = g->n - r0 < g->chunk ? g->n : r0 + g->chunk;
-    gather_rows(g, r0, r1);
-    /* While the rows are in this core's cache. */
-    if (g->fuse) layer_rows(g->m, g->ws, NULL, 0, g->ws->x, r0, r1);
+    gather_rows(g, r0, r1, g->ws->x, 1);
+}
+
+/* Thread t's units of layer 0: [u0, u1) of U, as even as can be. */
+static void units_of(int U, int T, int t, int *u0, int *u1)
+{
+    *u0 = (int)((long)U * t / T);
+    *u1 = (int)((long)U * (t + 1) / T);
+}
+
+/* Layer 0 cut by units: task t gathers the whole batch into its own
+ * buffer and computes z = x Wᵀ + b, a = f(z) for its units, every row.
+ * A unit's column has the bits it has when the layer is done whole: the
+ * products sum each element over k in an order fixed by K alone. */
+static void unit_forward(int t, void *arg)
+{
+    const batch *g = arg;
+    const dn_model *m = g->m;
+    dn_ws *ws = g->ws;
+    const dn_layer *L = &m->arch.layer[0];
+    const int U = L->units, in = m->arch.n_in;
+    int u0, u1;
+    units_of(U, dn_pool_threads(ws->pool), t, &u0, &u1);
+    float *x = ws->xt[t];
+    gather_rows(g, 0, g->n, x, t == 0);
+    if (u1 == u0) return;
+    const float *slope = m->off_slope[0] >= 0
+                       ? m->theta + m->off_slope[0] + u0 : NULL;
+    fwd_tile tl = { L, m->theta + m->off_b[0] + u0, slope, ws->a[0] + u0, U };
+    dn_epilogue epi = { fwd_epi, &tl };
+    dn_gemm_nt_epi(NULL, g->n, u1 - u0, in, x, in,
+                   m->theta + m->off_W[0] + (size_t)u0 * in, in,
+                   ws->z[0] + u0, U, 0, &epi);
+}
+
+/* And its gradient: dW_0 for task t's units from its own copy of the
+ * batch, and their biases' (the column sums, in dn_backward's order). */
+typedef struct {
+    const dn_model *m;
+    dn_ws *ws;
+    float *delta;
+} unit_grad_job;
+
+static void unit_grad(int t, void *arg)
+{
+    const unit_grad_job *j = arg;
+    const dn_model *m = j->m;
+    dn_ws *ws = j->ws;
+    const int U = m->arch.layer[0].units, in = m->arch.n_in, n = ws->n;
+    int u0, u1;
+    units_of(U, dn_pool_threads(ws->pool), t, &u0, &u1);
+    if (u1 == u0) return;
+    float *dW = ws->grad + m->off_W[0], *db = ws->grad + m->off_b[0];
+    dn_gemm_tn(NULL, u1 - u0, in, n, j->delta + u0, U, ws->xt[t], in,
+               dW + (size_t)u0 * in, in, 0);
+    for (int u = u0; u < u1; u++) db[u] = 0;
+    for (int r = 0; r < n; r++) {
+        const float *dr = j->delta + (size_t)r * U;
+        for (int u = u0; u < u1; u++) db[u] += dr[u];
+    }
 }
 
 /* Gathering is split over the threads when the batch is big enough for
  * the hand-off to pay (32 rows of 784 floats: 100 KB from all over
- * memory).  When layer 0 is narrow (a 16-unit layer), its product would
- * be cut by rows anyway, so each thread also computes it for the rows it
- * just gathered, in the same task. */
-enum { GATHER_MIN = 1 << 14, FUSE_WIDTH = 32 };
+ * memory). */
+enum { GATHER_MIN = 1 << 14 };
 
 double dn_gradient_rows(const dn_model *m, dn_ws *ws, const dn_data *d,
                         const int32_t *idx, int n, int ahead, float *Y,
@@ -376,18 +469,55 @@ double dn_gradient_rows(const dn_model *m, dn_ws *ws, const dn_data *d,
 {
     if (!n_ok(m, ws, n)) return NAN;
     const int threads = dn_pool_threads(ws->pool);
-    const int split = threads > 1 && n >= 2 * threads &&
-                      (long)n * d->d >= GATHER_MIN;
-    batch g = { m, ws, d, idx, n, ahead, n, 0, Y };
-    if (split) {
-        g.chunk = (n + threads - 1) / threads;
-        g.fuse = m->arch.layer[0].units <= FUSE_WIDTH;
-        dn_pool_run(ws->pool, (n + g.chunk - 1) / g.chunk, batch_task, &g);
-    } else {
-        gather_rows(&g, 0, n);
+    batch g = { m, ws, d, idx, n, ahead, n, Y };
+    if (ws->xt) {
+        /* Layer 0 by units, each thread on its own copy of the batch;
+         * the layers above on this thread; then layer 0's gradient by
+         * units again. */
+        dn_pool_run(ws->pool, threads, unit_forward, &g);
+        forward_layers(m, ws, ws->xt[0], n, 1, rate, rng);
+        unit_grad_job j = { m, ws, NULL };
+        double E = loss_and_backward(m, ws, Y, n, rate, 1, &j.delta);
+        dn_pool_run(ws->pool, threads, unit_grad, &j);
+        return E;
     }
-    forward_layers(m, ws, ws->x, n, g.fuse, rate, rng);
-    return loss_and_backward(m, ws, Y, n, rate);
+    if (threads > 1 && n >= 2 * threads && (long)n * d->d >= GATHER_MIN) {
+        g.chunk = (n + threads - 1) / threads;
+        dn_pool_run(ws->pool, (n + g.chunk - 1) / g.chunk, gather_task, &g);
+    } else {
+        gather_rows(&g, 0, n, ws->x, 1);
+    }
+    forward_layers(m, ws, ws->x, n, 0, rate, rng);
+    return loss_and_backward(m, ws, Y, n, rate, 0, NULL);
+}
+
+int dn_ws_cuts(const dn_model *m, const dn_ws *ws, size_t *cut)
+{
+    const int T = dn_pool_threads(ws->pool);
+    const size_t P = m->n_params;
+    cut[0] = 0;
+    if (ws->xt) {
+        /* W_0 is first in theta; each thread updates its own rows. */
+        const int in = m->arch.n_in;
+        for (int t = 1; t <= T; t++) {
+            int u0, u1;
+            units_of(m->arch.layer[0].units, T, t - 1, &u0, &u1);
+            cut[t] = m->off_W[0] + (size_t)u1 * in;
+        }
+        cut[T + 1] = P;
+        return T + 1;
+    }
+    /* Below a few hundred thousand parameters a hand-off costs more than
+     * the update; above, two cores stream the arrays faster than one. */
+    if (T < 2 || P < (1u << 18)) {
+        cut[1] = P;
+        return 1;
+    }
+    int parts = 2 * T < DN_MAX_CUTS ? 2 * T : DN_MAX_CUTS;
+    for (int i = 1; i < parts; i++)
+        cut[i] = P / parts * i / 16 * 16;   /* whole cache lines */
+    cut[parts] = P;
+    return parts;
 }
 
 const float *dn_ws_target(const dn_model *m, dn_ws *ws, const float *Y, int n)
@@ -412,7 +542,10 @@ static void bwd_epi(const void *arg, float *d, ptrdiff_t ldd, int i0, int j0,
                           d, ldd, rows, cols);
 }
 
-void dn_backward(const dn_model *m, dn_ws *ws, const float *rate)
+/* Backpropagation through layers last .. lowest (their dW and db), then
+ * returns delta of layer lowest − 1 (NULL when lowest is 0). */
+static float *backward_layers(const dn_model *m, dn_ws *ws, const float *rate,
+                              int lowest)
 {
     const dn_arch *A = &m->arch;
     const int last = A->n_layers - 1, n = ws->n;
@@ -443,7 +576,7 @@ void dn_backward(const dn_model *m, dn_ws *ws, const float *rate)
             const float *dr = delta + (size_t)r * out;
             for (int j = 0; j < out; j++) db[j] += dr[j];
         }
-        if (l == 0) break;
+        if (l == 0) return NULL;
 
         /* delta_prev = (delta W) ⊙ f'(z_prev), f' applied to each tile
          * of the product while it is hot, when f' is elementwise. */
@@ -457,6 +590,7 @@ void dn_backward(const dn_model *m, dn_ws *ws, const float *rate)
             dn_gemm_nn_epi(ws->pool, n, in, out, delta, out, W, in, next, in,
                            0, &epi);
             delta = next;
+            if (l == lowest) return delta;
             continue;
         }
         dn_gemm_nn(ws->pool, n, in, out, delta, out, W, in, next, in, 0);
@@ -471,5 +605,12 @@ void dn_backward(const dn_model *m, dn_ws *ws, const float *rate)
                            ? m->theta + m->off_slope[p] : NULL;
         dn_act_backward(&A->layer[p], slope, ws->z[p], ws->a[p], next, ds, n);
         delta = next;
+        if (l == lowest) return delta;
     }
+    return NULL;
+}
+
+void dn_backward(const dn_model *m, dn_ws *ws, const float *rate)
+{
+    backward_layers(m, ws, rate, 0);
 }

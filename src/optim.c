@@ -463,58 +463,58 @@ static void adam_fused(float *theta, const float *g, float *m, float *v,
     adam_loop(theta, g, m, v, n, b1, c1, b2, c2, step, bc2_sqrt, eps);
 }
 
-/* AdamW's decoupled decay, theta *= 1 − eta lambda, on the runs the
- * decay mask marks. */
-static void decay(float *theta, const size_t *run, size_t n_runs,
-                  float keep)
-{
-    for (size_t r = 0; r < n_runs; r++)
-        for (size_t i = run[2 * r]; i < run[2 * r + 1]; i++)
-            theta[i] *= keep;
-}
-
 /* ------------------------------------------------------------------ */
 /* One step                                                            */
 /* ------------------------------------------------------------------ */
 
-static void step_momentum(dn_opt *o, float *theta, const float *g,
-                          double eta)
+/* Each update below is elementwise, so it runs on any range [i0, i1) of
+ * the parameters alone: theta, g and every state array are offset by
+ * i0 (state array k of the optimizer starts at state + k·n), and the
+ * ranges of one step may run on different threads at once. */
+typedef struct {
+    float *theta;
+    const float *g;
+    float *s[3];       /* the state arrays, offset */
+    size_t i0, n;      /* the range: [i0, i0 + n) */
+} part;
+
+static void step_momentum(const dn_opt *o, const part *p, double eta)
 {
     const dn_opt_conf *c = &o->conf;
-    float *v = o->state;
+    float *v = p->s[0];
     /* PyTorch keeps no velocity when momentum is 0: plain SGD. */
     if (c->momentum == 0) {
-        dn_sgd_step(theta, g, o->n, (float)eta);
+        dn_sgd_step(p->theta, p->g, p->n, (float)eta);
         return;
     }
     if (o->t == 1)  /* the velocity starts as the gradient, undamped */
-        memcpy(v, g, o->n * sizeof *v);
+        memcpy(v, p->g, p->n * sizeof *v);
     else
-        ema(v, g, o->n, (float)c->momentum, (float)(1 - c->dampening));
+        ema(v, p->g, p->n, (float)c->momentum, (float)(1 - c->dampening));
     if (c->kind == DN_OPT_NESTEROV)
-        nesterov(theta, g, v, o->n, (float)eta, (float)c->momentum);
+        nesterov(p->theta, p->g, v, p->n, (float)eta, (float)c->momentum);
     else
-        dn_sgd_step(theta, v, o->n, (float)eta);
+        dn_sgd_step(p->theta, v, p->n, (float)eta);
 }
 
-static void step_adagrad(dn_opt *o, float *theta, const float *g,
-                         double eta)
+static void step_adagrad(const dn_opt *o, const part *p, double eta)
 {
     const dn_opt_conf *c = &o->conf;
     double eta_t = eta / (1 + (double)(o->t - 1) * c->lr_decay);
-    adagrad(theta, g, o->state, o->n, (float)eta_t, (float)c->eps);
+    adagrad(p->theta, p->g, p->s[0], p->n, (float)eta_t, (float)c->eps);
 }
 
-static void step_rmsprop(dn_opt *o, float *theta, const float *g,
-                         double eta)
+static void step_rmsprop(const dn_opt *o, const part *p, double eta)
 {
     const dn_opt_conf *c = &o->conf;
-    const size_t n = o->n;
+    const size_t n = p->n;
     const float a = (float)c->alpha, ca = (float)(1 - c->alpha);
     const float mu = (float)c->momentum, eps = (float)c->eps;
-    float *s = o->state;
-    float *m = c->centered ? s + n : NULL;
-    float *b = c->momentum > 0 ? s + n * (c->centered ? 2 : 1) : NULL;
+    float *s = p->s[0];
+    float *m = c->centered ? p->s[1] : NULL;
+    float *b = c->momentum > 0 ? p->s[c->centered ? 2 : 1] : NULL;
+    float *theta = p->theta;
+    const float *g = p->g;
     ema_sq(s, g, n, a, ca);
     if (m) ema(m, g, n, a, ca);
     if (m && b)
@@ -527,51 +527,101 @@ static void step_rmsprop(dn_opt *o, float *theta, const float *g,
         rmsprop_plain(theta, g, s, n, (float)eta, eps);
 }
 
-static void step_adam(dn_opt *o, float *theta, const float *g, double eta)
+/* AdamW's decoupled decay, theta *= 1 − eta lambda, on the part of each
+ * run of decayed entries (the decay mask) inside the range. */
+static void decay_part(const dn_opt *o, const part *p, float keep)
+{
+    const size_t i1 = p->i0 + p->n;
+    for (size_t r = 0; r < o->n_runs; r++) {
+        size_t a = o->run[2 * r] > p->i0 ? o->run[2 * r] : p->i0;
+        size_t b = o->run[2 * r + 1] < i1 ? o->run[2 * r + 1] : i1;
+        for (size_t i = a; i < b; i++) p->theta[i - p->i0] *= keep;
+    }
+}
+
+static void step_adam(const dn_opt *o, const part *p, double eta)
 {
     const dn_opt_conf *c = &o->conf;
-    const size_t n = o->n;
-    float *m = o->state, *v = m + n, *vmax = c->amsgrad ? v + n : NULL;
+    const size_t n = p->n;
+    float *m = p->s[0], *v = p->s[1], *vmax = c->amsgrad ? p->s[2] : NULL;
     if (c->kind == DN_OPT_ADAMW)
-        decay(theta, o->run, o->n_runs,
-              (float)(1 - eta * c->weight_decay));
+        decay_part(o, p, (float)(1 - eta * c->weight_decay));
     const double bc1 = 1 - pow(c->beta1, (double)o->t);
     const double bc2 = 1 - pow(c->beta2, (double)o->t);
     if (!vmax) {
-        adam_fused(theta, g, m, v, n, (float)c->beta1, (float)(1 - c->beta1),
-                   (float)c->beta2, (float)(1 - c->beta2),
-                   (float)(eta / bc1), (float)sqrt(bc2), (float)c->eps);
+        adam_fused(p->theta, p->g, m, v, n, (float)c->beta1,
+                   (float)(1 - c->beta1), (float)c->beta2,
+                   (float)(1 - c->beta2), (float)(eta / bc1),
+                   (float)sqrt(bc2), (float)c->eps);
         return;
     }
-    ema(m, g, n, (float)c->beta1, (float)(1 - c->beta1));
-    ema_sq(v, g, n, (float)c->beta2, (float)(1 - c->beta2));
+    ema(m, p->g, n, (float)c->beta1, (float)(1 - c->beta1));
+    ema_sq(v, p->g, n, (float)c->beta2, (float)(1 - c->beta2));
     running_max(vmax, v, n);
-    adam(theta, m, vmax, n, (float)(eta / bc1), (float)sqrt(bc2),
+    adam(p->theta, m, vmax, n, (float)(eta / bc1), (float)sqrt(bc2),
          (float)c->eps);
+}
+
+/* The update of parameters [i0, i1), with o->t already advanced. */
+static void step_range(const dn_opt *o, float *theta, const float *g,
+                       double eta, size_t i0, size_t i1)
+{
+    part p = { theta + i0, g + i0, { NULL, NULL, NULL }, i0, i1 - i0 };
+    for (int k = 0; k < 3; k++)
+        if ((size_t)(k + 1) * o->n <= o->n_state)
+            p.s[k] = o->state + (size_t)k * o->n + i0;
+    switch (o->conf.kind) {
+    case DN_OPT_SGD:
+        dn_sgd_step(p.theta, p.g, p.n, (float)eta);
+        break;
+    case DN_OPT_MOMENTUM:
+    case DN_OPT_NESTEROV:
+        step_momentum(o, &p, eta);
+        break;
+    case DN_OPT_ADAGRAD:
+        step_adagrad(o, &p, eta);
+        break;
+    case DN_OPT_RMSPROP:
+        step_rmsprop(o, &p, eta);
+        break;
+    case DN_OPT_ADAM:
+    case DN_OPT_ADAMW:
+        step_adam(o, &p, eta);
+        break;
+    case DN_OPT_COUNT:
+        break;
+    }
 }
 
 void dn_opt_step(dn_opt *o, float *theta, const float *g, double eta)
 {
     o->t++;
-    switch (o->conf.kind) {
-    case DN_OPT_SGD:
-        dn_sgd_step(theta, g, o->n, (float)eta);
-        break;
-    case DN_OPT_MOMENTUM:
-    case DN_OPT_NESTEROV:
-        step_momentum(o, theta, g, eta);
-        break;
-    case DN_OPT_ADAGRAD:
-        step_adagrad(o, theta, g, eta);
-        break;
-    case DN_OPT_RMSPROP:
-        step_rmsprop(o, theta, g, eta);
-        break;
-    case DN_OPT_ADAM:
-    case DN_OPT_ADAMW:
-        step_adam(o, theta, g, eta);
-        break;
-    case DN_OPT_COUNT:
-        break;
+    step_range(o, theta, g, eta, 0, o->n);
+}
+
+typedef struct {
+    const dn_opt *o;
+    float *theta;
+    const float *g;
+    double eta;
+    const size_t *cut;
+} par_step;
+
+static void par_task(int t, void *arg)
+{
+    const par_step *q = arg;
+    step_range(q->o, q->theta, q->g, q->eta, q->cut[t], q->cut[t + 1]);
+}
+
+void dn_opt_step_parts(dn_opt *o, dn_pool *pool, float *theta,
+                       const float *g, double eta, const size_t *cut,
+                       int parts)
+{
+    o->t++;
+    if (parts <= 1 || dn_pool_threads(pool) <= 1) {
+        step_range(o, theta, g, eta, 0, o->n);
+        return;
     }
+    par_step q = { o, theta, g, eta, cut };
+    dn_pool_run(pool, parts, par_task, &q);
 }

@@ -221,6 +221,10 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
         if (S.n_hist) res->last = S.hist[S.n_hist - 1];
     }
     float *theta = m->theta, *g = dn_ws_grad(ws);
+    /* The update in parts on the threads (each its own slice of W_0 when
+     * layer 0 is cut by units): the same bits as one dn_opt_step. */
+    size_t cut[DN_MAX_CUTS + 1];
+    const int parts = dn_ws_cuts(m, ws, cut);
     const float lambda = (float)o.l2;
     res->reason = DN_STOP_EPOCHS;
     res->steps = S.steps;
@@ -279,7 +283,7 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             S.gsum += gn;
             if (br > 0)
                 dn_tally_add(m, dn_ws_out(ws), Yb, br, E_local + pen, &S.tally);
-            dn_opt_step(opt, theta, g, S.sched.eta);
+            dn_opt_step_parts(opt, ws->pool, theta, g, S.sched.eta, cut, parts);
             S.steps++;
             res->steps = S.steps;
             S.pos = start + b;

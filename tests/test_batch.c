@@ -2,13 +2,13 @@
  * the plain one: gather the rows by hand, then dn_gradient_train.
  *
  * dn_gradient_rows gathers a mini-batch straight into the workspace,
- * standardizing on the way, splits the gather over the threads and, when
- * the first layer is narrow, computes that layer's product for each part
- * of the rows in the same task.  None of that may change a bit: the loss,
+ * standardizing on the way, splits the gather over the threads or, when
+ * the first layer is narrow, cuts that layer by units over the threads,
+ * each gathering the whole batch into its own buffer.  None of that may change a bit: the loss,
  * every gradient element, the outputs and the copied targets must equal
- * the plain path's exactly, with 1 and 2 threads, with and without input
+ * the plain path's exactly, with 1, 2 and 3 threads, with and without input
  * scaling, with dropout (the same random draws), for a narrow first layer
- * (fused) and a wide one (not).  Also: the cross-entropy computed from
+ * (cut by units) and a wide one (not).  Also: the cross-entropy computed from
  * the softmax's log-sum-exp agrees with the one computed from the logits
  * alone (dn_loss_eval) to 1e-6.
  */
@@ -49,9 +49,10 @@ static void make_data(dn_data *d, int classes)
 
 typedef struct {
     const char *name;
-    int h1, h2;          /* hidden widths: h1 ≤ 32 takes the fused path */
+    int h1, h2;          /* hidden widths: h1 ≤ 32 is cut by units */
     int classes;         /* softmax + CE, else identity + MSE */
     int scaled, dropout;
+    dn_act act0;         /* layer 0's activation */
 } config;
 
 static dn_model *make_model(const config *c, const dn_data *d)
@@ -60,7 +61,7 @@ static dn_model *make_model(const config *c, const dn_data *d)
     memset(&a, 0, sizeof a);
     a.n_in = D;
     a.n_layers = 2;
-    a.layer[0] = (dn_layer){ c->h1, DN_ACT_RELU, 0 };
+    a.layer[0] = (dn_layer){ c->h1, c->act0, 0 };
     a.layer[1] = (dn_layer){ c->h2, DN_ACT_TANH, 0 };
     dn_error err;
     dn_model *m = NULL;
@@ -137,7 +138,7 @@ static void run(const config *c)
         CHECK_REL(E_ref, E_logits, 1e-6, 0);
     }
 
-    for (int threads = 1; threads <= 2; threads++) {
+    for (int threads = 1; threads <= 3; threads++) {
         dn_ws *ws = make_ws(m, threads, rate);
         if (!ws) break;
         poison(ws, m);
@@ -169,12 +170,16 @@ out:
 int main(void)
 {
     static const config configs[] = {
-        { "narrow, scaled, CE", 16, 12, 1, 1, 0 },
-        { "narrow, unscaled, CE", 16, 12, 1, 0, 0 },
-        { "narrow, scaled, CE, dropout", 16, 12, 1, 1, 1 },
-        { "wide, scaled, CE", 48, 20, 1, 1, 0 },
-        { "narrow, scaled, MSE with target scaling", 8, 6, 0, 1, 0 },
-        { "wide, unscaled, MSE, dropout", 40, 6, 0, 0, 1 },
+        { "narrow, scaled, CE", 16, 12, 1, 1, 0, DN_ACT_RELU },
+        { "narrow, unscaled, CE", 16, 12, 1, 0, 0, DN_ACT_RELU },
+        { "narrow, scaled, CE, dropout", 16, 12, 1, 1, 1, DN_ACT_RELU },
+        { "wide, scaled, CE", 48, 20, 1, 1, 0, DN_ACT_RELU },
+        { "narrow, scaled, MSE with target scaling", 8, 6, 0, 1, 0, DN_ACT_RELU },
+        { "wide, unscaled, MSE, dropout", 40, 6, 0, 0, 1, DN_ACT_RELU },
+        /* Layer 0 cut by units over 2 and 3 threads, unevenly (5 units),
+         * and with PReLU, whose slopes' gradient the layer above sums. */
+        { "narrow (5), scaled, CE", 5, 7, 1, 1, 0, DN_ACT_RELU },
+        { "narrow PReLU, scaled, CE, dropout", 16, 12, 1, 1, 1, DN_ACT_PRELU },
     };
     for (size_t i = 0; i < sizeof configs / sizeof configs[0]; i++)
         run(&configs[i]);

@@ -29,6 +29,7 @@
  * 1% for the Adam/AdamW defaults, whose rate is 0.001).
  */
 #include "check.h"
+#include "internal.h"
 #include "descent.h"
 #include "optim_golden.h"
 #include <stdlib.h>
@@ -557,8 +558,64 @@ static void test_decay_mask(void)
     dn_opt_free(o);
 }
 
+/* dn_opt_step_parts: the same update cut into ranges (cut through the
+ * decay mask's runs too) and run on 2 threads must give dn_opt_step's
+ * bits, in theta and in every state array, for every optimizer and
+ * variant, over steps that include the first (momentum's velocity
+ * starts as the gradient there). */
+static void test_parts(void)
+{
+    static const struct { dn_opt_kind k; int centered, amsgrad;
+                          double momentum; } v[] = {
+        { DN_OPT_SGD, 0, 0, 0 },      { DN_OPT_MOMENTUM, 0, 0, 0.9 },
+        { DN_OPT_NESTEROV, 0, 0, 0.9 }, { DN_OPT_ADAGRAD, 0, 0, 0 },
+        { DN_OPT_RMSPROP, 0, 0, 0 },  { DN_OPT_RMSPROP, 1, 0, 0.5 },
+        { DN_OPT_ADAM, 0, 0, 0 },     { DN_OPT_ADAM, 0, 1, 0 },
+        { DN_OPT_ADAMW, 0, 0, 0 },    { DN_OPT_ADAMW, 0, 1, 0 },
+    };
+    unsigned char mask[SN];
+    for (int i = 0; i < SN; i++) mask[i] = (i / 4) % 2 == 0;
+    const size_t cut[] = { 0, 6, 17, 30, SN };   /* through runs */
+    dn_pool *pool = dn_pool_new(2);
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        dn_opt_conf c;
+        dn_opt_defaults(&c, v[i].k);
+        c.centered = v[i].centered;
+        c.amsgrad = v[i].amsgrad;
+        if (v[i].momentum > 0) c.momentum = v[i].momentum;
+        if (v[i].k == DN_OPT_ADAMW) c.weight_decay = 0.1;
+        dn_opt *a = NULL, *b = NULL;
+        dn_error err;
+        if (dn_opt_new(&c, SN, mask, &a, &err) ||
+            dn_opt_new(&c, SN, mask, &b, &err)) {
+            CHECK(0, "%s", err.msg);
+            dn_opt_free(a);
+            continue;
+        }
+        float ta[SN], tb[SN], g[SN];
+        for (int j = 0; j < SN; j++) ta[j] = tb[j] = (float)(j - 11) / 9.0f;
+        for (int t = 0; t < 4; t++) {
+            toy_grad(ta, g, t);
+            dn_opt_step(a, ta, g, 0.05);
+            dn_opt_step_parts(b, pool, tb, g, 0.05, cut, 4);
+        }
+        size_t na, nb;
+        const float *sa = dn_opt_state(a, &na), *sb = dn_opt_state(b, &nb);
+        CHECK(memcmp(ta, tb, sizeof ta) == 0, "%s (variant %zu): theta "
+              "differs when updated in parts", dn_opt_name(v[i].k), i);
+        CHECK(na == nb && memcmp(sa, sb, na * sizeof *sa) == 0, "%s (variant "
+              "%zu): the state differs when updated in parts",
+              dn_opt_name(v[i].k), i);
+        CHECK(dn_opt_steps(b) == 4, "steps counted %ld", dn_opt_steps(b));
+        dn_opt_free(a);
+        dn_opt_free(b);
+    }
+    dn_pool_free(pool);
+}
+
 int main(void)
 {
+    test_parts();
     test_defaults();
     test_validation();
     test_checkpoint();
