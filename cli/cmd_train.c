@@ -299,24 +299,6 @@ static void catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-/* The command line as one string (arguments separated by \x1f), kept in
- * checkpoints so that --resume can rebuild the same run. */
-static char *join_args(int argc, char **argv)
-{
-    size_t len = 1;
-    for (int i = 1; i < argc; i++) len += strlen(argv[i]) + 1;
-    char *s = malloc(len), *p = s;
-    if (!s) return NULL;
-    for (int i = 1; i < argc; i++) {
-        size_t n = strlen(argv[i]);
-        memcpy(p, argv[i], n);
-        p += n;
-        if (i + 1 < argc) *p++ = '\x1f';
-    }
-    *p = 0;
-    return s;
-}
-
 static int run(train_cfg *c_, const char *note);
 
 /* --resume FILE: the original arguments come back from the checkpoint,
@@ -345,7 +327,7 @@ static int resume(int argc, char **argv, const char *path)
     train_cfg c;
     rc = train_parse(n, args, &c);
     if (!rc) {
-        char *note = join_args(n, args);
+        char *note = train_note(n, args, &c);
         c.t.resume = path;
         c.checkpoint = path;
         if (!c.quiet)
@@ -366,7 +348,7 @@ int cmd_train(int argc, char **argv)
     int rc = train_parse(argc, argv, &c);
     if (rc) return rc < 0 ? EXIT_OK : rc;
     if (c.resume) return resume(argc, argv, c.resume);
-    char *note = join_args(argc, argv);
+    char *note = train_note(argc, argv, &c);
     if (!note) return EXIT_DATA;
     rc = run(&c, note);
     free(note);
