@@ -122,6 +122,40 @@ static int looks_gzip(const char *path)
     return n == 2 && b[0] == 0x1F && b[1] == 0x8B;
 }
 
+/* The labels decide an IDX file's task (classes 0..max label), unless
+ * --task says otherwise, as for a CSV; data for a regression model is
+ * read as regression too (the other mismatches dn_evaluate names by
+ * row). */
+static dn_status idx_task(dn_data *d, const char *labels,
+                          const dn_csv_opts *copts, const dn_schema *schema,
+                          char *why, size_t why_len, dn_error *err)
+{
+    static const char *says[] = {
+        "regression on the label values, identity output with MSE",
+        "binary classification, one sigmoid unit with binary cross-entropy",
+        "multiclass classification, softmax output with cross-entropy",
+    };
+    const int forced = !schema && copts && copts->task_set;
+    const int K = d->schema->n_classes;
+    dn_status st = DN_OK;
+    if (forced || (schema && schema->task == DN_TASK_REGRESSION))
+        st = dn_data_set_task(d, forced ? copts->task : schema->task, err);
+    if (st) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        snprintf(err->msg, sizeof err->msg, "%s%s%s%s", forced ? "--task " : "",
+                 forced ? dn_task_name(copts->task) : "", forced ? ": " : "",
+                 labels);
+        snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+                 ": %s", msg);
+        return st;
+    }
+    if (why && why_len && (unsigned)d->schema->task <= DN_TASK_MULTICLASS)
+        snprintf(why, why_len, "IDX images with labels 0..%d: %s%s", K - 1,
+                 says[d->schema->task], forced ? " as --task asks" : "");
+    return DN_OK;
+}
+
 dn_status cli_load(const char *path, const char *labels,
                    const dn_csv_opts *copts, const dn_schema *schema,
                    int need_target, dn_data **out, char *why, size_t why_len,
@@ -149,15 +183,8 @@ dn_status cli_load(const char *path, const char *labels,
             *out = NULL;
             return DN_EFORMAT;
         }
-        if (!st && why && (*out)->Y)
-            snprintf(why, why_len, "IDX images with labels 0..%d: %s",
-                     (*out)->schema->n_classes - 1,
-                     (*out)->schema->task == DN_TASK_BINARY
-                     ? "binary classification, one sigmoid unit with "
-                       "binary cross-entropy"
-                     : "multiclass classification, softmax output with "
-                       "cross-entropy");
-        return st;
+        if (st || !(*out)->Y) return st;
+        return idx_task(*out, labels, copts, schema, why, why_len, err);
     }
     if (labels) {
         err->code = DN_EARG;

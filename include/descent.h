@@ -296,6 +296,19 @@ dn_status dn_idx_read_u8(const char *images_path, const char *labels_path,
 /* 1 if the file starts like an IDX file (after gunzip if gzipped). */
 int dn_idx_detect(const char *path);
 
+/* Reads the targets of a classification data set (classes 0..K−1, as
+ * dn_idx_read gives them) as another task:
+ *   REGRESSION  each row's class name as a number (IDX labels are named
+ *               "0".."K−1": the label value), or the class number for a
+ *               class without a name; a name that is not a number is
+ *               DN_EFORMAT;
+ *   BINARY      needs exactly 2 classes (else DN_EFORMAT);
+ *   MULTICLASS  2 or more classes (2 become two softmax units).
+ * The schema follows (a regression one has no classes).  Numbers read
+ * for regression do not become classes here: dn_csv_opts.task decides
+ * that when a CSV is read.  The same task again changes nothing. */
+dn_status dn_data_set_task(dn_data *d, dn_task task, dn_error *err);
+
 /* Splits rows into a training and a validation part: a seeded shuffle,
  * then round(frac · n) rows go to validation.  Classification splits are
  * stratified: each class holds out round(frac · its count), so the total

@@ -122,14 +122,6 @@ rejects "three.csv" "column 'petal_width' is missing" -- eval "$M" "$I/three.csv
 rejects "three.csv" "column 'petal_width' is missing" -- predict "$M" "$I/three.csv" -o "$P"
 rejects "wine.csv" "column 'sepal_length' is missing" -- eval "$M" data/wine.csv
 # IDX images of 3 x 3 pixels for a model of 4 inputs
-idx_images() { # FILE N ROWS COLS: magic, dimensions (one byte each) and pixels
-    { printf '\000\000\010\003\000\000\000\'"$(printf %o "$2")"'\000\000\000\'"$(printf %o "$3")"'\000\000\000\'"$(printf %o "$4")"
-      head -c $(($2 * $3 * $4)) /dev/zero | tr '\000' '\177'; } > "$1"
-}
-idx_labels() { # FILE N: labels 0, 1, 0, 1, ...
-    { printf '\000\000\010\001\000\000\000\'"$(printf %o "$2")"
-      i=0; while [ $i -lt "$2" ]; do printf '\'"$(printf %o $((i % 2)))"; i=$((i + 1)); done; } > "$1"
-}
 idx_images "$I/img9.idx" 4 3 3
 idx_labels "$I/lab4.idx" 4
 rejects "img9.idx" "9 pixels" "4 inputs" -- eval "$M" "$I/img9.idx" --labels "$I/lab4.idx"
