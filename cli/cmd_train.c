@@ -383,7 +383,7 @@ static int run(train_cfg *c_, const char *note)
         }
     }
     if (cli_load(c.data, c.labels, &copts, warm ? dn_model_schema(warm) : NULL,
-                 1, &all, why, sizeof why, &err)) {
+                 c.warm, 1, &all, why, sizeof why, &err)) {
         rc = cli_error("train", &err);
         goto out;
     }
@@ -393,8 +393,8 @@ static int run(train_cfg *c_, const char *note)
         putchar('\n');
     }
     if (c.val_data) {
-        if (cli_load(c.val_data, c.val_labels, NULL, all->schema, 1, &val,
-                     NULL, 0, &err)) { rc = cli_error("train", &err); goto out; }
+        if (cli_load(c.val_data, c.val_labels, NULL, all->schema, NULL, 1,
+                     &val, NULL, 0, &err)) { rc = cli_error("train", &err); goto out; }
         train = all;
         all = NULL;
         say_split = "from --val-data";

@@ -188,17 +188,29 @@ if mkfifo "$T/sink/fifo" 2> /dev/null; then
 fi
 
 # ---- hostile but valid: a model whose class names are null predicts
-# (no crash), and summary never prints a file's control bytes raw
+# on IDX images (no crash)...
 awk -F, 'NR == 1 || $NF != "virginica"' data/iris.csv > "$I/two.csv"
 $D predict "$F/odd_null_classes" "$I/img4.idx" > "$T/stdout" 2> "$T/err" &&
     head -n 1 "$T/stdout" | grep -q '^class,p_0,p_1$' &&
     [ "$(wc -l < "$T/stdout")" -eq 5 ] && ok || {
     bad "predict on IDX with null class names"; head -n 3 "$T/err"; }
-# (rows of a CSV cannot be encoded without the names: a clean refusal)
-$D predict "$F/odd_null_classes" "$I/two.csv" > "$T/stdout" 2> "$T/err"
-rc=$?
-[ $rc -eq 1 ] || [ $rc -eq 2 ] && grep -q "schema" "$T/err" && ok ||
-    { bad "predict on CSV with null class names: exit $rc"; head -n 3 "$T/err"; }
+# ... and on a CSV, whose labels then are the classes' numbers
+$D predict "$F/odd_null_classes" "$I/two.csv" > "$T/stdout" 2> "$T/err" &&
+    head -n 1 "$T/stdout" | grep -q '^class,p_0,p_1$' &&
+    [ "$(wc -l < "$T/stdout")" -eq 101 ] && ok || {
+    bad "predict on CSV with null class names"; head -n 3 "$T/err"; }
+awk -F, 'BEGIN { OFS = "," } NR > 1 { $5 = $5 == "setosa" ? 0 : 1 } 1' "$I/two.csv" > "$I/two01.csv"
+$D eval "$F/odd_null_classes" "$I/two01.csv" --json > "$T/stdout" 2> "$T/err" &&
+    grep -q '"n":100,' "$T/stdout" && ok || {
+    bad "eval on CSV with null class names and labels 0/1"; head -n 3 "$T/err"; }
+rejects "two.csv:2:" "column 5 'target'" "class 'setosa' is not one of the classes (0, 1;" \
+    "without a name are written as their number" -- eval "$F/odd_null_classes" "$I/two.csv"
+# A model whose columns have no names cannot match a CSV header: the
+# message names the model file, what is wrong and what to do.
+rejects "odd_null_column:" "its column 2 has no name" "two.csv is a CSV" "retrain the model" \
+    -- predict "$F/odd_null_column" "$I/two.csv" -o "$P"
+rejects "odd_null_column:" "its column 2 has no name" -- eval "$F/odd_null_column" data/iris.csv
+# summary shows null names, and never prints a file's control bytes raw
 $D summary "$F/odd_null_classes" > "$T/stdout" 2> "$T/err" &&
     grep -q 'Classes (2): (none) (none)' "$T/stdout" && ok || bad "summary with null class names"
 esc=$(printf '\033')
