@@ -122,10 +122,53 @@ static int looks_gzip(const char *path)
     return n == 2 && b[0] == 0x1F && b[1] == 0x8B;
 }
 
+/* err's message between a prefix and a suffix, cut to fit. */
+static void reword(dn_error *err, const char *prefix, const char *suffix)
+{
+    char msg[3 * sizeof err->msg];
+    size_t n = (size_t)snprintf(msg, sizeof msg, "%s%s%s", prefix, err->msg,
+                                suffix);
+    if (n >= sizeof err->msg) n = sizeof err->msg - 1;
+    memcpy(err->msg, msg, n);
+    err->msg[n] = 0;
+}
+
+/* The labels decide an IDX file's task (classes 0..max label), unless
+ * --task says otherwise, as for a CSV; data for a regression model is
+ * read as regression too (the other mismatches dn_evaluate names by
+ * row). */
+static dn_status idx_task(dn_data *d, const char *labels,
+                          const dn_csv_opts *copts, const dn_schema *schema,
+                          char *why, size_t why_len, dn_error *err)
+{
+    static const char *says[] = {
+        "regression on the label values, identity output with MSE",
+        "binary classification, one sigmoid unit with binary cross-entropy",
+        "multiclass classification, softmax output with cross-entropy",
+    };
+    const int forced = !schema && copts && copts->task_set;
+    const int K = d->schema->n_classes;
+    dn_status st = DN_OK;
+    if (forced || (schema && schema->task == DN_TASK_REGRESSION))
+        st = dn_data_set_task(d, forced ? copts->task : schema->task, err);
+    if (st) {
+        char prefix[300];
+        snprintf(prefix, sizeof prefix, "%s%s%s%.200s: ", forced ? "--task " : "",
+                 forced ? dn_task_name(copts->task) : "", forced ? ": " : "",
+                 labels);
+        reword(err, prefix, "");
+        return st;
+    }
+    if (why && why_len && (unsigned)d->schema->task <= DN_TASK_MULTICLASS)
+        snprintf(why, why_len, "IDX images with labels 0..%d: %s%s", K - 1,
+                 says[d->schema->task], forced ? " as --task asks" : "");
+    return DN_OK;
+}
+
 dn_status cli_load(const char *path, const char *labels,
                    const dn_csv_opts *copts, const dn_schema *schema,
-                   int need_target, dn_data **out, char *why, size_t why_len,
-                   dn_error *err)
+                   const char *model, int need_target, dn_data **out,
+                   char *why, size_t why_len, dn_error *err)
 {
     if (why && why_len) why[0] = 0;
     /* With --labels, a gzip file whose start does not decompress is a
@@ -149,15 +192,8 @@ dn_status cli_load(const char *path, const char *labels,
             *out = NULL;
             return DN_EFORMAT;
         }
-        if (!st && why && (*out)->Y)
-            snprintf(why, why_len, "IDX images with labels 0..%d: %s",
-                     (*out)->schema->n_classes - 1,
-                     (*out)->schema->task == DN_TASK_BINARY
-                     ? "binary classification, one sigmoid unit with "
-                       "binary cross-entropy"
-                     : "multiclass classification, softmax output with "
-                       "cross-entropy");
-        return st;
+        if (st || !(*out)->Y) return st;
+        return idx_task(*out, labels, copts, schema, why, why_len, err);
     }
     if (labels) {
         err->code = DN_EARG;
@@ -166,8 +202,20 @@ dn_status cli_load(const char *path, const char *labels,
                  "choose it with --target)", path);
         return DN_EARG;
     }
-    if (schema) return dn_csv_read_with(path, schema, need_target, out, err);
-    return dn_csv_read(path, copts, out, why, why_len, err);
+    if (!schema) return dn_csv_read(path, copts, out, why, why_len, err);
+    dn_status st = dn_csv_read_with(path, schema, need_target, out, err);
+    if (st == DN_EARG && model) {
+        /* Only the schema is refused this way: the model file is at
+         * fault, not DATA. */
+        char prefix[300], suffix[500];
+        snprintf(prefix, sizeof prefix, "%.280s: ", model);
+        snprintf(suffix, sizeof suffix, " (%.200s is a CSV); retrain the "
+                 "model on a CSV with a header row, or give it encoded inputs "
+                 "with dn_predict from C", path);
+        reword(err, prefix, suffix);
+        err->code = st = DN_EFORMAT;
+    }
+    return st;
 }
 
 const char *cli_thousands(long long v, char *buf, size_t len)

@@ -42,11 +42,12 @@ int cli_error(const char *cmd, const dn_error *err);
 
 /* Loads DATA, a CSV or an IDX image file (recognized by its content)
  * with its labels.  With schema NULL the schema is inferred (training);
- * otherwise rows are encoded with it.  why: see dn_csv_read. */
+ * otherwise rows are encoded with it, and model names the file it came
+ * from when it cannot encode them.  why: see dn_csv_read. */
 dn_status cli_load(const char *path, const char *labels,
                    const dn_csv_opts *copts, const dn_schema *schema,
-                   int need_target, dn_data **out, char *why, size_t why_len,
-                   dn_error *err);
+                   const char *model, int need_target, dn_data **out,
+                   char *why, size_t why_len, dn_error *err);
 
 /* "1,234,567" */
 const char *cli_thousands(long long v, char *buf, size_t len);

@@ -299,24 +299,6 @@ static void catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-/* The command line as one string (arguments separated by \x1f), kept in
- * checkpoints so that --resume can rebuild the same run. */
-static char *join_args(int argc, char **argv)
-{
-    size_t len = 1;
-    for (int i = 1; i < argc; i++) len += strlen(argv[i]) + 1;
-    char *s = malloc(len), *p = s;
-    if (!s) return NULL;
-    for (int i = 1; i < argc; i++) {
-        size_t n = strlen(argv[i]);
-        memcpy(p, argv[i], n);
-        p += n;
-        if (i + 1 < argc) *p++ = '\x1f';
-    }
-    *p = 0;
-    return s;
-}
-
 static int run(train_cfg *c_, const char *note);
 
 /* --resume FILE: the original arguments come back from the checkpoint,
@@ -345,7 +327,7 @@ static int resume(int argc, char **argv, const char *path)
     train_cfg c;
     rc = train_parse(n, args, &c);
     if (!rc) {
-        char *note = join_args(n, args);
+        char *note = train_note(n, args, &c);
         c.t.resume = path;
         c.checkpoint = path;
         if (!c.quiet)
@@ -366,7 +348,7 @@ int cmd_train(int argc, char **argv)
     int rc = train_parse(argc, argv, &c);
     if (rc) return rc < 0 ? EXIT_OK : rc;
     if (c.resume) return resume(argc, argv, c.resume);
-    char *note = join_args(argc, argv);
+    char *note = train_note(argc, argv, &c);
     if (!note) return EXIT_DATA;
     rc = run(&c, note);
     free(note);
@@ -401,7 +383,7 @@ static int run(train_cfg *c_, const char *note)
         }
     }
     if (cli_load(c.data, c.labels, &copts, warm ? dn_model_schema(warm) : NULL,
-                 1, &all, why, sizeof why, &err)) {
+                 c.warm, 1, &all, why, sizeof why, &err)) {
         rc = cli_error("train", &err);
         goto out;
     }
@@ -411,8 +393,8 @@ static int run(train_cfg *c_, const char *note)
         putchar('\n');
     }
     if (c.val_data) {
-        if (cli_load(c.val_data, c.val_labels, NULL, all->schema, 1, &val,
-                     NULL, 0, &err)) { rc = cli_error("train", &err); goto out; }
+        if (cli_load(c.val_data, c.val_labels, NULL, all->schema, NULL, 1,
+                     &val, NULL, 0, &err)) { rc = cli_error("train", &err); goto out; }
         train = all;
         all = NULL;
         say_split = "from --val-data";

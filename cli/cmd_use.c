@@ -83,7 +83,8 @@ static int load(const char *cmd, const use_cfg *c, int need_target,
                 "DATA for it; use dn_predict from C\n", cmd, c->model);
         return EXIT_DATA;
     }
-    if (cli_load(c->data, c->labels, NULL, s, need_target, d, NULL, 0, &err))
+    if (cli_load(c->data, c->labels, NULL, s, c->model, need_target, d, NULL,
+                 0, &err))
         return cli_error(cmd, &err);
     return 0;
 }

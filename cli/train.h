@@ -32,6 +32,10 @@ typedef struct {
 int train_parse(int argc, char **argv, train_cfg *c);
 /* 1 if the numeric option (e.g. "lr") was on the command line. */
 int train_given(const train_cfg *c, const char *name);
+/* The command line kept in checkpoints for --resume: argv[1..] joined by
+ * \x1f, paths made absolute (train_note.c); malloc'd, NULL if out of
+ * memory. */
+char *train_note(int argc, char **argv, const train_cfg *c);
 /* "64,32" or "64:tanh,32:relu" or "none" into A's hidden layers. */
 int train_parse_layers(const char *spec, dn_act dflt, dn_arch *A);
 

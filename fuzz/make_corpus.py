@@ -250,6 +250,11 @@ schema["classes"] = [None, None]
 bad["__metadata__"]["descent.version"] = "1"
 bad["__metadata__"]["descent.schema"] = json.dumps(schema)
 put("model", st_file(bad, data), "odd_null_classes")
+bad = json.loads(json.dumps(h))
+schema = json.loads(bad["__metadata__"]["descent.schema"])
+schema["columns"][1]["name"] = None
+bad["__metadata__"]["descent.schema"] = json.dumps(schema)
+put("model", st_file(bad, data), "odd_null_column")
 nan = bytearray(data)
 nan[0:4] = struct.pack("<f", float("nan"))
 put("model", st_file(h, bytes(nan)), "bad_nan_weight")

@@ -296,6 +296,19 @@ dn_status dn_idx_read_u8(const char *images_path, const char *labels_path,
 /* 1 if the file starts like an IDX file (after gunzip if gzipped). */
 int dn_idx_detect(const char *path);
 
+/* Reads the targets of a classification data set (classes 0..K−1, as
+ * dn_idx_read gives them) as another task:
+ *   REGRESSION  each row's class name as a number (IDX labels are named
+ *               "0".."K−1": the label value), or the class number for a
+ *               class without a name; a name that is not a number is
+ *               DN_EFORMAT;
+ *   BINARY      needs exactly 2 classes (else DN_EFORMAT);
+ *   MULTICLASS  2 or more classes (2 become two softmax units).
+ * The schema follows (a regression one has no classes).  Numbers read
+ * for regression do not become classes here: dn_csv_opts.task decides
+ * that when a CSV is read.  The same task again changes nothing. */
+dn_status dn_data_set_task(dn_data *d, dn_task task, dn_error *err);
+
 /* Splits rows into a training and a validation part: a seeded shuffle,
  * then round(frac · n) rows go to validation.  Classification splits are
  * stratified: each class holds out round(frac · its count), so the total
@@ -1128,7 +1141,7 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
 /* One row of a training history: what an epoch (or a full-batch
  * solver's iteration) reported.  NaN marks a value that does not exist:
  * the validation columns without validation data, a metric that was not
- * measured. */
+ * measured; mu and evals are 0 when they do not exist, as in dn_epoch. */
 typedef struct {
     int    epoch;          /* 1-based epoch or iteration */
     long   step;           /* parameter updates so far */
@@ -1140,6 +1153,9 @@ typedef struct {
     double learning_rate;
     double grad_norm;      /* mean ‖g‖₂ over the epoch's steps */
     double seconds;        /* wall time of this epoch */
+    double mu;             /* LM's damping after the iteration, else 0 */
+    long   evals;          /* full-batch solvers: objective evaluations so
+                              far, else 0 */
 } dn_hist_row;
 
 /* A history in memory: the rows in epoch order, and the name of the
@@ -1169,15 +1185,17 @@ dn_status dn_history_add_epoch(dn_history *h, const dn_epoch *e,
                                dn_error *err);
 
 /* The history as CSV, written atomically (temporary file, fsync, rename),
- * with this header, one row per epoch, an empty cell for NaN:
- *   epoch,step,train_loss,val_loss,train_M,val_M,learning_rate,grad_norm,seconds
+ * with this header, one row per epoch, an empty cell for NaN (and for a
+ * mu or evals of 0):
+ *   epoch,step,train_loss,val_loss,train_M,val_M,learning_rate,grad_norm,seconds,mu,evals
  * where M is the metric ("train_accuracy", "train_mae").  The names are
  * stable; see docs/monitoring.md. */
 dn_status dn_history_save(const dn_history *h, const char *path,
                           dn_error *err);
 /* Reads a history CSV: columns found by name in any order (others are
- * ignored), epochs increasing; errors name the file, line and column.
- * h is initialized here; free it with dn_history_free. */
+ * ignored; mu and evals may be missing, as in files from before they
+ * were written), epochs increasing; errors name the file, line and
+ * column.  h is initialized here; free it with dn_history_free. */
 dn_status dn_history_load(const char *path, dn_history *h, dn_error *err);
 
 /* TensorBoard event files, written directly (no TensorFlow needed):

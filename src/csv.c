@@ -76,7 +76,8 @@ static const char *show(const char *s, char *buf)
     return buf;
 }
 
-/* "a, b, c" for a message, cut after about LIST_MAX bytes. */
+/* "a, b, c" for a message, cut after about LIST_MAX bytes; a NULL name
+ * (a class without one) shows as its number. */
 static const char *join(char *const *names, int n, char *buf)
 {
     char one[SHOW_BUF];
@@ -87,8 +88,9 @@ static const char *join(char *const *names, int n, char *buf)
             sprintf(buf + used, ", ... (%d more)", n - i);
             break;
         }
-        used += (size_t)sprintf(buf + used, "%s%s", i ? ", " : "",
-                                show(names[i], one));
+        if (names[i]) show(names[i], one);
+        else snprintf(one, sizeof one, "%d", i);
+        used += (size_t)sprintf(buf + used, "%s%s", i ? ", " : "", one);
     }
     return buf;
 }
@@ -527,8 +529,10 @@ static dn_status table_load(const char *path, table *t, entry **names,
  * column's categories and for the class names. */
 typedef struct {
     entry **cats;     /* per schema column; NULL for a numeric one */
-    entry  *cls;      /* NULL for regression */
-    double *cls_val;  /* each class name as a number, NaN if text */
+    entry  *cls;      /* the named classes; NULL for regression */
+    int     n_named;  /* entries in cls */
+    double *cls_val;  /* each class name as a number, NaN if text; a
+                         class without a name is its number */
 } coder;
 
 static void coder_free(coder *cd, int n_cols)
@@ -548,12 +552,18 @@ static dn_status coder_new(const dn_schema *s, coder *cd, dn_error *err)
             ok = (cd->cats[j] = index_new(s->col[j].cats,
                                           s->col[j].n_cats)) != 0;
     if (ok && s->task != DN_TASK_REGRESSION) {
-        cd->cls = index_new(s->classes, s->n_classes);
+        /* Classes without names (a model file may have them) are found
+         * by their number alone: the label "3" or "3.0" is class 3. */
+        cd->cls = malloc(((size_t)s->n_classes + 1) * sizeof *cd->cls);
         cd->cls_val = malloc(((size_t)s->n_classes + 1) * sizeof *cd->cls_val);
         ok = cd->cls && cd->cls_val;
-        for (int i = 0; ok && i < s->n_classes; i++)
+        for (int i = 0; ok && i < s->n_classes; i++) {
+            if (!s->classes[i]) { cd->cls_val[i] = i; continue; }
+            cd->cls[cd->n_named++] = (entry){ s->classes[i], i };
             if (!parse_num(s->classes[i], &cd->cls_val[i]))
                 cd->cls_val[i] = NAN;
+        }
+        if (ok) qsort(cd->cls, (size_t)cd->n_named, sizeof *cd->cls, cmp_entry);
     }
     if (ok) return DN_OK;
     coder_free(cd, s->n_cols);
@@ -595,7 +605,7 @@ static dn_status encode_feature(const table *t, int r, int c,
 /* A class label by its text, or else by its value ("1.0" is class "1"). */
 static int find_class(const dn_schema *s, const coder *cd, const char *cell)
 {
-    int k = index_find(cd->cls, s->n_classes, cell);
+    int k = index_find(cd->cls, cd->n_named, cell);
     double v;
     if (k < 0 && parse_num(cell, &v))
         for (int i = 0; i < s->n_classes && k < 0; i++)
@@ -624,8 +634,10 @@ static dn_status encode_target(const table *t, int r, int c,
     int k = find_class(s, cd, cell);
     if (k < 0)
         return cell_fail(err, t, r, c, "class '%s' is not one of the "
-                         "classes (%s); fix the label or retrain with it",
-                         show(cell, b), join(s->classes, s->n_classes, l));
+                         "classes (%s%s); fix the label or retrain with it",
+                         show(cell, b), join(s->classes, s->n_classes, l),
+                         cd->n_named < s->n_classes ? "; those without a name "
+                         "are written as their number" : "");
     *y = (float)k;
     return DN_OK;
 }
@@ -1085,26 +1097,40 @@ dn_status dn_csv_read(const char *path, const dn_csv_opts *opts,
 
 /* ---- reading with a given schema ---- */
 
-/* A schema from elsewhere (a model file) is checked before it is used. */
+/* A schema from elsewhere (a model file) is checked before it is used:
+ * CSV rows are matched to it by name, so its columns and categories need
+ * names (its classes need not: those without are written as numbers). */
 static dn_status schema_check(const dn_schema *s, dn_error *err)
 {
+    static const char *what = "the schema cannot encode the rows of a CSV: ";
+    if (s->n_cols < 1 || !s->col)
+        return dn_fail(err, DN_EARG, "%sit has no columns to find in the "
+                       "header", what);
     long n_in = 0;
-    int ok = s->n_cols >= 1 && s->col;
-    for (int j = 0; ok && j < s->n_cols; j++) {
+    for (int j = 0; j < s->n_cols; j++) {
         const dn_column *c = &s->col[j];
-        ok = c->name && c->n_cats >= 0 && (c->n_cats == 0 || c->cats);
-        for (int i = 0; ok && i < c->n_cats; i++) ok = c->cats[i] != NULL;
+        char b[SHOW_BUF];
+        if (!c->name)
+            return dn_fail(err, DN_EARG, "%sits column %d has no name to "
+                           "find in the header", what, j + 1);
+        if (c->n_cats < 0 || (c->n_cats > 0 && !c->cats))
+            return dn_fail(err, DN_EARG, "%sits column '%s' has %d "
+                           "categories", what, show(c->name, b), c->n_cats);
+        for (int i = 0; i < c->n_cats; i++)
+            if (!c->cats[i])
+                return dn_fail(err, DN_EARG, "%sits column '%s' has a "
+                               "category without a name (number %d)", what,
+                               show(c->name, b), i + 1);
         n_in += c->n_cats ? c->n_cats : 1;
     }
-    if (ok && s->task != DN_TASK_REGRESSION) {
-        ok = s->n_classes >= 1 && s->classes;
-        for (int i = 0; ok && i < s->n_classes; i++)
-            ok = s->classes[i] != NULL;
-    }
-    if (!ok || n_in != s->n_in || (unsigned)s->task > DN_TASK_MULTICLASS)
-        return dn_fail(err, DN_EARG, "the schema is inconsistent (%d columns "
-                       "encode to %ld inputs, it says %d); it cannot encode "
-                       "rows", s->n_cols, n_in, s->n_in);
+    if (n_in != s->n_in)
+        return dn_fail(err, DN_EARG, "%sits %d columns encode %ld inputs, "
+                       "but it says %d", what, s->n_cols, n_in, s->n_in);
+    if ((unsigned)s->task > DN_TASK_MULTICLASS)
+        return dn_fail(err, DN_EARG, "%sunknown task %d", what, (int)s->task);
+    if (s->task != DN_TASK_REGRESSION && (s->n_classes < 1 || !s->classes))
+        return dn_fail(err, DN_EARG, "%sa %s task without classes", what,
+                       dn_task_name(s->task));
     return DN_OK;
 }
 

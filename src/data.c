@@ -1,6 +1,8 @@
 /* data.c — data sets and feature schemas in memory: allocation, deep
- * copies, and the seeded (stratified) train/validation split. */
+ * copies, another task for the same targets, and the seeded
+ * (stratified) train/validation split. */
 #include "data_internal.h"
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +162,70 @@ dn_status dn_schema_copy(const dn_schema *src, dn_schema **out, dn_error *err)
 nomem:
     dn_schema_free(s);
     return dn_fail(err, DN_ENOMEM, "out of memory copying a schema");
+}
+
+/* ---- another task for the same targets ---- */
+
+/* Class k's value as a regression target: its name as a number (IDX
+ * labels are named "0".."K-1"), or k itself when it has no name. */
+static int class_value(const dn_schema *s, int k, double *v)
+{
+    const char *name = s->classes[k];
+    if (!name) { *v = k; return 1; }
+    char *end;
+    *v = strtod(name, &end);
+    return end != name && !*end && isfinite(*v) && fabs(*v) <= FLT_MAX;
+}
+
+dn_status dn_data_set_task(dn_data *d, dn_task task, dn_error *err)
+{
+    dn_schema *s = d ? d->schema : NULL;
+    if ((unsigned)task > DN_TASK_MULTICLASS)
+        return dn_fail(err, DN_EARG, "unknown task %d", (int)task);
+    if (!s || !d->Y || d->k != 1)
+        return dn_fail(err, DN_EARG, "the data set has no target column to "
+                       "read as %s", dn_task_name(task));
+    if (s->task == task) return DN_OK;
+    if (s->task == DN_TASK_REGRESSION)
+        return dn_fail(err, DN_EARG, "the target holds numbers read for "
+                       "regression; classes are decided when the file is "
+                       "read (dn_csv_opts.task)");
+    const int K = s->n_classes;
+    if (task == DN_TASK_BINARY && K != 2)
+        return dn_fail(err, DN_EFORMAT, "binary classification needs 2 "
+                       "classes but the target has %d (0..%d); use "
+                       "multiclass", K, K - 1);
+    if (task != DN_TASK_REGRESSION) {
+        s->task = task;
+        return DN_OK;
+    }
+    /* Every class must have a value before any target changes. */
+    double *val = malloc(((size_t)K + 1) * sizeof *val);
+    if (!val) return dn_fail(err, DN_ENOMEM, "out of memory");
+    for (int k = 0; k < K; k++)
+        if (!class_value(s, k, &val[k])) {
+            dn_status st = dn_fail(err, DN_EFORMAT, "regression needs a "
+                                   "numeric target, but class '%.40s' is "
+                                   "not a number; use classification",
+                                   s->classes[k]);
+            free(val);
+            return st;
+        }
+    for (int i = 0; i < d->n; i++) {
+        float y = d->Y[i];
+        if (!(y >= 0 && y < K) || y != floorf(y)) {
+            free(val);
+            return dn_fail(err, DN_EARG, "row %d has class %g, outside "
+                           "0..%d", i + 1, y, K - 1);
+        }
+    }
+    for (int i = 0; i < d->n; i++) d->Y[i] = (float)val[(int)d->Y[i]];
+    free(val);
+    dn_strs_free(s->classes, K);
+    s->classes = NULL;
+    s->n_classes = 0;
+    s->task = DN_TASK_REGRESSION;
+    return DN_OK;
 }
 
 /* ---- the train/validation split ---- */

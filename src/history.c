@@ -1,13 +1,16 @@
 /* history.c — the training history: one row per epoch (or solver
  * iteration), kept in memory, saved as CSV and read back.
  *
- *   epoch,step,train_loss,val_loss,train_accuracy,val_accuracy,learning_rate,grad_norm,seconds
+ *   epoch,step,train_loss,val_loss,train_accuracy,val_accuracy,learning_rate,grad_norm,seconds,mu,evals
  *
  * Columns 5 and 6 carry the history's metric and are named after it, as
  * Keras's CSVLogger names its columns ("train_accuracy"; "train_mae" for
  * regression), so a spreadsheet or pandas shows what the numbers are.
- * A value that does not exist (no validation data) is an empty cell,
- * which pandas and spreadsheets read as missing. */
+ * A value that does not exist (no validation data; mu but for
+ * Levenberg-Marquardt, evals but for the full-batch solvers) is an empty
+ * cell, which pandas and spreadsheets read as missing.  mu and evals
+ * came last, after files without them were in use: a reader finds
+ * columns by name, and does without those two. */
 #include "internal.h"
 #include <errno.h>
 #include <math.h>
@@ -16,7 +19,8 @@
 #include <string.h>
 
 #define LINE_MAX_LEN 4096
-#define N_COLS 9
+#define N_COLS 11   /* the last N_OPTIONAL may be missing */
+#define N_OPTIONAL 2
 
 const char *dn_history_metric(const dn_model *m)
 {
@@ -61,7 +65,7 @@ dn_status dn_history_add_epoch(dn_history *h, const dn_epoch *e, dn_error *err)
         .train_loss = e->train_loss, .val_loss = e->val_loss,
         .train_metric = NAN, .val_metric = NAN,
         .learning_rate = e->eta, .grad_norm = e->grad_norm,
-        .seconds = e->seconds,
+        .seconds = e->seconds, .mu = e->mu, .evals = e->evals,
     };
     if (!strcmp(h->metric, "accuracy")) {
         r.train_metric = e->train_acc;
@@ -87,7 +91,7 @@ static int fill_csv(FILE *f, void *arg)
 {
     const dn_history *h = arg;
     fprintf(f, "epoch,step,train_loss,val_loss,train_%s,val_%s,"
-            "learning_rate,grad_norm,seconds\n", h->metric, h->metric);
+            "learning_rate,grad_norm,seconds,mu,evals\n", h->metric, h->metric);
     for (int i = 0; i < h->n; i++) {
         const dn_hist_row *r = &h->row[i];
         fprintf(f, "%d,%ld,", r->epoch, r->step);
@@ -97,7 +101,10 @@ static int fill_csv(FILE *f, void *arg)
         put_num(f, r->val_metric, ',');
         put_num(f, r->learning_rate, ',');
         put_num(f, r->grad_norm, ',');
-        put_num(f, r->seconds, '\n');
+        put_num(f, r->seconds, ',');
+        put_num(f, r->mu > 0 ? r->mu : NAN, ',');
+        if (r->evals > 0) fprintf(f, "%ld", r->evals);
+        fputc('\n', f);
     }
     return ferror(f);
 }
@@ -118,7 +125,7 @@ dn_status dn_history_save(const dn_history *h, const char *path, dn_error *err)
  * metric pair is found by its prefixes. */
 static const char *const COL[N_COLS] = {
     "epoch", "step", "train_loss", "val_loss", "train_", "val_",
-    "learning_rate", "grad_norm", "seconds"
+    "learning_rate", "grad_norm", "seconds", "mu", "evals"
 };
 
 /* Splits a line at commas in place; returns the number of fields. */
@@ -151,7 +158,7 @@ static dn_status read_header(char *line, const char *path, dn_history *h,
     int n = split(line, field, 64);
     if (n > 64)
         return dn_fail(err, DN_EFORMAT, "%s:1: the header has %d columns; a "
-                       "history has 9 (see docs/monitoring.md)", path, n);
+                       "history has 11 (see docs/monitoring.md)", path, n);
     for (int k = 0; k < N_COLS; k++) where[k] = -1;
     for (int i = 0; i < n; i++) {
         const char *f = field[i];
@@ -165,12 +172,12 @@ static dn_status read_header(char *line, const char *path, dn_history *h,
             break;
         }
     }
-    for (int k = 0; k < N_COLS; k++)
+    for (int k = 0; k < N_COLS - N_OPTIONAL; k++)
         if (where[k] < 0)
             return dn_fail(err, DN_EFORMAT, "%s:1: no '%s%s' column; a "
                            "history's header is epoch,step,train_loss,"
                            "val_loss,train_METRIC,val_METRIC,learning_rate,"
-                           "grad_norm,seconds", path, COL[k],
+                           "grad_norm,seconds(,mu,evals)", path, COL[k],
                            k == 4 || k == 5 ? "METRIC" : "");
     const char *tm = field[where[4]] + 6, *vm = field[where[5]] + 4;
     if (strcmp(tm, vm))
@@ -202,7 +209,7 @@ dn_status dn_history_load(const char *path, dn_history *h, dn_error *err)
                            path, strerror(errno));
     static const char *const name[N_COLS] = {
         "epoch", "step", "train_loss", "val_loss", "train_metric",
-        "val_metric", "learning_rate", "grad_norm", "seconds"
+        "val_metric", "learning_rate", "grad_norm", "seconds", "mu", "evals"
     };
     char *line = malloc(LINE_MAX_LEN);
     int where[N_COLS];
@@ -238,8 +245,11 @@ dn_status dn_history_load(const char *path, dn_history *h, dn_error *err)
             goto out;
         }
         double v[N_COLS];
-        for (int k = 0; k < N_COLS && !st; k++)
-            st = parse_num(field[where[k]], path, ln, name[k], &v[k], err);
+        for (int k = 0; k < N_COLS && !st; k++) {
+            v[k] = NAN;
+            if (where[k] >= 0)
+                st = parse_num(field[where[k]], path, ln, name[k], &v[k], err);
+        }
         if (st) goto out;
         if (!(v[0] >= 1 && v[0] <= 1e9 && v[0] == floor(v[0])) ||
             !(v[1] >= 0 && v[1] <= 9e15 && v[1] == floor(v[1]))) {
@@ -254,8 +264,11 @@ dn_status dn_history_load(const char *path, dn_history *h, dn_error *err)
                          ln, v[0], h->row[h->n - 1].epoch);
             goto out;
         }
+        /* mu and evals: missing or empty is 0, as in dn_epoch. */
+        if (!(v[10] >= 0 && v[10] <= 9e15)) v[10] = 0;
         dn_hist_row r = { (int)v[0], (long)v[1], v[2], v[3], v[4], v[5],
-                          v[6], v[7], v[8] };
+                          v[6], v[7], v[8], v[9] > 0 ? v[9] : 0,
+                          (long)v[10] };
         st = dn_history_add(h, &r, err);
         if (st) goto out;
     }

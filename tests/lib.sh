@@ -1,7 +1,8 @@
 # lib.sh — what the shell tests share; each test sources it first:
 #   . tests/lib.sh
 # D is the descent binary, T a scratch directory removed at exit; ok and
-# bad count checks; finish NAME prints the closing "N passed, N failed".
+# bad count checks; finish NAME prints the closing "N passed, N failed";
+# idx_images and idx_labels write small IDX files.
 D=${DESCENT:-${B:-build}/descent}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -24,6 +25,30 @@ grep_in() {
 num_ge() {
     if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; then ok
     else bad "$3: $1 < $2"; fi
+}
+# byte V: the byte of value V (0..255)
+byte() { printf "\\$(printf %o "$1")"; }
+# idx_images FILE N ROWS COLS [K]: an IDX image file (magic, then the
+# sizes, each below 256) of N images, every pixel 127; with K, every
+# pixel of image i is (i mod K) * 50, so that it shows the label
+# idx_labels FILE N K gives the image
+idx_images() {
+    { printf '\000\000\010\003'
+      for _n in "$2" "$3" "$4"; do printf '\000\000\000'; byte "$_n"; done
+      if [ -z "$5" ]; then head -c $(($2 * $3 * $4)) /dev/zero | tr '\000' '\177'
+      else
+          _i=0
+          while [ $_i -lt "$2" ]; do
+              _j=0
+              while [ $_j -lt $(($3 * $4)) ]; do byte $((_i % $5 * 50)); _j=$((_j + 1)); done
+              _i=$((_i + 1))
+          done
+      fi; } > "$1"
+}
+# idx_labels FILE N [K]: an IDX label file: 0, 1, .., K-1, 0, 1, ... (K 2)
+idx_labels() {
+    { printf '\000\000\010\001\000\000\000'; byte "$2"
+      _i=0; while [ $_i -lt "$2" ]; do byte $((_i % ${3:-2})); _i=$((_i + 1)); done; } > "$1"
 }
 finish() {
     echo "$1: $pass passed, $fail failed"

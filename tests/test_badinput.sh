@@ -122,14 +122,6 @@ rejects "three.csv" "column 'petal_width' is missing" -- eval "$M" "$I/three.csv
 rejects "three.csv" "column 'petal_width' is missing" -- predict "$M" "$I/three.csv" -o "$P"
 rejects "wine.csv" "column 'sepal_length' is missing" -- eval "$M" data/wine.csv
 # IDX images of 3 x 3 pixels for a model of 4 inputs
-idx_images() { # FILE N ROWS COLS: magic, dimensions (one byte each) and pixels
-    { printf '\000\000\010\003\000\000\000\'"$(printf %o "$2")"'\000\000\000\'"$(printf %o "$3")"'\000\000\000\'"$(printf %o "$4")"
-      head -c $(($2 * $3 * $4)) /dev/zero | tr '\000' '\177'; } > "$1"
-}
-idx_labels() { # FILE N: labels 0, 1, 0, 1, ...
-    { printf '\000\000\010\001\000\000\000\'"$(printf %o "$2")"
-      i=0; while [ $i -lt "$2" ]; do printf '\'"$(printf %o $((i % 2)))"; i=$((i + 1)); done; } > "$1"
-}
 idx_images "$I/img9.idx" 4 3 3
 idx_labels "$I/lab4.idx" 4
 rejects "img9.idx" "9 pixels" "4 inputs" -- eval "$M" "$I/img9.idx" --labels "$I/lab4.idx"
@@ -196,17 +188,29 @@ if mkfifo "$T/sink/fifo" 2> /dev/null; then
 fi
 
 # ---- hostile but valid: a model whose class names are null predicts
-# (no crash), and summary never prints a file's control bytes raw
+# on IDX images (no crash)...
 awk -F, 'NR == 1 || $NF != "virginica"' data/iris.csv > "$I/two.csv"
 $D predict "$F/odd_null_classes" "$I/img4.idx" > "$T/stdout" 2> "$T/err" &&
     head -n 1 "$T/stdout" | grep -q '^class,p_0,p_1$' &&
     [ "$(wc -l < "$T/stdout")" -eq 5 ] && ok || {
     bad "predict on IDX with null class names"; head -n 3 "$T/err"; }
-# (rows of a CSV cannot be encoded without the names: a clean refusal)
-$D predict "$F/odd_null_classes" "$I/two.csv" > "$T/stdout" 2> "$T/err"
-rc=$?
-[ $rc -eq 1 ] || [ $rc -eq 2 ] && grep -q "schema" "$T/err" && ok ||
-    { bad "predict on CSV with null class names: exit $rc"; head -n 3 "$T/err"; }
+# ... and on a CSV, whose labels then are the classes' numbers
+$D predict "$F/odd_null_classes" "$I/two.csv" > "$T/stdout" 2> "$T/err" &&
+    head -n 1 "$T/stdout" | grep -q '^class,p_0,p_1$' &&
+    [ "$(wc -l < "$T/stdout")" -eq 101 ] && ok || {
+    bad "predict on CSV with null class names"; head -n 3 "$T/err"; }
+awk -F, 'BEGIN { OFS = "," } NR > 1 { $5 = $5 == "setosa" ? 0 : 1 } 1' "$I/two.csv" > "$I/two01.csv"
+$D eval "$F/odd_null_classes" "$I/two01.csv" --json > "$T/stdout" 2> "$T/err" &&
+    grep -q '"n":100,' "$T/stdout" && ok || {
+    bad "eval on CSV with null class names and labels 0/1"; head -n 3 "$T/err"; }
+rejects "two.csv:2:" "column 5 'target'" "class 'setosa' is not one of the classes (0, 1;" \
+    "without a name are written as their number" -- eval "$F/odd_null_classes" "$I/two.csv"
+# A model whose columns have no names cannot match a CSV header: the
+# message names the model file, what is wrong and what to do.
+rejects "odd_null_column:" "its column 2 has no name" "two.csv is a CSV" "retrain the model" \
+    -- predict "$F/odd_null_column" "$I/two.csv" -o "$P"
+rejects "odd_null_column:" "its column 2 has no name" -- eval "$F/odd_null_column" data/iris.csv
+# summary shows null names, and never prints a file's control bytes raw
 $D summary "$F/odd_null_classes" > "$T/stdout" 2> "$T/err" &&
     grep -q 'Classes (2): (none) (none)' "$T/stdout" && ok || bad "summary with null class names"
 esc=$(printf '\033')

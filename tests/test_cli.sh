@@ -53,6 +53,29 @@ expect 0 $D eval "$T/two.st" "$T/two.csv" --json
 acc=$(sed -n 's/.*"accuracy":\([0-9.e-]*\).*/\1/p' "$T/out")
 num_ge "$acc" 0.99 "two-class iris accuracy"
 
+# -- IDX data takes --task as a CSV does: regression on the label values
+# (each image's pixels show its label, so the fit is all but exact),
+# multiclass for two labels, and binary refused for five
+idx_images "$T/img.idx" 40 2 2 5
+idx_labels "$T/lab5.idx" 40 5
+idx_labels "$T/lab2.idx" 40 2
+expect 0 $D train "$T/img.idx" --labels "$T/lab5.idx" --task regression --layers 8 \
+    --epochs 200 --val 0 --lr 0.01 -o "$T/idxr.st"
+grep_in "$T/out" "labels 0..4: regression on the label values"
+expect 0 $D summary "$T/idxr.st"
+grep_in "$T/out" "Task: regression (target 'label')"
+expect 0 $D eval "$T/idxr.st" "$T/img.idx" --labels "$T/lab5.idx" --json
+r2=$(sed -n 's/.*"r2":\([0-9.e-]*\).*/\1/p' "$T/out")
+num_ge "$r2" 0.99 "R² of a regression on IDX labels"
+expect 0 $D predict "$T/idxr.st" "$T/img.idx"
+got=$(sed -n 6p "$T/out")   # the fifth image, label 4
+awk -v y="$got" 'BEGIN { exit !(y > 3.9 && y < 4.1) }' && ok || bad "IDX regression predicts '$got' for label 4"
+expect 0 $D train "$T/img.idx" --labels "$T/lab2.idx" --task multiclass --epochs 1 -o "$T/idxm.st"
+grep_in "$T/out" "-> 2 softmax"
+expect 1 $D train "$T/img.idx" --labels "$T/lab5.idx" --task binary -o "$T/never.st"
+grep_in "$T/err" "--task binary: $T/lab5.idx: binary classification needs 2 classes but the target has 5"
+[ ! -e "$T/never.st" ] && ok || bad "a model was written despite the refused --task"
+
 # -- warm start continues from saved weights
 expect 0 $D train data/iris.csv --warm-start "$T/iris.st" --epochs 5 -o "$T/iris2.st"
 grep_in "$T/out" "weights and scaling from"

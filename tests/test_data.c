@@ -293,6 +293,45 @@ static void test_tasks(void)
     CSV_FAIL("lone.csv", "y\n1\n2\n", NULL, DN_EFORMAT, "only column");
 }
 
+/* dn_data_set_task: classes read as another task, or refused. */
+static void test_set_task(void)
+{
+    dn_data *d;
+    dn_error e;
+    /* classes "-1", "3", "7" (sorted as numbers): regression on the
+     * values the names spell */
+    const char *f = put("set_task.csv", "x,y\n1,7\n2,-1\n3,3\n4,7\n");
+    dn_csv_opts o = {.task_set = 1, .task = DN_TASK_MULTICLASS};
+    dn_status st = dn_csv_read(f, &o, &d, NULL, 0, &e);
+    CHECK(st == DN_OK && d->schema->n_classes == 3, "%s", e.msg);
+    if (st) return;
+    CHECK(dn_data_set_task(d, DN_TASK_MULTICLASS, &e) == DN_OK &&
+          d->schema->n_classes == 3 && d->Y[0] == 2, "the same task: %s", e.msg);
+    CHECK_FAIL(dn_data_set_task(d, DN_TASK_BINARY, &e), DN_EFORMAT, e,
+               "binary classification needs 2 classes but the target has 3",
+               "use multiclass");
+    st = dn_data_set_task(d, DN_TASK_REGRESSION, &e);
+    CHECK(st == DN_OK && d->schema->task == DN_TASK_REGRESSION &&
+          d->schema->n_classes == 0 && !d->schema->classes, "%s", e.msg);
+    CHECK(d->Y[0] == 7 && d->Y[1] == -1 && d->Y[2] == 3 && d->Y[3] == 7,
+          "Y %g %g %g %g", d->Y[0], d->Y[1], d->Y[2], d->Y[3]);
+    CHECK_FAIL(dn_data_set_task(d, DN_TASK_MULTICLASS, &e), DN_EARG, e,
+               "classes are decided when the file is read");
+    dn_data_free(d);
+    /* text classes have no value: refused, the targets untouched */
+    st = dn_csv_read(put("set_task_text.csv", "x,y\n1,yes\n2,no\n"), NULL,
+                     &d, NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    CHECK_FAIL(dn_data_set_task(d, DN_TASK_REGRESSION, &e), DN_EFORMAT, e,
+               "class 'no' is not a number", "use classification");
+    CHECK(d->schema->task == DN_TASK_BINARY && d->Y[0] == 1 && d->Y[1] == 0,
+          "changed by a refusal");
+    CHECK(dn_data_set_task(d, DN_TASK_MULTICLASS, &e) == DN_OK &&
+          d->schema->task == DN_TASK_MULTICLASS, "%s", e.msg);
+    dn_data_free(d);
+}
+
 static void test_syntax(void)
 {
     dn_data *d;
@@ -955,6 +994,7 @@ int main(void)
     test_one_hot();
     test_target_choice();
     test_tasks();
+    test_set_task();
     test_syntax();
     test_malformed();
     test_read_with();

@@ -57,12 +57,12 @@ static void test_add_and_replace(void)
     dn_history_init(&h, "accuracy");
     for (int e = 1; e <= 5; e++) {
         dn_hist_row r = { e, 10L * e, 1.0 / e, 2.0 / e, 0.1 * e, 0.2 * e,
-                          0.01, 1.5, 0.1 };
+                          0.01, 1.5, 0.1, 0, 0 };
         CHECK(dn_history_add(&h, &r, &err) == DN_OK, "%s", err.msg);
     }
     CHECK(h.n == 5, "5 rows added, history has %d", h.n);
     /* A resumed run repeats epoch 3: rows 3.. are replaced. */
-    dn_hist_row r3 = { 3, 31, 9, 9, 9, 9, 9, 9, 9 };
+    dn_hist_row r3 = { 3, 31, 9, 9, 9, 9, 9, 9, 9, 0, 0 };
     CHECK(dn_history_add(&h, &r3, &err) == DN_OK, "%s", err.msg);
     CHECK(h.n == 3 && h.row[2].step == 31 && h.row[1].step == 20,
           "after repeating epoch 3: %d rows, last step %ld", h.n,
@@ -71,12 +71,14 @@ static void test_add_and_replace(void)
     dn_epoch e = { 0 };
     e.epoch = 4; e.steps = 40; e.train_loss = 0.5; e.val_loss = 0.25;
     e.train_acc = 0.75; e.val_acc = 0.875; e.eta = 0.001; e.grad_norm = 2;
-    e.seconds = 0.5;
+    e.seconds = 0.5; e.mu = 0.01; e.evals = 7;
     CHECK(dn_history_add_epoch(&h, &e, &err) == DN_OK, "%s", err.msg);
     const dn_hist_row *l = &h.row[h.n - 1];
     CHECK(h.n == 4 && l->train_metric == 0.75 && l->val_metric == 0.875 &&
           l->learning_rate == 0.001 && l->step == 40, "epoch row: metric "
           "%g/%g lr %g", l->train_metric, l->val_metric, l->learning_rate);
+    CHECK(l->mu == 0.01 && l->evals == 7, "epoch row: mu %g evals %ld", l->mu,
+          l->evals);
     dn_history_free(&h);
     CHECK(h.n == 0 && h.row == NULL && !strcmp(h.metric, "accuracy"),
           "freed history keeps its metric, n = %d", h.n);
@@ -90,23 +92,27 @@ static void test_save_load(void)
     dn_error err;
     char path[128];
     dn_history_init(&h, "mae");
+    /* Odd epochs carry an LM mu and an evaluation count, even ones not. */
     for (int e = 1; e <= 7; e++) {
         dn_hist_row r = { e, 3L * e, 1.0 / 3 / e, e == 2 ? NAN : 0.5 / e,
-                          12.5 / e, 13.25 / e, 0.001 * e, 0.1 * e, 0.0625 };
+                          12.5 / e, 13.25 / e, 0.001 * e, 0.1 * e, 0.0625,
+                          e % 2 ? 0.001 * e : 0, e % 2 ? 2L * e : 0 };
         dn_history_add(&h, &r, &err);
     }
     snprintf(path, sizeof path, "%s/hist.csv", tmp);
     CHECK(dn_history_save(&h, path, &err) == DN_OK, "save: %s", err.msg);
     char *text = slurp(path);
     const char *header = "epoch,step,train_loss,val_loss,train_mae,val_mae,"
-                         "learning_rate,grad_norm,seconds\n";
+                         "learning_rate,grad_norm,seconds,mu,evals\n";
     CHECK(text && !strncmp(text, header, strlen(header)),
           "header: %.100s", text ? text : "(no file)");
     CHECK(text && count_lines(text) == 8, "%d lines, want header + 7",
           text ? count_lines(text) : -1);
-    /* Epoch 2 has no validation loss: an empty cell. */
-    CHECK(text && strstr(text, "\n2,6,0.166666667,,6.25,6.625,0.002,0.2,0.0625\n"),
+    /* Epoch 2 has no validation loss, mu or evals: empty cells. */
+    CHECK(text && strstr(text, "\n2,6,0.166666667,,6.25,6.625,0.002,0.2,0.0625,,\n"),
           "row 2 as written:\n%s", text ? text : "");
+    CHECK(text && strstr(text, ",0.0625,0.003,6\n4,"), "row 3's mu and evals "
+          "as written:\n%s", text ? text : "");
     free(text);
     char leftover[160];
     snprintf(leftover, sizeof leftover, "%s.tmp.%ld", path, (long)getpid());
@@ -124,19 +130,24 @@ static void test_save_load(void)
                 worst = fmax(worst, fabs(a[k] - b[k]) / fmax(fabs(a[k]), 1e-30));
         CHECK(g.row[i].epoch == h.row[i].epoch && g.row[i].step == h.row[i].step,
               "row %d: epoch %d step %ld", i, g.row[i].epoch, g.row[i].step);
+        CHECK(g.row[i].mu == h.row[i].mu && g.row[i].evals == h.row[i].evals,
+              "row %d: mu %g evals %ld, want %g and %ld", i, g.row[i].mu,
+              g.row[i].evals, h.row[i].mu, h.row[i].evals);
     }
     CHECK(worst < 1e-8, "round trip differs by %g (relative)", worst);
     CHECK(g.n > 1 && isnan(g.row[1].val_loss), "empty cell read as %g, want "
           "NaN", g.n > 1 ? g.row[1].val_loss : 0);
     dn_history_free(&g);
 
-    /* Columns in another order, an extra one and CRLF line ends. */
+    /* Columns in another order, an extra one and CRLF line ends; no mu
+     * or evals, as in files written before they were. */
     put("reorder.csv", "seconds,epoch,extra,step,val_loss,train_loss,"
         "val_accuracy,train_accuracy,grad_norm,learning_rate\r\n"
         "0.5,1,x,4,0.75,0.5,0.25,0.125,2,0.01\r\n", path, sizeof path);
     CHECK(dn_history_load(path, &g, &err) == DN_OK, "reordered: %s", err.msg);
     CHECK(g.n == 1 && g.row[0].val_loss == 0.75 && g.row[0].train_metric ==
           0.125 && g.row[0].learning_rate == 0.01 && g.row[0].seconds == 0.5 &&
+          g.row[0].mu == 0 && g.row[0].evals == 0 &&
           !strcmp(g.metric, "accuracy"), "reordered row: val_loss %g metric "
           "%g lr %g", g.n ? g.row[0].val_loss : -1,
           g.n ? g.row[0].train_metric : -1, g.n ? g.row[0].learning_rate : -1);
@@ -183,6 +194,9 @@ static void test_load_errors(void)
           ":3: epoch 2 comes after epoch 2" },
         { "epoch,step,train_loss,val_loss,train_a,val_a,learning_rate,"
           "grad_norm,seconds\n1.5,1,0.5,0.4,,,0.1,1,1\n", "whole number" },
+        { "epoch,step,train_loss,val_loss,train_a,val_a,learning_rate,"
+          "grad_norm,seconds,mu,evals\n1,1,0.5,0.4,,,0.1,1,1,abc,2\n",
+          ":2: column 'mu': 'abc'" },
     };
     char path[128];
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

@@ -132,7 +132,10 @@ expect 0 $D train data/iris.csv --epochs 6 --patience 0 --history "$T/h.csv" --p
 n=$(LC_ALL=C tr -cd '\000-\011\013-\037\177' < "$T/out" | wc -c)
 [ "$n" -eq 0 ] && ok || bad "$n control characters in piped output"
 [ "$(wc -l < "$T/h.csv")" -eq 7 ] && ok || bad "history has $(wc -l < "$T/h.csv") lines, want 7"
-grep_in "$T/h.csv" "^epoch,step,train_loss,val_loss,train_accuracy,val_accuracy,learning_rate,grad_norm,seconds$"
+grep_in "$T/h.csv" "^epoch,step,train_loss,val_loss,train_accuracy,val_accuracy,learning_rate,grad_norm,seconds,mu,evals$"
+# Adam has no mu and no evaluation count: both cells empty in every row.
+awk -F, 'NR > 1 && ($10 != "" || $11 != "") { n++ } END { exit n > 0 }' "$T/h.csv" \
+    && ok || bad "a mini-batch history has mu or evals: $(sed -n 2p "$T/h.csv")"
 got=$(svg_series "$T/c.svg" train_loss val_loss train_accuracy val_accuracy learning_rate | tr '\n' ' ')
 [ "$got" = "train_loss:6 val_loss:6 train_accuracy:6 val_accuracy:6 learning_rate:6 " ] && ok || bad "train --plot series: $got"
 [ "$(ls "$T/tb/train" | grep -c '^events.out.tfevents\.')" -eq 1 ] && \
@@ -141,6 +144,20 @@ grep_in "$T/out" "tensorboard --logdir $T/tb"
 expect 0 $D train data/house.csv --target price --epochs 3 --history "$T/hr.csv" -o "$T/h.st"
 awk -F, 'NR == 1 && $5 == "train_mae" { h = 1 } NR > 1 && $5 != "" && $6 != "" { n++ } END { exit !(h && n == 3) }' "$T/hr.csv" \
     && ok || bad "regression history lacks MAE: $(head -2 "$T/hr.csv")"
+# Levenberg-Marquardt: mu (as the progress line shows it) and a growing
+# evaluation count in every row; L-BFGS: evals without mu.
+expect 0 $D train data/house.csv --target price --opt lm --layers 4:tanh --epochs 5 --history "$T/lm.csv" -o "$T/lm.st"
+awk -F, 'NR == 1 && $10 == "mu" && $11 == "evals" { h = 1 }
+         NR > 1 && $10 > 0 && $11 > e { n++; e = $11 } END { exit !(h && n == 5) }' "$T/lm.csv" \
+    && ok || bad "LM history lacks mu or evals: $(head -3 "$T/lm.csv")"
+mu=$(grep '^iter' "$T/out" | tail -n 1 | sed 's/.*  mu \([^ ]*\).*/\1/')
+last=$(tail -n 1 "$T/lm.csv" | cut -d, -f10)
+awk -v a="$mu" -v b="$last" 'BEGIN { exit !(a == b + 0 || (a - b) ^ 2 < (b / 100) ^ 2) }' \
+    && ok || bad "the last mu: progress says '$mu', history '$last'"
+expect 0 $D plot "$T/lm.csv" -o "$T/lm.svg"
+expect 0 $D train data/house.csv --target price --opt lbfgs --layers 4:tanh --epochs 3 --history "$T/lb.csv" -o "$T/lb.st"
+awk -F, 'NR > 1 && $10 == "" && $11 > 0 { n++ } END { exit !(n == 3) }' "$T/lb.csv" \
+    && ok || bad "L-BFGS history: $(head -3 "$T/lb.csv")"
 expect 0 $D train data/iris.csv --dry-run -o "$T/never.st"
 grep_in "$T/out" "Total params: 2,499"
 [ ! -e "$T/never.st" ] && ok || bad "--dry-run wrote a model"

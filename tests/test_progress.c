@@ -36,7 +36,7 @@ static int count(const char *s, const char *what)
 static dn_hist_row row(int epoch, double val_loss)
 {
     dn_hist_row r = { epoch, 4L * epoch, 0.5, val_loss, 0.75, 0.8125, 0.01,
-                      1.25, 0.5 };
+                      1.25, 0.5, 0, 0 };
     return r;
 }
 

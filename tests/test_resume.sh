@@ -68,4 +68,50 @@ head -c 50 "$T/ref.ckpt" > "$T/short.ckpt"
 $D train --resume "$T/short.ckpt" > /dev/null 2> "$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "truncated" "$T/err" && ok || bad "truncated checkpoint: exit $rc, $(cat "$T/err")"
 
+# -- resumed from another directory.  The checkpoint keeps its paths
+# absolute, so the relative ones typed in $T/run still find the data, and
+# the model (saved to the default name), history and checkpoint land
+# where the first run put them; the result is that of one 6-epoch run.
+case $D in /*) DA=$D ;; *) DA=$PWD/$D ;; esac
+mkdir -p "$T/run" "$T/away/deeper"
+cp data/iris.csv "$T/run/iris.csv"
+(cd "$T/run" && "$DA" train iris.csv --epochs 6 -q -o ref6.st) || bad "6-epoch reference run failed"
+(cd "$T/run" && "$DA" train iris.csv --epochs 3 -q --checkpoint ck --history=h.csv) ||
+    bad "3-epoch run failed"
+rm -f "$T/run/model.safetensors"
+(cd "$T/away/deeper" && "$DA" train --resume ../../run/ck --epochs 6) > "$T/out" 2> "$T/err"; rc=$?
+[ $rc -eq 0 ] && ok || bad "resume from another directory: exit $rc: $(cat "$T/err")"
+[ -f "$T/run/model.safetensors" ] && ok || bad "the resumed model is not in $T/run: $(ls "$T/run")"
+cmp -s "$T/run/ref6.st" "$T/run/model.safetensors" && ok ||
+    bad "resumed from elsewhere, the model differs from a 6-epoch run"
+[ "$(wc -l < "$T/run/h.csv")" -eq 7 ] && ok || bad "history has $(wc -l < "$T/run/h.csv") lines, want 7"
+[ -z "$(ls -A "$T/away/deeper")" ] && ok || bad "files left where the resume ran: $(ls -A "$T/away/deeper")"
+
+# A checkpoint written before paths were stored absolute holds the words
+# as typed (its note rewritten here, length and CRC fixed): it resumes
+# from the directory it was started in, as it always did.
+if [ -x /usr/bin/python3 ]; then
+    /usr/bin/python3 - "$T/run/ck" "$T/run/old.ck" <<'EOF'
+import struct, sys, zlib
+b = bytearray(open(sys.argv[1], "rb").read())
+nf = struct.unpack_from("<I", b, 24)[0]
+at = 28 + 8 * (nf - 1)                      # note_len, the last field
+n = struct.unpack_from("<q", b, at)[0]
+note = "\x1f".join(["iris.csv", "--epochs", "3", "-q", "-o", "old.st"]).encode()
+b = b[:len(b) - n] + note
+struct.pack_into("<q", b, at, len(note))
+struct.pack_into("<Q", b, 16, len(b) - 24)
+struct.pack_into("<I", b, 12, zlib.crc32(bytes(b[24:])) & 0xffffffff)
+open(sys.argv[2], "wb").write(b)
+EOF
+    (cd "$T/away" && "$DA" train --resume ../run/old.ck --epochs 6) > /dev/null 2> "$T/err"; rc=$?
+    [ $rc -eq 1 ] && grep -q "iris.csv" "$T/err" && ok ||
+        bad "an old checkpoint resumed elsewhere: exit $rc, $(cat "$T/err")"
+    (cd "$T/run" && "$DA" train --resume old.ck --epochs 6) > /dev/null 2> "$T/err"; rc=$?
+    [ $rc -eq 0 ] && cmp -s "$T/run/ref6.st" "$T/run/old.st" && ok ||
+        bad "an old checkpoint resumed where it started: exit $rc, $(cat "$T/err")"
+else
+    bad "/usr/bin/python3 missing (CI installs python3)"
+fi
+
 finish test_resume

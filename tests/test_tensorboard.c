@@ -238,9 +238,9 @@ static void test_run(void)
     CHECK(dn_tboard_open(logdir, &tb, &err) == DN_OK, "open: %s", err.msg);
     /* Epoch 1 without validation values: no validation run yet. */
     dn_hist_row rows[3] = {
-        { 1, 10, 2.25, NAN, 0.5, NAN, 0.1, 3.5, 0.25 },
-        { 2, 20, 1.125, 1.5, 0.75, 0.625, 0.05, 2.0, 0.5 },
-        { 3, 30, 0.5625, 1.25, NAN, 0.875, 0.025, 1.0, 0.75 },
+        { 1, 10, 2.25, NAN, 0.5, NAN, 0.1, 3.5, 0.25, 0, 0 },
+        { 2, 20, 1.125, 1.5, 0.75, 0.625, 0.05, 2.0, 0.5, 0, 0 },
+        { 3, 30, 0.5625, 1.25, NAN, 0.875, 0.025, 1.0, 0.75, 0, 0 },
     };
     CHECK(dn_tboard_add(tb, &rows[0], "accuracy", &err) == DN_OK, "%s", err.msg);
     snprintf(path, sizeof path, "%s/validation", logdir);
