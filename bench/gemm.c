@@ -9,7 +9,9 @@
  * (GFLOP/s; ratio = descent / OpenBLAS).  The first line names the
  * kernels: "kernels descent=avx512 openblas=Cooperlake".
  *
- *   gemm [quick]      quick: fewer rounds, for a smoke test
+ *   gemm [quick] [WHAT]   quick: fewer rounds, for a smoke test;
+ *                         WHAT: only the shapes whose label or "op MxNxK"
+ *                         contains it ("square tn", "W1", "2048")
  */
 #include "gemm.h"
 
@@ -124,10 +126,13 @@ static float *randv(size_t n)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "quick") == 0) {
+    int a = 1;
+    if (argc > a && strcmp(argv[a], "quick") == 0) {
         ROUNDS = 3;
         REP_SECONDS = 0.01;
+        a++;
     }
+    const char *only = argc > a ? argv[a] : NULL;
     printf("kernels descent=%s openblas=%s\n", dn_gemm_isa(),
            openblas_get_corename());
     dn_pool *pools[2] = { dn_pool_new(1), dn_pool_new(2) };
@@ -143,6 +148,10 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         const shape *s = &shapes[i];
+        char label[96];
+        snprintf(label, sizeof label, "%s %s %dx%dx%d", s->what, s->op, s->M,
+                 s->N, s->K);
+        if (only && !strstr(label, only)) continue;
         /* Stored as the op reads them: A is M×K (K×M for "tn"), B is
          * K×N (N×K for "nt"); leading dimensions are the widths. */
         int lda = s->op[0] == 't' ? s->M : s->K;
