@@ -860,6 +860,32 @@ static void dot_task(int t, void *arg)
     }
 }
 
+/* A product too small for copying and planning to pay (a small layer's,
+ * a few thousand multiply-adds: the copies and the plan took a third of
+ * its time): the kernels straight on A and B in place, rows cut into
+ * even micro-tiles as tile() cuts them.  One K block, and each element
+ * still sums its k in order with fused multiply-adds: the same bits as
+ * the packed path. */
+enum { SMALL_MAX = 1 << 16 };
+
+static void small(const kernel *kr, int M, int N, int K, const float *A,
+                  ptrdiff_t ars, ptrdiff_t acs, const float *B, ptrdiff_t bks,
+                  float *C, ptrdiff_t ldc, int add, const dn_epilogue *epi)
+{
+    const int mr = kr->mr, nr = kr->nr, tiles = cdiv(M, mr);
+    for (int t = 0, i = 0; t < tiles; t++) {
+        const int h = cdiv(M - i, tiles - t);
+        float *c = C + i * ldc;
+        for (int j = 0; j < N; j += nr) {
+            const int w = N - j < nr ? N - j : nr;
+            kr->fn[h - 1](K, A + i * ars, ars, acs, B + j, bks, c + j, ldc, h,
+                          w, add);
+            if (epi) epi->fn(epi->arg, c + j, ldc, i, j, h, w);
+        }
+        i += h;
+    }
+}
+
 #ifdef DN_BLAS
 /* make BLAS=openblas: the products go to the BLAS instead, for
  * comparison (bench/).  The BLAS's own threads split the work its way,
@@ -920,6 +946,12 @@ static void gemm(dn_pool *p, int M, int N, int K,
         return;
     }
     const kernel *kr = pick(chosen, N);
+    if (threads == 1 && K <= KC && bjs == 1 && kr->b_direct &&
+        flops <= SMALL_MAX) {
+        small(kr, M, N, K, A, ars, acs, B, bks, C, ldc, accumulate != 0,
+              epi);
+        return;
+    }
     /* See "What is copied" at the top.  Measured on 1024³ and 2048³:
      * packing A along k (a transpose) cost more than it saved, packing it
      * along i gained 5-10%. */

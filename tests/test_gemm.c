@@ -352,7 +352,7 @@ static void mark(const void *arg, float *c, ptrdiff_t ldc, int i0, int j0,
 }
 
 /* C' = 2·(A·B) + 1 with each element visited once, on every path (a dot
- * product, one K block or three, threads or not, and K = 0). */
+ * product, one K block or three, threads or not, small, and K = 0). */
 static void test_epilogue(dn_pool *pool3)
 {
     typedef void epi_fn(dn_pool *, int, int, int, const float *, int,
@@ -362,8 +362,9 @@ static void test_epilogue(dn_pool *pool3)
                                      dn_gemm_tn_epi };
     static const int shapes[][3] = {
         {37, 45, 600}, {50, 12, 300}, {130, 70, 40}, {9, 5, 0},
+        {20, 37, 30}, {33, 10, 16},   /* small: the kernels on A, B in place */
     };
-    for (int s = 0; s < 4; s++)
+    for (int s = 0; s < 6; s++)
         for (int q = 0; q < 3; q++)
             for (int t = 0; t < 2; t++) {
                 int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
