@@ -716,7 +716,11 @@ typedef struct {
     dn_monitor monitor;
     int     shuffle;   /* reshuffle the rows every epoch (default 1) */
     uint64_t seed;     /* for the shuffles and dropout masks */
-    int     threads;   /* see dn_ws_new */
+    int     threads;   /* see dn_ws_new; 0 (the default): every core,
+                          except while the training loop measures that
+                          the other cores are too busy to help (a short
+                          window on them, one alone, now and then) and
+                          works alone — the same results either way */
     dn_epoch_fn on_epoch;
     dn_batch_fn on_batch;  /* after every step (NULL: none); the cost of a
                           call is nothing next to a step, and displays

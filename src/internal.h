@@ -37,8 +37,6 @@ char *dn_strdup(const char *s);
 #define DN_MAX_WIDTH     1000000L     /* 1e6 inputs or units */
 #define DN_MAX_ELEMENTS  (1L << 31)   /* 2^31 floats = 8 GiB in one tensor */
 
-#endif
-
 /* ---- network math shared by nn.c, train.c and eval.c ---- */
 
 #include "gemm.h"
@@ -64,7 +62,15 @@ struct dn_ws {
      * thread, so each thread's slice of W and of the products stays in
      * its own cache. */
     float  **xt;
+    int      n_xt;
+    dn_pool *all;     /* the pool; pool is it, or NULL while solo */
 };
+
+/* Runs ws's work on the calling thread alone (solo = 1) or on its pool
+ * again (solo = 0).  The results are the same bits either way (every
+ * product's sums are ordered by its shape alone), so a training loop may
+ * switch at any step; dn_pace does, when the other cores are busy. */
+void dn_ws_solo(dn_ws *ws, int solo);
 
 /* a = f(z) over n rows of `units` columns; slope: PReLU's per-unit alpha. */
 void dn_act_forward(const dn_layer *L, const float *slope, const float *z,
@@ -270,3 +276,5 @@ int  dn_all_finite(const float *g, size_t n);
 void dn_opt_step_parts(dn_opt *o, dn_pool *pool, float *theta,
                        const float *g, double eta, const size_t *cut,
                        int parts);
+
+#endif

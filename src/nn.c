@@ -70,11 +70,12 @@ dn_status dn_ws_new(const dn_model *m, int max_batch, int threads,
                        max_batch, w);
     }
     if (threads != 1) {
-        ws->pool = dn_pool_new(threads);
+        ws->pool = ws->all = dn_pool_new(threads);
         /* No pool is not an error: the products then run on the caller. */
     }
     const int T = dn_pool_threads(ws->pool);
     if (T > 1 && unit_split(m, T)) {
+        ws->n_xt = T;
         ws->xt = calloc((size_t)T, sizeof *ws->xt);
         for (int t = 0; ws->xt && t < T; t++)
             if (!(ws->xt[t] = malloc(B * A->n_in * sizeof(float)))) {
@@ -108,10 +109,10 @@ void dn_ws_free(dn_ws *ws)
         free(ws->mask[l]);
         free(ws->ad[l]);
     }
-    for (int t = 0; ws->xt && t < dn_pool_threads(ws->pool); t++)
+    for (int t = 0; ws->xt && t < ws->n_xt; t++)
         free(ws->xt[t]);
     free(ws->xt);
-    dn_pool_free(ws->pool);
+    dn_pool_free(ws->all);
     free(ws);
 }
 
@@ -150,6 +151,8 @@ static const float *drop(dn_ws *ws, int l, int n, int units, float p,
     }
     return ad;
 }
+
+void dn_ws_solo(dn_ws *ws, int solo) { ws->pool = solo ? NULL : ws->all; }
 
 int dn_ws_max_batch(const dn_ws *ws) { return ws->max_batch; }
 float *dn_ws_grad(dn_ws *ws) { return ws->grad; }
@@ -509,7 +512,7 @@ double dn_gradient_rows(const dn_model *m, dn_ws *ws, const dn_data *d,
     if (!n_ok(m, ws, n)) return NAN;
     const int threads = dn_pool_threads(ws->pool);
     batch g = { m, ws, d, idx, n, ahead, n, Y };
-    if (ws->xt) {
+    if (ws->xt && ws->pool) {
         /* Layer 0 by units, each thread on its own copy of the batch;
          * the layers above on this thread; then layer 0's gradient by
          * units again. */
@@ -535,7 +538,7 @@ int dn_ws_cuts(const dn_model *m, const dn_ws *ws, size_t *cut)
     const int T = dn_pool_threads(ws->pool);
     const size_t P = m->n_params;
     cut[0] = 0;
-    if (ws->xt) {
+    if (ws->xt && ws->pool) {
         /* W_0 is first in theta; each thread updates its own rows. */
         const int in = m->arch.n_in;
         for (int t = 1; t <= T; t++) {

@@ -2,6 +2,7 @@
  * optimizer step per batch, then validation, a report, the schedule and
  * the stopping rules after every epoch. */
 #include "internal.h"
+#include "pace.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +231,11 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
     res->steps = S.steps;
     res->epochs = S.epoch;
     double t0 = now();
+    /* With the thread count left to descent, the loop checks now and
+     * then whether the other cores help, and works alone while they do
+     * not (pace.c): the same bits either way. */
+    dn_pace pace;
+    dn_pace_init(&pace, ws, o.threads == 0);
 
     for (int epoch = S.epoch + 1; epoch <= o.epochs; epoch++) {
         if (S.pos == 0) {
@@ -284,6 +290,7 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             if (br > 0)
                 dn_tally_add(m, dn_ws_out(ws), Yb, br, E_local + pen, &S.tally);
             dn_opt_step_parts(opt, ws->pool, theta, g, S.sched.eta, cut, parts);
+            dn_pace_step(&pace, ws, b);
             S.steps++;
             res->steps = S.steps;
             S.pos = start + b;
