@@ -4,7 +4,7 @@
 # is missing and stops.  Run it through make (it needs the library built):
 #
 #   make bench                  # about 5-10 minutes on 2 cores
-#   BENCH_REPEATS=3 make bench  # fewer repeats (default 5)
+#   BENCH_REPEATS=3 make bench  # fewer repeats (default 7)
 #
 # Environment (set by the Makefile): B (build directory), CC, BENCH_CFLAGS.
 # What it runs, alternating descent and PyTorch run by run so that both
@@ -15,13 +15,14 @@
 #                        OpenBLAS threads (its fastest setting here)
 #   bench/gemm.c         descent's kernels against OpenBLAS's sgemm
 #   bench/step.c         a W1 step's parts, and gathering floats vs bytes
+#   bench/parts.c        a W2 step's parts on 1 and 2 threads
 # then bench/report.py turns the lines into RESULTS.md.
 set -eu
 
 B=${B:-build}
 CC=${CC:-cc}
 BENCH_CFLAGS=${BENCH_CFLAGS:-"-std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc"}
-REPEATS=${BENCH_REPEATS:-5}
+REPEATS=${BENCH_REPEATS:-7}
 DATA=${FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
 PY=/usr/bin/python3
 OUT=$B/bench
@@ -51,6 +52,7 @@ $CC $BENCH_CFLAGS bench/train.c "$B/libdescent.a" -lz -lm -lpthread -o "$OUT/tra
 $CC $BENCH_CFLAGS bench/gemm.c "$B/libdescent.a" -lopenblas -lz -lm -lpthread \
     -o "$OUT/gemm"
 $CC $BENCH_CFLAGS bench/step.c "$B/libdescent.a" -lz -lm -lpthread -o "$OUT/step"
+$CC $BENCH_CFLAGS bench/parts.c "$B/libdescent.a" -lz -lm -lpthread -o "$OUT/parts"
 
 # PyTorch at its best here: one torch thread, two OpenBLAS threads, and
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (this environment sets them,
@@ -82,6 +84,8 @@ done
 
 echo "  a W1 step's parts" >&2
 "$OUT/step" | tee -a "$LOG"
+echo "  a W2 step's parts, 1 and 2 threads" >&2
+"$OUT/parts" | tee -a "$LOG"
 
 echo "  kernels against OpenBLAS" >&2
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$OUT/gemm" | tee -a "$LOG"

@@ -44,6 +44,9 @@ def parse(path):
                 k, _, v = kv.partition("=")
                 g[k] = float(v)
             gemm.append(g)
+        elif f[0] == "part":
+            kv = dict(x.partition("=")[::2] for x in f[1:])
+            meta.setdefault("parts", []).append(kv)
         elif f[0] in ("step", "gather"):
             kv = dict(x.partition("=")[::2] for x in f[1:])
             meta.setdefault("steps", []).append((f[0], kv))
@@ -192,6 +195,22 @@ def main():
             if kind == "gather":
                 p("| from %s-byte pixels | %s |" % (kv["bytes_per_pixel"],
                                                    kv["ms_per_epoch"]))
+        p("")
+
+    # --- the W2 step
+    if meta.get("parts"):
+        p("## A W2 step's parts, rows in memory (bench/parts.c, wall time, "
+          "best of 5 × 20 calls)\n")
+        p("| part | 1 thread, ms | 2 threads, ms | speed-up | GFLOP/s on 2 |"
+          "\n|---|---|---|---|---|")
+        by = {}
+        for kv in meta["parts"]:
+            by.setdefault(kv["what"], {})[kv["threads"]] = kv
+        for what, t in by.items():
+            if "1" in t and "2" in t:
+                a, b = float(t["1"]["ms"]), float(t["2"]["ms"])
+                p("| %s | %.3f | %.3f | %.2f× | %s |" % (
+                    what, a, b, a / b, t["2"].get("gflops", "")))
         p("")
 
     # --- profiles
