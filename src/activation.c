@@ -112,12 +112,67 @@ void dn_softmax_rows(const float *z, float *a, double *lse, int n, int k)
     }
 }
 
+#ifdef WIDE
+/* The ReLU blocks sixteen columns at a time: z += b, a = z > 0 ? z : 0
+ * forward; d ⊙= mask, d = z > 0 ? d : 0 backward — the plain loops'
+ * operations one for one (NaN and −0 give 0 as there), so the same bits.
+ * The plain loops, which may not assume that a and z differ, ran at SSE
+ * width: 2.5% of a W2 step. */
+static inline __mmask16 cols_mask(int n)
+{
+    return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
+}
+
+__attribute__((target("avx512f")))
+static void relu_forward_wide(const float *b, float *z, float *a,
+                              ptrdiff_t ld, int rows, int cols)
+{
+    const __m512 zero = _mm512_setzero_ps();
+    for (int r = 0; r < rows; r++, z += ld, a += ld)
+        for (int j = 0; j < cols; j += 16) {
+            __mmask16 m = cols_mask(cols - j);
+            __m512 v = _mm512_maskz_loadu_ps(m, z + j);
+            if (b) {
+                v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, b + j));
+                _mm512_mask_storeu_ps(z + j, m, v);
+            }
+            __mmask16 pos = _mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ);
+            _mm512_mask_storeu_ps(a + j, m, _mm512_maskz_mov_ps(pos, v));
+        }
+}
+
+__attribute__((target("avx512f")))
+static void relu_backward_wide(const float *z, const float *mask, float *d,
+                               ptrdiff_t ld, int rows, int cols)
+{
+    const __m512 zero = _mm512_setzero_ps();
+    for (int r = 0; r < rows; r++, z += ld, d += ld) {
+        for (int j = 0; j < cols; j += 16) {
+            __mmask16 m = cols_mask(cols - j);
+            __m512 v = _mm512_maskz_loadu_ps(m, d + j);
+            if (mask)
+                v = _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, mask + j));
+            __mmask16 pos = _mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(m, z + j),
+                                               zero, _CMP_GT_OQ);
+            _mm512_mask_storeu_ps(d + j, m, _mm512_maskz_mov_ps(pos, v));
+        }
+        if (mask) mask += ld;
+    }
+}
+#endif
+
 /* f over one block of rows × cols at row stride ld, z (+)= b first.
  * Plain loops with no call inside, so that compilers vectorize them. */
 void dn_act_forward_block(const dn_layer *L, const float *slope,
                           const float *b, float *z, float *a, ptrdiff_t ld,
                           int rows, int cols)
 {
+#ifdef WIDE
+    if (L->act == DN_ACT_RELU && dn_simd_wide()) {
+        relu_forward_wide(b, z, a, ld, rows, cols);
+        return;
+    }
+#endif
     const float alpha = L->alpha;
     for (int r = 0; r < rows; r++, z += ld, a += ld) {
         if (b)
@@ -170,6 +225,12 @@ void dn_act_backward_block(const dn_layer *L, const float *z, const float *a,
                            const float *mask, float *d, ptrdiff_t ld,
                            int rows, int cols)
 {
+#ifdef WIDE
+    if (L->act == DN_ACT_RELU && dn_simd_wide()) {
+        relu_backward_wide(z, mask, d, ld, rows, cols);
+        return;
+    }
+#endif
     const float alpha = L->alpha;
     for (int r = 0; r < rows; r++, z += ld, a += ld, d += ld) {
         if (mask) {

@@ -22,6 +22,10 @@
  * ulps; measured 1.6e-7, and 1.5e-7 through libm's expf), log Σ e^z
  * within 1e-6, over rows of 1 to 40 logits spread from 0 to 100 apart (so that e^{z − max} runs down into the subnormals),
  * and NaN logits must give a NaN log-sum-exp, not a number.
+ *
+ * The ReLU epilogues (z += b, a = z > 0 ? z : 0; d ⊙= mask, d = z > 0 ?
+ * d : 0) on blocks with tails and a row stride, NaN and −0 among the z:
+ * every output bit as the plain expressions give it.
  */
 #include "check.h"
 #include "internal.h"
@@ -117,8 +121,52 @@ static void check_softmax(void)
           lse);
 }
 
+static void check_relu(void)
+{
+    enum { R = 5, C = 37, LD = 40 };
+    static float z[R * LD], z0[R * LD], a[R * LD], b[C], d[R * LD],
+        d0[R * LD], mask[R * LD];
+    uint64_t st = 3;
+    for (int i = 0; i < R * LD; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        float u = (float)((double)(st >> 40) / (1 << 24) - 0.5);
+        z0[i] = i % 11 == 0 ? NAN : i % 13 == 0 ? -0.0f : i % 17 == 0 ? 0.0f : u;
+        d0[i] = u * 3;
+        mask[i] = i % 3 ? 1.25f : 0.0f;
+        a[i] = 7;
+    }
+    for (int j = 0; j < C; j++) b[j] = j % 4 ? 0.1f * (float)(j - 18) : 0;
+    const dn_layer L = { C, DN_ACT_RELU, 0 };
+    memcpy(z, z0, sizeof z);
+    dn_act_forward_block(&L, NULL, b, z, a, LD, R, C);
+    long bad = 0;
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j < C; j++) {
+            volatile float zz = z0[r * LD + j] + b[j];
+            float want = zz > 0 ? zz : 0.0f;
+            bad += memcmp(&z[r * LD + j], (const float *)&zz, 4) != 0 ||
+                   memcmp(&a[r * LD + j], &want, 4) != 0;
+        }
+    CHECK(bad == 0 && a[C] == 7, "%s: %ld ReLU forward elements differ "
+          "from the plain expressions (or the stride's gap was written)",
+          dn_gemm_isa(), bad);
+    memcpy(d, d0, sizeof d);
+    dn_act_backward_block(&L, z0, NULL, mask, d, LD, R, C);
+    bad = 0;
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j < C; j++) {
+            int i = r * LD + j;
+            volatile float dm = d0[i] * mask[i];
+            float want = z0[i] > 0 ? dm : 0.0f;
+            bad += memcmp(&d[i], &want, 4) != 0;
+        }
+    CHECK(bad == 0 && d[C] == d0[C], "%s: %ld ReLU backward elements differ "
+          "from the plain expressions", dn_gemm_isa(), bad);
+}
+
 static void run_all(void)
 {
+    check_relu();
     check_norms();
     check_softmax();
     static uint8_t x8[D];
