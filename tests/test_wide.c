@@ -135,7 +135,7 @@ static void check_relu(void)
         mask[i] = i % 3 ? 1.25f : 0.0f;
         a[i] = 7;
     }
-    for (int j = 0; j < C; j++) b[j] = j % 4 ? 0.1f * (float)(j - 18) : 0;
+    for (int j = 0; j < C; j++) b[j] = j % 4 ? 0.1f * (float)(j - 18) : -0.0f;
     const dn_layer L = { C, DN_ACT_RELU, 0 };
     memcpy(z, z0, sizeof z);
     dn_act_forward_block(&L, NULL, b, z, a, LD, R, C);
