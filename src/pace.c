@@ -25,7 +25,7 @@
 enum { EXPLOIT, PROBE_POOL, PROBE_SOLO, WARM };
 
 #define PROBE_S    0.005   /* a probe window: at least this long */
-#define PROBE_MIN  4       /* and at least this many steps */
+#define PROBE_MIN  2       /* and at least this many steps */
 #define STRETCH    40.0    /* the choice holds this many windows' time */
 #define MARGIN     1.1     /* alone must be this much faster to win */
 
