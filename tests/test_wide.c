@@ -151,7 +151,7 @@ static void check_relu(void)
           "from the plain expressions (or the stride's gap was written)",
           dn_gemm_isa(), bad);
     memcpy(d, d0, sizeof d);
-    dn_act_backward_block(&L, z0, NULL, mask, d, LD, R, C);
+    dn_act_backward_block(&L, z0, a, mask, d, LD, R, C);
     bad = 0;
     for (int r = 0; r < R; r++)
         for (int j = 0; j < C; j++) {
