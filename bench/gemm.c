@@ -2,7 +2,7 @@
  * `make bench`: square products and the shapes of W1 and W2's training
  * steps, on 1 and 2 threads.  Each measurement alternates the two
  * libraries, repeats each call until REP_SECONDS have passed, and keeps
- * the median of ROUNDS such rates.  One line per case:
+ * the median of ROUNDS such rates and of the rounds' ratios.  One line per case:
  *
  *   gemm nt 256x256x256 t1 descent=201.3 openblas=190.2 ratio=1.058
  *
@@ -25,7 +25,7 @@
 extern char *openblas_get_corename(void);
 extern void openblas_set_num_threads(int n);
 
-static int ROUNDS = 7;
+static int ROUNDS = 9;
 static double REP_SECONDS = 0.05;
 
 static double now(void)
@@ -168,17 +168,24 @@ int main(int argc, char **argv)
             long reps = one > 0 ? (long)(REP_SECONDS / one) : 1000;
             if (reps < 1) reps = 1;
             if (reps > 1000000) reps = 1000000;
-            double d[32], o[32];
+            /* The ratio is the median of each round's ratio: the two
+             * measurements of a round are a few milliseconds apart, so a
+             * minute in which the machine's other core is busy slows
+             * both, where medians taken apart could pair a quiet round of
+             * one library with a busy one of the other. */
+            double d[32], o[32], q[32];
             for (int r = 0; r < ROUNDS; r++) {
                 d[r] = rate(run_descent, &c, reps);
                 o[r] = rate(run_openblas, &c, reps);
+                q[r] = d[r] / o[r];
             }
             qsort(d, (size_t)ROUNDS, sizeof *d, cmp);
             qsort(o, (size_t)ROUNDS, sizeof *o, cmp);
+            qsort(q, (size_t)ROUNDS, sizeof *q, cmp);
             double dm = d[ROUNDS / 2], om = o[ROUNDS / 2];
             printf("gemm %s %dx%dx%d t%d descent=%.1f openblas=%.1f "
                    "ratio=%.3f what=%s\n", s->op, s->M, s->N, s->K, t, dm,
-                   om, dm / om, s->what);
+                   om, q[ROUNDS / 2], s->what);
             fflush(stdout);
         }
     }

@@ -169,7 +169,8 @@ def main():
 
     # --- kernels
     if gemm:
-        p("## Kernels against OpenBLAS (GFLOP/s, median of rounds)\n")
+        p("## Kernels against OpenBLAS (GFLOP/s, median of rounds; ratio: "
+          "median of the rounds' ratios)\n")
         p("C = op(A)·op(B) with op as written (nt: A·Bᵀ, the forward "
           "product; tn: Aᵀ·B, the weight gradient; nn: A·B, the backward "
           "product); M×N×K.\n")
