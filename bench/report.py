@@ -198,20 +198,30 @@ def main():
                                                    kv["ms_per_epoch"]))
         p("")
 
-    # --- the W2 step
-    if meta.get("parts"):
-        p("## A W2 step's parts, rows in memory (bench/parts.c, wall time, "
-          "best of 5 × 20 calls)\n")
-        p("| part | 1 thread, ms | 2 threads, ms | speed-up | GFLOP/s on 2 |"
-          "\n|---|---|---|---|---|")
+    # --- the steps' parts on 1 and 2 threads
+    heads = {
+        "W1": ("## A W1 step's parts on 1 and 2 threads (bench/parts.c, wall "
+               "time per step, best of 5 epochs)\n", "us", "µs"),
+        "W2": ("## A W2 step's parts on 1 and 2 threads, rows in memory "
+               "(bench/parts.c, wall time, best of 5 × 20 calls)\n", "ms",
+               "ms"),
+    }
+    for w, (head, key, unit) in heads.items():
         by = {}
-        for kv in meta["parts"]:
-            by.setdefault(kv["what"], {})[kv["threads"]] = kv
+        for kv in meta.get("parts", []):
+            if kv.get("w") == w:
+                by.setdefault(kv["what"], {})[kv["threads"]] = kv
+        if not by:
+            continue
+        p(head)
+        p("| part | 1 thread, %s | 2 threads, %s | speed-up | GFLOP/s on 2 |"
+          "\n|---|---|---|---|---|" % (unit, unit))
         for what, t in by.items():
             if "1" in t and "2" in t:
-                a, b = float(t["1"]["ms"]), float(t["2"]["ms"])
+                a, b = float(t["1"][key]), float(t["2"][key])
                 p("| %s | %.3f | %.3f | %.2f× | %s |" % (
-                    what, a, b, a / b, t["2"].get("gflops", "")))
+                    what.replace("_", " "), a, b, a / b,
+                    t["2"].get("gflops", "")))
         p("")
 
     # --- profiles
