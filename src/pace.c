@@ -11,8 +11,8 @@
  * Since a run's results are the same bits on any number of threads, the
  * loop may switch at any step without changing what it computes.  So it
  * alternates (after a first window that warms up): a short window on
- * the pool, a short window alone, then the
- * faster of the two for a stretch forty times as long as both windows,
+ * the pool, a short window alone, then the faster of the two for a
+ * stretch forty times as long as both windows (eight when alone won),
  * and measures again.  The pool keeps its place unless working alone was
  * clearly faster (by a tenth), so that noise does not flip a machine
  * where both are alike.
@@ -24,9 +24,13 @@
 
 enum { EXPLOIT, PROBE_POOL, PROBE_SOLO, WARM };
 
-#define PROBE_S    0.005   /* a probe window: at least this long */
-#define PROBE_MIN  2       /* and at least this many steps */
-#define STRETCH    40.0    /* the choice holds this many windows' time */
+#define PROBE_S    0.02    /* a probe window: at least this long */
+#define PROBE_MIN  3       /* and at least this many steps */
+#define STRETCH    40.0    /* the pool, once chosen, holds this many
+                              windows' time */
+#define STRETCH_SOLO 8.0   /* working alone, this many: a probe of the
+                              pool spoilt by a hiccup of the other core
+                              costs W2 half its speed until the next */
 #define MARGIN     1.1     /* alone must be this much faster to win */
 
 static double now(void)
@@ -79,6 +83,6 @@ void dn_pace_step(dn_pace *p, dn_ws *ws, int rows)
         return;
     }
     p->window += el;
-    p->until = t + STRETCH * p->window;
     start(p, EXPLOIT, ws);
+    p->until = t + (p->solo ? STRETCH_SOLO : STRETCH) * p->window;
 }
