@@ -32,6 +32,7 @@ enum { EXPLOIT, PROBE_POOL, PROBE_SOLO, WARM };
                               pool spoilt by a hiccup of the other core
                               costs W2 half its speed until the next */
 #define MARGIN     1.1     /* alone must be this much faster to win */
+#define STEP_LONG  0.002   /* steps longer than this: no pacing */
 
 static double now(void)
 {
@@ -78,6 +79,15 @@ void dn_pace_step(dn_pace *p, dn_ws *ws, int rows)
     }
     p->rate[p->phase == PROBE_SOLO] = (double)p->rows / el;
     if (p->phase == PROBE_POOL) {
+        if (el / p->steps > STEP_LONG) {
+            /* Steps this long are big products, which the pool splits
+             * well even on a shared core (the caller takes the tasks a
+             * slow worker leaves): measured with a busy loop on the
+             * other core, W2's 7 ms steps took as long on the pool as
+             * alone, and a probe alone cost 1% of a quiet run. */
+            p->on = 0;
+            return;
+        }
         p->window = el;
         start(p, PROBE_SOLO, ws);
         return;
