@@ -28,6 +28,10 @@ dn_status dn_fail(dn_error *err, dn_status code, const char *fmt, ...)
 #endif
     ;
 
+/* calloc for arrays of many megabytes (bigmem.c): on 2 MiB pages where
+ * the system gives them; freed with free(). */
+void *dn_big_calloc(size_t n, size_t size);
+
 /* strdup that the C11 standard library lacks; NULL stays NULL. */
 char *dn_strdup(const char *s);
 

@@ -149,7 +149,7 @@ dn_status dn_model_new(const dn_arch *arch, dn_model **out, dn_error *err)
         in = L->units;
     }
     m->n_params = off;
-    m->theta = calloc(off, sizeof *m->theta);
+    m->theta = dn_big_calloc(off, sizeof *m->theta);
     if (!m->theta) {
         free(m);
         return dn_fail(err, DN_ENOMEM, "out of memory for %zu parameters",

@@ -57,7 +57,7 @@ dn_status dn_ws_new(const dn_model *m, int max_batch, int threads,
         ok &= ws->delta[i] != NULL;
     }
     if (ok) {
-        ws->grad = calloc(m->n_params, sizeof(float));
+        ws->grad = dn_big_calloc(m->n_params, sizeof(float));
         ws->y = malloc(B * A->layer[A->n_layers - 1].units * sizeof(float));
         ok &= ws->grad && ws->y;
         if (ok && A->layer[A->n_layers - 1].act == DN_ACT_SOFTMAX)

@@ -285,7 +285,7 @@ dn_status dn_opt_new(const dn_opt_conf *c, size_t n,
     o->conf.amsgrad = c->amsgrad != 0;
     o->n = n;
     o->n_state = k * n;
-    o->state = calloc(o->n_state ? o->n_state : 1, sizeof *o->state);
+    o->state = dn_big_calloc(o->n_state ? o->n_state : 1, sizeof *o->state);
     if (!o->state) {
         dn_opt_free(o);
         return dn_fail(err, DN_ENOMEM, "optimizer %s: out of memory for "

@@ -613,9 +613,45 @@ static void test_parts(void)
     dn_pool_free(pool);
 }
 
+/* A large optimizer (its state on 2 MiB pages, src/bigmem.c) starts from
+ * zeros like a small one and steps like one. */
+static void test_large(void)
+{
+    const size_t n = (size_t)3 << 20;   /* 12 MB of parameters, 24 of state */
+    dn_opt_conf c;
+    dn_opt_defaults(&c, DN_OPT_ADAM);
+    dn_opt *o = NULL;
+    dn_error err;
+    float *theta = calloc(n, sizeof *theta), *g = malloc(n * sizeof *g);
+    if (!theta || !g || dn_opt_new(&c, n, NULL, &o, &err)) {
+        CHECK(0, "a large Adam: %s", o ? "out of memory" : err.msg);
+        free(theta); free(g);
+        return;
+    }
+    size_t ns;
+    const float *s = dn_opt_state(o, &ns);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < ns; i++) nonzero += s[i] != 0;
+    CHECK(ns == 2 * n && nonzero == 0, "%zu of %zu state floats are not 0",
+          nonzero, ns);
+    for (size_t i = 0; i < n; i++) g[i] = (float)(i % 5) - 2.0f;
+    dn_opt_step(o, theta, g, 0.01);
+    /* Adam's first step moves every entry by eta·sign(g) (g = 0: none). */
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        float want = g[i] > 0 ? -0.01f : g[i] < 0 ? 0.01f : 0.0f;
+        bad += fabsf(theta[i] - want) > 1e-6f;
+    }
+    CHECK(bad == 0, "%zu of %zu entries off after a first Adam step", bad, n);
+    dn_opt_free(o);
+    free(theta);
+    free(g);
+}
+
 int main(void)
 {
     test_parts();
+    test_large();
     test_defaults();
     test_validation();
     test_checkpoint();
