@@ -272,7 +272,8 @@ static void explain(const train_cfg *c, const dn_model *m, const dn_data *train)
                t->tol_epochs);
     char th[32];
     snprintf(th, sizeof th, "%d thread%s", t->threads, t->threads == 1 ? "" : "s");
-    printf("; %s\n", t->threads ? th : "threads on all cores");
+    printf("; %s\n", t->threads ? th : "threads on all cores, or one while "
+           "the others are measured not to help");
 }
 
 /* Ctrl-C and SIGTERM ask the training loop to stop after the current
