@@ -130,7 +130,7 @@ static void test_shapes(dn_pool *pool3)
         {13, 33, 256}, {11, 15, 257}, {95, 9, 20}, {96, 10, 31},
         {97, 24, 40}, {193, 17, 13}, {20, 511, 10}, {9, 513, 30},
         {30, 1030, 7}, {3, 5, 513}, {50, 40, 600}, {130, 300, 70},
-        {300, 20, 100},
+        {300, 20, 100}, {140, 600, 300},  /* the last: K, row, N blocks */
         /* Narrow forward products with a long K take the dot-product
          * kernels (N ≤ 16, K ≥ 128), K not a multiple of 16 included;
          * then the 16-wide tiles, and the shapes of a small network. */
@@ -176,8 +176,9 @@ static void test_bits(dn_pool **pools, int n_pools)
         {1000, 24, 300},   /* tall: cut by rows */
         {24, 1000, 300},   /* wide: cut by columns */
         {700, 300, 32},    /* a gradient's shape: short K */
+        {200, 1100, 600},  /* several K, row and column blocks: the slab */
     };
-    for (int s = 0; s < 4; s++)
+    for (int s = 0; s < 5; s++)
         for (int q = 0; q < 3; q++) {
             int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
             int ar, aw, br, bw;
