@@ -67,6 +67,8 @@ struct dn_ws {
      * its own cache. */
     float  **xt;
     int      n_xt;
+    double  *n2row;   /* layer 0 cut by units: Σ g² of each row of dW_0, */
+    int      n2_ok;   /* summed by its thread (valid after such a step) */
     dn_pool *all;     /* the pool; pool is it, or NULL while solo */
 };
 
@@ -183,6 +185,14 @@ double dn_gradient_rows(const dn_model *m, dn_ws *ws, const dn_data *d,
 enum { DN_MAX_CUTS = 64 };
 int dn_ws_cuts(const dn_model *m, const dn_ws *ws, size_t *cut);
 
+/* ‖g‖ of the last gradient (dn_ws_grad).  For a network whose layer 0
+ * can be cut by units (narrow, see nn.c) the squares are summed row by
+ * row of dW_0, then the rest, the rows' sums added in order: each thread
+ * sums its own rows right after computing them, and the bits do not
+ * depend on the thread count.  fresh: g is as the gradient left it (not
+ * reduced over ranks, no L2 added), so those sums may be used. */
+double dn_grad_norm(const dn_model *m, dn_ws *ws, int fresh);
+
 /* An input byte as a float: the expression the IDX reader has always
  * used, so byte and float data sets give bit-identical results (a
  * product by 1/255.0f differs for 126 of the 256 bytes).  The division
@@ -268,6 +278,8 @@ unsigned char *dn_weight_mask(const dn_model *m);
 double dn_l2_add(const dn_model *m, float *g, float lambda);
 /* ‖g‖₂, summed in double: a long float sum of squares loses digits. */
 double dn_norm2(const float *g, size_t n);
+/* Its square, before the root. */
+double dn_norm2_sq(const float *g, size_t n);
 void   dn_scale(float *g, size_t n, float s);
 
 /* ---- optimization (optim.c) ---- */

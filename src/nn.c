@@ -19,11 +19,16 @@
  * to take its output. */
 enum { SPLIT_WIDTH = 32 };
 
-static int unit_split(const dn_model *m, int T)
+static int narrow0(const dn_model *m)
 {
     const dn_arch *A = &m->arch;
     return A->n_layers >= 2 && A->layer[0].units <= SPLIT_WIDTH &&
-           A->layer[0].units >= T && A->n_in >= 64;
+           A->n_in >= 64;
+}
+
+static int unit_split(const dn_model *m, int T)
+{
+    return narrow0(m) && m->arch.layer[0].units >= T;
 }
 
 dn_status dn_ws_new(const dn_model *m, int max_batch, int threads,
@@ -77,13 +82,14 @@ dn_status dn_ws_new(const dn_model *m, int max_batch, int threads,
     if (T > 1 && unit_split(m, T)) {
         ws->n_xt = T;
         ws->xt = calloc((size_t)T, sizeof *ws->xt);
+        ws->n2row = malloc((size_t)A->layer[0].units * sizeof *ws->n2row);
         for (int t = 0; ws->xt && t < T; t++)
             if (!(ws->xt[t] = malloc(B * A->n_in * sizeof(float)))) {
                 dn_ws_free(ws);
                 return dn_fail(err, DN_ENOMEM, "out of memory for a "
                                "workspace of batch %d", max_batch);
             }
-        if (!ws->xt) {
+        if (!ws->xt || !ws->n2row) {
             dn_ws_free(ws);
             return dn_fail(err, DN_ENOMEM, "out of memory for a workspace");
         }
@@ -112,6 +118,7 @@ void dn_ws_free(dn_ws *ws)
     for (int t = 0; ws->xt && t < ws->n_xt; t++)
         free(ws->xt[t]);
     free(ws->xt);
+    free(ws->n2row);
     dn_pool_free(ws->all);
     free(ws);
 }
@@ -281,6 +288,7 @@ static const float *forward_layers(const dn_model *m, dn_ws *ws,
 {
     ws->a0 = a;
     ws->n = n;
+    ws->n2_ok = 0;   /* a new gradient: no row sums yet */
     for (int l = 0; l < m->arch.n_layers; l++) {
         if (l > 0 || !done0) layer_rows(m, ws, ws->pool, l, a, 0, n);
         a = dropped(ws, rate, l)
@@ -498,6 +506,9 @@ static void unit_grad(int t, void *arg)
     dn_gemm_tn(NULL, u1 - u0, in, n, j->delta + u0, U, ws->xt[t], in,
                dW + (size_t)u0 * in, in, 0);
     col_sums(j->delta + u0, n, u1 - u0, U, db + u0);
+    /* Its rows' share of ‖g‖², while they are in this core's cache. */
+    for (int u = u0; u < u1; u++)
+        ws->n2row[u] = dn_norm2_sq(dW + (size_t)u * in, (size_t)in);
 }
 
 /* Gathering is split over the threads when the batch is big enough for
@@ -521,6 +532,7 @@ double dn_gradient_rows(const dn_model *m, dn_ws *ws, const dn_data *d,
         unit_grad_job j = { m, ws, NULL };
         double E = loss_and_backward(m, ws, Y, n, rate, 1, &j.delta);
         dn_pool_run(ws->pool, threads, unit_grad, &j);
+        ws->n2_ok = 1;
         return E;
     }
     if (threads > 1 && n >= 2 * threads && (long)n * d->d >= GATHER_MIN) {
@@ -531,6 +543,22 @@ double dn_gradient_rows(const dn_model *m, dn_ws *ws, const dn_data *d,
     }
     forward_layers(m, ws, ws->x, n, 0, rate, rng);
     return loss_and_backward(m, ws, Y, n, rate, 0, NULL);
+}
+
+double dn_grad_norm(const dn_model *m, dn_ws *ws, int fresh)
+{
+    const float *g = ws->grad;
+    if (!narrow0(m)) return dn_norm2(g, m->n_params);
+    /* W_0 is first in theta, its rows one after another. */
+    const int U = m->arch.layer[0].units, in = m->arch.n_in;
+    const int sums = fresh && ws->n2_ok;
+    double s = 0;
+    for (int u = 0; u < U; u++)
+        s += sums ? ws->n2row[u] : dn_norm2_sq(g + (size_t)u * in, (size_t)in);
+    const size_t rest = (size_t)U * in;
+    s += dn_norm2_sq(g + rest, m->n_params - rest);
+    ws->n2_ok = 0;
+    return sqrt(s);
 }
 
 int dn_ws_cuts(const dn_model *m, const dn_ws *ws, size_t *cut)

@@ -122,14 +122,16 @@ static double norm2_avx2(const float *g, size_t n)
 #define WIDE 1
 #endif
 
-double dn_norm2(const float *g, size_t n)
+double dn_norm2_sq(const float *g, size_t n)
 {
 #ifdef WIDE
-    if (dn_simd_wide()) return sqrt(norm2_wide(g, n));
-    if (!strcmp(dn_gemm_isa(), "avx2")) return sqrt(norm2_avx2(g, n));
+    if (dn_simd_wide()) return norm2_wide(g, n);
+    if (!strcmp(dn_gemm_isa(), "avx2")) return norm2_avx2(g, n);
 #endif
-    return sqrt(norm2_loop(g, n));
+    return norm2_loop(g, n);
 }
+
+double dn_norm2(const float *g, size_t n) { return sqrt(dn_norm2_sq(g, n)); }
 
 void dn_scale(float *g, size_t n, float s)
 {

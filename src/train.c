@@ -271,7 +271,7 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             }
             const double pen = lambda > 0 ? dn_l2_add(m, g, lambda) : 0;
             E += pen;
-            double gn = dn_norm2(g, P);
+            double gn = dn_grad_norm(m, ws, K == 1 && lambda == 0);
             if (!isfinite(E) || !isfinite(gn)) {
                 /* The update was not applied: theta still holds the last
                  * good weights, and no checkpoint is written over. */

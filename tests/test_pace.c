@@ -8,8 +8,10 @@
  * and gradient are the same bits in either mode — checked here step by
  * step against a one-thread workspace, on a network whose first layer is
  * cut by units over the threads (the path whose data layout differs
- * most).  And dn_train with the default thread count (which paces)
- * trains to the same bits as with one thread.
+ * most), and so is the gradient's norm, which the threads sum row by
+ * row there.  And dn_train with the default thread count (which paces),
+ * every step clipped by that norm, trains to the same bits as with one
+ * thread.
  */
 #include "check.h"
 #include "internal.h"
@@ -75,6 +77,7 @@ static void test_steps(const dn_data *d, const dn_model *m)
     int32_t idx[N];
     for (int i = 0; i < N; i++) idx[i] = (int32_t)((i * 7) % N);
     float Y1[B], Y2[B];
+    long bad_norm = 0;
     dn_pace p;
     dn_pace_init(&p, two, 1);
     CHECK(p.on, "pacing is off on a workspace with a pool of 2");
@@ -88,6 +91,10 @@ static void test_steps(const dn_data *d, const dn_model *m)
                                      NULL);
         bad += memcmp(&e1, &e2, sizeof e1) != 0 ||
                memcmp(dn_ws_grad(one), dn_ws_grad(two), P * sizeof(float));
+        /* The norm from the threads' row sums (or, alone, from g). */
+        double n1 = dn_grad_norm(m, one, 1), n2 = dn_grad_norm(m, two, 1);
+        bad_norm += memcmp(&n1, &n2, sizeof n1) != 0 ||
+                    !(fabs(n1 - dn_norm2(dn_ws_grad(one), P)) <= 1e-12 * n1);
         solo += two->pool == NULL;
         pool += two->pool != NULL;
         dn_pace_step(&p, two, B);
@@ -97,6 +104,9 @@ static void test_steps(const dn_data *d, const dn_model *m)
           steps, solo, pool);
     CHECK(bad == 0, "%ld of %ld steps gave other bits than one thread's",
           bad, steps);
+    CHECK(bad_norm == 0, "%ld of %ld steps: the gradient's norm differs "
+          "from one thread's, or from the plain sum by more than 1e-12",
+          bad_norm, steps);
     dn_ws_free(one);
     dn_ws_free(two);
 }
@@ -109,6 +119,7 @@ static void test_train(const dn_data *d)
     dn_train_defaults(&o);
     o.epochs = 60;
     o.batch = B;
+    o.clip = 0.05;   /* every step clipped: the norm's bits matter */
     dn_opt_defaults(&o.opt, DN_OPT_ADAM);
     o.threads = 1;
     dn_error err;
