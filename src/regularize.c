@@ -39,9 +39,10 @@ double dn_l2_add(const dn_model *m, float *g, float lambda)
 
 /* LANES running sums, not one: a single chain of dependent additions
  * waits on each one's latency (measured: 18% of a small network's
- * training step).  Sum j takes the terms i ≡ j (mod LANES) in order, and
- * the sums are combined pairwise at the end, so the bits are fixed by n
- * alone and the same on every path: the loop over j is plain C that
+ * training step).  Sum j takes the terms i ≡ j (mod LANES) in order, the
+ * last few included (as if the array went on in zeros to a multiple of
+ * LANES: adding 0 changes no sum), and the sums are combined pairwise at
+ * the end, so the bits are fixed by n alone and the same on every path: the loop over j is plain C that
  * compilers vectorize, 2 SSE registers wide by default, 8 AVX-512 ones
  * (dn_simd_wide).  32 sums keep 4 AVX-512 additions in flight; with 8
  * (one register) the loop ran at the adder's latency, 1.6 µs of a 16 µs
@@ -59,11 +60,10 @@ static inline double norm2_loop(const float *g, size_t n)
     size_t i = 0;
     for (; i + LANES <= n; i += LANES)
         for (int j = 0; j < LANES; j++) s[j] += (double)g[i + j] * g[i + j];
+    for (int j = 0; i + j < n; j++) s[j] += (double)g[i + j] * g[i + j];
     for (int w = LANES / 2; w > 0; w /= 2)
         for (int j = 0; j < w; j++) s[j] += s[j + w];
-    double t = s[0];
-    for (; i < n; i++) t += (double)g[i] * g[i];
-    return t;
+    return s[0];
 }
 
 #if (defined(__x86_64__) || defined(__i386__)) && \
@@ -86,6 +86,23 @@ static double norm2_wide(const float *g, size_t n)
         s3 = _mm512_add_pd(s3, SQ(24));
     }
 #undef SQ
+    if (i < n) {   /* the tail into the same lanes; masked ones add 0 */
+        const int r = (int)(n - i);
+        const __mmask16 m0 = r >= 16 ? 0xFFFF : (__mmask16)((1u << r) - 1);
+        const __mmask16 m1 = r <= 16 ? 0 : (__mmask16)((1u << (r - 16)) - 1);
+        const __m512 x0 = _mm512_maskz_loadu_ps(m0, g + i),
+                     x1 = _mm512_maskz_loadu_ps(m1, g + i + 16);
+#define LO(x) _mm512_cvtps_pd(_mm512_castps512_ps256(x))
+#define HI(x) _mm512_cvtps_pd(_mm256_castpd_ps(                         \
+                  _mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)))
+        __m512d y;
+        y = LO(x0); s0 = _mm512_add_pd(s0, _mm512_mul_pd(y, y));
+        y = HI(x0); s1 = _mm512_add_pd(s1, _mm512_mul_pd(y, y));
+        y = LO(x1); s2 = _mm512_add_pd(s2, _mm512_mul_pd(y, y));
+        y = HI(x1); s3 = _mm512_add_pd(s3, _mm512_mul_pd(y, y));
+#undef LO
+#undef HI
+    }
     double s[LANES];
     _mm512_storeu_pd(s, s0);
     _mm512_storeu_pd(s + 8, s1);
@@ -93,9 +110,7 @@ static double norm2_wide(const float *g, size_t n)
     _mm512_storeu_pd(s + 24, s3);
     for (int w = LANES / 2; w > 0; w /= 2)
         for (int j = 0; j < w; j++) s[j] += s[j + w];
-    double t = s[0];
-    for (; i < n; i++) t += (double)g[i] * g[i];
-    return t;
+    return s[0];
 }
 
 /* The same sums in eight AVX2 registers of four (register q, lane j:
@@ -113,11 +128,10 @@ static double norm2_avx2(const float *g, size_t n)
         }
     double t[LANES];
     for (int q = 0; q < 8; q++) _mm256_storeu_pd(t + 4 * q, s[q]);
+    for (int j = 0; i + j < n; j++) t[j] += (double)g[i + j] * g[i + j];
     for (int w = LANES / 2; w > 0; w /= 2)
         for (int j = 0; j < w; j++) t[j] += t[j + w];
-    double r = t[0];
-    for (; i < n; i++) r += (double)g[i] * g[i];
-    return r;
+    return t[0];
 }
 #define WIDE 1
 #endif
