@@ -49,6 +49,28 @@ static inline void check_rmdir(const char *dir)
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* The whole of a file, NUL-terminated, its length in *n (when not NULL);
+ * NULL if it cannot be read.  The caller frees it. */
+static inline char *check_slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, len = 0, got;
+    char *b = malloc(cap + 1);
+    while (b && (got = fread(b + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            char *nb = realloc(b, (cap *= 2) + 1);
+            if (!nb) free(b);
+            b = nb;
+        }
+    }
+    fclose(f);
+    if (b) b[len] = 0;
+    if (n) *n = len;
+    return b;
+}
+
 static int check_done(const char *name)
 {
     printf("%s: %d passed, %d failed\n", name, check_passed, check_failed);

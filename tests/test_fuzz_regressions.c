@@ -35,24 +35,6 @@ static const target TARGETS[] = {
 };
 #define N_TARGETS (int)(sizeof TARGETS / sizeof *TARGETS)
 
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, len = 0, got;
-    unsigned char *b = malloc(cap);
-    while (b && (got = fread(b + len, 1, cap - len, f)) > 0) {
-        len += got;
-        if (len == cap) {
-            unsigned char *nb = realloc(b, cap *= 2);
-            if (!nb) free(b);
-            b = nb;
-        }
-    }
-    fclose(f);
-    *n = len;
-    return b;
-}
 
 static int starts(const char *s, const char *prefix)
 {
@@ -71,7 +53,7 @@ static int replay_dir(const target *t, const char *dir)
         if (e->d_name[0] == '.') continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         size_t len;
-        unsigned char *b = slurp(path, &len);
+        unsigned char *b = (unsigned char *)check_slurp(path, &len);
         CHECK(b != NULL, "cannot read %s", path);
         if (!b) continue;
         int before = check_failed;

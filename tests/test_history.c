@@ -11,16 +11,6 @@
 
 static char tmp[64];
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = calloc(1, 1 << 22);
-    if (buf) buf[fread(buf, 1, (1 << 22) - 1, f)] = 0;
-    fclose(f);
-    return buf;
-}
-
 static void put(const char *name, const char *text, char *path, size_t n)
 {
     snprintf(path, n, "%s/%s", tmp, name);
@@ -101,7 +91,7 @@ static void test_save_load(void)
     }
     snprintf(path, sizeof path, "%s/hist.csv", tmp);
     CHECK(dn_history_save(&h, path, &err) == DN_OK, "save: %s", err.msg);
-    char *text = slurp(path);
+    char *text = check_slurp(path, NULL);
     const char *header = "epoch,step,train_loss,val_loss,train_mae,val_mae,"
                          "learning_rate,grad_norm,seconds,mu,evals\n";
     CHECK(text && !strncmp(text, header, strlen(header)),
@@ -157,7 +147,7 @@ static void test_save_load(void)
     char svgpath[128];
     snprintf(svgpath, sizeof svgpath, "%s/gap.svg", tmp);
     CHECK(dn_plot_history(&h, NULL, svgpath, &err) == DN_OK, "%s", err.msg);
-    char *svg = slurp(svgpath);
+    char *svg = check_slurp(svgpath, NULL);
     const char *vl = svg ? strstr(svg, "<path id=\"val_loss\"") : NULL;
     int moves = 0;
     for (const char *c = vl ? strstr(vl, " d=\"") + 4 : ""; *c && *c != '"'; c++)
@@ -272,7 +262,7 @@ static void test_training_run(void)
     char path[128];
     snprintf(path, sizeof path, "%s/curves.svg", tmp);
     CHECK(dn_plot_history(&h, NULL, path, &err) == DN_OK, "%s", err.msg);
-    char *svg = slurp(path);
+    char *svg = check_slurp(path, NULL);
     static const char *ids[] = { "train_loss", "val_loss", "train_accuracy",
                                  "val_accuracy", "learning_rate" };
     for (int k = 0; k < 5; k++)
@@ -285,7 +275,7 @@ static void test_training_run(void)
     free(svg);
     dn_plot_opts po = { 1, "log & <title>" };
     CHECK(dn_plot_history(&h, &po, path, &err) == DN_OK, "%s", err.msg);
-    svg = slurp(path);
+    svg = check_slurp(path, NULL);
     CHECK(svg && strstr(svg, ">log &amp; &lt;title&gt;</text>") &&
           strstr(svg, "Loss (log scale)"), "title not escaped or no log scale");
     free(svg);

@@ -215,16 +215,6 @@ static void test_solvers(void)
           "parabola: %d points, w1 = %g", n, n > 1 ? lib[1] : -1);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = calloc(1, 1 << 22);
-    if (buf) buf[fread(buf, 1, (1 << 22) - 1, f)] = 0;
-    fclose(f);
-    return buf;
-}
-
 /* Points in the polyline with id="pathK". */
 static int polyline_points(const char *svg, int k)
 {
@@ -266,7 +256,7 @@ static void test_plot(void)
         snprintf(path, sizeof path, "%s/%s.svg", tmp, in->name);
         CHECK(dn_plot_landscape((dn_land)f, paths, N, NULL, path, &err) == DN_OK,
               "%s", err.msg);
-        char *svg = slurp(path);
+        char *svg = check_slurp(path, NULL);
         for (int k = 0; k < N; k++) {
             CHECK(polyline_points(svg, k + 1) == steps[k] + 1, "%s path%d: %d "
                   "points, want %d", in->name, k + 1, polyline_points(svg, k + 1),

@@ -188,16 +188,6 @@ static int read_events(const unsigned char *p, size_t n, event *ev, int max,
     return k;
 }
 
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    unsigned char *buf = malloc(1 << 20);
-    *n = buf ? fread(buf, 1, 1 << 20, f) : 0;
-    fclose(f);
-    return buf;
-}
-
 /* The one event file in dir (its name in *name), or NULL. */
 static char *event_file(const char *dir, int *count)
 {
@@ -281,7 +271,7 @@ static void test_run(void)
               host, want_host);
 
         size_t n;
-        unsigned char *buf = slurp(f, &n);
+        unsigned char *buf = (unsigned char *)check_slurp(f, &n);
         event ev[64];
         const char *why;
         int k = buf ? read_events(buf, n, ev, 64, &why) : -1;
@@ -370,7 +360,7 @@ static void test_errors(void)
     strcpy(name, dn_events_path(ev));
     CHECK(dn_events_close(ev, &err) == DN_OK, "%s", err.msg);
     size_t n;
-    unsigned char *buf = slurp(name, &n);
+    unsigned char *buf = (unsigned char *)check_slurp(name, &n);
     event e[4];
     const char *why;
     int k = buf ? read_events(buf, n, e, 4, &why) : -1;
@@ -413,7 +403,7 @@ static void test_write_failure(void)
           "after a failure were accepted");
     dn_events_close(ev, NULL);
     size_t n;
-    unsigned char *buf = slurp(name, &n);
+    unsigned char *buf = (unsigned char *)check_slurp(name, &n);
     event e[64];
     const char *why = "cannot read";
     int k = buf ? read_events(buf, n, e, 64, &why) : -1;
