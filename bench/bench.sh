@@ -15,7 +15,7 @@
 #                        OpenBLAS threads (its fastest setting here)
 #   bench/gemm.c         descent's kernels against OpenBLAS's sgemm
 #   bench/step.c         a W1 step's parts, and gathering floats vs bytes
-#   bench/parts.c        a W2 step's parts on 1 and 2 threads
+#   bench/parts.c        a W2 step's parts on 1 and 2 threads (W1's: step.c)
 # then bench/report.py turns the lines into RESULTS.md.
 set -eu
 

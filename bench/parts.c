@@ -1,4 +1,4 @@
-/* parts.c — the parts of a training step on one and two threads, for
+/* parts.c — the parts of a W2 training step on one and two threads, for
  * `make bench`: what the second core buys for each part, in wall time.
  *
  * W2 (784-1024-1024-10, batch 256): rows already in memory, best of 5
@@ -9,16 +9,10 @@
  * (gflops only for the products: forward 2·weights·rows, gradient
  * 6·weights·rows).
  *
- * W1 (784-16-16-10, batch 32): a Fashion-MNIST-sized set of random byte
- * pixels (60000 × 784, shuffled rows), standardized; per step, best of 5
- * epochs: the gradient as dn_train takes it (gathering the rows, the
- * next batch's asked for), the SGD update as dn_train makes it, and the
- * gradient's norm:
- *
- *   part w=W1 threads=2 what=gradient_rows us=10.9
+ * (W1's parts on 1 and 2 threads are measured by bench/step.c, on its
+ * data set.)
  */
 #include "internal.h"
-#include "data_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,87 +64,8 @@ static double best_ms(void (*fn)(ctx *), ctx *c)
     return best * 1e3;
 }
 
-/* --- W1 */
-
-enum { N1 = 60000, B1 = 32, EPOCHS1 = 5 };
-
-static int w1(void)
-{
-    dn_data *d;
-    dn_error err;
-    if (dn_data_alloc_u8(N1, IN, 1, &d, &err)) return 1;
-    uint64_t s = 1;
-    for (size_t i = 0; i < (size_t)N1 * IN; i++) {
-        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-        d->X8[i] = (uint8_t)(s >> 56);
-    }
-    int32_t *idx = malloc(N1 * sizeof *idx);
-    if (!idx) return 1;
-    for (int i = 0; i < N1; i++) { d->Y[i] = (float)(i % OUT); idx[i] = i; }
-    dn_rng rng;
-    dn_rng_seed(&rng, 1);
-    dn_rng_shuffle(&rng, idx, N1);
-    dn_arch a;
-    memset(&a, 0, sizeof a);
-    a.n_in = IN;
-    a.n_layers = 2;
-    a.layer[0] = (dn_layer){ 16, DN_ACT_RELU, 0 };
-    a.layer[1] = (dn_layer){ 16, DN_ACT_RELU, 0 };
-    dn_model *m;
-    if (dn_arch_set_task(&a, DN_TASK_MULTICLASS, OUT, &err) ||
-        dn_model_new(&a, &m, &err) || dn_model_fit_scaling(m, d, &err)) {
-        fprintf(stderr, "bench/parts: %s\n", err.msg);
-        return 1;
-    }
-    dn_model_init(m, DN_INIT_DEFAULT, 0, 1);
-    const size_t P = dn_model_n_params(m);
-    const int steps = N1 / B1;
-    float Yb[B1];
-    for (int threads = 1; threads <= 2; threads++) {
-        dn_ws *ws;
-        dn_opt *opt;
-        dn_opt_conf conf;
-        dn_opt_defaults(&conf, DN_OPT_SGD);
-        if (dn_ws_new(m, B1, threads, &ws, &err) ||
-            dn_opt_new(&conf, P, NULL, &opt, &err)) {
-            fprintf(stderr, "bench/parts: %s\n", err.msg);
-            return 1;
-        }
-        size_t cut[DN_MAX_CUTS + 1];
-        const int parts = dn_ws_cuts(m, ws, cut);
-        float *theta = dn_model_params(m), *g = dn_ws_grad(ws);
-        double best[3] = { 1e30, 1e30, 1e30 };
-        for (int e = 0; e < EPOCHS1; e++) {
-            double t0 = now();
-            for (int i = 0; i < steps; i++)
-                dn_gradient_rows(m, ws, d, idx + i * B1, B1,
-                                 i + 1 < steps ? B1 : 0, Yb, NULL, NULL);
-            double t1 = now();
-            for (int i = 0; i < steps; i++)   /* eta 0: theta stays */
-                dn_opt_step_parts(opt, ws->pool, theta, g, 0.0, cut, parts);
-            double t2 = now();
-            volatile double sum = 0;
-            for (int i = 0; i < steps; i++) sum += dn_norm2(g, P);
-            double t3 = now(), v[3] = { t1 - t0, t2 - t1, t3 - t2 };
-            for (int k = 0; k < 3; k++) if (v[k] < best[k]) best[k] = v[k];
-        }
-        static const char *what[3] = { "gradient_rows", "sgd", "norm" };
-        for (int k = 0; k < 3; k++)
-            printf("part w=W1 threads=%d what=%s us=%.2f\n", threads, what[k],
-                   best[k] / steps * 1e6);
-        fflush(stdout);
-        dn_opt_free(opt);
-        dn_ws_free(ws);
-    }
-    dn_model_free(m);
-    dn_data_free(d);
-    free(idx);
-    return 0;
-}
-
 int main(void)
 {
-    if (w1()) return 1;
     dn_arch a;
     memset(&a, 0, sizeof a);
     a.n_in = IN;

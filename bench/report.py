@@ -200,7 +200,7 @@ def main():
 
     # --- the steps' parts on 1 and 2 threads
     heads = {
-        "W1": ("## A W1 step's parts on 1 and 2 threads (bench/parts.c, wall "
+        "W1": ("## A W1 step's parts on 1 and 2 threads (bench/step.c, wall "
                "time per step, best of 5 epochs)\n", "us", "µs"),
         "W2": ("## A W2 step's parts on 1 and 2 threads, rows in memory "
                "(bench/parts.c, wall time, best of 5 × 20 calls)\n", "ms",

@@ -14,6 +14,13 @@
  * The last two compare the rows as dn_data holds them (floats) with the
  * pixels as the IDX file holds them (bytes), both standardized on the way
  * and with the next batch asked for early, as dn_gradient_rows does.
+ *
+ * Then, on the same rows as bytes, the parts dn_train runs per step on 1
+ * and 2 threads, in wall time, best of 5 epochs: the gradient as
+ * dn_train takes it (gathering the rows, the next batch asked for), the
+ * SGD update in parts, and the gradient's norm:
+ *
+ *   part w=W1 threads=2 what=gradient_rows us=10.9
  */
 #include "internal.h"
 
@@ -76,6 +83,58 @@ static double gather_epoch(const float *X, const unsigned char *X8,
             }
         }
     return cpu_now() - t0;
+}
+
+static double wall_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The step's parts on 1 and 2 threads (see the top). */
+static int thread_parts(dn_model *m, const dn_data *d, const int32_t *idx)
+{
+    const size_t P = dn_model_n_params(m);
+    const int steps = N / B;
+    float Yb[B];
+    dn_error err;
+    for (int threads = 1; threads <= 2; threads++) {
+        dn_ws *ws;
+        dn_opt *opt;
+        dn_opt_conf conf;
+        dn_opt_defaults(&conf, DN_OPT_SGD);
+        if (dn_ws_new(m, B, threads, &ws, &err) ||
+            dn_opt_new(&conf, P, NULL, &opt, &err)) {
+            fprintf(stderr, "bench/step: %s\n", err.msg);
+            return 1;
+        }
+        size_t cut[DN_MAX_CUTS + 1];
+        const int parts = dn_ws_cuts(m, ws, cut);
+        float *theta = dn_model_params(m), *g = dn_ws_grad(ws);
+        double best[3] = { 1e30, 1e30, 1e30 };
+        for (int e = 0; e < EPOCHS; e++) {
+            double t0 = wall_now();
+            for (int i = 0; i < steps; i++)
+                dn_gradient_rows(m, ws, d, idx + i * B, B,
+                                 i + 1 < steps ? B : 0, Yb, NULL, NULL);
+            double t1 = wall_now();
+            for (int i = 0; i < steps; i++)   /* eta 0: theta stays */
+                dn_opt_step_parts(opt, ws->pool, theta, g, 0.0, cut, parts);
+            double t2 = wall_now();
+            volatile double sum = 0;
+            for (int i = 0; i < steps; i++) sum += dn_norm2(g, P);
+            double t3 = wall_now(), v[3] = { t1 - t0, t2 - t1, t3 - t2 };
+            for (int k = 0; k < 3; k++) if (v[k] < best[k]) best[k] = v[k];
+        }
+        static const char *what[3] = { "gradient_rows", "sgd", "norm" };
+        for (int k = 0; k < 3; k++)
+            printf("part w=W1 threads=%d what=%s us=%.2f\n", threads, what[k],
+                   best[k] / steps * 1e6);
+        dn_opt_free(opt);
+        dn_ws_free(ws);
+    }
+    return 0;
 }
 
 int main(void)
@@ -152,7 +211,11 @@ int main(void)
     printf("gather bytes_per_pixel=4 ms_per_epoch=%.2f\n", best[4] * 1e3);
     printf("gather bytes_per_pixel=1 ms_per_epoch=%.2f\n", best[5] * 1e3);
     dn_ws_free(ws);
+    dn_data d8 = d;   /* the same rows as the IDX file holds them */
+    d8.X = NULL;
+    d8.X8 = X8;
+    int bad = thread_parts(m, &d8, idx);
     dn_model_free(m);
     free(d.X); free(d.Y); free(X8); free(idx); free(Xc);
-    return 0;
+    return bad;
 }
