@@ -30,7 +30,7 @@ static double softmax_row(const float *z, float *a, int k)
 
 #if (defined(__x86_64__) || defined(__i386__)) && \
     (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
+#include "simd.h"
 #define WIDE 1
 
 /* e^t for t ≤ 0, sixteen at a time: t = m ln 2 + r with |r| ≤ ln 2 / 2
@@ -69,14 +69,14 @@ static double softmax_row_wide(const float *z, float *a, int k)
     const __m512 lo = _mm512_set1_ps(-INFINITY);
     __m512 vm = lo;
     for (int j = 0; j < k; j += 16) {
-        __mmask16 m = k - j >= 16 ? 0xFFFF : (__mmask16)((1u << (k - j)) - 1);
+        __mmask16 m = dn_lanes(k - j);
         vm = _mm512_max_ps(vm, _mm512_mask_loadu_ps(lo, m, z + j));
     }
     const float mx = _mm512_reduce_max_ps(vm);
     const __m512 vmx = _mm512_set1_ps(mx);
     __m512d s = _mm512_setzero_pd();
     for (int j = 0; j < k; j += 16) {
-        __mmask16 m = k - j >= 16 ? 0xFFFF : (__mmask16)((1u << (k - j)) - 1);
+        __mmask16 m = dn_lanes(k - j);
         __m512 e = exp_neg(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, z + j), vmx));
         e = _mm512_maskz_mov_ps(m, e);
         _mm512_mask_storeu_ps(a + j, m, e);
@@ -87,7 +87,7 @@ static double softmax_row_wide(const float *z, float *a, int k)
     const double sum = _mm512_reduce_add_pd(s);
     const __m512 inv = _mm512_set1_ps((float)(1.0 / sum));
     for (int j = 0; j < k; j += 16) {
-        __mmask16 m = k - j >= 16 ? 0xFFFF : (__mmask16)((1u << (k - j)) - 1);
+        __mmask16 m = dn_lanes(k - j);
         _mm512_mask_storeu_ps(a + j, m,
                               _mm512_mul_ps(_mm512_maskz_loadu_ps(m, a + j), inv));
     }
@@ -118,10 +118,6 @@ void dn_softmax_rows(const float *z, float *a, double *lse, int n, int k)
  * operations one for one (NaN and −0 give 0 as there), so the same bits.
  * The plain loops, which may not assume that a and z differ, ran at SSE
  * width: 2.5% of a W2 step. */
-static inline __mmask16 cols_mask(int n)
-{
-    return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
-}
 
 __attribute__((target("avx512f")))
 static void relu_forward_wide(const float *b, float *z, float *a,
@@ -130,7 +126,7 @@ static void relu_forward_wide(const float *b, float *z, float *a,
     const __m512 zero = _mm512_setzero_ps();
     for (int r = 0; r < rows; r++, z += ld, a += ld)
         for (int j = 0; j < cols; j += 16) {
-            __mmask16 m = cols_mask(cols - j);
+            __mmask16 m = dn_lanes(cols - j);
             __m512 v = _mm512_maskz_loadu_ps(m, z + j);
             if (b) {
                 v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, b + j));
@@ -148,7 +144,7 @@ static void relu_backward_wide(const float *z, const float *mask, float *d,
     const __m512 zero = _mm512_setzero_ps();
     for (int r = 0; r < rows; r++, z += ld, d += ld) {
         for (int j = 0; j < cols; j += 16) {
-            __mmask16 m = cols_mask(cols - j);
+            __mmask16 m = dn_lanes(cols - j);
             __m512 v = _mm512_maskz_loadu_ps(m, d + j);
             if (mask)
                 v = _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, mask + j));

@@ -61,7 +61,7 @@
 #if (defined(__x86_64__) || defined(__i386__)) && \
     (defined(__GNUC__) || defined(__clang__))
 #define HAVE_X86 1
-#include <immintrin.h>
+#include "simd.h"
 #endif
 
 enum {
@@ -314,11 +314,6 @@ static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx, NULL, NULL };
 /* --- AVX-512 kernels: 12 × 32 (24 accumulators) and 16 × 16 (16).
  * B's loads are masked to nr columns, so they may read B in place. */
 
-static inline __mmask16 lanes(int n)
-{
-    return n >= 16 ? (__mmask16)0xFFFF
-         : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
-}
 
 /* Stores or adds one 16-lane vector of a tile row; the mask drops the
  * lanes past nr (a masked load never faults on the lanes it drops). */
@@ -350,7 +345,7 @@ static void k512_32_##R(int kc, const float *a, ptrdiff_t ars,             \
                         float *c, ptrdiff_t ldc, int mr, int nr, int add)  \
 {                                                                          \
     (void)mr;                                                              \
-    const __mmask16 m0 = lanes(nr), m1 = lanes(nr - 16);                   \
+    const __mmask16 m0 = dn_lanes(nr), m1 = dn_lanes(nr - 16);                   \
     ROWS##R(Z2_ZERO)                                                       \
     for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
         __m512 b0 = _mm512_maskz_loadu_ps(m0, b);                          \
@@ -367,7 +362,7 @@ static void k512_16_##R(int kc, const float *a, ptrdiff_t ars,             \
                         float *c, ptrdiff_t ldc, int mr, int nr, int add)  \
 {                                                                          \
     (void)mr;                                                              \
-    const __mmask16 m0 = lanes(nr);                                        \
+    const __mmask16 m0 = dn_lanes(nr);                                        \
     ROWS##R(Z1_ZERO)                                                       \
     for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
         __m512 b0 = _mm512_maskz_loadu_ps(m0, b);                          \
@@ -469,7 +464,7 @@ static void dot_512(int K, const float *a, ptrdiff_t lda, const float *b,
         ROWS4(D_FMA)
     }
     if (k < K) {   /* the last k, masked: lanes past K hold zeros */
-        const __mmask16 m = lanes(K - k);
+        const __mmask16 m = dn_lanes(K - k);
         __m512 y0 = _mm512_maskz_loadu_ps(m, b0 + k);
         __m512 y1 = _mm512_maskz_loadu_ps(m, b1 + k);
         __m512 y2 = _mm512_maskz_loadu_ps(m, b2 + k);
@@ -503,8 +498,8 @@ static void pack_c_512(const float *src, ptrdiff_t ks, int lines, int kc,
 {
     for (int l0 = 0; l0 < lines; l0 += w, src += w, dst += (ptrdiff_t)kc * w) {
         const int h = lines - l0 < w ? lines - l0 : w;
-        const __mmask16 r0 = lanes(h), r1 = lanes(h - 16);
-        const __mmask16 w0 = lanes(w), w1 = lanes(w - 16);
+        const __mmask16 r0 = dn_lanes(h), r1 = dn_lanes(h - 16);
+        const __mmask16 w0 = dn_lanes(w), w1 = dn_lanes(w - 16);
         const float *s = src;
         float *d = dst;
         for (int k = 0; k < kc; k++, s += ks, d += w) {

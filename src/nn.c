@@ -202,15 +202,14 @@ static void col_sums_plain(const float *restrict d, int n, int cols,
 
 #if (defined(__x86_64__) || defined(__i386__)) && \
     (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
+#include "simd.h"
 
 __attribute__((target("avx512f")))
 static void col_sums_wide(const float *d, int n, int cols, int ld,
                           float *out)
 {
     for (int j = 0; j < cols; j += 16) {
-        __mmask16 m = cols - j >= 16 ? (__mmask16)0xFFFF
-                                     : (__mmask16)((1u << (cols - j)) - 1);
+        __mmask16 m = dn_lanes(cols - j);
         __m512 s = _mm512_setzero_ps();
         for (int r = 0; r < n; r++)
             s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(m, d + (size_t)r * ld

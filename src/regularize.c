@@ -68,7 +68,7 @@ static inline double norm2_loop(const float *g, size_t n)
 
 #if (defined(__x86_64__) || defined(__i386__)) && \
     (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
+#include "simd.h"
 
 /* norm2_loop in four registers of eight sums: register q, lane j holds
  * sum 8q + j (written out: gcc kept the plain loop's 32 sums in memory). */
@@ -88,8 +88,7 @@ static double norm2_wide(const float *g, size_t n)
 #undef SQ
     if (i < n) {   /* the tail into the same lanes; masked ones add 0 */
         const int r = (int)(n - i);
-        const __mmask16 m0 = r >= 16 ? 0xFFFF : (__mmask16)((1u << r) - 1);
-        const __mmask16 m1 = r <= 16 ? 0 : (__mmask16)((1u << (r - 16)) - 1);
+        const __mmask16 m0 = dn_lanes(r), m1 = dn_lanes(r - 16);
         const __m512 x0 = _mm512_maskz_loadu_ps(m0, g + i),
                      x1 = _mm512_maskz_loadu_ps(m1, g + i + 16);
 #define LO(x) _mm512_cvtps_pd(_mm512_castps512_ps256(x))
