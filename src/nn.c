@@ -259,24 +259,26 @@ static void fwd_epi(const void *arg, float *z, ptrdiff_t ldz, int i0, int j0,
                          t->a + (ptrdiff_t)i0 * t->ld + j0, ldz, rows, cols);
 }
 
-/* z = a_in Wᵀ + b and a = f(z) for rows [r0, r1) of layer l, the bias and
- * f applied to each tile of the product while it is hot.  A row's bits do
- * not depend on the other rows, so rows may be done in parts. */
-static void layer_rows(const dn_model *m, dn_ws *ws, dn_pool *pool, int l,
-                       const float *a_in, int r0, int r1)
+/* z = a_in Wᵀ + b and a = f(z) for units [u0, u1) of layer l over n rows,
+ * the bias and f applied to each tile of the product while it is hot.  A
+ * unit's column has the same bits whether computed alone or with the
+ * others (the products sum each element over k in an order fixed by K
+ * alone), so a layer may be done in parts. */
+static void layer_units(const dn_model *m, dn_ws *ws, dn_pool *pool, int l,
+                        const float *a_in, int n, int u0, int u1)
 {
     const dn_layer *L = &m->arch.layer[l];
     const int out = L->units, in = l ? m->arch.layer[l - 1].units
                                      : m->arch.n_in;
-    const float *slope = m->off_slope[l] >= 0 ? m->theta + m->off_slope[l]
-                                              : NULL;
-    float *z = ws->z[l] + (size_t)r0 * out, *a = ws->a[l] + (size_t)r0 * out;
-    fwd_tile t = { L, m->theta + m->off_b[l], slope, a, out };
+    const float *slope = m->off_slope[l] >= 0
+                       ? m->theta + m->off_slope[l] + u0 : NULL;
+    fwd_tile t = { L, m->theta + m->off_b[l] + u0, slope, ws->a[l] + u0, out };
     dn_epilogue epi = { fwd_epi, &t };
-    dn_gemm_nt_epi(pool, r1 - r0, out, in, a_in + (size_t)r0 * in, in,
-                   m->theta + m->off_W[l], in, z, out, 0, &epi);
-    if (L->act == DN_ACT_SOFTMAX)   /* needs whole rows, after the bias */
-        dn_softmax_rows(z, a, ws->lse ? ws->lse + r0 : NULL, r1 - r0, out);
+    dn_gemm_nt_epi(pool, n, u1 - u0, in, a_in, in,
+                   m->theta + m->off_W[l] + (size_t)u0 * in, in, ws->z[l] + u0,
+                   out, 0, &epi);
+    if (L->act == DN_ACT_SOFTMAX)   /* whole rows (never cut), after the bias */
+        dn_softmax_rows(ws->z[l], ws->a[l], ws->lse, n, out);
 }
 
 /* Every layer from input a over n rows (layer 0 skipped when done0: its
@@ -289,7 +291,8 @@ static const float *forward_layers(const dn_model *m, dn_ws *ws,
     ws->n = n;
     ws->n2_ok = 0;   /* a new gradient: no row sums yet */
     for (int l = 0; l < m->arch.n_layers; l++) {
-        if (l > 0 || !done0) layer_rows(m, ws, ws->pool, l, a, 0, n);
+        if (l > 0 || !done0)
+            layer_units(m, ws, ws->pool, l, a, n, 0, m->arch.layer[l].units);
         a = dropped(ws, rate, l)
           ? drop(ws, l, n, m->arch.layer[l].units, rate[l], rng) : ws->a[l];
     }
@@ -468,20 +471,11 @@ static void unit_forward(int t, void *arg)
     const batch *g = arg;
     const dn_model *m = g->m;
     dn_ws *ws = g->ws;
-    const dn_layer *L = &m->arch.layer[0];
-    const int U = L->units, in = m->arch.n_in;
     int u0, u1;
-    units_of(U, dn_pool_threads(ws->pool), t, &u0, &u1);
+    units_of(m->arch.layer[0].units, dn_pool_threads(ws->pool), t, &u0, &u1);
     float *x = ws->xt[t];
     gather_rows(g, 0, g->n, x, t == 0);
-    if (u1 == u0) return;
-    const float *slope = m->off_slope[0] >= 0
-                       ? m->theta + m->off_slope[0] + u0 : NULL;
-    fwd_tile tl = { L, m->theta + m->off_b[0] + u0, slope, ws->a[0] + u0, U };
-    dn_epilogue epi = { fwd_epi, &tl };
-    dn_gemm_nt_epi(NULL, g->n, u1 - u0, in, x, in,
-                   m->theta + m->off_W[0] + (size_t)u0 * in, in,
-                   ws->z[0] + u0, U, 0, &epi);
+    if (u1 > u0) layer_units(m, ws, NULL, 0, x, g->n, u0, u1);
 }
 
 /* And its gradient: dW_0 for task t's units from its own copy of the
