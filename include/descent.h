@@ -811,6 +811,12 @@ typedef struct {
     size_t n_params;
     int    rows;       /* training rows */
     char  *note;       /* the caller's note (dn_train_opts.note), owned */
+    int    stopped;    /* 1 if the run had ended for good (early stopping,
+                          convergence, a solver's rule, a numeric stop):
+                          resuming it reproduces that result without
+                          training; 0 if it can go on */
+    dn_stop reason;    /* why it ended, when stopped */
+    int    solver;     /* 1 if written by dn_train_full */
 } dn_checkpoint_info;
 
 /* Reads and fully validates a checkpoint (magic, version, CRC-32, every

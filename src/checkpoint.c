@@ -14,6 +14,11 @@
  *   row order      n × i32, a permutation of 0..n−1
  *   history        n_hist × HIST_FIELDS × f64
  *   note           note_len bytes
+ *   why            why_len bytes (version 2: a numeric stop's message)
+ *   solver         n_solver × f64 (version 2: a full-batch solver's state)
+ * Version 2 adds three scalars before note_len (stopped, why_len,
+ * n_solver) and the two arrays; version 1 files are still read, as runs
+ * that have not stopped.
  * The reader trusts no number before checking it against the file's
  * length, and checks the CRC before reading anything else. */
 #include "internal.h"
@@ -25,7 +30,7 @@
 #include <zlib.h>
 
 #define MAGIC "DNCKPT\r\n"
-#define VERSION 1u
+#define VERSION 2u
 #define HEADER 24
 #define HIST_FIELDS 11
 
@@ -34,7 +39,8 @@ typedef struct { char kind; void *p; } field;
 
 /* The scalar fields, in file order; writer and reader share this list so
  * they cannot disagree.  Sizes of the arrays come last. */
-static int fields(dn_train_state *s, long *has_best, long *note_len, field *f)
+static int fields(dn_train_state *s, long *has_best, long *note_len,
+                  long *why_len, unsigned version, field *f)
 {
     int n = 0;
 #define F(k, x) f[n++] = (field){ k, (void *)&(x) }
@@ -55,7 +61,11 @@ static int fields(dn_train_state *s, long *has_best, long *note_len, field *f)
     F('d', c->eta); F('i', c->epoch); F('d', c->best); F('i', c->bad);
     F('i', c->cool);
     F('s', s->n_params); F('s', s->n_opt); F('l', *has_best); F('i', s->n);
-    F('i', s->n_hist); F('l', *note_len);
+    F('i', s->n_hist);
+    if (version >= 2) {
+        F('i', s->stopped); F('l', *why_len); F('s', s->n_solver);
+    }
+    F('l', *note_len);
 #undef F
     return n;
 }
@@ -113,8 +123,9 @@ dn_status dn_ckpt_save(const char *path, const dn_train_state *cs,
     dn_train_state s = *cs;
     long has_best = s.best_theta != NULL;
     long note_len = s.note ? (long)strlen(s.note) : 0;
+    long why_len = s.why ? (long)strlen(s.why) : 0;
     field f[MAX_FIELDS];
-    int nf = fields(&s, &has_best, &note_len, f);
+    int nf = fields(&s, &has_best, &note_len, &why_len, VERSION, f);
     buf b = { 0 };
     need(&b, HEADER + 4);
     if (!b.oom) { memset(b.p, 0, HEADER + 4); b.len = HEADER; }
@@ -146,6 +157,9 @@ dn_status dn_ckpt_save(const char *path, const dn_train_state *cs,
     }
     need(&b, (size_t)note_len);
     if (!b.oom && note_len) { memcpy(b.p + b.len, s.note, (size_t)note_len); b.len += (size_t)note_len; }
+    need(&b, (size_t)why_len);
+    if (!b.oom && why_len) { memcpy(b.p + b.len, s.why, (size_t)why_len); b.len += (size_t)why_len; }
+    for (size_t i = 0; i < s.n_solver; i++) add64(&b, dbits(s.solver[i]));
     if (b.oom) {
         free(b.p);
         return dn_fail(err, DN_ENOMEM, "out of memory writing the checkpoint");
@@ -165,8 +179,8 @@ dn_status dn_ckpt_save(const char *path, const dn_train_state *cs,
  * the file's bytes. */
 typedef struct {
     unsigned char *file;
-    const unsigned char *theta, *opt, *best, *idx, *hist, *note;
-    long has_best, note_len;
+    const unsigned char *theta, *opt, *best, *idx, *hist, *note, *why, *solver;
+    long has_best, note_len, why_len;
 } parsed;
 
 #define BAD(...) dn_fail(err, DN_EFORMAT, __VA_ARGS__)
@@ -220,9 +234,10 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
     if (len < HEADER || memcmp(p, MAGIC, 8))
         return BAD("%s: not a descent checkpoint (wrong magic); give the file "
                    "written by --checkpoint", path);
-    if (get32(p + 8) != VERSION)
-        return BAD("%s: checkpoint version %u, this descent reads version %u",
-                   path, get32(p + 8), VERSION);
+    const unsigned version = get32(p + 8);
+    if (version < 1 || version > VERSION)
+        return BAD("%s: checkpoint version %u, this descent reads versions 1 "
+                   "to %u", path, version, VERSION);
     if (get64(p + 16) != len - HEADER)
         return BAD("%s: the header says %llu bytes follow but the file has %zu: "
                    "the checkpoint is truncated or damaged", path,
@@ -232,7 +247,7 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
     const unsigned char *at = p + HEADER;
     size_t left = len - HEADER;
     field f[MAX_FIELDS];
-    int nf = fields(s, &P->has_best, &P->note_len, f);
+    int nf = fields(s, &P->has_best, &P->note_len, &P->why_len, version, f);
     if (left < 4 || get32(at) != (uint32_t)nf || left - 4 < (size_t)nf * 8)
         return BAD("%s: unexpected field count in the checkpoint", path);
     at += 4;
@@ -258,7 +273,8 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
     }
     if (P->has_best > 1 || s->n < 1 || s->pos >= s->n ||
         (unsigned)s->sched.conf.kind >= DN_SCHED_COUNT ||
-        s->n_hist != s->epoch || P->note_len > (long)left)
+        s->n_hist != s->epoch || P->note_len > (long)left ||
+        P->why_len > (long)left || s->stopped > DN_STOP_MU_MAX + 1)
         return BAD("%s: inconsistent counters in the checkpoint (epoch %d, "
                    "position %d of %d rows, %d history rows)", path, s->epoch,
                    s->pos, s->n, s->n_hist);
@@ -267,7 +283,9 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
         !take(&at, &left, P->has_best ? s->n_params : 0, 4, &P->best) ||
         !take(&at, &left, (uint64_t)s->n, 4, &P->idx) ||
         !take(&at, &left, (uint64_t)s->n_hist, 8 * HIST_FIELDS, &P->hist) ||
-        !take(&at, &left, (uint64_t)P->note_len, 1, &P->note) || left)
+        !take(&at, &left, (uint64_t)P->note_len, 1, &P->note) ||
+        !take(&at, &left, (uint64_t)P->why_len, 1, &P->why) ||
+        !take(&at, &left, s->n_solver, 8, &P->solver) || left)
         return BAD("%s: the checkpoint's arrays do not add up to its length "
                    "(%zu bytes unaccounted for)", path, left);
     /* The row order must be a permutation, or batches would repeat rows
@@ -290,6 +308,9 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
     for (size_t i = 0; i < s->n_opt; i++)
         if (!isfinite(bitsf(get32(P->opt + 4 * i))))
             return BAD("%s: optimizer value %zu is not finite", path, i);
+    for (size_t i = 0; i < s->n_solver; i++)
+        if (!isfinite(bitsd(get64(P->solver + 8 * i))))
+            return BAD("%s: solver value %zu is not finite", path, i);
     /* A history row's epoch and step count become integers. */
     for (int e = 0; e < s->n_hist; e++) {
         double ep = bitsd(get64(P->hist + 8 * (size_t)e * HIST_FIELDS));
@@ -330,6 +351,11 @@ dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
                      "resume with the same options", path,
                      dn_sched_name(t.sched.conf.kind), t.sched.eta0,
                      dn_sched_name(s->sched.conf.kind), s->sched.eta0);
+    if (!st && t.n_solver != s->n_solver)
+        st = dn_fail(err, DN_EARG, "%s holds the state of %s (%zu values; "
+                     "this run has %zu): resume with the same optimizer or "
+                     "solver and options", path, t.n_solver ? "a full-batch "
+                     "solver" : "a first-order run", t.n_solver, s->n_solver);
     if (!st && (t.n_params != s->n_params || t.n != s->n ||
                 t.n_opt != s->n_opt || P.has_best != (s->best_theta != NULL)))
         st = dn_fail(err, DN_EARG, "%s was written for %zu parameters, %d "
@@ -340,8 +366,16 @@ dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
                      s->n, s->n_opt, s->best_theta ? " with early stopping" : "");
     int cap = hist_cap > t.n_hist ? hist_cap : t.n_hist;
     dn_epoch *hist = st ? NULL : calloc((size_t)(cap ? cap : 1), sizeof *hist);
-    if (!st && !hist) st = dn_fail(err, DN_ENOMEM, "out of memory");
-    if (st) { free(P.file); return st; }
+    char *why = st || !P.why_len ? NULL : malloc((size_t)P.why_len + 1);
+    if (!st && (!hist || (P.why_len && !why)))
+        st = dn_fail(err, DN_ENOMEM, "out of memory");
+    if (st) { free(hist); free(why); free(P.file); return st; }
+    if (why) {
+        memcpy(why, P.why, (size_t)P.why_len);
+        why[P.why_len] = 0;
+    }
+    for (size_t i = 0; i < t.n_solver; i++)
+        s->solver[i] = bitsd(get64(P.solver + 8 * i));
 
     for (size_t i = 0; i < t.n_params; i++) {
         s->theta[i] = bitsf(get32(P.theta + 4 * i));
@@ -363,11 +397,14 @@ dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
     /* Scalars last, once everything has been checked. */
     float *theta = s->theta, *opt = s->opt_state, *best = s->best_theta;
     int32_t *idx = s->idx;
+    double *solver = s->solver;
     const char *note = s->note;
     *s = t;
     s->theta = theta; s->opt_state = opt; s->best_theta = best; s->idx = idx;
     s->note = note;
+    s->solver = solver;
     s->hist = hist;
+    s->why = why;
     free(P.file);
     return DN_OK;
 }
@@ -391,6 +428,9 @@ dn_status dn_checkpoint_read_info(const char *path, dn_checkpoint_info *out,
             out->steps = t.steps;
             out->n_params = t.n_params;
             out->rows = t.n;
+            out->stopped = t.stopped > 0;
+            out->reason = t.stopped > 0 ? (dn_stop)(t.stopped - 1) : DN_STOP_EPOCHS;
+            out->solver = t.n_solver > 0;
         }
     }
     free(P.file);

@@ -242,13 +242,24 @@ typedef struct {
     int32_t *idx;         int n;
     dn_epoch *hist;       int n_hist;
     const char *note;
+    /* How the run ended, once it has: 1 + the dn_stop reason of a final
+     * stop (early stopping, convergence, a solver's own rule, a numeric
+     * stop), 0 while it can go on.  A resumed finished run does not train
+     * again: it reproduces the same result.  why: the numeric stop's
+     * message, repeated on resume (NULL or "" otherwise). */
+    int      stopped;
+    const char *why;
+    /* The full-batch solvers' own state (dn_solver_state), in float64;
+     * empty for the first-order loop. */
+    double  *solver;      size_t n_solver;
 } dn_train_state;
 
 dn_status dn_ckpt_save(const char *path, const dn_train_state *s,
                        dn_error *err);
-/* Loads into s, whose array views are already sized by the caller: every
- * size in the file must equal them.  Allocates s->hist (caller frees)
- * with room for at least hist_cap entries. */
+/* Loads into s, whose array views (solver included) are already sized by
+ * the caller: every size in the file must equal them.  Allocates s->hist
+ * with room for at least hist_cap entries and s->why (NULL when empty);
+ * the caller frees both. */
 dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
                        dn_error *err);
 

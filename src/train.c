@@ -146,6 +146,64 @@ static dn_status save_state(const char *path, dn_train_state *S, dn_opt *opt,
     return dn_dist_rank() == 0 ? dn_ckpt_save(path, S, err) : DN_OK;
 }
 
+/* The last weights known to be finite: theta at the start of training
+ * and after every epoch whose end found them finite.  An update that
+ * overflows is seen at the next check (the next step's loss, the epoch's
+ * end, a checkpoint), and the weights go back here. */
+typedef struct {
+    float *theta;
+    int    epoch;     /* epochs completed when they were taken */
+    long   steps;
+} dn_safe;
+
+static void keep_safe(dn_safe *k, const float *theta, size_t P, int epoch,
+                      long steps)
+{
+    memcpy(k->theta, theta, P * sizeof *theta);
+    k->epoch = epoch;
+    k->steps = steps;
+}
+
+/* A numeric stop at (epoch, step): theta becomes finite weights from
+ * before the failure (the best epoch's when early stopping holds them,
+ * else theta itself when the failed update was not applied, else the
+ * safe copy), the optimizer state is cleared (a stopped run never steps
+ * again, and its moments may hold the overflow), and err says what
+ * happened and which weights were kept.  `what` names the value that
+ * was not finite. */
+static dn_status numeric_stop(dn_train_state *S, const dn_safe *k,
+                              dn_result *res, int epoch, long step,
+                              const char *what, double eta, dn_error *err)
+{
+    const size_t P = S->n_params;
+    char kept[160];
+    if (S->best_theta && S->best_epoch) {
+        memcpy(S->theta, S->best_theta, P * sizeof *S->theta);
+        snprintf(kept, sizeof kept, "the best epoch's weights (epoch %d) "
+                 "were kept", S->best_epoch);
+        res->restored = 1;
+    } else if (dn_all_finite(S->theta, P)) {
+        snprintf(kept, sizeof kept, "the weights from before this step were "
+                 "kept");
+    } else {
+        memcpy(S->theta, k->theta, P * sizeof *S->theta);
+        if (k->epoch)
+            snprintf(kept, sizeof kept, "the weights at the end of epoch %d "
+                     "(step %ld), the last known finite, were kept", k->epoch,
+                     k->steps);
+        else
+            snprintf(kept, sizeof kept, "the starting weights, the last known "
+                     "finite, were kept");
+    }
+    memset(S->opt_state, 0, S->n_opt * sizeof *S->opt_state);
+    res->reason = DN_STOP_NONFINITE;
+    S->stopped = 1 + DN_STOP_NONFINITE;
+    return dn_fail(err, DN_ENUMERIC, "epoch %d, step %ld: the %s became NaN "
+                   "or infinite; %s. Lower the learning rate (now %g), clip "
+                   "the gradient (--clip), or check the data for extreme "
+                   "values", epoch, step, what, kept, eta);
+}
+
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
                    const dn_train_opts *opts, dn_result *res, dn_error *err)
 {
@@ -177,8 +235,11 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
     S.idx = malloc((size_t)n * sizeof *S.idx);
     float *Yb = malloc((size_t)B * train->k * sizeof *Yb);
     S.best_theta = early && o.restore_best ? malloc(P * sizeof(float)) : NULL;
+    dn_safe safe = { malloc(P * sizeof(float)), 0, 0 };
+    char *why_loaded = NULL;
     unsigned char *mask = dn_weight_mask(m);
-    if (!S.idx || !Yb || !mask || (early && o.restore_best && !S.best_theta)) {
+    if (!S.idx || !Yb || !mask || !safe.theta ||
+        (early && o.restore_best && !S.best_theta)) {
         st = dn_fail(err, DN_ENOMEM, "out of memory for a batch of %d rows", B);
         goto done;
     }
@@ -220,16 +281,29 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             o.on_epoch(&r, o.user);
         }
         if (S.n_hist) res->last = S.hist[S.n_hist - 1];
+        why_loaded = (char *)S.why;
     }
+    res->reason = DN_STOP_EPOCHS;
+    res->steps = S.steps;
+    res->epochs = S.epoch;
+    if (S.stopped) {
+        /* The run had ended: the same result again, without training. */
+        res->reason = (dn_stop)(S.stopped - 1);
+        if (res->reason == DN_STOP_NONFINITE) {
+            res->restored = S.best_theta && S.best_epoch;
+            st = dn_fail(err, DN_ENUMERIC, "%s", why_loaded ? why_loaded
+                         : "the run had stopped on a non-finite loss");
+            goto done;
+        }
+        goto finish;
+    }
+    keep_safe(&safe, m->theta, P, S.epoch, S.steps);
     float *theta = m->theta, *g = dn_ws_grad(ws);
     /* The update in parts on the threads (each its own slice of W_0 when
      * layer 0 is cut by units): the same bits as one dn_opt_step. */
     size_t cut[DN_MAX_CUTS + 1];
     const int parts = dn_ws_cuts(m, ws, cut);
     const float lambda = (float)o.l2;
-    res->reason = DN_STOP_EPOCHS;
-    res->steps = S.steps;
-    res->epochs = S.epoch;
     double t0 = now();
     /* With the thread count left to descent, the loop checks now and
      * then whether the other cores help, and works alone while they do
@@ -273,17 +347,11 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             E += pen;
             double gn = dn_grad_norm(m, ws, K == 1 && lambda == 0);
             if (!isfinite(E) || !isfinite(gn)) {
-                /* The update was not applied: theta still holds the last
-                 * good weights, and no checkpoint is written over. */
-                res->reason = DN_STOP_NONFINITE;
-                st = dn_fail(err, DN_ENUMERIC, "epoch %d, step %ld: the %s "
-                             "became NaN or infinite; the weights from before "
-                             "this step were kept. Lower the learning rate "
-                             "(now %g), clip the gradient (--clip), or check "
-                             "the data for extreme values", epoch,
-                             S.steps + 1, isfinite(E) ? "gradient" : "loss",
-                             S.sched.eta);
-                goto done;
+                /* This update is not applied. */
+                st = numeric_stop(&S, &safe, res, epoch, S.steps + 1,
+                                  isfinite(E) ? "gradient" : "loss",
+                                  S.sched.eta, err);
+                goto numeric;
             }
             if (o.clip > 0 && gn > o.clip) dn_scale(g, P, (float)(o.clip / gn));
             S.gsum += gn;
@@ -303,6 +371,12 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
              * waits for the epoch's end below. */
             const int halt = interrupted(&o, K);
             int due = o.checkpoint_steps > 0 && S.steps % o.checkpoint_steps == 0;
+            if (S.pos < n && o.checkpoint && (due || halt) &&
+                !dn_all_finite(theta, P)) {
+                st = numeric_stop(&S, &safe, res, epoch, S.steps, "weights",
+                                  S.sched.eta, err);
+                goto numeric;
+            }
             if (S.pos < n && o.checkpoint && (due || halt)) {
                 st = save_state(o.checkpoint, &S, opt, err);
                 if (st) goto done;
@@ -313,6 +387,13 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             }
         }
         S.pos = 0;
+        if (!dn_all_finite(theta, P)) {
+            /* The epoch's last update overflowed. */
+            st = numeric_stop(&S, &safe, res, epoch, S.steps, "weights",
+                              S.sched.eta, err);
+            goto numeric;
+        }
+        keep_safe(&safe, theta, P, epoch, S.steps);
         dn_metrics tm, vm;
         dn_tally epoch_tally = S.tally;
         reduce_tally(&epoch_tally, K);
@@ -368,6 +449,9 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             res->reason = DN_STOP_EARLY;
             stop = 1;
         }
+        /* A final stop is part of the state: resuming a finished run must
+         * not train on.  (A callback's stop is the caller's to repeat.) */
+        if (stop && res->reason != DN_STOP_CALLBACK) S.stopped = 1 + res->reason;
         if (!stop) dn_sched_step(&S.sched, vws ? e->val_loss : e->train_loss);
         const int halt = interrupted(&o, K);
         int due = o.checkpoint_every > 0 && epoch % o.checkpoint_every == 0;
@@ -385,9 +469,22 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             goto done;
         }
     }
+finish:
     if (S.best_theta && S.best_epoch && S.best_epoch != res->epochs) {
-        memcpy(theta, S.best_theta, P * sizeof *theta);
+        memcpy(m->theta, S.best_theta, P * sizeof *m->theta);
         res->restored = 1;
+    }
+    goto done;
+numeric:
+    /* The kept weights and the stop go into the checkpoint when the run
+     * keeps one, so that a resume repeats this outcome. */
+    if (o.checkpoint && (o.checkpoint_every > 0 || o.checkpoint_steps > 0)) {
+        dn_error cerr;
+        S.why = err ? err->msg : NULL;
+        if (save_state(o.checkpoint, &S, opt, &cerr) && err)
+            snprintf(err->msg + strlen(err->msg), sizeof err->msg -
+                     strlen(err->msg), " (and the checkpoint could not be "
+                     "written: %s)", cerr.msg);
     }
 done:
     res->best_epoch = S.best_epoch;
@@ -400,6 +497,8 @@ done:
     free(S.idx);
     free(S.hist);
     free(S.best_theta);
+    free(safe.theta);
+    free(why_loaded);
     free(Yb);
     free(mask);
     return st;
