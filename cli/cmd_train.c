@@ -113,6 +113,49 @@ static int build(train_cfg *c, const dn_data *d, dn_model **out)
     return 0;
 }
 
+/* --layers, --act and --loss given with --warm-start must describe the
+ * model's own network: 0, or the usage code naming both networks. */
+static int warm_matches(const train_cfg *c, const dn_model *warm)
+{
+    const dn_arch *W = dn_model_arch(warm);
+    dn_arch A = *W;
+    int same = 1;
+    if (c->layers_set || c->act_set) {
+        dn_arch H;
+        memset(&H, 0, sizeof H);
+        if (!train_parse_layers(c->layers_set ? c->layers : "", c->act, &H))
+            return EXIT_USAGE;
+        if (!c->layers_set) {
+            /* --act alone: the model's widths with that activation. */
+            H.n_layers = W->n_layers - 1;
+            for (int l = 0; l < H.n_layers; l++)
+                H.layer[l] = (dn_layer){ .units = W->layer[l].units,
+                                         .act = c->act };
+        }
+        same = H.n_layers == W->n_layers - 1;
+        for (int l = 0; same && l < H.n_layers; l++) {
+            same = H.layer[l].units == W->layer[l].units &&
+                   H.layer[l].act == W->layer[l].act;
+            A.layer[l] = H.layer[l];
+        }
+        if (!same) {
+            A.n_layers = H.n_layers + 1;
+            for (int l = 0; l < H.n_layers; l++) A.layer[l] = H.layer[l];
+            A.layer[H.n_layers] = W->layer[W->n_layers - 1];
+        }
+    }
+    if (c->loss_set && c->loss != W->loss) { same = 0; A.loss = c->loss; }
+    if (same) return 0;
+    char have[1024], want[1024];
+    describe(W, have, sizeof have);
+    describe(&A, want, sizeof want);
+    return cli_usage("train", "--warm-start %s holds the network %s, loss %s; "
+                     "the options ask for %s, loss %s. Give the model's "
+                     "layers (or leave out --layers, --act and --loss: the "
+                     "network comes from the model)", c->warm, have,
+                     dn_loss_name(W->loss), want, dn_loss_name(A.loss));
+}
+
 /* The optimizer's settings in words, e.g. "adam (beta1 0.9, ...)". */
 static void describe_opt(const dn_train_opts *t, char *buf, size_t len)
 {
@@ -300,63 +343,20 @@ static void catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-static int run(train_cfg *c_, const char *note);
-
-/* --resume FILE: the original arguments come back from the checkpoint,
- * followed by any given now (so --epochs can be raised, say). */
-static int resume(int argc, char **argv, const char *path)
-{
-    dn_checkpoint_info info;
-    dn_error err;
-    if (dn_checkpoint_read_info(path, &info, &err)) return cli_error("train", &err);
-    char **args = calloc((size_t)argc + strlen(info.note) + 2, sizeof *args);
-    int n = 0, rc;
-    if (!args) { dn_checkpoint_info_free(&info); return EXIT_DATA; }
-    args[n++] = "train";
-    for (char *p = info.note; *info.note; ) {
-        args[n++] = p;
-        char *sep = strchr(p, '\x1f');
-        if (!sep) break;
-        *sep = 0;
-        p = sep + 1;
-    }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--resume")) { i++; continue; }
-        if (!strncmp(argv[i], "--resume=", 9)) continue;
-        args[n++] = argv[i];
-    }
-    train_cfg c;
-    rc = train_parse(n, args, &c);
-    if (!rc) {
-        char *note = train_note(n, args, &c);
-        c.t.resume = path;
-        c.checkpoint = path;
-        if (!c.quiet)
-            printf("resume: %s: %d epochs and %ld steps done, continuing with "
-                   "the data and options it was started with\n", path,
-                   info.epoch, info.steps);
-        rc = note ? run(&c, note) : EXIT_DATA;
-        free(note);
-    }
-    free(args);
-    dn_checkpoint_info_free(&info);
-    return rc < 0 ? EXIT_OK : rc;
-}
-
 int cmd_train(int argc, char **argv)
 {
     train_cfg c;
     int rc = train_parse(argc, argv, &c);
     if (rc) return rc < 0 ? EXIT_OK : rc;
-    if (c.resume) return resume(argc, argv, c.resume);
+    if (c.resume) return train_resume(argc, argv, &c);
     char *note = train_note(argc, argv, &c);
     if (!note) return EXIT_DATA;
-    rc = run(&c, note);
+    rc = train_run(&c, note);
     free(note);
     return rc;
 }
 
-static int run(train_cfg *c_, const char *note)
+int train_run(train_cfg *c_, const char *note)
 {
     train_cfg c = *c_;
     int rc = 0;
@@ -377,6 +377,7 @@ static int run(train_cfg *c_, const char *note)
     if (c.warm) {
         /* Encode the new data exactly as the warm model's data was. */
         if (dn_model_load(c.warm, &warm, &err)) { rc = cli_error("train", &err); goto out; }
+        if ((rc = warm_matches(&c, warm))) goto out;
         if (!dn_model_schema(warm)) {
             rc = cli_usage("train", "--warm-start %s: the model has no data "
                            "schema to encode the data with", c.warm);
@@ -467,7 +468,8 @@ static int run(train_cfg *c_, const char *note)
             rc = cli_error("train", &err);
             goto out;
         }
-        if (c.tensorboard && dn_tboard_open(c.tensorboard, &w.tb, &err)) {
+        /* A finished run resumed has no new events to log. */
+        if (c.tensorboard && !c.resume_finished && dn_tboard_open(c.tensorboard, &w.tb, &err)) {
             rc = cli_error("train", &err);
             goto out;
         }

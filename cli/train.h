@@ -26,7 +26,21 @@ typedef struct {
     dn_solver_conf solver;
     int solver_opts;          /* a solver option was given */
     int batch_set;            /* --batch was given */
+    int act_set;              /* --act was given */
+    int accept_outputs;       /* --accept-outputs: a resume may write where
+                                 the checkpoint says, outside its directory */
+    int resume_finished;      /* resuming a run that had ended: nothing new
+                                 to log */
 } train_cfg;
+
+/* Numeric options: name, where the value goes in train_cfg, its range. */
+typedef struct {
+    const char *name;
+    size_t off;      /* offset in train_cfg */
+    char type;       /* 'd' double, 'i' int, 'l' long, 'z' size_t */
+    double lo, hi;
+} train_num;
+const train_num *train_nums(size_t *count);
 
 /* Fills c from the command line: 0 ok, -1 help printed, else an exit code. */
 int train_parse(int argc, char **argv, train_cfg *c);
@@ -36,6 +50,19 @@ int train_given(const train_cfg *c, const char *name);
  * \x1f, paths made absolute (train_note.c); malloc'd, NULL if out of
  * memory. */
 char *train_note(int argc, char **argv, const train_cfg *c);
+/* 1 if the option (without dashes) may differ between a run and its
+ * resume: it changes no bit of the result (--epochs, --threads, ...). */
+int train_free_option(const char *name);
+/* 0 if a and b describe the same run (train_same.c); else 1, with the
+ * first option that differs ("--lr", "DATA") and its value in each. */
+int train_cfg_diff(const train_cfg *a, const train_cfg *b, char *name,
+                   size_t name_len, char *va, char *vb, size_t len);
+/* --resume FILE|auto (train_resume.c): the exit code. */
+int train_resume(int argc, char **argv, train_cfg *now);
+/* Loads, builds, trains and saves one run (cmd_train.c); note is kept in
+ * its checkpoints. */
+int train_run(train_cfg *c, const char *note);
+
 /* "64,32" or "64:tanh,32:relu" or "none" into A's hidden layers. */
 int train_parse_layers(const char *spec, dn_act dflt, dn_arch *A);
 

@@ -208,17 +208,10 @@ static int parse_dropout(const char *v, train_cfg *c)
     return 1;
 }
 
-/* Numeric options: name, where the value goes, its range. */
-typedef struct {
-    const char *name;
-    size_t off;      /* offset in train_cfg */
-    char type;       /* 'd' double, 'i' int, 'l' long, 'z' size_t */
-    double lo, hi;
-} num_opt;
 
 #define D(field) offsetof(train_cfg, field), 'd'
 #define I(field) offsetof(train_cfg, field), 'i'
-static const num_opt nums[] = {
+static const train_num nums[] = {
     { "lr", D(t.eta), 0, 1e6 },
     { "eta", D(t.eta), 0, 1e6 },
     { "init-eps", D(init_eps), 1e-12, 1e3 },
@@ -272,7 +265,7 @@ _Static_assert(sizeof nums / sizeof *nums <= 64, "train_cfg.given is 64 bits");
 static int parse_num(cli_args *a, const char *o, train_cfg *c)
 {
     for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
-        const num_opt *n = &nums[i];
+        const train_num *n = &nums[i];
         if (strcmp(o, n->name)) continue;
         void *p = (char *)c + n->off;
         if (n->type == 'd') {
@@ -291,6 +284,12 @@ static int parse_num(cli_args *a, const char *o, train_cfg *c)
         return 1;
     }
     return 0;
+}
+
+const train_num *train_nums(size_t *count)
+{
+    *count = sizeof nums / sizeof *nums;
+    return nums;
 }
 
 /* 1 if the numeric option `name` was given on the command line. */
@@ -395,6 +394,7 @@ int train_parse(int argc, char **argv, train_cfg *c)
             }
         } else if (!strcmp(o, "act")) {
             VALUE();
+            c->act_set = 1;
             if (dn_act_parse(v, &c->act, &err))
                 return cli_usage("train", "--act: %s", err.msg);
             if (c->act == DN_ACT_SOFTMAX)
@@ -463,6 +463,7 @@ int train_parse(int argc, char **argv, train_cfg *c)
         } else if (!strcmp(o, "amsgrad")) { c->t.opt.amsgrad = 1;
         } else if (!strcmp(o, "nesterov")) { /* read by parse_kinds */
         } else if (!strcmp(o, "no-restore-best")) { c->t.restore_best = 0;
+        } else if (!strcmp(o, "accept-outputs")) { c->accept_outputs = 1;
         } else if (!strcmp(o, "no-standardize")) { c->standardize = 0;
         } else if (!strcmp(o, "q") || !strcmp(o, "quiet")) { c->quiet = 1;
         } else if (!strcmp(o, "v") || !strcmp(o, "verbose")) { c->verbose = 1;
@@ -483,9 +484,11 @@ int train_parse(int argc, char **argv, train_cfg *c)
     if (!train_parse_layers(c->layers, c->act, &probe)) return EXIT_USAGE;
     if (!c->data) return cli_usage("train", "no DATA file given; e.g. "
                                    "'descent train data/digits.csv -o m.safetensors'");
-    if (c->warm && (c->layers_set || c->loss_set || c->init_set))
-        return cli_usage("train", "--warm-start takes the network from the "
-                         "model; drop --layers, --loss and --init");
+    /* --layers, --act and --loss may repeat the warm model's network
+     * (checked once it is loaded); an initialization has no meaning. */
+    if (c->warm && c->init_set)
+        return cli_usage("train", "--warm-start takes the weights from the "
+                         "model: drop --init");
     if (c->val_labels && !c->val_data)
         return cli_usage("train", "--val-labels needs --val-data");
     if (c->solver_opts && !c->solver_set)
