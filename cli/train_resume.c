@@ -201,10 +201,11 @@ int train_resume(int argc, char **argv, train_cfg *now)
     c.t.resume = path;
     c.resume_finished = info.stopped || info.epoch >= c.t.epochs;
     if (!c.quiet) {
-        if (info.stopped)
+        if (c.resume_finished)
             printf("resume: %s: the run had ended after %d epochs (%s); "
                    "writing its result again without training\n", path,
-                   info.epoch, dn_stop_name(info.reason));
+                   info.epoch, dn_stop_name(info.stopped ? info.reason
+                                                         : DN_STOP_EPOCHS));
         else
             printf("resume: %s: %d epochs and %ld steps done, continuing with "
                    "the data and options it was started with\n", path,
