@@ -86,9 +86,14 @@ static int check_outputs(const train_cfg *c, const char *ckpt)
                                "checkpoint's directory", ckpt);
     int rc = 0;
     for (int i = 0; i < 5 && !rc; i++) {
-        if (!out[i] || c->accept_outputs || inside(dir, out[i])) continue;
+        if (!out[i] || inside(dir, out[i])) continue;
         const char *p = out[i];
-        /* A tensorboard directory is checked by its own path. */
+        if (c->accept_outputs) {
+            /* Said even under -q: the user vouched for these paths. */
+            fprintf(stderr, "descent train: --accept-outputs: writing %s %s, "
+                    "outside the checkpoint's directory %s\n", what[i], p, dir);
+            continue;
+        }
         rc = cli_usage("train", "--resume %s: the checkpoint says to write %s "
                        "%s, outside its directory %s. A checkpoint can come "
                        "from anyone: check the path, then resume with "
