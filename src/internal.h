@@ -263,6 +263,20 @@ dn_status dn_ckpt_save(const char *path, const dn_train_state *s,
 dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
                        dn_error *err);
 
+/* ---- the full-batch solvers' state (minimize.c) ---- */
+
+/* Doubles a run of the solver c on n unknowns carries between iterations
+ * (the counters, x, g and the solver's own memory). */
+size_t dn_solver_state_size(const dn_solver_conf *c, size_t n);
+/* dn_minimize with the state array in the caller's hands (NULL: its
+ * own), filled after every iteration before on_iter runs, so on_iter can
+ * checkpoint it.  resume = 1 continues from a state so filled (x is set
+ * from it): the run goes on exactly as the one that wrote it. */
+dn_status dn_minimize_run(const dn_problem *p, const dn_solver_conf *c,
+                          double *x, dn_min_fn on_iter, void *user,
+                          dn_min_result *res, double *state, int resume,
+                          dn_error *err);
+
 /* ---- what the training loops share (train.c; train_full.c uses them) ---- */
 
 /* Checks the options every loop reads (epochs, l2, tol, early stopping,

@@ -71,29 +71,62 @@ static void remember(memory *M, const double *x, const double *xp,
     if (M->count < M->m) M->count++;
 }
 
+/* Forgets the memory and heads along −g with alpha0 = min(1, 1/‖g‖),
+ * which moves x by min(‖g‖, 1): the first step, or a fresh start. */
+static void restart(memory *M, const dn_solve *s, double *d, double *alpha0)
+{
+    M->count = 0;
+    M->gamma = 1;
+    for (size_t i = 0; i < s->n; i++) d[i] = -s->g[i];
+    *alpha0 = fmin(1, 1 / s->gnorm);
+}
+
+/* After an accepted step: the next direction from the memory and its
+ * first trial step; 1 when it is steepest descent. */
+static int next(memory *M, const dn_solve *s, double *d, double *alpha0)
+{
+    direction(M, s->g, d, s->n);
+    int steepest = M->count == 0;
+    *alpha0 = steepest ? fmin(1, 1 / s->gnorm) : 1;
+    if (!(dn_dot(s->g, d, s->n) < 0)) {
+        /* Rounding can leave H indefinite along g: start over. */
+        restart(M, s, d, alpha0);
+        steepest = 1;
+    }
+    return steepest;
+}
+
 dn_status dn_lbfgs_run(dn_solve *s)
 {
     const size_t n = s->n;
+    /* The pairs live in the run's state, so a checkpoint holds them. */
+    double *own = DN_ST_ARRAYS(s), *sc = s->state + DN_ST_S0;
     memory M = { .m = s->c->history, .newest = -1 + s->c->history,
                  .gamma = 1 };
-    M.S = malloc((size_t)M.m * n * sizeof *M.S);
-    M.Y = malloc((size_t)M.m * n * sizeof *M.Y);
-    M.rho = malloc((size_t)M.m * sizeof *M.rho);
+    M.S = own;
+    M.Y = own + (size_t)M.m * n;
+    M.rho = own + 2 * (size_t)M.m * n;
     M.a = malloc((size_t)M.m * sizeof *M.a);
     double *d = malloc(n * sizeof *d), *xp = malloc(n * sizeof *xp),
            *gp = malloc(n * sizeof *gp);
     dn_status st = DN_OK;
-    if (!M.S || !M.Y || !M.rho || !M.a || !d || !xp || !gp) {
+    if (!M.a || !d || !xp || !gp) {
         st = dn_fail(s->err, DN_ENOMEM, "solver lbfgs: out of memory for "
                      "%d pairs of %zu doubles; use a smaller history", M.m,
                      n);
         goto done;
     }
-    /* The first step has no curvature to go by: steepest descent with a
-     * trial step alpha0 = min(1, 1/‖g‖), which moves x by min(‖g‖, 1). */
-    for (size_t i = 0; i < n; i++) d[i] = -s->g[i];
-    double alpha0 = fmin(1, 1 / s->gnorm);
+    double alpha0;
     int steepest = 1;
+    if (s->resumed) {
+        M.count = (int)sc[0];
+        M.newest = (int)sc[1];
+        M.gamma = sc[2];
+        steepest = next(&M, s, d, &alpha0);
+    } else {
+        /* The first step has no curvature to go by. */
+        restart(&M, s, d, &alpha0);
+    }
     for (;;) {
         double f_prev = s->f, alpha;
         memcpy(xp, s->x, n * sizeof *xp);
@@ -109,31 +142,18 @@ dn_status dn_lbfgs_run(dn_solve *s)
                 break;
             }
             /* The memory led nowhere: forget it and try along −g. */
-            M.count = 0;
-            M.gamma = 1;
-            for (size_t i = 0; i < n; i++) d[i] = -s->g[i];
-            alpha0 = fmin(1, 1 / s->gnorm);
+            restart(&M, s, d, &alpha0);
             steepest = 1;
             continue;
         }
         remember(&M, s->x, xp, s->g, gp, n);
+        sc[0] = M.count;
+        sc[1] = M.newest;
+        sc[2] = M.gamma;
         if (dn_solve_step_done(s, f_prev, alpha, 0, r == DN_LS_WOLFE)) break;
-        direction(&M, s->g, d, n);
-        steepest = M.count == 0;
-        alpha0 = steepest ? fmin(1, 1 / s->gnorm) : 1;
-        if (!(dn_dot(s->g, d, n) < 0)) {
-            /* Rounding can leave H indefinite along g: start over. */
-            M.count = 0;
-            M.gamma = 1;
-            for (size_t i = 0; i < n; i++) d[i] = -s->g[i];
-            alpha0 = fmin(1, 1 / s->gnorm);
-            steepest = 1;
-        }
+        steepest = next(&M, s, d, &alpha0);
     }
 done:
-    free(M.S);
-    free(M.Y);
-    free(M.rho);
     free(M.a);
     free(d);
     free(xp);

@@ -142,19 +142,27 @@ dn_status dn_lm_run(dn_solve *s)
                      (double)n * n * 8 / 1048576);
         goto done;
     }
-    s->mu = c->mu;
-    if ((st = at_point(s, &L, NAN))) goto done;
-    if (s->spent) {
-        s->reason = DN_STOP_EVALS;
-        goto done;
-    }
-    if (s->gnorm <= c->gtol) {
-        s->reason = DN_STOP_GRADIENT;
-        goto done;
-    }
-    if (c->max_iter == 0) {
-        s->reason = DN_STOP_EPOCHS;
-        goto done;
+    if (s->resumed) {
+        /* JᵀJ at the checkpoint's point again: the same bits, and not
+         * counted twice (the interrupted run counted it). */
+        const long evals = s->evals;
+        if ((st = at_point(s, &L, s->f))) goto done;
+        s->evals = evals;
+    } else {
+        s->mu = c->mu;
+        if ((st = at_point(s, &L, NAN))) goto done;
+        if (s->spent) {
+            s->reason = DN_STOP_EVALS;
+            goto done;
+        }
+        if (s->gnorm <= c->gtol) {
+            s->reason = DN_STOP_GRADIENT;
+            goto done;
+        }
+        if (c->max_iter == 0) {
+            s->reason = DN_STOP_EPOCHS;
+            goto done;
+        }
     }
     double *xt = s->ls_x[0];
     for (;;) {

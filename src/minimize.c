@@ -203,9 +203,16 @@ double dn_solve_eval(dn_solve *s, const double *x, double *g)
 int dn_solve_step_done(dn_solve *s, double f_prev, double step, double mu,
                        int wolfe)
 {
-    const dn_solver_conf *c = s->c;
     s->iter++;
     s->gnorm = dn_norm(s->g, s->n);
+    double *h = s->state;
+    h[DN_ST_F] = s->f;
+    h[DN_ST_GNORM] = s->gnorm;
+    h[DN_ST_ITER] = s->iter;
+    h[DN_ST_EVALS] = (double)s->evals;
+    h[DN_ST_MU] = s->mu;
+    h[DN_ST_FPREV] = f_prev;
+    memcpy(DN_ST_X(s), s->x, s->n * sizeof *s->x);
     if (s->on_iter) {
         dn_min_iter it = {
             .iter = s->iter, .evals = s->evals, .f = s->f,
@@ -217,6 +224,12 @@ int dn_solve_step_done(dn_solve *s, double f_prev, double step, double mu,
             return 1;
         }
     }
+    return dn_solve_stop_rules(s, f_prev);
+}
+
+int dn_solve_stop_rules(dn_solve *s, double f_prev)
+{
+    const dn_solver_conf *c = s->c;
     if (s->gnorm <= c->gtol)
         s->reason = DN_STOP_GRADIENT;
     else if (c->ftol > 0 &&
@@ -250,9 +263,24 @@ static int start(dn_solve *s, dn_status *st)
     return 1;
 }
 
+size_t dn_solver_state_size(const dn_solver_conf *c, size_t n)
+{
+    size_t own = c->kind == DN_SOLVER_LBFGS ? (size_t)c->history * (2 * n + 1)
+               : c->kind == DN_SOLVER_CG ? 2 * n : 0;
+    return DN_ST_HEAD + 2 * n + own;
+}
+
 dn_status dn_minimize(const dn_problem *p, const dn_solver_conf *conf,
                       double *x, dn_min_fn on_iter, void *user,
                       dn_min_result *res, dn_error *err)
+{
+    return dn_minimize_run(p, conf, x, on_iter, user, res, NULL, 0, err);
+}
+
+dn_status dn_minimize_run(const dn_problem *p, const dn_solver_conf *conf,
+                          double *x, dn_min_fn on_iter, void *user,
+                          dn_min_result *res, double *state, int resume,
+                          dn_error *err)
 {
     dn_min_result local;
     if (!res) res = &local;
@@ -281,19 +309,36 @@ dn_status dn_minimize(const dn_problem *p, const dn_solver_conf *conf,
     s.user = user;
     s.err = err;
     s.reason = DN_STOP_EPOCHS;
-    s.g = malloc(n * sizeof *s.g);
+    double *own = state ? NULL
+                : calloc(dn_solver_state_size(&c, n), sizeof *own);
+    s.state = state ? state : own;
     for (int i = 0; i < 2; i++) {
         s.ls_x[i] = malloc(n * sizeof(double));
         s.ls_g[i] = malloc(n * sizeof(double));
     }
-    if (!s.g || !s.ls_x[0] || !s.ls_x[1] || !s.ls_g[0] || !s.ls_g[1]) {
-        st = dn_fail(err, DN_ENOMEM, "solver %s: out of memory for 5 vectors "
-                     "of %zu doubles", dn_solver_name(c.kind), n);
+    if (!s.state || !s.ls_x[0] || !s.ls_x[1] || !s.ls_g[0] || !s.ls_g[1]) {
+        st = dn_fail(err, DN_ENOMEM, "solver %s: out of memory for its state "
+                     "of %zu doubles", dn_solver_name(c.kind),
+                     dn_solver_state_size(&c, n));
         goto done;
+    }
+    s.g = DN_ST_X(&s) + n;
+    if (resume) {
+        /* Where the checkpoint was taken: right after an iteration's
+         * report, before the rules that might have ended it there. */
+        const double *h = s.state;
+        s.f = h[DN_ST_F];
+        s.gnorm = h[DN_ST_GNORM];
+        s.iter = (int)h[DN_ST_ITER];
+        s.evals = (long)h[DN_ST_EVALS];
+        s.mu = h[DN_ST_MU];
+        memcpy(x, DN_ST_X(&s), n * sizeof *x);
+        s.resumed = 1;
+        if (dn_solve_stop_rules(&s, h[DN_ST_FPREV])) goto report;
     }
     if (c.kind == DN_SOLVER_LM) {
         st = dn_lm_run(&s);
-    } else if (!start(&s, &st)) {
+    } else if (resume || !start(&s, &st)) {
         switch (c.kind) {
         case DN_SOLVER_LBFGS:  st = dn_lbfgs_run(&s); break;
         case DN_SOLVER_CG:     st = dn_cg_run(&s); break;
@@ -301,6 +346,7 @@ dn_status dn_minimize(const dn_problem *p, const dn_solver_conf *conf,
         default: break;
         }
     }
+report:
     res->iters = s.iter;
     res->evals = s.evals;
     res->reason = s.reason;
@@ -308,7 +354,7 @@ dn_status dn_minimize(const dn_problem *p, const dn_solver_conf *conf,
     res->grad_norm = s.gnorm;
     res->mu = s.mu;
 done:
-    free(s.g);
+    free(own);
     for (int i = 0; i < 2; i++) {
         free(s.ls_x[i]);
         free(s.ls_g[i]);

@@ -26,7 +26,23 @@ typedef struct {
     dn_error *err;
     /* The line search's points on the line, 2 × (x, g), sized once. */
     double *ls_x[2], *ls_g[2];
+    /* Everything the run carries from one iteration to the next, in one
+     * flat array (layout below), so that a checkpoint can copy it and a
+     * resumed run continue bit for bit.  g is a view into it. */
+    double *state;
+    int     resumed;          /* the run continues from state */
 } dn_solve;
+
+/* The state array: scalars, then x, g (n each), then the solver's own
+ * arrays (L-BFGS: S, Y, m × n each, and rho, m; CG: d and g_prev).
+ * Each solver keeps its scalars in DN_ST_S0.. before every
+ * dn_solve_step_done; the common ones are written there. */
+enum {
+    DN_ST_F, DN_ST_GNORM, DN_ST_ITER, DN_ST_EVALS, DN_ST_MU, DN_ST_FPREV,
+    DN_ST_S0, DN_ST_HEAD = DN_ST_S0 + 8
+};
+#define DN_ST_X(s)     ((s)->state + DN_ST_HEAD)
+#define DN_ST_ARRAYS(s) ((s)->state + DN_ST_HEAD + 2 * (s)->n)
 
 /* f (and g unless NULL) at x, counted.  Once the budget is spent it
  * returns NaN without calling the objective and sets s->spent. */
@@ -38,6 +54,10 @@ double dn_solve_eval(dn_solve *s, const double *x, double *g);
  * budget.  Returns 1 to stop, with s->reason set. */
 int dn_solve_step_done(dn_solve *s, double f_prev, double step, double mu,
                        int wolfe);
+/* The stopping rules of dn_solve_step_done after the callback: 1 with
+ * s->reason set when one holds.  A resumed run applies them first, as
+ * the interrupted one did right after its checkpoint. */
+int dn_solve_stop_rules(dn_solve *s, double f_prev);
 
 /* Σ a_i b_i and ‖a‖₂ over n doubles. */
 double dn_dot(const double *a, const double *b, size_t n);

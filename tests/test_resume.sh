@@ -58,7 +58,7 @@ q_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 requeue() {
     mode=$1
     kills=0; cycle=0
-    while [ $kills -lt 8 ] && [ $cycle -lt 12 ]; do
+    while [ $kills -lt 8 ] && [ $cycle -lt 30 ]; do
         cycle=$((cycle + 1))
         rm -f "$T/q.st" "$T/q.ckpt"
         tries=0
@@ -68,7 +68,7 @@ requeue() {
             else extra=""; fi
             $D train $qargs -o "$T/q.st" --checkpoint "$T/q.ckpt" $extra > /dev/null 2>&1 &
             pid=$!
-            sleep "$(awk -v s="$mode$cycle.$tries" -v ms=$q_ms 'BEGIN { srand(s); printf "%.3f", (0.1 + 0.8 * rand()) * ms / 1000 }')"
+            sleep "$(awk -v s="$mode$cycle.$tries" -v ms=$q_ms 'BEGIN { srand(s); printf "%.3f", (0.05 + 0.6 * rand()) * ms / 1000 }')"
             if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi
             wait $pid 2>/dev/null
             tries=$((tries + 1))
