@@ -508,10 +508,10 @@ int train_parse(int argc, char **argv, train_cfg *c)
                                  "by line search or damping", mb[i],
                                  dn_solver_name(c->solver.kind));
         if (c->sched != DN_SCHED_CONSTANT || c->batch_set || c->dropout_n ||
-            c->t.clip > 0 || c->resume || c->checkpoint)
+            c->t.clip > 0)
             return cli_usage("train", "--opt %s trains on the whole set at "
                              "every iteration: drop --batch, --schedule, "
-                             "--dropout, --clip, --checkpoint and --resume",
+                             "--dropout and --clip",
                              dn_solver_name(c->solver.kind));
     }
     /* --weight-decay is AdamW's own decoupled decay; elsewhere it means

@@ -32,7 +32,7 @@
 #define MAGIC "DNCKPT\r\n"
 #define VERSION 2u
 #define HEADER 24
-#define HIST_FIELDS 11
+#define HIST_FIELDS 13  /* version 1: 11, without mu and evals */
 
 /* kind: 'i' int, 'l' long, 's' size_t, 'u' uint64_t, 'd' double */
 typedef struct { char kind; void *p; } field;
@@ -152,7 +152,7 @@ dn_status dn_ckpt_save(const char *path, const dn_train_state *cs,
         const dn_epoch *h = &s.hist[e];
         double v[HIST_FIELDS] = { h->epoch, (double)h->steps, h->train_loss,
             h->val_loss, h->train_acc, h->val_acc, h->eta, h->grad_norm,
-            h->seconds, h->train_mae, h->val_mae };
+            h->seconds, h->train_mae, h->val_mae, h->mu, (double)h->evals };
         for (int k = 0; k < HIST_FIELDS; k++) add64(&b, dbits(v[k]));
     }
     need(&b, (size_t)note_len);
@@ -173,6 +173,19 @@ dn_status dn_ckpt_save(const char *path, const dn_train_state *cs,
     return st;
 }
 
+int dn_state_remember(dn_train_state *s, int *cap, const dn_epoch *e)
+{
+    if (s->n_hist == *cap) {
+        int c = *cap ? 2 * *cap : 64;
+        dn_epoch *h = realloc(s->hist, (size_t)c * sizeof *h);
+        if (!h) return 0;
+        s->hist = h;
+        *cap = c;
+    }
+    s->hist[s->n_hist++] = *e;
+    return 1;
+}
+
 /* ---- reading ---- */
 
 /* A parsed file: the scalars decoded into s, the arrays as pointers into
@@ -181,6 +194,7 @@ typedef struct {
     unsigned char *file;
     const unsigned char *theta, *opt, *best, *idx, *hist, *note, *why, *solver;
     long has_best, note_len, why_len;
+    int hist_fields;
 } parsed;
 
 #define BAD(...) dn_fail(err, DN_EFORMAT, __VA_ARGS__)
@@ -235,6 +249,7 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
         return BAD("%s: not a descent checkpoint (wrong magic); give the file "
                    "written by --checkpoint", path);
     const unsigned version = get32(p + 8);
+    P->hist_fields = version >= 2 ? HIST_FIELDS : 11;
     if (version < 1 || version > VERSION)
         return BAD("%s: checkpoint version %u, this descent reads versions 1 "
                    "to %u", path, version, VERSION);
@@ -282,7 +297,7 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
         !take(&at, &left, s->n_opt, 4, &P->opt) ||
         !take(&at, &left, P->has_best ? s->n_params : 0, 4, &P->best) ||
         !take(&at, &left, (uint64_t)s->n, 4, &P->idx) ||
-        !take(&at, &left, (uint64_t)s->n_hist, 8 * HIST_FIELDS, &P->hist) ||
+        !take(&at, &left, (uint64_t)s->n_hist, 8 * (size_t)P->hist_fields, &P->hist) ||
         !take(&at, &left, (uint64_t)P->note_len, 1, &P->note) ||
         !take(&at, &left, (uint64_t)P->why_len, 1, &P->why) ||
         !take(&at, &left, s->n_solver, 8, &P->solver) || left)
@@ -313,9 +328,13 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
             return BAD("%s: solver value %zu is not finite", path, i);
     /* A history row's epoch and step count become integers. */
     for (int e = 0; e < s->n_hist; e++) {
-        double ep = bitsd(get64(P->hist + 8 * (size_t)e * HIST_FIELDS));
-        double st = bitsd(get64(P->hist + 8 * ((size_t)e * HIST_FIELDS + 1)));
-        if (!(ep >= 0 && ep <= INT32_MAX && st >= 0 && st <= 9e15))
+        const size_t row = (size_t)e * (size_t)P->hist_fields;
+        double ep = bitsd(get64(P->hist + 8 * row));
+        double st = bitsd(get64(P->hist + 8 * (row + 1)));
+        double ev = P->hist_fields > 12
+                  ? bitsd(get64(P->hist + 8 * (row + 12))) : 0;
+        if (!(ep >= 0 && ep <= INT32_MAX && st >= 0 && st <= 9e15 &&
+              ev >= 0 && ev <= 9e15))
             return BAD("%s: history row %d holds an impossible epoch or step "
                        "count", path, e + 1);
     }
@@ -385,14 +404,15 @@ dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
         s->opt_state[i] = bitsf(get32(P.opt + 4 * i));
     for (int i = 0; i < t.n; i++) s->idx[i] = (int32_t)get32(P.idx + 4 * (size_t)i);
     for (int e = 0; e < t.n_hist; e++) {
-        double v[HIST_FIELDS];
-        for (int k = 0; k < HIST_FIELDS; k++)
-            v[k] = bitsd(get64(P.hist + 8 * ((size_t)e * HIST_FIELDS + k)));
+        double v[HIST_FIELDS] = { 0 };
+        for (int k = 0; k < P.hist_fields; k++)
+            v[k] = bitsd(get64(P.hist + 8 * ((size_t)e * (size_t)P.hist_fields + k)));
         dn_epoch *h = &hist[e];
         h->epoch = (int)v[0]; h->steps = (long)v[1]; h->train_loss = v[2];
         h->val_loss = v[3]; h->train_acc = v[4]; h->val_acc = v[5];
         h->eta = v[6]; h->grad_norm = v[7]; h->seconds = v[8];
-        h->train_mae = v[9]; h->val_mae = v[10];
+        h->train_mae = v[9]; h->val_mae = v[10]; h->mu = v[11];
+        h->evals = (long)v[12];
     }
     /* Scalars last, once everything has been checked. */
     float *theta = s->theta, *opt = s->opt_state, *best = s->best_theta;

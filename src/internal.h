@@ -256,6 +256,10 @@ typedef struct {
 
 dn_status dn_ckpt_save(const char *path, const dn_train_state *s,
                        dn_error *err);
+/* Appends an epoch's report to s->hist, kept for checkpoints; the array
+ * doubles when full (once per epoch at most, never in a step).  0 if out
+ * of memory. */
+int dn_state_remember(dn_train_state *s, int *cap, const dn_epoch *e);
 /* Loads into s, whose array views (solver included) are already sized by
  * the caller: every size in the file must equal them.  Allocates s->hist
  * with room for at least hist_cap entries and s->why (NULL when empty);

@@ -84,21 +84,6 @@ double dn_monitored(const dn_train_opts *o, const dn_epoch *e, int has_val)
     return o->monitor == DN_MONITOR_VAL_ACC ? -e->val_acc : e->val_loss;
 }
 
-/* Appends an epoch's report to the history kept for checkpoints; the
- * array doubles when full (once per epoch at most, never in a step). */
-static int remember(dn_train_state *s, int *cap, const dn_epoch *e)
-{
-    if (s->n_hist == *cap) {
-        int c = *cap ? 2 * *cap : 64;
-        dn_epoch *h = realloc(s->hist, (size_t)c * sizeof *h);
-        if (!h) return 0;
-        s->hist = h;
-        *cap = c;
-    }
-    s->hist[s->n_hist++] = *e;
-    return 1;
-}
-
 /* Whether to stop now.  With several ranks they must all agree, or one
  * would wait forever in the next sum: any rank's signal stops them all. */
 static int interrupted(const dn_train_opts *o, int K)
@@ -419,7 +404,7 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
         t0 = t1;
         res->epochs = epoch;
         S.epoch = epoch;
-        if (!remember(&S, &hist_cap, e)) {
+        if (!dn_state_remember(&S, &hist_cap, e)) {
             st = dn_fail(err, DN_ENOMEM, "out of memory for the history");
             goto done;
         }

@@ -48,6 +48,11 @@ typedef struct {
     float  *best;     /* early stopping: the best iteration's theta */
     int     stale, calm, why;
     double  prev_loss, t0;
+    /* Checkpoints: the loop's state around the solver's (S.solver). */
+    dn_train_state S;
+    int      hist_cap;
+    dn_status ckpt_st;   /* a checkpoint that could not be written */
+    dn_error *err;
 } net;
 
 static double now(void)
@@ -158,6 +163,22 @@ static int net_hess(const double *x, double *H, void *user)
     return 0;
 }
 
+/* Writes the checkpoint: the loop's counters, theta as it is, the best
+ * weights, the history and the solver's state. */
+static dn_status save(net *q, dn_error *err)
+{
+    dn_train_state *S = &q->S;
+    const dn_result *res = q->res;
+    S->epoch = S->n_hist;
+    S->steps = S->n_hist;
+    S->best_epoch = res->best_epoch;
+    S->best = res->best;
+    S->stale = q->stale;
+    S->calm = q->calm;
+    S->prev_loss = q->prev_loss;
+    return dn_ckpt_save(q->o.checkpoint, S, err);
+}
+
 /* After every iteration: the epoch report, validation, early stopping,
  * the tol rule and the caller's callback.  Non-zero stops the solver;
  * q->why then says why. */
@@ -214,12 +235,30 @@ static int on_iter(const dn_min_iter *it, void *user)
     q->calm = fabs(e->train_loss - q->prev_loss) < o->tol ? q->calm + 1 : 0;
     q->prev_loss = e->train_loss;
 
+    if (!dn_state_remember(&q->S, &q->hist_cap, e)) {
+        q->ckpt_st = dn_fail(q->err, DN_ENOMEM, "out of memory for the "
+                             "history");
+        q->why = DN_STOP_CALLBACK;
+        return 1;
+    }
+    int stop = 1;
     if (o->on_epoch && o->on_epoch(e, o->user)) q->why = DN_STOP_CALLBACK;
     else if (o->interrupt && *o->interrupt) q->why = DN_STOP_INTERRUPTED;
     else if (o->tol > 0 && q->calm >= o->tol_epochs) q->why = DN_STOP_CONVERGED;
     else if (o->patience > 0 && q->stale >= o->patience) q->why = DN_STOP_EARLY;
-    else return 0;
-    return 1;
+    else stop = 0;
+    /* The checkpoint of this iteration: the solver's state was written
+     * just before this call. */
+    const int due = o->checkpoint_every > 0 && it->iter % o->checkpoint_every == 0;
+    if (o->checkpoint && (due || (stop && q->why == DN_STOP_INTERRUPTED))) {
+        if (stop && q->why != DN_STOP_INTERRUPTED && q->why != DN_STOP_CALLBACK)
+            q->S.stopped = 1 + q->why;
+        if ((q->ckpt_st = save(q, q->err))) {
+            q->why = DN_STOP_CALLBACK;
+            return 1;
+        }
+    }
+    return stop;
 }
 
 /* What the solvers cannot take: each message says why and what to use. */
@@ -344,6 +383,51 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
     if (!st) st = setup(&q, &c, err);
     if (st) goto done;
 
+    /* The checkpointed state: theta, the best weights, the history and
+     * the solver's array (which holds x once an iteration is done). */
+    q.err = err;
+    dn_train_state *S = &q.S;
+    S->theta = m->theta;
+    S->n_params = q.P;
+    S->best_theta = q.best;
+    S->n = train->n;
+    S->idx = malloc((size_t)train->n * sizeof *S->idx);
+    S->n_solver = dn_solver_state_size(&c, q.P);
+    S->solver = calloc(S->n_solver, sizeof *S->solver);
+    S->note = q.o.note;
+    S->prev_loss = S->best = NAN;
+    if (!S->idx || !S->solver) {
+        st = dn_fail(err, DN_ENOMEM, "out of memory for the solver's state "
+                     "(%zu doubles)", S->n_solver);
+        goto done;
+    }
+    for (int i = 0; i < train->n; i++) S->idx[i] = i;
+    int resumed = 0;
+    if (q.o.resume) {
+        if ((st = dn_ckpt_load(q.o.resume, S, q.o.epochs, err))) goto done;
+        q.hist_cap = S->n_hist > q.o.epochs ? S->n_hist : q.o.epochs;
+        for (int e = 0; e < S->n_hist && q.o.on_epoch; e++) {
+            dn_epoch r = S->hist[e];
+            r.replay = 1;
+            q.o.on_epoch(&r, q.o.user);
+        }
+        if (S->n_hist) res->last = S->hist[S->n_hist - 1];
+        res->epochs = res->steps = S->n_hist;
+        res->best_epoch = S->best_epoch;
+        res->best = S->best;
+        q.stale = S->stale;
+        q.calm = S->calm;
+        q.prev_loss = S->prev_loss;
+        if (S->stopped) {
+            /* The run had ended: its result again, without iterating. */
+            res->reason = (dn_stop)(S->stopped - 1);
+            if (res->reason == DN_STOP_NONFINITE)
+                st = dn_fail(err, DN_ENUMERIC, "%s", S->why ? S->why
+                             : "the run had stopped on a non-finite value");
+            goto finish;
+        }
+        resumed = S->n_hist > 0;
+    }
     for (size_t i = 0; i < q.P; i++) x[i] = m->theta[i];
     /* The loss is float32 arithmetic: steps below its precision are
      * rounding noise (see dn_problem.precision). */
@@ -359,10 +443,11 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
     if (c.kind == DN_SOLVER_NEWTON) p.hess = net_hess;
     dn_min_result mr;
     q.t0 = now();
-    st = dn_minimize(&p, &c, x, on_iter, &q, &mr, err);
+    st = dn_minimize_run(&p, &c, x, on_iter, &q, &mr, S->solver, resumed, err);
     /* x is always an accepted point (or the start): the weights to keep. */
     load(&q, x);
     res->reason = mr.reason == DN_STOP_CALLBACK ? (dn_stop)q.why : mr.reason;
+    if (q.ckpt_st) { st = q.ckpt_st; goto done; }
     if (st == DN_ENUMERIC) {
         res->reason = DN_STOP_NONFINITE;
         if (mr.iters == 0 && err) {
@@ -372,6 +457,20 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
                     "weights, or check the data for extreme values", why);
         }
     }
+    /* The end of the run goes into the checkpoint (a resume then writes
+     * the same result without iterating); an interrupt's is written. */
+    if (q.o.checkpoint && q.o.checkpoint_every > 0 &&
+        res->reason != DN_STOP_INTERRUPTED && res->reason != DN_STOP_CALLBACK &&
+        (!st || st == DN_ENUMERIC)) {
+        dn_error cerr;
+        /* (The iteration budget is not an end: --epochs may be raised.) */
+        S->stopped = res->reason == DN_STOP_EPOCHS ? 0 : 1 + res->reason;
+        S->why = st && err ? err->msg : NULL;
+        if (save(&q, &cerr)) {
+            if (!st) st = dn_fail(err, cerr.code, "%s", cerr.msg);
+        }
+    }
+finish:
     if (q.best && res->best_epoch && res->best_epoch != res->epochs) {
         memcpy(m->theta, q.best, q.P * sizeof *q.best);
         res->restored = 1;
@@ -380,6 +479,10 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
     if (res->best_epoch && q.o.monitor == DN_MONITOR_VAL_ACC && val)
         res->best = -res->best;
 done:
+    free(S->idx);
+    free(S->solver);
+    free(S->hist);
+    free((char *)S->why == (err ? err->msg : NULL) ? NULL : (char *)S->why);
     free(x);
     free(tX);
     dn_ws_free(q.ws);
