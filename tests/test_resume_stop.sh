@@ -57,6 +57,43 @@ want="epochs"
 run budget-sgd $d --opt sgd --epochs 7 --layers 8
 run budget-best-sgd $d --opt sgd --epochs 7 --layers 8 --patience 50
 
+# The full-batch solvers: their own rules, and early stopping.
+h=data/house.csv
+want="epoch limit"
+for o in lbfgs cg lm newton; do
+    run "budget-$o" $h --opt $o --layers 6:tanh --epochs 12 --val 0
+done
+want="gradient norm below gtol"
+run gtol-lbfgs $h --opt lbfgs --layers none --epochs 500 --val 0 --gtol 1e-3
+want="relative loss change below"
+run ftol-lm $h --opt lm --layers 4:tanh --epochs 500 --val 0 --ftol 1e-4
+run ftol-cg $h --opt cg --layers 4:tanh --epochs 500 --val 0 --ftol 1e-5
+want="evaluation limit"
+run evals-newton $h --opt newton --layers 3:tanh --epochs 500 --val 0 --max-evals 20
+want="early stopping"
+run early-lbfgs $h --opt lbfgs --layers 16:tanh --epochs 500 --patience 3
+run early-last-lbfgs $h --opt lbfgs --layers 16:tanh --epochs 500 --patience 3 --no-restore-best
+want="converged (loss change below tol)"
+run tol-lm $h --opt lm --layers 4:tanh --epochs 500 --val 0 --tol 1e-3 --tol-epochs 2 --ftol 0
+
+# Ctrl-C under a solver writes the checkpoint it announces, and the
+# resumed run ends where the uninterrupted one does.
+for o in lbfgs lm; do
+    a="data/digits.csv --opt $o --layers 12:tanh --epochs 60 --val 0 --task regression --target -1"
+    [ $o = lbfgs ] && a="data/digits.csv --opt lbfgs --layers 32 --epochs 60 --val 0"
+    $D train $a -q -o "$T/si-ref.st" || bad "$o: reference run"
+    rm -f "$T/si.st" "$T/si.st.ckpt"
+    $D train $a -o "$T/si.st" > "$T/out" 2> "$T/err" &
+    pid=$!
+    w=0
+    while ! grep -q '^iter' "$T/out" 2>/dev/null && [ $w -lt 300 ]; do sleep 0.02; w=$((w + 1)); done
+    kill -INT $pid
+    wait $pid; rc=$?
+    [ $rc -eq 3 ] && [ -f "$T/si.st.ckpt" ] && ok || bad "$o: SIGINT: exit $rc, checkpoint: $(ls "$T")"
+    $D train --resume "$T/si.st.ckpt" > /dev/null 2> "$T/err" && cmp -s "$T/si-ref.st" "$T/si.st" && ok ||
+        bad "$o: interrupted and resumed, the model differs: $(cat "$T/err")"
+done
+
 # Numeric stops: an SGD rate warmed up until the updates overflow.  With
 # early stopping the best epoch is kept; without, the weights from before
 # the step, or the last finite copy when the update itself overflowed.
