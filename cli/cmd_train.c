@@ -192,7 +192,7 @@ static void settings_json(const train_cfg *c, char *buf, size_t len)
     const dn_train_opts *t = &c->t;
     const dn_opt_conf *o = &t->opt;
     const dn_sched_conf *s = &t->sched;
-    size_t n = (size_t)snprintf(buf, len,
+    size_t n = (size_t)dn_snprintf(buf, len,
         "{\"optimizer\":\"%s\",\"eta\":%g,\"momentum\":%g,\"dampening\":%g,"
         "\"alpha\":%g,\"beta1\":%g,\"beta2\":%g,\"eps\":%g,\"lr_decay\":%g,"
         "\"weight_decay\":%g,\"centered\":%d,\"amsgrad\":%d,"
@@ -213,8 +213,8 @@ static void settings_json(const train_cfg *c, char *buf, size_t len)
         c->val_data ? -1.0 : c->val, c->standardize ? "true" : "false");
     for (int l = 0; l < DN_MAX_LAYERS && n < len; l++) {
         if (!t->dropout[l] && l) break;
-        n += (size_t)snprintf(buf + n, len - n, "%s%g", l ? "," : "",
-                              t->dropout[l]);
+        n += (size_t)dn_snprintf(buf + n, len - n, "%s%g", l ? "," : "",
+                                 t->dropout[l]);
     }
     if (n < len) snprintf(buf + n, len - n, "]}");
 }
