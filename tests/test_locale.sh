@@ -7,8 +7,22 @@
 # whatever LC_ALL says; this holds the promise should that ever change,
 # and the numbers go through the library's C-locale writer anyway
 # (tests/test_locale.c covers the library under a set locale).  A locale
-# that is not installed fails the test, saying how to make it.
+# that is not installed fails the test, saying how to make it.  First,
+# tests/numtext_lint.py: no number in src/ or cli/ is written or read by
+# the locale's printf or strtod, but through src/numtext.c.
 . tests/lib.sh
+
+if /usr/bin/python3 tests/numtext_lint.py $(ls src/*.c | grep -v '/numtext\.c$') \
+        cli/*.c > "$T/lint" 2>&1; then ok
+else bad "numbers written or read through the locale:"; cat "$T/lint"; fi
+# The lint sees such a call when there is one (else it proves nothing).
+printf '%s\n' 'void f(FILE *o, double v)' '{' '    fprintf(o, "<x=%d "' \
+    '            "y=%.1f>", 1, v);' '}' > "$T/bad.c"
+/usr/bin/python3 tests/numtext_lint.py "$T/bad.c" > "$T/lint" 2>&1
+grep_in "$T/lint" "bad.c:3: fprintf with '%.1f'"
+printf '%s\n' 'double g(const char *s) { return strtod(s, 0); }' > "$T/bad.c"
+/usr/bin/python3 tests/numtext_lint.py "$T/bad.c" > "$T/lint" 2>&1
+grep_in "$T/lint" "bad.c:1: strtod"
 
 # run_all DIR: every command under the current LC_ALL, in DIR, with the
 # same relative names (messages name the files)
