@@ -66,10 +66,9 @@ int cli_double(cli_args *a, double lo, double hi, double *out)
 {
     const char *v = cli_value(a);
     if (!v) return 0;
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (errno || end == v || *end || !isfinite(x) || x < lo || x > hi) {
+    double x;
+    if (dn_parse_double(v, strlen(v), &x) != 1 || !isfinite(x) || x < lo ||
+        x > hi) {
         cli_usage(a->cmd, "--%s '%s': expected a number from %g to %g",
                   a->name, v, lo, hi);
         return 0;

@@ -4,7 +4,6 @@
  * dn_opt_step), and the paths are drawn over the function's contours, or
  * along its curve for the one-parameter C(w) = (w − 3)². */
 #include "cli.h"
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,15 +55,13 @@ static const char *help =
 static int parse_numbers(const char *s, double *v, int max)
 {
     int n = 0;
-    for (const char *p = s;;) {
-        char *end;
-        errno = 0;
-        double x = strtod(p, &end);
-        if (end == p || errno || !isfinite(x) || n == max) return -1;
-        v[n++] = x;
-        if (*end == 0) return n;
-        if (*end != ',') return -1;
-        p = end + 1;
+    for (const char *p = s;; p++) {
+        size_t len = strcspn(p, ",");
+        if (n == max || dn_parse_double(p, len, &v[n]) != 1 || !isfinite(v[n]))
+            return -1;
+        n++;
+        p += len;
+        if (!*p) return n;
     }
 }
 
@@ -111,11 +108,10 @@ static int parse_opts(const char *s, run *r, int *n)
 /* "0.01" for every run, or "sgd=0.001,adam=0.05". */
 static int parse_lr(const char *s, run *r, int n)
 {
-    char buf[256], *end;
-    errno = 0;
-    double all = strtod(s, &end);
-    if (end != s && !*end) {
-        if (errno || !isfinite(all) || all < 0)
+    char buf[256];
+    double all;
+    if (dn_parse_double(s, strlen(s), &all) == 1) {
+        if (!isfinite(all) || all < 0)
             return cli_usage("landscape", "--lr '%s': expected a rate ≥ 0", s);
         for (int i = 0; i < n; i++) { r[i].eta = all; r[i].eta_set = 1; }
         return 0;   /* solvers ignore it: they choose their steps */
@@ -135,8 +131,9 @@ static int parse_lr(const char *s, run *r, int n)
                              "rate; it chooses each step itself", t);
         if (dn_opt_parse(t, &k, &err))
             return cli_usage("landscape", "--lr: %s", err.msg);
-        double v = strtod(eq + 1, &end);
-        if (end == eq + 1 || *end || !isfinite(v) || v < 0)
+        double v;
+        if (dn_parse_double(eq + 1, strlen(eq + 1), &v) != 1 || !isfinite(v) ||
+            v < 0)
             return cli_usage("landscape", "--lr %s='%s': expected a rate ≥ 0",
                              t, eq + 1);
         int found = 0;
@@ -232,8 +229,8 @@ int cmd_landscape(int argc, char **argv)
             double eta = r[i].eta_set ? r[i].eta
                        : sgd_family(r[i].kind) ? in->eta_sgd : in->eta_adaptive;
             st = dn_land_descend(fn, &c, eta, start, (int)steps, xy, &n, &err);
-            snprintf(labels[i], sizeof labels[i], "%s (lr %g)", run_name(&r[i]),
-                     eta);
+            dn_snprintf(labels[i], sizeof labels[i], "%s (lr %g)",
+                        run_name(&r[i]), eta);
             if (!st && n - 1 < steps) snprintf(how, sizeof how, "; diverged");
         }
         if (st) {
@@ -251,18 +248,18 @@ int cmd_landscape(int argc, char **argv)
         if (csv) {
             for (int k = 0; k < n; k++) {
                 double q[2] = { xy[k * in->dim], in->dim == 2 ? xy[k * 2 + 1] : 0 };
-                printf("%s,%d,%.9g,", run_name(&r[i]), k, q[0]);
-                if (in->dim == 2) printf("%.9g", q[1]);
-                printf(",%.9g\n", dn_land_eval(fn, q, NULL));
+                dn_fprintf(stdout, "%s,%d,%.9g,", run_name(&r[i]), k, q[0]);
+                if (in->dim == 2) dn_fprintf(stdout, "%.9g", q[1]);
+                dn_fprintf(stdout, ",%.9g\n", dn_land_eval(fn, q, NULL));
             }
         } else if (in->dim == 2) {
-            printf("%-24s %d step%s, end (%.4g, %.4g), f = %.4g%s\n", labels[i],
-                   n - 1, n == 2 ? "" : "s", pt[0], pt[1],
-                   dn_land_eval(fn, pt, NULL), how);
+            dn_fprintf(stdout, "%-24s %d step%s, end (%.4g, %.4g), f = %.4g%s\n",
+                       labels[i], n - 1, n == 2 ? "" : "s", pt[0], pt[1],
+                       dn_land_eval(fn, pt, NULL), how);
         } else {
-            printf("%-24s %d step%s, end w = %.6g, C(w) = %.4g%s\n", labels[i],
-                   n - 1, n == 2 ? "" : "s", pt[0], dn_land_eval(fn, pt, NULL),
-                   how);
+            dn_fprintf(stdout, "%-24s %d step%s, end w = %.6g, C(w) = %.4g%s\n",
+                       labels[i], n - 1, n == 2 ? "" : "s", pt[0],
+                       dn_land_eval(fn, pt, NULL), how);
         }
     }
     rc = EXIT_OK;

@@ -50,8 +50,8 @@ static void put_wrapped(FILE *out, const char *s)
 /* "9.8 KiB", "1.25 MiB". */
 static const char *bytes(double b, char *buf, size_t n)
 {
-    if (b >= 1 << 20) snprintf(buf, n, "%.2f MiB", b / (1 << 20));
-    else snprintf(buf, n, "%.1f KiB", b / 1024);
+    if (b >= 1 << 20) dn_snprintf(buf, n, "%.2f MiB", b / (1 << 20));
+    else dn_snprintf(buf, n, "%.1f KiB", b / 1024);
     return buf;
 }
 
@@ -148,8 +148,8 @@ void summary_print(FILE *out, const dn_model *m, const char *name)
             }
     }
     if (dn_model_target_mean(m))
-        fprintf(out, "Target scaling: mean %g, std %g\n",
-                dn_model_target_mean(m)[0], dn_model_target_std(m)[0]);
+        dn_fprintf(out, "Target scaling: mean %g, std %g\n",
+                   dn_model_target_mean(m)[0], dn_model_target_std(m)[0]);
     for (int i = 0; i < dn_model_meta_count(m); i++) {
         put_text(out, dn_model_meta_key(m, i));
         fputs(":", out);

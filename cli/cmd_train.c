@@ -164,21 +164,21 @@ static void describe_opt(const dn_train_opts *t, char *buf, size_t len)
     case DN_OPT_SGD:
         snprintf(buf, len, "sgd (plain gradient descent)"); break;
     case DN_OPT_MOMENTUM: case DN_OPT_NESTEROV:
-        snprintf(buf, len, "%s (momentum %g, dampening %g)",
-                 dn_opt_name(o->kind), o->momentum, o->dampening); break;
+        dn_snprintf(buf, len, "%s (momentum %g, dampening %g)",
+                    dn_opt_name(o->kind), o->momentum, o->dampening); break;
     case DN_OPT_ADAGRAD:
-        snprintf(buf, len, "adagrad (eps %g, lr_decay %g)", o->eps,
-                 o->lr_decay); break;
+        dn_snprintf(buf, len, "adagrad (eps %g, lr_decay %g)", o->eps,
+                    o->lr_decay); break;
     case DN_OPT_RMSPROP:
-        snprintf(buf, len, "rmsprop (alpha %g, eps %g, momentum %g%s)",
-                 o->alpha, o->eps, o->momentum, o->centered ? ", centered" : "");
+        dn_snprintf(buf, len, "rmsprop (alpha %g, eps %g, momentum %g%s)",
+                    o->alpha, o->eps, o->momentum, o->centered ? ", centered" : "");
         break;
     default:
-        snprintf(buf, len, "%s (beta1 %g, beta2 %g, eps %g%s", dn_opt_name(o->kind),
-                 o->beta1, o->beta2, o->eps, o->amsgrad ? ", amsgrad" : "");
+        dn_snprintf(buf, len, "%s (beta1 %g, beta2 %g, eps %g%s", dn_opt_name(o->kind),
+                    o->beta1, o->beta2, o->eps, o->amsgrad ? ", amsgrad" : "");
         if (o->kind == DN_OPT_ADAMW)
-            snprintf(buf + strlen(buf), len - strlen(buf),
-                     ", decoupled weight decay %g", o->weight_decay);
+            dn_snprintf(buf + strlen(buf), len - strlen(buf),
+                        ", decoupled weight decay %g", o->weight_decay);
         snprintf(buf + strlen(buf), len - strlen(buf), ")");
     }
 }
@@ -188,41 +188,41 @@ static void describe_solver(const dn_solver_conf *v, char *buf, size_t len)
 {
     switch (v->kind) {
     case DN_SOLVER_LM:
-        snprintf(buf, len, "lm (Levenberg-Marquardt: mu %g, x%g after a good "
-                 "step, x%g after a bad one, up to %g)", v->mu, v->mu_dec,
-                 v->mu_inc, v->mu_max);
+        dn_snprintf(buf, len, "lm (Levenberg-Marquardt: mu %g, x%g after a good "
+                    "step, x%g after a bad one, up to %g)", v->mu, v->mu_dec,
+                    v->mu_inc, v->mu_max);
         break;
     case DN_SOLVER_NEWTON:
-        snprintf(buf, len, "newton (exact Hessian by the R-operator, damped, "
-                 "strong Wolfe line search c1 %g c2 %g)", v->c1, v->c2);
+        dn_snprintf(buf, len, "newton (exact Hessian by the R-operator, damped, "
+                    "strong Wolfe line search c1 %g c2 %g)", v->c1, v->c2);
         break;
     case DN_SOLVER_CG:
-        snprintf(buf, len, "cg (%s, strong Wolfe line search c1 %g c2 %g)",
-                 dn_cg_beta_name(v->cg_beta), v->c1, v->c2);
+        dn_snprintf(buf, len, "cg (%s, strong Wolfe line search c1 %g c2 %g)",
+                    dn_cg_beta_name(v->cg_beta), v->c1, v->c2);
         break;
     default:
-        snprintf(buf, len, "lbfgs (m %d, strong Wolfe line search c1 %g c2 %g)",
-                 v->history, v->c1, v->c2);
+        dn_snprintf(buf, len, "lbfgs (m %d, strong Wolfe line search c1 %g c2 %g)",
+                    v->history, v->c1, v->c2);
     }
-    snprintf(buf + strlen(buf), len - strlen(buf), ", gtol %g, ftol %g",
-             v->gtol, v->ftol);
+    dn_snprintf(buf + strlen(buf), len - strlen(buf), ", gtol %g, ftol %g",
+                v->gtol, v->ftol);
 }
 
 static void describe_sched(const dn_sched_conf *s, char *buf, size_t len)
 {
     switch (s->kind) {
     case DN_SCHED_CONSTANT: snprintf(buf, len, "constant rate"); break;
-    case DN_SCHED_STEP: snprintf(buf, len, "step decay (x%g every %d epochs)",
-                                 s->gamma, s->step_size); break;
-    case DN_SCHED_EXP: snprintf(buf, len, "exponential decay (x%g per epoch)",
-                                s->gamma); break;
-    case DN_SCHED_COSINE: snprintf(buf, len, "cosine annealing to %g", s->eta_min);
+    case DN_SCHED_STEP: dn_snprintf(buf, len, "step decay (x%g every %d epochs)",
+                                    s->gamma, s->step_size); break;
+    case DN_SCHED_EXP: dn_snprintf(buf, len, "exponential decay (x%g per epoch)",
+                                   s->gamma); break;
+    case DN_SCHED_COSINE: dn_snprintf(buf, len, "cosine annealing to %g", s->eta_min);
         break;
     default:
-        snprintf(buf, len, "reduce on plateau (x%g after %d epochs without a "
-                 "%s improvement of %g, cooldown %d, floor %g)", s->factor,
-                 s->patience, s->threshold_abs ? "absolute" : "relative",
-                 s->threshold, s->cooldown, s->min_eta);
+        dn_snprintf(buf, len, "reduce on plateau (x%g after %d epochs without a "
+                    "%s improvement of %g, cooldown %d, floor %g)", s->factor,
+                    s->patience, s->threshold_abs ? "absolute" : "relative",
+                    s->threshold, s->cooldown, s->min_eta);
     }
     if (s->warmup)
         snprintf(buf + strlen(buf), len - strlen(buf), " after %d epochs of "
@@ -235,7 +235,7 @@ static void settings_json(const train_cfg *c, char *buf, size_t len)
     const dn_train_opts *t = &c->t;
     const dn_opt_conf *o = &t->opt;
     const dn_sched_conf *s = &t->sched;
-    size_t n = (size_t)snprintf(buf, len,
+    size_t n = (size_t)dn_snprintf(buf, len,
         "{\"optimizer\":\"%s\",\"eta\":%g,\"momentum\":%g,\"dampening\":%g,"
         "\"alpha\":%g,\"beta1\":%g,\"beta2\":%g,\"eps\":%g,\"lr_decay\":%g,"
         "\"weight_decay\":%g,\"centered\":%d,\"amsgrad\":%d,"
@@ -256,8 +256,8 @@ static void settings_json(const train_cfg *c, char *buf, size_t len)
         c->val_data ? -1.0 : c->val, c->standardize ? "true" : "false");
     for (int l = 0; l < DN_MAX_LAYERS && n < len; l++) {
         if (!t->dropout[l] && l) break;
-        n += (size_t)snprintf(buf + n, len - n, "%s%g", l ? "," : "",
-                              t->dropout[l]);
+        n += (size_t)dn_snprintf(buf + n, len - n, "%s%g", l ? "," : "",
+                                 t->dropout[l]);
     }
     if (n < len) snprintf(buf + n, len - n, "]}");
 }
@@ -292,10 +292,10 @@ static void explain(const train_cfg *c, const dn_model *m, const dn_data *train)
                "one 'epoch' below\n", buf, train->n);
     } else {
         describe_opt(t, buf, sizeof buf);
-        printf("optimizer: %s, lr %g%s, %s of %d rows\n", buf, t->eta,
-               train_given(c, "lr") || train_given(c, "eta") ? "" : " (its default)",
-               B == 1 ? "stochastic steps" : B == train->n ? "full batches"
-                                                           : "mini-batches", B);
+        dn_fprintf(stdout, "optimizer: %s, lr %g%s, %s of %d rows\n", buf, t->eta,
+                   train_given(c, "lr") || train_given(c, "eta") ? "" : " (its default)",
+                   B == 1 ? "stochastic steps" : B == train->n ? "full batches"
+                                                               : "mini-batches", B);
         describe_sched(&t->sched, buf, sizeof buf);
         printf("schedule: %s\n", buf);
     }
@@ -311,8 +311,8 @@ static void explain(const train_cfg *c, const dn_model *m, const dn_data *train)
                : t->monitor == DN_MONITOR_TRAIN_LOSS ? "train loss" : "val loss",
                t->restore_best ? ", then restore the best epoch's weights" : "");
     if (t->tol > 0)
-        printf("; converged when the loss changes < %g for %d epochs", t->tol,
-               t->tol_epochs);
+        dn_fprintf(stdout, "; converged when the loss changes < %g for %d epochs", t->tol,
+                   t->tol_epochs);
     char th[32];
     snprintf(th, sizeof th, "%d thread%s", t->threads, t->threads == 1 ? "" : "s");
     printf("; %s\n", t->threads ? th : "threads on all cores, or one while "
@@ -524,10 +524,10 @@ int train_run(train_cfg *c_, const char *note)
     } else if (!c.quiet) {
         printf("stopped: %s after %d epochs", dn_stop_name(res.reason), res.epochs);
         if (res.restored)
-            printf("; restored the weights of epoch %d (best %s %.4g)",
-                   res.best_epoch, c.t.monitor == DN_MONITOR_VAL_ACC ? "val acc"
-                   : val && c.t.monitor == DN_MONITOR_VAL_LOSS ? "val loss"
-                   : "train loss", res.best);
+            dn_fprintf(stdout, "; restored the weights of epoch %d (best %s %.4g)",
+                       res.best_epoch, c.t.monitor == DN_MONITOR_VAL_ACC ? "val acc"
+                       : val && c.t.monitor == DN_MONITOR_VAL_LOSS ? "val loss"
+                       : "train loss", res.best);
         putchar('\n');
     }
     if (rank == 0 && dn_model_save(m, c.out, &err)) { rc = cli_error("train", &err); goto out; }

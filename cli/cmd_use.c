@@ -92,7 +92,7 @@ static int load(const char *cmd, const use_cfg *c, int need_target,
 /* JSON numbers cannot be NaN: print null instead. */
 static void json_num(const char *key, double v, int last)
 {
-    if (isfinite(v)) printf("\"%s\":%.9g%s", key, v, last ? "" : ",");
+    if (isfinite(v)) dn_fprintf(stdout, "\"%s\":%.9g%s", key, v, last ? "" : ",");
     else printf("\"%s\":null%s", key, last ? "" : ",");
 }
 
@@ -120,11 +120,12 @@ int cmd_eval(int argc, char **argv)
         }
         printf("}\n");
     } else if (regression) {
-        printf("%s on %s: n %d  loss %.6g  mse %.6g  mae %.6g  r2 %.4f\n",
-               c.model, c.data, mt.n, mt.loss, mt.mse, mt.mae, mt.r2);
+        dn_fprintf(stdout, "%s on %s: n %d  loss %.6g  mse %.6g  mae %.6g  "
+                   "r2 %.4f\n", c.model, c.data, mt.n, mt.loss, mt.mse, mt.mae,
+                   mt.r2);
     } else {
-        printf("%s on %s: n %d  loss %.6g  accuracy %.2f%%\n", c.model, c.data,
-               mt.n, mt.loss, 100 * mt.accuracy);
+        dn_fprintf(stdout, "%s on %s: n %d  loss %.6g  accuracy %.2f%%\n",
+                   c.model, c.data, mt.n, mt.loss, 100 * mt.accuracy);
     }
 out:
     dn_data_free(d);
@@ -170,10 +171,10 @@ static void write_predictions(FILE *f, const dn_model *m, const dn_data *d,
             int cls = dn_predict_class(m, o);
             if (s->classes[cls]) csv_field(f, s->classes[cls]);
             else fprintf(f, "%d", cls); /* a null name */
-            if (k == 1) fprintf(f, ",%.6g,%.6g", 1.0 - o[0], o[0]);
-            else for (int j = 0; j < k; j++) fprintf(f, ",%.6g", o[j]);
+            if (k == 1) dn_fprintf(f, ",%.6g,%.6g", 1.0 - o[0], o[0]);
+            else for (int j = 0; j < k; j++) dn_fprintf(f, ",%.6g", o[j]);
         } else {
-            for (int j = 0; j < k; j++) fprintf(f, j ? ",%.9g" : "%.9g", o[j]);
+            for (int j = 0; j < k; j++) dn_fprintf(f, j ? ",%.9g" : "%.9g", o[j]);
         }
         fputc('\n', f);
     }

@@ -44,9 +44,9 @@ static void clock_str(char *buf, size_t n, double s)
 static void rate_str(char *buf, size_t n, double r)
 {
     if (!isfinite(r)) snprintf(buf, n, "?");
-    else if (r >= 1e6) snprintf(buf, n, "%.1fM", r / 1e6);
-    else if (r >= 1e4) snprintf(buf, n, "%.1fk", r / 1e3);
-    else snprintf(buf, n, "%.0f", r);
+    else if (r >= 1e6) dn_snprintf(buf, n, "%.1fM", r / 1e6);
+    else if (r >= 1e4) dn_snprintf(buf, n, "%.1fk", r / 1e3);
+    else dn_snprintf(buf, n, "%.0f", r);
 }
 
 static int width_of(int n)
@@ -75,9 +75,9 @@ void progress_batch(progress *p, int epoch, int batch, int n_batches,
     clock_str(e2, sizeof e2, frac > 0 ? el * (1 - frac) / frac : NAN);
     /* \r returns to the line's start, ESC [ K clears what is left of
      * a longer previous line. */
-    fprintf(p->out, "\r%s %*d/%d [%s] %3.0f%%  %s samples/s  %s<%s  loss "
-            "%.4f\033[K", p->unit, width_of(p->epochs), epoch, p->epochs,
-            bar, 100 * frac, rate, e1, e2, loss);
+    dn_fprintf(p->out, "\r%s %*d/%d [%s] %3.0f%%  %s samples/s  %s<%s  loss "
+               "%.4f\033[K", p->unit, width_of(p->epochs), epoch, p->epochs,
+               bar, 100 * frac, rate, e1, e2, loss);
     fflush(p->out);
     p->live = 1;
     p->t_drawn = t;
@@ -88,8 +88,8 @@ static void metric_str(const progress *p, char *buf, size_t n, double v)
 {
     buf[0] = 0;
     if (!p->metric || !isfinite(v)) return;
-    if (!strcmp(p->metric, "accuracy")) snprintf(buf, n, "  acc %5.1f%%", 100 * v);
-    else snprintf(buf, n, "  %s %.4g", p->metric, v);
+    if (!strcmp(p->metric, "accuracy")) dn_snprintf(buf, n, "  acc %5.1f%%", 100 * v);
+    else dn_snprintf(buf, n, "  %s %.4g", p->metric, v);
 }
 
 void progress_epoch(progress *p, const dn_hist_row *r)
@@ -98,19 +98,19 @@ void progress_epoch(progress *p, const dn_hist_row *r)
     metric_str(p, m1, sizeof m1, r->train_metric);
     metric_str(p, m2, sizeof m2, r->val_metric);
     if (p->live) fputs("\r\033[K", p->out);
-    fprintf(p->out, "%s %*d/%d  train loss %.4f%s", p->unit,
-            width_of(p->epochs), r->epoch, p->epochs, r->train_loss, m1);
-    if (!isnan(r->val_loss)) fprintf(p->out, "   val loss %.4f%s", r->val_loss, m2);
+    dn_fprintf(p->out, "%s %*d/%d  train loss %.4f%s", p->unit,
+               width_of(p->epochs), r->epoch, p->epochs, r->train_loss, m1);
+    if (!isnan(r->val_loss)) dn_fprintf(p->out, "   val loss %.4f%s", r->val_loss, m2);
     if (strcmp(p->unit, "iter") == 0) {
         /* A solver's line: its own step, the gradient norm, LM's mu. */
-        fprintf(p->out, "   |g| %.3g  step %.3g", r->grad_norm, r->learning_rate);
-        if (p->mu > 0) fprintf(p->out, "  mu %.3g", p->mu);
-        fprintf(p->out, "  %.2fs", r->seconds);
+        dn_fprintf(p->out, "   |g| %.3g  step %.3g", r->grad_norm, r->learning_rate);
+        if (p->mu > 0) dn_fprintf(p->out, "  mu %.3g", p->mu);
+        dn_fprintf(p->out, "  %.2fs", r->seconds);
     } else {
-        fprintf(p->out, "   lr %.3g  %.2fs", r->learning_rate, r->seconds);
+        dn_fprintf(p->out, "   lr %.3g  %.2fs", r->learning_rate, r->seconds);
     }
     if (p->verbose)
-        fprintf(p->out, "  |g| %.3g  step %ld", r->grad_norm, r->step);
+        dn_fprintf(p->out, "  |g| %.3g  step %ld", r->grad_norm, r->step);
     fputc('\n', p->out);
     fflush(p->out);
     p->live = 0;

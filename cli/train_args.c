@@ -195,9 +195,9 @@ static int parse_dropout(const char *v, train_cfg *c)
     snprintf(buf, sizeof buf, "%s", v);
     int l = 0;
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","), l++) {
-        char *end;
-        double p = strtod(tok, &end);
-        if (end == tok || *end || !(p >= 0 && p < 1) || l >= DN_MAX_LAYERS) {
+        double p;
+        if (dn_parse_double(tok, strlen(tok), &p) != 1 || !(p >= 0 && p < 1) ||
+            l >= DN_MAX_LAYERS) {
             cli_usage("train", "--dropout '%s': expected rates in [0, 1), one "
                       "for all hidden layers or one per layer", v);
             return 0;

@@ -68,6 +68,42 @@ typedef struct {
 const char *dn_status_name(dn_status s);
 
 /* ------------------------------------------------------------------ */
+/* Numbers as text                                                     */
+/* ------------------------------------------------------------------ */
+
+/* Every number descent writes (history CSV, SVG plots, model and
+ * checkpoint JSON, messages) or reads (CSV cells, JSON, histories) is in
+ * the C locale's syntax, whatever setlocale() the host program called:
+ * "0.5", never "0,5".  These are the writers and the reader it uses,
+ * public so that programs writing next to descent's files can do the
+ * same.  Thread-safe: the C locale holds for the one call, on the
+ * calling thread only.
+ *
+ * dn_snprintf and dn_fprintf are snprintf and fprintf in the C locale,
+ * the same bytes; -1 if no C locale object can be made (newlocale out of
+ * memory; never with glibc or musl, whose "C" locale is static). */
+int dn_snprintf(char *buf, size_t len, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+int dn_fprintf(FILE *f, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Reads s[0..n) as one decimal number: an optional sign, digits with an
+ * optional '.' and fraction (at least one digit in all), an optional
+ * exponent (e or E, optional sign, digits) — nothing else: no spaces,
+ * no hex, no "nan" or "inf", no locale's decimal comma.  Correctly
+ * rounded, like strtod in the C locale; out of range it gives ±inf or 0
+ * (callers check the range they accept).  1 and *out set if it is a
+ * number, 0 if not, -1 out of memory (only numbers of 128 bytes and
+ * more need an allocation). */
+int dn_parse_double(const char *s, size_t n, double *out);
+
+/* ------------------------------------------------------------------ */
 /* Random numbers                                                      */
 /* ------------------------------------------------------------------ */
 

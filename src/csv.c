@@ -109,7 +109,7 @@ static dn_status cell_fail(dn_error *err, const table *t, int r, int c,
     char name[SHOW_BUF], rest[800];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(rest, sizeof rest, fmt, ap);
+    dn_vsnprintf(rest, sizeof rest, fmt, ap);
     va_end(ap);
     return dn_fail(err, DN_EFORMAT, "%s:%d: column %d '%s': %s", t->path,
                    r < 0 ? t->head_line : t->line[r], c + 1,
@@ -118,53 +118,16 @@ static dn_status cell_fail(dn_error *err, const table *t, int r, int c,
 
 /* ---- numbers ---- */
 
-/* Parses a decimal number with optional sign, fraction and exponent and
- * spaces around it.  Not strtod: a locale's decimal comma must never
- * change the data, and hex, "nan" or "inf" are not numbers in a data
- * file.  Exact (Clinger's fast path) for up to 15-16 significant digits
- * and small exponents, within an ulp of double otherwise — far below
- * the float32 the data is stored in. */
+/* A cell is a number when it is one by dn_parse_double (numtext.c) with
+ * spaces around it: never by the locale (a decimal comma must not change
+ * the data), and hex, "nan" or "inf" are not numbers in a data file.
+ * -1 when out of memory. */
 static int parse_num(const char *s, double *out)
 {
-    static const double p10[] = {
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     while (is_space(*s)) s++;
-    int neg = *s == '-';
-    if (*s == '-' || *s == '+') s++;
-    uint64_t m = 0;
-    long e = 0, digits = 0;
-    for (; is_digit(*s); s++, digits++) {
-        if (m < 1000000000000000000ULL) m = m * 10 + (uint64_t)(*s - '0');
-        else e++; /* digits past 19 only scale */
-    }
-    if (*s == '.')
-        for (s++; is_digit(*s); s++, digits++)
-            if (m < 1000000000000000000ULL) {
-                m = m * 10 + (uint64_t)(*s - '0');
-                e--;
-            }
-    if (!digits) return 0;
-    if (*s == 'e' || *s == 'E') {
-        s++;
-        int eneg = *s == '-';
-        if (*s == '-' || *s == '+') s++;
-        if (!is_digit(*s)) return 0;
-        long x = 0;
-        for (; is_digit(*s); s++)
-            if (x < 100000) x = x * 10 + (*s - '0');
-        e += eneg ? -x : x;
-    }
-    while (is_space(*s)) s++;
-    if (*s) return 0;
-    double v = (double)m;
-    if (m == 0) v = 0;
-    else if (m < (1ULL << 53) && e >= -22 && e <= 22)
-        v = e < 0 ? v / p10[-e] : v * p10[e];
-    else
-        v *= pow(10, (double)e);
-    *out = neg ? -v : v;
-    return 1;
+    size_t n = strlen(s);
+    while (n > 0 && is_space(s[n - 1])) n--;
+    return dn_parse_double(s, n, out);
 }
 
 /* "nan", "inf", "-Infinity", ... in any case: values strtod would take
@@ -198,7 +161,11 @@ static dn_status classify(const table *t, int r, int c, double *v, int *kind,
     if (is_blank(s))
         return cell_fail(err, t, r, c, "empty cell (a missing value); fill "
                          "it in or remove the row");
-    if (parse_num(s, v)) {
+    int num = parse_num(s, v);
+    if (num < 0)
+        return dn_fail(err, DN_ENOMEM, "%s: out of memory reading a number",
+                       t->path);
+    if (num) {
         if (fabs(*v) > FLT_MAX)
             return cell_fail(err, t, r, c, "cell '%s' is too large for a "
                              "32-bit float (at most 3.4e38); rescale the "
@@ -866,7 +833,7 @@ static void say(char *why, size_t len, const char *fmt, ...)
     if (!why || len == 0) return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
+    dn_vsnprintf(why, len, fmt, ap);
     va_end(ap);
 }
 

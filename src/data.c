@@ -172,9 +172,7 @@ static int class_value(const dn_schema *s, int k, double *v)
 {
     const char *name = s->classes[k];
     if (!name) { *v = k; return 1; }
-    char *end;
-    *v = strtod(name, &end);
-    return end != name && !*end && isfinite(*v) && fabs(*v) <= FLT_MAX;
+    return dn_parse_double(name, strlen(name), v) == 1 && fabs(*v) <= FLT_MAX;
 }
 
 dn_status dn_data_set_task(dn_data *d, dn_task task, dn_error *err)

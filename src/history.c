@@ -79,34 +79,38 @@ dn_status dn_history_add_epoch(dn_history *h, const dn_epoch *e, dn_error *err)
 
 /* ---- writing ---- */
 
-static void put_num(FILE *f, double v, char sep)
+/* 0, or -1 if the number could not be formatted (dn_fprintf). */
+static int put_num(FILE *f, double v, char sep)
 {
     /* %.9g round-trips a float32 and reads well; NaN is a missing cell. */
-    if (isfinite(v)) fprintf(f, "%.9g", v);
+    int bad = 0;
+    if (isfinite(v)) bad = dn_fprintf(f, "%.9g", v) < 0;
     else if (!isnan(v)) fputs(v > 0 ? "inf" : "-inf", f);
     fputc(sep, f);
+    return bad;
 }
 
 static int fill_csv(FILE *f, void *arg)
 {
     const dn_history *h = arg;
+    int bad = 0;
     fprintf(f, "epoch,step,train_loss,val_loss,train_%s,val_%s,"
             "learning_rate,grad_norm,seconds,mu,evals\n", h->metric, h->metric);
     for (int i = 0; i < h->n; i++) {
         const dn_hist_row *r = &h->row[i];
         fprintf(f, "%d,%ld,", r->epoch, r->step);
-        put_num(f, r->train_loss, ',');
-        put_num(f, r->val_loss, ',');
-        put_num(f, r->train_metric, ',');
-        put_num(f, r->val_metric, ',');
-        put_num(f, r->learning_rate, ',');
-        put_num(f, r->grad_norm, ',');
-        put_num(f, r->seconds, ',');
-        put_num(f, r->mu > 0 ? r->mu : NAN, ',');
+        bad |= put_num(f, r->train_loss, ',');
+        bad |= put_num(f, r->val_loss, ',');
+        bad |= put_num(f, r->train_metric, ',');
+        bad |= put_num(f, r->val_metric, ',');
+        bad |= put_num(f, r->learning_rate, ',');
+        bad |= put_num(f, r->grad_norm, ',');
+        bad |= put_num(f, r->seconds, ',');
+        bad |= put_num(f, r->mu > 0 ? r->mu : NAN, ',');
         if (r->evals > 0) fprintf(f, "%ld", r->evals);
         fputc('\n', f);
     }
-    return ferror(f);
+    return bad || ferror(f);
 }
 
 dn_status dn_history_save(const dn_history *h, const char *path, dn_error *err)
@@ -187,17 +191,24 @@ static dn_status read_header(char *line, const char *path, dn_history *h,
     return DN_OK;
 }
 
+/* A cell as put_num wrote it: empty (or "nan", as older files have it)
+ * is missing, "inf" and "-inf" are themselves, and any other is a number
+ * by dn_parse_double, whatever the host's locale. */
 static dn_status parse_num(const char *s, const char *path, long line,
                            const char *col, double *out, dn_error *err)
 {
     if (!*s || !strcmp(s, "nan") || !strcmp(s, "NaN")) { *out = NAN; return DN_OK; }
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || (errno == ERANGE && fabs(v) > 1))
+    if (!strcmp(s, "inf") || !strcmp(s, "-inf")) {
+        *out = *s == '-' ? -INFINITY : INFINITY;
+        return DN_OK;
+    }
+    int ok = dn_parse_double(s, strlen(s), out);
+    if (ok < 0)
+        return dn_fail(err, DN_ENOMEM, "%s:%ld: out of memory reading a "
+                       "number", path, line);
+    if (!ok || !isfinite(*out))
         return dn_fail(err, DN_EFORMAT, "%s:%ld: column '%s': '%.40s' is not "
                        "a number", path, line, col, s);
-    *out = v;
     return DN_OK;
 }
 

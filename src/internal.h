@@ -28,6 +28,10 @@ dn_status dn_fail(dn_error *err, dn_status code, const char *fmt, ...)
 #endif
     ;
 
+/* dn_snprintf with a va_list (numtext.c): every message and number the
+ * library formats from a va_list, in the C locale. */
+int dn_vsnprintf(char *buf, size_t len, const char *fmt, va_list ap);
+
 /* calloc for arrays of many megabytes (bigmem.c): on 2 MiB pages where
  * the system gives them; freed with free(). */
 void *dn_big_calloc(size_t n, size_t size);

@@ -6,8 +6,8 @@
  * the C stack.  Decoded strings never grow (an escape is longer than the
  * bytes it stands for), so one block of len + 1 bytes holds them all and
  * the pointers into it never move. */
+#include "internal.h"
 #include "json.h"
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,7 +34,7 @@ static int fail(parser *P, size_t at, const char *fmt, ...)
         char what[200];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(what, sizeof what, fmt, ap);
+        dn_vsnprintf(what, sizeof what, fmt, ap);
         va_end(ap);
         snprintf(P->msg, P->msg_len, "%s at byte %zu", what, at);
     }
@@ -230,28 +230,6 @@ static const char *read_string(parser *P, size_t *len_out)
 
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
-/* strtod in the "C" convention whatever the locale: the text's '.' is
- * replaced with the locale's decimal point first. */
-static double c_strtod(const char *s, size_t n, int *ok)
-{
-    const char *dp = localeconv()->decimal_point;
-    size_t dpl = dp && *dp ? strlen(dp) : 1;
-    char small[128], *buf = small;
-    size_t need = n + dpl + 1;
-    if (need > sizeof small && !(buf = malloc(need))) { *ok = -1; return 0; }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '.' && dp && *dp) { memcpy(buf + k, dp, dpl); k += dpl; }
-        else buf[k++] = s[i];
-    }
-    buf[k] = 0;
-    char *end;
-    double v = strtod(buf, &end);
-    *ok = end == buf + k;
-    if (buf != small) free(buf);
-    return v;
-}
-
 /* Reads a number at P->p into node d; -1 after an error. */
 static int read_number(parser *P, dn_json_node *d)
 {
@@ -297,8 +275,7 @@ static int read_number(parser *P, dn_json_node *d)
         d->num = neg && mag == 0 ? -0.0 : (double)d->i;  /* keep "-0" */
         return 0;
     }
-    int ok;
-    d->num = c_strtod((const char *)s + b, p - b, &ok);
+    int ok = dn_parse_double((const char *)s + b, p - b, &d->num);
     if (ok < 0) { P->oom = 1; return fail(P, b, "out of memory"); }
     if (!ok) return fail(P, b, "malformed or unreadable number");
     if (!isfinite(d->num)) return fail(P, b, "number out of range");
@@ -560,20 +537,10 @@ void dn_jb_int(dn_jbuf *b, long long v)
 void dn_jb_float(dn_jbuf *b, float v)
 {
     if (!isfinite(v)) { dn_jb_puts(b, "null"); return; }
-    char t[64], o[64];
-    snprintf(t, sizeof t, "%.9g", (double)v);
-    /* Whatever the locale put between the digits (',' in many) is the
-     * decimal point; JSON's is '.'. */
-    size_t k = 0;
-    int in_point = 0;
-    for (const char *s = t; *s && k < sizeof o - 1; s++) {
-        int num = is_digit((unsigned char)*s) || *s == '-' || *s == '+' ||
-                  *s == 'e' || *s == 'E';
-        if (!num && in_point) continue;
-        in_point = !num;
-        o[k++] = num ? *s : '.';
-    }
-    dn_jb_raw(b, o, k);
+    char t[64];
+    int n = dn_snprintf(t, sizeof t, "%.9g", (double)v);
+    if (n < 0) { b->failed = 1; return; }
+    dn_jb_raw(b, t, (size_t)n);
 }
 
 void dn_jb_str(dn_jbuf *b, const char *s)

@@ -77,8 +77,8 @@ typedef struct {
 void dn_jb_raw(dn_jbuf *b, const char *s, size_t n);
 void dn_jb_puts(dn_jbuf *b, const char *s);
 void dn_jb_int(dn_jbuf *b, long long v);
-/* A float as %.9g (enough digits to read back the same float), with '.'
- * as the decimal point whatever the locale.  v must be finite. */
+/* A float as %.9g (enough digits to read back the same float) in the C
+ * locale, '.' whatever the host's (numtext.c); non-finite is null. */
 void dn_jb_float(dn_jbuf *b, float v);
 /* s as a quoted JSON string with escapes; NULL is written as null.
  * Sets failed = 2 if s is not valid UTF-8 (JSON cannot carry it). */

@@ -443,7 +443,7 @@ static dn_status lfail(loader *L, dn_status code, const char *fmt, ...)
     char what[900];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    dn_vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     return dn_fail(L->err, code, "model file '%s': %s", L->path, what);
 }
@@ -619,7 +619,7 @@ static dn_status dfail(doc *d, const char *fmt, ...)
     char what[700];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    dn_vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     return lfail(d->L, DN_EFORMAT, "%s: %s" DAMAGED, d->what, what);
 }

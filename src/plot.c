@@ -46,9 +46,9 @@ static void xml_text(FILE *o, const char *s)
 static void text(FILE *o, double x, double y, const char *anchor, int size,
                  const char *extra, const char *s)
 {
-    fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" "
-            "font-size=\"%d\"%s%s>", x, y, anchor, size, extra ? " " : "",
-            extra ? extra : "");
+    dn_fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" "
+               "font-size=\"%d\"%s%s>", x, y, anchor, size, extra ? " " : "",
+               extra ? extra : "");
     xml_text(o, s);
     fputs("</text>\n", o);
 }
@@ -57,7 +57,7 @@ static void text(FILE *o, double x, double y, const char *anchor, int size,
 static void num_label(char *buf, size_t n, double v)
 {
     if (v == 0) { snprintf(buf, n, "0"); return; }
-    snprintf(buf, n, "%.4g", v);
+    dn_snprintf(buf, n, "%.4g", v);
 }
 
 /* ---- frames, ranges, ticks ---- */
@@ -160,13 +160,13 @@ static void axes(FILE *o, const frame *f, const char *xtitle,
 {
     double t[MAX_TICKS];
     char lab[32];
-    fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-            "fill=\"#ffffff\" stroke=\"none\"/>\n", f->x, f->y, f->w, f->h);
+    dn_fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+               "fill=\"#ffffff\" stroke=\"none\"/>\n", f->x, f->y, f->w, f->h);
     int nx = lin_ticks(f->xlo, f->xhi, 6, integer_x, t);
     fputs("<g class=\"xticks\" stroke=\"#e0e0e0\">\n", o);
     for (int i = 0; i < nx; i++)
-        fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-                px(f, t[i]), f->y, px(f, t[i]), f->y + f->h);
+        dn_fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+                   px(f, t[i]), f->y, px(f, t[i]), f->y + f->h);
     fputs("</g>\n", o);
     for (int i = 0; i < nx; i++) {
         num_label(lab, sizeof lab, t[i]);
@@ -176,19 +176,19 @@ static void axes(FILE *o, const frame *f, const char *xtitle,
                      : lin_ticks(f->ylo, f->yhi, 5, 0, t);
     fputs("<g class=\"yticks\" stroke=\"#e0e0e0\">\n", o);
     for (int i = 0; i < ny; i++)
-        fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-                f->x, py(f, t[i]), f->x + f->w, py(f, t[i]));
+        dn_fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+                   f->x, py(f, t[i]), f->x + f->w, py(f, t[i]));
     fputs("</g>\n", o);
     for (int i = 0; i < ny; i++) {
         num_label(lab, sizeof lab, t[i]);
         text(o, f->x - 6, py(f, t[i]) + 4, "end", 11, NULL, lab);
     }
-    fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-            "fill=\"none\" stroke=\"#444444\"/>\n", f->x, f->y, f->w, f->h);
+    dn_fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+               "fill=\"none\" stroke=\"#444444\"/>\n", f->x, f->y, f->w, f->h);
     text(o, f->x + f->w / 2, f->y + f->h + 36, "middle", 13, NULL, xtitle);
     char rot[96];
     double yx = f->x - 52, yy = f->y + f->h / 2;
-    snprintf(rot, sizeof rot, "transform=\"rotate(-90 %.1f %.1f)\"", yx, yy);
+    dn_snprintf(rot, sizeof rot, "transform=\"rotate(-90 %.1f %.1f)\"", yx, yy);
     text(o, yx, yy, "middle", 13, rot, ytitle);
     if (title)
         text(o, f->x + f->w / 2, f->y - 10, "middle", 14,
@@ -201,23 +201,23 @@ static int series(FILE *o, const frame *f, const char *id, const char *color,
                   const char *dash, const double *x, const double *y, int n)
 {
     int drawn = 0, pen = 0;
-    fprintf(o, "<path id=\"%s\" fill=\"none\" stroke=\"%s\" "
-            "stroke-width=\"2\"%s%s%s d=\"", id, color, dash ? " stroke-dasharray=\""
-            : "", dash ? dash : "", dash ? "\"" : "");
+    dn_fprintf(o, "<path id=\"%s\" fill=\"none\" stroke=\"%s\" "
+               "stroke-width=\"2\"%s%s%s d=\"", id, color, dash ? " stroke-dasharray=\""
+               : "", dash ? dash : "", dash ? "\"" : "");
     for (int i = 0; i < n; i++) {
         if (!drawable(f, y[i])) { pen = 0; continue; }
-        fprintf(o, "%s%.2f %.2f", pen ? " L" : drawn ? " M" : "M",
-                px(f, x[i]), py(f, y[i]));
+        dn_fprintf(o, "%s%.2f %.2f", pen ? " L" : drawn ? " M" : "M",
+                   px(f, x[i]), py(f, y[i]));
         pen = 1;
         drawn++;
     }
     fputs("\"/>\n", o);
     if (drawn && drawn <= 40) {
-        fprintf(o, "<g fill=\"%s\">\n", color);
+        dn_fprintf(o, "<g fill=\"%s\">\n", color);
         for (int i = 0; i < n; i++)
             if (drawable(f, y[i]))
-                fprintf(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\"/>\n",
-                        px(f, x[i]), py(f, y[i]));
+                dn_fprintf(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\"/>\n",
+                           px(f, x[i]), py(f, y[i]));
         fputs("</g>\n", o);
     }
     return drawn;
@@ -247,15 +247,15 @@ static void legend(FILE *o, const frame *f, const char *const *label,
         if (fewest < 0 || hidden < fewest) { fewest = hidden; best = c; }
     }
     double x = cx[best], y = cy[best];
-    fprintf(o, "<g class=\"legend\">\n<rect x=\"%.1f\" y=\"%.1f\" "
-            "width=\"%.1f\" height=\"%.0f\" fill=\"#ffffff\" "
-            "fill-opacity=\"0.85\" stroke=\"#bbbbbb\"/>\n", x, y, w, h);
+    dn_fprintf(o, "<g class=\"legend\">\n<rect x=\"%.1f\" y=\"%.1f\" "
+               "width=\"%.1f\" height=\"%.0f\" fill=\"#ffffff\" "
+               "fill-opacity=\"0.85\" stroke=\"#bbbbbb\"/>\n", x, y, w, h);
     for (int i = 0; i < n; i++) {
         double ly = y + 15 + 18 * i;
-        fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                "stroke=\"%s\" stroke-width=\"2\"%s%s%s/>\n", x + 8, ly - 4,
-                x + 32, ly - 4, color[i], dash[i] ? " stroke-dasharray=\"" : "",
-                dash[i] ? dash[i] : "", dash[i] ? "\"" : "");
+        dn_fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                   "stroke=\"%s\" stroke-width=\"2\"%s%s%s/>\n", x + 8, ly - 4,
+                   x + 32, ly - 4, color[i], dash[i] ? " stroke-dasharray=\"" : "",
+                   dash[i] ? dash[i] : "", dash[i] ? "\"" : "");
         text(o, x + 38, ly, "start", 12, NULL, label[i]);
     }
     fputs("</g>\n", o);
@@ -263,11 +263,11 @@ static void legend(FILE *o, const frame *f, const char *const *label,
 
 static void svg_open(FILE *o, int w, int h)
 {
-    fprintf(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-            "height=\"%d\" viewBox=\"0 0 %d %d\" " FONT ">\n"
-            "<rect width=\"%d\" height=\"%d\" fill=\"#f7f7f7\"/>\n",
-            w, h, w, h, w, h);
+    dn_fprintf(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+               "height=\"%d\" viewBox=\"0 0 %d %d\" " FONT ">\n"
+               "<rect width=\"%d\" height=\"%d\" fill=\"#f7f7f7\"/>\n",
+               w, h, w, h, w, h);
 }
 
 /* ================================================================== */
@@ -305,7 +305,7 @@ static void panel(FILE *o, const hist_plot *p, int slot, const char *title,
     const double *arr[2] = { a, b };
     if (!range(arr, b ? 2 : 1, n, log, &f.ylo, &f.yhi)) { f.ylo = 0; f.yhi = 1; }
     pad(&f.ylo, &f.yhi, log);
-    fprintf(o, "<g class=\"panel\" id=\"panel-%s\">\n", id_a);
+    dn_fprintf(o, "<g class=\"panel\" id=\"panel-%s\">\n", id_a);
     axes(o, &f, "epoch", ytitle, title, 1);
     const char *lab[2] = { label_a, label_b }, *col[2] = { COLOR[0], COLOR[1] };
     const char *dash[2] = { NULL, "6 3" };
@@ -326,9 +326,9 @@ static void panel(FILE *o, const hist_plot *p, int slot, const char *title,
             char s[64];
             snprintf(s, sizeof s, "best: epoch %d", p->h->row[best].epoch);
             double cx = px(&f, p->x[best]), cy = py(&f, b[best]);
-            fprintf(o, "<circle id=\"best\" cx=\"%.2f\" cy=\"%.2f\" r=\"5\" "
-                    "fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n", cx,
-                    cy, COLOR[3]);
+            dn_fprintf(o, "<circle id=\"best\" cx=\"%.2f\" cy=\"%.2f\" r=\"5\" "
+                       "fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n", cx,
+                       cy, COLOR[3]);
             text(o, cx, cy + 20 > f.y + f.h - 4 ? cy - 10 : cy + 20,
                  cx > f.x + f.w - 60 ? "end" : "middle", 11, NULL, s);
         }
@@ -465,8 +465,8 @@ static void contour(FILE *o, const frame *fr, const land_plot *p, double level,
     const double x0 = p->box[0], y0 = p->box[2];
     const double dx = (p->box[1] - p->box[0]) / GRID,
                  dy = (p->box[3] - p->box[2]) / GRID;
-    fprintf(o, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1\" d=\"",
-            color);
+    dn_fprintf(o, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1\" d=\"",
+               color);
     for (int j = 0; j < GRID; j++)
         for (int i = 0; i < GRID; i++) {
             /* corners: a (i,j) b (i+1,j) c (i+1,j+1) d (i,j+1) */
@@ -505,9 +505,9 @@ static void contour(FILE *o, const frame *fr, const land_plot *p, double level,
             }
             }
             for (int s = 0; s < ns; s++)
-                fprintf(o, "M%.1f %.1f L%.1f %.1f ", px(fr, ex[seg[2 * s]]),
-                        py(fr, ey[seg[2 * s]]), px(fr, ex[seg[2 * s + 1]]),
-                        py(fr, ey[seg[2 * s + 1]]));
+                dn_fprintf(o, "M%.1f %.1f L%.1f %.1f ", px(fr, ex[seg[2 * s]]),
+                           py(fr, ey[seg[2 * s]]), px(fr, ex[seg[2 * s + 1]]),
+                           py(fr, ey[seg[2 * s + 1]]));
         }
     fputs("\"/>\n", o);
 }
@@ -519,16 +519,16 @@ static void path_legend(FILE *o, const land_plot *p, double x, double y)
     for (int k = 0; k < p->n_paths; k++) {
         const dn_land_path *q = &p->paths[k];
         double ly = y + 26 + 40 * k;
-        fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                "stroke=\"%s\" stroke-width=\"3\"/>\n", x, ly - 4, x + 24,
-                ly - 4, COLOR[k % N_COLOR]);
+        dn_fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                   "stroke=\"%s\" stroke-width=\"3\"/>\n", x, ly - 4, x + 24,
+                   ly - 4, COLOR[k % N_COLOR]);
         text(o, x + 32, ly, "start", 12, NULL, q->label ? q->label : "path");
         char s[96];
         if (q->n > 0) {
             const float *e = q->xy + (size_t)(q->n - 1) * p->in->dim;
             double pt[2] = { e[0], p->in->dim == 2 ? e[1] : 0 };
-            snprintf(s, sizeof s, "%d steps, f = %.4g", q->n - 1,
-                     dn_land_eval(p->f, pt, NULL));
+            dn_snprintf(s, sizeof s, "%d steps, f = %.4g", q->n - 1,
+                        dn_land_eval(p->f, pt, NULL));
         } else {
             snprintf(s, sizeof s, "no finite point");
         }
@@ -556,42 +556,42 @@ static void land_2d(FILE *o, const land_plot *p, const frame *fr)
     fputs("</g>\n", o);
     /* The minimum. */
     double mx = px(fr, p->in->argmin[0]), my = py(fr, p->in->argmin[1]);
-    fprintf(o, "<path id=\"minimum\" d=\"M%.1f %.1f L%.1f %.1f M%.1f %.1f "
-            "L%.1f %.1f\" stroke=\"#000000\" stroke-width=\"2.5\"/>\n",
-            mx - 7, my - 7, mx + 7, my + 7, mx - 7, my + 7, mx + 7, my - 7);
+    dn_fprintf(o, "<path id=\"minimum\" d=\"M%.1f %.1f L%.1f %.1f M%.1f %.1f "
+               "L%.1f %.1f\" stroke=\"#000000\" stroke-width=\"2.5\"/>\n",
+               mx - 7, my - 7, mx + 7, my + 7, mx - 7, my + 7, mx + 7, my - 7);
     text(o, mx + 9, my - 9, "start", 11, NULL, "minimum");
     fputs("<g class=\"paths\" clip-path=\"url(#plotarea)\">\n", o);
     for (int k = 0; k < p->n_paths; k++) {
         const dn_land_path *q = &p->paths[k];
         const char *c = COLOR[k % N_COLOR];
-        fprintf(o, "<polyline id=\"path%d\" data-label=\"", k + 1);
+        dn_fprintf(o, "<polyline id=\"path%d\" data-label=\"", k + 1);
         xml_text(o, q->label ? q->label : "");
-        fprintf(o, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
-                "stroke-linejoin=\"round\" points=\"", c);
+        dn_fprintf(o, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
+                   "stroke-linejoin=\"round\" points=\"", c);
         for (int i = 0; i < q->n; i++)
-            fprintf(o, "%s%.2f,%.2f", i ? " " : "", px(fr, q->xy[2 * i]),
-                    py(fr, q->xy[2 * i + 1]));
+            dn_fprintf(o, "%s%.2f,%.2f", i ? " " : "", px(fr, q->xy[2 * i]),
+                       py(fr, q->xy[2 * i + 1]));
         fputs("\"/>\n", o);
         if (q->n > 0 && q->n <= 80) {
-            fprintf(o, "<g fill=\"%s\">\n", c);
+            dn_fprintf(o, "<g fill=\"%s\">\n", c);
             for (int i = 1; i < q->n; i++)
-                fprintf(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2\"/>\n",
-                        px(fr, q->xy[2 * i]), py(fr, q->xy[2 * i + 1]));
+                dn_fprintf(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2\"/>\n",
+                           px(fr, q->xy[2 * i]), py(fr, q->xy[2 * i + 1]));
             fputs("</g>\n", o);
         }
         if (q->n > 0) {
             const float *e = q->xy + 2 * (size_t)(q->n - 1);
-            fprintf(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"4.5\" fill=\"%s\" "
-                    "stroke=\"#ffffff\"/>\n", px(fr, e[0]), py(fr, e[1]), c);
+            dn_fprintf(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"4.5\" fill=\"%s\" "
+                       "stroke=\"#ffffff\"/>\n", px(fr, e[0]), py(fr, e[1]), c);
         }
     }
     fputs("</g>\n", o);
     /* The start, drawn last so that it sits on top. */
     if (p->n_paths > 0 && p->paths[0].n > 0) {
         double sx = px(fr, p->paths[0].xy[0]), sy = py(fr, p->paths[0].xy[1]);
-        fprintf(o, "<circle id=\"start\" cx=\"%.2f\" cy=\"%.2f\" r=\"5\" "
-                "fill=\"#ffffff\" stroke=\"#000000\" stroke-width=\"2\"/>\n",
-                sx, sy);
+        dn_fprintf(o, "<circle id=\"start\" cx=\"%.2f\" cy=\"%.2f\" r=\"5\" "
+                   "fill=\"#ffffff\" stroke=\"#000000\" stroke-width=\"2\"/>\n",
+                   sx, sy);
         text(o, sx + 8, sy - 8, "start", 11, NULL, "start");
     }
 }
@@ -603,35 +603,35 @@ static void land_1d(FILE *o, const land_plot *p, const frame *fr)
           "stroke-width=\"2\" points=\"", o);
     for (int i = 0; i <= GRID; i++) {
         double w = p->box[0] + (p->box[1] - p->box[0]) * i / GRID;
-        fprintf(o, "%s%.2f,%.2f", i ? " " : "", px(fr, w),
-                py(fr, dn_land_eval(p->f, &w, NULL)));
+        dn_fprintf(o, "%s%.2f,%.2f", i ? " " : "", px(fr, w),
+                   py(fr, dn_land_eval(p->f, &w, NULL)));
     }
     fputs("\"/>\n", o);
     double mx = px(fr, p->in->argmin[0]), my = py(fr, p->in->fmin);
-    fprintf(o, "<path id=\"minimum\" d=\"M%.1f %.1f L%.1f %.1f\" "
-            "stroke=\"#000000\" stroke-width=\"1\" stroke-dasharray=\"3 3\"/>\n",
-            mx, my, mx, fr->y + fr->h);
+    dn_fprintf(o, "<path id=\"minimum\" d=\"M%.1f %.1f L%.1f %.1f\" "
+               "stroke=\"#000000\" stroke-width=\"1\" stroke-dasharray=\"3 3\"/>\n",
+               mx, my, mx, fr->y + fr->h);
     fputs("<g class=\"paths\" clip-path=\"url(#plotarea)\">\n", o);
     for (int k = 0; k < p->n_paths; k++) {
         const dn_land_path *q = &p->paths[k];
         const char *c = COLOR[k % N_COLOR];
         /* The steps (w_k, C(w_k)) joined in order: the zig-zag (or the
          * slide) of the updates along the curve. */
-        fprintf(o, "<polyline id=\"path%d\" data-label=\"", k + 1);
+        dn_fprintf(o, "<polyline id=\"path%d\" data-label=\"", k + 1);
         xml_text(o, q->label ? q->label : "");
-        fprintf(o, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
-                "stroke-dasharray=\"4 2\" points=\"", c);
+        dn_fprintf(o, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
+                   "stroke-dasharray=\"4 2\" points=\"", c);
         for (int i = 0; i < q->n; i++) {
             double w = q->xy[i];
-            fprintf(o, "%s%.2f,%.2f", i ? " " : "", px(fr, w),
-                    py(fr, dn_land_eval(p->f, &w, NULL)));
+            dn_fprintf(o, "%s%.2f,%.2f", i ? " " : "", px(fr, w),
+                       py(fr, dn_land_eval(p->f, &w, NULL)));
         }
         fputs("\"/>\n", o);
-        fprintf(o, "<g fill=\"%s\" stroke=\"#ffffff\">\n", c);
+        dn_fprintf(o, "<g fill=\"%s\" stroke=\"#ffffff\">\n", c);
         for (int i = 0; i < q->n; i++) {
             double w = q->xy[i];
-            fprintf(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"4\"/>\n",
-                    px(fr, w), py(fr, dn_land_eval(p->f, &w, NULL)));
+            dn_fprintf(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"4\"/>\n",
+                       px(fr, w), py(fr, dn_land_eval(p->f, &w, NULL)));
         }
         fputs("</g>\n", o);
         /* Number the first steps of the first path, as the notes do. */
@@ -667,9 +667,9 @@ static int fill_landscape(FILE *o, void *arg)
         pad(&fr.ylo, &fr.yhi, 0);
     }
     svg_open(o, LAND_W, LAND_H);
-    fprintf(o, "<defs><clipPath id=\"plotarea\"><rect x=\"%.1f\" y=\"%.1f\" "
-            "width=\"%.1f\" height=\"%.1f\"/></clipPath></defs>\n", fr.x, fr.y,
-            fr.w, fr.h);
+    dn_fprintf(o, "<defs><clipPath id=\"plotarea\"><rect x=\"%.1f\" y=\"%.1f\" "
+               "width=\"%.1f\" height=\"%.1f\"/></clipPath></defs>\n", fr.x, fr.y,
+               fr.w, fr.h);
     axes(o, &fr, two ? "x" : "w", two ? "y" : "C(w)",
          p->o->title ? p->o->title : p->in->formula, 0);
     if (two) land_2d(o, p, &fr);
