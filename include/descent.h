@@ -309,11 +309,18 @@ int dn_idx_detect(const char *path);
  * that when a CSV is read.  The same task again changes nothing. */
 dn_status dn_data_set_task(dn_data *d, dn_task task, dn_error *err);
 
-/* Splits rows into a training and a validation part: a seeded shuffle,
- * then round(frac · n) rows go to validation.  Classification splits are
- * stratified: each class holds out round(frac · its count), so the total
- * may differ from round(frac · n) by a row or two.  Both parts keep the
- * file's row order and get a copy of the schema. */
+/* Splits rows into a training and a validation part: n_val =
+ * ceil(frac · n) rows (computed in double, as scikit-learn's
+ * train_test_split counts them) go to validation, chosen by a seeded
+ * shuffle.  Classification splits are stratified, with the same total:
+ * each class holds out floor(frac · its count), and the rows still to
+ * place go one each to the classes with the largest remainders (ties in
+ * a seeded order), never a class's last row — every class keeps a
+ * training row, and a class of one row stays in training.  As in
+ * scikit-learn, a stratified split is refused (DN_EARG, with the fraction
+ * to use) when n_val is below the number of classes or leaves fewer
+ * training rows than classes.  Both parts keep the file's row order and
+ * get a copy of the schema. */
 dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
                         dn_data **train, dn_data **val, dn_error *err);
 

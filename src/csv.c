@@ -12,8 +12,8 @@
 #include <string.h>
 
 #define DEFAULT_MAX_CLASSES 20
-#define SHOW_MAX  40                 /* bytes of a value quoted in a message */
-#define SHOW_BUF  (SHOW_MAX * 4 + 8) /* room for \xNN escapes and "..." */
+#define SHOW_BUF  DN_SHOW_BUF        /* a value quoted in a message */
+#define show      dn_show            /* (show.c) */
 #define LIST_MAX  200                /* bytes of a list of names */
 #define LIST_BUF  (LIST_MAX + SHOW_BUF + 32)
 
@@ -58,23 +58,6 @@ static int is_blank(const char *s)
 }
 
 /* ---- values in messages ---- */
-
-/* s as it may appear in a one-line message: control bytes escaped as
- * \xNN, cut after SHOW_MAX bytes at a UTF-8 character boundary. */
-static const char *show(const char *s, char *buf)
-{
-    size_t n = strlen(s), cut = n > SHOW_MAX ? SHOW_MAX : n;
-    while (cut < n && cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-        cut--;
-    char *w = buf;
-    for (size_t i = 0; i < cut; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7F) w += sprintf(w, "\\x%02X", c);
-        else *w++ = (char)c;
-    }
-    strcpy(w, cut < n ? "..." : "");
-    return buf;
-}
 
 /* "a, b, c" for a message, cut after about LIST_MAX bytes; a NULL name
  * (a class without one) shows as its number. */

@@ -32,6 +32,15 @@ dn_status dn_fail(dn_error *err, dn_status code, const char *fmt, ...)
  * the system gives them; freed with free(). */
 void *dn_big_calloc(size_t n, size_t size);
 
+/* s as it may appear in a one-line message (show.c): control bytes
+ * (ESC, BEL, newlines, DEL) escaped as \xNN, cut after DN_SHOW_MAX bytes
+ * at a UTF-8 character boundary, "..." marking a cut.  buf holds
+ * DN_SHOW_BUF bytes; returns buf.  Every byte a message takes from a file
+ * goes through it. */
+#define DN_SHOW_MAX 40
+#define DN_SHOW_BUF (DN_SHOW_MAX * 4 + 8) /* \xNN escapes and "..." */
+const char *dn_show(const char *s, char *buf);
+
 /* strdup that the C11 standard library lacks; NULL stays NULL. */
 char *dn_strdup(const char *s);
 
