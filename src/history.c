@@ -12,6 +12,7 @@
  * came last, after files without them were in use: a reader finds
  * columns by name, and does without those two. */
 #include "internal.h"
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -180,9 +181,22 @@ static dn_status read_header(char *line, const char *path, dn_history *h,
                            "grad_norm,seconds(,mu,evals)", path, COL[k],
                            k == 4 || k == 5 ? "METRIC" : "");
     const char *tm = field[where[4]] + 6, *vm = field[where[5]] + 4;
+    char bt[DN_SHOW_BUF], bv[DN_SHOW_BUF];
     if (strcmp(tm, vm))
         return dn_fail(err, DN_EFORMAT, "%s:1: the metric columns name "
-                       "different metrics ('train_%s', 'val_%s')", path, tm, vm);
+                       "different metrics ('train_%s', 'val_%s')", path,
+                       dn_show(tm, bt), dn_show(vm, bv));
+    /* The name becomes SVG ids and titles: only a plain word is safe there. */
+    size_t len = strlen(tm);
+    int plain = len > 0 && len < sizeof h->metric;
+    for (const char *c = tm; *c && plain; c++)
+        plain = isalnum((unsigned char)*c) || *c == '_' || *c == '-' ||
+                *c == '.';
+    if (!plain)
+        return dn_fail(err, DN_EFORMAT, "%s:1: the metric name 'train_%s' is "
+                       "not 1 to %zu letters, digits, '_', '-' or '.'; a "
+                       "history names it like train_accuracy", path,
+                       dn_show(tm, bt), sizeof h->metric - 1);
     dn_history_init(h, tm);
     return DN_OK;
 }
@@ -194,9 +208,10 @@ static dn_status parse_num(const char *s, const char *path, long line,
     char *end;
     errno = 0;
     double v = strtod(s, &end);
+    char b[DN_SHOW_BUF];
     if (end == s || *end || (errno == ERANGE && fabs(v) > 1))
-        return dn_fail(err, DN_EFORMAT, "%s:%ld: column '%s': '%.40s' is not "
-                       "a number", path, line, col, s);
+        return dn_fail(err, DN_EFORMAT, "%s:%ld: column '%s': '%s' is not "
+                       "a number", path, line, col, dn_show(s, b));
     *out = v;
     return DN_OK;
 }
@@ -253,9 +268,11 @@ dn_status dn_history_load(const char *path, dn_history *h, dn_error *err)
         if (st) goto out;
         if (!(v[0] >= 1 && v[0] <= 1e9 && v[0] == floor(v[0])) ||
             !(v[1] >= 0 && v[1] <= 9e15 && v[1] == floor(v[1]))) {
+            char be[DN_SHOW_BUF], bs[DN_SHOW_BUF];
             st = dn_fail(err, DN_EFORMAT, "%s:%ld: epoch must be a whole "
                          "number ≥ 1 and step one ≥ 0, got '%s' and '%s'",
-                         path, ln, field[where[0]], field[where[1]]);
+                         path, ln, dn_show(field[where[0]], be),
+                         dn_show(field[where[1]], bs));
             goto out;
         }
         if (h->n && v[0] <= h->row[h->n - 1].epoch) {
