@@ -376,7 +376,12 @@ const float *dn_model_mean(const dn_model *m); /* NULL if none */
 const float *dn_model_std(const dn_model *m);  /* NULL if none */
 
 /* Fits the scaling on a data set: per-input mean and standard deviation
- * (population form; constant inputs get std 1). */
+ * (population form, in double).  Constant inputs get std 1; constant is
+ * relative to the column's magnitude, as in scikit-learn's
+ * StandardScaler: std ≤ 10 · FLT_EPSILON · max |x| (float rounding noise,
+ * e.g. a column of 1e6 one ulp apart) or std < FLT_MIN.  A column in units
+ * of 1e-13 is scaled like any other.  dn_model_fit_target_scaling uses
+ * the same rule. */
 dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
                                dn_error *err);
 

@@ -2,6 +2,7 @@
  * of each layer's W, b and PReLU slopes, plus what travels with it:
  * input scaling, the feature schema and string metadata. */
 #include "internal.h"
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,21 +308,32 @@ static const float *stats_row(const float *X, const uint8_t *X8, int i,
  * matrix (X, or the bytes X8 when X is NULL), into mean[d] and std[d].
  * Two passes in double: the one-pass Σx² − n·mean² loses every digit on
  * columns with a large offset.  A constant column gets std 1, leaving it
- * at 0 instead of dividing by 0. */
+ * at 0 instead of dividing by 0.
+ *
+ * Constant is relative to the column's own magnitude, as scikit-learn's
+ * StandardScaler decides it: float32 values carry a rounding error of up
+ * to FLT_EPSILON/2 of their magnitude, so a spread below 10 · FLT_EPSILON ·
+ * max |x| (a column of 1e6 with rounding noise) is that noise, not a
+ * feature, while a column measured in units of 1e-13 is a feature like
+ * any other.  A spread below FLT_MIN is constant too: 1/std would not be
+ * a finite float. */
 static dn_status column_stats(const float *X, const uint8_t *X8, int n, int d,
                               float *mean, float *std, dn_error *err)
 {
-    double *sum = calloc((size_t)d * 2, sizeof(double));
+    double *sum = calloc((size_t)d * 3, sizeof(double));
     /* A row of bytes as floats, when the matrix is X8. */
     float *buf = X ? NULL : malloc(((size_t)d + 1) * sizeof *buf);
     if (!sum || (!X && !buf)) {
         free(sum);
         return dn_fail(err, DN_ENOMEM, "out of memory fitting a scaling");
     }
-    double *sq = sum + d;
+    double *sq = sum + d, *amax = sum + 2 * (size_t)d;
     for (int i = 0; i < n; i++) {
         const float *x = stats_row(X, X8, i, d, buf);
-        for (int j = 0; j < d; j++) sum[j] += x[j];
+        for (int j = 0; j < d; j++) {
+            sum[j] += x[j];
+            amax[j] = fmax(amax[j], fabs((double)x[j]));
+        }
     }
     for (int j = 0; j < d; j++) mean[j] = (float)(sum[j] / n);
     for (int i = 0; i < n; i++) {
@@ -334,7 +346,8 @@ static dn_status column_stats(const float *X, const uint8_t *X8, int n, int d,
     free(buf);
     for (int j = 0; j < d; j++) {
         double s = sqrt(sq[j] / n);
-        std[j] = s > 1e-12 ? (float)s : 1.0f;
+        int constant = s <= 10.0 * FLT_EPSILON * amax[j] || s < FLT_MIN;
+        std[j] = constant ? 1.0f : (float)s;
     }
     free(sum);
     return DN_OK;
