@@ -394,8 +394,8 @@ static int run(train_cfg *c_, const char *note)
         putchar('\n');
     }
     if (c.val_data) {
-        if (cli_load(c.val_data, c.val_labels, NULL, all->schema, NULL, 1,
-                     &val, NULL, 0, &err)) { rc = cli_error("train", &err); goto out; }
+        if (cli_load_as("--val-labels", c.val_data, c.val_labels, NULL,
+                        all->schema, NULL, 1, &val, NULL, 0, &err)) { rc = cli_error("train", &err); goto out; }
         train = all;
         all = NULL;
         say_split = "from --val-data";

@@ -141,4 +141,13 @@ grep_in "$T/err" "trunc.st"
 expect 1 $D eval "$T/iris.st" data/wine.csv
 grep_in "$T/err" "sepal_length"
 
+# Validation images without their labels: the advice names --val-labels,
+# not --labels (a usage error, exit 2, as it is for --labels).
+idx_images "$T/img4.idx" 4 2 2
+idx_labels "$T/lab4.idx" 4
+expect 2 $D train "$T/img4.idx" --labels "$T/lab4.idx" --val-data "$T/img4.idx" -o "$T/v.st"
+grep_in "$T/err" "img4.idx is an IDX image file; give its labels with --val-labels FILE"
+expect 2 $D train data/iris.csv --val-data data/iris.csv --val-labels "$T/lab4.idx" -o "$T/v.st"
+grep_in "$T/err" "--val-labels is for IDX image files"
+
 finish test_cli
