@@ -153,8 +153,10 @@ dn_status dn_model_new(const dn_arch *arch, dn_model **out, dn_error *err)
     m->theta = dn_big_calloc(off, sizeof *m->theta);
     if (!m->theta) {
         free(m);
-        return dn_fail(err, DN_ENOMEM, "out of memory for %zu parameters",
-                       off);
+        return dn_fail(err, DN_ENOMEM, "out of memory for %zu parameters "
+                       "(%.3g GB of float32 weights); use fewer or narrower "
+                       "layers, or a machine with more memory", off,
+                       (double)off * sizeof *m->theta / 1e9);
     }
     reset_slopes(m);
     *out = m;
