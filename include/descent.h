@@ -400,7 +400,11 @@ const float *dn_model_target_std(const dn_model *m);
 dn_status dn_model_fit_target_scaling(dn_model *m, const dn_data *train,
                                       dn_error *err);
 
-/* The schema the model was trained with (copied in; NULL if none). */
+/* The schema the model was trained with (copied in; NULL removes it).
+ * A schema that does not fit the network is refused with DN_EARG, by the
+ * same check dn_model_load applies to a file: its encoded width must be
+ * n_in; regression needs the MSE loss and no classes; binary 2 classes
+ * and one sigmoid output unit; multiclass one softmax unit per class. */
 dn_status dn_model_set_schema(dn_model *m, const dn_schema *s, dn_error *err);
 const dn_schema *dn_model_schema(const dn_model *m);
 

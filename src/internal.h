@@ -41,6 +41,13 @@ void *dn_big_calloc(size_t n, size_t size);
 #define DN_SHOW_BUF (DN_SHOW_MAX * 4 + 8) /* \xNN escapes and "..." */
 const char *dn_show(const char *s, char *buf);
 
+/* 1, with the reason in why (n bytes), if schema s does not fit
+ * architecture A: its encoded inputs are not A's, or its task is not what
+ * A's output computes (schema_fit.c).  dn_model_set_schema and the model
+ * loader both refuse such a schema. */
+int dn_schema_mismatch(const dn_arch *A, const dn_schema *s, char *why,
+                       size_t n);
+
 /* strdup that the C11 standard library lacks; NULL stays NULL. */
 char *dn_strdup(const char *s);
 

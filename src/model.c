@@ -424,10 +424,20 @@ const float *dn_model_target_std(const dn_model *m) { return m->t_std; }
 
 dn_status dn_model_set_schema(dn_model *m, const dn_schema *s, dn_error *err)
 {
+    if (!m) return dn_fail(err, DN_EARG, "dn_model_set_schema: the model is "
+                           "NULL; create one with dn_model_new first");
     dn_schema *copy = NULL;
     if (s) {
+        /* The copy is checked: it is known to be consistent. */
         dn_status st = dn_schema_copy(s, &copy, err);
         if (st) return st;
+        char why[200];
+        if (dn_schema_mismatch(&m->arch, copy, why, sizeof why)) {
+            dn_schema_free(copy);
+            return dn_fail(err, DN_EARG, "the schema does not fit the "
+                           "network: %s; set a schema that matches (or "
+                           "none)", why);
+        }
     }
     dn_schema_free(m->schema);
     m->schema = copy;
