@@ -171,6 +171,9 @@ rejects "bad_not_descent" "not a descent model" -- eval "$F/bad_not_descent" dat
 rejects "bad_newer" "newer descent" -- eval "$F/bad_newer" data/iris.csv
 rejects "bad_regression_schema_on_ce" "regression schema needs the mse loss" -- eval fuzz/regressions/model/bad_regression_schema_on_ce data/iris.csv
 rejects "bad_regression_schema_on_ce" "regression schema needs the mse loss" -- predict fuzz/regressions/model/bad_regression_schema_on_ce data/iris.csv -o "$P"
+# a house-price model whose schema was edited to say binary (before: it
+# loaded and predicted prices under a class header)
+rejects "bad_binary_schema_on_mse" "a binary task needs a sigmoid output unit" "identity with the mse loss" -- predict fuzz/regressions/model/bad_binary_schema_on_mse data/house.csv -o "$P"
 rejects "iris.csv" "header length" -- eval data/iris.csv data/iris.csv
 rejects "bad_shape" "tensor '0.weight'" -- train data/iris.csv --warm-start "$F/bad_shape" -o "$O"
 
