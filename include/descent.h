@@ -268,7 +268,13 @@ typedef struct {
  *     two classes → binary, more → multiclass (override with task);
  *   - empty, NaN, infinite or malformed cells, ragged rows and columns
  *     that mix numbers and text are errors naming file, line, column
- *     and the value.
+ *     and the value;
+ *   - one-hot encoding is bounded before anything is allocated: a text
+ *     feature column with more than 100 distinct values and more than
+ *     half as many as there are rows is refused as an ID (DN_EFORMAT,
+ *     naming the column, its distinct values and the memory it would
+ *     take), and so is an encoding whose dense inputs (rows × inputs ×
+ *     4 bytes) would pass 2 GiB, or 1,000,000 inputs.
  * `why`, if not NULL, receives a sentence explaining the inferred task. */
 dn_status dn_csv_read(const char *path, const dn_csv_opts *opts,
                       dn_data **out, char *why, size_t why_len,

@@ -16,6 +16,10 @@
 #define show      dn_show            /* (show.c) */
 #define LIST_MAX  200                /* bytes of a list of names */
 #define LIST_BUF  (LIST_MAX + SHOW_BUF + 32)
+/* One-hot encoding limits (see dn_csv_read): the dense input matrix, and
+ * when a text column is an ID rather than categories. */
+#define MAX_INPUT_BYTES (2.0 * (1L << 30))  /* rows × inputs × 4 bytes */
+#define ID_MIN_VALUES   100   /* an ID column has more distinct values */
 
 static const char *TASK_SAYS[] = {
     "regression, identity output with MSE",
@@ -948,8 +952,36 @@ static dn_status infer_target(const table *t, int tc, const col_info *ci,
     return DN_OK;
 }
 
+/* "1.6 GB", "73 MB": bytes for a message. */
+static const char *bytes_str(double b, char *buf, size_t n)
+{
+    if (b >= 1e9) snprintf(buf, n, "%.3g GB", b / 1e9);
+    else snprintf(buf, n, "%.3g MB", b / 1e6);
+    return buf;
+}
+
+/* Refuses text column col when it looks like an ID: more distinct values
+ * than half the rows (and more than ID_MIN_VALUES), so that most
+ * categories occur once — one-hot inputs that nothing can be learned from
+ * and no new row will match, at rows × values × 4 bytes. */
+static dn_status check_id_like(const table *t, const dn_column *col,
+                               dn_error *err)
+{
+    if (col->n_cats <= ID_MIN_VALUES || col->n_cats <= t->n_rows / 2)
+        return DN_OK;
+    char b[SHOW_BUF], m[32];
+    return dn_fail(err, DN_EFORMAT, "%s: text column '%s' has %d distinct "
+                   "values in %d rows, like an ID or free text: one-hot "
+                   "encoding would make it %d inputs (%s for the inputs) "
+                   "seen about once each; drop the column, or make it "
+                   "numeric if its values are numbers", t->path,
+                   show(col->name, b), col->n_cats, t->n_rows, col->n_cats,
+                   bytes_str(4.0 * col->n_cats * t->n_rows, m, sizeof m));
+}
+
 /* The feature columns (all but tc) into the schema: names, and the
- * sorted categories of the text columns. */
+ * sorted categories of the text columns.  Every limit is checked here,
+ * before the input matrix is allocated. */
 static dn_status infer_features(const table *t, int tc, const col_info *ci,
                                 dn_schema *s, dn_error *err)
 {
@@ -962,18 +994,22 @@ static dn_status infer_features(const table *t, int tc, const col_info *ci,
             return dn_fail(err, DN_ENOMEM, "%s: out of memory", t->path);
         if (ci[c].n_text) {
             dn_status st = distinct_texts(t, c, &col->cats, &col->n_cats, err);
+            if (!st) st = check_id_like(t, col, err);
             if (st) return st;
             if (widest < 0 || col->n_cats > s->col[widest].n_cats)
                 widest = j - 1;
         }
         n_in += col->n_cats ? col->n_cats : 1;
     }
-    if (n_in > DN_MAX_WIDTH || n_in * t->n_rows > DN_MAX_ELEMENTS) {
-        char b[SHOW_BUF];
+    double bytes = 4.0 * (double)n_in * t->n_rows;
+    if (n_in > DN_MAX_WIDTH || bytes > MAX_INPUT_BYTES) {
+        char b[SHOW_BUF], m[32];
         return dn_fail(err, DN_EFORMAT, "%s: %ld inputs after one-hot "
-                       "encoding is too many for %d rows; text column '%s' "
-                       "alone has %d categories: drop it or make it numeric",
+                       "encoding is too many for %d rows (%s; the limits "
+                       "are %ld inputs and 2 GiB); text column '%s' alone "
+                       "has %d categories: drop it or make it numeric",
                        t->path, n_in, t->n_rows,
+                       bytes_str(bytes, m, sizeof m), DN_MAX_WIDTH,
                        show(widest >= 0 ? s->col[widest].name : "", b),
                        widest >= 0 ? s->col[widest].n_cats : 0);
     }
