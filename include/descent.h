@@ -22,7 +22,9 @@
  *   - Every call that can fail returns a dn_status and, when `err` is not
  *     NULL, leaves a message in it that says what went wrong, where (file,
  *     line, column, field) and what to do.  The library never prints and
- *     never exits.
+ *     never exits.  A NULL where such a call needs a pointer is DN_EARG
+ *     (the pointers documented as optional excepted); closing or freeing
+ *     NULL does nothing.
  *   - Ownership follows names: x_new / x_free, x_load / x_save, x_read.
  *   - Parameters and activations are float32; long sums use double.
  *   - Determinism: one seeded generator per use (no global state); the same
@@ -45,6 +47,9 @@ extern "C" {
 
 #define DN_VERSION "0.1.0"
 #define DN_MAX_LAYERS 64 /* dense layers in one network */
+#define DN_MAX_THREADS 256 /* worker threads of one workspace: a larger
+                              count (dn_ws_new, dn_train_opts.threads) is
+                              taken as this many, with the same results */
 
 /* ------------------------------------------------------------------ */
 /* Errors                                                              */
@@ -431,7 +436,7 @@ const char *dn_model_meta_key(const dn_model *m, int i);
  * once so that training steps allocate nothing.  threads: worker threads
  * for the matrix products (≤ 0: one per core); results do not depend on
  * it, because every output element is summed by one thread in a fixed
- * order. */
+ * order.  At most DN_MAX_THREADS threads are made, whatever is asked. */
 typedef struct dn_ws dn_ws;
 
 dn_status dn_ws_new(const dn_model *m, int max_batch, int threads,
@@ -542,7 +547,8 @@ dn_status dn_opt_new(const dn_opt_conf *c, size_t n,
                      const unsigned char *decay_mask, dn_opt **out,
                      dn_error *err);
 void dn_opt_free(dn_opt *o);
-/* One update of theta[0..n) from g at learning rate eta. */
+/* One update of theta[0..n) from g at learning rate eta (nothing, not
+ * even the step count, when o, theta or g is NULL). */
 void dn_opt_step(dn_opt *o, float *theta, const float *g, double eta);
 /* The state as one flat float array (for checkpoints) and the step
  * count; restoring both resumes the optimizer exactly.  Layout:

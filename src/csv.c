@@ -1085,6 +1085,7 @@ dn_status dn_csv_read(const char *path, const dn_csv_opts *opts,
                       dn_data **out, char *why, size_t why_len,
                       dn_error *err)
 {
+    DN_NEED(out);
     *out = NULL;
     if (why && why_len) why[0] = '\0';
     infer_opts o;
@@ -1178,6 +1179,7 @@ static dn_status match_columns(const table *t, const entry *names,
 dn_status dn_csv_read_with(const char *path, const dn_schema *schema,
                            int need_target, dn_data **out, dn_error *err)
 {
+    DN_NEED(out);
     *out = NULL;
     if (!schema) return dn_fail(err, DN_EARG, "no schema given");
     dn_status st = schema_check(schema, err);

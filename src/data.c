@@ -137,6 +137,7 @@ static int column_copy(const dn_column *src, dn_column *dst)
 
 dn_status dn_schema_copy(const dn_schema *src, dn_schema **out, dn_error *err)
 {
+    DN_NEED(out);
     *out = NULL;
     if (!src) return DN_OK; /* no schema copies to no schema */
     if (src->n_cols < 0 || (src->n_cols > 0 && !src->col) ||
@@ -451,6 +452,8 @@ static dn_status make_part(const dn_data *all, const unsigned char *is_val,
 dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
                         dn_data **train, dn_data **val, dn_error *err)
 {
+    DN_NEED(train);
+    DN_NEED(val);
     *train = *val = NULL;
     if (!all || all->n < 2 || (!all->X && !all->X8))
         return dn_fail(err, DN_EARG, "cannot split a data set of %d rows: "

@@ -44,6 +44,8 @@ void dn_history_free(dn_history *h)
 
 dn_status dn_history_add(dn_history *h, const dn_hist_row *r, dn_error *err)
 {
+    DN_NEED(h);
+    DN_NEED(r);
     /* A resumed run repeats epochs from its checkpoint: the repeated
      * epoch and everything after it are replaced, never duplicated. */
     while (h->n > 0 && h->row[h->n - 1].epoch >= r->epoch) h->n--;
@@ -61,6 +63,8 @@ dn_status dn_history_add(dn_history *h, const dn_hist_row *r, dn_error *err)
 
 dn_status dn_history_add_epoch(dn_history *h, const dn_epoch *e, dn_error *err)
 {
+    DN_NEED(h);
+    DN_NEED(e);
     dn_hist_row r = {
         .epoch = e->epoch, .step = e->steps,
         .train_loss = e->train_loss, .val_loss = e->val_loss,
@@ -112,6 +116,7 @@ static int fill_csv(FILE *f, void *arg)
 
 dn_status dn_history_save(const dn_history *h, const char *path, dn_error *err)
 {
+    DN_NEED(h);
     for (const char *c = h->metric; *c; c++)
         if (*c == ',' || *c == '"' || *c == '\n' || *c == '\r')
             return dn_fail(err, DN_EARG, "cannot write the history to '%s': "
@@ -218,6 +223,8 @@ static dn_status parse_num(const char *s, const char *path, long line,
 
 dn_status dn_history_load(const char *path, dn_history *h, dn_error *err)
 {
+    DN_NEED(path);
+    DN_NEED(h);
     dn_history_init(h, NULL);
     FILE *f = fopen(path, "rb");
     if (!f) return dn_fail(err, DN_EIO, "cannot open the history '%s': %s",

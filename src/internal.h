@@ -28,6 +28,12 @@ dn_status dn_fail(dn_error *err, dn_status code, const char *fmt, ...)
 #endif
     ;
 
+/* A NULL where a public function (fn) needs a pointer (arg): DN_EARG,
+ * "fn: arg is NULL; ...".  DN_NEED(p) returns it from the calling
+ * function, whose error argument must be named err. */
+dn_status dn_null(dn_error *err, const char *fn, const char *arg);
+#define DN_NEED(p) do { if (!(p)) return dn_null(err, __func__, #p); } while (0)
+
 /* calloc for arrays of many megabytes (bigmem.c): on 2 MiB pages where
  * the system gives them; freed with free(). */
 void *dn_big_calloc(size_t n, size_t size);

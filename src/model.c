@@ -87,6 +87,7 @@ dn_status dn_arch_check(const dn_arch *arch, dn_error *err)
 dn_status dn_arch_set_task(dn_arch *arch, dn_task task, int n_out,
                            dn_error *err)
 {
+    DN_NEED(arch);
     if (arch->n_layers >= DN_MAX_LAYERS)
         return dn_fail(err, DN_EARG, "no room for the output layer: at most "
                        "%d layers", DN_MAX_LAYERS);
@@ -129,6 +130,7 @@ static void reset_slopes(dn_model *m)
 
 dn_status dn_model_new(const dn_arch *arch, dn_model **out, dn_error *err)
 {
+    DN_NEED(out);
     *out = NULL;
     dn_status st = dn_arch_check(arch, err);
     if (st) return st;
@@ -191,6 +193,8 @@ void dn_model_free(dn_model *m)
 
 dn_status dn_model_clone(const dn_model *m, dn_model **out, dn_error *err)
 {
+    DN_NEED(m);
+    DN_NEED(out);
     dn_model *c;
     dn_status st = dn_model_new(&m->arch, &c, err);
     if (st) return st;
@@ -269,6 +273,7 @@ long dn_model_offset_slope(const dn_model *m, int l) { return m->off_slope[l]; }
 dn_status dn_model_set_scaling(dn_model *m, const float *mean,
                                const float *std, dn_error *err)
 {
+    DN_NEED(m);
     free(m->mean); free(m->std); free(m->inv_std);
     m->mean = m->std = m->inv_std = NULL;
     if (!mean || !std) return DN_OK;
@@ -358,6 +363,7 @@ static dn_status column_stats(const float *X, const uint8_t *X8, int n, int d,
 dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
                                dn_error *err)
 {
+    DN_NEED(m);
     int d = m->arch.n_in;
     if (!train || train->d != d || train->n < 1 || (!train->X && !train->X8))
         return dn_fail(err, DN_EARG, "cannot fit the input scaling: the data "
@@ -374,6 +380,7 @@ dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
 dn_status dn_model_fit_target_scaling(dn_model *m, const dn_data *train,
                                       dn_error *err)
 {
+    DN_NEED(m);
     int k = dn_model_n_out(m);
     if (m->arch.loss != DN_LOSS_MSE)
         return dn_fail(err, DN_EARG, "target scaling is for regression (MSE) "
@@ -393,6 +400,7 @@ dn_status dn_model_fit_target_scaling(dn_model *m, const dn_data *train,
 dn_status dn_model_set_target_scaling(dn_model *m, const float *mean,
                                       const float *std, dn_error *err)
 {
+    DN_NEED(m);
     free(m->t_mean); free(m->t_std);
     m->t_mean = m->t_std = NULL;
     if (!mean || !std) return DN_OK;
@@ -449,6 +457,7 @@ const dn_schema *dn_model_schema(const dn_model *m) { return m->schema; }
 dn_status dn_model_meta_set(dn_model *m, const char *key, const char *value,
                             dn_error *err)
 {
+    DN_NEED(m);
     if (!key || !*key || !value)
         return dn_fail(err, DN_EARG, "metadata needs a non-empty key and a "
                        "value");

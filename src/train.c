@@ -149,6 +149,7 @@ static dn_status save_state(const char *path, dn_train_state *S, dn_opt *opt,
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
                    const dn_train_opts *opts, dn_result *res, dn_error *err)
 {
+    DN_NEED(m);
     dn_train_opts o;
     if (opts) o = *opts; else dn_train_defaults(&o);
     dn_result local;
