@@ -86,6 +86,9 @@ $(B)/tests/test_alloc_fail: tests/test_alloc_fail.c tests/alloc_fail.c tests/all
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(CFLAGS) $< tests/alloc_fail.c $(B)/libdescent.a $(LDLIBS) $(WRAP) -o $@
 
+# test_progress builds cli/progress.c into itself.
+$(B)/tests/test_progress: cli/progress.c cli/progress.h
+
 # The fuzz targets' corpora and crash inputs replay in the normal suite.
 $(B)/tests/test_fuzz_regressions: $(wildcard fuzz/*.c fuzz/*.h)
 

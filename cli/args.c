@@ -169,6 +169,16 @@ dn_status cli_load(const char *path, const char *labels,
                    const char *model, int need_target, dn_data **out,
                    char *why, size_t why_len, dn_error *err)
 {
+    return cli_load_as("--labels", path, labels, copts, schema, model,
+                       need_target, out, why, why_len, err);
+}
+
+dn_status cli_load_as(const char *labels_opt, const char *path,
+                      const char *labels, const dn_csv_opts *copts,
+                      const dn_schema *schema, const char *model,
+                      int need_target, dn_data **out, char *why,
+                      size_t why_len, dn_error *err)
+{
     if (why && why_len) why[0] = 0;
     /* With --labels, a gzip file whose start does not decompress is a
      * damaged IDX file: let the IDX reader say what is wrong with it. */
@@ -176,8 +186,10 @@ dn_status cli_load(const char *path, const char *labels,
         if (need_target && !labels) {
             err->code = DN_EARG;
             snprintf(err->msg, sizeof err->msg, "%s is an IDX image file; "
-                     "give its labels with --labels FILE (e.g. "
-                     "train-labels-idx1-ubyte.gz)", path);
+                     "give its labels with %s FILE (e.g. %s)", path,
+                     labels_opt, strcmp(labels_opt, "--labels")
+                     ? "t10k-labels-idx1-ubyte.gz"
+                     : "train-labels-idx1-ubyte.gz");
             return DN_EARG;
         }
         /* Pixels stay bytes: a quarter of the memory (see dn_data). */
@@ -196,9 +208,9 @@ dn_status cli_load(const char *path, const char *labels,
     }
     if (labels) {
         err->code = DN_EARG;
-        snprintf(err->msg, sizeof err->msg, "--labels is for IDX image files, "
+        snprintf(err->msg, sizeof err->msg, "%s is for IDX image files, "
                  "but %s is not one (a CSV carries its target as a column; "
-                 "choose it with --target)", path);
+                 "choose it with --target)", labels_opt, path);
         return DN_EARG;
     }
     if (!schema) return dn_csv_read(path, copts, out, why, why_len, err);

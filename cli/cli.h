@@ -48,6 +48,13 @@ dn_status cli_load(const char *path, const char *labels,
                    const dn_csv_opts *copts, const dn_schema *schema,
                    const char *model, int need_target, dn_data **out,
                    char *why, size_t why_len, dn_error *err);
+/* The same for labels given by another option (labels_opt, e.g.
+ * "--val-labels" for --val-data), which its messages name. */
+dn_status cli_load_as(const char *labels_opt, const char *path,
+                      const char *labels, const dn_csv_opts *copts,
+                      const dn_schema *schema, const char *model,
+                      int need_target, dn_data **out, char *why,
+                      size_t why_len, dn_error *err);
 
 /* "1,234,567" */
 const char *cli_thousands(long long v, char *buf, size_t len);

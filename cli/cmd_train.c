@@ -105,6 +105,9 @@ static int build(train_cfg *c, const dn_data *d, dn_model **out)
         return cli_error("train", &err);
     if (c->loss_set) A.loss = c->loss;
     if (dn_model_new(&A, out, &err)) {
+        /* A refused architecture is a usage error; no memory for the
+         * weights is a runtime one (exit 1, no pointer to --help). */
+        if (err.code != DN_EARG) return cli_error("train", &err);
         fprintf(stderr, "descent train: %s\n(see 'descent train --help')\n",
                 err.msg);
         return EXIT_USAGE;
@@ -395,8 +398,8 @@ int train_run(train_cfg *c_, const char *note)
         putchar('\n');
     }
     if (c.val_data) {
-        if (cli_load(c.val_data, c.val_labels, NULL, all->schema, NULL, 1,
-                     &val, NULL, 0, &err)) { rc = cli_error("train", &err); goto out; }
+        if (cli_load_as("--val-labels", c.val_data, c.val_labels, NULL,
+                        all->schema, NULL, 1, &val, NULL, 0, &err)) { rc = cli_error("train", &err); goto out; }
         train = all;
         all = NULL;
         say_split = "from --val-data";

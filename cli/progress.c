@@ -49,6 +49,14 @@ static void rate_str(char *buf, size_t n, double r)
     else dn_snprintf(buf, n, "%.0f", r);
 }
 
+/* A loss: four decimals ("0.3120") while that is short, four significant
+ * digits beyond (%.4f of a diverged 1e44 would be 45 digits). */
+static const char *loss_str(char *buf, size_t n, double v)
+{
+    dn_snprintf(buf, n, fabs(v) < 1e6 || !isfinite(v) ? "%.4f" : "%.4g", v);
+    return buf;
+}
+
 static int width_of(int n)
 {
     int w = 1;
@@ -65,7 +73,7 @@ void progress_batch(progress *p, int epoch, int batch, int n_batches,
      * smooth enough, and a fast epoch of many small batches stays fast. */
     if (p->live && t - p->t_drawn < REDRAW && batch < n_batches) return;
     double el = t - p->t_epoch, frac = (double)batch / n_batches;
-    char bar[BAR + 1], rate[32], e1[32], e2[32];
+    char bar[BAR + 1], rate[32], e1[32], e2[32], l[32];
     int fill = (int)(frac * BAR);
     for (int i = 0; i < BAR; i++)
         bar[i] = i < fill ? '=' : i == fill ? '>' : ' ';
@@ -76,8 +84,8 @@ void progress_batch(progress *p, int epoch, int batch, int n_batches,
     /* \r returns to the line's start, ESC [ K clears what is left of
      * a longer previous line. */
     dn_fprintf(p->out, "\r%s %*d/%d [%s] %3.0f%%  %s samples/s  %s<%s  loss "
-               "%.4f\033[K", p->unit, width_of(p->epochs), epoch, p->epochs,
-               bar, 100 * frac, rate, e1, e2, loss);
+            "%s\033[K", p->unit, width_of(p->epochs), epoch, p->epochs,
+            bar, 100 * frac, rate, e1, e2, loss_str(l, sizeof l, loss));
     fflush(p->out);
     p->live = 1;
     p->t_drawn = t;
@@ -94,13 +102,16 @@ static void metric_str(const progress *p, char *buf, size_t n, double v)
 
 void progress_epoch(progress *p, const dn_hist_row *r)
 {
-    char m1[32], m2[32];
+    char m1[32], m2[32], l[32];
     metric_str(p, m1, sizeof m1, r->train_metric);
     metric_str(p, m2, sizeof m2, r->val_metric);
     if (p->live) fputs("\r\033[K", p->out);
-    dn_fprintf(p->out, "%s %*d/%d  train loss %.4f%s", p->unit,
-               width_of(p->epochs), r->epoch, p->epochs, r->train_loss, m1);
-    if (!isnan(r->val_loss)) dn_fprintf(p->out, "   val loss %.4f%s", r->val_loss, m2);
+    dn_fprintf(p->out, "%s %*d/%d  train loss %s%s", p->unit,
+            width_of(p->epochs), r->epoch, p->epochs,
+            loss_str(l, sizeof l, r->train_loss), m1);
+    if (!isnan(r->val_loss))
+        dn_fprintf(p->out, "   val loss %s%s", loss_str(l, sizeof l, r->val_loss),
+                m2);
     if (strcmp(p->unit, "iter") == 0) {
         /* A solver's line: its own step, the gradient norm, LM's mu. */
         dn_fprintf(p->out, "   |g| %.3g  step %.3g", r->grad_norm, r->learning_rate);

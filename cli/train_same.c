@@ -95,13 +95,13 @@ static void show(const train_cfg *c, size_t off, char kind, char *buf,
     case 'l': snprintf(buf, len, "%ld", *(const long *)p); break;
     case 'z': snprintf(buf, len, "%zu", *(const size_t *)p); break;
     case 'u': snprintf(buf, len, "%llu", *(const unsigned long long *)p); break;
-    case 'd': snprintf(buf, len, "%.15g", *(const double *)p); break;
+    case 'd': dn_snprintf(buf, len, "%.15g", *(const double *)p); break;
     case 'r': {
         const float *r = p;
         size_t o = 0;
         for (int l = 0; l < DN_MAX_LAYERS && o < len; l++)
             if (r[l] != 0)
-                o += (size_t)snprintf(buf + o, len - o, "%slayer %d: %.9g",
+                o += (size_t)dn_snprintf(buf + o, len - o, "%slayer %d: %.9g",
                                       o ? ", " : "", l + 1, r[l]);
         if (!o) snprintf(buf, len, "none");
         break;

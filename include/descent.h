@@ -22,7 +22,9 @@
  *   - Every call that can fail returns a dn_status and, when `err` is not
  *     NULL, leaves a message in it that says what went wrong, where (file,
  *     line, column, field) and what to do.  The library never prints and
- *     never exits.
+ *     never exits.  A NULL where such a call needs a pointer is DN_EARG
+ *     (the pointers documented as optional excepted); closing or freeing
+ *     NULL does nothing.
  *   - Ownership follows names: x_new / x_free, x_load / x_save, x_read.
  *   - Parameters and activations are float32; long sums use double.
  *   - Determinism: one seeded generator per use (no global state); the same
@@ -45,6 +47,9 @@ extern "C" {
 
 #define DN_VERSION "0.1.0"
 #define DN_MAX_LAYERS 64 /* dense layers in one network */
+#define DN_MAX_THREADS 256 /* worker threads of one workspace: a larger
+                              count (dn_ws_new, dn_train_opts.threads) is
+                              taken as this many, with the same results */
 
 /* ------------------------------------------------------------------ */
 /* Errors                                                              */
@@ -304,7 +309,13 @@ typedef struct {
  *     two classes → binary, more → multiclass (override with task);
  *   - empty, NaN, infinite or malformed cells, ragged rows and columns
  *     that mix numbers and text are errors naming file, line, column
- *     and the value.
+ *     and the value;
+ *   - one-hot encoding is bounded before anything is allocated: a text
+ *     feature column with more than 100 distinct values and more than
+ *     half as many as there are rows is refused as an ID (DN_EFORMAT,
+ *     naming the column, its distinct values and the memory it would
+ *     take), and so is an encoding whose dense inputs (rows × inputs ×
+ *     4 bytes) would pass 2 GiB, or 1,000,000 inputs.
  * `why`, if not NULL, receives a sentence explaining the inferred task. */
 dn_status dn_csv_read(const char *path, const dn_csv_opts *opts,
                       dn_data **out, char *why, size_t why_len,
@@ -345,11 +356,18 @@ int dn_idx_detect(const char *path);
  * that when a CSV is read.  The same task again changes nothing. */
 dn_status dn_data_set_task(dn_data *d, dn_task task, dn_error *err);
 
-/* Splits rows into a training and a validation part: a seeded shuffle,
- * then round(frac · n) rows go to validation.  Classification splits are
- * stratified: each class holds out round(frac · its count), so the total
- * may differ from round(frac · n) by a row or two.  Both parts keep the
- * file's row order and get a copy of the schema. */
+/* Splits rows into a training and a validation part: n_val =
+ * ceil(frac · n) rows (computed in double, as scikit-learn's
+ * train_test_split counts them) go to validation, chosen by a seeded
+ * shuffle.  Classification splits are stratified, with the same total:
+ * each class holds out floor(frac · its count), and the rows still to
+ * place go one each to the classes with the largest remainders (ties in
+ * a seeded order), never a class's last row — every class keeps a
+ * training row, and a class of one row stays in training.  As in
+ * scikit-learn, a stratified split is refused (DN_EARG, with the fraction
+ * to use) when n_val is below the number of classes or leaves fewer
+ * training rows than classes.  Both parts keep the file's row order and
+ * get a copy of the schema. */
 dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
                         dn_data **train, dn_data **val, dn_error *err);
 
@@ -405,7 +423,12 @@ const float *dn_model_mean(const dn_model *m); /* NULL if none */
 const float *dn_model_std(const dn_model *m);  /* NULL if none */
 
 /* Fits the scaling on a data set: per-input mean and standard deviation
- * (population form; constant inputs get std 1). */
+ * (population form, in double).  Constant inputs get std 1; constant is
+ * relative to the column's magnitude, as in scikit-learn's
+ * StandardScaler: std ≤ 10 · FLT_EPSILON · max |x| (float rounding noise,
+ * e.g. a column of 1e6 one ulp apart) or std < FLT_MIN.  A column in units
+ * of 1e-13 is scaled like any other.  dn_model_fit_target_scaling uses
+ * the same rule. */
 dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
                                dn_error *err);
 
@@ -424,7 +447,11 @@ const float *dn_model_target_std(const dn_model *m);
 dn_status dn_model_fit_target_scaling(dn_model *m, const dn_data *train,
                                       dn_error *err);
 
-/* The schema the model was trained with (copied in; NULL if none). */
+/* The schema the model was trained with (copied in; NULL removes it).
+ * A schema that does not fit the network is refused with DN_EARG, by the
+ * same check dn_model_load applies to a file: its encoded width must be
+ * n_in; regression needs the MSE loss and no classes; binary 2 classes
+ * and one sigmoid output unit; multiclass one softmax unit per class. */
 dn_status dn_model_set_schema(dn_model *m, const dn_schema *s, dn_error *err);
 const dn_schema *dn_model_schema(const dn_model *m);
 
@@ -445,7 +472,7 @@ const char *dn_model_meta_key(const dn_model *m, int i);
  * once so that training steps allocate nothing.  threads: worker threads
  * for the matrix products (≤ 0: one per core); results do not depend on
  * it, because every output element is summed by one thread in a fixed
- * order. */
+ * order.  At most DN_MAX_THREADS threads are made, whatever is asked. */
 typedef struct dn_ws dn_ws;
 
 dn_status dn_ws_new(const dn_model *m, int max_batch, int threads,
@@ -556,7 +583,8 @@ dn_status dn_opt_new(const dn_opt_conf *c, size_t n,
                      const unsigned char *decay_mask, dn_opt **out,
                      dn_error *err);
 void dn_opt_free(dn_opt *o);
-/* One update of theta[0..n) from g at learning rate eta. */
+/* One update of theta[0..n) from g at learning rate eta (nothing, not
+ * even the step count, when o, theta or g is NULL). */
 void dn_opt_step(dn_opt *o, float *theta, const float *g, double eta);
 /* The state as one flat float array (for checkpoints) and the step
  * count; restoring both resumes the optimizer exactly.  Layout:

@@ -52,6 +52,7 @@ static int write_tmp(const char *path, const char *tmp, dn_write_fn fill,
 dn_status dn_atomic_write(const char *path, const char *what,
                           dn_write_fn fill, void *arg, dn_error *err)
 {
+    DN_NEED(fill);
     if (!path || !*path)
         return dn_fail(err, DN_EARG, "no file name given for the %s", what);
     /* The rename would replace a device or a pipe (as root, /dev/null

@@ -432,6 +432,8 @@ dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
 dn_status dn_checkpoint_read_info(const char *path, dn_checkpoint_info *out,
                                   dn_error *err)
 {
+    DN_NEED(path);
+    DN_NEED(out);
     memset(out, 0, sizeof *out);
     dn_train_state t;
     memset(&t, 0, sizeof t);

@@ -12,10 +12,14 @@
 #include <string.h>
 
 #define DEFAULT_MAX_CLASSES 20
-#define SHOW_MAX  40                 /* bytes of a value quoted in a message */
-#define SHOW_BUF  (SHOW_MAX * 4 + 8) /* room for \xNN escapes and "..." */
+#define SHOW_BUF  DN_SHOW_BUF        /* a value quoted in a message */
+#define show      dn_show            /* (show.c) */
 #define LIST_MAX  200                /* bytes of a list of names */
 #define LIST_BUF  (LIST_MAX + SHOW_BUF + 32)
+/* One-hot encoding limits (see dn_csv_read): the dense input matrix, and
+ * when a text column is an ID rather than categories. */
+#define MAX_INPUT_BYTES (2.0 * (1L << 30))  /* rows × inputs × 4 bytes */
+#define ID_MIN_VALUES   100   /* an ID column has more distinct values */
 
 static const char *TASK_SAYS[] = {
     "regression, identity output with MSE",
@@ -58,23 +62,6 @@ static int is_blank(const char *s)
 }
 
 /* ---- values in messages ---- */
-
-/* s as it may appear in a one-line message: control bytes escaped as
- * \xNN, cut after SHOW_MAX bytes at a UTF-8 character boundary. */
-static const char *show(const char *s, char *buf)
-{
-    size_t n = strlen(s), cut = n > SHOW_MAX ? SHOW_MAX : n;
-    while (cut < n && cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-        cut--;
-    char *w = buf;
-    for (size_t i = 0; i < cut; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7F) w += sprintf(w, "\\x%02X", c);
-        else *w++ = (char)c;
-    }
-    strcpy(w, cut < n ? "..." : "");
-    return buf;
-}
 
 /* "a, b, c" for a message, cut after about LIST_MAX bytes; a NULL name
  * (a class without one) shows as its number. */
@@ -932,8 +919,36 @@ static dn_status infer_target(const table *t, int tc, const col_info *ci,
     return DN_OK;
 }
 
+/* "1.6 GB", "73 MB": bytes for a message. */
+static const char *bytes_str(double b, char *buf, size_t n)
+{
+    if (b >= 1e9) dn_snprintf(buf, n, "%.3g GB", b / 1e9);
+    else dn_snprintf(buf, n, "%.3g MB", b / 1e6);
+    return buf;
+}
+
+/* Refuses text column col when it looks like an ID: more distinct values
+ * than half the rows (and more than ID_MIN_VALUES), so that most
+ * categories occur once — one-hot inputs that nothing can be learned from
+ * and no new row will match, at rows × values × 4 bytes. */
+static dn_status check_id_like(const table *t, const dn_column *col,
+                               dn_error *err)
+{
+    if (col->n_cats <= ID_MIN_VALUES || col->n_cats <= t->n_rows / 2)
+        return DN_OK;
+    char b[SHOW_BUF], m[32];
+    return dn_fail(err, DN_EFORMAT, "%s: text column '%s' has %d distinct "
+                   "values in %d rows, like an ID or free text: one-hot "
+                   "encoding would make it %d inputs (%s for the inputs) "
+                   "seen about once each; drop the column, or make it "
+                   "numeric if its values are numbers", t->path,
+                   show(col->name, b), col->n_cats, t->n_rows, col->n_cats,
+                   bytes_str(4.0 * col->n_cats * t->n_rows, m, sizeof m));
+}
+
 /* The feature columns (all but tc) into the schema: names, and the
- * sorted categories of the text columns. */
+ * sorted categories of the text columns.  Every limit is checked here,
+ * before the input matrix is allocated. */
 static dn_status infer_features(const table *t, int tc, const col_info *ci,
                                 dn_schema *s, dn_error *err)
 {
@@ -946,18 +961,22 @@ static dn_status infer_features(const table *t, int tc, const col_info *ci,
             return dn_fail(err, DN_ENOMEM, "%s: out of memory", t->path);
         if (ci[c].n_text) {
             dn_status st = distinct_texts(t, c, &col->cats, &col->n_cats, err);
+            if (!st) st = check_id_like(t, col, err);
             if (st) return st;
             if (widest < 0 || col->n_cats > s->col[widest].n_cats)
                 widest = j - 1;
         }
         n_in += col->n_cats ? col->n_cats : 1;
     }
-    if (n_in > DN_MAX_WIDTH || n_in * t->n_rows > DN_MAX_ELEMENTS) {
-        char b[SHOW_BUF];
+    double bytes = 4.0 * (double)n_in * t->n_rows;
+    if (n_in > DN_MAX_WIDTH || bytes > MAX_INPUT_BYTES) {
+        char b[SHOW_BUF], m[32];
         return dn_fail(err, DN_EFORMAT, "%s: %ld inputs after one-hot "
-                       "encoding is too many for %d rows; text column '%s' "
-                       "alone has %d categories: drop it or make it numeric",
+                       "encoding is too many for %d rows (%s; the limits "
+                       "are %ld inputs and 2 GiB); text column '%s' alone "
+                       "has %d categories: drop it or make it numeric",
                        t->path, n_in, t->n_rows,
+                       bytes_str(bytes, m, sizeof m), DN_MAX_WIDTH,
                        show(widest >= 0 ? s->col[widest].name : "", b),
                        widest >= 0 ? s->col[widest].n_cats : 0);
     }
@@ -1033,6 +1052,7 @@ dn_status dn_csv_read(const char *path, const dn_csv_opts *opts,
                       dn_data **out, char *why, size_t why_len,
                       dn_error *err)
 {
+    DN_NEED(out);
     *out = NULL;
     if (why && why_len) why[0] = '\0';
     infer_opts o;
@@ -1126,6 +1146,7 @@ static dn_status match_columns(const table *t, const entry *names,
 dn_status dn_csv_read_with(const char *path, const dn_schema *schema,
                            int need_target, dn_data **out, dn_error *err)
 {
+    DN_NEED(out);
     *out = NULL;
     if (!schema) return dn_fail(err, DN_EARG, "no schema given");
     dn_status st = schema_check(schema, err);

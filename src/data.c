@@ -4,6 +4,7 @@
 #include "data_internal.h"
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +137,7 @@ static int column_copy(const dn_column *src, dn_column *dst)
 
 dn_status dn_schema_copy(const dn_schema *src, dn_schema **out, dn_error *err)
 {
+    DN_NEED(out);
     *out = NULL;
     if (!src) return DN_OK; /* no schema copies to no schema */
     if (src->n_cols < 0 || (src->n_cols > 0 && !src->col) ||
@@ -240,42 +242,169 @@ static int row_class(const dn_data *d, int i)
     return (int)y;
 }
 
-/* Marks round(frac · count) of the given rows, chosen by a shuffle. */
-static void pick(dn_rng *r, int32_t *rows, int count, double frac,
+/* Rows held out of n for a fraction: ceil(frac · n), computed in double
+ * exactly as scikit-learn's train_test_split and StratifiedShuffleSplit
+ * count them, so that both hold out the same number of rows. */
+static int val_count(double frac, int n)
+{
+    return (int)ceil(frac * n);
+}
+
+/* Marks the first `take` of the given rows after a seeded shuffle. */
+static void pick(dn_rng *r, int32_t *rows, int count, int take,
                  unsigned char *is_val)
 {
     dn_rng_shuffle(r, rows, count);
-    int take = (int)floor(frac * count + 0.5);
     for (int i = 0; i < take; i++) is_val[rows[i]] = 1;
 }
 
-/* Chooses the validation rows: per class when every row has a valid
- * class, so that each class keeps its share; otherwise over all rows.
- * start (n_classes + 1 ints) is scratch for grouping rows by class. */
-static void choose_val(const dn_data *all, double frac, uint64_t seed,
-                       int32_t *rows, int *start, unsigned char *is_val)
+/* A class's share of the validation rows while they are dealt out. */
+typedef struct {
+    int    c;     /* the class */
+    double rem;   /* frac · count − floor(frac · count) */
+    int    rank;  /* its place in a seeded random order, for ties */
+} share;
+
+/* Largest remainder first; equal remainders in the seeded order. */
+static int share_cmp(const void *a, const void *b)
+{
+    const share *x = a, *y = b;
+    if (x->rem != y->rem) return x->rem > y->rem ? -1 : 1;
+    return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+/* Deals n_val validation rows out to the K classes (count[c] rows each)
+ * into take[c], by largest remainder: each class gets floor(frac ·
+ * count), then the rows still to place go one at a time to the classes
+ * with the largest remainders, ties in a seeded random order (as
+ * scikit-learn's _approximate_mode breaks them), passing over a class
+ * whose next row would be its last: every class keeps a training row.
+ * The caller has checked n − n_val ≥ K, so there is room for all. */
+static void deal_shares(dn_rng *r, const int *count, int K, double frac,
+                        int n_val, int *take, share *sh, int32_t *order)
+{
+    int left = n_val;
+    for (int c = 0; c < K; c++) order[c] = c;
+    dn_rng_shuffle(r, order, K);
+    for (int i = 0; i < K; i++) {
+        int c = order[i];
+        double q = frac * count[c];
+        take[c] = (int)floor(q); /* below count[c], as frac < 1 */
+        left -= take[c];
+        sh[i] = (share){ c, q - floor(q), i };
+    }
+    qsort(sh, (size_t)K, sizeof *sh, share_cmp);
+    while (left > 0) {
+        for (int i = 0; i < K && left > 0; i++) {
+            int c = sh[i].c;
+            if (take[c] < count[c] - 1) {
+                take[c]++;
+                left--;
+            }
+        }
+    }
+}
+
+/* A class's name for a message, quoted by dn_show ("class 3" when it
+ * has none); buf holds DN_SHOW_BUF bytes. */
+static const char *class_label(const dn_schema *s, int c, char *buf)
+{
+    if (s->classes && s->classes[c]) return dn_show(s->classes[c], buf);
+    snprintf(buf, DN_SHOW_BUF, "class %d", c);
+    return buf;
+}
+
+/* Refuses a stratified split of n rows that cannot give every class
+ * present a training row and the validation part a row per class
+ * (scikit-learn refuses the same). */
+static dn_status check_strata(const dn_data *all, const int *count, int K,
+                              double frac, int n_val, dn_error *err)
+{
+    int n = all->n, smallest = -1, present = 0;
+    for (int c = 0; c < K; c++) {
+        if (!count[c]) continue;
+        present++;
+        if (smallest < 0 || count[c] < count[smallest]) smallest = c;
+    }
+    K = present;
+    char b[DN_SHOW_BUF];
+    if (n < 2 * K)
+        return dn_fail(err, DN_EARG, "cannot hold out a stratified "
+                       "validation part: %d rows for %d classes leave no "
+                       "room for a training and a validation row of every "
+                       "class ('%s' has %d row%s); train without a validation "
+                       "split or give a separate validation file",
+                       n, K, class_label(all->schema, smallest, b),
+                       count[smallest], count[smallest] == 1 ? "" : "s");
+    /* the smallest fraction with ceil(frac · n) ≥ K, in hundredths */
+    double lo = ceil(100.0 * K / n) / 100.0;
+    if (n_val < K)
+        return dn_fail(err, DN_EARG, "validation fraction %g of %d rows "
+                       "holds out %d row%s, fewer than the %d classes: a "
+                       "stratified split needs a validation row per class; "
+                       "use a fraction of %g or more, or no validation "
+                       "split", frac, n, n_val, n_val == 1 ? "" : "s", K, lo);
+    if (n - n_val < K)
+        return dn_fail(err, DN_EARG, "validation fraction %g of %d rows "
+                       "leaves %d training rows, fewer than the %d classes: "
+                       "every class needs a training row; use a smaller "
+                       "fraction (at most %g)", frac, n, n - n_val, K,
+                       floor(100.0 * (n - K) / n) / 100.0);
+    return DN_OK;
+}
+
+/* Chooses the validation rows, val_count(frac, n) of them: per class
+ * when every row has a valid class, each class holding out its share by
+ * largest remainder (deal_shares); otherwise over all rows.  start
+ * (n_classes + 1 ints) is scratch for grouping rows by class, NULL when
+ * the data has no classes. */
+static dn_status choose_val(const dn_data *all, double frac, uint64_t seed,
+                            int32_t *rows, int *start, unsigned char *is_val,
+                            dn_error *err)
 {
     dn_rng r;
     dn_rng_seed(&r, seed);
-    int n = all->n, stratify = start != NULL;
+    int n = all->n, n_val = val_count(frac, n), stratify = start != NULL;
     for (int i = 0; i < n && stratify; i++)
         stratify = row_class(all, i) >= 0;
     if (!stratify) {
+        if (n_val >= n)
+            return dn_fail(err, DN_EARG, "validation fraction %g of %d rows "
+                           "holds out all %d and leaves the training part "
+                           "empty; use a smaller fraction such as 0.2, or "
+                           "more data", frac, n, n_val);
         for (int i = 0; i < n; i++) rows[i] = i;
-        pick(&r, rows, n, frac, is_val);
-        return;
+        pick(&r, rows, n, n_val, is_val);
+        return DN_OK;
     }
     /* A counting sort groups the rows by class, each group in file order. */
     int K = all->schema->n_classes;
+    int *count = malloc((size_t)K * 2 * sizeof *count);
+    share *sh = malloc((size_t)K * sizeof *sh);
+    int32_t *order = malloc((size_t)K * sizeof *order);
+    dn_status st = DN_OK;
+    if (!count || !sh || !order) {
+        st = dn_fail(err, DN_ENOMEM, "out of memory splitting %d classes", K);
+        goto done;
+    }
+    int *take = count + K;
     memset(start, 0, ((size_t)K + 1) * sizeof *start);
     for (int i = 0; i < n; i++) start[row_class(all, i) + 1]++;
+    for (int c = 0; c < K; c++) count[c] = start[c + 1];
+    if ((st = check_strata(all, count, K, frac, n_val, err))) goto done;
+    deal_shares(&r, count, K, frac, n_val, take, sh, order);
     for (int c = 0; c < K; c++) start[c + 1] += start[c];
     for (int i = 0; i < n; i++) rows[start[row_class(all, i)]++] = i;
     /* Filling moved each start[c] to where class c ends. */
     for (int c = 0; c < K; c++) {
         int lo = c ? start[c - 1] : 0;
-        pick(&r, rows + lo, start[c] - lo, frac, is_val);
+        pick(&r, rows + lo, start[c] - lo, take[c], is_val);
     }
+done:
+    free(count);
+    free(sh);
+    free(order);
+    return st;
 }
 
 /* Copies the rows whose is_val equals `want`, in file order. */
@@ -321,6 +450,8 @@ static dn_status make_part(const dn_data *all, const unsigned char *is_val,
 dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
                         dn_data **train, dn_data **val, dn_error *err)
 {
+    DN_NEED(train);
+    DN_NEED(val);
     *train = *val = NULL;
     if (!all || all->n < 2 || (!all->X && !all->X8))
         return dn_fail(err, DN_EARG, "cannot split a data set of %d rows: "
@@ -340,16 +471,10 @@ dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
                      all->n);
         goto done;
     }
-    choose_val(all, val_frac, seed, rows, start, is_val);
+    if ((st = choose_val(all, val_frac, seed, rows, start, is_val, err)))
+        goto done;
     int n_val = 0;
     for (int i = 0; i < all->n; i++) n_val += is_val[i];
-    if (n_val == 0 || n_val == all->n) {
-        st = dn_fail(err, DN_EARG, "validation fraction %g of %d rows "
-                     "leaves the %s part empty; use a fraction nearer 0.5 "
-                     "or more data", val_frac, all->n,
-                     n_val == 0 ? "validation" : "training");
-        goto done;
-    }
     st = make_part(all, is_val, 0, all->n - n_val, train, err);
     if (!st) st = make_part(all, is_val, 1, n_val, val, err);
     if (st) {

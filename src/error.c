@@ -29,6 +29,12 @@ dn_status dn_fail(dn_error *err, dn_status code, const char *fmt, ...)
     return code;
 }
 
+dn_status dn_null(dn_error *err, const char *fn, const char *arg)
+{
+    return dn_fail(err, DN_EARG, "%s: %s is NULL; pass a valid pointer (see "
+                   "descent.h)", fn, arg);
+}
+
 char *dn_strdup(const char *s)
 {
     if (!s) return NULL;

@@ -124,6 +124,8 @@ void dn_eval_ws(const dn_model *m, dn_ws *ws, const dn_data *d,
 dn_status dn_evaluate(const dn_model *m, const dn_data *d, dn_metrics *out,
                       dn_error *err)
 {
+    DN_NEED(m);
+    DN_NEED(out);
     dn_status st = dn_data_check(m, d, "evaluation", 1, err);
     if (st) return st;
     dn_ws *ws;
@@ -137,6 +139,9 @@ dn_status dn_evaluate(const dn_model *m, const dn_data *d, dn_metrics *out,
 dn_status dn_predict(const dn_model *m, const float *X, int n, float *out,
                      dn_error *err)
 {
+    DN_NEED(m);
+    DN_NEED(X);
+    DN_NEED(out);
     if (n < 1) return dn_fail(err, DN_EARG, "nothing to predict: no rows");
     dn_ws *ws;
     dn_status st = dn_ws_new(m, n < EVAL_BATCH ? n : EVAL_BATCH, 0, &ws, err);

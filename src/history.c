@@ -12,6 +12,7 @@
  * came last, after files without them were in use: a reader finds
  * columns by name, and does without those two. */
 #include "internal.h"
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -43,6 +44,8 @@ void dn_history_free(dn_history *h)
 
 dn_status dn_history_add(dn_history *h, const dn_hist_row *r, dn_error *err)
 {
+    DN_NEED(h);
+    DN_NEED(r);
     /* A resumed run repeats epochs from its checkpoint: the repeated
      * epoch and everything after it are replaced, never duplicated. */
     while (h->n > 0 && h->row[h->n - 1].epoch >= r->epoch) h->n--;
@@ -60,6 +63,8 @@ dn_status dn_history_add(dn_history *h, const dn_hist_row *r, dn_error *err)
 
 dn_status dn_history_add_epoch(dn_history *h, const dn_epoch *e, dn_error *err)
 {
+    DN_NEED(h);
+    DN_NEED(e);
     dn_hist_row r = {
         .epoch = e->epoch, .step = e->steps,
         .train_loss = e->train_loss, .val_loss = e->val_loss,
@@ -115,6 +120,7 @@ static int fill_csv(FILE *f, void *arg)
 
 dn_status dn_history_save(const dn_history *h, const char *path, dn_error *err)
 {
+    DN_NEED(h);
     for (const char *c = h->metric; *c; c++)
         if (*c == ',' || *c == '"' || *c == '\n' || *c == '\r')
             return dn_fail(err, DN_EARG, "cannot write the history to '%s': "
@@ -184,9 +190,22 @@ static dn_status read_header(char *line, const char *path, dn_history *h,
                            "grad_norm,seconds(,mu,evals)", path, COL[k],
                            k == 4 || k == 5 ? "METRIC" : "");
     const char *tm = field[where[4]] + 6, *vm = field[where[5]] + 4;
+    char bt[DN_SHOW_BUF], bv[DN_SHOW_BUF];
     if (strcmp(tm, vm))
         return dn_fail(err, DN_EFORMAT, "%s:1: the metric columns name "
-                       "different metrics ('train_%s', 'val_%s')", path, tm, vm);
+                       "different metrics ('train_%s', 'val_%s')", path,
+                       dn_show(tm, bt), dn_show(vm, bv));
+    /* The name becomes SVG ids and titles: only a plain word is safe there. */
+    size_t len = strlen(tm);
+    int plain = len > 0 && len < sizeof h->metric;
+    for (const char *c = tm; *c && plain; c++)
+        plain = isalnum((unsigned char)*c) || *c == '_' || *c == '-' ||
+                *c == '.';
+    if (!plain)
+        return dn_fail(err, DN_EFORMAT, "%s:1: the metric name 'train_%s' is "
+                       "not 1 to %zu letters, digits, '_', '-' or '.'; a "
+                       "history names it like train_accuracy", path,
+                       dn_show(tm, bt), sizeof h->metric - 1);
     dn_history_init(h, tm);
     return DN_OK;
 }
@@ -203,17 +222,20 @@ static dn_status parse_num(const char *s, const char *path, long line,
         return DN_OK;
     }
     int ok = dn_parse_double(s, strlen(s), out);
+    char b[DN_SHOW_BUF];
     if (ok < 0)
         return dn_fail(err, DN_ENOMEM, "%s:%ld: out of memory reading a "
                        "number", path, line);
     if (!ok || !isfinite(*out))
-        return dn_fail(err, DN_EFORMAT, "%s:%ld: column '%s': '%.40s' is not "
-                       "a number", path, line, col, s);
+        return dn_fail(err, DN_EFORMAT, "%s:%ld: column '%s': '%s' is not "
+                       "a number", path, line, col, dn_show(s, b));
     return DN_OK;
 }
 
 dn_status dn_history_load(const char *path, dn_history *h, dn_error *err)
 {
+    DN_NEED(path);
+    DN_NEED(h);
     dn_history_init(h, NULL);
     FILE *f = fopen(path, "rb");
     if (!f) return dn_fail(err, DN_EIO, "cannot open the history '%s': %s",
@@ -264,9 +286,11 @@ dn_status dn_history_load(const char *path, dn_history *h, dn_error *err)
         if (st) goto out;
         if (!(v[0] >= 1 && v[0] <= 1e9 && v[0] == floor(v[0])) ||
             !(v[1] >= 0 && v[1] <= 9e15 && v[1] == floor(v[1]))) {
+            char be[DN_SHOW_BUF], bs[DN_SHOW_BUF];
             st = dn_fail(err, DN_EFORMAT, "%s:%ld: epoch must be a whole "
                          "number ≥ 1 and step one ≥ 0, got '%s' and '%s'",
-                         path, ln, field[where[0]], field[where[1]]);
+                         path, ln, dn_show(field[where[0]], be),
+                         dn_show(field[where[1]], bs));
             goto out;
         }
         if (h->n && v[0] <= h->row[h->n - 1].epoch) {

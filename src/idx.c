@@ -347,12 +347,14 @@ static dn_status idx_read(const char *images_path, const char *labels_path,
 dn_status dn_idx_read(const char *images_path, const char *labels_path,
                       dn_data **out, dn_error *err)
 {
+    DN_NEED(out);
     return idx_read(images_path, labels_path, 0, out, err);
 }
 
 dn_status dn_idx_read_u8(const char *images_path, const char *labels_path,
                          dn_data **out, dn_error *err)
 {
+    DN_NEED(out);
     return idx_read(images_path, labels_path, 1, out, err);
 }
 

@@ -31,10 +31,31 @@ dn_status dn_fail(dn_error *err, dn_status code, const char *fmt, ...)
 /* dn_snprintf with a va_list (numtext.c): every message and number the
  * library formats from a va_list, in the C locale. */
 int dn_vsnprintf(char *buf, size_t len, const char *fmt, va_list ap);
+/* A NULL where a public function (fn) needs a pointer (arg): DN_EARG,
+ * "fn: arg is NULL; ...".  DN_NEED(p) returns it from the calling
+ * function, whose error argument must be named err. */
+dn_status dn_null(dn_error *err, const char *fn, const char *arg);
+#define DN_NEED(p) do { if (!(p)) return dn_null(err, __func__, #p); } while (0)
 
 /* calloc for arrays of many megabytes (bigmem.c): on 2 MiB pages where
  * the system gives them; freed with free(). */
 void *dn_big_calloc(size_t n, size_t size);
+
+/* s as it may appear in a one-line message (show.c): control bytes
+ * (ESC, BEL, newlines, DEL) escaped as \xNN, cut after DN_SHOW_MAX bytes
+ * at a UTF-8 character boundary, "..." marking a cut.  buf holds
+ * DN_SHOW_BUF bytes; returns buf.  Every byte a message takes from a file
+ * goes through it. */
+#define DN_SHOW_MAX 40
+#define DN_SHOW_BUF (DN_SHOW_MAX * 4 + 8) /* \xNN escapes and "..." */
+const char *dn_show(const char *s, char *buf);
+
+/* 1, with the reason in why (n bytes), if schema s does not fit
+ * architecture A: its encoded inputs are not A's, or its task is not what
+ * A's output computes (schema_fit.c).  dn_model_set_schema and the model
+ * loader both refuse such a schema. */
+int dn_schema_mismatch(const dn_arch *A, const dn_schema *s, char *why,
+                       size_t n);
 
 /* strdup that the C11 standard library lacks; NULL stays NULL. */
 char *dn_strdup(const char *s);

@@ -39,6 +39,7 @@ const dn_land_info *dn_land_get(dn_land f)
 
 dn_status dn_land_parse(const char *s, dn_land *out, dn_error *err)
 {
+    DN_NEED(out);
     for (int f = 0; f < DN_LAND_COUNT; f++)
         if (s && !strcmp(s, INFO[f].name)) { *out = (dn_land)f; return DN_OK; }
     return dn_fail(err, DN_EARG, "unknown function '%s'; use parabola, bowl, "
@@ -100,6 +101,9 @@ dn_status dn_land_descend(dn_land f, const dn_opt_conf *c, double eta,
                           const double *start, int steps, float *path,
                           int *n_points, dn_error *err)
 {
+    DN_NEED(start);
+    DN_NEED(path);
+    DN_NEED(n_points);
     *n_points = 0;
     const dn_land_info *in = dn_land_get(f);
     if (!in) return dn_fail(err, DN_EARG, "unknown function %d", (int)f);
@@ -208,6 +212,9 @@ dn_status dn_land_solve(dn_land f, const dn_solver_conf *c,
                         const double *start, int steps, float *path,
                         int *n_points, dn_min_result *res, dn_error *err)
 {
+    DN_NEED(start);
+    DN_NEED(path);
+    DN_NEED(n_points);
     *n_points = 0;
     const dn_land_info *in = dn_land_get(f);
     if (!in) return dn_fail(err, DN_EARG, "unknown function %d", (int)f);

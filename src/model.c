@@ -2,6 +2,7 @@
  * of each layer's W, b and PReLU slopes, plus what travels with it:
  * input scaling, the feature schema and string metadata. */
 #include "internal.h"
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,7 @@ dn_status dn_arch_check(const dn_arch *arch, dn_error *err)
 dn_status dn_arch_set_task(dn_arch *arch, dn_task task, int n_out,
                            dn_error *err)
 {
+    DN_NEED(arch);
     if (arch->n_layers >= DN_MAX_LAYERS)
         return dn_fail(err, DN_EARG, "no room for the output layer: at most "
                        "%d layers", DN_MAX_LAYERS);
@@ -128,6 +130,7 @@ static void reset_slopes(dn_model *m)
 
 dn_status dn_model_new(const dn_arch *arch, dn_model **out, dn_error *err)
 {
+    DN_NEED(out);
     *out = NULL;
     dn_status st = dn_arch_check(arch, err);
     if (st) return st;
@@ -152,8 +155,10 @@ dn_status dn_model_new(const dn_arch *arch, dn_model **out, dn_error *err)
     m->theta = dn_big_calloc(off, sizeof *m->theta);
     if (!m->theta) {
         free(m);
-        return dn_fail(err, DN_ENOMEM, "out of memory for %zu parameters",
-                       off);
+        return dn_fail(err, DN_ENOMEM, "out of memory for %zu parameters "
+                       "(%.3g GB of float32 weights); use fewer or narrower "
+                       "layers, or a machine with more memory", off,
+                       (double)off * sizeof *m->theta / 1e9);
     }
     reset_slopes(m);
     *out = m;
@@ -188,6 +193,8 @@ void dn_model_free(dn_model *m)
 
 dn_status dn_model_clone(const dn_model *m, dn_model **out, dn_error *err)
 {
+    DN_NEED(m);
+    DN_NEED(out);
     dn_model *c;
     dn_status st = dn_model_new(&m->arch, &c, err);
     if (st) return st;
@@ -266,6 +273,7 @@ long dn_model_offset_slope(const dn_model *m, int l) { return m->off_slope[l]; }
 dn_status dn_model_set_scaling(dn_model *m, const float *mean,
                                const float *std, dn_error *err)
 {
+    DN_NEED(m);
     free(m->mean); free(m->std); free(m->inv_std);
     m->mean = m->std = m->inv_std = NULL;
     if (!mean || !std) return DN_OK;
@@ -307,21 +315,32 @@ static const float *stats_row(const float *X, const uint8_t *X8, int i,
  * matrix (X, or the bytes X8 when X is NULL), into mean[d] and std[d].
  * Two passes in double: the one-pass Σx² − n·mean² loses every digit on
  * columns with a large offset.  A constant column gets std 1, leaving it
- * at 0 instead of dividing by 0. */
+ * at 0 instead of dividing by 0.
+ *
+ * Constant is relative to the column's own magnitude, as scikit-learn's
+ * StandardScaler decides it: float32 values carry a rounding error of up
+ * to FLT_EPSILON/2 of their magnitude, so a spread below 10 · FLT_EPSILON ·
+ * max |x| (a column of 1e6 with rounding noise) is that noise, not a
+ * feature, while a column measured in units of 1e-13 is a feature like
+ * any other.  A spread below FLT_MIN is constant too: 1/std would not be
+ * a finite float. */
 static dn_status column_stats(const float *X, const uint8_t *X8, int n, int d,
                               float *mean, float *std, dn_error *err)
 {
-    double *sum = calloc((size_t)d * 2, sizeof(double));
+    double *sum = calloc((size_t)d * 3, sizeof(double));
     /* A row of bytes as floats, when the matrix is X8. */
     float *buf = X ? NULL : malloc(((size_t)d + 1) * sizeof *buf);
     if (!sum || (!X && !buf)) {
         free(sum);
         return dn_fail(err, DN_ENOMEM, "out of memory fitting a scaling");
     }
-    double *sq = sum + d;
+    double *sq = sum + d, *amax = sum + 2 * (size_t)d;
     for (int i = 0; i < n; i++) {
         const float *x = stats_row(X, X8, i, d, buf);
-        for (int j = 0; j < d; j++) sum[j] += x[j];
+        for (int j = 0; j < d; j++) {
+            sum[j] += x[j];
+            amax[j] = fmax(amax[j], fabs((double)x[j]));
+        }
     }
     for (int j = 0; j < d; j++) mean[j] = (float)(sum[j] / n);
     for (int i = 0; i < n; i++) {
@@ -334,7 +353,8 @@ static dn_status column_stats(const float *X, const uint8_t *X8, int n, int d,
     free(buf);
     for (int j = 0; j < d; j++) {
         double s = sqrt(sq[j] / n);
-        std[j] = s > 1e-12 ? (float)s : 1.0f;
+        int constant = s <= 10.0 * FLT_EPSILON * amax[j] || s < FLT_MIN;
+        std[j] = constant ? 1.0f : (float)s;
     }
     free(sum);
     return DN_OK;
@@ -343,6 +363,7 @@ static dn_status column_stats(const float *X, const uint8_t *X8, int n, int d,
 dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
                                dn_error *err)
 {
+    DN_NEED(m);
     int d = m->arch.n_in;
     if (!train || train->d != d || train->n < 1 || (!train->X && !train->X8))
         return dn_fail(err, DN_EARG, "cannot fit the input scaling: the data "
@@ -359,6 +380,7 @@ dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
 dn_status dn_model_fit_target_scaling(dn_model *m, const dn_data *train,
                                       dn_error *err)
 {
+    DN_NEED(m);
     int k = dn_model_n_out(m);
     if (m->arch.loss != DN_LOSS_MSE)
         return dn_fail(err, DN_EARG, "target scaling is for regression (MSE) "
@@ -378,6 +400,7 @@ dn_status dn_model_fit_target_scaling(dn_model *m, const dn_data *train,
 dn_status dn_model_set_target_scaling(dn_model *m, const float *mean,
                                       const float *std, dn_error *err)
 {
+    DN_NEED(m);
     free(m->t_mean); free(m->t_std);
     m->t_mean = m->t_std = NULL;
     if (!mean || !std) return DN_OK;
@@ -409,10 +432,20 @@ const float *dn_model_target_std(const dn_model *m) { return m->t_std; }
 
 dn_status dn_model_set_schema(dn_model *m, const dn_schema *s, dn_error *err)
 {
+    if (!m) return dn_fail(err, DN_EARG, "dn_model_set_schema: the model is "
+                           "NULL; create one with dn_model_new first");
     dn_schema *copy = NULL;
     if (s) {
+        /* The copy is checked: it is known to be consistent. */
         dn_status st = dn_schema_copy(s, &copy, err);
         if (st) return st;
+        char why[200];
+        if (dn_schema_mismatch(&m->arch, copy, why, sizeof why)) {
+            dn_schema_free(copy);
+            return dn_fail(err, DN_EARG, "the schema does not fit the "
+                           "network: %s; set a schema that matches (or "
+                           "none)", why);
+        }
     }
     dn_schema_free(m->schema);
     m->schema = copy;
@@ -424,6 +457,7 @@ const dn_schema *dn_model_schema(const dn_model *m) { return m->schema; }
 dn_status dn_model_meta_set(dn_model *m, const char *key, const char *value,
                             dn_error *err)
 {
+    DN_NEED(m);
     if (!key || !*key || !value)
         return dn_fail(err, DN_EARG, "metadata needs a non-empty key and a "
                        "value");

@@ -101,53 +101,6 @@ static void tensor_name(char *buf, size_t n, int l, int kind)
              kind == K_B ? "bias" : "weight");
 }
 
-/* The encoded width the columns imply: 1 per numeric column, K per
- * categorical one. */
-static long encoded_width(const dn_schema *s)
-{
-    long w = 0;
-    for (int i = 0; i < s->n_cols; i++)
-        w += s->col[i].n_cats > 0 ? s->col[i].n_cats : 1;
-    return w;
-}
-
-/* 1 (with the reason in why) if schema s does not describe the inputs and
- * outputs of architecture A.  Saving checks this too, so that descent
- * never writes a file it would refuse to load. */
-static int schema_mismatch(const dn_arch *A, const dn_schema *s, char *why,
-                           size_t n)
-{
-    int n_out = A->layer[A->n_layers - 1].units;
-    if (s->n_in != A->n_in)
-        snprintf(why, n, "the schema encodes %d inputs but the architecture "
-                 "has %d", s->n_in, A->n_in);
-    else if (s->n_cols > 0 && encoded_width(s) != s->n_in)
-        snprintf(why, n, "the columns encode %ld inputs (numeric columns + "
-                 "categories), not n_in = %d", encoded_width(s), s->n_in);
-    else if ((s->img_rows > 0 || s->img_cols > 0) &&
-             (long)s->img_rows * s->img_cols != s->n_in)
-        snprintf(why, n, "images of %d x %d pixels do not make %d inputs",
-                 s->img_rows, s->img_cols, s->n_in);
-    else if ((unsigned)s->task > DN_TASK_MULTICLASS)
-        snprintf(why, n, "unknown task %d", (int)s->task);
-    else if (s->task == DN_TASK_REGRESSION && s->n_classes != 0)
-        snprintf(why, n, "a regression schema has no classes, this one has "
-                 "%d", s->n_classes);
-    else if (s->task == DN_TASK_REGRESSION && A->loss != DN_LOSS_MSE)
-        snprintf(why, n, "a regression schema needs the mse loss, the "
-                 "network's is %s", dn_loss_name(A->loss));
-    else if (s->task == DN_TASK_BINARY && (s->n_classes != 2 || n_out != 1))
-        snprintf(why, n, "a binary task needs 2 classes and 1 output unit; "
-                 "found %d classes and %d units", s->n_classes, n_out);
-    else if (s->task == DN_TASK_MULTICLASS &&
-             (s->n_classes < 2 || s->n_classes != n_out))
-        snprintf(why, n, "a multiclass task needs one output unit per class; "
-                 "found %d classes and %d units", s->n_classes, n_out);
-    else
-        return 0;
-    return 1;
-}
-
 /* ================================================================== */
 /* Saving                                                              */
 /* ================================================================== */
@@ -319,11 +272,6 @@ static dn_status build_header(const dn_model *m, const char *path,
             return dn_fail(err, DN_EARG, "cannot save '%s': metadata key "
                            "'%s' is reserved (descent writes it itself); "
                            "rename the key", path, m->meta_key[i]);
-    char why[200];
-    if (m->schema && schema_mismatch(&m->arch, m->schema, why, sizeof why))
-        return dn_fail(err, DN_EARG, "cannot save '%s': the schema does not "
-                       "fit the network: %s; set a schema that matches (or "
-                       "none)", path, why);
     const char *bad = NULL;
     dn_jb_puts(b, "{");
     metadata_json(b, m, &bad);
@@ -1149,7 +1097,7 @@ static dn_status schema_fields(doc *d, dn_schema *s)
     for (int c = ic + 1; !st && k < n; c = d->j.node[c].next, k++)
         st = schema_column(d, c, k, &s->col[k]);
     char why[200];
-    if (!st && schema_mismatch(&d->L->arch, s, why, sizeof why))
+    if (!st && dn_schema_mismatch(&d->L->arch, s, why, sizeof why))
         st = dfail(d, "%s", why);
     return st;
 }

@@ -58,19 +58,20 @@ static const char *list(const char **names, int n, char *buf, size_t len)
     return buf;
 }
 
-static dn_status parse(const char *what, const char *s, const char **names,
-                       int n, const alias *aliases, int *out, dn_error *err)
+/* Looks s up for a dn_*_parse function (fn), whose result goes to dest
+ * (checked here: the caller stores *out only on success). */
+static dn_status parse(const char *fn, const void *dest, const char *what,
+                       const char *s, const char **names, int n,
+                       const alias *aliases, int *out, dn_error *err)
 {
+    if (!dest) return dn_null(err, fn, "out");
     int v = lookup(s, names, n, aliases);
     if (v < 0) {
         /* s may come from a file: no control byte goes into a message. */
-        char buf[256], shown[64];
-        size_t k = 0;
-        for (; s && s[k] && k < sizeof shown - 4; k++)
-            shown[k] = (unsigned char)s[k] < 0x20 || s[k] == 0x7F ? '?' : s[k];
-        strcpy(shown + k, s && s[k] ? "..." : "");
+        char buf[256], shown[DN_SHOW_BUF];
         return dn_fail(err, DN_EARG, "unknown %s '%s'; use one of: %s",
-                       what, shown, list(names, n, buf, sizeof buf));
+                       what, dn_show(s ? s : "", shown),
+                       list(names, n, buf, sizeof buf));
     }
     *out = v;
     return DN_OK;
@@ -85,7 +86,7 @@ dn_status dn_act_parse(const char *s, dn_act *out, dn_error *err)
         { NULL, 0 }
     };
     int v = 0;
-    dn_status st = parse("activation", s, act_names, DN_ACT_COUNT, a, &v, err);
+    dn_status st = parse(__func__, out, "activation", s, act_names, DN_ACT_COUNT, a, &v, err);
     if (st == DN_OK) *out = (dn_act)v;
     return st;
 }
@@ -99,7 +100,7 @@ dn_status dn_loss_parse(const char *s, dn_loss *out, dn_error *err)
         { "categorical_crossentropy", DN_LOSS_CE }, { NULL, 0 }
     };
     int v = 0;
-    dn_status st = parse("loss", s, loss_names, DN_LOSS_COUNT, a, &v, err);
+    dn_status st = parse(__func__, out, "loss", s, loss_names, DN_LOSS_COUNT, a, &v, err);
     if (st == DN_OK) *out = (dn_loss)v;
     return st;
 }
@@ -111,7 +112,7 @@ dn_status dn_task_parse(const char *s, dn_task *out, dn_error *err)
         { "multi", DN_TASK_MULTICLASS }, { NULL, 0 }
     };
     int v = 0;
-    dn_status st = parse("task", s, task_names, 3, a, &v, err);
+    dn_status st = parse(__func__, out, "task", s, task_names, 3, a, &v, err);
     if (st == DN_OK) *out = (dn_task)v;
     return st;
 }
@@ -127,7 +128,7 @@ dn_status dn_init_parse(const char *s, dn_init *out, dn_error *err)
         { "kaiming_normal", DN_INIT_HE_NORMAL }, { NULL, 0 }
     };
     int v = 0;
-    dn_status st = parse("initialization", s, init_names, DN_INIT_COUNT, a,
+    dn_status st = parse(__func__, out, "initialization", s, init_names, DN_INIT_COUNT, a,
                          &v, err);
     if (st == DN_OK) *out = (dn_init)v;
     return st;
@@ -140,7 +141,7 @@ dn_status dn_opt_parse(const char *s, dn_opt_kind *out, dn_error *err)
         { "rmsprop", DN_OPT_RMSPROP }, { NULL, 0 }
     };
     int v = 0;
-    dn_status st = parse("optimizer", s, opt_names, DN_OPT_COUNT, a, &v, err);
+    dn_status st = parse(__func__, out, "optimizer", s, opt_names, DN_OPT_COUNT, a, &v, err);
     if (st == DN_OK) *out = (dn_opt_kind)v;
     return st;
 }
@@ -163,7 +164,7 @@ dn_status dn_solver_parse(const char *s, dn_solver_kind *out, dn_error *err)
         { "levenberg-marquardt", DN_SOLVER_LM }, { NULL, 0 }
     };
     int v = 0;
-    dn_status st = parse("solver", s, solver_names, DN_SOLVER_COUNT, a, &v,
+    dn_status st = parse(__func__, out, "solver", s, solver_names, DN_SOLVER_COUNT, a, &v,
                          err);
     if (st == DN_OK) *out = (dn_solver_kind)v;
     return st;
@@ -177,7 +178,7 @@ dn_status dn_cg_beta_parse(const char *s, dn_cg_beta *out, dn_error *err)
         { NULL, 0 }
     };
     int v = 0;
-    dn_status st = parse("conjugate-gradient beta", s, cg_beta_names, 2, a,
+    dn_status st = parse(__func__, out, "conjugate-gradient beta", s, cg_beta_names, 2, a,
                          &v, err);
     if (st == DN_OK) *out = (dn_cg_beta)v;
     return st;
@@ -191,7 +192,7 @@ dn_status dn_sched_parse(const char *s, dn_sched_kind *out, dn_error *err)
         { "reduce_on_plateau", DN_SCHED_PLATEAU }, { NULL, 0 }
     };
     int v = 0;
-    dn_status st = parse("schedule", s, sched_names, DN_SCHED_COUNT, a, &v,
+    dn_status st = parse(__func__, out, "schedule", s, sched_names, DN_SCHED_COUNT, a, &v,
                          err);
     if (st == DN_OK) *out = (dn_sched_kind)v;
     return st;

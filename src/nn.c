@@ -34,6 +34,8 @@ static int unit_split(const dn_model *m, int T)
 dn_status dn_ws_new(const dn_model *m, int max_batch, int threads,
                     dn_ws **out, dn_error *err)
 {
+    DN_NEED(m);
+    DN_NEED(out);
     *out = NULL;
     if (max_batch < 1 || max_batch > DN_MAX_ROWS)
         return dn_fail(err, DN_EARG, "batch size %d is out of range (1..%ld)",

@@ -268,6 +268,7 @@ dn_status dn_opt_new(const dn_opt_conf *c, size_t n,
                      const unsigned char *decay_mask, dn_opt **out,
                      dn_error *err)
 {
+    DN_NEED(out);
     *out = NULL;
     if (!c) return dn_fail(err, DN_EARG, "dn_opt_new: conf is NULL; fill "
                            "one with dn_opt_defaults");
@@ -595,6 +596,7 @@ static void step_range(const dn_opt *o, float *theta, const float *g,
 
 void dn_opt_step(dn_opt *o, float *theta, const float *g, double eta)
 {
+    if (!o || !theta || !g) return; /* nothing to update; see descent.h */
     o->t++;
     step_range(o, theta, g, eta, 0, o->n);
 }

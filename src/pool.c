@@ -25,6 +25,7 @@
  * the core away from the threads doing the work.
  */
 #include "gemm.h"
+#include "descent.h" /* DN_MAX_THREADS */
 
 #include <pthread.h>
 #include <sched.h>
@@ -166,8 +167,11 @@ dn_pool *dn_pool_new(int threads)
 {
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
+        threads = n < 1 ? 1 : n > DN_MAX_THREADS ? DN_MAX_THREADS : (int)n;
     }
+    /* More threads than this only cost memory and scheduling (results
+     * do not depend on the count): 20,000 asked must not make 20,000. */
+    if (threads > DN_MAX_THREADS) threads = DN_MAX_THREADS;
     dn_pool *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;

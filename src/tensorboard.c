@@ -137,6 +137,7 @@ static int write_record(FILE *f, const dn_pb *p)
 
 dn_status dn_events_flush(dn_events *ev, dn_error *err)
 {
+    DN_NEED(ev);
     if (ev->failed)
         return dn_fail(err, DN_EIO, "the TensorBoard event file '%s' had a "
                        "write error earlier; no more records go to it",
@@ -160,6 +161,7 @@ static void host_part(char *h, size_t n)
 
 dn_status dn_events_open(const char *dir, dn_events **out, dn_error *err)
 {
+    DN_NEED(out);
     *out = NULL;
     if (!dir || !*dir)
         return dn_fail(err, DN_EARG, "no directory given for the TensorBoard "
@@ -216,6 +218,7 @@ dn_status dn_events_open(const char *dir, dn_events **out, dn_error *err)
 dn_status dn_events_scalar(dn_events *ev, const char *tag, int64_t step,
                            double value, dn_error *err)
 {
+    DN_NEED(ev);
     size_t tn = tag ? strlen(tag) : 0;
     if (tn == 0 || tn > MAX_TAG)
         return dn_fail(err, DN_EARG, "a TensorBoard tag must have 1 to %d "
@@ -267,6 +270,7 @@ struct dn_tboard {
 
 dn_status dn_tboard_open(const char *logdir, dn_tboard **out, dn_error *err)
 {
+    DN_NEED(out);
     *out = NULL;
     if (!logdir || !*logdir)
         return dn_fail(err, DN_EARG, "no TensorBoard log directory given");
@@ -308,6 +312,8 @@ static dn_status scalars(dn_events *ev, int64_t step, const char *const *tag,
 dn_status dn_tboard_add(dn_tboard *tb, const dn_hist_row *r,
                         const char *metric, dn_error *err)
 {
+    DN_NEED(tb);
+    DN_NEED(r);
     if (!metric || !*metric) metric = "metric";
     /* The same tags in both runs, so TensorBoard overlays train and
      * validation in one chart per tag (Keras's layout).  The learning

@@ -192,6 +192,7 @@ static dn_status numeric_stop(dn_train_state *S, const dn_safe *k,
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
                    const dn_train_opts *opts, dn_result *res, dn_error *err)
 {
+    DN_NEED(m);
     dn_train_opts o;
     if (opts) o = *opts; else dn_train_defaults(&o);
     dn_result local;

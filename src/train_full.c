@@ -331,6 +331,7 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
                         const dn_train_opts *opts, dn_result *res,
                         dn_error *err)
 {
+    DN_NEED(m);
     net q;
     memset(&q, 0, sizeof q);
     if (opts) q.o = *opts; else dn_train_defaults(&q.o);

@@ -109,6 +109,30 @@ rejects "huge_cell.csv:3:" "'1e39'" "too large for a 32-bit float" -- train "$I/
 printf 'a,b,y\n1,2,0\n3\000,4,1\n' > "$I/nul.csv"
 rejects "nul.csv:3:" "NUL byte" "not a text file" -- train "$I/nul.csv" -o "$O"
 
+# ---- text columns too wide to one-hot encode, refused before the inputs
+# are allocated: under a 300 MB address space, and in a moment (before:
+# 5000 rows with a unique ID asked for 100 MB, larger files for GBs).
+# limited CMD...: `descent CMD` with the address space capped (not under
+# valgrind or ASan: DN_NO_RLIMIT).
+limited() {
+    if [ -n "$DN_NO_RLIMIT" ]; then $D "$@"
+    else (ulimit -v 300000; exec $D "$@"); fi
+}
+awk 'BEGIN { print "id,x,y"; for (i = 0; i < 5000; i++) printf "u%06d,%d,%d\n", i, i % 7, i % 2 }' > "$I/ids.csv"
+for cmd in "train $I/ids.csv -o $T/out/ids.st" "train $I/ids.csv --dry-run"; do
+    limited $cmd > "$T/stdout" 2> "$T/err"; rc=$?
+    [ $rc -eq 1 ] && ok || bad "ID column: exit $rc (want 1): descent $cmd"
+    grep_in "$T/err" "ids.csv: text column 'id' has 5000 distinct values in 5000 rows, like an ID"
+    grep_in "$T/err" "5000 inputs (100 MB for the inputs)"
+    grep_in "$T/err" "drop the column"
+done
+# 40,000 rows with 15,000 categories (each about 3 times, not an ID):
+# 2.4 GB of inputs, above the 2 GiB limit
+awk 'BEGIN { print "cat,y"; for (i = 0; i < 40000; i++) printf "c%d,%d\n", i % 15000, i % 2 }' > "$I/wide.csv"
+limited train "$I/wide.csv" --dry-run > "$T/stdout" 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] && ok || bad "wide one-hot: exit $rc (want 1)"
+grep_in "$T/err" "wide.csv: 15000 inputs after one-hot encoding is too many for 40000 rows (2.4 GB; the limits are 1000000 inputs and 2 GiB); text column 'cat' alone has 15000 categories"
+
 # ---- labels and categories never seen in training
 printf '%s\n5.1,3.5,1.4,0.2,setosa\n6.0,3.0,5.0,2.0,tulip\n' "$IRIS_HEAD" > "$I/unseen.csv"
 rejects "unseen.csv:3:" "column 5 'target'" "class 'tulip' is not one of the classes" "setosa" -- eval "$M" "$I/unseen.csv"
@@ -171,6 +195,9 @@ rejects "bad_not_descent" "not a descent model" -- eval "$F/bad_not_descent" dat
 rejects "bad_newer" "newer descent" -- eval "$F/bad_newer" data/iris.csv
 rejects "bad_regression_schema_on_ce" "regression schema needs the mse loss" -- eval fuzz/regressions/model/bad_regression_schema_on_ce data/iris.csv
 rejects "bad_regression_schema_on_ce" "regression schema needs the mse loss" -- predict fuzz/regressions/model/bad_regression_schema_on_ce data/iris.csv -o "$P"
+# a house-price model whose schema was edited to say binary (before: it
+# loaded and predicted prices under a class header)
+rejects "bad_binary_schema_on_mse" "a binary task needs a sigmoid output unit" "identity with the mse loss" -- predict fuzz/regressions/model/bad_binary_schema_on_mse data/house.csv -o "$P"
 rejects "iris.csv" "header length" -- eval data/iris.csv data/iris.csv
 rejects "bad_shape" "tensor '0.weight'" -- train data/iris.csv --warm-start "$F/bad_shape" -o "$O"
 

@@ -141,4 +141,26 @@ grep_in "$T/err" "trunc.st"
 expect 1 $D eval "$T/iris.st" data/wine.csv
 grep_in "$T/err" "sepal_length"
 
+# Validation images without their labels: the advice names --val-labels,
+# not --labels (a usage error, exit 2, as it is for --labels).
+idx_images "$T/img4.idx" 4 2 2
+idx_labels "$T/lab4.idx" 4
+expect 2 $D train "$T/img4.idx" --labels "$T/lab4.idx" --val-data "$T/img4.idx" -o "$T/v.st"
+grep_in "$T/err" "img4.idx is an IDX image file; give its labels with --val-labels FILE"
+expect 2 $D train data/iris.csv --val-data data/iris.csv --val-labels "$T/lab4.idx" -o "$T/v.st"
+grep_in "$T/err" "--val-labels is for IDX image files"
+
+# No memory for the weights (400 million parameters in a 1 GB address
+# space) is a runtime error: exit 1 with an out-of-memory message, not
+# the usage code 2 and a pointer to --help.  (Not under valgrind or ASan,
+# which need the address space: DN_NO_RLIMIT.)
+if [ -z "$DN_NO_RLIMIT" ]; then
+    (ulimit -v 1000000; exec $D train data/iris.csv --layers 20000,20000 -o "$T/oom.st") > "$T/out" 2> "$T/err"
+    rc=$?
+    [ $rc -eq 1 ] && ok || bad "out of memory: exit $rc (want 1)"
+    grep_in "$T/err" "out of memory for 400180003 parameters (1.6 GB"
+    ! grep -q -- "--help" "$T/err" && ok || bad "out of memory points to --help"
+    [ ! -e "$T/oom.st" ] && ok || bad "a model was written without memory"
+fi
+
 finish test_cli

@@ -900,8 +900,10 @@ static void test_split(void)
         CHECK_FAIL(st, DN_EARG, e, "outside (0, 1)");
         CHECK(tr == NULL && va == NULL, "outputs cleared");
     }
+    /* ceil(0.001 · 178) = 1 row cannot hold a row of each of 3 classes */
     st = dn_data_split(all, 0.001, 1, &tr, &va, &e);
-    CHECK_FAIL(st, DN_EARG, e, "validation part empty");
+    CHECK_FAIL(st, DN_EARG, e, "holds out 1 row,", "fewer than the 3 classes",
+               "0.02 or more");
     dn_data_free(all);
 
     /* regression: one shuffle over all rows, round(frac · n) held out */
@@ -928,6 +930,109 @@ static void test_split(void)
         dn_data_free(tr);
         dn_data_free(va);
     }
+    dn_data_free(all);
+}
+
+/* A CSV of `classes` classes of `per` rows each, rows distinct. */
+static const char *put_strata(const char *name, int classes, int per)
+{
+    static char text[65536];
+    size_t used = (size_t)sprintf(text, "x,y\n");
+    for (int i = 0; i < classes * per; i++)
+        used += (size_t)sprintf(text + used, "%d,c%02d\n", i, i % classes);
+    return put(name, text);
+}
+
+/* Validation rows per class (counts[classes]) and in all. */
+static int held_out(const dn_data *va, int *counts, int classes)
+{
+    memset(counts, 0, (size_t)classes * sizeof *counts);
+    for (int i = 0; i < va->n; i++) counts[(int)va->Y[i]]++;
+    return va->n;
+}
+
+/* The stratified split holds out ceil(frac · n) rows in all, as
+ * scikit-learn does, dealt to the classes by largest remainder. */
+static void test_split_counts(void)
+{
+    dn_data *all, *tr, *va;
+    dn_error e;
+    int per[20];
+    dn_status st = dn_csv_read(put_strata("s10x5.csv", 10, 5), NULL, &all,
+                               NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    /* 0.30 · 50 = 15; 0.28 · 50 is 14.000000000000002 in double, which
+     * scikit-learn's ceil makes 15 too (the old per-class rounding held
+     * out 20 and 10) */
+    double fr[] = {0.30, 0.28};
+    for (int f = 0; f < 2; f++) {
+        st = dn_data_split(all, fr[f], 1, &tr, &va, &e);
+        CHECK(st == DN_OK, "%s", e.msg);
+        if (st) continue;
+        CHECK(held_out(va, per, 10) == 15 && tr->n == 35,
+              "--val %g: %d validation rows, want 15", fr[f], va->n);
+        int lo = 9, hi = 0;
+        for (int c = 0; c < 10; c++) {
+            if (per[c] < lo) lo = per[c];
+            if (per[c] > hi) hi = per[c];
+        }
+        CHECK(lo == 1 && hi == 2, "each class holds out 1 or 2 rows "
+              "(%d..%d)", lo, hi);
+        dn_data_free(tr);
+        dn_data_free(va);
+    }
+    /* wine-like remainders: 0.2 · 50 = 10, exactly one row per class */
+    st = dn_data_split(all, 0.2, 5, &tr, &va, &e);
+    CHECK(st == DN_OK && held_out(va, per, 10) == 10 && per[0] == 1 &&
+          per[9] == 1, "%s", e.msg);
+    if (!st) { dn_data_free(tr); dn_data_free(va); }
+    /* 0.9 · 50 = 45 would take every row of some class: refused */
+    st = dn_data_split(all, 0.9, 1, &tr, &va, &e);
+    CHECK_FAIL(st, DN_EARG, e, "leaves 5 training rows, fewer than the 10 "
+               "classes", "at most 0.8");
+    dn_data_free(all);
+
+    /* 19 classes of 3: ceil(0.2 · 57) = 12 rows cannot hold one of each
+     * class (the old rounding silently held out 19, a third) */
+    st = dn_csv_read(put_strata("s19x3.csv", 19, 3), NULL, &all, NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    tr = va = (dn_data *)1;
+    st = dn_data_split(all, 0.2, 1, &tr, &va, &e);
+    CHECK_FAIL(st, DN_EARG, e, "validation fraction 0.2 of 57 rows holds "
+               "out 12 rows, fewer than the 19 classes", "0.34 or more");
+    CHECK(tr == NULL && va == NULL, "outputs cleared");
+    st = dn_data_split(all, 0.34, 1, &tr, &va, &e);
+    CHECK(st == DN_OK && held_out(va, per, 19) == 20 && tr->n == 37,
+          "%s", e.msg);
+    if (!st) {
+        int ones = 1;
+        for (int c = 0; c < 19; c++) ones &= per[c] == 1 || per[c] == 2;
+        CHECK(ones, "every class in both parts");
+        dn_data_free(tr);
+        dn_data_free(va);
+    }
+    dn_data_free(all);
+
+    /* a class of one row stays in training; the others give the rows */
+    st = dn_csv_read(put("lone.csv", "x,y\n1,a\n2,a\n3,a\n4,a\n5,b\n6,b\n"
+                         "7,b\n8,b\n9,c\n"), NULL, &all, NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    st = dn_data_split(all, 0.5, 2, &tr, &va, &e);
+    CHECK(st == DN_OK && held_out(va, per, 3) == 5 && per[2] == 0 &&
+          per[0] + per[1] == 5 && per[0] <= 3 && per[1] <= 3, "%s", e.msg);
+    if (!st) { dn_data_free(tr); dn_data_free(va); }
+    /* 3 rows for 2 classes: no fraction gives each a row of both parts */
+    dn_data_free(all);
+    st = dn_csv_read(put("tiny.csv", "x,y\n1,a\n2,a\n3,b\n"), NULL, &all,
+                     NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    st = dn_data_split(all, 0.5, 2, &tr, &va, &e);
+    CHECK_FAIL(st, DN_EARG, e, "3 rows for 2 classes", "'b' has 1 row)",
+               "without a validation split");
     dn_data_free(all);
 }
 
@@ -1003,6 +1108,7 @@ int main(void)
     test_idx_bad();
     test_idx_lying_gzip();
     test_split();
+    test_split_counts();
     test_schema_copy();
     test_large();
     check_rmdir(dir);

@@ -200,6 +200,36 @@ static void test_load_errors(void)
               "want '%s'", i, (int)st, err.msg, bad[i].want);
         CHECK(h.n == 0 && h.row == NULL, "case %zu: rows left after failure", i);
     }
+    /* Bytes from the file reach messages quoted: a terminal showing the
+     * message gets no escape sequence, bell or line break from it. */
+    static const struct { const char *text, *want; } hostile[] = {
+        { "epoch,step,train_loss,val_loss,train_\x1b[31mx,val_\x1b[31mx,"
+          "learning_rate,grad_norm,seconds\n", "'train_\\x1B[31mx' is not" },
+        { "epoch,step,train_loss,val_loss,train_a\x07,val_b,learning_rate,"
+          "grad_norm,seconds\n", "('train_a\\x07', 'val_b')" },
+        { "epoch,step,train_loss,val_loss,train_a,val_a,learning_rate,"
+          "grad_norm,seconds\n1,1,0.5,\x1b[31m\x07,,,0.1,1,1\n",
+          "'val_loss': '\\x1B[31m\\x07' is not" },
+        { "epoch,step,train_loss,val_loss,train_a,val_a,learning_rate,"
+          "grad_norm,seconds\n1e0\x1b]0;pwned\x07,1,0.5,,,,0.1,1,1\n",
+          "'epoch': '1e0\\x1B]0;pwned\\x07'" },
+        { "epoch,step,train_loss,val_loss,train_a,val_a,learning_rate,"
+          "grad_norm,seconds\n1.5,\x1b[2J,0.5,,,,0.1,1,1\n",
+          "'step': '\\x1B[2J'" },
+    };
+    for (size_t i = 0; i < sizeof hostile / sizeof *hostile; i++) {
+        put("hostile.csv", hostile[i].text, path, sizeof path);
+        dn_history h;
+        dn_error err;
+        err.msg[0] = 0;
+        dn_status st = dn_history_load(path, &h, &err);
+        int raw = 0;
+        for (const char *c = err.msg; *c; c++)
+            raw |= (unsigned char)*c < 0x20 || *c == 0x7F;
+        CHECK(st == DN_EFORMAT && !raw && strstr(err.msg, hostile[i].want),
+              "hostile %zu: status %d, raw control bytes %d, message '%s', "
+              "want '%s'", i, (int)st, raw, err.msg, hostile[i].want);
+    }
     dn_history h;
     dn_error err;
     snprintf(path, sizeof path, "%s/missing.csv", tmp);

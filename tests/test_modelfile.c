@@ -408,15 +408,37 @@ static void test_extras(void)
     check_round_trip(b, "image schema");
     dn_model_free(b);
 
-    /* A schema that does not fit the network is refused at save time,
-     * not discovered at load time. */
+    /* A schema that does not fit the network is refused when it is set
+     * (before: only at save time), by the loader's own check, and the
+     * model keeps the schema it had. */
     const char *path = tmp_path("bad.safetensors");
     dn_model *w = make_model(6, B, 2, DN_LOSS_BCE, 8);
+    CHECK(dn_model_set_schema(w, &img, &err) == DN_OK, "%s", err.msg);
     dn_schema two = { 0, NULL, 6, 0, 0, NULL, DN_TASK_MULTICLASS, 2, classes };
-    dn_model_set_schema(w, &two, &err);
-    CHECK(dn_model_save(w, path, &err) == DN_EARG &&
+    CHECK(dn_model_set_schema(w, &two, &err) == DN_EARG &&
+          strstr(err.msg, "does not fit the network") &&
           strstr(err.msg, "one output unit per class"), "got: %s", err.msg);
+    CHECK(dn_model_schema(w) && dn_model_schema(w)->task == DN_TASK_BINARY,
+          "a refused schema replaced the model's");
+    dn_schema wide = { 0, NULL, 7, 0, 0, NULL, DN_TASK_BINARY, 2, classes };
+    CHECK(dn_model_set_schema(w, &wide, &err) == DN_EARG &&
+          strstr(err.msg, "encodes 7 inputs but the architecture has 6"),
+          "got: %s", err.msg);
+    CHECK(dn_model_set_schema(NULL, &img, &err) == DN_EARG &&
+          strstr(err.msg, "NULL"), "NULL model: %s", err.msg);
+    CHECK(dn_model_save(w, tmp_path("kept.safetensors"), &err) == DN_OK,
+          "%s", err.msg);
     dn_model_free(w);
+    /* A multiclass schema on a network of 3 identity outputs with MSE */
+    dn_layer R3[1] = { { 3, DN_ACT_IDENTITY, 0 } };
+    dn_model *r3 = make_model(6, R3, 1, DN_LOSS_MSE, 8);
+    dn_schema three = { 0, NULL, 6, 0, 0, NULL, DN_TASK_MULTICLASS, 3, classes };
+    CHECK(dn_model_set_schema(r3, &three, &err) == DN_EARG &&
+          strstr(err.msg, "needs a softmax output with the ce loss, the "
+                 "network's output is identity with the mse loss"),
+          "got: %s", err.msg);
+    CHECK(dn_model_schema(r3) == NULL, "the refused schema was kept");
+    dn_model_free(r3);
 
     /* Reserved keys and non-UTF-8 text cannot be saved. */
     dn_model_meta_set(m, "descent.arch", "x", &err);
@@ -833,6 +855,25 @@ static void test_malformed(void)
     EXPECT_FAIL(SCHEMA("{\\\"n_in\\\":2," COLS ",\\\"task\\\":\\\"multi"
                        "class\\\",\\\"classes\\\":[\\\"a\\\",\\\"b\\\"]}"),
                 DN_EFORMAT, "one output unit per class");
+    /* tampered: a binary schema on an identity output with MSE, a
+     * multiclass one on 3 of them (before: loaded, and predict printed
+     * class names over regression values) */
+    EXPECT_FAIL(SCHEMA("{\\\"n_in\\\":2," COLS ",\\\"task\\\":\\\"binary\\\","
+                       "\\\"classes\\\":[\\\"a\\\",\\\"b\\\"]}"), DN_EFORMAT,
+                "a binary task needs a sigmoid output unit, the network's "
+                "output is identity with the mse loss");
+#define SCHEMA3(s) st_file("{" META(ARCH(2, LAYER(3, "identity"), "mse")) \
+    ",\"descent.schema\":\"" s "\"}" T("0.weight", "[3,2]", 0, 24) \
+    T("0.bias", "[3]", 24, 36) "}", DATA, 36)
+    p = SCHEMA3("{\\\"n_in\\\":2," COLS ",\\\"task\\\":\\\"regression\\\"}");
+    m = NULL;
+    CHECK(dn_model_load(p, &m, &err) == DN_OK && m, "3 outputs: %s", err.msg);
+    dn_model_free(m);
+    EXPECT_FAIL(SCHEMA3("{\\\"n_in\\\":2," COLS ",\\\"task\\\":\\\"multi"
+                        "class\\\",\\\"classes\\\":[\\\"a\\\",\\\"b\\\",\\\"c\\\"]}"),
+                DN_EFORMAT, "a multiclass task needs a softmax output with "
+                "the ce loss, the network's output is identity with the mse "
+                "loss");
     EXPECT_FAIL(SCHEMA("{\\\"n_in\\\":2," COLS "}"), DN_EFORMAT,
                 "the schema has no 'task'");
     EXPECT_FAIL(SCHEMA("{\\\"n_in\\\":2," COLS ",\\\"task\\\":\\\"regression"

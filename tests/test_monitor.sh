@@ -74,6 +74,16 @@ printf 'epoch,step,train_loss,val_loss,train_a,val_a,learning_rate,grad_norm,sec
 expect 1 $D plot "$T/bad.csv" -o "$T/never.svg"
 grep_in "$T/err" "bad.csv:2: column 'train_loss'"
 [ ! -e "$T/never.svg" ] && ok || bad "an SVG was written despite the error"
+# A hostile history: its escape sequences and bells reach the terminal
+# quoted (\x1B, \x07), never raw, and no SVG is written.
+printf 'epoch,step,train_loss,val_loss,train_\033[31mx,val_\033[31mx,learning_rate,grad_norm,seconds\n1,1,1,,,,0.1,1,1\n' > "$T/esc.csv"
+expect 1 $D plot "$T/esc.csv" -o "$T/never.svg"
+grep_in "$T/err" 'train_\\x1B\[31mx'
+printf 'epoch,step,train_loss,val_loss,train_a,val_a,learning_rate,grad_norm,seconds\n1,1,\033]0;title\007,,,,0.1,1,1\n' > "$T/bel.csv"
+expect 1 $D plot "$T/bel.csv" -o "$T/never.svg"
+grep_in "$T/err" "'\\\\x1B]0;title\\\\x07' is not a number"
+! LC_ALL=C grep -q "$(printf '[\033\007]')" "$T/err" && ok || bad "raw control bytes in: $(cat -v "$T/err")"
+[ ! -e "$T/never.svg" ] && ok || bad "an SVG was written from a hostile history"
 expect 1 $D plot "$T/hist.csv" -o "$T/no/such/dir/x.svg"
 grep_in "$T/err" "no/such/dir/x.svg"
 expect 0 $D plot --help

@@ -82,6 +82,29 @@ static void test_plain(void)
           "  0.50s  |g| 1.25  step 28\n"), "regression line: '%s'", s ? s : "");
     free(s);
     fclose(f);
+
+    /* A diverged run: a huge loss in four significant digits, not the 45
+     * digits of %.4f; an ordinary one keeps its four decimals. */
+    f = tmpfile();
+    progress_init(&p, f, 9, NULL, 0);
+    r = row(1, 123456.78);
+    r.train_loss = 1.2345678e44;
+    progress_epoch(&p, &r);
+    s = contents(f);
+    CHECK(s && strstr(s, "train loss 1.235e+44   val loss 123456.7800   lr"),
+          "huge losses: '%s'", s ? s : "");
+    free(s);
+    fclose(f);
+    f = tmpfile();
+    progress_init(&p, f, 9, NULL, 0);
+    p.tty = 1;
+    progress_batch(&p, 1, 1, 2, 32, -3e30);
+    progress_end(&p);
+    s = contents(f);
+    CHECK(s && strstr(s, "loss -3e+30\033[K"), "live huge loss: '%s'",
+          s ? s : "");
+    free(s);
+    fclose(f);
 }
 
 static void test_terminal(void)
