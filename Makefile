@@ -43,7 +43,8 @@ CLI   := $(wildcard cli/*.c)
 TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
-.PHONY: all test test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize bench
+.PHONY: all test test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
+        coverage tsan bench
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
 
@@ -130,6 +131,39 @@ sanitize:
 	$(MAKE) $(B)/descent
 	@B=$(B) sh tests/valgrind.sh
 
+# `make coverage`: the library, the CLI, make test's programs and the
+# examples built with gcc --coverage at -O0 (so that lines map one to one)
+# in $(COV_B); make test's programs and shell tests run there, then
+# tests/coverage.sh prints line and branch coverage per file of src/ and
+# cli/ and lists the lines still uncovered in $(COV_B)/uncovered.txt.
+# The report fails below COV_MIN_LINES / COV_MIN_BRANCHES percent of
+# src/.  test-mpi is not part of it (it needs MPI and a build of its own;
+# without MPI, dist.c is the one-process stub the tests do run).
+COV_B            ?= build-cov
+COV_MIN_LINES    ?= 0
+COV_MIN_BRANCHES ?= 0
+COV_TESTS         = $(patsubst $(B)/%,$(COV_B)/%,$(TESTS) $(EXAMPLES))
+
+coverage:
+	@rm -f $(COV_B)/*.gcda $(COV_B)/*/*.gcda
+	$(MAKE) B=$(COV_B) CC=gcc OPT=-O0 CFLAGS=--coverage $(COV_B)/descent $(COV_TESTS)
+	@B=$(COV_B) DESCENT=$(COV_B)/descent sh tests/run.sh \
+	    $(filter $(COV_B)/tests/%,$(COV_TESTS)) $(wildcard tests/test_*.sh); rc=$$?; \
+	 B=$(COV_B) COV_MIN_LINES=$(COV_MIN_LINES) COV_MIN_BRANCHES=$(COV_MIN_BRANCHES) \
+	    sh tests/coverage.sh && exit $$rc
+
+# `make tsan`: the tests that run threads built with clang's
+# ThreadSanitizer in $(TSAN_B) — test_threads (readers of one model, two
+# trainings at once, the pool under load), the threaded products and
+# batches (test_gemm, test_batch) and the pacing between pool and one
+# thread (test_pace); any report fails the run.  About a minute.
+TSAN_B     ?= build-tsan
+TSAN_TESTS  = $(patsubst %,$(TSAN_B)/tests/test_%,threads batch pace gemm)
+
+tsan:
+	$(MAKE) B=$(TSAN_B) CC=clang OPT=-O1 CFLAGS='-g -fsanitize=thread' $(TSAN_TESTS)
+	@TSAN_OPTIONS='halt_on_error=1 exitcode=66' sh tests/run.sh $(TSAN_TESTS)
+
 test: all $(TESTS) $(EXAMPLES)
 	@B=$(B) DESCENT=$(B)/descent sh tests/run.sh $(TESTS) $(wildcard tests/test_*.sh)
 
@@ -163,4 +197,4 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc
 
 clean:
-	rm -rf build build-san descent
+	rm -rf build build-san build-cov build-tsan descent

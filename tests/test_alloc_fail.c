@@ -11,6 +11,8 @@
  * DN_ENOMEM with a message saying so — never another status (an
  * allocation failure is not "a damaged file") — with no block left
  * allocated, and a failed save must leave no file behind.
+ * The solvers (dn_minimize, every kind) get the same sweep on a small
+ * bowl: DN_ENOMEM, x untouched, nothing left allocated.
  *
  * Linked with -Wl,--wrap=malloc,... (see the Makefile and alloc_fail.h);
  * under `make sanitize` ASan also sees every error path. */
@@ -205,6 +207,61 @@ static void sweep(const pipeline *p)
            p->csv, n);
 }
 
+/* The solvers allocate everything before their first iteration: with
+ * the k-th allocation failing, dn_minimize returns DN_ENOMEM saying so,
+ * leaves x at the start and nothing allocated; each kind on f = Σ (x_i −
+ * i)², whose minimum x_i = i it reaches when nothing fails. */
+static double bowl(const double *x, double *g, void *u)
+{
+    (void)u;
+    double f = 0;
+    for (int i = 0; i < 3; i++) {
+        f += (x[i] - i) * (x[i] - i);
+        if (g) g[i] = 2 * (x[i] - i);
+    }
+    return f;
+}
+
+static int bowl_resid(const double *x, int i, double *e, double *J, void *u)
+{
+    (void)u;
+    e[0] = x[i] - i;
+    if (J) for (int j = 0; j < 3; j++) J[j] = j == i;
+    return 0;
+}
+
+static void solver_sweep(void)
+{
+    const dn_problem p = { .n = 3, .fg = bowl, .resid = bowl_resid,
+                           .n_samples = 3, .n_resid = 1 };
+    for (int kind = 0; kind < DN_SOLVER_COUNT; kind++) {
+        dn_solver_conf c;
+        dn_solver_defaults(&c, (dn_solver_kind)kind);
+        const char *name = dn_solver_name((dn_solver_kind)kind);
+        long base = af_live(), n = 0, bad = 0;
+        for (long k = 1;; k++) {
+            double x[3] = { 5, 5, 5 };
+            dn_min_result r;
+            dn_error err = { DN_OK, "" };
+            af_arm(k, 0);
+            dn_status st = dn_minimize(&p, &c, x, NULL, NULL, &r, &err);
+            long failures = af_failures();
+            af_arm(0, 0);
+            if (!failures) {   /* past the last allocation */
+                CHECK(st == DN_OK && fabs(x[1] - 1) < 1e-6 &&
+                      fabs(x[2] - 2) < 1e-6, "%s: status %d, x = (%g, %g, "
+                      "%g)", name, st, x[0], x[1], x[2]);
+                break;
+            }
+            n++;
+            bad += st != DN_ENOMEM || !strstr(err.msg, "memory") ||
+                   x[0] != 5 || af_live() != base;
+        }
+        CHECK(n >= 1 && bad == 0, "%s: %ld of %ld failed allocations "
+              "went wrong", name, bad, n);
+    }
+}
+
 static void cleanup(void)
 {
     remove(at("iris.csv"));
@@ -247,5 +304,6 @@ int main(void)
         { "images.gz", 0, "labels.gz" },
     };
     for (int i = 0; i < 3; i++) sweep(&P[i]);
+    solver_sweep();
     return check_done("test_alloc_fail");
 }

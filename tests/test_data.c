@@ -816,7 +816,7 @@ static void test_idx_lying_gzip(void)
         setrlimit(RLIMIT_AS, &r);
         dn_data *d;
         dn_error e;
-        _exit(dn_idx_read(path, NULL, &d, &e) == DN_EFORMAT ? 0 : 1);
+        exit(dn_idx_read(path, NULL, &d, &e) == DN_EFORMAT ? 0 : 1);
     }
     int ws = -1;
     waitpid(pid, &ws, 0);

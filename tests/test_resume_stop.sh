@@ -79,8 +79,9 @@ run tol-lm $h --opt lm --layers 4:tanh --epochs 500 --val 0 --tol 1e-3 --tol-epo
 # Ctrl-C under a solver writes the checkpoint it announces, and the
 # resumed run ends where the uninterrupted one does.
 for o in lbfgs lm; do
-    a="data/digits.csv --opt $o --layers 12:tanh --epochs 60 --val 0 --task regression --target -1"
-    [ $o = lbfgs ] && a="data/digits.csv --opt lbfgs --layers 32 --epochs 60 --val 0"
+    # (gtol and ftol off: the run goes on until the interrupt)
+    a="data/digits.csv --opt $o --layers 12:tanh --epochs 60 --val 0 --task regression --target -1 --gtol 0 --ftol 0"
+    [ $o = lbfgs ] && a="data/digits.csv --opt lbfgs --layers 32 --epochs 300 --val 0 --gtol 0 --ftol 0"
     $D train $a -q -o "$T/si-ref.st" || bad "$o: reference run"
     rm -f "$T/si.st" "$T/si.st.ckpt"
     $D train $a -o "$T/si.st" > "$T/out" 2> "$T/err" &

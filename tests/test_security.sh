@@ -55,7 +55,8 @@ trace() {
 }
 # paths NAME: what it opened, renamed or removed, as "r PATH" (opened
 # read-only) or "w PATH" (opened to write, created, renamed, removed),
-# minus the dynamic loader's files and the CPU count
+# minus the dynamic loader's files, the CPU count and the profile data a
+# coverage build (make coverage) writes at exit
 paths() {
     grep -E '(^| )(open|openat|creat|rename|renameat2?|unlink|unlinkat|mkdir|mkdirat)\(' "$T/$1.trace" |
         sed -E 's/^[0-9]+ +//' |
@@ -64,7 +65,8 @@ paths() {
                s = $0
                while (match(s, /"[^"]*"/)) {
                    print w, substr(s, RSTART + 1, RLENGTH - 2); s = substr(s, RSTART + RLENGTH) } }' |
-        grep -v -E ' (/etc/ld\.so|/lib/|/usr/lib/|/lib64/|/sys/devices/system/cpu/|/proc/|/dev/)' | sort -u
+        grep -v -E ' (/etc/ld\.so|/lib/|/usr/lib/|/lib64/|/sys/devices/system/cpu/|/proc/|/dev/)' |
+        grep -v -E '\.gcda$' | sort -u
 }
 execs() { grep -c 'execve(' "$T/$1.trace"; }
 net()   { grep -c -E '(socket|connect)\(' "$T/$1.trace"; }
