@@ -147,13 +147,18 @@ static int differs(const train_cfg *a, const train_cfg *b, size_t off,
     return memcmp(pa, pb, width(kind)) != 0;
 }
 
-int train_cfg_diff(const train_cfg *a, const train_cfg *b, char *name,
-                   size_t name_len, char *va, char *vb, size_t len)
+/* The first numeric option that differs; with given_only, only those
+ * typed on either command line (so --weight-decay is named, not the l2
+ * it sets). */
+static int diff_nums(const train_cfg *a, const train_cfg *b, int given_only,
+                     char *name, size_t name_len, char *va, char *vb,
+                     size_t len)
 {
     size_t n_num;
     const train_num *nums = train_nums(&n_num);
     for (size_t i = 0; i < n_num; i++) {
         if (train_free_option(nums[i].name)) continue;
+        if (given_only && !((a->given | b->given) >> i & 1)) continue;
         if (differs(a, b, nums[i].off, nums[i].type)) {
             snprintf(name, name_len, "--%s", nums[i].name);
             show(a, nums[i].off, nums[i].type, va, len);
@@ -161,6 +166,14 @@ int train_cfg_diff(const train_cfg *a, const train_cfg *b, char *name,
             return 1;
         }
     }
+    return 0;
+}
+
+int train_cfg_diff(const train_cfg *a, const train_cfg *b, char *name,
+                   size_t name_len, char *va, char *vb, size_t len)
+{
+    /* Kinds and paths first: an optimizer or schedule brings its own
+     * defaults, which would otherwise be named instead of it. */
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         const field *f = &fields[i];
         if (!differs(a, b, f->off, f->kind)) continue;
@@ -170,5 +183,6 @@ int train_cfg_diff(const train_cfg *a, const train_cfg *b, char *name,
         show(b, f->off, f->kind, vb, len);
         return 1;
     }
-    return 0;
+    return diff_nums(a, b, 1, name, name_len, va, vb, len) ||
+           diff_nums(a, b, 0, name, name_len, va, vb, len);
 }
