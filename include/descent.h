@@ -829,9 +829,13 @@ void dn_train_defaults(dn_train_opts *o);
  * step at the schedule's rate; then evaluates val (may be NULL), reports
  * through on_epoch, advances the schedule and checks the stopping rules.
  * Nothing is allocated inside the loop.  The data must match the model's
- * input width (and target width).  A non-finite loss or gradient returns
- * DN_ENUMERIC naming the epoch and step, with the last good weights kept
- * in m and res filled in. */
+ * input width (and target width).  A non-finite loss, gradient or weight
+ * returns DN_ENUMERIC naming the epoch and step, with finite weights kept
+ * in m (the best epoch's under early stopping, else those from before
+ * the failed step, else the last copy known finite, as the message says)
+ * and res filled in.  A run that ends for good (early stopping,
+ * convergence, a numeric stop) says so in its last checkpoint: resuming
+ * it returns the same result without training. */
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
                    const dn_train_opts *opts, dn_result *res, dn_error *err);
 
@@ -1178,10 +1182,13 @@ dn_status dn_minimize(const dn_problem *p, const dn_solver_conf *c, double *x,
  *   threads, on_epoch, user   — as for dn_train: early stopping watches
  *                 the monitored value after every iteration and restores
  *                 the best iteration's weights
- * and interrupt (stop after the current iteration, DN_STOP_INTERRUPTED,
- * with no checkpoint), and ignores batch, eta, opt, sched, shuffle, seed
- * and the checkpoint fields (the solvers are deterministic and hold no
- * state worth resuming: rerun instead).  It refuses dropout (a random loss defeats line searches and
+ * the checkpoint fields (checkpoint, checkpoint_every counted in
+ * iterations, resume, note: the checkpoint holds the solver's own state —
+ * L-BFGS's pairs, CG's direction, LM's mu — so a resumed run continues
+ * bit for bit, and a finished one is not iterated again), and interrupt
+ * (stop after the current iteration, DN_STOP_INTERRUPTED, checkpoint
+ * written), and ignores batch, eta, opt, sched, shuffle, seed and
+ * checkpoint_steps.  It refuses dropout (a random loss defeats line searches and
  * LM's accept/reject test), clip (the solver chooses the step length) and
  * several MPI processes (the solvers are not data-parallel: run them with
  * one).  LM takes the MSE loss only, whose residuals e = h(x) − y (in
