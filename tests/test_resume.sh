@@ -105,21 +105,7 @@ $D train --resume auto data/iris.csv > /dev/null 2> "$T/err"; rc=$?
 mkdir -p "$T/h" "$T/victim"
 echo "precious" > "$T/victim/file"
 $D train data/iris.csv --epochs 2 -q --checkpoint "$T/h/ck" -o "$T/h/m.st" || bad "hostile: first run"
-/usr/bin/python3 - "$T/h/ck" "$T/h/evil.ck" "$T/victim/file" <<'EOF2'
-import struct, sys, zlib
-b = bytearray(open(sys.argv[1], "rb").read())
-nf = struct.unpack_from("<I", b, 24)[0]
-at = 28 + 8 * (nf - 1)                      # note_len, the last field
-n = struct.unpack_from("<q", b, at)[0]
-note = b[len(b) - n:].decode().split("\x1f")
-note[note.index("-o") + 1] = sys.argv[3]
-note = "\x1f".join(note).encode()
-b = b[:len(b) - n] + note
-struct.pack_into("<q", b, at, len(note))
-struct.pack_into("<Q", b, 16, len(b) - 24)
-struct.pack_into("<I", b, 12, zlib.crc32(bytes(b[24:])) & 0xffffffff)
-open(sys.argv[2], "wb").write(b)
-EOF2
+/usr/bin/python3 tests/ckpt_note.py "$T/h/ck" "$T/h/evil.ck" "-o=$T/victim/file"
 $D train --resume "$T/h/evil.ck" --epochs 3 > "$T/out" 2> "$T/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "outside its directory" "$T/err" && [ "$(cat "$T/victim/file")" = precious ] && ok ||
     bad "hostile checkpoint: exit $rc, $(cat "$T/err"), victim: $(head -c 20 "$T/victim/file")"
@@ -172,19 +158,7 @@ cmp -s "$T/run/ref6.st" "$T/run/model.safetensors" && ok ||
 # as typed (its note rewritten here, length and CRC fixed): it resumes
 # from the directory it was started in, as it always did.
 if [ -x /usr/bin/python3 ]; then
-    /usr/bin/python3 - "$T/run/ck" "$T/run/old.ck" <<'EOF'
-import struct, sys, zlib
-b = bytearray(open(sys.argv[1], "rb").read())
-nf = struct.unpack_from("<I", b, 24)[0]
-at = 28 + 8 * (nf - 1)                      # note_len, the last field
-n = struct.unpack_from("<q", b, at)[0]
-note = "\x1f".join(["iris.csv", "--epochs", "3", "-q", "-o", "old.st"]).encode()
-b = b[:len(b) - n] + note
-struct.pack_into("<q", b, at, len(note))
-struct.pack_into("<Q", b, 16, len(b) - 24)
-struct.pack_into("<I", b, 12, zlib.crc32(bytes(b[24:])) & 0xffffffff)
-open(sys.argv[2], "wb").write(b)
-EOF
+    /usr/bin/python3 tests/ckpt_note.py "$T/run/ck" "$T/run/old.ck" iris.csv --epochs 3 -q -o old.st
     # Elsewhere, its relative -o would land outside the checkpoint's
     # directory: refused before anything is read or written.
     (cd "$T/away" && "$DA" train --resume ../run/old.ck --epochs 6) > /dev/null 2> "$T/err"; rc=$?
