@@ -276,13 +276,19 @@ static void explain(const train_cfg *c, const dn_model *m, const dn_data *train)
            "the others are measured not to help");
 }
 
-/* Ctrl-C and SIGTERM ask the training loop to stop after the current
- * step; a second Ctrl-C ends the process at once. */
+/* Ctrl-C, SIGTERM and SIGHUP (the terminal closed) ask the training
+ * loop to stop after the current step and save; a second Ctrl-C ends
+ * the process at once, removing the file being written.  A closed pipe
+ * on stdout is not a reason to lose the run: SIGPIPE is ignored, and the
+ * failed writes are reported at exit (main.c). */
 static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
 {
-    if (stop_requested && sig == SIGINT) _exit(130);
+    if (stop_requested && sig == SIGINT) {
+        dn_atomic_abandon();
+        _exit(130);
+    }
     stop_requested = 1;
     static const char msg[] = "\ndescent train: stopping after this step "
                               "(Ctrl-C again to quit at once)\n";
@@ -298,6 +304,8 @@ static void catch_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
 }
 
 static int run(train_cfg *c_, const char *note);

@@ -204,7 +204,6 @@ int cmd_predict(int argc, char **argv)
     if (dn_data_floats(d, &err) || dn_predict(m, d->X, d->n, out, &err)) { rc = cli_error("predict", &err); goto out; }
     if (!c.out) {
         write_predictions(stdout, m, d, out);
-        if (fflush(stdout)) rc = EXIT_DATA;
         goto out;
     }
     /* Written like every file descent writes: never a half file. */
