@@ -49,6 +49,12 @@ dn_status cli_load(const char *path, const char *labels,
                    const char *model, int need_target, dn_data **out,
                    char *why, size_t why_len, dn_error *err);
 
+/* Opens an input once (input.c): a regular file as it is; a pipe, FIFO
+ * or device read to its end into an anonymous temporary file, so that
+ * its first bytes can be sniffed and then read again.  *fd is seekable;
+ * the caller closes it. */
+dn_status cli_input_open(const char *path, int *fd, dn_error *err);
+
 /* "1,234,567" */
 const char *cli_thousands(long long v, char *buf, size_t len);
 

@@ -296,6 +296,22 @@ dn_status dn_idx_read_u8(const char *images_path, const char *labels_path,
 /* 1 if the file starts like an IDX file (after gunzip if gzipped). */
 int dn_idx_detect(const char *path);
 
+/* The readers above on a file already open, so that a pipe or FIFO is
+ * read once (sniffing it, then opening it again, would lose what the
+ * sniff read).  fd must be seekable (a regular file, or a pipe's bytes
+ * copied into one); it is read from its start and left open; path names
+ * it in messages.  An fd of -1 opens path, like the readers above. */
+dn_status dn_csv_read_fd(int fd, const char *path, const dn_csv_opts *opts,
+                         dn_data **out, char *why, size_t why_len,
+                         dn_error *err);
+dn_status dn_csv_read_with_fd(int fd, const char *path,
+                              const dn_schema *schema, int need_target,
+                              dn_data **out, dn_error *err);
+dn_status dn_idx_read_u8_fd(int images_fd, const char *images_path,
+                            int labels_fd, const char *labels_path,
+                            dn_data **out, dn_error *err);
+int dn_idx_detect_fd(int fd, const char *path);
+
 /* Reads the targets of a classification data set (classes 0..K−1, as
  * dn_idx_read gives them) as another task:
  *   REGRESSION  each row's class name as a number (IDX labels are named
