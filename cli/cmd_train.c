@@ -371,6 +371,7 @@ static int run(train_cfg *c_, const char *note)
     /* From here on Ctrl-C asks training to stop cleanly (even while the
      * data loads: training then stops after its first step). */
     catch_signals();
+    if ((rc = train_check_files(&c))) return rc;
     /* Under MPI only rank 0 prints and writes files. */
     const int rank = dn_dist_rank();
     if (rank > 0) c.quiet = 1;
@@ -461,6 +462,9 @@ static int run(train_cfg *c_, const char *note)
         summary_print(stdout, m, "(not trained: --dry-run)");
         goto out;
     }
+    /* The names are UTF-8 and the model can be saved: known now, not
+     * after the run. */
+    if (dn_model_check_save(m, c.out, &err)) { rc = cli_error("train", &err); goto out; }
     watch w;
     memset(&w, 0, sizeof w);
     w.quiet = c.quiet;
@@ -536,7 +540,7 @@ static int run(train_cfg *c_, const char *note)
                    : "train loss", res.best);
         putchar('\n');
     }
-    if (rank == 0 && dn_model_save(m, c.out, &err)) { rc = cli_error("train", &err); goto out; }
+    if (rank == 0 && cli_save_model("train", m, c.out)) { rc = EXIT_DATA; goto out; }
     if (!c.quiet || rc == EXIT_DATA)
         printf("saved %s%s\n", c.out, rc == EXIT_DATA ? " (the last good weights)" : "");
 out:

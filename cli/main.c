@@ -1,7 +1,9 @@
 /* main.c — the `descent` command: dispatch to a subcommand. */
 #include "cli.h"
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *usage =
 "descent " DN_VERSION " — train feed-forward neural networks, then use them\n"
@@ -32,6 +34,12 @@ static int stdout_closed(const char *cmd, int rc)
     errno = 0;
     int bad = fflush(stdout) != 0 || ferror(stdout);
     int e = errno;
+    if (bad && !e) {
+        /* The write failed earlier, inside a printf, and errno has moved
+         * on since: one more byte on the broken stream tells why. */
+        signal(SIGPIPE, SIG_IGN);
+        e = write(fileno(stdout), "\n", 1) < 0 ? errno : 0;
+    }
     if (fclose(stdout) != 0 && !bad) bad = 1, e = errno;
     if (!bad) return rc;
     fprintf(stderr, "descent%s%s: cannot write to standard output: %s\n",

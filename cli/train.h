@@ -36,6 +36,8 @@ int train_given(const train_cfg *c, const char *name);
  * \x1f, paths made absolute (train_note.c); malloc'd, NULL if out of
  * memory. */
 char *train_note(int argc, char **argv, const train_cfg *c);
+/* cli_files_check on every input and output of the run (outputs.c). */
+int train_check_files(const train_cfg *c);
 /* "64,32" or "64:tanh,32:relu" or "none" into A's hidden layers. */
 int train_parse_layers(const char *spec, dn_act dflt, dn_arch *A);
 

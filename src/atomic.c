@@ -121,6 +121,8 @@ static dn_status resolve(const char *path, const char *what, target *t,
     t->exists = 1;
     /* A link's file is replaced in its own directory; the link stays. */
     t->file = linked ? realpath(path, NULL) : dn_strdup(path);
+    if (!t->file && (!linked || errno == ENOMEM))
+        return dn_fail(err, DN_ENOMEM, "out of memory");
     if (!t->file)
         return dn_fail(err, DN_EIO, CANNOT "cannot follow the symbolic "
                        "link: %s", what, path, strerror(errno));
@@ -289,6 +291,9 @@ dn_status dn_atomic_write(const char *path, const char *what,
         st = dn_fail(err, DN_EIO, CANNOT "the temporary file '%s' already "
                      "exists (another write in progress, or left by a "
                      "crash); remove it", what, path, tmp);
+    else if (e == ENOMEM)
+        st = dn_fail(err, DN_ENOMEM, "out of memory writing the %s to '%s'",
+                     what, path);
     else if (e && t.straight)
         st = dn_fail(err, DN_EIO, CANNOT "%s", what, path, strerror(e));
     else if (e)
