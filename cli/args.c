@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void cli_args_init(cli_args *a, const char *cmd, int argc, char **argv)
 {
@@ -110,15 +111,11 @@ int cli_error(const char *cmd, const dn_error *err)
     return err->code == DN_EARG ? EXIT_USAGE : EXIT_DATA;
 }
 
-/* 1 if the file starts like a gzip stream. */
-static int looks_gzip(const char *path)
+/* 1 if the open file starts like a gzip stream. */
+static int looks_gzip(int fd)
 {
     unsigned char b[2] = { 0, 0 };
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    size_t n = fread(b, 1, 2, f);
-    fclose(f);
-    return n == 2 && b[0] == 0x1F && b[1] == 0x8B;
+    return pread(fd, b, 2, 0) == 2 && b[0] == 0x1F && b[1] == 0x8B;
 }
 
 /* err's message between a prefix and a suffix, cut to fit. */
@@ -164,25 +161,18 @@ static dn_status idx_task(dn_data *d, const char *labels,
     return DN_OK;
 }
 
-dn_status cli_load(const char *path, const char *labels,
-                   const dn_csv_opts *copts, const dn_schema *schema,
-                   const char *model, int need_target, dn_data **out,
-                   char *why, size_t why_len, dn_error *err)
+/* cli_load on inputs opened once (input.c): fd is path's, lfd labels'
+ * (-1 without). */
+static dn_status load_open(const char *labels_opt, int fd, const char *path,
+                           int lfd, const char *labels,
+                           const dn_csv_opts *copts,
+                           const dn_schema *schema, const char *model,
+                           int need_target, dn_data **out, char *why,
+                           size_t why_len, dn_error *err)
 {
-    return cli_load_as("--labels", path, labels, copts, schema, model,
-                       need_target, out, why, why_len, err);
-}
-
-dn_status cli_load_as(const char *labels_opt, const char *path,
-                      const char *labels, const dn_csv_opts *copts,
-                      const dn_schema *schema, const char *model,
-                      int need_target, dn_data **out, char *why,
-                      size_t why_len, dn_error *err)
-{
-    if (why && why_len) why[0] = 0;
     /* With --labels, a gzip file whose start does not decompress is a
      * damaged IDX file: let the IDX reader say what is wrong with it. */
-    if (dn_idx_detect(path) || (labels && looks_gzip(path))) {
+    if (dn_idx_detect_fd(fd, path) || (labels && looks_gzip(fd))) {
         if (need_target && !labels) {
             err->code = DN_EARG;
             snprintf(err->msg, sizeof err->msg, "%s is an IDX image file; "
@@ -193,7 +183,7 @@ dn_status cli_load_as(const char *labels_opt, const char *path,
             return DN_EARG;
         }
         /* Pixels stay bytes: a quarter of the memory (see dn_data). */
-        dn_status st = dn_idx_read_u8(path, labels, out, err);
+        dn_status st = dn_idx_read_u8_fd(fd, path, lfd, labels, out, err);
         if (!st && schema && (*out)->d != schema->n_in) {
             err->code = DN_EFORMAT;
             snprintf(err->msg, sizeof err->msg, "%s: images have %d pixels "
@@ -213,8 +203,8 @@ dn_status cli_load_as(const char *labels_opt, const char *path,
                  "choose it with --target)", labels_opt, path);
         return DN_EARG;
     }
-    if (!schema) return dn_csv_read(path, copts, out, why, why_len, err);
-    dn_status st = dn_csv_read_with(path, schema, need_target, out, err);
+    if (!schema) return dn_csv_read_fd(fd, path, copts, out, why, why_len, err);
+    dn_status st = dn_csv_read_with_fd(fd, path, schema, need_target, out, err);
     if (st == DN_EARG && model) {
         /* Only the schema is refused this way: the model file is at
          * fault, not DATA. */
@@ -226,6 +216,33 @@ dn_status cli_load_as(const char *labels_opt, const char *path,
         reword(err, prefix, suffix);
         err->code = st = DN_EFORMAT;
     }
+    return st;
+}
+
+dn_status cli_load(const char *path, const char *labels,
+                   const dn_csv_opts *copts, const dn_schema *schema,
+                   const char *model, int need_target, dn_data **out,
+                   char *why, size_t why_len, dn_error *err)
+{
+    return cli_load_as("--labels", path, labels, copts, schema, model,
+                       need_target, out, why, why_len, err);
+}
+
+dn_status cli_load_as(const char *labels_opt, const char *path,
+                      const char *labels, const dn_csv_opts *copts,
+                      const dn_schema *schema, const char *model,
+                      int need_target, dn_data **out, char *why,
+                      size_t why_len, dn_error *err)
+{
+    if (why && why_len) why[0] = 0;
+    *out = NULL;
+    int fd = -1, lfd = -1;
+    dn_status st = cli_input_open(path, &fd, err);
+    if (!st && labels) st = cli_input_open(labels, &lfd, err);
+    if (!st) st = load_open(labels_opt, fd, path, lfd, labels, copts, schema,
+                            model, need_target, out, why, why_len, err);
+    if (fd >= 0) close(fd);
+    if (lfd >= 0) close(lfd);
     return st;
 }
 

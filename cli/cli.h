@@ -56,6 +56,26 @@ dn_status cli_load_as(const char *labels_opt, const char *path,
                       int need_target, dn_data **out, char *why,
                       size_t why_len, dn_error *err);
 
+/* Opens an input once (input.c): a regular file as it is; a pipe, FIFO
+ * or device read to its end into an anonymous temporary file, so that
+ * its first bytes can be sniffed and then read again.  *fd is seekable;
+ * the caller closes it. */
+dn_status cli_input_open(const char *path, int *fd, dn_error *err);
+
+/* A file a command reads (out 0) or writes (out 1): opt names it in
+ * messages ("-o", "DATA"); what is its role for dn_atomic_check
+ * ("model"), NULL for a directory. */
+typedef struct { const char *opt, *path; int out; const char *what; } cli_file;
+/* Before anything is read or written (outputs.c): refuses an output that
+ * is an input or another output, however spelled or linked, and one that
+ * cannot be written (dn_atomic_check).  NULL paths are skipped.  0, or
+ * the exit code after the message. */
+int cli_files_check(const char *cmd, const cli_file *f, int n);
+/* dn_model_save, and when it fails after all (the disk filled during a
+ * long run), the model saved under $TMPDIR (or /tmp) and the place said:
+ * the run's work is not lost.  0, or EXIT_DATA after the messages. */
+int cli_save_model(const char *cmd, const dn_model *m, const char *path);
+
 /* "1,234,567" */
 const char *cli_thousands(long long v, char *buf, size_t len);
 

@@ -71,9 +71,9 @@ int cmd_export(int argc, char **argv)
     int rc = EXIT_OK;
     dn_model *m = NULL;
     dn_error err;
-    if (!strcmp(out, model)) {
-        rc = cli_usage("export", "the output '%s' is the model itself; give "
-                       "another name with -o", out);
+    cli_file f[] = { { "model", model, 0, NULL }, { "-o", out, 1, "ONNX model" } };
+    if ((rc = cli_files_check("export", f, 2))) {
+        /* said */
     } else if (dn_model_load(model, &m, &err) ||
                dn_model_export_onnx(m, out, &err)) {
         rc = cli_error("export", &err);

@@ -58,7 +58,12 @@ int cmd_plot(int argc, char **argv)
     }
     dn_history h;
     dn_error err;
-    int rc = EXIT_OK;
+    cli_file f[] = { { "HISTORY", in, 0, NULL }, { "-o", out, 1, "plot" } };
+    int rc = cli_files_check("plot", f, 2);
+    if (rc) {
+        free(def);
+        return rc;
+    }
     if (dn_history_load(in, &h, &err)) {
         free(def);
         return cli_error("plot", &err);

@@ -322,13 +322,19 @@ static void explain(const train_cfg *c, const dn_model *m, const dn_data *train)
            "the others are measured not to help");
 }
 
-/* Ctrl-C and SIGTERM ask the training loop to stop after the current
- * step; a second Ctrl-C ends the process at once. */
+/* Ctrl-C, SIGTERM and SIGHUP (the terminal closed) ask the training
+ * loop to stop after the current step and save; a second Ctrl-C ends
+ * the process at once, removing the file being written.  A closed pipe
+ * on stdout is not a reason to lose the run: SIGPIPE is ignored, and the
+ * failed writes are reported at exit (main.c). */
 static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
 {
-    if (stop_requested && sig == SIGINT) _exit(130);
+    if (stop_requested && sig == SIGINT) {
+        dn_atomic_abandon();
+        _exit(130);
+    }
     stop_requested = 1;
     static const char msg[] = "\ndescent train: stopping after this step "
                               "(Ctrl-C again to quit at once)\n";
@@ -344,6 +350,8 @@ static void catch_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
 }
 
 int cmd_train(int argc, char **argv)
@@ -366,6 +374,7 @@ int train_run(train_cfg *c_, const char *note)
     /* From here on Ctrl-C asks training to stop cleanly (even while the
      * data loads: training then stops after its first step). */
     catch_signals();
+    if ((rc = train_check_files(&c))) return rc;
     /* Under MPI only rank 0 prints and writes files. */
     const int rank = dn_dist_rank();
     if (rank > 0) c.quiet = 1;
@@ -457,6 +466,9 @@ int train_run(train_cfg *c_, const char *note)
         summary_print(stdout, m, "(not trained: --dry-run)");
         goto out;
     }
+    /* The names are UTF-8 and the model can be saved: known now, not
+     * after the run. */
+    if (dn_model_check_save(m, c.out, &err)) { rc = cli_error("train", &err); goto out; }
     watch w;
     memset(&w, 0, sizeof w);
     w.quiet = c.quiet;
@@ -533,7 +545,7 @@ int train_run(train_cfg *c_, const char *note)
                        : "train loss", res.best);
         putchar('\n');
     }
-    if (rank == 0 && dn_model_save(m, c.out, &err)) { rc = cli_error("train", &err); goto out; }
+    if (rank == 0 && cli_save_model("train", m, c.out)) { rc = EXIT_DATA; goto out; }
     if (!c.quiet || rc == EXIT_DATA)
         printf("saved %s%s\n", c.out, rc == EXIT_DATA ? " (the last good weights)" : "");
 out:

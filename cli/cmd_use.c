@@ -194,6 +194,10 @@ int cmd_predict(int argc, char **argv)
     use_cfg c;
     int rc = parse("predict", predict_help, argc, argv, &c);
     if (rc) return rc < 0 ? EXIT_OK : rc;
+    cli_file f[] = { { "MODEL", c.model, 0, NULL }, { "DATA", c.data, 0, NULL },
+                     { "--labels", c.labels, 0, NULL },
+                     { "-o", c.out, 1, "predictions" } };
+    if ((rc = cli_files_check("predict", f, 4))) return rc;
     dn_model *m = NULL;
     dn_data *d = NULL;
     float *out = NULL;
@@ -205,7 +209,6 @@ int cmd_predict(int argc, char **argv)
     if (dn_data_floats(d, &err) || dn_predict(m, d->X, d->n, out, &err)) { rc = cli_error("predict", &err); goto out; }
     if (!c.out) {
         write_predictions(stdout, m, d, out);
-        if (fflush(stdout)) rc = EXIT_DATA;
         goto out;
     }
     /* Written like every file descent writes: never a half file. */

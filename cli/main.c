@@ -1,6 +1,9 @@
 /* main.c — the `descent` command: dispatch to a subcommand. */
 #include "cli.h"
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *usage =
 "descent " DN_VERSION " — train feed-forward neural networks, then use them\n"
@@ -23,7 +26,36 @@ static const char *usage =
 "  descent eval digits.safetensors data/digits.csv\n"
 "  descent predict digits.safetensors new_rows.csv > predictions.csv\n";
 
+/* What a command printed must have arrived: a full disk, /dev/full or a
+ * closed pipe (SIGPIPE is ignored while training) fails the command
+ * here, with a message, rather than exiting 0 having written nothing. */
+static int stdout_closed(const char *cmd, int rc)
+{
+    errno = 0;
+    int bad = fflush(stdout) != 0 || ferror(stdout);
+    int e = errno;
+    if (bad && !e) {
+        /* The write failed earlier, inside a printf, and errno has moved
+         * on since: one more byte on the broken stream tells why. */
+        signal(SIGPIPE, SIG_IGN);
+        e = write(fileno(stdout), "\n", 1) < 0 ? errno : 0;
+    }
+    if (fclose(stdout) != 0 && !bad) bad = 1, e = errno;
+    if (!bad) return rc;
+    fprintf(stderr, "descent%s%s: cannot write to standard output: %s\n",
+            cmd ? " " : "", cmd ? cmd : "", e ? strerror(e) : "write error");
+    return rc ? rc : EXIT_DATA;
+}
+
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    int rc = dispatch(argc, argv);
+    return stdout_closed(argc > 1 && argv[1][0] != '-' ? argv[1] : NULL, rc);
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage, stderr);

@@ -63,6 +63,8 @@ int train_resume(int argc, char **argv, train_cfg *now);
  * its checkpoints. */
 int train_run(train_cfg *c, const char *note);
 
+/* cli_files_check on every input and output of the run (outputs.c). */
+int train_check_files(const train_cfg *c);
 /* "64,32" or "64:tanh,32:relu" or "none" into A's hidden layers. */
 int train_parse_layers(const char *spec, dn_act dflt, dn_arch *A);
 

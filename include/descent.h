@@ -343,6 +343,22 @@ dn_status dn_idx_read_u8(const char *images_path, const char *labels_path,
 /* 1 if the file starts like an IDX file (after gunzip if gzipped). */
 int dn_idx_detect(const char *path);
 
+/* The readers above on a file already open, so that a pipe or FIFO is
+ * read once (sniffing it, then opening it again, would lose what the
+ * sniff read).  fd must be seekable (a regular file, or a pipe's bytes
+ * copied into one); it is read from its start and left open; path names
+ * it in messages.  An fd of -1 opens path, like the readers above. */
+dn_status dn_csv_read_fd(int fd, const char *path, const dn_csv_opts *opts,
+                         dn_data **out, char *why, size_t why_len,
+                         dn_error *err);
+dn_status dn_csv_read_with_fd(int fd, const char *path,
+                              const dn_schema *schema, int need_target,
+                              dn_data **out, dn_error *err);
+dn_status dn_idx_read_u8_fd(int images_fd, const char *images_path,
+                            int labels_fd, const char *labels_path,
+                            dn_data **out, dn_error *err);
+int dn_idx_detect_fd(int fd, const char *path);
+
 /* Reads the targets of a classification data set (classes 0..K−1, as
  * dn_idx_read gives them) as another task:
  *   REGRESSION  each row's class name as a number (IDX labels are named
@@ -861,15 +877,31 @@ void dn_dist_abort(int code);
 /* Writes a file the way descent writes all of its own (models,
  * checkpoints, histories, plots, exports): fill() writes the content into
  * "path.tmp.<pid>" beside the target (returning 0, or non-zero with errno
- * set), which is flushed, fsynced and renamed over path, then the
+ * set; the name is cut short to fit the longest name the directory
+ * takes), which is flushed, fsynced and renamed over path, then the
  * directory is synced.  A crash leaves the old file or the new one, never
  * a torn one; on any failure the temporary file is removed, the old file
  * is untouched, and DN_EIO names the path, the reason and what to do.
- * Only regular files are replaced (never a device such as /dev/null).
- * `what` names the file's role in messages ("model"). */
+ * A replaced file keeps its mode (and, as root, its owner).  A symbolic
+ * link is followed: the regular file it names is replaced and the link
+ * stays.  What is not a regular file — a terminal, a pipe, /dev/null,
+ * /dev/stdout — is opened and written into, never replaced.  Refused:
+ * a directory, a block device, a socket, a dangling link, and a file
+ * with no write permission bit at all (even as root).  `what` names the
+ * file's role in messages ("model"). */
 typedef int (*dn_write_fn)(FILE *f, void *arg);
 dn_status dn_atomic_write(const char *path, const char *what,
                           dn_write_fn fill, void *arg, dn_error *err);
+
+/* What dn_atomic_write would refuse, checked without writing: the
+ * refusals above, and that the directory exists, is writable and takes
+ * the name.  For checking every output before a long computation. */
+dn_status dn_atomic_check(const char *path, const char *what, dn_error *err);
+
+/* Removes the temporary file of a dn_atomic_write in progress, if any.
+ * Async-signal-safe: for a signal handler that ends the process (it
+ * calls nothing but unlink). */
+void dn_atomic_abandon(void);
 
 /* What a checkpoint holds, in brief. */
 typedef struct {
@@ -930,6 +962,11 @@ int dn_predict_class(const dn_model *m, const float *out_row);
  * __metadata__ (see docs/model-format.md).  Written to a temporary file
  * in the same directory, then renamed: never a half-written file. */
 dn_status dn_model_save(const dn_model *m, const char *path, dn_error *err);
+/* Everything dn_model_save checks before it writes — the header (names
+ * and metadata in UTF-8, its size) and the path (dn_atomic_check) —
+ * without writing: to fail before training rather than after it. */
+dn_status dn_model_check_save(const dn_model *m, const char *path,
+                              dn_error *err);
 
 /* Loads a model saved by dn_model_save, checking every offset, shape and
  * size against the file before trusting it. */

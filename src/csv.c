@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DEFAULT_MAX_CLASSES 20
 #define SHOW_BUF  DN_SHOW_BUF        /* a value quoted in a message */
@@ -168,10 +169,15 @@ static dn_status classify(const table *t, int r, int c, double *v, int *kind,
 
 /* ---- reading and splitting the file ---- */
 
-static dn_status slurp(const char *path, char **buf, size_t *len,
+/* fd, if not -1, is path already open (read from its start). */
+static dn_status slurp(int fd, const char *path, char **buf, size_t *len,
                        dn_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    if (fd >= 0) lseek(fd, 0, SEEK_SET);
+    int own = fd >= 0 ? dup(fd) : -1;
+    FILE *f = fd >= 0 ? (own >= 0 ? fdopen(own, "rb") : NULL)
+                      : fopen(path, "rb");
+    if (!f && own >= 0) close(own);
     if (!f)
         return dn_fail(err, DN_EIO, "%s: cannot open: %s", path,
                        strerror(errno));
@@ -455,14 +461,14 @@ static dn_status read_rows(lexer *lx, table *t, dn_error *err)
 }
 
 /* Reads path into a table of cells; *names indexes the header. */
-static dn_status table_load(const char *path, table *t, entry **names,
-                            dn_error *err)
+static dn_status table_load(int fd, const char *path, table *t,
+                            entry **names, dn_error *err)
 {
     memset(t, 0, sizeof *t);
     *names = NULL;
     t->path = path;
     if (!path) return dn_fail(err, DN_EARG, "no CSV file given");
-    dn_status st = slurp(path, &t->buf, &t->len, err);
+    dn_status st = slurp(fd, path, &t->buf, &t->len, err);
     if (!st) st = check_text(t, err);
     if (st) return st;
     char *p = t->buf;
@@ -1052,6 +1058,13 @@ dn_status dn_csv_read(const char *path, const dn_csv_opts *opts,
                       dn_data **out, char *why, size_t why_len,
                       dn_error *err)
 {
+    return dn_csv_read_fd(-1, path, opts, out, why, why_len, err);
+}
+
+dn_status dn_csv_read_fd(int fd, const char *path, const dn_csv_opts *opts,
+                         dn_data **out, char *why, size_t why_len,
+                         dn_error *err)
+{
     DN_NEED(out);
     *out = NULL;
     if (why && why_len) why[0] = '\0';
@@ -1063,7 +1076,7 @@ dn_status dn_csv_read(const char *path, const dn_csv_opts *opts,
     entry *names;
     dn_schema *s = NULL;
     int tc = 0, *src = NULL;
-    dn_status st = table_load(path, &t, &names, err);
+    dn_status st = table_load(fd, path, &t, &names, err);
     if (!st) st = find_target(&t, names, o.target, &tc, err);
     if (!st) st = infer(&t, tc, &o, &s, err);
     if (!st && !(src = malloc((size_t)t.n_cols * sizeof *src)))
@@ -1146,6 +1159,13 @@ static dn_status match_columns(const table *t, const entry *names,
 dn_status dn_csv_read_with(const char *path, const dn_schema *schema,
                            int need_target, dn_data **out, dn_error *err)
 {
+    return dn_csv_read_with_fd(-1, path, schema, need_target, out, err);
+}
+
+dn_status dn_csv_read_with_fd(int fd, const char *path,
+                              const dn_schema *schema, int need_target,
+                              dn_data **out, dn_error *err)
+{
     DN_NEED(out);
     *out = NULL;
     if (!schema) return dn_fail(err, DN_EARG, "no schema given");
@@ -1155,7 +1175,7 @@ dn_status dn_csv_read_with(const char *path, const dn_schema *schema,
     entry *names;
     int tcol = -1;
     int *src = malloc((size_t)schema->n_cols * sizeof *src);
-    st = table_load(path, &t, &names, err);
+    st = table_load(fd, path, &t, &names, err);
     if (!st && !src) st = dn_fail(err, DN_ENOMEM, "%s: out of memory", path);
     if (!st) st = match_columns(&t, names, schema, need_target, src, &tcol,
                                 err);

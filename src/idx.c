@@ -141,10 +141,14 @@ static dn_status check_dims(idx_file *f, dn_error *err)
     return DN_OK;
 }
 
-static dn_status open_gz(const char *path, idx_file *f, dn_error *err)
+/* given, if not -1, is path already open: read from its start through a
+ * descriptor of our own, which gzclose closes. */
+static dn_status open_gz(int given, const char *path, idx_file *f,
+                         dn_error *err)
 {
     struct stat sb;
-    int fd = open(path, O_RDONLY);
+    if (given >= 0) lseek(given, 0, SEEK_SET);
+    int fd = given >= 0 ? dup(given) : open(path, O_RDONLY);
     if (fd < 0)
         return dn_fail(err, DN_EIO, "%s: cannot open: %s", path,
                        strerror(errno));
@@ -163,8 +167,8 @@ static dn_status open_gz(const char *path, idx_file *f, dn_error *err)
 }
 
 /* Opens an IDX file of the kind `want` and checks its header. */
-static dn_status idx_open(const char *path, uint32_t want, idx_file *f,
-                          dn_error *err)
+static dn_status idx_open(int fd, const char *path, uint32_t want,
+                          idx_file *f, dn_error *err)
 {
     unsigned char h[16];
     size_t got;
@@ -173,7 +177,7 @@ static dn_status idx_open(const char *path, uint32_t want, idx_file *f,
     f->n_dims = (int)(want & 0xFF);
     size_t head = 4 + 4 * (size_t)f->n_dims;
     if (!path) return dn_fail(err, DN_EARG, "no IDX file given");
-    dn_status st = open_gz(path, f, err);
+    dn_status st = open_gz(fd, path, f, err);
     if (!st) st = gz_read(f, h, 4, &got, err);
     if (st) return st;
     f->plain = gzdirect(f->gz);
@@ -317,7 +321,8 @@ static dn_status idx_data(const idx_file *img, unsigned char **pxp,
     return DN_OK;
 }
 
-static dn_status idx_read(const char *images_path, const char *labels_path,
+static dn_status idx_read(int images_fd, const char *images_path,
+                          int labels_fd, const char *labels_path,
                           int bytes, dn_data **out, dn_error *err)
 {
     idx_file img, lab;
@@ -325,9 +330,9 @@ static dn_status idx_read(const char *images_path, const char *labels_path,
     *out = NULL;
     memset(&lab, 0, sizeof lab);
     /* Both headers before either payload: a mismatch fails fast. */
-    dn_status st = idx_open(images_path, IDX_IMAGES, &img, err);
+    dn_status st = idx_open(images_fd, images_path, IDX_IMAGES, &img, err);
     if (!st && labels_path) {
-        st = idx_open(labels_path, IDX_LABELS, &lab, err);
+        st = idx_open(labels_fd, labels_path, IDX_LABELS, &lab, err);
         if (!st && lab.dim[0] != img.dim[0])
             st = dn_fail(err, DN_EFORMAT, "%s has %u labels but %s has %u "
                          "images; give the labels file that belongs to the "
@@ -348,24 +353,37 @@ dn_status dn_idx_read(const char *images_path, const char *labels_path,
                       dn_data **out, dn_error *err)
 {
     DN_NEED(out);
-    return idx_read(images_path, labels_path, 0, out, err);
+    return idx_read(-1, images_path, -1, labels_path, 0, out, err);
 }
 
 dn_status dn_idx_read_u8(const char *images_path, const char *labels_path,
                          dn_data **out, dn_error *err)
 {
     DN_NEED(out);
-    return idx_read(images_path, labels_path, 1, out, err);
+    return idx_read(-1, images_path, -1, labels_path, 1, out, err);
+}
+
+dn_status dn_idx_read_u8_fd(int images_fd, const char *images_path,
+                            int labels_fd, const char *labels_path,
+                            dn_data **out, dn_error *err)
+{
+    return idx_read(images_fd, images_path, labels_fd, labels_path, 1, out,
+                    err);
 }
 
 int dn_idx_detect(const char *path)
+{
+    return dn_idx_detect_fd(-1, path);
+}
+
+int dn_idx_detect_fd(int fd, const char *path)
 {
     unsigned char h[4];
     idx_file f;
     size_t got;
     memset(&f, 0, sizeof f);
     f.path = path;
-    if (!path || open_gz(path, &f, NULL)) return 0;
+    if ((fd < 0 && !path) || open_gz(fd, path, &f, NULL)) return 0;
     int ok = !gz_read(&f, h, 4, &got, NULL) && got == 4 &&
              (be32(h) == IDX_IMAGES || be32(h) == IDX_LABELS);
     idx_close(&f);

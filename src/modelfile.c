@@ -349,6 +349,18 @@ dn_status dn_model_save(const dn_model *m, const char *path, dn_error *err)
     return st;
 }
 
+dn_status dn_model_check_save(const dn_model *m, const char *path,
+                              dn_error *err)
+{
+    if (!m || !path || !*path)
+        return dn_fail(err, DN_EARG, "dn_model_check_save needs a model and "
+                       "a file name");
+    dn_jbuf hdr = { 0 };
+    dn_status st = build_header(m, path, &hdr, err);
+    dn_jb_free(&hdr);
+    return st ? st : dn_atomic_check(path, "model", err);
+}
+
 /* ================================================================== */
 /* Loading                                                             */
 /* ================================================================== */

@@ -201,15 +201,18 @@ rejects "bad_binary_schema_on_mse" "a binary task needs a sigmoid output unit" "
 rejects "iris.csv" "header length" -- eval data/iris.csv data/iris.csv
 rejects "bad_shape" "tensor '0.weight'" -- train data/iris.csv --warm-start "$F/bad_shape" -o "$O"
 
-# ---- outputs that cannot be written: nothing is left behind, and a
-# device or pipe is never replaced by a file (as root, `-o /dev/null`
-# would otherwise replace /dev/null itself)
+# ---- outputs that cannot be written: nothing is left behind; and a
+# device or pipe is written into, never replaced by a file (as root,
+# `-o /dev/null` would otherwise replace /dev/null itself)
 rejects "cannot write the model" "$T/out/none/m.st" -- train data/iris.csv -o "$T/out/none/m.st" --epochs 1
 rejects "$T/out/none/p.csv" -- predict "$M" data/iris.csv -o "$T/out/none/p.csv"
 mkdir "$T/sink"
 if mkfifo "$T/sink/fifo" 2> /dev/null; then
-    rejects "fifo" "not a regular file" -- train data/iris.csv -o "$T/sink/fifo" --epochs 1
-    rejects "fifo" "not a regular file" -- predict "$M" data/iris.csv -o "$T/sink/fifo"
+    cat "$T/sink/fifo" > "$T/fifo.got" &
+    $D predict "$M" data/iris.csv -o "$T/sink/fifo" 2> "$T/err" && ok ||
+        bad "predict -o FIFO: $(cat "$T/err")"
+    wait
+    grep -q '^class,' "$T/fifo.got" && ok || bad "nothing came through the FIFO"
     [ -p "$T/sink/fifo" ] && [ "$(ls -A "$T/sink")" = fifo ] && ok ||
         bad "the pipe was replaced or files were left: $(ls -la "$T/sink")"
 fi
