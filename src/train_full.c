@@ -334,6 +334,8 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
     DN_NEED(m);
     net q;
     memset(&q, 0, sizeof q);
+    dn_train_state *S = &q.S;   /* what checkpoints hold (zeroed: freed at
+                                   done whatever happened) */
     if (opts) q.o = *opts; else dn_train_defaults(&q.o);
     dn_solver_conf c;
     if (solver) c = *solver; else dn_solver_defaults(&c, DN_SOLVER_LBFGS);
@@ -387,7 +389,6 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
     /* The checkpointed state: theta, the best weights, the history and
      * the solver's array (which holds x once an iteration is done). */
     q.err = err;
-    dn_train_state *S = &q.S;
     S->theta = m->theta;
     S->n_params = q.P;
     S->best_theta = q.best;
