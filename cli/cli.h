@@ -71,6 +71,10 @@ typedef struct { const char *opt, *path; int out; const char *what; } cli_file;
  * cannot be written (dn_atomic_check).  NULL paths are skipped.  0, or
  * the exit code after the message. */
 int cli_files_check(const char *cmd, const cli_file *f, int n);
+/* 1 if paths a and b name the same file (outputs.c): the same device and
+ * inode, or for files still to be made the same resolved directory and
+ * name; also when both are NULL or spelt alike. */
+int cli_same_file(const char *a, const char *b);
 /* dn_model_save, and when it fails after all (the disk filled during a
  * long run), the model saved under $TMPDIR (or /tmp) and the place said:
  * the run's work is not lost.  0, or EXIT_DATA after the messages. */

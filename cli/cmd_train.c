@@ -121,33 +121,24 @@ static int build(train_cfg *c, const dn_data *d, dn_model **out)
 static int warm_matches(const train_cfg *c, const dn_model *warm)
 {
     const dn_arch *W = dn_model_arch(warm);
+    /* A: the network the options ask for, W's where they say nothing. */
     dn_arch A = *W;
-    int same = 1;
-    if (c->layers_set || c->act_set) {
+    if (c->layers_set) {
         dn_arch H;
         memset(&H, 0, sizeof H);
-        if (!train_parse_layers(c->layers_set ? c->layers : "", c->act, &H))
-            return EXIT_USAGE;
-        if (!c->layers_set) {
-            /* --act alone: the model's widths with that activation. */
-            H.n_layers = W->n_layers - 1;
-            for (int l = 0; l < H.n_layers; l++)
-                H.layer[l] = (dn_layer){ .units = W->layer[l].units,
-                                         .act = c->act };
-        }
-        same = H.n_layers == W->n_layers - 1;
-        for (int l = 0; same && l < H.n_layers; l++) {
-            same = H.layer[l].units == W->layer[l].units &&
-                   H.layer[l].act == W->layer[l].act;
-            A.layer[l] = H.layer[l];
-        }
-        if (!same) {
-            A.n_layers = H.n_layers + 1;
-            for (int l = 0; l < H.n_layers; l++) A.layer[l] = H.layer[l];
-            A.layer[H.n_layers] = W->layer[W->n_layers - 1];
-        }
+        if (!train_parse_layers(c->layers, c->act, &H)) return EXIT_USAGE;
+        A.n_layers = H.n_layers + 1;
+        memcpy(A.layer, H.layer, (size_t)H.n_layers * sizeof *H.layer);
+        A.layer[H.n_layers] = W->layer[W->n_layers - 1];
+    } else if (c->act_set) {
+        /* --act alone: the model's widths with that activation. */
+        for (int l = 0; l < W->n_layers - 1; l++) A.layer[l].act = c->act;
     }
-    if (c->loss_set && c->loss != W->loss) { same = 0; A.loss = c->loss; }
+    if (c->loss_set) A.loss = c->loss;
+    int same = A.n_layers == W->n_layers && A.loss == W->loss;
+    for (int l = 0; same && l < A.n_layers - 1; l++)
+        same = A.layer[l].units == W->layer[l].units &&
+               A.layer[l].act == W->layer[l].act;
     if (same) return 0;
     char have[1024], want[1024];
     describe(W, have, sizeof have);

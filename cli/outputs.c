@@ -65,6 +65,19 @@ static int same(const ident *a, const ident *b)
                         : !strcmp(a->name, b->name);
 }
 
+int cli_same_file(const char *a, const char *b)
+{
+    if (!a || !b) return a == b;
+    if (!strcmp(a, b)) return 1;
+    ident x, y;
+    identify(a, &x);
+    identify(b, &y);
+    int r = same(&x, &y);
+    free(x.name);
+    free(y.name);
+    return r;
+}
+
 int cli_files_check(const char *cmd, const cli_file *f, int n)
 {
     ident *id = calloc((size_t)n + 1, sizeof *id);

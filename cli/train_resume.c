@@ -75,30 +75,30 @@ static int inside(const char *dir, const char *path)
  * unless the user accepted them: 0, or the usage code with a message. */
 static int check_outputs(const train_cfg *c, const char *ckpt)
 {
-    const char *out[] = { c->out, c->history, c->plot, c->tensorboard,
-                          c->checkpoint };
-    const char *what[] = { "-o", "--history", "--plot", "--tensorboard",
-                           "--checkpoint" };
+    /* (The checkpoint itself is written over ckpt, wherever the stored
+     * --checkpoint pointed.) */
+    const char *out[] = { c->out, c->history, c->plot, c->tensorboard };
+    const char *what[] = { "-o", "--history", "--plot", "--tensorboard" };
     char *copy = strdup(ckpt);
     char *dir = copy ? realpath(dirname(copy), NULL) : NULL;
     free(copy);
     if (!dir) return cli_usage("train", "--resume %s: cannot resolve the "
                                "checkpoint's directory", ckpt);
     int rc = 0;
-    for (int i = 0; i < 5 && !rc; i++) {
+    for (int i = 0; i < 4 && !rc; i++) {
         if (!out[i] || inside(dir, out[i])) continue;
-        const char *p = out[i];
         if (c->accept_outputs) {
             /* Said even under -q: the user vouched for these paths. */
             fprintf(stderr, "descent train: --accept-outputs: writing %s %s, "
-                    "outside the checkpoint's directory %s\n", what[i], p, dir);
+                    "outside the checkpoint's directory %s\n", what[i],
+                    out[i], dir);
             continue;
         }
         rc = cli_usage("train", "--resume %s: the checkpoint says to write %s "
                        "%s, outside its directory %s. A checkpoint can come "
                        "from anyone: check the path, then resume with "
                        "--accept-outputs, or give the run's arguments "
-                       "again with --resume", ckpt, what[i], p, dir);
+                       "again with --resume", ckpt, what[i], out[i], dir);
     }
     free(dir);
     return rc;
@@ -199,7 +199,6 @@ int train_resume(int argc, char **argv, train_cfg *now)
             goto out;
         }
         c.accept_outputs = now->accept_outputs;
-        c.checkpoint = path;
         if ((rc = check_outputs(&c, path))) goto out;
     }
     c.checkpoint = path;

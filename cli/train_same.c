@@ -7,13 +7,10 @@
  * (the numeric ones come from train_args.c's own table), so an option
  * added to the parser and forgotten here fails tests/test_resume_args.sh,
  * which tries each option of `descent train --help`. */
-#define _XOPEN_SOURCE 700  /* realpath */
 #include "train.h"
-#include <libgen.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* Kinds: 'p' path, 's' text, 'i' int, 'b' on/off, 'u' u64, 'l' long,
  * 'r' dropout rates, and the enums 'A' activation, 'L' loss, 'T' task,
@@ -57,27 +54,6 @@ int train_free_option(const char *name)
     for (int i = 0; free_to_change[i]; i++)
         if (!strcmp(name, free_to_change[i])) return 1;
     return 0;
-}
-
-/* Paths agree when they name the same file: by device and inode when
- * both exist, else by their directories' real paths and their names. */
-static int same_path(const char *a, const char *b)
-{
-    if (!a || !b) return a == b;
-    if (!strcmp(a, b)) return 1;
-    struct stat sa, sb;
-    if (!stat(a, &sa) && !stat(b, &sb))
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-    char *ca = strdup(a), *cb = strdup(b), *na = strdup(a), *nb = strdup(b);
-    int same = 0;
-    if (ca && cb && na && nb) {
-        char *ra = realpath(dirname(ca), NULL), *rb = realpath(dirname(cb), NULL);
-        same = ra && rb && !strcmp(ra, rb) && !strcmp(basename(na), basename(nb));
-        free(ra);
-        free(rb);
-    }
-    free(ca); free(cb); free(na); free(nb);
-    return same;
 }
 
 static void show(const train_cfg *c, size_t off, char kind, char *buf,
@@ -139,7 +115,7 @@ static int differs(const train_cfg *a, const train_cfg *b, size_t off,
 {
     const char *pa = (const char *)a + off, *pb = (const char *)b + off;
     if (kind == 'p')
-        return !same_path(*(const char *const *)pa, *(const char *const *)pb);
+        return !cli_same_file(*(const char *const *)pa, *(const char *const *)pb);
     if (kind == 's') {
         const char *x = *(const char *const *)pa, *y = *(const char *const *)pb;
         return x || y ? !x || !y || strcmp(x, y) : 0;

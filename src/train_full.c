@@ -336,6 +336,7 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
     memset(&q, 0, sizeof q);
     dn_train_state *S = &q.S;   /* what checkpoints hold (zeroed: freed at
                                    done whatever happened) */
+    char *why_loaded = NULL;    /* a resumed numeric stop's message */
     if (opts) q.o = *opts; else dn_train_defaults(&q.o);
     dn_solver_conf c;
     if (solver) c = *solver; else dn_solver_defaults(&c, DN_SOLVER_LBFGS);
@@ -407,6 +408,7 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
     int resumed = 0;
     if (q.o.resume) {
         if ((st = dn_ckpt_load(q.o.resume, S, q.o.epochs, err))) goto done;
+        why_loaded = (char *)S->why;
         q.hist_cap = S->n_hist > q.o.epochs ? S->n_hist : q.o.epochs;
         for (int e = 0; e < S->n_hist && q.o.on_epoch; e++) {
             dn_epoch r = S->hist[e];
@@ -484,7 +486,7 @@ done:
     free(S->idx);
     free(S->solver);
     free(S->hist);
-    free((char *)S->why == (err ? err->msg : NULL) ? NULL : (char *)S->why);
+    free(why_loaded);
     free(x);
     free(tX);
     dn_ws_free(q.ws);

@@ -43,7 +43,7 @@ while [ $i -lt $runs ]; do
     done
     if cmp -s "$T/ref.st" "$T/k.st"; then ok; else bad "run $i: resumed model differs from the uninterrupted one"; fi
 done
-[ $kills -ge 1 ] && ok || bad "only $kills kills landed in $runs runs: the test did not interrupt anything"
+[ $kills -ge $((runs / 2)) ] && ok || bad "only $kills kills landed in $runs runs: the test did not interrupt anything"
 echo "resume: $runs runs, $kills kill -9 interruptions (reference run $ref_ms ms)"
 
 # -- A re-queued batch job: the same command line again and again, killed

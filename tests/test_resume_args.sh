@@ -153,4 +153,15 @@ for o in $listed; do
 done
 [ $(echo "$listed" | wc -l) -gt 60 ] && ok || bad "only $(echo "$listed" | wc -l) options found in --help"
 
+# A re-run command may also repeat the network of its --warm-start model:
+# accepted when it matches, refused naming both networks when not.
+$D train $iris --warm-start "$T/w1.st" --layers 4 --act relu --loss ce --epochs 1 -q -o "$T/w3.st" 2> "$T/err" && ok ||
+    bad "--warm-start with its own --layers 4: $(cat "$T/err")"
+$D train $iris --warm-start "$T/w1.st" --layers 4,2 --epochs 1 -q -o "$T/w3.st" 2> "$T/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "holds the network 4 inputs -> 4 relu -> 3 softmax, loss ce; the options ask for 4 inputs -> 4 relu -> 2 relu -> 3 softmax" "$T/err" && ok ||
+    bad "--warm-start with other --layers: exit $rc, $(cat "$T/err")"
+$D train $iris --warm-start "$T/w1.st" --act tanh --epochs 1 -q -o "$T/w3.st" 2> "$T/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "ask for 4 inputs -> 4 tanh -> 3 softmax" "$T/err" && ok ||
+    bad "--warm-start with another --act: exit $rc, $(cat "$T/err")"
+
 finish test_resume_args

@@ -30,9 +30,6 @@ run() {
     $D train --resume "$dir/ck" > "$dir/out2" 2> "$dir/err2"
     rc2=$?
     [ $rc1 -eq $rc2 ] && ok || bad "$name: exit $rc1, resumed $rc2: $(cat "$dir/err2")"
-    grep -q "epoch" "$dir/out2" && grep -q "^epoch" "$dir/out2" &&
-        ! grep -q "had ended" "$dir/out2" &&
-        bad "$name: the resume did not see that the run had ended"
     grep -q "without training" "$dir/out2" && ok ||
         bad "$name: no word of the finished run: $(head -n 3 "$dir/out2")"
     for f in m.st h.csv p.svg; do
