@@ -36,7 +36,11 @@ CC      := mpicc
 BASE    += -DDN_MPI
 endif
 
-SRC   := $(wildcard src/*.c)
+# The library's layers, bottom to top (docs/architecture.md): a folder
+# includes only its own headers and those of the folders before it.
+LAYERS := base kernels data nn optim train formats watch
+SRC   := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
+HDR   := include/descent.h $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.h))
 OBJ   := $(SRC:src/%.c=$(B)/obj/%.o)
 PIC   := $(SRC:src/%.c=$(B)/pic/%.o)
 CLI   := $(wildcard cli/*.c)
@@ -48,11 +52,11 @@ EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
 
-$(B)/obj/%.o: src/%.c include/descent.h src/internal.h $(wildcard src/*.h)
+$(B)/obj/%.o: src/%.c $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(CFLAGS) -c $< -o $@
 
-$(B)/pic/%.o: src/%.c include/descent.h src/internal.h $(wildcard src/*.h)
+$(B)/pic/%.o: src/%.c $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(CFLAGS) -fPIC -c $< -o $@
 
@@ -106,7 +110,7 @@ FUZZ_OBJ     := $(SRC:src/%.c=$(B)/fuzz/obj/%.o)
 fuzz: $(FUZZERS)
 .PRECIOUS: $(B)/fuzz/obj/%.o
 
-$(B)/fuzz/obj/%.o: src/%.c include/descent.h src/internal.h $(wildcard src/*.h)
+$(B)/fuzz/obj/%.o: src/%.c $(HDR)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 

@@ -13,7 +13,7 @@
  *                         WHAT: only the shapes whose label or "op MxNxK"
  *                         contains it ("square tn", "W1", "2048")
  */
-#include "gemm.h"
+#include "kernels/gemm.h"
 
 #include <cblas.h>
 #include <stdio.h>

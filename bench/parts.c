@@ -12,7 +12,7 @@
  * (W1's parts on 1 and 2 threads are measured by bench/step.c, on its
  * data set.)
  */
-#include "internal.h"
+#include "train/train.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -22,7 +22,7 @@
  *
  *   part w=W1 threads=2 what=gradient_rows us=10.9
  */
-#include "internal.h"
+#include "train/train.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  * every string is valid UTF-8 without a NUL.  A failure must say where
  * ("at byte N") and free everything. */
 #include "fuzz.h"
-#include "json.h"
+#include "formats/json.h"
 
 static void json_check_tree(const dn_json *j)
 {

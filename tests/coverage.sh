@@ -12,7 +12,7 @@
 B=${B:-build-cov}
 MIN_L=${COV_MIN_LINES:-0}
 MIN_B=${COV_MIN_BRANCHES:-0}
-set -- "$B"/obj/*.gcno "$B"/descent-*.gcno
+set -- "$B"/obj/*/*.gcno "$B"/descent-*.gcno
 [ -f "$1" ] || { echo "coverage.sh: no $B/obj/*.gcno (build with --coverage first)"; exit 2; }
 
 rm -f "$B/uncovered.txt"; : > "$B/uncovered.txt"

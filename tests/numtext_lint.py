@@ -2,7 +2,7 @@
 """numtext_lint.py FILE... - fails (exit 1, one line per place) where C
 source writes or reads a number through the locale: a printf-family call
 whose format has a floating conversion (%g, %.1f, %e, ...), or strtod,
-strtof, atof, sscanf and kin.  descent's numbers go through src/numtext.c
+strtof, atof, sscanf and kin.  descent's numbers go through src/base/numtext.c
 (dn_snprintf, dn_fprintf, dn_parse_double) instead, so that a host's
 setlocale() cannot turn "0.5" into "0,5".  Integer conversions are not
 flagged: without the ' flag no locale changes them.  Comments are

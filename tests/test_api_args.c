@@ -6,7 +6,7 @@
  * the test. */
 #include "check.h"
 #include "descent.h"
-#include "internal.h" /* the workspace's pool, for the thread cap */
+#include "train/train.h" /* the workspace's pool, for the thread cap */
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>

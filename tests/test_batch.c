@@ -13,7 +13,7 @@
  * alone (dn_loss_eval) to 1e-6.
  */
 #include "check.h"
-#include "internal.h"
+#include "train/train.h"
 
 #include <stdlib.h>
 #include <string.h>

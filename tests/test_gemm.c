@@ -20,7 +20,7 @@
  * nor on the thread count.
  */
 #include "check.h"
-#include "gemm.h"
+#include "kernels/gemm.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -12,7 +12,7 @@
  * (and at most a quarter of a network's parameters may be skipped). */
 #include "check.h"
 #include "descent.h"
-#include "internal.h" /* to read the workspace's z for kink detection */
+#include "train/train.h" /* to read the workspace's z for kink detection */
 #include <stdlib.h>
 #include <string.h>
 

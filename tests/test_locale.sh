@@ -9,10 +9,10 @@
 # (tests/test_locale.c covers the library under a set locale).  A locale
 # that is not installed fails the test, saying how to make it.  First,
 # tests/numtext_lint.py: no number in src/ or cli/ is written or read by
-# the locale's printf or strtod, but through src/numtext.c.
+# the locale's printf or strtod, but through src/base/numtext.c.
 . tests/lib.sh
 
-if /usr/bin/python3 tests/numtext_lint.py $(ls src/*.c | grep -v '/numtext\.c$') \
+if /usr/bin/python3 tests/numtext_lint.py $(ls src/*/*.c | grep -v '/numtext\.c$') \
         cli/*.c > "$T/lint" 2>&1; then ok
 else bad "numbers written or read through the locale:"; cat "$T/lint"; fi
 # The lint sees such a call when there is one (else it proves nothing).

@@ -6,8 +6,8 @@
  * of a valid file and a corruption of every byte. */
 #include "check.h"
 #include "descent.h"
-#include "internal.h"
-#include "json.h"
+#include "train/train.h"
+#include "formats/json.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>

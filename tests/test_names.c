@@ -6,7 +6,7 @@
  * every choice. */
 #include "check.h"
 #include "descent.h"
-#include "internal.h" /* dn_strdup */
+#include "train/train.h" /* dn_strdup */
 
 #include <ctype.h>
 #include <string.h>

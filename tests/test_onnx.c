@@ -8,7 +8,7 @@
  * files with the onnx package itself and runs them. */
 #include "check.h"
 #include "descent.h"
-#include "protobuf.h"
+#include "formats/protobuf.h"
 #include <dirent.h>
 #include <math.h>
 #include <stdlib.h>

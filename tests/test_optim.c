@@ -29,7 +29,7 @@
  * 1% for the Adam/AdamW defaults, whose rate is 0.001).
  */
 #include "check.h"
-#include "internal.h"
+#include "train/train.h"
 #include "descent.h"
 #include "optim_golden.h"
 #include <stdlib.h>

@@ -14,9 +14,9 @@
  * thread.
  */
 #include "check.h"
-#include "internal.h"
-#include "pace.h"
-#include "data_internal.h"
+#include "train/train.h"
+#include "train/pace.h"
+#include "data/data.h"
 
 #include <string.h>
 #include <time.h>

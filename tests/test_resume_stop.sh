@@ -78,7 +78,8 @@ run tol-lm $h --opt lm --layers 4:tanh --epochs 500 --val 0 --tol 1e-3 --tol-epo
 for o in lbfgs lm; do
     # (gtol and ftol off: the run goes on until the interrupt)
     a="data/digits.csv --opt $o --layers 12:tanh --epochs 60 --val 0 --task regression --target -1 --gtol 0 --ftol 0"
-    [ $o = lbfgs ] && a="data/digits.csv --opt lbfgs --layers 32 --epochs 300 --val 0 --gtol 0 --ftol 0"
+    # (about a second each: long enough for the signal to land mid-run)
+    [ $o = lbfgs ] && a="data/digits.csv --opt lbfgs --layers 128,128 --epochs 1000 --val 0 --gtol 0 --ftol 0"
     $D train $a -q -o "$T/si-ref.st" || bad "$o: reference run"
     rm -f "$T/si.st" "$T/si.st.ckpt"
     $D train $a -o "$T/si.st" > "$T/out" 2> "$T/err" &

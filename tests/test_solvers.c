@@ -6,9 +6,9 @@
  * Cholesky, budgets, early stopping and the refusals. */
 #include "check.h"
 #include "descent.h"
-#include "internal.h" /* the workspace, for the Hessian check */
-#include "hessian.h"
-#include "solve.h"    /* Cholesky */
+#include "train/train.h" /* the workspace, for the Hessian check */
+#include "nn/hessian.h"
+#include "optim/optim.h"   /* Cholesky */
 #include <stdlib.h>
 #include <string.h>
 

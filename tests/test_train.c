@@ -4,7 +4,7 @@
  * the rate, the three forms of gradient descent, determinism. */
 #include "check.h"
 #include "descent.h"
-#include "internal.h" /* dn_l2_add, dn_gradient_train, the workspace */
+#include "train/train.h" /* dn_l2_add, dn_gradient_train, the workspace */
 #include <stdlib.h>
 #include <string.h>
 

@@ -28,7 +28,7 @@
  * every output bit as the plain expressions give it.
  */
 #include "check.h"
-#include "internal.h"
+#include "train/train.h"
 
 #include <string.h>
 #include <sys/wait.h>

@@ -1,0 +1,489 @@
+/* data.c — data sets and feature schemas in memory: allocation, deep
+ * copies, another task for the same targets, and the seeded
+ * (stratified) train/validation split. */
+#include "data/data.h"
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static dn_status data_alloc(int n, int d, int k, int bytes, dn_data **out,
+                            dn_error *err)
+{
+    *out = NULL;
+    dn_data *D = calloc(1, sizeof *D);
+    if (!D) return dn_fail(err, DN_ENOMEM, "out of memory for a data set");
+    D->n = n;
+    D->d = d;
+    D->k = k;
+    /* +1 keeps calloc from seeing a zero size when d or k is 0. */
+    if (bytes)
+        D->X8 = calloc((size_t)n * d + 1, 1);
+    else
+        D->X = calloc((size_t)n * d + 1, sizeof *D->X);
+    if (k > 0) D->Y = calloc((size_t)n * k + 1, sizeof *D->Y);
+    if ((!D->X && !D->X8) || (k > 0 && !D->Y)) {
+        dn_data_free(D);
+        return dn_fail(err, DN_ENOMEM, "out of memory for %d rows of %d "
+                       "inputs", n, d);
+    }
+    *out = D;
+    return DN_OK;
+}
+
+dn_status dn_data_alloc(int n, int d, int k, dn_data **out, dn_error *err)
+{
+    return data_alloc(n, d, k, 0, out, err);
+}
+
+dn_status dn_data_alloc_u8(int n, int d, int k, dn_data **out, dn_error *err)
+{
+    return data_alloc(n, d, k, 1, out, err);
+}
+
+void dn_data_free(dn_data *d)
+{
+    if (!d) return;
+    free(d->X);
+    free(d->X8);
+    free(d->Y);
+    dn_schema_free(d->schema);
+    free(d);
+}
+
+const float *dn_data_row(const dn_data *d, int i, float *buf)
+{
+    if (d->X) return d->X + (size_t)i * d->d;
+    dn_row_u8(d->X8 + (size_t)i * d->d, NULL, NULL, buf, d->d);
+    return buf;
+}
+
+dn_status dn_data_floats(dn_data *d, dn_error *err)
+{
+    if (!d || d->X || !d->X8) return DN_OK;
+    size_t n = (size_t)d->n * d->d;
+    float *X = malloc((n + 1) * sizeof *X);
+    if (!X)
+        return dn_fail(err, DN_ENOMEM, "out of memory for %d rows of %d "
+                       "inputs", d->n, d->d);
+    for (size_t i = 0; i < (size_t)d->n; i++)
+        dn_row_u8(d->X8 + i * d->d, NULL, NULL, X + i * d->d, d->d);
+    free(d->X8);
+    d->X8 = NULL;
+    d->X = X;
+    return DN_OK;
+}
+
+/* ---- schemas ---- */
+
+dn_schema *dn_schema_alloc(int n_cols)
+{
+    dn_schema *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->n_cols = n_cols;
+    s->col = calloc((size_t)n_cols + 1, sizeof *s->col);
+    if (!s->col) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void dn_strs_free(char **s, int n)
+{
+    if (!s) return;
+    for (int i = 0; i < n; i++) free(s[i]);
+    free(s);
+}
+
+void dn_schema_free(dn_schema *s)
+{
+    if (!s) return;
+    for (int i = 0; s->col && i < s->n_cols; i++) {
+        free(s->col[i].name);
+        dn_strs_free(s->col[i].cats, s->col[i].n_cats);
+    }
+    free(s->col);
+    free(s->target);
+    dn_strs_free(s->classes, s->n_classes);
+    free(s);
+}
+
+/* A deep copy of n strings; NULL on failure (partial copies freed). */
+static char **strs_copy(char *const *src, int n)
+{
+    char **dst = calloc((size_t)n + 1, sizeof *dst);
+    if (!dst) return NULL;
+    for (int i = 0; i < n; i++) {
+        if (src[i] && !(dst[i] = dn_strdup(src[i]))) {
+            dn_strs_free(dst, n);
+            return NULL;
+        }
+    }
+    return dst;
+}
+
+/* Copies one column into a zeroed dst; 0 on allocation failure. */
+static int column_copy(const dn_column *src, dn_column *dst)
+{
+    if (src->name && !(dst->name = dn_strdup(src->name))) return 0;
+    if (src->n_cats > 0) {
+        if (!(dst->cats = strs_copy(src->cats, src->n_cats))) return 0;
+        dst->n_cats = src->n_cats;
+    }
+    return 1;
+}
+
+dn_status dn_schema_copy(const dn_schema *src, dn_schema **out, dn_error *err)
+{
+    DN_NEED(out);
+    *out = NULL;
+    if (!src) return DN_OK; /* no schema copies to no schema */
+    if (src->n_cols < 0 || (src->n_cols > 0 && !src->col) ||
+        src->n_classes < 0 || (src->n_classes > 0 && !src->classes))
+        return dn_fail(err, DN_EARG, "cannot copy an inconsistent schema "
+                       "(%d columns, %d classes)", src->n_cols,
+                       src->n_classes);
+    dn_schema *s = dn_schema_alloc(src->n_cols);
+    if (!s) goto nomem;
+    s->n_in = src->n_in;
+    s->img_rows = src->img_rows;
+    s->img_cols = src->img_cols;
+    s->task = src->task;
+    for (int i = 0; i < src->n_cols; i++)
+        if (!column_copy(&src->col[i], &s->col[i])) goto nomem;
+    if (src->target && !(s->target = dn_strdup(src->target))) goto nomem;
+    if (src->n_classes > 0) {
+        if (!(s->classes = strs_copy(src->classes, src->n_classes)))
+            goto nomem;
+        s->n_classes = src->n_classes;
+    }
+    *out = s;
+    return DN_OK;
+nomem:
+    dn_schema_free(s);
+    return dn_fail(err, DN_ENOMEM, "out of memory copying a schema");
+}
+
+/* ---- another task for the same targets ---- */
+
+/* Class k's value as a regression target: its name as a number (IDX
+ * labels are named "0".."K-1"), or k itself when it has no name. */
+static int class_value(const dn_schema *s, int k, double *v)
+{
+    const char *name = s->classes[k];
+    if (!name) { *v = k; return 1; }
+    return dn_parse_double(name, strlen(name), v) == 1 && fabs(*v) <= FLT_MAX;
+}
+
+dn_status dn_data_set_task(dn_data *d, dn_task task, dn_error *err)
+{
+    dn_schema *s = d ? d->schema : NULL;
+    if ((unsigned)task > DN_TASK_MULTICLASS)
+        return dn_fail(err, DN_EARG, "unknown task %d", (int)task);
+    if (!s || !d->Y || d->k != 1)
+        return dn_fail(err, DN_EARG, "the data set has no target column to "
+                       "read as %s", dn_task_name(task));
+    if (s->task == task) return DN_OK;
+    if (s->task == DN_TASK_REGRESSION)
+        return dn_fail(err, DN_EARG, "the target holds numbers read for "
+                       "regression; classes are decided when the file is "
+                       "read (dn_csv_opts.task)");
+    const int K = s->n_classes;
+    if (task == DN_TASK_BINARY && K != 2)
+        return dn_fail(err, DN_EFORMAT, "binary classification needs 2 "
+                       "classes but the target has %d (0..%d); use "
+                       "multiclass", K, K - 1);
+    if (task != DN_TASK_REGRESSION) {
+        s->task = task;
+        return DN_OK;
+    }
+    /* Every class must have a value before any target changes. */
+    double *val = malloc(((size_t)K + 1) * sizeof *val);
+    if (!val) return dn_fail(err, DN_ENOMEM, "out of memory");
+    for (int k = 0; k < K; k++)
+        if (!class_value(s, k, &val[k])) {
+            dn_status st = dn_fail(err, DN_EFORMAT, "regression needs a "
+                                   "numeric target, but class '%.40s' is "
+                                   "not a number; use classification",
+                                   s->classes[k]);
+            free(val);
+            return st;
+        }
+    for (int i = 0; i < d->n; i++) {
+        float y = d->Y[i];
+        if (!(y >= 0 && y < K) || y != floorf(y)) {
+            free(val);
+            return dn_fail(err, DN_EARG, "row %d has class %g, outside "
+                           "0..%d", i + 1, y, K - 1);
+        }
+    }
+    for (int i = 0; i < d->n; i++) d->Y[i] = (float)val[(int)d->Y[i]];
+    free(val);
+    dn_strs_free(s->classes, K);
+    s->classes = NULL;
+    s->n_classes = 0;
+    s->task = DN_TASK_REGRESSION;
+    return DN_OK;
+}
+
+/* ---- the train/validation split ---- */
+
+/* Class index of row i when the split can be stratified, else -1. */
+static int row_class(const dn_data *d, int i)
+{
+    const dn_schema *s = d->schema;
+    if (!s || s->task == DN_TASK_REGRESSION || s->n_classes < 2 || !d->Y ||
+        d->k != 1)
+        return -1;
+    float y = d->Y[i];
+    if (!(y >= 0 && y < s->n_classes) || y != floorf(y)) return -1;
+    return (int)y;
+}
+
+/* Rows held out of n for a fraction: ceil(frac · n), computed in double
+ * exactly as scikit-learn's train_test_split and StratifiedShuffleSplit
+ * count them, so that both hold out the same number of rows. */
+static int val_count(double frac, int n)
+{
+    return (int)ceil(frac * n);
+}
+
+/* Marks the first `take` of the given rows after a seeded shuffle. */
+static void pick(dn_rng *r, int32_t *rows, int count, int take,
+                 unsigned char *is_val)
+{
+    dn_rng_shuffle(r, rows, count);
+    for (int i = 0; i < take; i++) is_val[rows[i]] = 1;
+}
+
+/* A class's share of the validation rows while they are dealt out. */
+typedef struct {
+    int    c;     /* the class */
+    double rem;   /* frac · count − floor(frac · count) */
+    int    rank;  /* its place in a seeded random order, for ties */
+} share;
+
+/* Largest remainder first; equal remainders in the seeded order. */
+static int share_cmp(const void *a, const void *b)
+{
+    const share *x = a, *y = b;
+    if (x->rem != y->rem) return x->rem > y->rem ? -1 : 1;
+    return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+/* Deals n_val validation rows out to the K classes (count[c] rows each)
+ * into take[c], by largest remainder: each class gets floor(frac ·
+ * count), then the rows still to place go one at a time to the classes
+ * with the largest remainders, ties in a seeded random order (as
+ * scikit-learn's _approximate_mode breaks them), passing over a class
+ * whose next row would be its last: every class keeps a training row.
+ * The caller has checked n − n_val ≥ K, so there is room for all. */
+static void deal_shares(dn_rng *r, const int *count, int K, double frac,
+                        int n_val, int *take, share *sh, int32_t *order)
+{
+    int left = n_val;
+    for (int c = 0; c < K; c++) order[c] = c;
+    dn_rng_shuffle(r, order, K);
+    for (int i = 0; i < K; i++) {
+        int c = order[i];
+        double q = frac * count[c];
+        take[c] = (int)floor(q); /* below count[c], as frac < 1 */
+        left -= take[c];
+        sh[i] = (share){ c, q - floor(q), i };
+    }
+    qsort(sh, (size_t)K, sizeof *sh, share_cmp);
+    while (left > 0) {
+        for (int i = 0; i < K && left > 0; i++) {
+            int c = sh[i].c;
+            if (take[c] < count[c] - 1) {
+                take[c]++;
+                left--;
+            }
+        }
+    }
+}
+
+/* A class's name for a message, quoted by dn_show ("class 3" when it
+ * has none); buf holds DN_SHOW_BUF bytes. */
+static const char *class_label(const dn_schema *s, int c, char *buf)
+{
+    if (s->classes && s->classes[c]) return dn_show(s->classes[c], buf);
+    snprintf(buf, DN_SHOW_BUF, "class %d", c);
+    return buf;
+}
+
+/* Refuses a stratified split of n rows that cannot give every class
+ * present a training row and the validation part a row per class
+ * (scikit-learn refuses the same). */
+static dn_status check_strata(const dn_data *all, const int *count, int K,
+                              double frac, int n_val, dn_error *err)
+{
+    int n = all->n, smallest = -1, present = 0;
+    for (int c = 0; c < K; c++) {
+        if (!count[c]) continue;
+        present++;
+        if (smallest < 0 || count[c] < count[smallest]) smallest = c;
+    }
+    K = present;
+    char b[DN_SHOW_BUF];
+    if (n < 2 * K)
+        return dn_fail(err, DN_EARG, "cannot hold out a stratified "
+                       "validation part: %d rows for %d classes leave no "
+                       "room for a training and a validation row of every "
+                       "class ('%s' has %d row%s); train without a validation "
+                       "split or give a separate validation file",
+                       n, K, class_label(all->schema, smallest, b),
+                       count[smallest], count[smallest] == 1 ? "" : "s");
+    /* the smallest fraction with ceil(frac · n) ≥ K, in hundredths */
+    double lo = ceil(100.0 * K / n) / 100.0;
+    if (n_val < K)
+        return dn_fail(err, DN_EARG, "validation fraction %g of %d rows "
+                       "holds out %d row%s, fewer than the %d classes: a "
+                       "stratified split needs a validation row per class; "
+                       "use a fraction of %g or more, or no validation "
+                       "split", frac, n, n_val, n_val == 1 ? "" : "s", K, lo);
+    if (n - n_val < K)
+        return dn_fail(err, DN_EARG, "validation fraction %g of %d rows "
+                       "leaves %d training rows, fewer than the %d classes: "
+                       "every class needs a training row; use a smaller "
+                       "fraction (at most %g)", frac, n, n - n_val, K,
+                       floor(100.0 * (n - K) / n) / 100.0);
+    return DN_OK;
+}
+
+/* Chooses the validation rows, val_count(frac, n) of them: per class
+ * when every row has a valid class, each class holding out its share by
+ * largest remainder (deal_shares); otherwise over all rows.  start
+ * (n_classes + 1 ints) is scratch for grouping rows by class, NULL when
+ * the data has no classes. */
+static dn_status choose_val(const dn_data *all, double frac, uint64_t seed,
+                            int32_t *rows, int *start, unsigned char *is_val,
+                            dn_error *err)
+{
+    dn_rng r;
+    dn_rng_seed(&r, seed);
+    int n = all->n, n_val = val_count(frac, n), stratify = start != NULL;
+    for (int i = 0; i < n && stratify; i++)
+        stratify = row_class(all, i) >= 0;
+    if (!stratify) {
+        if (n_val >= n)
+            return dn_fail(err, DN_EARG, "validation fraction %g of %d rows "
+                           "holds out all %d and leaves the training part "
+                           "empty; use a smaller fraction such as 0.2, or "
+                           "more data", frac, n, n_val);
+        for (int i = 0; i < n; i++) rows[i] = i;
+        pick(&r, rows, n, n_val, is_val);
+        return DN_OK;
+    }
+    /* A counting sort groups the rows by class, each group in file order. */
+    int K = all->schema->n_classes;
+    int *count = malloc((size_t)K * 2 * sizeof *count);
+    share *sh = malloc((size_t)K * sizeof *sh);
+    int32_t *order = malloc((size_t)K * sizeof *order);
+    dn_status st = DN_OK;
+    if (!count || !sh || !order) {
+        st = dn_fail(err, DN_ENOMEM, "out of memory splitting %d classes", K);
+        goto done;
+    }
+    int *take = count + K;
+    memset(start, 0, ((size_t)K + 1) * sizeof *start);
+    for (int i = 0; i < n; i++) start[row_class(all, i) + 1]++;
+    for (int c = 0; c < K; c++) count[c] = start[c + 1];
+    if ((st = check_strata(all, count, K, frac, n_val, err))) goto done;
+    deal_shares(&r, count, K, frac, n_val, take, sh, order);
+    for (int c = 0; c < K; c++) start[c + 1] += start[c];
+    for (int i = 0; i < n; i++) rows[start[row_class(all, i)]++] = i;
+    /* Filling moved each start[c] to where class c ends. */
+    for (int c = 0; c < K; c++) {
+        int lo = c ? start[c - 1] : 0;
+        pick(&r, rows + lo, start[c] - lo, take[c], is_val);
+    }
+done:
+    free(count);
+    free(sh);
+    free(order);
+    return st;
+}
+
+/* Copies the rows whose is_val equals `want`, in file order. */
+static void copy_rows(const dn_data *all, const unsigned char *is_val,
+                      int want, dn_data *part)
+{
+    int j = 0;
+    for (int i = 0; i < all->n; i++) {
+        if (is_val[i] != want) continue;
+        if (all->X)
+            memcpy(part->X + (size_t)j * all->d, all->X + (size_t)i * all->d,
+                   (size_t)all->d * sizeof *all->X);
+        else
+            memcpy(part->X8 + (size_t)j * all->d,
+                   all->X8 + (size_t)i * all->d, (size_t)all->d);
+        if (all->Y)
+            memcpy(part->Y + (size_t)j * all->k,
+                   all->Y + (size_t)i * all->k,
+                   (size_t)all->k * sizeof *all->Y);
+        j++;
+    }
+}
+
+/* Builds one part of n rows with its own schema copy. */
+static dn_status make_part(const dn_data *all, const unsigned char *is_val,
+                           int want, int n, dn_data **out, dn_error *err)
+{
+    dn_data *p;
+    dn_status st = data_alloc(n, all->d, all->Y ? all->k : 0, !all->X, &p,
+                              err);
+    if (st) return st;
+    p->k = all->k;
+    copy_rows(all, is_val, want, p);
+    st = dn_schema_copy(all->schema, &p->schema, err);
+    if (st) {
+        dn_data_free(p);
+        return st;
+    }
+    *out = p;
+    return DN_OK;
+}
+
+dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
+                        dn_data **train, dn_data **val, dn_error *err)
+{
+    DN_NEED(train);
+    DN_NEED(val);
+    *train = *val = NULL;
+    if (!all || all->n < 2 || (!all->X && !all->X8))
+        return dn_fail(err, DN_EARG, "cannot split a data set of %d rows: "
+                       "a training and a validation part need 2 rows or "
+                       "more", all ? all->n : 0);
+    if (!(val_frac > 0 && val_frac < 1))
+        return dn_fail(err, DN_EARG, "validation fraction %g is outside "
+                       "(0, 1); use e.g. 0.2 to hold out 20%% of the rows",
+                       val_frac);
+    int K = row_class(all, 0) >= 0 ? all->schema->n_classes : 0;
+    int32_t *rows = malloc((size_t)all->n * sizeof *rows);
+    int *start = K ? malloc(((size_t)K + 1) * sizeof *start) : NULL;
+    unsigned char *is_val = calloc((size_t)all->n, 1);
+    dn_status st = DN_OK;
+    if (!rows || !is_val || (K && !start)) {
+        st = dn_fail(err, DN_ENOMEM, "out of memory splitting %d rows",
+                     all->n);
+        goto done;
+    }
+    if ((st = choose_val(all, val_frac, seed, rows, start, is_val, err)))
+        goto done;
+    int n_val = 0;
+    for (int i = 0; i < all->n; i++) n_val += is_val[i];
+    st = make_part(all, is_val, 0, all->n - n_val, train, err);
+    if (!st) st = make_part(all, is_val, 1, n_val, val, err);
+    if (st) {
+        dn_data_free(*train);
+        *train = NULL;
+    }
+done:
+    free(rows);
+    free(start);
+    free(is_val);
+    return st;
+}

@@ -1,0 +1,29 @@
+/* vec.h — the vector kernels outside the products: large-page
+ * allocation, input-row conversion.  Each has one plain-C meaning and a
+ * fast path that gives the same bits. */
+#ifndef DN_VEC_H
+#define DN_VEC_H
+
+#include "base/base.h"
+#include <stdint.h>
+
+/* calloc for arrays of many megabytes (bigmem.c): on 2 MiB pages where
+ * the system gives them; freed with free(). */
+void *dn_big_calloc(size_t n, size_t size);
+
+/* An input byte as a float: the expression the IDX reader has always
+ * used, so byte and float data sets give bit-identical results (a
+ * product by 1/255.0f differs for 126 of the 256 bytes).  The division
+ * costs nothing measurable in the batch gathers, which wait on memory. */
+static inline float dn_u8_float(uint8_t b) { return b / 255.0f; }
+
+/* One input row of d values into o (rows.c): bytes converted as
+ * dn_u8_float does, floats as they are, then standardized as
+ * (x − mean) · inv when mean is not NULL.  Vectorized; the same bits on
+ * every path. */
+void dn_row_u8(const uint8_t *x, const float *mean, const float *inv,
+               float *o, int d);
+void dn_row_f32(const float *x, const float *mean, const float *inv,
+                float *o, int d);
+
+#endif

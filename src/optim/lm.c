@@ -1,0 +1,204 @@
+/* lm.c — Levenberg–Marquardt for sums of squares, with MATLAB trainlm's
+ * rules for the damping mu.
+ *
+ * For f = scale (½ Σ_i ‖e_i‖² + ½ Σ_j r_j x_j²), the Gauss–Newton model
+ * replaces the Hessian by JᵀJ + diag(r) — exact for the ridge, and for
+ * the residuals it drops only the terms that carry e_i ∇²e_i, small when
+ * the fit is good.  The step solves
+ *   (JᵀJ + diag(r) + mu I) delta = −(Jᵀe + r ⊙ x).
+ * mu → 0 gives the Gauss–Newton step, large mu a short step along −g;
+ * trainlm moves between them by trial: a step that lowers f is taken and
+ * mu shrinks (× mu_dec), one that does not is undone and mu grows
+ * (× mu_inc) until one does or mu passes mu_max.  mu is in the units of
+ * JᵀJ (sums over samples, not means), as in trainlm.
+ *
+ * JᵀJ and Jᵀe are sums over samples, accumulated one sample's Jacobian
+ * rows at a time in float64: memory n² + k n doubles whatever the number
+ * of samples, and the full Jacobian is never stored.  Only JᵀJ's lower
+ * triangle is summed; zero entries of a Jacobian row (inactive ReLU
+ * units, say) skip their whole row of the update.
+ *
+ * One evaluation = one pass over the samples: a Jacobian pass, or the
+ * value of a trial point (fg with g = NULL when the problem has it —
+ * for a network, batched forward passes — else the residuals alone). */
+#include "optim/optim.h"
+#include "optim/optim.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    double *M, *diag;  /* JᵀJ: strict lower triangle, diagonal */
+    double *je;        /* Jᵀe */
+    double *rhs;       /* Jᵀe + r ⊙ x: the gradient without its scale */
+    double *e, *J;     /* one sample's residuals and Jacobian rows */
+    double *delta;
+    double  scale;
+} lm;
+
+/* ½ Σ r_j x_j². */
+static double ridge_term(const dn_problem *p, const double *x)
+{
+    double s = 0;
+    for (size_t j = 0; p->ridge && j < p->n; j++)
+        s += p->ridge[j] * x[j] * x[j];
+    return 0.5 * s;
+}
+
+/* Accumulates JᵀJ and Jᵀe at s->x, sets s->g = scale (Jᵀe + r ⊙ x), and
+ * returns f by the residuals (NaN on failure). */
+static double jacobian(dn_solve *s, lm *L)
+{
+    const dn_problem *p = s->p;
+    const size_t n = s->n;
+    const int k = p->n_resid;
+    memset(L->M, 0, n * n * sizeof *L->M);
+    memset(L->diag, 0, n * sizeof *L->diag);
+    memset(L->je, 0, n * sizeof *L->je);
+    double sse = 0;
+    s->evals++;
+    for (int i = 0; i < p->n_samples; i++) {
+        if (p->resid(s->x, i, L->e, L->J, p->user)) return NAN;
+        for (int r = 0; r < k; r++) {
+            const double *Jr = L->J + (size_t)r * n, e = L->e[r];
+            sse += e * e;
+            for (size_t a = 0; a < n; a++) {
+                const double v = Jr[a];
+                if (v == 0) continue;
+                L->je[a] += v * e;
+                L->diag[a] += v * v;
+                double *Ma = L->M + a * n;
+                for (size_t b = 0; b < a; b++) Ma[b] += v * Jr[b];
+            }
+        }
+    }
+    for (size_t j = 0; j < n; j++) {
+        L->rhs[j] = L->je[j] + (p->ridge ? p->ridge[j] * s->x[j] : 0);
+        s->g[j] = L->scale * L->rhs[j];
+    }
+    return L->scale * (0.5 * sse + ridge_term(p, s->x));
+}
+
+/* f at x, counted: fg's value when the problem has fg, else the sum of
+ * squared residuals.  NaN once the budget is spent or on failure. */
+static double value(dn_solve *s, lm *L, const double *x)
+{
+    const dn_problem *p = s->p;
+    if (p->fg) return dn_solve_eval(s, x, NULL);
+    if (s->c->max_evals > 0 && s->evals >= s->c->max_evals) {
+        s->spent = 1;
+        return NAN;
+    }
+    s->evals++;
+    double sse = 0;
+    for (int i = 0; i < p->n_samples; i++) {
+        if (p->resid(x, i, L->e, NULL, p->user)) return NAN;
+        for (int r = 0; r < p->n_resid; r++) sse += L->e[r] * L->e[r];
+    }
+    return L->scale * (0.5 * sse + ridge_term(p, x));
+}
+
+/* The Jacobian pass at the current point; f there comes from the same
+ * source as the trial values, so that accepting compares like with
+ * like. */
+static dn_status at_point(dn_solve *s, lm *L, double f_known)
+{
+    const double f = jacobian(s, L);
+    s->gnorm = dn_norm(s->g, s->n);
+    if (!isfinite(f) || !isfinite(s->gnorm))
+        return dn_fail(s->err, DN_ENUMERIC, "solver lm: the residuals or "
+                       "their Jacobian are not finite (or the callback "
+                       "failed) at iteration %d (f = %g)%s", s->iter, f,
+                       s->iter ? "" : "; start where the residuals are "
+                       "finite");
+    s->f = isfinite(f_known) ? f_known
+         : s->p->fg ? dn_solve_eval(s, s->x, NULL) : f;
+    if (!isfinite(s->f) && !s->spent)
+        return dn_fail(s->err, DN_ENUMERIC, "solver lm: the objective fg is "
+                       "not finite at the starting point (f = %g) where the "
+                       "residuals are", s->f);
+    return DN_OK;
+}
+
+dn_status dn_lm_run(dn_solve *s)
+{
+    const dn_problem *p = s->p;
+    const dn_solver_conf *c = s->c;
+    const size_t n = s->n;
+    lm L;
+    memset(&L, 0, sizeof L);
+    L.scale = p->scale > 0 ? p->scale : 1;
+    L.M = malloc(n * n * sizeof *L.M);
+    L.diag = malloc(n * sizeof *L.diag);
+    L.je = malloc(n * sizeof *L.je);
+    L.rhs = malloc(n * sizeof *L.rhs);
+    L.delta = malloc(n * sizeof *L.delta);
+    L.e = malloc((size_t)p->n_resid * sizeof *L.e);
+    L.J = malloc((size_t)p->n_resid * n * sizeof *L.J);
+    dn_status st = DN_OK;
+    if (!L.M || !L.diag || !L.je || !L.rhs || !L.delta || !L.e || !L.J) {
+        st = dn_fail(s->err, DN_ENOMEM, "solver lm: out of memory for JᵀJ "
+                     "of %zu unknowns (%.0f MiB)", n,
+                     (double)n * n * 8 / 1048576);
+        goto done;
+    }
+    if (s->resumed) {
+        /* JᵀJ at the checkpoint's point again: the same bits, and not
+         * counted twice (the interrupted run counted it). */
+        const long evals = s->evals;
+        if ((st = at_point(s, &L, s->f))) goto done;
+        s->evals = evals;
+    } else {
+        s->mu = c->mu;
+        if ((st = at_point(s, &L, NAN))) goto done;
+        if (s->spent) {
+            s->reason = DN_STOP_EVALS;
+            goto done;
+        }
+        if (s->gnorm <= c->gtol) {
+            s->reason = DN_STOP_GRADIENT;
+            goto done;
+        }
+        if (c->max_iter == 0) {
+            s->reason = DN_STOP_EPOCHS;
+            goto done;
+        }
+    }
+    double *xt = s->ls_x[0];
+    for (;;) {
+        const double f_prev = s->f;
+        double f_new = NAN;
+        while (s->mu <= c->mu_max) {
+            if (dn_chol_shifted(L.M, L.diag, p->ridge, s->mu, n)) {
+                /* Not positive definite at this mu (JᵀJ singular and mu
+                 * lost in rounding): damp harder. */
+                s->mu *= c->mu_inc;
+                continue;
+            }
+            for (size_t j = 0; j < n; j++) L.delta[j] = -L.rhs[j];
+            dn_chol_solve(L.M, n, L.delta);
+            for (size_t j = 0; j < n; j++) xt[j] = s->x[j] + L.delta[j];
+            f_new = value(s, &L, xt);
+            if (s->spent) break;
+            if (f_new < s->f) break;
+            s->mu *= c->mu_inc;
+        }
+        if (s->spent || !(f_new < s->f)) {
+            s->reason = s->spent ? DN_STOP_EVALS : DN_STOP_MU_MAX;
+            break;
+        }
+        memcpy(s->x, xt, n * sizeof *s->x);
+        s->mu = fmax(s->mu * c->mu_dec, 1e-20);
+        if ((st = at_point(s, &L, f_new))) break;
+        if (dn_solve_step_done(s, f_prev, 1, s->mu, 0)) break;
+    }
+done:
+    free(L.M);
+    free(L.diag);
+    free(L.je);
+    free(L.rhs);
+    free(L.delta);
+    free(L.e);
+    free(L.J);
+    return st;
+}

@@ -1,0 +1,72 @@
+/* train.h — what the training loops (train.c, train_full.c) share:
+ * options checks, checkpoints, several processes. */
+#ifndef DN_TRAIN_H
+#define DN_TRAIN_H
+
+#include "nn/nn.h"
+#include "optim/optim.h"
+
+/* ---- checkpoints (checkpoint.c) ---- */
+
+/* Everything dn_train needs to continue exactly where it stopped.  The
+ * arrays are views of the loop's own buffers. */
+typedef struct {
+    int      epoch;       /* epochs completed */
+    int      pos;         /* rows of the next epoch already stepped */
+    long     steps;
+    int      best_epoch, stale, calm;
+    double   best, prev_loss, gsum;
+    dn_tally tally;       /* the running sums of the current epoch */
+    dn_rng   rng;         /* shuffles: the same stream on every rank */
+    dn_rng   drop_rng;    /* dropout masks: one stream per rank */
+    dn_sched sched;
+    long     opt_steps;
+    float   *theta;       size_t n_params;
+    float   *opt_state;   size_t n_opt;
+    float   *best_theta;  /* NULL when early stopping keeps none */
+    int32_t *idx;         int n;
+    dn_epoch *hist;       int n_hist;
+    const char *note;
+    /* How the run ended, once it has: 1 + the dn_stop reason of a final
+     * stop (early stopping, convergence, a solver's own rule, a numeric
+     * stop), 0 while it can go on.  A resumed finished run does not train
+     * again: it reproduces the same result.  why: the numeric stop's
+     * message, repeated on resume (NULL or "" otherwise). */
+    int      stopped;
+    const char *why;
+    /* The full-batch solvers' own state (dn_solver_state), in float64;
+     * empty for the first-order loop. */
+    double  *solver;      size_t n_solver;
+} dn_train_state;
+
+dn_status dn_ckpt_save(const char *path, const dn_train_state *s,
+                       dn_error *err);
+/* Appends an epoch's report to s->hist, kept for checkpoints; the array
+ * doubles when full (once per epoch at most, never in a step).  0 if out
+ * of memory. */
+int dn_state_remember(dn_train_state *s, int *cap, const dn_epoch *e);
+/* Loads into s, whose array views (solver included) are already sized by
+ * the caller: every size in the file must equal them.  Allocates s->hist
+ * with room for at least hist_cap entries and s->why (NULL when empty);
+ * the caller frees both. */
+dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
+                       dn_error *err);
+
+/* ---- what the training loops share (train.c; train_full.c uses them) ---- */
+
+/* Checks the options every loop reads (epochs, l2, tol, early stopping,
+ * monitor, dropout rates, ...); each message names the field. */
+dn_status dn_train_check_opts(const dn_model *m, const dn_train_opts *o,
+                              dn_error *err);
+/* The monitored value of an epoch, oriented so that lower is better. */
+double dn_monitored(const dn_train_opts *o, const dn_epoch *e, int has_val);
+
+/* ---- several processes (dist.c) ---- */
+
+void dn_dist_sum_f(float *x, size_t n);   /* allreduce sum, in place */
+void dn_dist_sum_d(double *x, int n);
+int  dn_dist_any(int flag);                /* 1 if any rank's flag is set */
+/* This rank's rows [r0, r1) of n: contiguous, as even as possible. */
+void dn_dist_slice(int n, int *r0, int *r1);
+
+#endif

@@ -1,0 +1,342 @@
+/* tensorboard.c — TensorBoard event files written straight from C.
+ *
+ * An event file is a TFRecord file: a sequence of records
+ *
+ *   uint64 length                     little-endian
+ *   uint32 masked CRC32C of length    (the 8 bytes above)
+ *   byte   data[length]               one serialized Event protobuf
+ *   uint32 masked CRC32C of data
+ *
+ * where mask(c) = ((c >> 15) | (c << 17)) + 0xa282ead8 and CRC32C is the
+ * CRC-32 of the Castagnoli polynomial (reflected 0x82F63B78).  The first
+ * Event carries file_version "brain.Event:2"; each later one a Summary
+ * with one scalar (tag, simple_value).  The protobuf fields used:
+ *
+ *   Event   1 wall_time double, 2 step int64, 3 file_version string,
+ *           5 summary Summary
+ *   Summary 1 value Value (repeated)
+ *   Value   1 tag string, 2 simple_value float
+ *
+ * Why this file is appended and not rewritten like the others: TensorBoard
+ * reads an event file while it grows, holding it open, so a file renamed
+ * over it would never be seen.  The framing makes appending safe instead:
+ * every record is checksummed, a reader stops at a torn tail, and when a
+ * write fails the file is cut back to its last complete record. */
+#include "nn/nn.h"
+#include "formats/protobuf.h"
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FILE_VERSION "brain.Event:2"
+#define MAX_TAG 256   /* bytes of a tag */
+
+/* ---- CRC32C ---- */
+
+/* Bit by bit: a record is some fifty bytes, so a table (and the global
+ * state to build it) would buy nothing. */
+static uint32_t masked_crc32c(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++) c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+    }
+    c ^= 0xFFFFFFFFu;
+    /* TFRecord masks the CRC so that a CRC stored inside checksummed data
+     * does not checksum to a fixed value. */
+    return ((c >> 15) | (c << 17)) + 0xa282ead8u;
+}
+
+/* ---- the Event protobuf (written with protobuf.h) ---- */
+
+/* The Event's common head: wall_time and step. */
+static void event_head(dn_pb *p, int64_t step)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    dn_pb_double(p, 1, (double)t.tv_sec + 1e-9 * (double)t.tv_nsec);
+    dn_pb_int64(p, 2, step);
+}
+
+/* ---- one event file ---- */
+
+struct dn_events {
+    FILE *f;
+    char *path;
+    long  good;    /* bytes up to the end of the last record known written */
+    int   failed;  /* an earlier write failed: the file is closed */
+};
+
+const char *dn_events_path(const dn_events *ev) { return ev->path; }
+
+/* mkdir -p: each missing directory of dir is created. */
+static int make_dirs(const char *dir)
+{
+    char *p = dn_strdup(dir);
+    if (!p) { errno = ENOMEM; return -1; }
+    int rc = 0;
+    for (char *s = p + 1;; s++) {
+        if (*s && *s != '/') continue;
+        char c = *s;
+        *s = 0;
+        struct stat st;
+        if (mkdir(p, 0777) && errno != EEXIST) { rc = -1; break; }
+        if (stat(p, &st) || !S_ISDIR(st.st_mode)) {
+            errno = ENOTDIR;
+            rc = -1;
+            break;
+        }
+        if (!c) break;
+        *s = c;
+    }
+    free(p);
+    return rc;
+}
+
+static dn_status fail_write(dn_events *ev, int e, dn_error *err)
+{
+    /* Cut the file back to its last complete record, so that a torn
+     * record never follows good ones (readers would take it for data
+     * loss).  An empty file is removed: it holds nothing. */
+    if (ev->f) {
+        if (ev->good > 0) {
+            fflush(ev->f);
+            if (ftruncate(fileno(ev->f), ev->good)) { /* best effort */ }
+        }
+        fclose(ev->f);
+        ev->f = NULL;
+        if (ev->good <= 0) remove(ev->path);
+    }
+    ev->failed = 1;
+    return dn_fail(err, DN_EIO, "cannot write the TensorBoard event file "
+                   "'%s': %s; check that the directory is writable and the "
+                   "disk has room (the records written before are intact)",
+                   ev->path, strerror(e));
+}
+
+/* One TFRecord; 0, or -1 with errno set. */
+static int write_record(FILE *f, const dn_pb *p)
+{
+    unsigned char head[12], tail[4];
+    if (p->failed) { errno = ENOMEM; return -1; }
+    uint64_t n = p->len;
+    for (int i = 0; i < 8; i++) head[i] = (unsigned char)(n >> (8 * i));
+    uint32_t c = masked_crc32c(head, 8);
+    for (int i = 0; i < 4; i++) head[8 + i] = (unsigned char)(c >> (8 * i));
+    c = masked_crc32c(p->p, p->len);
+    for (int i = 0; i < 4; i++) tail[i] = (unsigned char)(c >> (8 * i));
+    return fwrite(head, 1, 12, f) == 12 && fwrite(p->p, 1, p->len, f) == p->len &&
+           fwrite(tail, 1, 4, f) == 4 ? 0 : -1;
+}
+
+dn_status dn_events_flush(dn_events *ev, dn_error *err)
+{
+    DN_NEED(ev);
+    if (ev->failed)
+        return dn_fail(err, DN_EIO, "the TensorBoard event file '%s' had a "
+                       "write error earlier; no more records go to it",
+                       ev->path);
+    errno = 0;
+    if (fflush(ev->f)) return fail_write(ev, errno ? errno : EIO, err);
+    ev->good = ftell(ev->f);
+    return DN_OK;
+}
+
+/* The host name as a file name part: letters, digits, '.', '-', '_'. */
+static void host_part(char *h, size_t n)
+{
+    if (gethostname(h, n) || !h[0]) snprintf(h, n, "localhost");
+    h[n - 1] = 0;
+    for (char *c = h; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+              (*c >= '0' && *c <= '9') || *c == '.' || *c == '-' || *c == '_'))
+            *c = '_';
+}
+
+dn_status dn_events_open(const char *dir, dn_events **out, dn_error *err)
+{
+    DN_NEED(out);
+    *out = NULL;
+    if (!dir || !*dir)
+        return dn_fail(err, DN_EARG, "no directory given for the TensorBoard "
+                       "event file");
+    if (make_dirs(dir))
+        return dn_fail(err, DN_EIO, "cannot create the TensorBoard directory "
+                       "'%s': %s", dir, strerror(errno));
+    dn_events *ev = calloc(1, sizeof *ev);
+    size_t len = strlen(dir) + 400;
+    char host[256];
+    host_part(host, sizeof host);
+    if (ev) ev->path = malloc(len);
+    if (!ev || !ev->path) {
+        free(ev);
+        return dn_fail(err, DN_ENOMEM, "out of memory");
+    }
+    long now = (long)time(NULL), pid = (long)getpid();
+    /* TensorBoard reads every file whose name contains "tfevents".  The
+     * name is TensorFlow's; a second writer in the same directory and
+     * second (train and validation share a process) gets a suffix. */
+    for (int k = 0; k < 1000; k++) {
+        if (k) snprintf(ev->path, len, "%s/events.out.tfevents.%ld.%s.%ld.%d",
+                        dir, now, host, pid, k);
+        else snprintf(ev->path, len, "%s/events.out.tfevents.%ld.%s.%ld",
+                      dir, now, host, pid);
+        errno = 0;
+        ev->f = fopen(ev->path, "wbx");
+        if (ev->f || errno != EEXIST) break;
+    }
+    if (!ev->f) {
+        dn_status st = dn_fail(err, DN_EIO, "cannot create the TensorBoard "
+                               "event file '%s': %s", ev->path,
+                               strerror(errno ? errno : EIO));
+        free(ev->path);
+        free(ev);
+        return st;
+    }
+    dn_pb p = { 0 };
+    event_head(&p, 0);
+    dn_pb_string(&p, 3, FILE_VERSION);
+    errno = 0;
+    dn_status st = write_record(ev->f, &p)
+                 ? fail_write(ev, errno ? errno : EIO, err)
+                 : dn_events_flush(ev, err);
+    dn_pb_free(&p);
+    if (st) {
+        dn_events_close(ev, NULL);
+        return st;
+    }
+    *out = ev;
+    return DN_OK;
+}
+
+dn_status dn_events_scalar(dn_events *ev, const char *tag, int64_t step,
+                           double value, dn_error *err)
+{
+    DN_NEED(ev);
+    size_t tn = tag ? strlen(tag) : 0;
+    if (tn == 0 || tn > MAX_TAG)
+        return dn_fail(err, DN_EARG, "a TensorBoard tag must have 1 to %d "
+                       "bytes, got %zu", MAX_TAG, tn);
+    if (ev->failed) return dn_events_flush(ev, err);
+    /* Event { wall_time, step, summary: Summary { value: Value { tag,
+     * simple_value } } } */
+    dn_pb e = { 0 };
+    event_head(&e, step);
+    size_t summary = dn_pb_begin(&e, 5);
+    size_t val = dn_pb_begin(&e, 1);
+    dn_pb_bytes(&e, 1, tag, tn);
+    dn_pb_float(&e, 2, (float)value);
+    dn_pb_end(&e, val);
+    dn_pb_end(&e, summary);
+    errno = 0;
+    int bad = write_record(ev->f, &e);
+    dn_pb_free(&e);
+    if (bad && errno == ENOMEM && !ferror(ev->f))
+        return dn_fail(err, DN_ENOMEM, "out of memory");
+    if (bad) return fail_write(ev, errno ? errno : EIO, err);
+    return DN_OK;
+}
+
+dn_status dn_events_close(dn_events *ev, dn_error *err)
+{
+    if (!ev) return DN_OK;
+    dn_status st = DN_OK;
+    if (ev->f) {
+        st = dn_events_flush(ev, err);
+        if (!st && fsync(fileno(ev->f))) st = fail_write(ev, errno, err);
+        if (ev->f && fclose(ev->f) && !st) {
+            ev->f = NULL;
+            st = fail_write(ev, errno ? errno : EIO, err);
+        }
+        ev->f = NULL;
+    }
+    free(ev->path);
+    free(ev);
+    return st;
+}
+
+/* ---- a training run: LOGDIR/train and LOGDIR/validation ---- */
+
+struct dn_tboard {
+    char *val_dir;
+    dn_events *train, *val;
+};
+
+dn_status dn_tboard_open(const char *logdir, dn_tboard **out, dn_error *err)
+{
+    DN_NEED(out);
+    *out = NULL;
+    if (!logdir || !*logdir)
+        return dn_fail(err, DN_EARG, "no TensorBoard log directory given");
+    dn_tboard *tb = calloc(1, sizeof *tb);
+    size_t n = strlen(logdir) + 16;
+    char *train_dir = malloc(n);
+    if (tb) tb->val_dir = malloc(n);
+    if (!tb || !train_dir || !tb->val_dir) {
+        free(train_dir);
+        if (tb) free(tb->val_dir);
+        free(tb);
+        return dn_fail(err, DN_ENOMEM, "out of memory");
+    }
+    snprintf(train_dir, n, "%s/train", logdir);
+    snprintf(tb->val_dir, n, "%s/validation", logdir);
+    dn_status st = dn_events_open(train_dir, &tb->train, err);
+    free(train_dir);
+    if (st) {
+        free(tb->val_dir);
+        free(tb);
+        return st;
+    }
+    *out = tb;
+    return DN_OK;
+}
+
+/* Writes the finite ones of a run's scalars for one epoch. */
+static dn_status scalars(dn_events *ev, int64_t step, const char *const *tag,
+                         const double *v, int n, dn_error *err)
+{
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(v[i])) continue;
+        dn_status st = dn_events_scalar(ev, tag[i], step, v[i], err);
+        if (st) return st;
+    }
+    return dn_events_flush(ev, err);
+}
+
+dn_status dn_tboard_add(dn_tboard *tb, const dn_hist_row *r,
+                        const char *metric, dn_error *err)
+{
+    DN_NEED(tb);
+    DN_NEED(r);
+    if (!metric || !*metric) metric = "metric";
+    /* The same tags in both runs, so TensorBoard overlays train and
+     * validation in one chart per tag (Keras's layout).  The learning
+     * rate and gradient norm belong to training alone. */
+    const char *tag[4] = { "loss", metric, "learning_rate", "grad_norm" };
+    const double tv[4] = { r->train_loss, r->train_metric, r->learning_rate,
+                           r->grad_norm };
+    dn_status st = scalars(tb->train, r->epoch, tag, tv, 4, err);
+    if (st) return st;
+    const double vv[2] = { r->val_loss, r->val_metric };
+    if (!isfinite(vv[0]) && !isfinite(vv[1])) return DN_OK;
+    /* Created on first use: a run without validation data leaves no
+     * empty validation run in TensorBoard's list. */
+    if (!tb->val && (st = dn_events_open(tb->val_dir, &tb->val, err))) return st;
+    return scalars(tb->val, r->epoch, tag, vv, 2, err);
+}
+
+dn_status dn_tboard_close(dn_tboard *tb, dn_error *err)
+{
+    if (!tb) return DN_OK;
+    dn_status st = dn_events_close(tb->train, err);
+    dn_status sv = dn_events_close(tb->val, st ? NULL : err);
+    free(tb->val_dir);
+    free(tb);
+    return st ? st : sv;
+}
