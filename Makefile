@@ -47,7 +47,7 @@ CLI   := $(wildcard cli/*.c)
 TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
-.PHONY: all test test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
+.PHONY: all check test test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
         coverage tsan bench
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
@@ -58,7 +58,7 @@ $(B)/obj/%.o: src/%.c $(HDR)
 
 $(B)/pic/%.o: src/%.c $(HDR)
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(CFLAGS) -fPIC -c $< -o $@
+	$(CC) $(BASE) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 
 $(B)/libdescent.a: $(OBJ)
 	rm -f $@
@@ -168,7 +168,13 @@ tsan:
 	$(MAKE) B=$(TSAN_B) CC=clang OPT=-O1 CFLAGS='-g -fsanitize=thread' $(TSAN_TESTS)
 	@TSAN_OPTIONS='halt_on_error=1 exitcode=66' sh tests/run.sh $(TSAN_TESTS)
 
-test: all $(TESTS) $(EXAMPLES)
+# `make check`: the tree's two rules (tests/check_layers.sh): includes
+# point down the layers, and the shared library exports exactly what
+# include/descent.h declares.  Part of make test.
+check: $(B)/libdescent.so
+	@CC="$(CC)" sh tests/check_layers.sh $(B)/libdescent.so && echo "check: layers and exports as declared"
+
+test: all check $(TESTS) $(EXAMPLES)
 	@B=$(B) DESCENT=$(B)/descent sh tests/run.sh $(TESTS) $(wildcard tests/test_*.sh)
 
 # The MPI equivalence test: builds the MPI variant beside the plain one.

@@ -45,6 +45,13 @@
 extern "C" {
 #endif
 
+/* The shared library is built with hidden visibility: it exports what
+ * this header declares (the declarations between this push and its pop
+ * carry default visibility) and nothing else. */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility push(default)
+#endif
+
 #define DN_VERSION "0.1.0"
 #define DN_MAX_LAYERS 64 /* dense layers in one network */
 #define DN_MAX_THREADS 256 /* worker threads of one workspace: a larger
@@ -1440,6 +1447,10 @@ typedef struct {
 dn_status dn_plot_landscape(dn_land f, const dn_land_path *paths,
                             int n_paths, const dn_plot_opts *o,
                             const char *path, dn_error *err);
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
