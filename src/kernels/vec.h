@@ -26,4 +26,22 @@ void dn_row_u8(const uint8_t *x, const float *mean, const float *inv,
 void dn_row_f32(const float *x, const float *mean, const float *inv,
                 float *o, int d);
 
+/* The fast paths of src/nn's hot loops (vec.c).  Each returns 1 when it
+ * did the work, with the bits of the plain loop its caller keeps, and 0
+ * when this CPU (or DESCENT_GEMM) has no such path.
+ *   softmax rows       a = e^{z − max} / Σ, lse = log Σ e^z (activation.c)
+ *   ReLU blocks        z += b, a = max(z, 0); d ⊙= mask, d ⊙= [z > 0]
+ *   column sums        out_j = Σ_r d[r][j], rows in order (db = Σ delta)
+ *   sum of squares     Σ g_i² in double, in DN_SUM_SQ_LANES running sums
+ *                      (sum j takes i ≡ j mod the lanes), combined
+ *                      pairwise: regularize.c's plain loop defines it */
+enum { DN_SUM_SQ_LANES = 32 };
+int dn_vec_softmax_rows(const float *z, float *a, double *lse, int n, int k);
+int dn_vec_relu_forward(const float *b, float *z, float *a, ptrdiff_t ld,
+                        int rows, int cols);
+int dn_vec_relu_backward(const float *z, const float *mask, float *d,
+                         ptrdiff_t ld, int rows, int cols);
+int dn_vec_col_sums(const float *d, int n, int cols, int ld, float *out);
+int dn_vec_sum_sq(const float *g, size_t n, double *s);
+
 #endif

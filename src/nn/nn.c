@@ -202,34 +202,10 @@ static void col_sums_plain(const float *restrict d, int n, int cols,
         for (int j = 0; j < cols; j++) out[j] += d[(size_t)r * ld + j];
 }
 
-#if (defined(__x86_64__) || defined(__i386__)) && \
-    (defined(__GNUC__) || defined(__clang__))
-#include "kernels/simd.h"
-
-__attribute__((target("avx512f")))
-static void col_sums_wide(const float *d, int n, int cols, int ld,
-                          float *out)
-{
-    for (int j = 0; j < cols; j += 16) {
-        __mmask16 m = dn_lanes(cols - j);
-        __m512 s = _mm512_setzero_ps();
-        for (int r = 0; r < n; r++)
-            s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(m, d + (size_t)r * ld
-                                                          + j));
-        _mm512_mask_storeu_ps(out + j, m, s);
-    }
-}
-#define COL_SUMS_WIDE 1
-#endif
 
 static void col_sums(const float *d, int n, int cols, int ld, float *out)
 {
-#ifdef COL_SUMS_WIDE
-    if (dn_simd_wide()) {
-        col_sums_wide(d, n, cols, ld, out);
-        return;
-    }
-#endif
+    if (dn_vec_col_sums(d, n, cols, ld, out)) return;   /* the fast path */
     col_sums_plain(d, n, cols, ld, out);
 }
 
