@@ -4,6 +4,7 @@
 #include "nn/nn.h"
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 unsigned char *dn_weight_mask(const dn_model *m)
 {
