@@ -48,7 +48,7 @@ TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
 .PHONY: all check test test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
-        coverage tsan bench
+        coverage tsan bench bench-ab
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
 
@@ -187,6 +187,12 @@ test-mpi: all
 # libopenblas-dev, and says so if one is missing.
 bench: $(B)/libdescent.a
 	@B=$(B) CC="$(CC)" BENCH_CFLAGS="$(BASE) $(CFLAGS)" sh bench/bench.sh
+
+# `make bench-ab REF=commit`: bench/train.c's workloads with REF's library
+# and this tree's, alternating run by run; medians and ratios in
+# $(B)/bench/ab.md.  For changes that must not slow anything down.
+bench-ab: $(B)/libdescent.a
+	@B=$(B) CC="$(CC)" BENCH_CFLAGS="$(BASE) $(CFLAGS)" REF=$(REF) sh bench/ab.sh
 
 demo: all
 	@DESCENT=$(B)/descent sh examples/demo.sh

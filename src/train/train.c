@@ -77,13 +77,6 @@ dn_status dn_train_check_opts(const dn_model *m, const dn_train_opts *o,
     return DN_OK;
 }
 
-/* The monitored value, oriented so that lower is better. */
-double dn_monitored(const dn_train_opts *o, const dn_epoch *e, int has_val)
-{
-    if (!has_val || o->monitor == DN_MONITOR_TRAIN_LOSS) return e->train_loss;
-    return o->monitor == DN_MONITOR_VAL_ACC ? -e->val_acc : e->val_loss;
-}
-
 /* Whether to stop now.  With several ranks they must all agree, or one
  * would wait forever in the next sum: any rank's signal stops them all. */
 static int interrupted(const dn_train_opts *o, int K)
@@ -189,303 +182,372 @@ static dn_status numeric_stop(dn_train_state *S, const dn_safe *k,
                    "values", epoch, step, what, kept, eta);
 }
 
+/* ---- the loop in stages ---- */
+
+/* One run of dn_train: what its stages share. */
+typedef struct {
+    dn_model      *m;
+    const dn_data *train, *val;
+    dn_train_opts  o;
+    dn_result     *res;
+    dn_error      *err;
+    dn_status      st;
+    int     n, B, K;          /* rows, batch size, ranks */
+    size_t  P;
+    float   lambda;
+    dn_ws  *ws, *vws;         /* training batches; validation chunks */
+    dn_opt *opt;
+    dn_train_state S;         /* everything a checkpoint holds */
+    int     hist_cap;
+    float  *Yb;               /* the batch's targets, for its metrics */
+    unsigned char *mask;      /* the weights W: what L2 touches */
+    dn_safe safe;
+    char   *why_loaded;       /* a resumed numeric stop's message */
+    /* The update in parts on the threads (each its own slice of W_0 when
+     * layer 0 is cut by units): the same bits as one dn_opt_step. */
+    size_t  cut[DN_MAX_CUTS + 1];
+    int     parts;
+    dn_pace pace;
+    double  t0;               /* the epoch's start */
+} run;
+
+/* What a stage tells the loop: go on; the run has ended (a stopping
+ * rule, or the epochs are done); interrupted; a numeric stop; an error
+ * (r->st). */
+typedef enum { GO_ON, END, HALT, NUMERIC, FAIL } next;
+
+/* Buffers, workspaces, the optimizer, the schedule and the state's
+ * views, sized once: no step allocates. */
+static dn_status begin(run *r)
+{
+    const dn_train_opts *o = &r->o;
+    dn_train_state *S = &r->S;
+    const int early = o->patience > 0;
+    S->idx = malloc((size_t)r->n * sizeof *S->idx);
+    r->Yb = malloc((size_t)r->B * r->train->k * sizeof *r->Yb);
+    S->best_theta = early && o->restore_best ? malloc(r->P * sizeof(float))
+                                             : NULL;
+    r->safe.theta = malloc(r->P * sizeof(float));
+    r->mask = dn_weight_mask(r->m);
+    if (!S->idx || !r->Yb || !r->mask || !r->safe.theta ||
+        (early && o->restore_best && !S->best_theta))
+        return dn_fail(r->err, DN_ENOMEM, "out of memory for a batch of %d "
+                       "rows", r->B);
+    dn_status st = dn_ws_new(r->m, r->B, o->threads, &r->ws, r->err);
+    if (!st) st = dn_ws_enable_dropout(r->ws, r->m, o->dropout, r->err);
+    if (!st && r->val)
+        st = dn_ws_new(r->m, r->val->n < VAL_BATCH ? r->val->n : VAL_BATCH,
+                       o->threads, &r->vws, r->err);
+    if (!st) st = dn_opt_new(&o->opt, r->P, r->mask, &r->opt, r->err);
+    if (!st) st = dn_sched_init(&S->sched, &o->sched, o->eta, o->epochs, r->err);
+    if (st) return st;
+
+    for (int i = 0; i < r->n; i++) S->idx[i] = i;
+    dn_rng_seed(&S->rng, o->seed);
+    /* Dropout draws from its own stream so that the shuffles stay the
+     * same on every rank; rank r's stream is its own (as in PyTorch's
+     * data-parallel training), rank 0's is the single-process one. */
+    dn_rng_seed(&S->drop_rng, o->seed ^ 0xd1b54a32d192ed03ULL);
+    for (int k = dn_dist_rank(); k > 0; k--) dn_rng_u64(&S->drop_rng);
+    dn_rng_seed(&S->drop_rng, dn_rng_u64(&S->drop_rng) ^ (uint64_t)dn_dist_rank());
+    S->n = r->n;
+    S->theta = r->m->theta;
+    S->n_params = r->P;
+    S->opt_state = dn_opt_state(r->opt, &S->n_opt);
+    S->prev_loss = NAN;
+    S->best = NAN;
+    S->note = o->note;
+    r->parts = dn_ws_cuts(r->m, r->ws, r->cut);
+    return DN_OK;
+}
+
+/* A checkpoint's state in place of the fresh one; the finished epochs
+ * shown to the callback again. */
+static dn_status resume(run *r)
+{
+    dn_train_state *S = &r->S;
+    dn_status st = dn_ckpt_load(r->o.resume, S, r->o.epochs, r->err);
+    if (st) return st;
+    r->hist_cap = S->n_hist > r->o.epochs ? S->n_hist : r->o.epochs;
+    dn_opt_set_steps(r->opt, S->opt_steps);
+    dn_stop_replay(S, &r->o, r->res);
+    r->why_loaded = (char *)S->why;
+    return DN_OK;
+}
+
+/* The gradient of rows [start, start + b) of this epoch's order into
+ * dn_ws_grad: this rank's share, gathered straight into the workspace
+ * (standardized on the way, the next batch's rows asked for early),
+ * then, with several ranks, the global mean Σ_k (b_k / b) · (rank k's
+ * mean).  Returns the batch's loss; *local gets this rank's, *br its
+ * row count. */
+static double batch_gradient(run *r, int start, int b, double *local,
+                             int *br)
+{
+    int r0, r1;
+    dn_dist_slice(b, &r0, &r1);
+    *br = r1 - r0;
+    double E = 0;
+    *local = 0;
+    if (*br > 0) {
+        /* (alone only: another rank's rows follow ours) */
+        const int rest = r->n - start - b;
+        const int ahead = r->K > 1 ? 0 : rest < r->B ? rest : r->B;
+        *local = E = dn_gradient_rows(r->m, r->ws, r->train,
+                                      r->S.idx + start + r0, *br, ahead,
+                                      r->Yb, r->o.dropout, &r->S.drop_rng);
+    } else {
+        memset(dn_ws_grad(r->ws), 0, r->P * sizeof(float));
+    }
+    if (r->K > 1) {
+        float *g = dn_ws_grad(r->ws);
+        const double w = (double)*br / b;
+        dn_scale(g, r->P, (float)w);
+        E = *br > 0 ? w * E : 0;
+        dn_dist_sum_f(g, r->P);
+        dn_dist_sum_d(&E, 1);
+    }
+    return E;
+}
+
+/* One step on rows [start, start + b): g = ∇E (+ λ W), clipped to the
+ * norm's limit, then θ ← θ − η·update; then the step's report and a
+ * mid-epoch checkpoint or interrupt.  An update that is not finite is
+ * not applied. */
+static next step(run *r, int epoch, int start)
+{
+    dn_train_state *S = &r->S;
+    const dn_train_opts *o = &r->o;
+    float *theta = r->m->theta, *g = dn_ws_grad(r->ws);
+    const int b = r->n - start < r->B ? r->n - start : r->B;
+    int br;
+    double E_local, E = batch_gradient(r, start, b, &E_local, &br);
+    const double pen = r->lambda > 0 ? dn_l2_add(r->m, g, r->lambda) : 0;
+    E += pen;
+    const double gn = dn_grad_norm(r->m, r->ws, r->K == 1 && r->lambda == 0);
+    if (!isfinite(E) || !isfinite(gn)) {
+        r->st = numeric_stop(S, &r->safe, r->res, epoch, S->steps + 1,
+                             isfinite(E) ? "gradient" : "loss", S->sched.eta,
+                             r->err);
+        return NUMERIC;
+    }
+    if (o->clip > 0 && gn > o->clip) dn_scale(g, r->P, (float)(o->clip / gn));
+    S->gsum += gn;
+    if (br > 0)
+        dn_tally_add(r->m, dn_ws_out(r->ws), r->Yb, br, E_local + pen, &S->tally);
+    dn_opt_step_parts(r->opt, r->ws->pool, theta, g, S->sched.eta, r->cut,
+                      r->parts);
+    /* With the thread count left to descent, the loop checks now and
+     * then whether the other cores help, and works alone while they do
+     * not (pace.c): the same bits either way. */
+    dn_pace_step(&r->pace, r->ws, b);
+    S->steps++;
+    r->res->steps = S->steps;
+    S->pos = start + b;
+    if (o->on_batch) {
+        dn_batch bt = { epoch, start / r->B + 1, (r->n + r->B - 1) / r->B,
+                        S->pos, S->steps, E };
+        o->on_batch(&bt, o->user);
+    }
+    /* Mid-epoch checkpoints; the one after an epoch's last step waits
+     * for the epoch's end. */
+    if (S->pos >= r->n) return GO_ON;
+    const int halt = interrupted(o, r->K);
+    const int due = o->checkpoint_steps > 0 && S->steps % o->checkpoint_steps == 0;
+    if (o->checkpoint && (due || halt)) {
+        if (!dn_all_finite(theta, r->P)) {
+            r->st = numeric_stop(S, &r->safe, r->res, epoch, S->steps,
+                                 "weights", S->sched.eta, r->err);
+            return NUMERIC;
+        }
+        if ((r->st = save_state(o->checkpoint, S, r->opt, r->err))) return FAIL;
+    }
+    if (halt) {
+        r->res->reason = DN_STOP_INTERRUPTED;
+        return HALT;
+    }
+    return GO_ON;
+}
+
+/* The epoch's report: training metrics summed over the ranks,
+ * validation, the rate, the mean gradient norm, the time. */
+static void report(run *r, int epoch, dn_epoch *e)
+{
+    dn_train_state *S = &r->S;
+    dn_metrics tm, vm;
+    dn_tally t = S->tally;
+    reduce_tally(&t, r->K);
+    dn_tally_finish(r->m, &t, &tm);
+    memset(e, 0, sizeof *e);
+    e->epoch = epoch;
+    e->steps = S->steps;
+    e->train_loss = tm.loss;
+    e->train_acc = tm.accuracy;
+    e->train_mae = tm.mae;
+    e->val_loss = e->val_acc = e->val_mae = NAN;
+    if (r->vws) {
+        validate(r->m, r->vws, r->val, r->K, &vm);
+        e->val_loss = vm.loss;
+        e->val_acc = vm.accuracy;
+        e->val_mae = vm.mae;
+    }
+    e->eta = S->sched.eta;
+    e->grad_norm = S->gsum / ((r->n + r->B - 1) / r->B);
+    const double t1 = now();
+    e->seconds = t1 - r->t0;
+    r->t0 = t1;
+}
+
+/* After an epoch's last step: the weights checked and kept as the safe
+ * copy, the report, the stopping rules (stop.c), the schedule, the
+ * checkpoint. */
+static next end_epoch(run *r, int epoch)
+{
+    dn_train_state *S = &r->S;
+    const dn_train_opts *o = &r->o;
+    const float *theta = r->m->theta;
+    S->pos = 0;
+    if (!dn_all_finite(theta, r->P)) {
+        /* The epoch's last update overflowed. */
+        r->st = numeric_stop(S, &r->safe, r->res, epoch, S->steps, "weights",
+                             S->sched.eta, r->err);
+        return NUMERIC;
+    }
+    keep_safe(&r->safe, theta, r->P, epoch, S->steps);
+    dn_epoch *e = &r->res->last;
+    report(r, epoch, e);
+    r->res->epochs = epoch;
+    S->epoch = epoch;
+    if (!dn_state_remember(S, &r->hist_cap, e)) {
+        r->st = dn_fail(r->err, DN_ENOMEM, "out of memory for the history");
+        return FAIL;
+    }
+    if (dn_stop_record(S, o, e, r->vws != NULL) && S->best_theta)
+        memcpy(S->best_theta, theta, r->P * sizeof *theta);
+    dn_stop why;
+    const int stop = dn_stop_rules(S, o, e, &why);
+    if (stop) r->res->reason = why;
+    /* A final stop is part of the state: resuming a finished run must
+     * not train on.  (A callback's stop is the caller's to repeat.) */
+    if (stop && why != DN_STOP_CALLBACK) S->stopped = 1 + why;
+    if (!stop) dn_sched_step(&S->sched, r->vws ? e->val_loss : e->train_loss);
+    const int halt = interrupted(o, r->K);
+    int due = o->checkpoint_every > 0 && epoch % o->checkpoint_every == 0;
+    due |= o->checkpoint_steps > 0 && S->steps % o->checkpoint_steps == 0;
+    /* With periodic checkpoints the last state is always kept; with
+     * none, only an interrupt writes one. */
+    const int periodic = o->checkpoint_every > 0 || o->checkpoint_steps > 0;
+    if (o->checkpoint && (due || halt || (periodic && (stop || epoch == o->epochs))))
+        if ((r->st = save_state(o->checkpoint, S, r->opt, r->err))) return FAIL;
+    if (stop) return END;
+    if (halt && epoch < o->epochs) {
+        r->res->reason = DN_STOP_INTERRUPTED;
+        return HALT;
+    }
+    return GO_ON;
+}
+
+/* The epochs: shuffle, steps over the batches, the epoch's end.  A run
+ * resumed mid-epoch goes on from the row it had reached. */
+static next epochs(run *r)
+{
+    dn_train_state *S = &r->S;
+    keep_safe(&r->safe, r->m->theta, r->P, S->epoch, S->steps);
+    dn_pace_init(&r->pace, r->ws, r->o.threads == 0);
+    r->t0 = now();
+    for (int epoch = S->epoch + 1; epoch <= r->o.epochs; epoch++) {
+        if (S->pos == 0) {
+            if (r->o.shuffle) dn_rng_shuffle(&S->rng, S->idx, r->n);
+            memset(&S->tally, 0, sizeof S->tally);
+            S->gsum = 0;
+        }
+        next k;
+        for (int start = S->pos; start < r->n; start += r->B)
+            if ((k = step(r, epoch, start)) != GO_ON) return k;
+        if ((k = end_epoch(r, epoch)) != GO_ON) return k;
+    }
+    return END;
+}
+
+/* A numeric stop's kept weights and message go into the checkpoint when
+ * the run keeps one, so that a resume repeats this outcome. */
+static void numeric_checkpoint(run *r)
+{
+    const dn_train_opts *o = &r->o;
+    if (!o->checkpoint || (o->checkpoint_every <= 0 && o->checkpoint_steps <= 0))
+        return;
+    dn_error cerr;
+    dn_error *err = r->err;
+    r->S.why = err ? err->msg : NULL;
+    if (save_state(o->checkpoint, &r->S, r->opt, &cerr) && err)
+        snprintf(err->msg + strlen(err->msg), sizeof err->msg -
+                 strlen(err->msg), " (and the checkpoint could not be "
+                 "written: %s)", cerr.msg);
+}
+
+static void run_free(run *r)
+{
+    dn_opt_free(r->opt);
+    dn_ws_free(r->ws);
+    dn_ws_free(r->vws);
+    free(r->S.idx);
+    free(r->S.hist);
+    free(r->S.best_theta);
+    free(r->safe.theta);
+    free(r->why_loaded);
+    free(r->Yb);
+    free(r->mask);
+}
+
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
                    const dn_train_opts *opts, dn_result *res, dn_error *err)
 {
     DN_NEED(m);
-    dn_train_opts o;
-    if (opts) o = *opts; else dn_train_defaults(&o);
+    run r;
+    memset(&r, 0, sizeof r);
+    if (opts) r.o = *opts; else dn_train_defaults(&r.o);
     dn_result local;
     if (!res) res = &local;
     memset(res, 0, sizeof *res);
     res->last.val_loss = res->last.val_acc = res->last.train_acc = NAN;
     res->last.train_loss = res->best = NAN;
 
-    dn_status st = dn_train_check_opts(m, &o, err);
+    dn_status st = dn_train_check_opts(m, &r.o, err);
     if (!st) st = dn_data_check(m, train, "training", 1, err);
     if (!st && val) st = dn_data_check(m, val, "validation", 1, err);
-    if (!st && (o.checkpoint_every < 0 || o.checkpoint_steps < 0))
+    if (!st && (r.o.checkpoint_every < 0 || r.o.checkpoint_steps < 0))
         st = dn_fail(err, DN_EARG, "checkpoint intervals must be ≥ 0");
     if (st) return st;
 
-    const int n = train->n;
-    const int B = o.batch <= 0 || o.batch >= n ? n : o.batch;
-    const size_t P = m->n_params;
-    const int early = o.patience > 0;
-    const int K = dn_dist_size();
-    dn_ws *ws = NULL, *vws = NULL;
-    dn_opt *opt = NULL;
-    dn_train_state S;
-    memset(&S, 0, sizeof S);
-    int hist_cap = 0;
-    S.idx = malloc((size_t)n * sizeof *S.idx);
-    float *Yb = malloc((size_t)B * train->k * sizeof *Yb);
-    S.best_theta = early && o.restore_best ? malloc(P * sizeof(float)) : NULL;
-    dn_safe safe = { malloc(P * sizeof(float)), 0, 0 };
-    char *why_loaded = NULL;
-    unsigned char *mask = dn_weight_mask(m);
-    if (!S.idx || !Yb || !mask || !safe.theta ||
-        (early && o.restore_best && !S.best_theta)) {
-        st = dn_fail(err, DN_ENOMEM, "out of memory for a batch of %d rows", B);
-        goto done;
-    }
-    st = dn_ws_new(m, B, o.threads, &ws, err);
-    if (!st) st = dn_ws_enable_dropout(ws, m, o.dropout, err);
-    if (!st && val)
-        st = dn_ws_new(m, val->n < VAL_BATCH ? val->n : VAL_BATCH, o.threads,
-                       &vws, err);
-    if (!st) st = dn_opt_new(&o.opt, P, mask, &opt, err);
-    if (!st) st = dn_sched_init(&S.sched, &o.sched, o.eta, o.epochs, err);
-    if (st) goto done;
-
-    /* The whole state in one place, so a checkpoint can hold all of it. */
-    for (int i = 0; i < n; i++) S.idx[i] = i;
-    dn_rng_seed(&S.rng, o.seed);
-    /* Dropout draws from its own stream so that the shuffles stay the
-     * same on every rank; rank r's stream is its own (as in PyTorch's
-     * data-parallel training), rank 0's is the single-process one. */
-    dn_rng_seed(&S.drop_rng, o.seed ^ 0xd1b54a32d192ed03ULL);
-    for (int r = dn_dist_rank(); r > 0; r--) dn_rng_u64(&S.drop_rng);
-    dn_rng_seed(&S.drop_rng, dn_rng_u64(&S.drop_rng) ^ (uint64_t)dn_dist_rank());
-    S.n = n;
-    S.theta = m->theta;
-    S.n_params = P;
-    S.opt_state = dn_opt_state(opt, &S.n_opt);
-    S.prev_loss = NAN;
-    S.best = NAN;
-    S.note = o.note;
-    if (o.resume) {
-        st = dn_ckpt_load(o.resume, &S, o.epochs, err);
-        if (st) goto done;
-        hist_cap = S.n_hist > o.epochs ? S.n_hist : o.epochs;
-        dn_opt_set_steps(opt, S.opt_steps);
-        /* The callback sees the finished epochs again (history files,
-         * plots), marked as replayed. */
-        for (int e = 0; e < S.n_hist && o.on_epoch; e++) {
-            dn_epoch r = S.hist[e];
-            r.replay = 1;
-            o.on_epoch(&r, o.user);
-        }
-        if (S.n_hist) res->last = S.hist[S.n_hist - 1];
-        why_loaded = (char *)S.why;
-    }
-    res->reason = DN_STOP_EPOCHS;
-    res->steps = S.steps;
-    res->epochs = S.epoch;
-    if (S.stopped) {
-        /* The run had ended: the same result again, without training. */
-        res->reason = (dn_stop)(S.stopped - 1);
-        if (res->reason == DN_STOP_NONFINITE) {
-            res->restored = S.best_theta && S.best_epoch;
-            st = dn_fail(err, DN_ENUMERIC, "%s", why_loaded ? why_loaded
-                         : "the run had stopped on a non-finite loss");
-            goto done;
-        }
-        goto finish;
-    }
-    keep_safe(&safe, m->theta, P, S.epoch, S.steps);
-    float *theta = m->theta, *g = dn_ws_grad(ws);
-    /* The update in parts on the threads (each its own slice of W_0 when
-     * layer 0 is cut by units): the same bits as one dn_opt_step. */
-    size_t cut[DN_MAX_CUTS + 1];
-    const int parts = dn_ws_cuts(m, ws, cut);
-    const float lambda = (float)o.l2;
-    double t0 = now();
-    /* With the thread count left to descent, the loop checks now and
-     * then whether the other cores help, and works alone while they do
-     * not (pace.c): the same bits either way. */
-    dn_pace pace;
-    dn_pace_init(&pace, ws, o.threads == 0);
-
-    for (int epoch = S.epoch + 1; epoch <= o.epochs; epoch++) {
-        if (S.pos == 0) {
-            if (o.shuffle) dn_rng_shuffle(&S.rng, S.idx, n);
-            memset(&S.tally, 0, sizeof S.tally);
-            S.gsum = 0;
-        }
-        for (int start = S.pos; start < n; start += B) {
-            int b = n - start < B ? n - start : B;
-            /* This rank's share of the global batch (all of it alone). */
-            int r0, r1;
-            dn_dist_slice(b, &r0, &r1);
-            const int br = r1 - r0;
-            double E = 0, E_local = 0;
-            if (br > 0) {
-                /* Gathered straight into the workspace, standardized on
-                 * the way; the next batch's rows are asked for early
-                 * (alone only: another rank's rows follow ours). */
-                int ahead = K > 1 ? 0 : n - start - b < B ? n - start - b : B;
-                E_local = E = dn_gradient_rows(m, ws, train, S.idx + start + r0,
-                                               br, ahead, Yb, o.dropout,
-                                               &S.drop_rng);
-            } else {
-                memset(g, 0, P * sizeof *g);
-            }
-            if (K > 1) {
-                /* The global mean is Σ_r (b_r / b) · (rank r's mean). */
-                const double w = (double)br / b;
-                dn_scale(g, P, (float)w);
-                E = br > 0 ? w * E : 0;
-                dn_dist_sum_f(g, P);
-                dn_dist_sum_d(&E, 1);
-            }
-            const double pen = lambda > 0 ? dn_l2_add(m, g, lambda) : 0;
-            E += pen;
-            double gn = dn_grad_norm(m, ws, K == 1 && lambda == 0);
-            if (!isfinite(E) || !isfinite(gn)) {
-                /* This update is not applied. */
-                st = numeric_stop(&S, &safe, res, epoch, S.steps + 1,
-                                  isfinite(E) ? "gradient" : "loss",
-                                  S.sched.eta, err);
-                goto numeric;
-            }
-            if (o.clip > 0 && gn > o.clip) dn_scale(g, P, (float)(o.clip / gn));
-            S.gsum += gn;
-            if (br > 0)
-                dn_tally_add(m, dn_ws_out(ws), Yb, br, E_local + pen, &S.tally);
-            dn_opt_step_parts(opt, ws->pool, theta, g, S.sched.eta, cut, parts);
-            dn_pace_step(&pace, ws, b);
-            S.steps++;
-            res->steps = S.steps;
-            S.pos = start + b;
-            if (o.on_batch) {
-                dn_batch bt = { epoch, start / B + 1, (n + B - 1) / B,
-                                S.pos, S.steps, E };
-                o.on_batch(&bt, o.user);
-            }
-            /* Mid-epoch checkpoints; the one after an epoch's last step
-             * waits for the epoch's end below. */
-            const int halt = interrupted(&o, K);
-            int due = o.checkpoint_steps > 0 && S.steps % o.checkpoint_steps == 0;
-            if (S.pos < n && o.checkpoint && (due || halt) &&
-                !dn_all_finite(theta, P)) {
-                st = numeric_stop(&S, &safe, res, epoch, S.steps, "weights",
-                                  S.sched.eta, err);
-                goto numeric;
-            }
-            if (S.pos < n && o.checkpoint && (due || halt)) {
-                st = save_state(o.checkpoint, &S, opt, err);
-                if (st) goto done;
-            }
-            if (S.pos < n && halt) {
-                res->reason = DN_STOP_INTERRUPTED;
-                goto done;
-            }
-        }
-        S.pos = 0;
-        if (!dn_all_finite(theta, P)) {
-            /* The epoch's last update overflowed. */
-            st = numeric_stop(&S, &safe, res, epoch, S.steps, "weights",
-                              S.sched.eta, err);
-            goto numeric;
-        }
-        keep_safe(&safe, theta, P, epoch, S.steps);
-        dn_metrics tm, vm;
-        dn_tally epoch_tally = S.tally;
-        reduce_tally(&epoch_tally, K);
-        dn_tally_finish(m, &epoch_tally, &tm);
-        dn_epoch *e = &res->last;
-        memset(e, 0, sizeof *e);
-        e->epoch = epoch;
-        e->steps = S.steps;
-        e->train_loss = tm.loss;
-        e->train_acc = tm.accuracy;
-        e->train_mae = tm.mae;
-        e->val_loss = e->val_acc = e->val_mae = NAN;
-        if (vws) {
-            validate(m, vws, val, K, &vm);
-            e->val_loss = vm.loss;
-            e->val_acc = vm.accuracy;
-            e->val_mae = vm.mae;
-        }
-        e->eta = S.sched.eta;
-        e->grad_norm = S.gsum / ((n + B - 1) / B);
-        double t1 = now();
-        e->seconds = t1 - t0;
-        t0 = t1;
-        res->epochs = epoch;
-        S.epoch = epoch;
-        if (!dn_state_remember(&S, &hist_cap, e)) {
-            st = dn_fail(err, DN_ENOMEM, "out of memory for the history");
-            goto done;
-        }
-
-        /* Early stopping bookkeeping happens before the callback so that
-         * a callback that stops still leaves the best weights behind. */
-        double v = dn_monitored(&o, e, vws != NULL);
-        if (isfinite(v) && (S.best_epoch == 0 || v < S.best - o.min_delta)) {
-            S.best = v;
-            S.best_epoch = epoch;
-            S.stale = 0;
-            if (S.best_theta) memcpy(S.best_theta, theta, P * sizeof *theta);
+    r.m = m; r.train = train; r.val = val; r.res = res; r.err = err;
+    r.n = train->n;
+    r.B = r.o.batch <= 0 || r.o.batch >= r.n ? r.n : r.o.batch;
+    r.P = m->n_params;
+    r.K = dn_dist_size();
+    r.lambda = (float)r.o.l2;
+    r.S.best = NAN;
+    next k = FAIL;
+    if (!(r.st = begin(&r)) && !(r.o.resume && (r.st = resume(&r)))) {
+        res->reason = DN_STOP_EPOCHS;
+        res->steps = r.S.steps;
+        res->epochs = r.S.epoch;
+        if (!r.S.stopped) {
+            k = epochs(&r);
         } else {
-            S.stale++;
-        }
-        S.calm = fabs(e->train_loss - S.prev_loss) < o.tol ? S.calm + 1 : 0;
-        S.prev_loss = e->train_loss;
-
-        int stop = 0;
-        if (o.on_epoch && o.on_epoch(e, o.user)) {
-            res->reason = DN_STOP_CALLBACK;
-            stop = 1;
-        } else if (o.tol > 0 && S.calm >= o.tol_epochs) {
-            res->reason = DN_STOP_CONVERGED;
-            stop = 1;
-        } else if (early && S.stale >= o.patience) {
-            res->reason = DN_STOP_EARLY;
-            stop = 1;
-        }
-        /* A final stop is part of the state: resuming a finished run must
-         * not train on.  (A callback's stop is the caller's to repeat.) */
-        if (stop && res->reason != DN_STOP_CALLBACK) S.stopped = 1 + res->reason;
-        if (!stop) dn_sched_step(&S.sched, vws ? e->val_loss : e->train_loss);
-        const int halt = interrupted(&o, K);
-        int due = o.checkpoint_every > 0 && epoch % o.checkpoint_every == 0;
-        due |= o.checkpoint_steps > 0 && S.steps % o.checkpoint_steps == 0;
-        /* With periodic checkpoints the last state is always kept; with
-         * none, only an interrupt writes one. */
-        const int periodic = o.checkpoint_every > 0 || o.checkpoint_steps > 0;
-        if (o.checkpoint && (due || halt || (periodic && (stop || epoch == o.epochs)))) {
-            st = save_state(o.checkpoint, &S, opt, err);
-            if (st) goto done;
-        }
-        if (stop) break;
-        if (halt && epoch < o.epochs) {
-            res->reason = DN_STOP_INTERRUPTED;
-            goto done;
+            /* The run had ended: the same result again, without training. */
+            res->reason = (dn_stop)(r.S.stopped - 1);
+            k = END;
+            if (res->reason == DN_STOP_NONFINITE) {
+                res->restored = r.S.best_theta && r.S.best_epoch;
+                r.st = dn_fail(err, DN_ENUMERIC, "%s", r.why_loaded ? r.why_loaded
+                               : "the run had stopped on a non-finite loss");
+                k = FAIL;
+            }
         }
     }
-finish:
-    if (S.best_theta && S.best_epoch && S.best_epoch != res->epochs) {
-        memcpy(m->theta, S.best_theta, P * sizeof *m->theta);
-        res->restored = 1;
-    }
-    goto done;
-numeric:
-    /* The kept weights and the stop go into the checkpoint when the run
-     * keeps one, so that a resume repeats this outcome. */
-    if (o.checkpoint && (o.checkpoint_every > 0 || o.checkpoint_steps > 0)) {
-        dn_error cerr;
-        S.why = err ? err->msg : NULL;
-        if (save_state(o.checkpoint, &S, opt, &cerr) && err)
-            snprintf(err->msg + strlen(err->msg), sizeof err->msg -
-                     strlen(err->msg), " (and the checkpoint could not be "
-                     "written: %s)", cerr.msg);
-    }
-done:
-    res->best_epoch = S.best_epoch;
-    res->best = S.best;
-    /* Report the monitored value in its own orientation. */
-    if (o.monitor == DN_MONITOR_VAL_ACC && vws) res->best = -res->best;
-    dn_opt_free(opt);
-    dn_ws_free(ws);
-    dn_ws_free(vws);
-    free(S.idx);
-    free(S.hist);
-    free(S.best_theta);
-    free(safe.theta);
-    free(why_loaded);
-    free(Yb);
-    free(mask);
-    return st;
+    if (k == END) dn_stop_restore(&r.S, m->theta, res);
+    if (k == NUMERIC) numeric_checkpoint(&r);
+    dn_stop_report(&r.S, &r.o, r.vws != NULL, res);
+    run_free(&r);
+    return r.st;
 }

@@ -58,8 +58,34 @@ dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
  * monitor, dropout rates, ...); each message names the field. */
 dn_status dn_train_check_opts(const dn_model *m, const dn_train_opts *o,
                               dn_error *err);
+/* ---- when training ends (stop.c), the same rules for both loops ---- */
+
 /* The monitored value of an epoch, oriented so that lower is better. */
 double dn_monitored(const dn_train_opts *o, const dn_epoch *e, int has_val);
+/* Epoch (or iteration) e's bookkeeping in S: the best monitored value
+ * and its epoch, stale (epochs since), calm (epochs in a row whose
+ * training loss moved less than tol) and prev_loss.  1 when e is the new
+ * best: the caller then keeps its weights, before the callback runs, so
+ * that a callback that stops still leaves them behind. */
+int  dn_stop_record(dn_train_state *S, const dn_train_opts *o,
+                    const dn_epoch *e, int has_val);
+/* The rules after e, in order: the caller's callback (non-zero stops),
+ * convergence (calm ≥ tol_epochs), early stopping (stale ≥ patience).
+ * 1 with the reason in why, or 0 to go on.  An interrupt is the loops'
+ * own: it is not an end (a resumed run goes on). */
+int  dn_stop_rules(const dn_train_state *S, const dn_train_opts *o,
+                   dn_epoch *e, dn_stop *why);
+/* A resumed run's finished epochs shown to the callback again (marked
+ * replay), the last one as res->last. */
+void dn_stop_replay(const dn_train_state *S, const dn_train_opts *o,
+                    dn_result *res);
+/* At the end: the best epoch's weights back in theta when early stopping
+ * kept them and the run went past it (res->restored). */
+void dn_stop_restore(const dn_train_state *S, float *theta, dn_result *res);
+/* res->best_epoch and res->best, the latter in the monitored value's own
+ * orientation (an accuracy is higher-is-better again). */
+void dn_stop_report(const dn_train_state *S, const dn_train_opts *o,
+                    int has_val, dn_result *res);
 
 /* ---- several processes (dist.c) ---- */
 

@@ -46,9 +46,10 @@ typedef struct {
     dn_tally tally;   /* there (for the training accuracy) */
     int     have_tally;
     float  *best;     /* early stopping: the best iteration's theta */
-    int     stale, calm, why;
-    double  prev_loss, t0;
-    /* Checkpoints: the loop's state around the solver's (S.solver). */
+    int     why;
+    double  t0;
+    /* The loop's state around the solver's (S.solver): the stopping
+     * rules' bookkeeping (stop.c), and what checkpoints hold. */
     dn_train_state S;
     int      hist_cap;
     dn_status ckpt_st;   /* a checkpoint that could not be written */
@@ -168,14 +169,8 @@ static int net_hess(const double *x, double *H, void *user)
 static dn_status save(net *q, dn_error *err)
 {
     dn_train_state *S = &q->S;
-    const dn_result *res = q->res;
     S->epoch = S->n_hist;
     S->steps = S->n_hist;
-    S->best_epoch = res->best_epoch;
-    S->best = res->best;
-    S->stale = q->stale;
-    S->calm = q->calm;
-    S->prev_loss = q->prev_loss;
     return dn_ckpt_save(q->o.checkpoint, S, err);
 }
 
@@ -221,19 +216,9 @@ static int on_iter(const dn_min_iter *it, void *user)
     res->epochs = it->iter;
     res->steps = it->iter;
 
-    /* Early stopping, as dn_train: the best weights are kept before the
-     * callback runs, so a callback that stops still leaves them. */
-    const double v = dn_monitored(o, e, q->val != NULL);
-    if (isfinite(v) && (res->best_epoch == 0 || v < res->best - o->min_delta)) {
-        res->best = v;
-        res->best_epoch = it->iter;
-        q->stale = 0;
-        if (q->best) memcpy(q->best, q->m->theta, q->P * sizeof *q->best);
-    } else {
-        q->stale++;
-    }
-    q->calm = fabs(e->train_loss - q->prev_loss) < o->tol ? q->calm + 1 : 0;
-    q->prev_loss = e->train_loss;
+    /* The stopping rules' bookkeeping, as dn_train's (stop.c). */
+    if (dn_stop_record(&q->S, o, e, q->val != NULL) && q->best)
+        memcpy(q->best, q->m->theta, q->P * sizeof *q->best);
 
     if (!dn_state_remember(&q->S, &q->hist_cap, e)) {
         q->ckpt_st = dn_fail(q->err, DN_ENOMEM, "out of memory for the "
@@ -241,12 +226,14 @@ static int on_iter(const dn_min_iter *it, void *user)
         q->why = DN_STOP_CALLBACK;
         return 1;
     }
-    int stop = 1;
-    if (o->on_epoch && o->on_epoch(e, o->user)) q->why = DN_STOP_CALLBACK;
-    else if (o->interrupt && *o->interrupt) q->why = DN_STOP_INTERRUPTED;
-    else if (o->tol > 0 && q->calm >= o->tol_epochs) q->why = DN_STOP_CONVERGED;
-    else if (o->patience > 0 && q->stale >= o->patience) q->why = DN_STOP_EARLY;
-    else stop = 0;
+    dn_stop why = DN_STOP_EPOCHS;
+    int stop = dn_stop_rules(&q->S, o, e, &why);
+    /* An interrupt is not an end: the checkpoint lets the run go on. */
+    if (!stop && o->interrupt && *o->interrupt) {
+        why = DN_STOP_INTERRUPTED;
+        stop = 1;
+    }
+    q->why = why;
     /* The checkpoint of this iteration: the solver's state was written
      * just before this call. */
     const int due = o->checkpoint_every > 0 && it->iter % o->checkpoint_every == 0;
@@ -336,6 +323,7 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
     memset(&q, 0, sizeof q);
     dn_train_state *S = &q.S;   /* what checkpoints hold (zeroed: freed at
                                    done whatever happened) */
+    S->best = S->prev_loss = NAN;
     char *why_loaded = NULL;    /* a resumed numeric stop's message */
     if (opts) q.o = *opts; else dn_train_defaults(&q.o);
     dn_solver_conf c;
@@ -379,7 +367,6 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
     q.res = res;
     q.P = m->n_params;
     q.lambda = (float)q.o.l2;
-    q.prev_loss = NAN;
     c.max_iter = q.o.epochs;
     double *x = malloc(q.P * sizeof *x);
     if (!x) st = dn_fail(err, DN_ENOMEM, "out of memory for %zu parameters",
@@ -410,18 +397,8 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
         if ((st = dn_ckpt_load(q.o.resume, S, q.o.epochs, err))) goto done;
         why_loaded = (char *)S->why;
         q.hist_cap = S->n_hist > q.o.epochs ? S->n_hist : q.o.epochs;
-        for (int e = 0; e < S->n_hist && q.o.on_epoch; e++) {
-            dn_epoch r = S->hist[e];
-            r.replay = 1;
-            q.o.on_epoch(&r, q.o.user);
-        }
-        if (S->n_hist) res->last = S->hist[S->n_hist - 1];
+        dn_stop_replay(S, &q.o, res);
         res->epochs = res->steps = S->n_hist;
-        res->best_epoch = S->best_epoch;
-        res->best = S->best;
-        q.stale = S->stale;
-        q.calm = S->calm;
-        q.prev_loss = S->prev_loss;
         if (S->stopped) {
             /* The run had ended: its result again, without iterating. */
             res->reason = (dn_stop)(S->stopped - 1);
@@ -475,14 +452,9 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
         }
     }
 finish:
-    if (q.best && res->best_epoch && res->best_epoch != res->epochs) {
-        memcpy(m->theta, q.best, q.P * sizeof *q.best);
-        res->restored = 1;
-    }
-    /* Report the monitored value in its own orientation. */
-    if (res->best_epoch && q.o.monitor == DN_MONITOR_VAL_ACC && val)
-        res->best = -res->best;
+    dn_stop_restore(S, m->theta, res);
 done:
+    dn_stop_report(S, &q.o, val != NULL, res);
     free(S->idx);
     free(S->solver);
     free(S->hist);
