@@ -213,7 +213,7 @@ int main(void)
     dn_ws_free(ws);
     dn_data d8 = d;   /* the same rows as the IDX file holds them */
     d8.X = NULL;
-    d8.X8 = X8;
+    d8.bytes = (struct dn_data_bytes *)X8;
     int bad = thread_parts(m, &d8, idx);
     dn_model_free(m);
     free(d.X); free(d.Y); free(X8); free(idx); free(Xc);

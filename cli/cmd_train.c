@@ -492,9 +492,22 @@ int train_run(train_cfg *c_, const char *note)
     c.t.note = note;
     c.t.interrupt = &stop_requested;
     dn_result res;
-    dn_status st = c.solver_set
-        ? dn_train_full(m, train, val, &c.solver, &c.t, &res, &err)
-        : dn_train(m, train, val, &c.t, &res, &err);
+    dn_status st;
+    if (c.solver_set) {
+        /* The mini-batch settings, which the options above refused for a
+         * solver, at dn_train_defaults' values: dn_train_full refuses
+         * them otherwise.  (An iteration is one update: no step display.) */
+        dn_train_opts t = c.t, d;
+        dn_train_defaults(&d);
+        t.batch = d.batch;
+        t.eta = d.eta;
+        t.opt = d.opt;
+        t.sched = d.sched;
+        t.on_batch = NULL;
+        st = dn_train_full(m, train, val, &c.solver, &t, &res, &err);
+    } else {
+        st = dn_train(m, train, val, &c.t, &res, &err);
+    }
     if (!c.quiet) progress_end(&w.bar);
     {
         /* The logs, complete, whatever the outcome: they show what

@@ -11,7 +11,7 @@
  * tanh units and one sigmoid output (binary cross-entropy), gradient
  * descent bends the inputs into a space where a line does.
  *
- * Shows: building a data set in memory (dn_data), an architecture by hand
+ * Shows: a view of arrays in memory as a data set (dn_data_view), an architecture by hand
  * plus dn_arch_set_task, dn_model_init, full-batch training with dn_train
  * (batch = all four rows) and an epoch callback, then dn_predict and
  * dn_predict_class.  Exits 1 unless all four rows come out right, so it
@@ -43,7 +43,7 @@ int main(int argc, char **argv)
     /* The truth table as a data set: 4 rows, 2 inputs, 1 target. */
     float X[4 * 2] = { 0, 0,  0, 1,  1, 0,  1, 1 };
     float Y[4]     = { 0,     1,     1,     0 };
-    dn_data data = { .n = 4, .d = 2, .k = 1, .X = X, .Y = Y, .schema = NULL };
+    dn_data data = dn_data_view(4, 2, 1, X, Y);   /* borrowed: not freed */
 
     /* 2 inputs → 4 tanh units → 1 sigmoid unit with BCE. */
     dn_arch arch;

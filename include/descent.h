@@ -286,16 +286,17 @@ void      dn_schema_free(dn_schema *s);
  * multiclass, n × 1 class index 0..K−1 stored as float. */
 typedef struct {
     int        n, d, k;
-    float     *X;       /* n × d, row-major; NULL when X8 holds the inputs */
+    float     *X;       /* n × d, row-major; NULL while the library holds
+                           the inputs as bytes (see bytes) */
     float     *Y;       /* n × k, NULL when the file had no target */
     dn_schema *schema;  /* owned */
-    uint8_t   *X8;      /* n × d bytes, used when X is NULL: input (i, j)
-                           is X8[i·d + j] / 255.0f (8-bit pixels, a
-                           quarter of the memory of X).  dn_train,
-                           dn_train_full, dn_evaluate, dn_data_split and
-                           dn_model_fit_scaling read either form, with
-                           bit-identical results; for dn_predict or
-                           direct access call dn_data_floats first. */
+    /* The library's own, opaque: inputs held as bytes when X is NULL
+     * (dn_idx_read_u8: 8-bit pixels, a quarter of the memory of X).
+     * dn_train, dn_train_full, dn_evaluate, dn_data_split and
+     * dn_model_fit_scaling read either form, with bit-identical results;
+     * for dn_predict or direct access call dn_data_floats first.  NULL in
+     * a data set the caller builds. */
+    struct dn_data_bytes *bytes;
 } dn_data;
 
 typedef struct {
@@ -394,6 +395,19 @@ dn_status dn_data_set_task(dn_data *d, dn_task task, dn_error *err);
 dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
                         dn_data **train, dn_data **val, dn_error *err);
 
+/* A data set of n rows with zeroed inputs X (n × d) and, when k > 0,
+ * targets Y (n × k), no schema: for rows the caller fills in.  Owned:
+ * free with dn_data_free. */
+dn_status dn_data_new(int n, int d, int k, dn_data **out, dn_error *err);
+
+/* A borrowed view of the caller's arrays, X (n × d, row-major) and Y
+ * (n × k, or NULL for inputs without targets): nothing is copied, the
+ * view owns nothing, and the arrays must outlive it.  The library only
+ * reads a data set it is given.  Never pass a view to dn_data_free. */
+dn_data dn_data_view(int n, int d, int k, float *X, float *Y);
+
+/* Frees a data set the library made (a reader's, dn_data_new's,
+ * dn_data_split's), its arrays and its schema. */
 void dn_data_free(dn_data *d);
 
 /* Converts byte inputs (X8) to floats in X, as the IDX reader would have

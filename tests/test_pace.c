@@ -37,9 +37,9 @@ static dn_data *make_data(void)
     uint64_t s = 5;
     for (size_t i = 0; i < (size_t)N * D; i++) {
         s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-        d->X8[i] = (uint8_t)(s >> 56);
+        dn_data_x8(d)[i] = (uint8_t)(s >> 56);
     }
-    for (int i = 0; i < N; i++) d->Y[i] = (float)(d->X8[(size_t)i * D] % 4);
+    for (int i = 0; i < N; i++) d->Y[i] = (float)(dn_data_x8(d)[(size_t)i * D] % 4);
     return d;
 }
 

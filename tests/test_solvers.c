@@ -966,6 +966,26 @@ static void test_network_rules(void)
     o.clip = 1;
     st = dn_train_full(m, T, NULL, &c, &o, &res, &err);
     CHECK(st == DN_EARG && strstr(err.msg, "clip"), "%s", err.msg);
+    o.clip = 0;
+    /* The mini-batch loop's settings are refused by name, not ignored. */
+    static const char *const field[] = { "batch", "eta", "opt", "sched",
+                                         "shuffle", "checkpoint_steps" };
+    for (int f = 0; f < 6; f++) {
+        dn_train_opts b = o;
+        switch (f) {
+        case 0: b.batch = 8; break;
+        case 1: b.eta = 0.1; break;
+        case 2: b.opt.kind = DN_OPT_ADAM; break;
+        case 3: b.sched.warmup = 2; break;
+        case 4: b.shuffle = 0; break;
+        default: b.checkpoint_steps = 5; break;
+        }
+        char want[64];
+        snprintf(want, sizeof want, "dn_train_opts.%s is for the", field[f]);
+        st = dn_train_full(m, T, NULL, &c, &b, &res, &err);
+        CHECK(st == DN_EARG && strstr(err.msg, want), "%s: %s", field[f],
+              err.msg);
+    }
     dn_model *big = net(64, 40, DN_ACT_TANH, DN_TASK_REGRESSION, 1);
     dn_data *B = dataset(3, 64, 1);
     memset(B->X, 0, sizeof(float) * 3 * 64);

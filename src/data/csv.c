@@ -623,7 +623,7 @@ static dn_status encode(const table *t, const dn_schema *s, const int *src,
     dn_data *D = NULL;
     dn_status st = coder_new(s, &cd, err);
     if (st) return st;
-    st = dn_data_alloc(t->n_rows, s->n_in, tcol >= 0 ? 1 : 0, &D, err);
+    st = dn_data_new(t->n_rows, s->n_in, tcol >= 0 ? 1 : 0, &D, err);
     for (int r = 0; !st && r < t->n_rows; r++) {
         float *x = D->X + (size_t)r * s->n_in;
         for (int j = 0; !st && j < s->n_cols; j++) {

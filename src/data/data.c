@@ -19,11 +19,11 @@ static dn_status data_alloc(int n, int d, int k, int bytes, dn_data **out,
     D->k = k;
     /* +1 keeps calloc from seeing a zero size when d or k is 0. */
     if (bytes)
-        D->X8 = calloc((size_t)n * d + 1, 1);
+        D->bytes = calloc((size_t)n * d + 1, 1);
     else
         D->X = calloc((size_t)n * d + 1, sizeof *D->X);
     if (k > 0) D->Y = calloc((size_t)n * k + 1, sizeof *D->Y);
-    if ((!D->X && !D->X8) || (k > 0 && !D->Y)) {
+    if ((!D->X && !D->bytes) || (k > 0 && !D->Y)) {
         dn_data_free(D);
         return dn_fail(err, DN_ENOMEM, "out of memory for %d rows of %d "
                        "inputs", n, d);
@@ -32,9 +32,23 @@ static dn_status data_alloc(int n, int d, int k, int bytes, dn_data **out,
     return DN_OK;
 }
 
-dn_status dn_data_alloc(int n, int d, int k, dn_data **out, dn_error *err)
+dn_status dn_data_new(int n, int d, int k, dn_data **out, dn_error *err)
 {
+    DN_NEED(out);
+    *out = NULL;
+    if (n < 0 || d < 1 || k < 0 || n > DN_MAX_ROWS || d > DN_MAX_WIDTH ||
+        k > DN_MAX_WIDTH || (double)n * d > (double)DN_MAX_ELEMENTS ||
+        (double)n * k > (double)DN_MAX_ELEMENTS)
+        return dn_fail(err, DN_EARG, "dn_data_new: %d rows of %d inputs and "
+                       "%d targets is not a data set it can hold (rows 0.."
+                       "%ld, inputs 1..%ld, at most %ld values in X or Y)",
+                       n, d, k, DN_MAX_ROWS, DN_MAX_WIDTH, DN_MAX_ELEMENTS);
     return data_alloc(n, d, k, 0, out, err);
+}
+
+dn_data dn_data_view(int n, int d, int k, float *X, float *Y)
+{
+    return (dn_data){ .n = n, .d = d, .k = k, .X = X, .Y = Y };
 }
 
 dn_status dn_data_alloc_u8(int n, int d, int k, dn_data **out, dn_error *err)
@@ -46,7 +60,7 @@ void dn_data_free(dn_data *d)
 {
     if (!d) return;
     free(d->X);
-    free(d->X8);
+    free(d->bytes);
     free(d->Y);
     dn_schema_free(d->schema);
     free(d);
@@ -55,22 +69,22 @@ void dn_data_free(dn_data *d)
 const float *dn_data_row(const dn_data *d, int i, float *buf)
 {
     if (d->X) return d->X + (size_t)i * d->d;
-    dn_row_u8(d->X8 + (size_t)i * d->d, NULL, NULL, buf, d->d);
+    dn_row_u8(dn_data_x8(d) + (size_t)i * d->d, NULL, NULL, buf, d->d);
     return buf;
 }
 
 dn_status dn_data_floats(dn_data *d, dn_error *err)
 {
-    if (!d || d->X || !d->X8) return DN_OK;
+    if (!d || d->X || !d->bytes) return DN_OK;
     size_t n = (size_t)d->n * d->d;
     float *X = malloc((n + 1) * sizeof *X);
     if (!X)
         return dn_fail(err, DN_ENOMEM, "out of memory for %d rows of %d "
                        "inputs", d->n, d->d);
     for (size_t i = 0; i < (size_t)d->n; i++)
-        dn_row_u8(d->X8 + i * d->d, NULL, NULL, X + i * d->d, d->d);
-    free(d->X8);
-    d->X8 = NULL;
+        dn_row_u8(dn_data_x8(d) + i * d->d, NULL, NULL, X + i * d->d, d->d);
+    free(d->bytes);
+    d->bytes = NULL;
     d->X = X;
     return DN_OK;
 }
@@ -418,8 +432,8 @@ static void copy_rows(const dn_data *all, const unsigned char *is_val,
             memcpy(part->X + (size_t)j * all->d, all->X + (size_t)i * all->d,
                    (size_t)all->d * sizeof *all->X);
         else
-            memcpy(part->X8 + (size_t)j * all->d,
-                   all->X8 + (size_t)i * all->d, (size_t)all->d);
+            memcpy(dn_data_x8(part) + (size_t)j * all->d,
+                   dn_data_x8(all) + (size_t)i * all->d, (size_t)all->d);
         if (all->Y)
             memcpy(part->Y + (size_t)j * all->k,
                    all->Y + (size_t)i * all->k,
@@ -453,7 +467,7 @@ dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
     DN_NEED(train);
     DN_NEED(val);
     *train = *val = NULL;
-    if (!all || all->n < 2 || (!all->X && !all->X8))
+    if (!all || all->n < 2 || (!all->X && !all->bytes))
         return dn_fail(err, DN_EARG, "cannot split a data set of %d rows: "
                        "a training and a validation part need 2 rows or "
                        "more", all ? all->n : 0);

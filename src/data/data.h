@@ -6,11 +6,15 @@
 #include "base/base.h"
 #include "kernels/vec.h"
 
-/* A data set of n rows with X zeroed (n × d) and, when k > 0, Y (n × k);
- * no schema yet.  Sizes must already be checked against the limits. */
-dn_status dn_data_alloc(int n, int d, int k, dn_data **out, dn_error *err);
+/* The inputs a data set holds as bytes (n × d), or NULL: dn_data.bytes
+ * is this array, opaque to users. */
+static inline uint8_t *dn_data_x8(const dn_data *d)
+{
+    return (uint8_t *)d->bytes;
+}
 
-/* The same with X8 (n × d bytes, zeroed) in place of X. */
+/* dn_data_new with the inputs as bytes (n × d, zeroed) in place of X.
+ * Sizes must already be checked against the limits. */
 dn_status dn_data_alloc_u8(int n, int d, int k, dn_data **out, dn_error *err);
 
 /* An empty schema with n_cols zeroed columns (names still NULL), so that

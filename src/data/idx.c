@@ -294,7 +294,7 @@ static dn_status label_classes(const idx_file *lab, const unsigned char *y,
 }
 
 /* Builds the data set from the payloads (labels may be NULL); with bytes,
- * the pixel payload itself becomes X8 (*pxp is then NULL). */
+ * the pixel payload itself becomes the bytes (*pxp is then NULL). */
 static dn_status idx_data(const idx_file *img, unsigned char **pxp,
                           const idx_file *lab, const unsigned char *y,
                           int bytes, dn_data **out, dn_error *err)
@@ -303,12 +303,12 @@ static dn_status idx_data(const idx_file *img, unsigned char **pxp,
     dn_data *D;
     dn_status st = y ? label_classes(lab, y, n, &k, err) : DN_OK;
     if (!st) st = bytes ? dn_data_alloc_u8(n, w, y ? 1 : 0, &D, err)
-                        : dn_data_alloc(n, w, y ? 1 : 0, &D, err);
+                        : dn_data_new(n, w, y ? 1 : 0, &D, err);
     if (st) return st;
     const unsigned char *px = *pxp;
     if (bytes) {
-        free(D->X8);  /* calloc'd, never touched */
-        D->X8 = *pxp;
+        free(D->bytes);  /* calloc'd, never touched */
+        D->bytes = (struct dn_data_bytes *)*pxp;
         *pxp = NULL;
     } else
         for (size_t i = 0; i < (size_t)n * w; i++) D->X[i] = px[i] / 255.0f;

@@ -14,8 +14,8 @@ dn_status dn_data_check(const dn_model *m, const dn_data *d, const char *what,
     const int units = A->layer[A->n_layers - 1].units;
     if (!d || d->n < 1)
         return dn_fail(err, DN_EARG, "the %s data has no rows", what);
-    if (!d->X && !d->X8)
-        return dn_fail(err, DN_EARG, "the %s data has no inputs (X and X8 "
+    if (!d->X && !d->bytes)
+        return dn_fail(err, DN_EARG, "the %s data has no inputs (X and bytes "
                        "are NULL)", what);
     if (d->d != A->n_in)
         return dn_fail(err, DN_EARG, "the %s data has %d inputs but the "

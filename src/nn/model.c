@@ -365,13 +365,13 @@ dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
 {
     DN_NEED(m);
     int d = m->arch.n_in;
-    if (!train || train->d != d || train->n < 1 || (!train->X && !train->X8))
+    if (!train || train->d != d || train->n < 1 || (!train->X && !train->bytes))
         return dn_fail(err, DN_EARG, "cannot fit the input scaling: the data "
                        "has %d inputs and %d rows, the model expects %d inputs",
                        train ? train->d : 0, train ? train->n : 0, d);
     float *mean = malloc((size_t)d * 2 * sizeof(float));
     if (!mean) return dn_fail(err, DN_ENOMEM, "out of memory fitting the scaling");
-    dn_status st = column_stats(train->X, train->X8, train->n, d, mean, mean + d, err);
+    dn_status st = column_stats(train->X, dn_data_x8(train), train->n, d, mean, mean + d, err);
     if (!st) st = dn_model_set_scaling(m, mean, mean + d, err);
     free(mean);
     return st;

@@ -174,7 +174,7 @@ static void load_row(const dn_model *m, const dn_data *d, size_t i, float *o)
     if (d->X)
         dn_row_f32(d->X + i * dx, m->mean, m->inv_std, o, d->d);
     else
-        dn_row_u8(d->X8 + i * dx, m->mean, m->inv_std, o, d->d);
+        dn_row_u8(dn_data_x8(d) + i * dx, m->mean, m->inv_std, o, d->d);
 }
 
 /* Input rows for layer 0: the model's standardization x' = (x − μ) / σ
@@ -394,7 +394,7 @@ static void prefetch_row(const dn_data *d, size_t i)
     if (d->X)
         prefetch_bytes(d->X + i * dx, dx * sizeof *d->X);
     else
-        prefetch_bytes(d->X8 + i * dx, dx);
+        prefetch_bytes(dn_data_x8(d) + i * dx, dx);
 }
 
 typedef struct {

@@ -108,7 +108,8 @@ static void validate(const dn_model *m, dn_ws *vws, const dn_data *val,
         dn_data part = *val;
         part.n = r1 - r0;
         if (part.X) part.X += (size_t)r0 * val->d;
-        if (part.X8) part.X8 += (size_t)r0 * val->d;
+        if (part.bytes) part.bytes = (struct dn_data_bytes *)
+            ((uint8_t *)part.bytes + (size_t)r0 * val->d);
         part.Y += (size_t)r0 * val->k;
         dn_eval_tally(m, vws, &part, &t);
     }

@@ -265,6 +265,25 @@ static dn_status refuse(const dn_model *m, const dn_solver_conf *c,
         return dn_fail(err, DN_EARG, "solver %s: gradient clipping (clip = "
                        "%g) does not apply: the solver chooses its own step "
                        "length; set clip to 0", name, o->clip);
+    /* The mini-batch loop's own settings: a solver would ignore them in
+     * silence, so one set away from dn_train_defaults is refused. */
+    dn_train_opts d;
+    dn_train_defaults(&d);
+    const char *field = o->batch != d.batch ? "batch"
+                      : o->eta != d.eta ? "eta"
+                      : o->opt.kind != d.opt.kind ? "opt"
+                      : o->sched.kind != d.sched.kind || o->sched.warmup
+                        ? "sched"
+                      : o->shuffle != d.shuffle ? "shuffle"
+                      : o->checkpoint_steps ? "checkpoint_steps"
+                      : o->on_batch ? "on_batch" : NULL;
+    if (field)
+        return dn_fail(err, DN_EARG, "solver %s: dn_train_opts.%s is for the "
+                       "mini-batch loop (dn_train), which a full-batch solver "
+                       "does not run; leave it as dn_train_defaults sets it "
+                       "(an iteration is one step on all the rows, its length "
+                       "chosen by the solver; checkpoints follow "
+                       "checkpoint_every)", name, field);
     if (c->kind == DN_SOLVER_LM && m->arch.loss != DN_LOSS_MSE)
         return dn_fail(err, DN_EARG, "solver lm: Levenberg-Marquardt "
                        "minimizes a sum of squared residuals, and this "
@@ -355,10 +374,10 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
             return dn_fail(err, DN_ENOMEM, "out of memory for %d rows of %d "
                            "inputs", train->n, train->d);
         for (size_t i = 0; i < (size_t)train->n; i++)
-            dn_row_u8(train->X8 + i * train->d, NULL, NULL,
+            dn_row_u8(dn_data_x8(train) + i * train->d, NULL, NULL,
                       tX + i * train->d, train->d);
         tf.X = tX;
-        tf.X8 = NULL;
+        tf.bytes = NULL;
         train = &tf;
     }
     q.m = m;
