@@ -25,6 +25,15 @@
  *     never exits.  A NULL where such a call needs a pointer is DN_EARG
  *     (the pointers documented as optional excepted); closing or freeing
  *     NULL does nothing.
+ *   - The calls that do not return a dn_status, by design, and how they
+ *     say "no": the passes of the training step, which run thousands of
+ *     times a second on sizes the caller chose (dn_forward: NULL,
+ *     dn_gradient and dn_loss_value: NaN, when n is out of range);
+ *     lookups and accessors (the dn_*_name functions: "?" for a value out
+ *     of range; dn_model_W, _b, _slope, dn_model_meta_get, _meta_key,
+ *     dn_land_get: NULL for a layer, key or index that is not there);
+ *     predicates and counts (dn_idx_detect: 0 or 1, dn_parse_double: 1,
+ *     0 or -1, dn_predict_class: a class).  Nothing else fails silently.
  *   - Ownership follows names: x_new / x_free, x_load / x_save, x_read.
  *   - Parameters and activations are float32; long sums use double.
  *   - Determinism: one seeded generator per use (no global state); the same
