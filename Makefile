@@ -174,8 +174,19 @@ tsan:
 check: $(B)/libdescent.so
 	@CC="$(CC)" sh tests/check_layers.sh $(B)/libdescent.so && echo "check: layers and exports as declared"
 
+# make test T=test_optim: one program of the suite (or T=test_cli, a
+# script); T=test_data:test_split: one test of a program (check.h's RUN).
+ifdef T
+T_PROG := $(word 1,$(subst :, ,$(T)))
+T_RUN  := $(filter %/$(T_PROG),$(TESTS)) $(filter tests/$(T_PROG).sh,$(wildcard tests/test_*.sh))
+ifeq ($(strip $(T_RUN)),)
+$(error T=$(T): no test program tests/$(T_PROG).c or script tests/$(T_PROG).sh)
+endif
+endif
+
 test: all check $(TESTS) $(EXAMPLES)
-	@B=$(B) DESCENT=$(B)/descent sh tests/run.sh $(TESTS) $(wildcard tests/test_*.sh)
+	@CHECK_ONLY=$(word 2,$(subst :, ,$(T))) B=$(B) DESCENT=$(B)/descent \
+	    sh tests/run.sh $(if $(T),$(T_RUN),$(TESTS) $(wildcard tests/test_*.sh))
 
 # The MPI equivalence test: builds the MPI variant beside the plain one.
 test-mpi: all

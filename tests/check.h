@@ -1,20 +1,45 @@
 /* check.h — the smallest test harness: every CHECK asserts a value that
- * could be wrong, failures print where and why, and check_done() prints
- * the closing line "N passed, N failed". */
+ * could be wrong, failures print where, in which test and why, and
+ * check_done() prints the closing line "N passed, N failed".
+ *
+ * A program's tests are functions run from main with RUN(test_x), which
+ * names the test in its failures.  CHECK_ONLY=test_x in the environment
+ * runs that test alone (make test T=program:test_x sets it); the closing
+ * line then says how many were left out. */
 #ifndef CHECK_H
 #define CHECK_H
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-static int check_passed, check_failed;
+static int check_passed, check_failed, check_left_out;
+static const char *check_test = "main";
 
 #define CHECK(cond, ...) do { \
     if (cond) check_passed++; \
     else { check_failed++; \
-        fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+        fprintf(stderr, "FAIL %s:%d: %s: %s: ", __FILE__, __LINE__, \
+                check_test, #cond); \
         fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } \
 } while (0)
+
+/* Runs test fn under its name, unless CHECK_ONLY names another. */
+#define RUN(fn) check_run(#fn, fn)
+static inline void check_run(const char *name, void (*fn)(void))
+{
+    const char *only = getenv("CHECK_ONLY");
+    if (only && *only && strcmp(only, name)) {
+        check_left_out++;
+        return;
+    }
+    check_test = name;
+    fn();
+    check_test = "main";
+}
 
 /* |a - b| <= tol, and neither is NaN. */
 #define CHECK_NEAR(a, b, tol) do { \
@@ -42,11 +67,35 @@ static inline int check_tmpdir(char *dir)
     return -1;
 }
 
+/* Removes path and, for a directory, everything below it; links are
+ * removed, never followed.  0 on success. */
+static inline int check_remove(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st)) return -1;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (!d) return -1;
+        struct dirent *e;
+        int bad = 0;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            size_t n = strlen(path) + strlen(e->d_name) + 2;
+            char *sub = malloc(n);
+            if (!sub) { bad = -1; break; }
+            snprintf(sub, n, "%s/%s", path, e->d_name);
+            bad |= check_remove(sub);
+            free(sub);
+        }
+        closedir(d);
+        return bad | rmdir(path);
+    }
+    return unlink(path);
+}
+
 static inline void check_rmdir(const char *dir)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    if (check_remove(dir)) fprintf(stderr, "could not remove %s\n", dir);
 }
 
 /* The whole of a file, NUL-terminated, its length in *n (when not NULL);
@@ -73,6 +122,9 @@ static inline char *check_slurp(const char *path, size_t *n)
 
 static int check_done(const char *name)
 {
+    if (check_left_out)
+        printf("%s: %d tests left out (CHECK_ONLY=%s)\n", name,
+               check_left_out, getenv("CHECK_ONLY"));
     printf("%s: %d passed, %d failed\n", name, check_passed, check_failed);
     return check_failed ? 1 : 0;
 }

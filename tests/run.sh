@@ -4,7 +4,7 @@
 passed=0; failed=0; broken=""
 for t in "$@"; do
     out=$("$t" 2>&1); rc=$?
-    printf '%s\n' "$out" | grep -E '^(FAIL|  )' | head -n 40
+    printf '%s\n' "$out" | grep -E '^(FAIL|  )|: [0-9]+ tests left out' | head -n 40
     line=$(printf '%s\n' "$out" | tail -n 1)
     p=$(printf '%s' "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
     f=$(printf '%s' "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')

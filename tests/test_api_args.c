@@ -259,8 +259,8 @@ int main(void)
     setup();
     for (int i = 0; i < (int)(sizeof NAMES / sizeof *NAMES); i++)
         expect_earg(i);
-    test_void_null();
-    test_optional_null();
-    test_thread_cap();
+    RUN(test_void_null);
+    RUN(test_optional_null);
+    RUN(test_thread_cap);
     return check_done("test_api_args");
 }

@@ -1152,25 +1152,25 @@ static void test_new_and_view(void)
 int main(void)
 {
     if (check_tmpdir(dir)) return 2;
-    test_iris();
-    test_wine();
-    test_digits();
-    test_one_hot();
-    test_target_choice();
-    test_tasks();
-    test_set_task();
-    test_syntax();
-    test_malformed();
-    test_read_with();
-    test_idx_good();
-    test_idx_bytes();
-    test_idx_bad();
-    test_idx_lying_gzip();
-    test_split();
-    test_split_counts();
-    test_schema_copy();
-    test_large();
-    test_new_and_view();
+    RUN(test_iris);
+    RUN(test_wine);
+    RUN(test_digits);
+    RUN(test_one_hot);
+    RUN(test_target_choice);
+    RUN(test_tasks);
+    RUN(test_set_task);
+    RUN(test_syntax);
+    RUN(test_malformed);
+    RUN(test_read_with);
+    RUN(test_idx_good);
+    RUN(test_idx_bytes);
+    RUN(test_idx_bad);
+    RUN(test_idx_lying_gzip);
+    RUN(test_split);
+    RUN(test_split_counts);
+    RUN(test_schema_copy);
+    RUN(test_large);
+    RUN(test_new_and_view);
     check_rmdir(dir);
     return check_done("test_data");
 }

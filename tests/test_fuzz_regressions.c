@@ -99,7 +99,7 @@ static void test_all_targets_listed(void)
 
 int main(void)
 {
-    test_all_targets_listed();
+    RUN(test_all_targets_listed);
     char dir[256];
     for (int i = 0; i < N_TARGETS; i++) {
         /* The empty input first (it also lets FUZZ_WRITE_SEEDS work when

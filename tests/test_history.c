@@ -324,10 +324,10 @@ static void test_training_run(void)
 int main(void)
 {
     if (check_tmpdir(tmp)) return 1;
-    test_add_and_replace();
-    test_save_load();
-    test_load_errors();
-    test_training_run();
+    RUN(test_add_and_replace);
+    RUN(test_save_load);
+    RUN(test_load_errors);
+    RUN(test_training_run);
     check_rmdir(tmp);
     return check_done("test_history");
 }

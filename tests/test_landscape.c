@@ -289,10 +289,10 @@ static void test_plot(void)
 int main(void)
 {
     if (check_tmpdir(tmp)) return 1;
-    test_gradients();
-    test_paths();
-    test_solvers();
-    test_plot();
+    RUN(test_gradients);
+    RUN(test_paths);
+    RUN(test_solvers);
+    RUN(test_plot);
     check_rmdir(tmp);
     return check_done("test_landscape");
 }

@@ -984,15 +984,15 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/dn_mf_XXXXXX", t && strlen(t) < 40 ? t
              : "/tmp");
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 2; }
-    test_json_reject();
-    test_json_accept();
-    test_json_write();
-    test_round_trips();
-    test_extras();
-    test_header();
-    test_atomic();
-    test_malformed();
-    test_prefixes_and_bytes();
+    RUN(test_json_reject);
+    RUN(test_json_accept);
+    RUN(test_json_write);
+    RUN(test_round_trips);
+    RUN(test_extras);
+    RUN(test_header);
+    RUN(test_atomic);
+    RUN(test_malformed);
+    RUN(test_prefixes_and_bytes);
     cleanup();
     return check_done("test_modelfile");
 }

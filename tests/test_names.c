@@ -187,9 +187,9 @@ int main(void)
 {
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         test_kind(&kinds[i]);
-    test_long_word();
-    test_status_names();
-    test_stop_names();
-    test_error();
+    RUN(test_long_word);
+    RUN(test_status_names);
+    RUN(test_stop_names);
+    RUN(test_error);
     return check_done("test_names");
 }

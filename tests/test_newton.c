@@ -121,8 +121,8 @@ static void test_budgets(void)
 
 int main(void)
 {
-    test_indefinite();
-    test_bad_hessian();
-    test_budgets();
+    RUN(test_indefinite);
+    RUN(test_bad_hessian);
+    RUN(test_budgets);
     return check_done("test_newton");
 }

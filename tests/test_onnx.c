@@ -249,7 +249,7 @@ static char dir[64];
 
 static const char *path_in(const char *name)
 {
-    static char p[2][256];
+    static char p[2][512];
     static int k;
     k ^= 1;
     snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
@@ -480,12 +480,12 @@ int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/test_onnx.XXXXXX");
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
-    test_varints();
-    test_fields();
-    test_nested();
-    test_regression_model();
-    test_classifiers();
-    test_errors();
+    RUN(test_varints);
+    RUN(test_fields);
+    RUN(test_nested);
+    RUN(test_regression_model);
+    RUN(test_classifiers);
+    RUN(test_errors);
     CHECK(files_with(".tmp.") == 0, "%d temporary files left",
           files_with(".tmp."));
     DIR *d = opendir(dir);

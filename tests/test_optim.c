@@ -650,12 +650,12 @@ static void test_large(void)
 
 int main(void)
 {
-    test_parts();
-    test_large();
-    test_defaults();
-    test_validation();
-    test_checkpoint();
-    test_decay_mask();
-    test_golden();
+    RUN(test_parts);
+    RUN(test_large);
+    RUN(test_defaults);
+    RUN(test_validation);
+    RUN(test_checkpoint);
+    RUN(test_decay_mask);
+    RUN(test_golden);
     return check_done("test_optim");
 }

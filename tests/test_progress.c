@@ -148,7 +148,7 @@ static void test_terminal(void)
 
 int main(void)
 {
-    test_plain();
-    test_terminal();
+    RUN(test_plain);
+    RUN(test_terminal);
     return check_done("test_progress");
 }

@@ -127,7 +127,7 @@ static void test_constant_columns(void)
 
 int main(void)
 {
-    test_small_units_train();
-    test_constant_columns();
+    RUN(test_small_units_train);
+    RUN(test_constant_columns);
     return check_done("test_scaling");
 }

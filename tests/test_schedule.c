@@ -421,12 +421,12 @@ static void test_constant_and_limits(void)
 
 int main(void)
 {
-    test_goldens();
-    test_defaults();
-    test_invalid();
-    test_t_max();
-    test_resume();
-    test_nonfinite();
-    test_constant_and_limits();
+    RUN(test_goldens);
+    RUN(test_defaults);
+    RUN(test_invalid);
+    RUN(test_t_max);
+    RUN(test_resume);
+    RUN(test_nonfinite);
+    RUN(test_constant_and_limits);
     return check_done("test_schedule");
 }

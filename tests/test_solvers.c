@@ -1135,15 +1135,15 @@ static void test_hessian(void)
 
 int main(void)
 {
-    test_plain_functions();
-    test_lm_general();
-    test_rules();
-    test_cholesky();
-    test_hessian();
-    test_linear_regression();
-    test_two_outputs();
-    test_logistic_regression();
-    test_lm_vs_adam();
-    test_network_rules();
+    RUN(test_plain_functions);
+    RUN(test_lm_general);
+    RUN(test_rules);
+    RUN(test_cholesky);
+    RUN(test_hessian);
+    RUN(test_linear_regression);
+    RUN(test_two_outputs);
+    RUN(test_logistic_regression);
+    RUN(test_lm_vs_adam);
+    RUN(test_network_rules);
     return check_done("test_solvers");
 }

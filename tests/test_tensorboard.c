@@ -402,7 +402,7 @@ static void test_write_failure(void)
     CHECK(dn_events_scalar(ev, "loss", 999, 1, &err) == DN_EIO, "writes "
           "after a failure were accepted");
     dn_events_close(ev, NULL);
-    size_t n;
+    size_t n = 0;
     unsigned char *buf = (unsigned char *)check_slurp(name, &n);
     event e[64];
     const char *why = "cannot read";
@@ -418,10 +418,10 @@ int main(void)
 {
     table_init();
     if (check_tmpdir(tmp)) return 1;
-    test_reader_itself();
-    test_run();
-    test_errors();
-    test_write_failure();
+    RUN(test_reader_itself);
+    RUN(test_run);
+    RUN(test_errors);
+    RUN(test_write_failure);
     check_rmdir(tmp);
     return check_done("test_tensorboard");
 }

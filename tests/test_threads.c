@@ -227,9 +227,9 @@ int main(void)
         fprintf(stderr, "data/digits.csv: %s\n", e.msg);
         return 1;
     }
-    test_readers();
-    test_two_trainings();
-    test_pool_under_load();
+    RUN(test_readers);
+    RUN(test_two_trainings);
+    RUN(test_pool_under_load);
     dn_data_free(digits);
     return check_done("test_threads");
 }

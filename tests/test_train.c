@@ -308,11 +308,11 @@ static void test_forms_and_determinism(void)
 
 int main(void)
 {
-    test_l2();
-    test_dropout();
-    test_early_stopping();
-    test_clip_and_tol();
-    test_schedule_feeds_rate();
-    test_forms_and_determinism();
+    RUN(test_l2);
+    RUN(test_dropout);
+    RUN(test_early_stopping);
+    RUN(test_clip_and_tol);
+    RUN(test_schedule_feeds_rate);
+    RUN(test_forms_and_determinism);
     return check_done("test_train");
 }
