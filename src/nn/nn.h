@@ -201,4 +201,32 @@ double dn_norm2(const float *g, size_t n);
 double dn_norm2_sq(const float *g, size_t n);
 void   dn_scale(float *g, size_t n, float s);
 
+/* ---- the pieces of nn.c that batch.c's thread plan runs ---- */
+
+/* One input row of d (X or bytes) into o, standardized when the model has
+ * input scaling. */
+void dn_load_row(const dn_model *m, const dn_data *d, size_t i, float *o);
+/* db = Σ_rows delta: out[j] = Σ_r d[r·ld + j], rows in order. */
+void dn_col_sums(const float *d, int n, int cols, int ld, float *out);
+/* z = a_in Wᵀ + b and a = f(z) for units [u0, u1) of layer l over n rows
+ * (a unit's column has the same bits whether computed alone or with the
+ * others, so a layer may be done in parts). */
+void dn_layer_units(const dn_model *m, dn_ws *ws, dn_pool *pool, int l,
+                    const float *a_in, int n, int u0, int u1);
+/* Every layer from input a over n rows (layer 0 skipped when done0: its
+ * output is already in ws), with dropout in training. */
+const float *dn_forward_layers(const dn_model *m, dn_ws *ws, const float *a,
+                               int n, int done0, const float *rate,
+                               dn_rng *rng);
+/* After a forward pass over n rows: the loss, then dE/dtheta of layers
+ * lowest and up; *delta (when not NULL) gets delta of layer lowest − 1. */
+double dn_loss_backward(const dn_model *m, dn_ws *ws, const float *Y, int n,
+                        const float *rate, int lowest, float **delta);
+/* 1 when n rows fit ws and ws was made for m's layers. */
+int dn_ws_fits(const dn_model *m, const dn_ws *ws, int n);
+/* 1 when layer 0 is cut by units over T threads (batch.c): a narrow
+ * layer 0 with a layer above it; dn_ws_new then gives each thread its
+ * own copy of the batch. */
+int dn_ws_by_units(const dn_model *m, int T);
+
 #endif
