@@ -18,6 +18,7 @@
  * sizes an allocation or a read. */
 #include "nn/nn.h"
 #include "formats/json.h"
+#include "base/byteorder.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -48,36 +49,6 @@ static int is_reserved(const char *key)
     for (size_t i = 0; i < N_RESERVED; i++)
         if (strcmp(key, RESERVED[i]) == 0) return 1;
     return 0;
-}
-
-/* ---- bytes, explicitly little-endian whatever the host ---- */
-
-static void put_u64le(unsigned char *o, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) o[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_u64le(const unsigned char *s)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)s[i] << (8 * i);
-    return v;
-}
-
-static void put_f32le(unsigned char *o, float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    for (int i = 0; i < 4; i++) o[i] = (unsigned char)(u >> (8 * i));
-}
-
-static float get_f32le(const unsigned char *s)
-{
-    uint32_t u = 0;
-    for (int i = 0; i < 4; i++) u |= (uint32_t)s[i] << (8 * i);
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
 }
 
 /* A name from a file or a user, made safe for a one-line message:
@@ -312,14 +283,14 @@ static int write_body(FILE *f, const dn_jbuf *hdr, const float *theta,
                       size_t n)
 {
     unsigned char len8[8], buf[16384];
-    put_u64le(len8, (uint64_t)hdr->len);
+    dn_put_le64(len8, (uint64_t)hdr->len);
     if (fwrite(len8, 1, 8, f) != 8 ||
         fwrite(hdr->p, 1, hdr->len, f) != hdr->len)
         return -1;
     for (size_t i = 0; i < n;) {
         size_t k = 0;
         for (; i < n && k < sizeof buf; i++, k += 4)
-            put_f32le(buf + k, theta[i]);
+            dn_put_f32le(buf + k, theta[i]);
         if (fwrite(buf, 1, k, f) != k) return -1;
     }
     return 0;
@@ -441,7 +412,7 @@ static dn_status read_header(loader *L)
     unsigned char len8[8];
     dn_status st = read_exact(L, len8, 8, 0);
     if (st) return st;
-    L->hlen = get_u64le(len8);
+    L->hlen = dn_get_le64(len8);
     if (L->hlen > L->size - 8)
         return lfail(L, DN_EFORMAT, "the header length %llu is larger than "
                      "the %llu bytes that follow it (the file is truncated, "
@@ -1149,7 +1120,7 @@ static dn_status read_params(loader *L)
                                       8 + L->hlen + t->b + 4 * done);
             if (st) return st;
             for (size_t j = 0; j < k; j++) {
-                float v = get_f32le(buf + 4 * j);
+                float v = dn_get_f32le(buf + 4 * j);
                 if (!isfinite(v))
                     return lfail(L, DN_EFORMAT, "tensor '%s' holds a "
                                  "non-finite value (NaN or infinity) at "
