@@ -1,6 +1,7 @@
 /* base.h — what every file of the library shares: errors, safe quoting of
- * file bytes in messages, the loaders' size limits.  Nothing here knows
- * networks. */
+ * file bytes in messages, the clocks, the loaders' size limits.  Nothing
+ * here knows networks.  Byte order (byteorder.h) and the growing buffer
+ * (buf.h) have their own headers, for the files that write formats. */
 #ifndef DN_BASE_H
 #define DN_BASE_H
 
@@ -31,6 +32,11 @@ dn_status dn_null(dn_error *err, const char *fn, const char *arg);
 #define DN_SHOW_MAX 40
 #define DN_SHOW_BUF (DN_SHOW_MAX * 4 + 8) /* \xNN escapes and "..." */
 const char *dn_show(const char *s, char *buf);
+
+/* Seconds (clock.c): dn_now on the monotonic clock, for durations;
+ * dn_wall_time since the Unix epoch, for time stamps. */
+double dn_now(void);
+double dn_wall_time(void);
 
 /* strdup that the C11 standard library lacks; NULL stays NULL. */
 char *dn_strdup(const char *s);

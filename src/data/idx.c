@@ -4,6 +4,7 @@
  * to it; a gzipped payload is read into a buffer that grows only as
  * bytes actually arrive, so a lying header costs nothing. */
 #include "data/data.h"
+#include "base/byteorder.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -29,11 +30,6 @@ typedef struct {
     uint64_t payload;   /* bytes after the header */
 } idx_file;
 
-static uint32_t be32(const unsigned char *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-           (uint32_t)b[2] << 8 | (uint32_t)b[3];
-}
 
 /* Reads up to n bytes; *got says how many came. */
 static dn_status gz_read(const idx_file *f, void *buf, size_t n, size_t *got,
@@ -185,13 +181,13 @@ static dn_status idx_open(int fd, const char *path, uint32_t want,
         return dn_fail(err, DN_EFORMAT, "%s: %zu bytes: %s", path, got,
                        gz_cut(f) ? "truncated: the gzip stream ends early"
                                  : "too short for an IDX file");
-    if (be32(h) != want) return bad_magic(path, be32(h), want, err);
+    if (dn_get_be32(h) != want) return bad_magic(path, dn_get_be32(h), want, err);
     st = gz_read(f, h + 4, head - 4, &got, err);
     if (st) return st;
     if (got < head - 4)
         return dn_fail(err, DN_EFORMAT, "%s: truncated inside the header "
                        "(%zu of %zu bytes)", path, got + 4, head);
-    for (int i = 0; i < f->n_dims; i++) f->dim[i] = be32(h + 4 + 4 * i);
+    for (int i = 0; i < f->n_dims; i++) f->dim[i] = dn_get_be32(h + 4 + 4 * i);
     return check_dims(f, err);
 }
 
@@ -385,7 +381,7 @@ int dn_idx_detect_fd(int fd, const char *path)
     f.path = path;
     if ((fd < 0 && !path) || open_gz(fd, path, &f, NULL)) return 0;
     int ok = !gz_read(&f, h, 4, &got, NULL) && got == 4 &&
-             (be32(h) == IDX_IMAGES || be32(h) == IDX_LABELS);
+             (dn_get_be32(h) == IDX_IMAGES || dn_get_be32(h) == IDX_LABELS);
     idx_close(&f);
     return ok;
 }

@@ -508,21 +508,12 @@ const char *dn_json_type_name(dn_json_type t)
 
 void dn_jb_raw(dn_jbuf *b, const char *s, size_t n)
 {
-    if (b->failed) return;
-    if (n >= b->cap - b->len || !b->p) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap - b->len <= n) {
-            if (cap > (size_t)-1 / 2) { b->failed = 1; return; }
-            cap *= 2;
-        }
-        char *p = realloc(b->p, cap);
-        if (!p) { b->failed = 1; return; }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
+    /* one byte more: always a C string, for messages and tests */
+    unsigned char *o = n < SIZE_MAX ? dn_buf_room(&b->buf, n + 1) : NULL;
+    if (!o) { if (!b->failed) b->failed = 1; return; }
+    if (n) memcpy(o, s, n);
+    o[n] = 0;
     b->len += n;
-    b->p[b->len] = 0;   /* always a C string, for messages and tests */
 }
 
 void dn_jb_puts(dn_jbuf *b, const char *s) { dn_jb_raw(b, s, strlen(s)); }
@@ -572,8 +563,4 @@ void dn_jb_str(dn_jbuf *b, const char *s)
     dn_jb_raw(b, "\"", 1);
 }
 
-void dn_jb_free(dn_jbuf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
+void dn_jb_free(dn_jbuf *b) { dn_buf_free(&b->buf); }

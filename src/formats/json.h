@@ -18,6 +18,7 @@
 #define DN_JSON_H
 
 #include "descent.h"
+#include "base/buf.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,12 +67,16 @@ const char *dn_json_type_name(dn_json_type t);
 
 /* ---- writing ---- */
 
-/* A growing byte buffer.  After an allocation failure every append is a
- * no-op and `failed` stays set, so builders check once at the end. */
-typedef struct {
-    char  *p;
-    size_t len, cap;
-    int    failed;   /* 1: out of memory; 2: a string was not UTF-8 */
+/* A text being built: the growing buffer of base/buf.h, seen as chars,
+ * and always NUL-terminated.  After an allocation failure every append is
+ * a no-op and `failed` stays set, so builders check once at the end. */
+typedef union {
+    dn_buf buf;
+    struct {            /* the same fields, the bytes as a C string */
+        char  *p;
+        size_t len, cap;
+        int    failed;  /* 1: out of memory; 2: a string was not UTF-8 */
+    };
 } dn_jbuf;
 
 void dn_jb_raw(dn_jbuf *b, const char *s, size_t n);

@@ -18,6 +18,7 @@
  * sizes an allocation or a read. */
 #include "nn/nn.h"
 #include "formats/json.h"
+#include "base/byteorder.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -50,48 +51,6 @@ static int is_reserved(const char *key)
     return 0;
 }
 
-/* ---- bytes, explicitly little-endian whatever the host ---- */
-
-static void put_u64le(unsigned char *o, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) o[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_u64le(const unsigned char *s)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)s[i] << (8 * i);
-    return v;
-}
-
-static void put_f32le(unsigned char *o, float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    for (int i = 0; i < 4; i++) o[i] = (unsigned char)(u >> (8 * i));
-}
-
-static float get_f32le(const unsigned char *s)
-{
-    uint32_t u = 0;
-    for (int i = 0; i < 4; i++) u |= (uint32_t)s[i] << (8 * i);
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-/* A name from a file or a user, made safe for a one-line message:
- * control bytes become '?', long names are cut with "...". */
-static const char *shown(const char *s, char *buf, size_t n)
-{
-    size_t k = 0;
-    for (; s && s[k] && k + 4 < n; k++)
-        buf[k] = (unsigned char)s[k] < 0x20 || s[k] == 0x7F ? '?' : s[k];
-    buf[k] = 0;
-    if (s && s[k]) strcpy(buf + k, "...");
-    return buf;
-}
-
 /* Module number and parameter of tensor (layer l, kind k). */
 enum { K_W, K_B, K_SLOPE };
 
@@ -112,14 +71,31 @@ static void put_s(dn_jbuf *b, const char *s, const char **bad)
     dn_jb_str(b, s);
 }
 
-static void arch_json(dn_jbuf *b, const dn_arch *A)
+/* The start of the arch and schema documents, {"n_in":n,"list":[ ;
+ * then each element of the list opens with item: {"key": (after a comma
+ * from the second on). */
+static void doc_start(dn_jbuf *b, int n_in, const char *list)
 {
     dn_jb_puts(b, "{\"n_in\":");
-    dn_jb_int(b, A->n_in);
-    dn_jb_puts(b, ",\"layers\":[");
+    dn_jb_int(b, n_in);
+    dn_jb_puts(b, ",\"");
+    dn_jb_puts(b, list);
+    dn_jb_puts(b, "\":[");
+}
+
+static void item(dn_jbuf *b, int i, const char *key)
+{
+    dn_jb_puts(b, i ? ",{\"" : "{\"");
+    dn_jb_puts(b, key);
+    dn_jb_puts(b, "\":");
+}
+
+static void arch_json(dn_jbuf *b, const dn_arch *A)
+{
+    doc_start(b, A->n_in, "layers");
     for (int l = 0; l < A->n_layers; l++) {
         const dn_layer *L = &A->layer[l];
-        dn_jb_puts(b, l ? ",{\"units\":" : "{\"units\":");
+        item(b, l, "units");
         dn_jb_int(b, L->units);
         dn_jb_puts(b, ",\"act\":");
         dn_jb_str(b, dn_act_name(L->act));
@@ -166,12 +142,10 @@ void dn_strs_json(dn_jbuf *b, char *const *s, int n, const char **bad)
 
 void dn_schema_json(dn_jbuf *b, const dn_schema *s, const char **bad)
 {
-    dn_jb_puts(b, "{\"n_in\":");
-    dn_jb_int(b, s->n_in);
-    dn_jb_puts(b, ",\"columns\":[");
+    doc_start(b, s->n_in, "columns");
     for (int i = 0; i < s->n_cols; i++) {
         const dn_column *c = &s->col[i];
-        dn_jb_puts(b, i ? ",{\"name\":" : "{\"name\":");
+        item(b, i, "name");
         put_s(b, c->name, bad);
         if (c->n_cats > 0) {
             dn_jb_puts(b, ",\"categories\":");
@@ -266,7 +240,7 @@ static void tensor_json(dn_jbuf *b, const char *name, int rows, int cols,
 static dn_status build_header(const dn_model *m, const char *path,
                               dn_jbuf *b, dn_error *err)
 {
-    char s1[80];
+    char s1[DN_SHOW_BUF];
     for (int i = 0; i < m->n_meta; i++)
         if (is_reserved(m->meta_key[i]))
             return dn_fail(err, DN_EARG, "cannot save '%s': metadata key "
@@ -295,7 +269,7 @@ static dn_status build_header(const dn_model *m, const char *path,
         return dn_fail(err, DN_EARG, "cannot save '%s': the name or "
                        "metadata string '%s' is not valid UTF-8, which JSON "
                        "cannot hold; re-encode the data file or the "
-                       "metadata as UTF-8", path, shown(bad, s1, sizeof s1));
+                       "metadata as UTF-8", path, dn_show(bad, s1));
     if (b->failed)
         return dn_fail(err, DN_ENOMEM, "out of memory building the header "
                        "of '%s'", path);
@@ -312,14 +286,14 @@ static int write_body(FILE *f, const dn_jbuf *hdr, const float *theta,
                       size_t n)
 {
     unsigned char len8[8], buf[16384];
-    put_u64le(len8, (uint64_t)hdr->len);
+    dn_put_le64(len8, (uint64_t)hdr->len);
     if (fwrite(len8, 1, 8, f) != 8 ||
         fwrite(hdr->p, 1, hdr->len, f) != hdr->len)
         return -1;
     for (size_t i = 0; i < n;) {
         size_t k = 0;
         for (; i < n && k < sizeof buf; i++, k += 4)
-            put_f32le(buf + k, theta[i]);
+            dn_put_f32le(buf + k, theta[i]);
         if (fwrite(buf, 1, k, f) != k) return -1;
     }
     return 0;
@@ -441,7 +415,7 @@ static dn_status read_header(loader *L)
     unsigned char len8[8];
     dn_status st = read_exact(L, len8, 8, 0);
     if (st) return st;
-    L->hlen = get_u64le(len8);
+    L->hlen = dn_get_le64(len8);
     if (L->hlen > L->size - 8)
         return lfail(L, DN_EFORMAT, "the header length %llu is larger than "
                      "the %llu bytes that follow it (the file is truncated, "
@@ -504,7 +478,7 @@ static dn_status not_descent(loader *L, const char *why)
 
 static dn_status check_version(loader *L)
 {
-    char s1[80];
+    char s1[DN_SHOW_BUF];
     const char *v = meta_str(L, "descent.version");
     if (!v)
         return lfail(L, DN_EFORMAT, "__metadata__ has no \"descent.version\""
@@ -516,18 +490,18 @@ static dn_status check_version(loader *L)
     if (p == v || (*p && *p != '.') || major < 1)
         return lfail(L, DN_EFORMAT, "descent.version '%s' is not a format "
                      "version (expected \"" FORMAT_VERSION "\")" DAMAGED,
-                     shown(v, s1, sizeof s1));
+                     dn_show(v, s1));
     if (major > FORMAT_MAJOR)
         return lfail(L, DN_EFORMAT, "written in model format version %s by "
                      "a newer descent; this descent reads format version %d; "
-                     "upgrade descent to load it", shown(v, s1, sizeof s1),
+                     "upgrade descent to load it", dn_show(v, s1),
                      FORMAT_MAJOR);
     return DN_OK;
 }
 
 static dn_status check_metadata(loader *L)
 {
-    char s1[80];
+    char s1[DN_SHOW_BUF];
     const dn_json *h = &L->h;
     L->meta = dn_json_get(h, 0, "__metadata__");
     if (L->meta < 0)
@@ -541,7 +515,7 @@ static dn_status check_metadata(loader *L)
         if (h->node[i].type != DN_JSON_STRING)
             return lfail(L, DN_EFORMAT, "__metadata__ entry '%s' is %s; "
                          "safetensors metadata values must be strings"
-                         DAMAGED, shown(h->node[i].key, s1, sizeof s1),
+                         DAMAGED, dn_show(h->node[i].key, s1),
                          dn_json_type_name(h->node[i].type));
         if (!*h->node[i].key)
             return lfail(L, DN_EFORMAT, "__metadata__ has an empty key"
@@ -552,9 +526,9 @@ static dn_status check_metadata(loader *L)
         return not_descent(L, "its __metadata__ has no \"format\": "
                            "\"descent\"");
     if (strcmp(fmt, "descent") != 0) {
-        char why[160];
+        char why[256];
         snprintf(why, sizeof why, "its __metadata__ says \"format\": \"%s\" "
-                 "(another program wrote it)", shown(fmt, s1, sizeof s1));
+                 "(another program wrote it)", dn_show(fmt, s1));
         return not_descent(L, why);
     }
     return check_version(L);
@@ -612,14 +586,14 @@ static dn_status doc_open(doc *d, loader *L, const char *key, int required)
 static dn_status known_fields(doc *d, int obj, const char *where,
                               const char *const *names)
 {
-    char s1[80];
+    char s1[DN_SHOW_BUF];
     for (int i = obj + 1; i < d->j.node[obj].next; i = d->j.node[i].next) {
         const char *const *n = names;
         while (*n && strcmp(*n, d->j.node[i].key) != 0) n++;
         if (!*n)
             return dfail(d, "unknown field '%s' in %s (a newer descent may "
                          "have written it)",
-                         shown(d->j.node[i].key, s1, sizeof s1), where);
+                         dn_show(d->j.node[i].key, s1), where);
     }
     return DN_OK;
 }
@@ -750,16 +724,16 @@ static int64_t nonneg(const dn_json_node *n)
 
 static dn_status tensor_shape(loader *L, int i, tensor *t, uint64_t *count)
 {
-    char s1[80];
+    char s1[DN_SHOW_BUF];
     const dn_json *h = &L->h;
     int is = dn_json_get(h, i, "shape");
     if (is < 0 || h->node[is].type != DN_JSON_ARRAY)
         return lfail(L, DN_EFORMAT, "tensor '%s' has no \"shape\" list"
-                     DAMAGED, shown(t->name, s1, sizeof s1));
+                     DAMAGED, dn_show(t->name, s1));
     if (h->node[is].n > MAX_RANK)
         return lfail(L, DN_EFORMAT, "tensor '%s' has %d dimensions; descent "
                      "models hold vectors and matrices" DAMAGED,
-                     shown(t->name, s1, sizeof s1), h->node[is].n);
+                     dn_show(t->name, s1), h->node[is].n);
     t->rank = h->node[is].n;
     uint64_t prod = 1;
     int k = 0;
@@ -768,7 +742,7 @@ static dn_status tensor_shape(loader *L, int i, tensor *t, uint64_t *count)
         if (v < 0)
             return lfail(L, DN_EFORMAT, "tensor '%s': shape entries must be "
                          "non-negative integers" DAMAGED,
-                         shown(t->name, s1, sizeof s1));
+                         dn_show(t->name, s1));
         t->shape[k] = v;
         /* Checked before multiplying: [2^32, 2^32] must not wrap to 0. */
         if (v && prod > (uint64_t)DN_MAX_ELEMENTS / (uint64_t)v)
@@ -782,7 +756,7 @@ static dn_status tensor_shape(loader *L, int i, tensor *t, uint64_t *count)
         shape_str(t->shape, t->rank, sh, sizeof sh);
         return lfail(L, DN_EFORMAT, "tensor '%s' has shape %s, more than "
                      "the limit of %ld elements" DAMAGED,
-                     shown(t->name, s1, sizeof s1), sh, DN_MAX_ELEMENTS);
+                     dn_show(t->name, s1), sh, DN_MAX_ELEMENTS);
     }
     *count = prod;
     return DN_OK;
@@ -790,26 +764,26 @@ static dn_status tensor_shape(loader *L, int i, tensor *t, uint64_t *count)
 
 static dn_status tensor_offsets(loader *L, int i, tensor *t, uint64_t count)
 {
-    char s1[80];
+    char s1[DN_SHOW_BUF];
     const dn_json *h = &L->h;
     int io = dn_json_get(h, i, "data_offsets");
     if (io < 0 || h->node[io].type != DN_JSON_ARRAY || h->node[io].n != 2 ||
         nonneg(&h->node[io + 1]) < 0 || nonneg(&h->node[io + 2]) < 0)
         return lfail(L, DN_EFORMAT, "tensor '%s' needs \"data_offsets\": "
                      "[begin, end], two non-negative integers" DAMAGED,
-                     shown(t->name, s1, sizeof s1));
+                     dn_show(t->name, s1));
     t->b = (uint64_t)h->node[io + 1].i;
     t->e = (uint64_t)h->node[io + 2].i;
     if (t->b > t->e || t->e > L->dlen)
         return lfail(L, DN_EFORMAT, "tensor '%s' has data_offsets [%llu, "
                      "%llu] outside the %llu bytes of data (the file may be "
-                     "truncated)" DAMAGED, shown(t->name, s1, sizeof s1),
+                     "truncated)" DAMAGED, dn_show(t->name, s1),
                      (unsigned long long)t->b, (unsigned long long)t->e,
                      (unsigned long long)L->dlen);
     if (t->e - t->b != 4 * count)
         return lfail(L, DN_EFORMAT, "tensor '%s' has %llu elements, which "
                      "take %llu bytes as F32, but its data_offsets span "
-                     "%llu" DAMAGED, shown(t->name, s1, sizeof s1),
+                     "%llu" DAMAGED, dn_show(t->name, s1),
                      (unsigned long long)count,
                      (unsigned long long)(4 * count),
                      (unsigned long long)(t->e - t->b));
@@ -821,33 +795,33 @@ static dn_status read_tensor(loader *L, int i, tensor *t)
 {
     static const char *const fields[] = { "dtype", "shape", "data_offsets",
                                           NULL };
-    char s1[80], s2[40];
+    char s1[DN_SHOW_BUF], s2[DN_SHOW_BUF];
     const dn_json *h = &L->h;
     t->name = h->node[i].key;
     t->pos = h->node[i].pos;
     if (h->node[i].type != DN_JSON_OBJECT)
         return lfail(L, DN_EFORMAT, "tensor '%s' is %s, not an object with "
                      "dtype, shape and data_offsets" DAMAGED,
-                     shown(t->name, s1, sizeof s1),
+                     dn_show(t->name, s1),
                      dn_json_type_name(h->node[i].type));
     for (int c = i + 1; c < h->node[i].next; c = h->node[c].next) {
         const char *const *n = fields;
         while (*n && strcmp(*n, h->node[c].key) != 0) n++;
         if (!*n)
             return lfail(L, DN_EFORMAT, "tensor '%s' has an unknown field "
-                         "'%s'" DAMAGED, shown(t->name, s1, sizeof s1),
-                         shown(h->node[c].key, s2, sizeof s2));
+                         "'%s'" DAMAGED, dn_show(t->name, s1),
+                         dn_show(h->node[c].key, s2));
     }
     int id = dn_json_get(h, i, "dtype");
     if (id < 0 || h->node[id].type != DN_JSON_STRING)
         return lfail(L, DN_EFORMAT, "tensor '%s' has no \"dtype\" string"
-                     DAMAGED, shown(t->name, s1, sizeof s1));
+                     DAMAGED, dn_show(t->name, s1));
     if (strcmp(h->node[id].str, "F32") != 0)
         return lfail(L, DN_EFORMAT, "tensor '%s' has dtype %s; descent "
                      "models hold F32 (float32) tensors only; convert it "
                      "(in PyTorch: tensor.float()) and save again",
-                     shown(t->name, s1, sizeof s1),
-                     shown(h->node[id].str, s2, sizeof s2));
+                     dn_show(t->name, s1),
+                     dn_show(h->node[id].str, s2));
     uint64_t count = 0;
     dn_status st = tensor_shape(L, i, t, &count);
     return st ? st : tensor_offsets(L, i, t, count);
@@ -857,7 +831,7 @@ static dn_status read_tensor(loader *L, int i, tensor *t)
  * belongs to none (the safetensors rule that keeps files canonical). */
 static dn_status check_coverage(loader *L)
 {
-    char s1[80], s2[80];
+    char s1[DN_SHOW_BUF], s2[DN_SHOW_BUF];
     tensor *s = malloc((size_t)(L->n_t ? L->n_t : 1) * sizeof *s);
     if (!s) return lfail(L, DN_ENOMEM, "out of memory");
     memcpy(s, L->t, (size_t)L->n_t * sizeof *s);
@@ -869,14 +843,14 @@ static dn_status check_coverage(loader *L)
         if (s[i].b < at)
             st = lfail(L, DN_EFORMAT, "tensors '%s' and '%s' overlap in the "
                        "data (bytes %llu to %llu)" DAMAGED,
-                       shown(prev->name, s1, sizeof s1),
-                       shown(s[i].name, s2, sizeof s2),
+                       dn_show(prev->name, s1),
+                       dn_show(s[i].name, s2),
                        (unsigned long long)s[i].b, (unsigned long long)at);
         else if (s[i].b > at)
             st = lfail(L, DN_EFORMAT, "bytes %llu to %llu of the data belong "
                        "to no tensor (a hole before '%s')" DAMAGED,
                        (unsigned long long)at, (unsigned long long)s[i].b,
-                       shown(s[i].name, s1, sizeof s1));
+                       dn_show(s[i].name, s1));
         if (s[i].e > at) {
             at = s[i].e;
             prev = &s[i];
@@ -923,13 +897,13 @@ static int n_expected(const dn_arch *A)
 
 static dn_status match_tensor(loader *L, tensor *t)
 {
-    char s1[80], got[200], need[200];
+    char s1[DN_SHOW_BUF], got[200], need[200];
     const dn_arch *A = &L->arch;
     if (!arch_tensor(A, t->name, &t->layer, &t->kind))
         return lfail(L, DN_EFORMAT, "unexpected tensor '%s': a descent model "
                      "of %d layers holds only the Linear weights and biases "
                      "(\"0.weight\", \"0.bias\", \"2.weight\", ...) and PReLU "
-                     "slopes; remove it", shown(t->name, s1, sizeof s1),
+                     "slopes; remove it", dn_show(t->name, s1),
                      A->n_layers);
     int l = t->layer, out = A->layer[l].units;
     int64_t want[2] = { out, l ? A->layer[l - 1].units : A->n_in };
@@ -940,7 +914,7 @@ static dn_status match_tensor(loader *L, tensor *t)
         shape_str(want, rank, need, sizeof need);
         return lfail(L, DN_EFORMAT, "tensor '%s' has shape %s but the "
                      "architecture needs %s" DAMAGED,
-                     shown(t->name, s1, sizeof s1), got, need);
+                     dn_show(t->name, s1), got, need);
     }
     return DN_OK;
 }
@@ -1132,7 +1106,7 @@ static dn_status parse_schema(loader *L)
 
 static dn_status read_params(loader *L)
 {
-    char s1[80];
+    char s1[DN_SHOW_BUF];
     dn_model *m = L->m;
     unsigned char buf[16384];
     for (int i = 0; i < L->n_t; i++) {
@@ -1149,12 +1123,12 @@ static dn_status read_params(loader *L)
                                       8 + L->hlen + t->b + 4 * done);
             if (st) return st;
             for (size_t j = 0; j < k; j++) {
-                float v = get_f32le(buf + 4 * j);
+                float v = dn_get_f32le(buf + 4 * j);
                 if (!isfinite(v))
                     return lfail(L, DN_EFORMAT, "tensor '%s' holds a "
                                  "non-finite value (NaN or infinity) at "
                                  "element %llu" DAMAGED,
-                                 shown(t->name, s1, sizeof s1),
+                                 dn_show(t->name, s1),
                                  (unsigned long long)(done + j));
                 dst[done + j] = v;
             }

@@ -352,6 +352,15 @@ static void doc_inputs(dn_jbuf *b, const dn_model *m)
     dn_jb_puts(b, ".\n");
 }
 
+/* A name from the model between two pieces of the doc string. */
+static void puts3(dn_jbuf *b, const char *pre, const char *s,
+                  const char *post)
+{
+    dn_jb_puts(b, pre);
+    dn_jb_puts(b, s);
+    dn_jb_puts(b, post);
+}
+
 static void doc_output(dn_jbuf *b, const dn_model *m, dn_task task)
 {
     const dn_schema *s = m->schema;
@@ -365,20 +374,15 @@ static void doc_output(dn_jbuf *b, const dn_model *m, dn_task task)
         if (named) dn_jb_puts(b, ", in the order of the classes above");
     } else if (task == DN_TASK_BINARY) {
         if (named && s->classes[0] && s->classes[1]) {
-            dn_jb_puts(b, "P(");
-            dn_jb_puts(b, s->classes[1]);
-            dn_jb_puts(b, "); P(");
-            dn_jb_puts(b, s->classes[0]);
-            dn_jb_puts(b, ") is 1 - output");
+            puts3(b, "P(", s->classes[1], "); P(");
+            puts3(b, "", s->classes[0], ") is 1 - output");
         } else {
             dn_jb_puts(b, "P(class 1); P(class 0) is 1 - output");
         }
     } else {
         dn_jb_puts(b, "the predicted ");
         if (s && s->target) {
-            dn_jb_puts(b, "'");
-            dn_jb_puts(b, s->target);
-            dn_jb_puts(b, "'");
+            puts3(b, "'", s->target, "'");
         } else {
             dn_jb_puts(b, n_out > 1 ? "values" : "value");
         }
@@ -395,19 +399,11 @@ static void doc_string(dn_jbuf *b, const dn_model *m, dn_task task)
     dn_jb_puts(b, "descent " DN_VERSION ": ");
     if (task == DN_TASK_REGRESSION) {
         dn_jb_puts(b, "a regression model");
-        if (s && s->target) {
-            dn_jb_puts(b, " of '");
-            dn_jb_puts(b, s->target);
-            dn_jb_puts(b, "'");
-        }
+        if (s && s->target) puts3(b, " of '", s->target, "'");
     } else {
         dn_jb_puts(b, task == DN_TASK_BINARY ? "a binary classifier"
                                              : "a multiclass classifier");
-        if (s && s->target) {
-            dn_jb_puts(b, " of '");
-            dn_jb_puts(b, s->target);
-            dn_jb_puts(b, "'");
-        }
+        if (s && s->target) puts3(b, " of '", s->target, "'");
         if (s && s->n_classes > 0) {
             char k[40];
             snprintf(k, sizeof k, " with %d classes: ", s->n_classes);

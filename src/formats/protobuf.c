@@ -1,22 +1,7 @@
 /* protobuf.c — writing protocol-buffer fields (see protobuf.h). */
 #include "formats/protobuf.h"
-#include <stdlib.h>
+#include "base/byteorder.h"
 #include <string.h>
-
-/* Room for n more bytes; 0 (and failed set) if there is none. */
-static int reserve(dn_pb *b, size_t n)
-{
-    if (b->failed) return 0;
-    if (n <= b->cap - b->len) return 1;
-    if (n > SIZE_MAX / 2 - b->len) { b->failed = 1; return 0; }
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap - b->len < n) cap *= 2;
-    unsigned char *p = realloc(b->p, cap);
-    if (!p) { b->failed = 1; return 0; }
-    b->p = p;
-    b->cap = cap;
-    return 1;
-}
 
 int dn_pb_varint_size(uint64_t v)
 {
@@ -39,7 +24,8 @@ static int put_varint(unsigned char *o, uint64_t v)
 
 void dn_pb_varint(dn_pb *b, uint64_t v)
 {
-    if (reserve(b, 10)) b->len += (size_t)put_varint(b->p + b->len, v);
+    unsigned char *o = dn_buf_room(b, 10);
+    if (o) b->len += (size_t)put_varint(o, v);
 }
 
 void dn_pb_key(dn_pb *b, int field, int wire)
@@ -60,43 +46,29 @@ void dn_pb_int64(dn_pb *b, int field, int64_t v)
     dn_pb_uint(b, field, (uint64_t)v);
 }
 
-/* Little-endian whatever the host, as the wire format requires. */
-static void put_f32le(unsigned char *o, float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    for (int i = 0; i < 4; i++) o[i] = (unsigned char)(u >> (8 * i));
-}
-
+/* The fixed fields are little-endian whatever the host, as the wire
+ * format requires. */
 void dn_pb_float(dn_pb *b, int field, float v)
 {
+    unsigned char o[4];
+    dn_put_f32le(o, v);
     dn_pb_key(b, field, DN_PB_FIXED32);
-    if (reserve(b, 4)) {
-        put_f32le(b->p + b->len, v);
-        b->len += 4;
-    }
+    dn_buf_add(b, o, 4);
 }
 
 void dn_pb_double(dn_pb *b, int field, double v)
 {
-    uint64_t u;
-    memcpy(&u, &v, 8);
+    unsigned char o[8];
+    dn_put_f64le(o, v);
     dn_pb_key(b, field, DN_PB_FIXED64);
-    if (reserve(b, 8)) {
-        for (int i = 0; i < 8; i++)
-            b->p[b->len + i] = (unsigned char)(u >> (8 * i));
-        b->len += 8;
-    }
+    dn_buf_add(b, o, 8);
 }
 
 void dn_pb_bytes(dn_pb *b, int field, const void *s, size_t n)
 {
     dn_pb_key(b, field, DN_PB_LEN);
     dn_pb_varint(b, n);
-    if (n && reserve(b, n)) {
-        memcpy(b->p + b->len, s, n);
-        b->len += n;
-    }
+    if (n) dn_buf_add(b, s, n);
 }
 
 void dn_pb_string(dn_pb *b, int field, const char *s)
@@ -109,8 +81,9 @@ void dn_pb_floats(dn_pb *b, int field, const float *v, size_t n)
     if (n > SIZE_MAX / 4) { b->failed = 1; return; }
     dn_pb_key(b, field, DN_PB_LEN);
     dn_pb_varint(b, 4 * n);
-    if (!reserve(b, 4 * n)) return;
-    for (size_t i = 0; i < n; i++) put_f32le(b->p + b->len + 4 * i, v[i]);
+    unsigned char *o = dn_buf_room(b, 4 * n);
+    if (!o) return;
+    for (size_t i = 0; i < n; i++) dn_put_f32le(o + 4 * i, v[i]);
     b->len += 4 * n;
 }
 
@@ -125,14 +98,10 @@ void dn_pb_end(dn_pb *b, size_t start)
     if (b->failed) return;
     size_t n = b->len - start;
     int k = dn_pb_varint_size(n);
-    if (!reserve(b, (size_t)k)) return;
+    if (!dn_buf_room(b, (size_t)k)) return;
     memmove(b->p + start + k, b->p + start, n);
     put_varint(b->p + start, n);
     b->len += (size_t)k;
 }
 
-void dn_pb_free(dn_pb *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
+void dn_pb_free(dn_pb *b) { dn_buf_free(b); }

@@ -23,18 +23,16 @@
 #ifndef DN_PROTOBUF_H
 #define DN_PROTOBUF_H
 
+#include "base/buf.h"
 #include <stddef.h>
 #include <stdint.h>
 
 enum { DN_PB_VARINT = 0, DN_PB_FIXED64 = 1, DN_PB_LEN = 2, DN_PB_FIXED32 = 5 };
 
-/* After an allocation failure every write is a no-op and `failed`
- * stays set, so a builder checks once at the end. */
-typedef struct {
-    unsigned char *p;
-    size_t len, cap;
-    int    failed;
-} dn_pb;
+/* The message being written: a growing buffer (base/buf.h).  After an
+ * allocation failure every write is a no-op and `failed` stays set, so a
+ * builder checks once at the end. */
+typedef dn_buf dn_pb;
 
 /* Bytes the varint of v takes: 1 to 10. */
 int  dn_pb_varint_size(uint64_t v);

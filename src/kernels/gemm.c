@@ -49,6 +49,7 @@
  * activation's derivative, so no separate sweep over the matrix is needed.
  */
 #include "kernels/gemm.h"
+#include "kernels/target.h"
 #ifdef DN_BLAS
 #include <cblas.h>
 #endif
@@ -58,9 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if (defined(__x86_64__) || defined(__i386__)) && \
-    (defined(__GNUC__) || defined(__clang__))
-#define HAVE_X86 1
+#ifdef DN_X86
 #include "kernels/simd.h"
 #endif
 
@@ -162,7 +161,7 @@ static const kernel k_portable[] = { { PMR, PNR, f_portable, 0 } };
 static const isa isa_portable = { "portable", k_portable, 1, NULL, NULL,
                                   NULL };
 
-#ifdef HAVE_X86
+#ifdef DN_X86
 /* The accumulators are named variables, written out row by row by these
  * macros (ROWSn(X) is X(0) ... X(n−1)): compilers at -O2 keep named
  * vectors in registers, but leave an array of them in memory.  Every
@@ -410,7 +409,7 @@ static const kernel k_avx512[] = {
 enum { DOT = 4, DOT_N = 16, DOT_K = 128 };
 #endif
 enum { DOT_ROWS = 4 };   /* rows per dot call (DOT where it exists) */
-#ifdef HAVE_X86
+#ifdef DN_X86
 
 /* Adds adjacent lanes of x and y: per 128-bit lane, the pair sums of x
  * and y interleaved. */
@@ -529,7 +528,7 @@ static void init(void)
 {
     const char *env = getenv("DESCENT_GEMM");
     chosen = &isa_portable;
-#ifdef HAVE_X86
+#ifdef DN_X86
     int cap = env && strcmp(env, "portable") == 0 ? 0
             : env && strcmp(env, "avx2") == 0 ? 1 : 2;
     __builtin_cpu_init();
@@ -557,7 +556,7 @@ const char *dn_gemm_isa(void)
 int dn_simd_wide(void)
 {
     pthread_once(&once, init);
-#ifdef HAVE_X86
+#ifdef DN_X86
     return chosen == &isa_avx512;
 #else
     return 0;

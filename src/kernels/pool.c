@@ -20,12 +20,13 @@
  * faster than a thread asleep on a condition variable wakes.  So a
  * worker first spins on the word (a few microseconds), then keeps
  * looking while yielding its core to anyone else who needs it, for up to
- * SPIN_NS in all, and only then sleeps until the next job.  On a machine
+ * SPIN_S in all, and only then sleeps until the next job.  On a machine
  * busier than its cores, the yield keeps a waiting worker from taking
  * the core away from the threads doing the work.
  */
 #include "kernels/gemm.h"
-#include "descent.h" /* DN_MAX_THREADS */
+#include "kernels/target.h"
+#include "base/base.h" /* DN_MAX_THREADS, dn_now */
 
 #include <pthread.h>
 #include <sched.h>
@@ -33,17 +34,15 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
-#if (defined(__x86_64__) || defined(__i386__)) && \
-    (defined(__GNUC__) || defined(__clang__))
+#ifdef DN_X86
 #define relax() __builtin_ia32_pause()
 #else
 #define relax() ((void)0)
 #endif
 
-#define SPIN_NS   500000L  /* a worker looks for work this long, then sleeps */
+#define SPIN_S    5e-4     /* seconds a worker looks for work, then sleeps */
 #define SPIN_HOT  2000     /* pauses before it starts yielding the core */
 
 /* The claim word: job number (32 bits), task count (16), next task (16). */
@@ -93,13 +92,6 @@ static void drain(dn_pool *p, uint32_t job)
     }
 }
 
-static long elapsed_ns(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (t.tv_sec - t0->tv_sec) * 1000000000L + (t.tv_nsec - t0->tv_nsec);
-}
-
 /* Returns the first job numbered other than `seen` (or on stop): looking
  * first, then asleep.  The sleep cannot miss a job: a worker counts
  * itself in `sleepers` before its last look at the word, and the caller
@@ -109,8 +101,7 @@ static long elapsed_ns(const struct timespec *t0)
  * waits). */
 static uint32_t next_job(dn_pool *p, uint32_t seen)
 {
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    const double t0 = dn_now();
     for (long i = 1;; i++) {
         uint32_t j = W_JOB(atomic_load_explicit(&p->word,
                                                 memory_order_acquire));
@@ -120,7 +111,7 @@ static uint32_t next_job(dn_pool *p, uint32_t seen)
             relax();
         } else {
             sched_yield();
-            if (i % 16 == 0 && elapsed_ns(&t0) > SPIN_NS) break;
+            if (i % 16 == 0 && dn_now() - t0 > SPIN_S) break;
         }
     }
     pthread_mutex_lock(&p->mu);

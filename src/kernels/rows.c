@@ -13,12 +13,11 @@
  * operations, as in the plain loop, so both paths give the same bits. */
 #include "kernels/vec.h"
 #include "kernels/gemm.h"
+#include "kernels/target.h"
 
 #include <string.h>
 
-#ifdef __clang__
-#pragma clang fp contract(off)
-#endif
+DN_UNFUSED
 
 static void u8_plain(const uint8_t *restrict x, const float *restrict mean,
                      const float *restrict inv, float *restrict o, int d)
@@ -35,8 +34,7 @@ static void f32_plain(const float *restrict x, const float *restrict mean,
     for (int j = 0; j < d; j++) o[j] = (x[j] - mean[j]) * inv[j];
 }
 
-#if (defined(__x86_64__) || defined(__i386__)) && \
-    (defined(__GNUC__) || defined(__clang__))
+#ifdef DN_X86
 #include <immintrin.h>
 #define WIDE 1
 

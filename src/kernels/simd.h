@@ -2,8 +2,9 @@
 #ifndef DN_SIMD_H
 #define DN_SIMD_H
 
-#if (defined(__x86_64__) || defined(__i386__)) && \
-    (defined(__GNUC__) || defined(__clang__))
+#include "kernels/target.h"
+
+#ifdef DN_X86
 #include <immintrin.h>
 
 /* The mask of the first n of 16 lanes: none for n ≤ 0, all for n ≥ 16.

@@ -7,17 +7,15 @@
  * wide path, and the caller runs its plain loop. */
 #include "kernels/vec.h"
 #include "kernels/gemm.h"
+#include "kernels/target.h"
 #include <math.h>
 #include <string.h>
 
 /* Products and sums rounded one by one, never fused, as in the plain
  * loops. */
-#ifdef __clang__
-#pragma clang fp contract(off)
-#endif
+DN_UNFUSED
 
-#if (defined(__x86_64__) || defined(__i386__)) && \
-    (defined(__GNUC__) || defined(__clang__))
+#ifdef DN_X86
 #include "kernels/simd.h"
 #define WIDE 1
 

@@ -2,6 +2,7 @@
  * weights (not biases, not PReLU slopes, as the notes prescribe) and the
  * gradient's norm for clipping. */
 #include "nn/nn.h"
+#include "kernels/target.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +51,7 @@ double dn_l2_add(const dn_model *m, float *g, float lambda)
 enum { LANES = DN_SUM_SQ_LANES };
 
 /* Products and sums rounded one by one, never fused, on every path. */
-#ifdef __clang__
-#pragma clang fp contract(off)
-#endif
+DN_UNFUSED
 
 static inline double norm2_loop(const float *g, size_t n)
 {

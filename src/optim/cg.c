@@ -75,15 +75,8 @@ dn_status dn_cg_run(dn_solve *s)
         double alpha;
         memcpy(gp, s->g, n * sizeof *gp);
         dn_ls_result r = dn_linesearch(s, d, alpha0, &alpha);
-        if (r == DN_LS_BUDGET) {
-            s->reason = DN_STOP_EVALS;
-            break;
-        }
+        if (dn_ls_stops(s, r, since == 0)) break;
         if (r == DN_LS_FAIL) {
-            if (since == 0) {
-                s->reason = DN_STOP_LINESEARCH;
-                break;
-            }
             steepest(s, d);
             alpha0 = fmin(1, 1 / s->gnorm);
             since = 0;

@@ -132,15 +132,8 @@ dn_status dn_lbfgs_run(dn_solve *s)
         memcpy(xp, s->x, n * sizeof *xp);
         memcpy(gp, s->g, n * sizeof *gp);
         dn_ls_result r = dn_linesearch(s, d, alpha0, &alpha);
-        if (r == DN_LS_BUDGET) {
-            s->reason = DN_STOP_EVALS;
-            break;
-        }
+        if (dn_ls_stops(s, r, steepest)) break;
         if (r == DN_LS_FAIL) {
-            if (steepest) {
-                s->reason = DN_STOP_LINESEARCH;
-                break;
-            }
             /* The memory led nowhere: forget it and try along −g. */
             restart(&M, s, d, &alpha0);
             steepest = 1;

@@ -235,3 +235,11 @@ dn_ls_result dn_linesearch(dn_solve *s, const double *d, double alpha0,
     }
     return s->spent ? DN_LS_BUDGET : DN_LS_FAIL;
 }
+
+int dn_ls_stops(dn_solve *s, dn_ls_result r, int steepest)
+{
+    if (r == DN_LS_BUDGET) s->reason = DN_STOP_EVALS;
+    else if (r == DN_LS_FAIL && steepest) s->reason = DN_STOP_LINESEARCH;
+    else return 0;
+    return 1;
+}

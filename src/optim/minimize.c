@@ -132,26 +132,31 @@ static dn_status check_size(const dn_solver_conf *c, size_t n, dn_error *err)
                        "n × n matrix of %.3g GiB, more than memory can "
                        "address; use lbfgs", dn_solver_name(c->kind), n,
                        mib / 1024);
-    if (c->kind == DN_SOLVER_LM && n > c->max_params)
-        return dn_fail(err, DN_EARG, "Levenberg-Marquardt: %zu unknowns "
-                       "(network parameters) is above its limit of %zu "
-                       "(max_params): the matrix JᵀJ alone would need "
-                       "%.0f MiB (n² doubles) and every step an n³/3 "
-                       "Cholesky factorization; use lbfgs, which needs "
-                       "O(m·n) memory, or raise max_params if the memory "
-                       "is there", n, c->max_params, mib);
-    if (c->kind == DN_SOLVER_NEWTON && n > c->max_params)
-        return dn_fail(err, DN_EARG, "Newton's method: %zu unknowns (network "
-                       "parameters) is above its limit of %zu (max_params): "
-                       "the exact Hessian would need %.0f MiB (n² doubles) "
-                       "and n Hessian-vector products every iteration. "
-                       "Newton uses the curvature directly and converges "
-                       "fast on small or convex problems, but it is "
-                       "impractical for large networks (the notes' "
-                       "784-16-16-10 network has 13,002 parameters: a "
-                       "1.3 GB Hessian); use lbfgs, which learns curvature "
-                       "from gradients in O(m·n) memory, or raise "
-                       "max_params", n, c->max_params, mib);
+    /* The two solvers that hold an n × n matrix, in the words of the
+     * message that refuses a size above max_params. */
+    static const struct {
+        const char *name, *matrix, *cost, *lbfgs, *raise;
+    } BIG[2] = {
+        { "Levenberg-Marquardt", "the matrix JᵀJ alone",
+          "every step an n³/3 Cholesky factorization", "needs O(m·n) memory",
+          " if the memory is there" },
+        { "Newton's method", "the exact Hessian",
+          "n Hessian-vector products every iteration. Newton uses the "
+          "curvature directly and converges fast on small or convex "
+          "problems, but it is impractical for large networks (the notes' "
+          "784-16-16-10 network has 13,002 parameters: a 1.3 GB Hessian)",
+          "learns curvature from gradients in O(m·n) memory", "" },
+    };
+    if ((c->kind == DN_SOLVER_LM || c->kind == DN_SOLVER_NEWTON) &&
+        n > c->max_params) {
+        const int k = c->kind == DN_SOLVER_NEWTON;
+        return dn_fail(err, DN_EARG, "%s: %zu unknowns (network parameters) "
+                       "is above its limit of %zu (max_params): %s would "
+                       "need %.0f MiB (n² doubles) and %s; use lbfgs, which "
+                       "%s, or raise max_params%s", BIG[k].name, n,
+                       c->max_params, BIG[k].matrix, mib, BIG[k].cost,
+                       BIG[k].lbfgs, BIG[k].raise);
+    }
     return DN_OK;
 }
 

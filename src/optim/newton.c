@@ -126,14 +126,7 @@ dn_status dn_newton_run(dn_solve *s)
             for (size_t i = 0; i < n; i++) d[i] = -s->g[i];
             r = dn_linesearch(s, d, fmin(1, 1 / s->gnorm), &alpha);
         }
-        if (r == DN_LS_BUDGET) {
-            s->reason = DN_STOP_EVALS;
-            break;
-        }
-        if (r == DN_LS_FAIL) {
-            s->reason = DN_STOP_LINESEARCH;
-            break;
-        }
+        if (dn_ls_stops(s, r, 1)) break;
         if (dn_solve_step_done(s, f_prev, alpha, 0, r == DN_LS_WOLFE)) break;
     }
 done:

@@ -15,6 +15,7 @@
  * cheap cost model, -fvect-cost-model=cheap; clang needs only the first).
  * dn_opt_step allocates nothing. */
 #include "optim/optim.h"
+#include "kernels/target.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,13 +24,9 @@
 /* The hot loops below come twice: as plain C, and compiled for AVX-512
  * where the matrix kernels use it (dn_simd_wide, gemm.h; 4× faster on a
  * fused Adam step of 235k parameters).  They must round exactly as
- * PyTorch does, so no multiply-add may be fused (gcc fuses none under
- * -std=c11; clang would, for AVX-512, without this pragma). */
-#ifdef __clang__
-#pragma clang fp contract(off)
-#endif
-#if (defined(__x86_64__) || defined(__i386__)) && \
-    (defined(__GNUC__) || defined(__clang__))
+ * PyTorch does, so no multiply-add may be fused (kernels/target.h). */
+DN_UNFUSED
+#ifdef DN_X86
 #define WIDE 1
 #define wide() dn_simd_wide()
 #endif

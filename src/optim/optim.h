@@ -82,6 +82,12 @@ typedef enum {
 dn_ls_result dn_linesearch(dn_solve *s, const double *d, double alpha0,
                            double *alpha);
 
+/* Whether a search's result r ends the run (1, s->reason set), as the
+ * solvers that search decide it: a spent budget always does
+ * (DN_STOP_EVALS); a failure does when d already was steepest descent,
+ * −g (DN_STOP_LINESEARCH), and otherwise the solver retries along −g. */
+int dn_ls_stops(dn_solve *s, dn_ls_result r, int steepest);
+
 /* ---- Cholesky of A + diag(add) + mu I, A kept intact (cholesky.c) ---- */
 
 /* A symmetric n × n matrix A is held as its strict lower triangle in M

@@ -48,7 +48,26 @@ void dn_sched_defaults(dn_sched_conf *c, dn_sched_kind kind)
 }
 
 /* Each check names the field, the value and the valid range.  The
- * comparisons are written so that NaN fails them. */
+ * comparisons are written so that NaN fails them.  Most fields are one of
+ * two kinds, checked by these two: a real that must be finite and >= 0,
+ * and a count (of epochs, mostly) that must be >= 0, whose message ends
+ * with `unit`. */
+static dn_status real_ge0(const char *k, const char *field, double v,
+                          dn_error *err)
+{
+    if (isfinite(v) && v >= 0) return DN_OK;
+    return dn_fail(err, DN_EARG, "schedule %s: %s %.15g is out of range; it "
+                   "must be a finite number >= 0", k, field, v);
+}
+
+static dn_status count_ge0(const char *k, const char *field, int v,
+                           const char *unit, dn_error *err)
+{
+    if (v >= 0) return DN_OK;
+    return dn_fail(err, DN_EARG, "schedule %s: %s %d is out of range; it "
+                   "must be >= 0%s", k, field, v, unit);
+}
+
 static dn_status check_conf(const dn_sched_conf *c, double eta0, int epochs,
                             dn_error *err)
 {
@@ -57,17 +76,12 @@ static dn_status check_conf(const dn_sched_conf *c, double eta0, int epochs,
                        "constant, step, exp, cosine or plateau",
                        (int)c->kind);
     const char *k = dn_sched_name(c->kind);
-    if (!(isfinite(eta0) && eta0 >= 0))
-        return dn_fail(err, DN_EARG, "schedule %s: base learning rate "
-                       "%.15g is out of range; it must be a finite number "
-                       ">= 0", k, eta0);
-    if (c->warmup < 0)
-        return dn_fail(err, DN_EARG, "schedule %s: warmup %d is out of "
-                       "range; it must be >= 0 epochs (0 = no warmup)", k,
-                       c->warmup);
-    if (epochs < 0)
-        return dn_fail(err, DN_EARG, "schedule %s: epochs %d is out of "
-                       "range; it must be >= 0", k, epochs);
+    dn_status st;
+    if ((st = real_ge0(k, "base learning rate", eta0, err)) ||
+        (st = count_ge0(k, "warmup", c->warmup, " epochs (0 = no warmup)",
+                        err)) ||
+        (st = count_ge0(k, "epochs", epochs, "", err)))
+        return st;
 
     /* Only the fields the kind reads are checked: a zeroed or stale
      * value in a field that takes no part cannot do harm. */
@@ -82,30 +96,20 @@ static dn_status check_conf(const dn_sched_conf *c, double eta0, int epochs,
             return dn_fail(err, DN_EARG, "schedule %s: gamma %.15g is out "
                            "of range (0, 1]; the rate is multiplied by "
                            "gamma, so 1 keeps it constant", k, c->gamma);
-        break;
+        return DN_OK;
     case DN_SCHED_COSINE:
-        if (c->t_max < 0)
-            return dn_fail(err, DN_EARG, "schedule cosine: t_max %d is out "
-                           "of range; it must be >= 0 epochs (0 = all "
-                           "epochs after warmup)", c->t_max);
-        if (!(isfinite(c->eta_min) && c->eta_min >= 0))
-            return dn_fail(err, DN_EARG, "schedule cosine: eta_min %.15g is "
-                           "out of range; it must be a finite number >= 0",
-                           c->eta_min);
-        break;
+        if ((st = count_ge0(k, "t_max", c->t_max, " epochs (0 = all epochs "
+                            "after warmup)", err)))
+            return st;
+        return real_ge0(k, "eta_min", c->eta_min, err);
     case DN_SCHED_PLATEAU:
         if (!(c->factor > 0 && c->factor < 1))
             return dn_fail(err, DN_EARG, "schedule plateau: factor %.15g is "
                            "out of range (0, 1); each cut multiplies the "
                            "rate by it", c->factor);
-        if (c->patience < 0)
-            return dn_fail(err, DN_EARG, "schedule plateau: patience %d is "
-                           "out of range; it must be >= 0 epochs",
-                           c->patience);
-        if (!(isfinite(c->threshold) && c->threshold >= 0))
-            return dn_fail(err, DN_EARG, "schedule plateau: threshold %.15g "
-                           "is out of range; it must be a finite number >= "
-                           "0", c->threshold);
+        if ((st = count_ge0(k, "patience", c->patience, " epochs", err)) ||
+            (st = real_ge0(k, "threshold", c->threshold, err)))
+            return st;
         /* Relative: improved means loss < best (1 − threshold).  At 1 or
          * more no positive loss can ever improve and the rate would just
          * be cut every patience + 1 epochs: surely a mistake. */
@@ -115,19 +119,12 @@ static dn_status check_conf(const dn_sched_conf *c, double eta0, int epochs,
                            "fraction of the best loss (1e-4 = 0.01%%); set "
                            "threshold_abs for an absolute one",
                            c->threshold);
-        if (c->cooldown < 0)
-            return dn_fail(err, DN_EARG, "schedule plateau: cooldown %d is "
-                           "out of range; it must be >= 0 epochs",
-                           c->cooldown);
-        if (!(isfinite(c->min_eta) && c->min_eta >= 0))
-            return dn_fail(err, DN_EARG, "schedule plateau: min_eta %.15g is "
-                           "out of range; it must be a finite number >= 0",
-                           c->min_eta);
-        break;
+        if ((st = count_ge0(k, "cooldown", c->cooldown, " epochs", err)))
+            return st;
+        return real_ge0(k, "min_eta", c->min_eta, err);
     default:
-        break;
+        return DN_OK;
     }
-    return DN_OK;
 }
 
 /* The main schedule's rate at its own epoch e (0 = the first epoch after
@@ -172,17 +169,12 @@ dn_status dn_sched_init(dn_sched *s, const dn_sched_conf *c, double eta0,
     memset(s, 0, sizeof *s);
     dn_sched_conf *k = &s->conf;
     k->kind = c->kind;
-    k->step_size = c->step_size;
-    k->gamma = c->gamma;
-    k->t_max = c->t_max;
-    k->eta_min = c->eta_min;
-    k->factor = c->factor;
-    k->patience = c->patience;
-    k->threshold = c->threshold;
-    k->threshold_abs = c->threshold_abs;
-    k->cooldown = c->cooldown;
-    k->min_eta = c->min_eta;
     k->warmup = c->warmup;
+    k->step_size = c->step_size;      k->gamma = c->gamma;    /* step, exp */
+    k->t_max = c->t_max;              k->eta_min = c->eta_min;   /* cosine */
+    k->factor = c->factor;            k->patience = c->patience; /* plateau */
+    k->threshold = c->threshold;      k->threshold_abs = c->threshold_abs;
+    k->cooldown = c->cooldown;        k->min_eta = c->min_eta;
     /* Resolved here and stored, because the struct alone must carry the
      * schedule on (epochs is not kept). */
     if (k->kind == DN_SCHED_COSINE && k->t_max == 0)

@@ -22,6 +22,8 @@
  * The reader trusts no number before checking it against the file's
  * length, and checks the CRC before reading anything else. */
 #include "train/train.h"
+#include "base/buf.h"
+#include "base/byteorder.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -71,49 +73,33 @@ static int fields(dn_train_state *s, long *has_best, long *note_len,
 }
 #define MAX_FIELDS 64
 
-static void put64(unsigned char *p, uint64_t v)
-{ for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i)); }
-static uint64_t get64(const unsigned char *p)
-{ uint64_t v = 0; for (int i = 7; i >= 0; i--) v = v << 8 | p[i]; return v; }
-static void put32(unsigned char *p, uint32_t v)
-{ for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i)); }
-static uint32_t get32(const unsigned char *p)
-{ return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-
-static uint64_t dbits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
-static double bitsd(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
-static uint32_t fbits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static float bitsf(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
-
 /* ---- writing ---- */
 
-typedef struct { unsigned char *p; size_t len, cap; int oom; } buf;
-
-static void need(buf *b, size_t n)
+static void add64(dn_buf *b, uint64_t v)
 {
-    if (b->oom || b->len + n <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n) cap *= 2;
-    unsigned char *q = realloc(b->p, cap);
-    if (!q) { b->oom = 1; return; }
-    b->p = q;
-    b->cap = cap;
+    unsigned char *o = dn_buf_room(b, 8);
+    if (o) { dn_put_le64(o, v); b->len += 8; }
 }
 
-static void add64(buf *b, uint64_t v)
-{ need(b, 8); if (!b->oom) { put64(b->p + b->len, v); b->len += 8; } }
-
-static void addf(buf *b, const float *x, size_t n)
+static void add32s(dn_buf *b, const int32_t *x, size_t n)
 {
-    need(b, 4 * n);
-    if (b->oom) return;
-    for (size_t i = 0; i < n; i++) put32(b->p + b->len + 4 * i, fbits(x[i]));
+    unsigned char *o = dn_buf_room(b, 4 * n);
+    if (!o) return;
+    for (size_t i = 0; i < n; i++) dn_put_le32(o + 4 * i, (uint32_t)x[i]);
+    b->len += 4 * n;
+}
+
+static void addf(dn_buf *b, const float *x, size_t n)
+{
+    unsigned char *o = dn_buf_room(b, 4 * n);
+    if (!o) return;
+    for (size_t i = 0; i < n; i++) dn_put_f32le(o + 4 * i, x[i]);
     b->len += 4 * n;
 }
 
 static int fill(FILE *f, void *arg)
 {
-    const buf *b = arg;
+    const dn_buf *b = arg;
     return fwrite(b->p, 1, b->len, f) == b->len ? 0 : -1;
 }
 
@@ -126,50 +112,43 @@ dn_status dn_ckpt_save(const char *path, const dn_train_state *cs,
     long why_len = s.why ? (long)strlen(s.why) : 0;
     field f[MAX_FIELDS];
     int nf = fields(&s, &has_best, &note_len, &why_len, VERSION, f);
-    buf b = { 0 };
-    need(&b, HEADER + 4);
-    if (!b.oom) { memset(b.p, 0, HEADER + 4); b.len = HEADER; }
-    need(&b, 4);
-    if (!b.oom) { put32(b.p + b.len, (uint32_t)nf); b.len += 4; }
+    dn_buf b = { 0 };
+    unsigned char head[HEADER + 4] = { 0 };  /* the header is filled in last */
+    dn_put_le32(head + HEADER, (uint32_t)nf);
+    dn_buf_add(&b, head, sizeof head);
     for (int i = 0; i < nf; i++) {
         switch (f[i].kind) {
         case 'i': add64(&b, (uint64_t)(int64_t)*(int *)f[i].p); break;
         case 'l': add64(&b, (uint64_t)(int64_t)*(long *)f[i].p); break;
         case 's': add64(&b, (uint64_t)*(size_t *)f[i].p); break;
         case 'u': add64(&b, *(uint64_t *)f[i].p); break;
-        default:  add64(&b, dbits(*(double *)f[i].p)); break;
+        default:  add64(&b, dn_f64_bits(*(double *)f[i].p)); break;
         }
     }
     addf(&b, s.theta, s.n_params);
     addf(&b, s.opt_state, s.n_opt);
     if (has_best) addf(&b, s.best_theta, s.n_params);
-    need(&b, 4 * (size_t)s.n);
-    if (!b.oom) {
-        for (int i = 0; i < s.n; i++) put32(b.p + b.len + 4 * i, (uint32_t)s.idx[i]);
-        b.len += 4 * (size_t)s.n;
-    }
+    add32s(&b, s.idx, (size_t)s.n);
     for (int e = 0; e < s.n_hist; e++) {
         const dn_epoch *h = &s.hist[e];
         double v[HIST_FIELDS] = { h->epoch, (double)h->steps, h->train_loss,
             h->val_loss, h->train_acc, h->val_acc, h->eta, h->grad_norm,
             h->seconds, h->train_mae, h->val_mae, h->mu, (double)h->evals };
-        for (int k = 0; k < HIST_FIELDS; k++) add64(&b, dbits(v[k]));
+        for (int k = 0; k < HIST_FIELDS; k++) add64(&b, dn_f64_bits(v[k]));
     }
-    need(&b, (size_t)note_len);
-    if (!b.oom && note_len) { memcpy(b.p + b.len, s.note, (size_t)note_len); b.len += (size_t)note_len; }
-    need(&b, (size_t)why_len);
-    if (!b.oom && why_len) { memcpy(b.p + b.len, s.why, (size_t)why_len); b.len += (size_t)why_len; }
-    for (size_t i = 0; i < s.n_solver; i++) add64(&b, dbits(s.solver[i]));
-    if (b.oom) {
-        free(b.p);
+    dn_buf_add(&b, s.note, (size_t)note_len);
+    dn_buf_add(&b, s.why, (size_t)why_len);
+    for (size_t i = 0; i < s.n_solver; i++) add64(&b, dn_f64_bits(s.solver[i]));
+    if (b.failed) {
+        dn_buf_free(&b);
         return dn_fail(err, DN_ENOMEM, "out of memory writing the checkpoint");
     }
     memcpy(b.p, MAGIC, 8);
-    put32(b.p + 8, VERSION);
-    put32(b.p + 12, (uint32_t)crc32(0L, b.p + HEADER, (uInt)(b.len - HEADER)));
-    put64(b.p + 16, (uint64_t)(b.len - HEADER));
+    dn_put_le32(b.p + 8, VERSION);
+    dn_put_le32(b.p + 12, (uint32_t)crc32(0L, b.p + HEADER, (uInt)(b.len - HEADER)));
+    dn_put_le64(b.p + 16, (uint64_t)(b.len - HEADER));
     dn_status st = dn_atomic_write(path, "checkpoint", fill, &b, err);
-    free(b.p);
+    dn_buf_free(&b);
     return st;
 }
 
@@ -248,27 +227,27 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
     if (len < HEADER || memcmp(p, MAGIC, 8))
         return BAD("%s: not a descent checkpoint (wrong magic); give the file "
                    "written by --checkpoint", path);
-    const unsigned version = get32(p + 8);
+    const unsigned version = dn_get_le32(p + 8);
     P->hist_fields = version >= 2 ? HIST_FIELDS : 11;
     if (version < 1 || version > VERSION)
         return BAD("%s: checkpoint version %u, this descent reads versions 1 "
                    "to %u", path, version, VERSION);
-    if (get64(p + 16) != len - HEADER)
+    if (dn_get_le64(p + 16) != len - HEADER)
         return BAD("%s: the header says %llu bytes follow but the file has %zu: "
                    "the checkpoint is truncated or damaged", path,
-                   (unsigned long long)get64(p + 16), len - HEADER);
-    if (get32(p + 12) != (uint32_t)crc32(0L, p + HEADER, (uInt)(len - HEADER)))
+                   (unsigned long long)dn_get_le64(p + 16), len - HEADER);
+    if (dn_get_le32(p + 12) != (uint32_t)crc32(0L, p + HEADER, (uInt)(len - HEADER)))
         return BAD("%s: CRC-32 mismatch: the checkpoint is damaged", path);
     const unsigned char *at = p + HEADER;
     size_t left = len - HEADER;
     field f[MAX_FIELDS];
     int nf = fields(s, &P->has_best, &P->note_len, &P->why_len, version, f);
-    if (left < 4 || get32(at) != (uint32_t)nf || left - 4 < (size_t)nf * 8)
+    if (left < 4 || dn_get_le32(at) != (uint32_t)nf || left - 4 < (size_t)nf * 8)
         return BAD("%s: unexpected field count in the checkpoint", path);
     at += 4;
     left -= 4;
     for (int i = 0; i < nf; i++, at += 8, left -= 8) {
-        uint64_t v = get64(at);
+        uint64_t v = dn_get_le64(at);
         int64_t iv = (int64_t)v;
         switch (f[i].kind) {
         case 'i':
@@ -283,7 +262,7 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
             break;
         case 's': *(size_t *)f[i].p = (size_t)v; break;
         case 'u': *(uint64_t *)f[i].p = v; break;
-        default:  *(double *)f[i].p = bitsd(v); break;
+        default:  *(double *)f[i].p = dn_bits_f64(v); break;
         }
     }
     if (P->has_best > 1 || s->n < 1 || s->pos >= s->n ||
@@ -308,7 +287,7 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
     unsigned char *seen = calloc((size_t)s->n, 1);
     if (!seen) return dn_fail(err, DN_ENOMEM, "out of memory");
     for (int i = 0; i < s->n; i++) {
-        uint32_t r = get32(P->idx + 4 * (size_t)i);
+        uint32_t r = dn_get_le32(P->idx + 4 * (size_t)i);
         if (r >= (uint32_t)s->n || seen[r]++) {
             free(seen);
             return BAD("%s: the stored row order is not a permutation of the "
@@ -317,22 +296,22 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
     }
     free(seen);
     for (size_t i = 0; i < s->n_params; i++)
-        if (!isfinite(bitsf(get32(P->theta + 4 * i))) ||
-            (P->has_best && !isfinite(bitsf(get32(P->best + 4 * i)))))
+        if (!isfinite(dn_bits_f32(dn_get_le32(P->theta + 4 * i))) ||
+            (P->has_best && !isfinite(dn_bits_f32(dn_get_le32(P->best + 4 * i)))))
             return BAD("%s: parameter %zu is not finite", path, i);
     for (size_t i = 0; i < s->n_opt; i++)
-        if (!isfinite(bitsf(get32(P->opt + 4 * i))))
+        if (!isfinite(dn_bits_f32(dn_get_le32(P->opt + 4 * i))))
             return BAD("%s: optimizer value %zu is not finite", path, i);
     for (size_t i = 0; i < s->n_solver; i++)
-        if (!isfinite(bitsd(get64(P->solver + 8 * i))))
+        if (!isfinite(dn_bits_f64(dn_get_le64(P->solver + 8 * i))))
             return BAD("%s: solver value %zu is not finite", path, i);
     /* A history row's epoch and step count become integers. */
     for (int e = 0; e < s->n_hist; e++) {
         const size_t row = (size_t)e * (size_t)P->hist_fields;
-        double ep = bitsd(get64(P->hist + 8 * row));
-        double st = bitsd(get64(P->hist + 8 * (row + 1)));
+        double ep = dn_bits_f64(dn_get_le64(P->hist + 8 * row));
+        double st = dn_bits_f64(dn_get_le64(P->hist + 8 * (row + 1)));
         double ev = P->hist_fields > 12
-                  ? bitsd(get64(P->hist + 8 * (row + 12))) : 0;
+                  ? dn_bits_f64(dn_get_le64(P->hist + 8 * (row + 12))) : 0;
         if (!(ep >= 0 && ep <= INT32_MAX && st >= 0 && st <= 9e15 &&
               ev >= 0 && ev <= 9e15))
             return BAD("%s: history row %d holds an impossible epoch or step "
@@ -394,19 +373,19 @@ dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
         why[P.why_len] = 0;
     }
     for (size_t i = 0; i < t.n_solver; i++)
-        s->solver[i] = bitsd(get64(P.solver + 8 * i));
+        s->solver[i] = dn_bits_f64(dn_get_le64(P.solver + 8 * i));
 
     for (size_t i = 0; i < t.n_params; i++) {
-        s->theta[i] = bitsf(get32(P.theta + 4 * i));
-        if (P.has_best) s->best_theta[i] = bitsf(get32(P.best + 4 * i));
+        s->theta[i] = dn_bits_f32(dn_get_le32(P.theta + 4 * i));
+        if (P.has_best) s->best_theta[i] = dn_bits_f32(dn_get_le32(P.best + 4 * i));
     }
     for (size_t i = 0; i < t.n_opt; i++)
-        s->opt_state[i] = bitsf(get32(P.opt + 4 * i));
-    for (int i = 0; i < t.n; i++) s->idx[i] = (int32_t)get32(P.idx + 4 * (size_t)i);
+        s->opt_state[i] = dn_bits_f32(dn_get_le32(P.opt + 4 * i));
+    for (int i = 0; i < t.n; i++) s->idx[i] = (int32_t)dn_get_le32(P.idx + 4 * (size_t)i);
     for (int e = 0; e < t.n_hist; e++) {
         double v[HIST_FIELDS] = { 0 };
         for (int k = 0; k < P.hist_fields; k++)
-            v[k] = bitsd(get64(P.hist + 8 * ((size_t)e * (size_t)P.hist_fields + k)));
+            v[k] = dn_bits_f64(dn_get_le64(P.hist + 8 * ((size_t)e * (size_t)P.hist_fields + k)));
         dn_epoch *h = &hist[e];
         h->epoch = (int)v[0]; h->steps = (long)v[1]; h->train_loss = v[2];
         h->val_loss = v[3]; h->train_acc = v[4]; h->val_acc = v[5];

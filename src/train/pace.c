@@ -20,7 +20,6 @@
 #include "train/train.h"
 #include "train/pace.h"
 
-#include <time.h>
 
 enum { EXPLOIT, PROBE_POOL, PROBE_SOLO, WARM };
 
@@ -34,13 +33,6 @@ enum { EXPLOIT, PROBE_POOL, PROBE_SOLO, WARM };
 #define MARGIN     1.1     /* alone must be this much faster to win */
 #define STEP_LONG  0.002   /* steps longer than this: no pacing */
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 static void start(dn_pace *p, int phase, dn_ws *ws)
 {
     p->phase = phase;
@@ -49,7 +41,7 @@ static void start(dn_pace *p, int phase, dn_ws *ws)
     dn_ws_solo(ws, p->solo);
     p->rows = 0;
     p->steps = 0;
-    p->t0 = now();
+    p->t0 = dn_now();
 }
 
 void dn_pace_init(dn_pace *p, dn_ws *ws, int on)
@@ -67,7 +59,7 @@ void dn_pace_step(dn_pace *p, dn_ws *ws, int rows)
     if (!p->on) return;
     p->rows += rows;
     p->steps++;
-    const double t = now(), el = t - p->t0;
+    const double t = dn_now(), el = t - p->t0;
     if (p->phase == EXPLOIT) {
         if (t >= p->until) start(p, PROBE_POOL, ws);
         return;

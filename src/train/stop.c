@@ -6,6 +6,16 @@
 #include <math.h>
 #include <string.h>
 
+dn_status dn_stop_open(const dn_model *m, const dn_train_opts *opts,
+                       dn_train_opts *o, dn_result *res, dn_error *err)
+{
+    if (opts) *o = *opts; else dn_train_defaults(o);
+    memset(res, 0, sizeof *res);
+    res->last.val_loss = res->last.val_acc = res->last.train_acc = NAN;
+    res->last.train_loss = res->best = NAN;
+    return dn_train_check_opts(m, o, err);
+}
+
 /* The monitored value, oriented so that lower is better. */
 double dn_monitored(const dn_train_opts *o, const dn_epoch *e, int has_val)
 {

@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define VAL_BATCH 256
 
@@ -24,13 +23,6 @@ void dn_train_defaults(dn_train_opts *o)
     o->shuffle = 1;
     o->seed = 1;
     o->threads = 0;
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 dn_status dn_train_check_opts(const dn_model *m, const dn_train_opts *o,
@@ -394,7 +386,7 @@ static void report(run *r, int epoch, dn_epoch *e)
     }
     e->eta = S->sched.eta;
     e->grad_norm = S->gsum / ((r->n + r->B - 1) / r->B);
-    const double t1 = now();
+    const double t1 = dn_now();
     e->seconds = t1 - r->t0;
     r->t0 = t1;
 }
@@ -455,7 +447,7 @@ static next epochs(run *r)
     dn_train_state *S = &r->S;
     keep_safe(&r->safe, r->m->theta, r->P, S->epoch, S->steps);
     dn_pace_init(&r->pace, r->ws, r->o.threads == 0);
-    r->t0 = now();
+    r->t0 = dn_now();
     for (int epoch = S->epoch + 1; epoch <= r->o.epochs; epoch++) {
         if (S->pos == 0) {
             if (r->o.shuffle) dn_rng_shuffle(&S->rng, S->idx, r->n);
@@ -506,14 +498,9 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
     DN_NEED(m);
     run r;
     memset(&r, 0, sizeof r);
-    if (opts) r.o = *opts; else dn_train_defaults(&r.o);
     dn_result local;
     if (!res) res = &local;
-    memset(res, 0, sizeof *res);
-    res->last.val_loss = res->last.val_acc = res->last.train_acc = NAN;
-    res->last.train_loss = res->best = NAN;
-
-    dn_status st = dn_train_check_opts(m, &r.o, err);
+    dn_status st = dn_stop_open(m, opts, &r.o, res, err);
     if (!st) st = dn_data_check(m, train, "training", 1, err);
     if (!st && val) st = dn_data_check(m, val, "validation", 1, err);
     if (!st && (r.o.checkpoint_every < 0 || r.o.checkpoint_steps < 0))

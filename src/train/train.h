@@ -60,6 +60,13 @@ dn_status dn_train_check_opts(const dn_model *m, const dn_train_opts *o,
                               dn_error *err);
 /* ---- when training ends (stop.c), the same rules for both loops ---- */
 
+/* How both loops start: *o the caller's options (or, for NULL, the
+ * defaults), *res cleared to "nothing measured yet" (zero counts, NaN
+ * losses, accuracies and best), and the options checked
+ * (dn_train_check_opts). */
+dn_status dn_stop_open(const dn_model *m, const dn_train_opts *opts,
+                       dn_train_opts *o, dn_result *res, dn_error *err);
+
 /* The monitored value of an epoch, oriented so that lower is better. */
 double dn_monitored(const dn_train_opts *o, const dn_epoch *e, int has_val);
 /* Epoch (or iteration) e's bookkeeping in S: the best monitored value

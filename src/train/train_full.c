@@ -24,7 +24,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define CHUNK 1024  /* rows per pass; fixed, so the sums' order is too */
 
@@ -55,13 +54,6 @@ typedef struct {
     dn_status ckpt_st;   /* a checkpoint that could not be written */
     dn_error *err;
 } net;
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* theta = x, rounded to float32 once. */
 static void load(net *q, const double *x)
@@ -210,7 +202,7 @@ static int on_iter(const dn_min_iter *it, void *user)
     e->grad_norm = it->grad_norm;
     e->mu = it->mu;
     e->evals = it->evals;
-    const double t = now();
+    const double t = dn_now();
     e->seconds = t - q->t0;
     q->t0 = t;
     res->epochs = it->iter;
@@ -344,16 +336,11 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
                                    done whatever happened) */
     S->best = S->prev_loss = NAN;
     char *why_loaded = NULL;    /* a resumed numeric stop's message */
-    if (opts) q.o = *opts; else dn_train_defaults(&q.o);
     dn_solver_conf c;
     if (solver) c = *solver; else dn_solver_defaults(&c, DN_SOLVER_LBFGS);
     dn_result local;
     if (!res) res = &local;
-    memset(res, 0, sizeof *res);
-    res->last.val_loss = res->last.val_acc = res->last.train_acc = NAN;
-    res->last.train_loss = res->best = NAN;
-
-    dn_status st = dn_train_check_opts(m, &q.o, err);
+    dn_status st = dn_stop_open(m, opts, &q.o, res, err);
     if (!st && (unsigned)c.kind >= DN_SOLVER_COUNT)
         st = dn_fail(err, DN_EARG, "solver kind %d is unknown; use one of "
                      "lbfgs, cg, lm, newton", (int)c.kind);
@@ -442,7 +429,7 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
     }
     if (c.kind == DN_SOLVER_NEWTON) p.hess = net_hess;
     dn_min_result mr;
-    q.t0 = now();
+    q.t0 = dn_now();
     st = dn_minimize_run(&p, &c, x, on_iter, &q, &mr, S->solver, resumed, err);
     /* x is always an accepted point (or the start): the weights to keep. */
     load(&q, x);

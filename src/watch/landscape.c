@@ -97,25 +97,39 @@ double dn_land_eval(dn_land f, const double *p, double *g)
     return v;
 }
 
+/* The arguments dn_land_descend and dn_land_solve (fn, for messages)
+ * check alike: a start, room for the path, a known function (*in) and a
+ * step count in range.  *n_points starts at 0. */
+static dn_status path_args(const char *fn, dn_land f, const double *start,
+                           int steps, const float *path, int *n_points,
+                           const dn_land_info **in, dn_error *err)
+{
+    if (!start) return dn_null(err, fn, "start");
+    if (!path) return dn_null(err, fn, "path");
+    if (!n_points) return dn_null(err, fn, "n_points");
+    *n_points = 0;
+    *in = dn_land_get(f);
+    if (!*in) return dn_fail(err, DN_EARG, "unknown function %d", (int)f);
+    if (steps < 0 || steps > 10000000)
+        return dn_fail(err, DN_EARG, "steps must be from 0 to 10000000, got "
+                       "%d", steps);
+    return DN_OK;
+}
+
 dn_status dn_land_descend(dn_land f, const dn_opt_conf *c, double eta,
                           const double *start, int steps, float *path,
                           int *n_points, dn_error *err)
 {
-    DN_NEED(start);
-    DN_NEED(path);
-    DN_NEED(n_points);
-    *n_points = 0;
-    const dn_land_info *in = dn_land_get(f);
-    if (!in) return dn_fail(err, DN_EARG, "unknown function %d", (int)f);
-    if (steps < 0 || steps > 10000000)
-        return dn_fail(err, DN_EARG, "steps must be from 0 to 10000000, got "
-                       "%d", steps);
+    const dn_land_info *in;
+    dn_status st = path_args(__func__, f, start, steps, path, n_points, &in,
+                             err);
+    if (st) return st;
     if (!isfinite(eta) || eta < 0)
         return dn_fail(err, DN_EARG, "learning rate must be a finite number "
                        "≥ 0, got %g", eta);
     const int d = in->dim;
     dn_opt *o;
-    dn_status st = dn_opt_new(c, (size_t)d, NULL, &o, err);
+    st = dn_opt_new(c, (size_t)d, NULL, &o, err);
     if (st) return st;
     /* theta is float32 as a network's parameters are, so the path is
      * the one training would take; f and g are evaluated in double at
@@ -212,15 +226,10 @@ dn_status dn_land_solve(dn_land f, const dn_solver_conf *c,
                         const double *start, int steps, float *path,
                         int *n_points, dn_min_result *res, dn_error *err)
 {
-    DN_NEED(start);
-    DN_NEED(path);
-    DN_NEED(n_points);
-    *n_points = 0;
-    const dn_land_info *in = dn_land_get(f);
-    if (!in) return dn_fail(err, DN_EARG, "unknown function %d", (int)f);
-    if (steps < 0 || steps > 10000000)
-        return dn_fail(err, DN_EARG, "steps must be from 0 to 10000000, got "
-                       "%d", steps);
+    const dn_land_info *in;
+    dn_status st = path_args(__func__, f, start, steps, path, n_points, &in,
+                             err);
+    if (st) return st;
     double e[3];
     if (c->kind == DN_SOLVER_LM && !residuals(f, start, e, NULL))
         return dn_fail(err, DN_EARG, "lm needs a sum of squares; %s is not "
@@ -245,7 +254,6 @@ dn_status dn_land_solve(dn_land f, const dn_solver_conf *c,
     for (int d = 0; d < in->dim; d++) path[d] = (float)start[d];
     r.n = 1;
     dn_min_result local;
-    dn_status st = DN_OK;
     if (steps > 0)
         st = dn_minimize(&p, &conf, x, land_iter, &r, res ? res : &local, err);
     *n_points = r.n < r.max ? r.n : r.max;

@@ -536,6 +536,17 @@ static void path_legend(FILE *o, const land_plot *p, double x, double y)
     }
 }
 
+/* Opens the polyline of path k (numbered from 1 in its id) in its
+ * colour and the given stroke style; the caller writes its points and
+ * closes it. */
+static void path_open(FILE *o, const dn_land_path *q, int k, const char *style)
+{
+    dn_fprintf(o, "<polyline id=\"path%d\" data-label=\"", k + 1);
+    xml_text(o, q->label ? q->label : "");
+    dn_fprintf(o, "\" fill=\"none\" stroke=\"%s\" %s points=\"",
+               COLOR[k % N_COLOR], style);
+}
+
 static void land_2d(FILE *o, const land_plot *p, const frame *fr)
 {
     /* Levels of f − fmin: geometric over five decades below the grid's
@@ -564,10 +575,7 @@ static void land_2d(FILE *o, const land_plot *p, const frame *fr)
     for (int k = 0; k < p->n_paths; k++) {
         const dn_land_path *q = &p->paths[k];
         const char *c = COLOR[k % N_COLOR];
-        dn_fprintf(o, "<polyline id=\"path%d\" data-label=\"", k + 1);
-        xml_text(o, q->label ? q->label : "");
-        dn_fprintf(o, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
-                   "stroke-linejoin=\"round\" points=\"", c);
+        path_open(o, q, k, "stroke-width=\"2\" stroke-linejoin=\"round\"");
         for (int i = 0; i < q->n; i++)
             dn_fprintf(o, "%s%.2f,%.2f", i ? " " : "", px(fr, q->xy[2 * i]),
                        py(fr, q->xy[2 * i + 1]));
@@ -617,10 +625,7 @@ static void land_1d(FILE *o, const land_plot *p, const frame *fr)
         const char *c = COLOR[k % N_COLOR];
         /* The steps (w_k, C(w_k)) joined in order: the zig-zag (or the
          * slide) of the updates along the curve. */
-        dn_fprintf(o, "<polyline id=\"path%d\" data-label=\"", k + 1);
-        xml_text(o, q->label ? q->label : "");
-        dn_fprintf(o, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
-                   "stroke-dasharray=\"4 2\" points=\"", c);
+        path_open(o, q, k, "stroke-width=\"1.5\" stroke-dasharray=\"4 2\"");
         for (int i = 0; i < q->n; i++) {
             double w = q->xy[i];
             dn_fprintf(o, "%s%.2f,%.2f", i ? " " : "", px(fr, w),

@@ -24,13 +24,13 @@
  * write fails the file is cut back to its last complete record. */
 #include "nn/nn.h"
 #include "formats/protobuf.h"
+#include "base/byteorder.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define FILE_VERSION "brain.Event:2"
@@ -58,9 +58,7 @@ static uint32_t masked_crc32c(const unsigned char *p, size_t n)
 /* The Event's common head: wall_time and step. */
 static void event_head(dn_pb *p, int64_t step)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    dn_pb_double(p, 1, (double)t.tv_sec + 1e-9 * (double)t.tv_nsec);
+    dn_pb_double(p, 1, dn_wall_time());
     dn_pb_int64(p, 2, step);
 }
 
@@ -125,12 +123,9 @@ static int write_record(FILE *f, const dn_pb *p)
 {
     unsigned char head[12], tail[4];
     if (p->failed) { errno = ENOMEM; return -1; }
-    uint64_t n = p->len;
-    for (int i = 0; i < 8; i++) head[i] = (unsigned char)(n >> (8 * i));
-    uint32_t c = masked_crc32c(head, 8);
-    for (int i = 0; i < 4; i++) head[8 + i] = (unsigned char)(c >> (8 * i));
-    c = masked_crc32c(p->p, p->len);
-    for (int i = 0; i < 4; i++) tail[i] = (unsigned char)(c >> (8 * i));
+    dn_put_le64(head, p->len);
+    dn_put_le32(head + 8, masked_crc32c(head, 8));
+    dn_put_le32(tail, masked_crc32c(p->p, p->len));
     return fwrite(head, 1, 12, f) == 12 && fwrite(p->p, 1, p->len, f) == p->len &&
            fwrite(tail, 1, 4, f) == 4 ? 0 : -1;
 }
@@ -178,7 +173,7 @@ dn_status dn_events_open(const char *dir, dn_events **out, dn_error *err)
         free(ev);
         return dn_fail(err, DN_ENOMEM, "out of memory");
     }
-    long now = (long)time(NULL), pid = (long)getpid();
+    long now = (long)dn_wall_time(), pid = (long)getpid();
     /* TensorBoard reads every file whose name contains "tfevents".  The
      * name is TensorFlow's; a second writer in the same directory and
      * second (train and validation share a process) gets a suffix. */
