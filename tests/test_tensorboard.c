@@ -218,13 +218,22 @@ static void test_reader_itself(void)
           "crc32c('123456789') = %08x", crc32c((const unsigned char *)"123456789", 9));
 }
 
+/* The wall clock the writer reads (CLOCK_REALTIME), whole seconds: time()
+ * may lag it by a tick on Linux, which would put a fresh event after t1. */
+static long wall_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (long)t.tv_sec;
+}
+
 static void test_run(void)
 {
     char logdir[128], path[160];
     snprintf(logdir, sizeof logdir, "%s/logs/run1", tmp);  /* parents made */
     dn_error err;
     dn_tboard *tb;
-    long t0 = (long)time(NULL);
+    long t0 = wall_seconds();
     CHECK(dn_tboard_open(logdir, &tb, &err) == DN_OK, "open: %s", err.msg);
     /* Epoch 1 without validation values: no validation run yet. */
     dn_hist_row rows[3] = {
@@ -239,7 +248,7 @@ static void test_run(void)
     CHECK(dn_tboard_add(tb, &rows[1], "accuracy", &err) == DN_OK, "%s", err.msg);
     CHECK(dn_tboard_add(tb, &rows[2], "accuracy", &err) == DN_OK, "%s", err.msg);
     CHECK(dn_tboard_close(tb, &err) == DN_OK, "close: %s", err.msg);
-    long t1 = (long)time(NULL);
+    long t1 = wall_seconds();
 
     /* Expected content of each run, in order (NaN values are skipped). */
     static const char *train_tags[] = { "loss", "accuracy", "learning_rate",
