@@ -270,6 +270,40 @@ size_t dn_model_offset_W(const dn_model *m, int l) { return m->off_W[l]; }
 size_t dn_model_offset_b(const dn_model *m, int l) { return m->off_b[l]; }
 long dn_model_offset_slope(const dn_model *m, int l) { return m->off_slope[l]; }
 
+/* A scaling, (mean, std) per column of n, copied into arrays the model
+ * owns: std ≤ 0 (a constant column) becomes 1, and inv, when asked for,
+ * gets 1 / std.  On a failure nothing is kept.  `what` ("input scaling")
+ * and `col` ("input") name it in messages. */
+static dn_status scaling_copy(size_t n, const float *mean, const float *std,
+                              float **pm, float **ps, float **pinv,
+                              const char *what, const char *col,
+                              dn_error *err)
+{
+    float *M = malloc(n * sizeof *M), *S = malloc(n * sizeof *S);
+    float *I = pinv ? malloc(n * sizeof *I) : NULL;
+    dn_status st = DN_OK;
+    if (!M || !S || (pinv && !I))
+        st = dn_fail(err, DN_ENOMEM, "out of memory for the %s", what);
+    for (size_t j = 0; !st && j < n; j++) {
+        if (!isfinite(mean[j]) || !isfinite(std[j])) {
+            st = dn_fail(err, DN_EARG, "%s %zu: %s mean or std is not finite",
+                         col, j + 1, col[0] == 'i' ? "scaling" : "target");
+            break;
+        }
+        M[j] = mean[j];
+        S[j] = std[j] > 0 ? std[j] : 1.0f;
+        if (I) I[j] = 1.0f / S[j];
+    }
+    if (st) {
+        free(M); free(S); free(I);
+        return st;
+    }
+    *pm = M;
+    *ps = S;
+    if (pinv) *pinv = I;
+    return DN_OK;
+}
+
 dn_status dn_model_set_scaling(dn_model *m, const float *mean,
                                const float *std, dn_error *err)
 {
@@ -277,26 +311,8 @@ dn_status dn_model_set_scaling(dn_model *m, const float *mean,
     free(m->mean); free(m->std); free(m->inv_std);
     m->mean = m->std = m->inv_std = NULL;
     if (!mean || !std) return DN_OK;
-    size_t d = (size_t)m->arch.n_in;
-    m->mean = malloc(d * sizeof(float));
-    m->std = malloc(d * sizeof(float));
-    m->inv_std = malloc(d * sizeof(float));
-    if (!m->mean || !m->std || !m->inv_std) {
-        free(m->mean); free(m->std); free(m->inv_std);
-        m->mean = m->std = m->inv_std = NULL;
-        return dn_fail(err, DN_ENOMEM, "out of memory for the input scaling");
-    }
-    for (size_t j = 0; j < d; j++) {
-        if (!isfinite(mean[j]) || !isfinite(std[j])) {
-            dn_model_set_scaling(m, NULL, NULL, err);
-            return dn_fail(err, DN_EARG, "input %zu: scaling mean or std is "
-                           "not finite", j + 1);
-        }
-        m->mean[j] = mean[j];
-        m->std[j] = std[j] > 0 ? std[j] : 1.0f;
-        m->inv_std[j] = 1.0f / m->std[j];
-    }
-    return DN_OK;
+    return scaling_copy((size_t)m->arch.n_in, mean, std, &m->mean, &m->std,
+                        &m->inv_std, "input scaling", "input", err);
 }
 
 const float *dn_model_mean(const dn_model *m) { return m->mean; }
@@ -407,24 +423,8 @@ dn_status dn_model_set_target_scaling(dn_model *m, const float *mean,
     if (m->arch.loss != DN_LOSS_MSE)
         return dn_fail(err, DN_EARG, "target scaling is for regression (MSE) "
                        "only; class targets are not scaled");
-    size_t k = (size_t)dn_model_n_out(m);
-    m->t_mean = malloc(k * sizeof(float));
-    m->t_std = malloc(k * sizeof(float));
-    if (!m->t_mean || !m->t_std) {
-        free(m->t_mean); free(m->t_std);
-        m->t_mean = m->t_std = NULL;
-        return dn_fail(err, DN_ENOMEM, "out of memory for the target scaling");
-    }
-    for (size_t j = 0; j < k; j++) {
-        if (!isfinite(mean[j]) || !isfinite(std[j])) {
-            dn_model_set_target_scaling(m, NULL, NULL, err);
-            return dn_fail(err, DN_EARG, "output %zu: target mean or std is "
-                           "not finite", j + 1);
-        }
-        m->t_mean[j] = mean[j];
-        m->t_std[j] = std[j] > 0 ? std[j] : 1.0f;
-    }
-    return DN_OK;
+    return scaling_copy((size_t)dn_model_n_out(m), mean, std, &m->t_mean,
+                        &m->t_std, NULL, "target scaling", "output", err);
 }
 
 const float *dn_model_target_mean(const dn_model *m) { return m->t_mean; }
