@@ -677,6 +677,161 @@ static void training_stops(void)
     dn_model_free(s.m);
 }
 
+/* ---- the solvers' rarer stops ---- */
+
+static int nan_resid(const double *x, int i, double *e, double *J, void *u)
+{
+    (void)x; (void)i; (void)u;
+    e[0] = NAN;
+    if (J) J[0] = J[1] = 0;
+    return 0;
+}
+
+static double nan_fg(const double *x, double *g, void *u)
+{
+    (void)x; (void)u;
+    if (g) g[0] = g[1] = 0;
+    return NAN;
+}
+
+static double rosen(const double *x, double *g, void *u)
+{
+    (void)u;
+    double a = 1 - x[0], b = x[1] - x[0] * x[0];
+    if (g) { g[0] = -2 * a - 400 * x[0] * b; g[1] = 200 * b; }
+    return a * a + 100 * b * b;
+}
+
+static void solver_stops(void)
+{
+    const dn_problem lm_only = { .n = 2, .resid = quad_resid, .n_samples = 2,
+                                 .n_resid = 1 };
+    dn_solver_conf c;
+    dn_min_result r;
+    dn_solver_defaults(&c, DN_SOLVER_LM);
+    double x[2] = { 1, -2 };   /* the minimum */
+    CHECK(dn_minimize(&lm_only, &c, x, NULL, NULL, &r, &err) == DN_OK &&
+          r.reason == DN_STOP_GRADIENT && r.iters == 0 && x[0] == 1,
+          "lm at the minimum: %s after %d", dn_stop_name(r.reason), r.iters);
+    x[0] = 4; x[1] = 4;
+    c.max_iter = 0;
+    CHECK(dn_minimize(&lm_only, &c, x, NULL, NULL, &r, &err) == DN_OK &&
+          r.reason == DN_STOP_EPOCHS && r.iters == 0 && x[0] == 4,
+          "lm, max_iter 0: %s after %d", dn_stop_name(r.reason), r.iters);
+    dn_solver_defaults(&c, DN_SOLVER_LM);
+    c.max_evals = 1;
+    CHECK(dn_minimize(&lm_only, &c, x, NULL, NULL, &r, &err) == DN_OK &&
+          r.reason == DN_STOP_EVALS && x[0] == 4 && x[1] == 4,
+          "lm, max_evals 1: %s after %d, %ld evals", dn_stop_name(r.reason),
+          r.iters, r.evals);
+    dn_solver_defaults(&c, DN_SOLVER_LM);
+    dn_problem q = lm_only;
+    q.resid = nan_resid;
+    REFUSE(dn_minimize(&q, &c, x, NULL, NULL, &r, &err), DN_ENUMERIC,
+           "solver lm: the residuals or their Jacobian are not finite (or "
+           "the callback failed) at iteration 0 (f = nan); start where the "
+           "residuals are finite");
+    q = lm_only;
+    q.fg = nan_fg;
+    REFUSE(dn_minimize(&q, &c, x, NULL, NULL, &r, &err), DN_ENUMERIC,
+           "solver lm: the objective fg is not finite at the starting point "
+           "(f = nan) where the residuals are");
+    CHECK(x[0] == 4 && x[1] == 4, "x moved to (%g, %g)", x[0], x[1]);
+
+    /* CG on Rosenbrock with an evaluation budget: stops on it, at a
+     * point better than the start */
+    const dn_problem ro = { .n = 2, .fg = rosen };
+    dn_solver_defaults(&c, DN_SOLVER_CG);
+    c.max_evals = 30;
+    double y[2] = { -1.2, 1 };
+    CHECK(dn_minimize(&ro, &c, y, NULL, NULL, &r, &err) == DN_OK &&
+          r.reason == DN_STOP_EVALS && r.evals <= 30 &&
+          rosen(y, NULL, NULL) < rosen((double[]){ -1.2, 1 }, NULL, NULL),
+          "cg, max_evals 30: %s, %ld evals, f %g", dn_stop_name(r.reason),
+          r.evals, rosen(y, NULL, NULL));
+    /* L-BFGS with two evaluations per line search still converges: the
+     * backtracking fallback takes over when the Wolfe search runs out */
+    dn_solver_defaults(&c, DN_SOLVER_LBFGS);
+    c.ls_max = 2;
+    c.max_iter = 5000;
+    y[0] = -1.2; y[1] = 1;
+    CHECK(dn_minimize(&ro, &c, y, NULL, NULL, &r, &err) == DN_OK &&
+          fabs(y[0] - 1) < 1e-3 && fabs(y[1] - 1) < 1e-3,
+          "lbfgs, ls_max 2: %s at (%g, %g)", dn_stop_name(r.reason), y[0], y[1]);
+}
+
+/* ---- full-batch training's rarer ends ---- */
+
+static void full_batch_ends(void)
+{
+    dn_data d = rdata();
+    dn_model *m = small_model(DN_TASK_REGRESSION, 1);
+    float *w = dn_model_params(m);
+    const size_t P = dn_model_n_params(m);
+    for (size_t i = 0; i < P; i++) w[i] = 1e30f;
+    dn_solver_conf c;
+    dn_solver_defaults(&c, DN_SOLVER_LBFGS);
+    dn_train_opts o;
+    dn_train_defaults(&o);
+    o.epochs = 5;
+    o.threads = 1;
+    o.checkpoint = at("inf.ckpt");
+    o.checkpoint_every = 1;
+    dn_result r;
+    REFUSE(dn_train_full(m, &d, NULL, &c, &o, &r, &err), DN_ENUMERIC,
+           "; for a network: re-initialize the weights, or check the data for "
+           "extreme values");
+    CHECK(r.reason == DN_STOP_NONFINITE && w[0] == 1e30f, "%s, w0 %g",
+          dn_stop_name(r.reason), w[0]);
+    /* resumed, the stop is the same, with the same message, and nothing
+     * is computed */
+    char first[sizeof err.msg];
+    memcpy(first, err.msg, sizeof first);
+    o.resume = at("inf.ckpt");
+    CHECK(dn_train_full(m, &d, NULL, &c, &o, &r, &err) == DN_ENUMERIC &&
+          !strcmp(err.msg, first) && r.reason == DN_STOP_NONFINITE,
+          "resumed: '%s', was '%s'", err.msg, first);
+    dn_model_free(m);
+
+    /* a checkpoint that cannot be written ends the run with that error:
+     * during the run, or at its end */
+    for (int every = 1; every <= 1000; every += 999) {
+        m = small_model(DN_TASK_REGRESSION, 1);
+        dn_train_defaults(&o);
+        o.epochs = 3;
+        o.threads = 1;
+        o.checkpoint = at("none/full.ckpt");
+        o.checkpoint_every = every;
+        REFUSE(dn_train_full(m, &d, NULL, &c, &o, &r, &err), DN_EIO,
+               "cannot write the checkpoint to '");
+        dn_model_free(m);
+    }
+
+    /* CG resumed from its checkpoint continues bit for bit */
+    dn_solver_defaults(&c, DN_SOLVER_CG);
+    dn_model *a = small_model(DN_TASK_REGRESSION, 1);
+    dn_model *b = small_model(DN_TASK_REGRESSION, 1);
+    dn_train_defaults(&o);
+    o.epochs = 6;
+    o.threads = 1;
+    CHECK(dn_train_full(a, &d, NULL, &c, &o, &r, &err) == DN_OK, "%s", err.msg);
+    const int iters = r.epochs;
+    o.epochs = 3;
+    o.checkpoint = at("cg.ckpt");
+    o.checkpoint_every = 1;
+    CHECK(dn_train_full(b, &d, NULL, &c, &o, &r, &err) == DN_OK, "%s", err.msg);
+    o.epochs = 6;
+    o.resume = at("cg.ckpt");
+    CHECK(dn_train_full(b, &d, NULL, &c, &o, &r, &err) == DN_OK, "%s", err.msg);
+    CHECK(iters == 6 && r.epochs == 6 &&
+          !memcmp(dn_model_params(a), dn_model_params(b), P * sizeof(float)),
+          "cg resumed: %d and %d iterations, weights %s", iters, r.epochs,
+          memcmp(dn_model_params(a), dn_model_params(b), P * sizeof(float))
+          ? "differ" : "equal");
+    dn_model_free(a);
+    dn_model_free(b);
+}
+
 int main(void)
 {
     if (check_tmpdir(dir)) return 2;
@@ -688,6 +843,8 @@ int main(void)
     tensorboard_refusals();
     checkpoint_refusals();
     training_stops();
+    solver_stops();
+    full_batch_ends();
     check_rmdir(dir);
     return check_done("test_refusals");
 }
