@@ -233,10 +233,6 @@ void dn_row_u8(const uint8_t *x, const float *mean, const float *inv,
 void dn_row_f32(const float *x, const float *mean, const float *inv,
                 float *o, int d);
 
-/* Row i of d as floats: a pointer into X, or X8's bytes converted into
- * buf (d->d floats). */
-const float *dn_data_row(const dn_data *d, int i, float *buf);
-
 /* dn_forward on rows [r0, r0 + n) of d: X as it is, or X8 converted (and
  * standardized) straight into the workspace. */
 const float *dn_forward_data(const dn_model *m, dn_ws *ws, const dn_data *d,

@@ -96,11 +96,11 @@ static int interrupted(const dn_train_opts *o, int K)
 static void reduce_tally(dn_tally *t, int K)
 {
     if (K < 2) return;
-    double v[7] = { (double)t->n, t->loss_sum, t->correct, t->sse, t->sae,
-                    t->sum_y, t->sum_y2 };
-    dn_dist_sum_d(v, 7);
-    t->n = (long)v[0]; t->loss_sum = v[1]; t->correct = v[2]; t->sse = v[3];
-    t->sae = v[4]; t->sum_y = v[5]; t->sum_y2 = v[6];
+    double v[7] = { (double)t->n, t->loss_sum, t->correct, t->sse, t->sae,  /* cov: MPI only (make test-mpi) */
+                    t->sum_y, t->sum_y2 };  /* cov: MPI only (make test-mpi) */
+    dn_dist_sum_d(v, 7);  /* cov: MPI only (make test-mpi) */
+    t->n = (long)v[0]; t->loss_sum = v[1]; t->correct = v[2]; t->sse = v[3];  /* cov: MPI only (make test-mpi) */
+    t->sae = v[4]; t->sum_y = v[5]; t->sum_y2 = v[6];  /* cov: MPI only (make test-mpi) */
 }
 
 /* Validation metrics: each rank evaluates its slice of the rows. */
@@ -310,7 +310,7 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             dn_dist_slice(b, &r0, &r1);
             const int br = r1 - r0;
             double E = 0, E_local = 0;
-            if (br > 0) {
+            if (br > 0) {  /* cov: br is 0 on an MPI rank only */
                 /* Gathered straight into the workspace, standardized on
                  * the way; the next batch's rows are asked for early
                  * (alone only: another rank's rows follow ours). */
@@ -319,15 +319,15 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
                                                br, ahead, Yb, o.dropout,
                                                &S.drop_rng);
             } else {
-                memset(g, 0, P * sizeof *g);
+                memset(g, 0, P * sizeof *g);  /* cov: MPI only (make test-mpi) */
             }
-            if (K > 1) {
+            if (K > 1) {  /* cov: MPI only (make test-mpi) */
                 /* The global mean is Σ_r (b_r / b) · (rank r's mean). */
-                const double w = (double)br / b;
-                dn_scale(g, P, (float)w);
-                E = br > 0 ? w * E : 0;
-                dn_dist_sum_f(g, P);
-                dn_dist_sum_d(&E, 1);
+                const double w = (double)br / b;  /* cov: MPI only (make test-mpi) */
+                dn_scale(g, P, (float)w);  /* cov: MPI only (make test-mpi) */
+                E = br > 0 ? w * E : 0;  /* cov: MPI only (make test-mpi) */
+                dn_dist_sum_f(g, P);  /* cov: MPI only (make test-mpi) */
+                dn_dist_sum_d(&E, 1);  /* cov: MPI only (make test-mpi) */
             }
             const double pen = lambda > 0 ? dn_l2_add(m, g, lambda) : 0;
             E += pen;
@@ -341,7 +341,7 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
             }
             if (o.clip > 0 && gn > o.clip) dn_scale(g, P, (float)(o.clip / gn));
             S.gsum += gn;
-            if (br > 0)
+            if (br > 0)  /* cov: br is 0 on an MPI rank only */
                 dn_tally_add(m, dn_ws_out(ws), Yb, br, E_local + pen, &S.tally);
             dn_opt_step_parts(opt, ws->pool, theta, g, S.sched.eta, cut, parts);
             dn_pace_step(&pace, ws, b);

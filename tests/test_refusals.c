@@ -832,6 +832,105 @@ static void full_batch_ends(void)
     dn_model_free(b);
 }
 
+/* ---- data sets, workspaces, histories ---- */
+
+static void data_set_refusals(void)
+{
+    dn_schema bad = { 0 };
+    bad.n_cols = 2;          /* and no columns */
+    dn_schema *copy = (dn_schema *)1;
+    REFUSE(dn_schema_copy(&bad, &copy, &err), DN_EARG,
+           "cannot copy an inconsistent schema (2 columns, 0 classes)");
+    CHECK(copy == NULL, "a refused copy left *out set");
+    float X[3] = { 1, 2, 3 }, Y[3] = { 0, 1, 5 };
+    dn_data d = { 3, 1, 1, X, Y, NULL, NULL };
+    REFUSE(dn_data_set_task(&d, (dn_task)9, &err), DN_EARG, "unknown task 9");
+    REFUSE(dn_data_set_task(&d, DN_TASK_BINARY, &err), DN_EARG,
+           "the data set has no target column to read as binary");
+    /* classes named by numbers read back as regression, but only when
+     * every row's class is one of them */
+    char *names[3] = { "10", "20", "30" };
+    dn_schema s = { 0 };
+    s.task = DN_TASK_MULTICLASS;
+    s.n_classes = 3;
+    s.classes = names;
+    CHECK(dn_schema_copy(&s, &d.schema, &err) == DN_OK, "%s", err.msg);
+    REFUSE(dn_data_set_task(&d, DN_TASK_REGRESSION, &err), DN_EARG,
+           "row 3 has class 5, outside 0..2");
+    CHECK(Y[0] == 0 && Y[1] == 1, "a refused task changed the targets");
+    Y[2] = 2;
+    CHECK(dn_data_set_task(&d, DN_TASK_REGRESSION, &err) == DN_OK &&
+          Y[0] == 10 && Y[1] == 20 && Y[2] == 30 &&
+          d.schema->task == DN_TASK_REGRESSION,
+          "%s: %g %g %g", err.msg, Y[0], Y[1], Y[2]);
+    dn_schema_free(d.schema);
+    d.schema = NULL;
+
+    dn_data *tr = (dn_data *)1, *va = (dn_data *)1;
+    d.n = 1;
+    REFUSE(dn_data_split(&d, 0.5, 1, &tr, &va, &err), DN_EARG,
+           "cannot split a data set of 1 rows: a training and a validation "
+           "part need 2 rows or more");
+    CHECK(!tr && !va, "a refused split left its outputs set");
+    d.n = 2;
+    REFUSE(dn_data_split(&d, 0.9, 1, &tr, &va, &err), DN_EARG,
+           "validation fraction 0.9 of 2 rows holds out all 2 and leaves the "
+           "training part empty");
+
+    dn_model *m = small_model(DN_TASK_REGRESSION, 1);
+    dn_ws *ws = (dn_ws *)1;
+    REFUSE(dn_ws_new(m, 0, 1, &ws, &err), DN_EARG,
+           "batch size 0 is out of range (1..");
+    CHECK(ws == NULL, "a refused workspace left *out set");
+    CHECK(dn_ws_new(m, 7, 1, &ws, &err) == DN_OK && dn_ws_max_batch(ws) == 7,
+          "%s", err.msg);
+    dn_ws_free(ws);
+    dn_model_free(m);
+}
+
+static void history_refusals(void)
+{
+    dn_history h;
+    dn_history_init(&h, "acc,uracy");
+    dn_hist_row r = { 1, 10, 0.5, NAN, 0.9, NAN, 0.1, 2, 0.01, 0, 0 };
+    CHECK(dn_history_add(&h, &r, &err) == DN_OK, "%s", err.msg);
+    REFUSE(dn_history_save(&h, at("h.csv"), &err), DN_EARG, "the metric name "
+           "'acc,uracy' would break the CSV header; use letters, digits and '_'");
+    CHECK(access(at("h.csv"), F_OK) != 0, "a refused history was written");
+    dn_history_free(&h);
+
+    /* "inf" and "-inf" cells are read as themselves */
+    const char *inf = "epoch,step,train_loss,val_loss,train_mae,val_mae,"
+                      "learning_rate,grad_norm,seconds\n1,4,inf,-inf,1,2,0.1,inf,0\n";
+    put("inf.csv", inf, strlen(inf));
+    CHECK(dn_history_load(at("inf.csv"), &h, &err) == DN_OK && h.n == 1 &&
+          h.row[0].train_loss == INFINITY && h.row[0].val_loss == -INFINITY &&
+          h.row[0].grad_norm == INFINITY && !strcmp(h.metric, "mae"),
+          "%s", err.msg);
+    dn_history_free(&h);
+    /* 65 columns */
+    char wide[1024] = "epoch,step,train_loss";
+    for (int i = 0; i < 62; i++) strcat(wide, ",x");
+    strcat(wide, "\n");
+    put("wide.csv", wide, strlen(wide));
+    REFUSE(dn_history_load(at("wide.csv"), &h, &err), DN_EFORMAT,
+           "wide.csv:1: the header has 65 columns; a history has 11");
+    /* a line of 5000 characters */
+    char *longline = malloc(6000);
+    strcpy(longline, "epoch,step,train_loss,val_loss,train_mae,val_mae,"
+           "learning_rate,grad_norm,seconds\n1,1,");
+    size_t n = strlen(longline);
+    memset(longline + n, '1', 5000);
+    longline[n + 5000] = '\n';
+    put("long.csv", longline, n + 5001);
+    free(longline);
+    REFUSE(dn_history_load(at("long.csv"), &h, &err), DN_EFORMAT,
+           "long.csv:2: line longer than 4094 characters; is this a history CSV?");
+    /* a directory opens but does not read */
+    REFUSE(dn_history_load(dir, &h, &err), DN_EIO, "cannot read the history '");
+    CHECK(strstr(err.msg, "Is a directory"), "%s", err.msg);
+}
+
 int main(void)
 {
     if (check_tmpdir(dir)) return 2;
@@ -845,6 +944,8 @@ int main(void)
     training_stops();
     solver_stops();
     full_batch_ends();
+    data_set_refusals();
+    history_refusals();
     check_rmdir(dir);
     return check_done("test_refusals");
 }
