@@ -115,6 +115,16 @@ static void test_json_reject(void)
     dn_json_limits shortl = { 8, 100, 4 };
     CHECK(dn_json_parse("[1,2]", 5, &shortl, &j, msg, sizeof msg) != 0,
           "text longer than max_len accepted");
+    dn_json_limits none = { 0, 100, 100 };
+    CHECK(dn_json_parse("[1]", 3, &none, &j, msg, sizeof msg) != 0 &&
+          strstr(msg, "invalid limits"), "message: %s", msg);
+    CHECK(dn_json_parse("\"ab\\", 4, &LIM, &j, msg, sizeof msg) != 0 &&
+          strstr(msg, "unterminated escape"), "message: %s", msg);
+    /* A \u escape of three UTF-8 bytes reads as them. */
+    CHECK(dn_json_parse("\"\\u20ac\"", 8, &LIM, &j, msg, sizeof msg) == 0 &&
+          j.node[0].type == DN_JSON_STRING &&
+          !strcmp(j.node[0].str, "\xE2\x82\xAC"), "message: %s", msg);
+    dn_json_free(&j);
     /* A deep hostile nesting fails at the bound, not on the C stack. */
     size_t deep = 200000;
     char *s = malloc(deep * 2);

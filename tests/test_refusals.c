@@ -323,6 +323,15 @@ static void solver_refusals(void)
     CHECK(x[0] == 4 && x[1] == 4, "a refused problem moved x to (%g, %g)",
           x[0], x[1]);
 
+    /* an optimizer whose state could not be addressed */
+    dn_opt_conf ac;
+    dn_opt_defaults(&ac, DN_OPT_ADAM);
+    dn_opt *op = (dn_opt *)1;
+    REFUSE(dn_opt_new(&ac, SIZE_MAX / 4, NULL, &op, &err), DN_EARG,
+           "optimizer adam: 4611686018427387903 parameters is more than "
+           "memory can address");
+    CHECK(op == NULL, "a refused optimizer left *out set");
+
     /* landscapes: a step count out of range, for both kinds of path */
     float path[8];
     int n = -1;
