@@ -204,6 +204,13 @@ int cmd_landscape(int argc, char **argv)
         return cli_usage("landscape", "--start '%s': expected %s", start_s,
                          in->dim == 1 ? "one number (w)" : "two numbers, X,Y");
     if (steps < 0) steps = in->steps;
+    /* The SVG's place is checked before any path is run or printed, as
+     * every command checks its outputs (cli_files_check).  No rescue
+     * file if the write still fails: the paths take under a second even
+     * at the limits (16 optimizers of 100,000 steps) and the same
+     * command gives the same bits again. */
+    cli_file f[] = { { "-o", out, 1, "plot" } };
+    if ((rc = cli_files_check("landscape", f, 1))) return rc;
 
     float *buf = malloc((size_t)n_runs * (steps + 1) * in->dim * sizeof *buf);
     dn_land_path paths[MAX_OPTS];

@@ -69,6 +69,16 @@ static int parse(const char *cmd, const char *help, int argc, char **argv,
     return 0;
 }
 
+/* Before anything is read: the inputs are not one pipe twice, and
+ * predict's -o (NULL for eval) is none of them (cli_files_check). */
+static int check_files(const char *cmd, const use_cfg *c)
+{
+    cli_file f[] = { { "MODEL", c->model, 0, NULL }, { "DATA", c->data, 0, NULL },
+                     { "--labels", c->labels, 0, NULL },
+                     { "-o", c->out, 1, "predictions" } };
+    return cli_files_check(cmd, f, 4);
+}
+
 /* Loads the model and encodes DATA with its schema. */
 static int load(const char *cmd, const use_cfg *c, int need_target,
                 dn_model **m, dn_data **d)
@@ -101,6 +111,7 @@ int cmd_eval(int argc, char **argv)
     use_cfg c;
     int rc = parse("eval", eval_help, argc, argv, &c);
     if (rc) return rc < 0 ? EXIT_OK : rc;
+    if ((rc = check_files("eval", &c))) return rc;
     dn_model *m = NULL;
     dn_data *d = NULL;
     dn_metrics mt;
@@ -194,10 +205,7 @@ int cmd_predict(int argc, char **argv)
     use_cfg c;
     int rc = parse("predict", predict_help, argc, argv, &c);
     if (rc) return rc < 0 ? EXIT_OK : rc;
-    cli_file f[] = { { "MODEL", c.model, 0, NULL }, { "DATA", c.data, 0, NULL },
-                     { "--labels", c.labels, 0, NULL },
-                     { "-o", c.out, 1, "predictions" } };
-    if ((rc = cli_files_check("predict", f, 4))) return rc;
+    if ((rc = check_files("predict", &c))) return rc;
     dn_model *m = NULL;
     dn_data *d = NULL;
     float *out = NULL;

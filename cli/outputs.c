@@ -18,9 +18,12 @@
 /* What a path names: an existing regular file or directory by device
  * and inode; a file still to be created by its resolved directory and
  * its name.  A terminal, a pipe or /dev/null is nothing to overwrite
- * (it is written into, never replaced), so it names nothing here. */
+ * (it is written into, never replaced), so as an output it names
+ * nothing; as an input it is a stream (its device and inode), which
+ * gives its bytes once: two inputs that are one stream are refused. */
 typedef struct {
-    int   kind;      /* 0 nothing comparable, 1 dev/ino, 2 name */
+    int   kind;      /* 0 nothing comparable, 1 dev/ino, 2 name,
+                        3 a stream's dev/ino (inputs only) */
     dev_t dev;
     ino_t ino;
     char *name;
@@ -31,11 +34,9 @@ static void identify(const char *path, ident *id)
     struct stat sb;
     memset(id, 0, sizeof *id);
     if (stat(path, &sb) == 0) {
-        if (S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode)) {
-            id->kind = 1;
-            id->dev = sb.st_dev;
-            id->ino = sb.st_ino;
-        }
+        id->kind = S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode) ? 1 : 3;
+        id->dev = sb.st_dev;
+        id->ino = sb.st_ino;
         return;
     }
     const char *slash = strrchr(path, '/');
@@ -58,10 +59,13 @@ static void identify(const char *path, ident *id)
     free(real);
 }
 
-static int same(const ident *a, const ident *b)
+/* streams: 1 when both are inputs, for which one stream read twice is
+ * a collision too. */
+static int same(const ident *a, const ident *b, int streams)
 {
-    if (a->kind != b->kind || !a->kind) return 0;
-    return a->kind == 1 ? a->dev == b->dev && a->ino == b->ino
+    if (a->kind != b->kind || !a->kind || (a->kind == 3 && !streams))
+        return 0;
+    return a->kind != 2 ? a->dev == b->dev && a->ino == b->ino
                         : !strcmp(a->name, b->name);
 }
 
@@ -72,7 +76,7 @@ int cli_same_file(const char *a, const char *b)
     ident x, y;
     identify(a, &x);
     identify(b, &y);
-    int r = same(&x, &y);
+    int r = same(&x, &y, 0);
     free(x.name);
     free(y.name);
     return r;
@@ -90,9 +94,21 @@ int cli_files_check(const char *cmd, const cli_file *f, int n)
     int rc = 0;
     for (int i = 0; i < n && !rc; i++)
         for (int j = i + 1; j < n && !rc; j++) {
-            if (!f[i].path || !f[j].path || (!f[i].out && !f[j].out) ||
-                !same(&id[i], &id[j]))
+            const int inputs = !f[i].out && !f[j].out;
+            if (!f[i].path || !f[j].path || !same(&id[i], &id[j], inputs))
                 continue;
+            if (inputs) {
+                /* Two inputs may be one file, not one pipe: the first
+                 * read would take all it gives (a FIFO opened again
+                 * would wait for ever). */
+                if (id[i].kind == 3)
+                    rc = cli_usage(cmd, "%s '%s' and %s '%s' are the same "
+                                   "pipe or device, which gives its bytes "
+                                   "once; save them to a file and give that "
+                                   "twice, or give each its own", f[i].opt,
+                                   f[i].path, f[j].opt, f[j].path);
+                continue;
+            }
             /* Two outputs in the order given, or the output and the input. */
             const cli_file *o = f[i].out && f[j].out ? &f[i]
                               : f[j].out ? &f[j] : &f[i];

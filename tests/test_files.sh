@@ -50,6 +50,28 @@ gzip -c "$T/lab" > "$T/labfifo" &
 timeout 20 $D train "$T/img.gz" --labels "$T/labfifo" --epochs 2 -q -o "$T/l.fifo"
 kill $! 2> /dev/null; wait
 same_file "$T/i.file" "$T/l.fifo" "--labels through a FIFO"
+# Two inputs that are one pipe or FIFO are refused before anything is
+# read (the old code read the pipe once for DATA and found --val-data
+# empty, or opened the FIFO again and waited for ever)
+mkfifo "$T/twice"
+expect 2 timeout 20 $D train "$T/twice" --val-data "$T/twice" -o "$T/twice.st"
+grep_in "$T/err" "DATA '$T/twice' and --val-data '$T/twice' are the same pipe or device"
+[ -e "$T/twice.st" ] && bad "a model from one FIFO read twice" || ok
+cat data/iris.csv | $D train /dev/stdin --val-data /dev/stdin --epochs 2 -q \
+    -o "$T/twice.st" > "$T/out" 2> "$T/err"; rc=$?
+[ $rc -eq 2 ] && ok || bad "train /dev/stdin --val-data /dev/stdin: exit $rc"
+grep_in "$T/err" "DATA '/dev/stdin' and --val-data '/dev/stdin' are the same pipe"
+gzip -c "$T/img" | $D train /dev/stdin --labels /dev/fd/0 --epochs 2 -q \
+    -o "$T/twice.st" > "$T/out" 2> "$T/err"; rc=$?
+[ $rc -eq 2 ] && ok || bad "train /dev/stdin --labels /dev/fd/0: exit $rc"
+grep_in "$T/err" "DATA '/dev/stdin' and --labels '/dev/fd/0' are the same pipe"
+cat data/iris.csv | $D eval "$M" /dev/stdin --labels /dev/stdin > "$T/out" 2> "$T/err"; rc=$?
+[ $rc -eq 2 ] && ok || bad "eval /dev/stdin --labels /dev/stdin: exit $rc"
+grep_in "$T/err" "descent eval: DATA '/dev/stdin' and --labels '/dev/stdin' are the same pipe"
+expect 2 timeout 20 $D predict "$T/twice" "$T/twice"
+grep_in "$T/err" "descent predict: MODEL '$T/twice' and DATA '$T/twice' are the same pipe"
+# one regular file as two inputs stays allowed
+expect 0 $D train "$T/va.csv" --val-data "$T/va.csv" --epochs 2 -q -o "$T/twice.st"
 
 # ---- 2. an output is never an input or another output, however
 # spelled: as given, ./, absolute, a symbolic link, a hard link
@@ -170,6 +192,14 @@ if [ "$(id -u)" = 0 ] && unshare -m true 2> /dev/null; then
         bad "read-only file system: exit $rc: $(head -n 1 "$T/err")"
 fi
 [ ! -e "$T/x.st" ] && ok || bad "a model was written by a refused run"
+# landscape checks its SVG before running a path: nothing printed
+for o in "$T/none/l.svg" "$T/dir" "$T/$long" "$T/ro.st"; do
+    expect 1 $D landscape --steps 10 -o "$o"
+    grep_in "$T/err" "descent landscape: cannot write the plot to '$o'"
+    [ -s "$T/out" ] && bad "landscape ran its paths before refusing -o $o" || ok
+done
+expect 1 $D landscape --csv --steps 10 -o "$T/none/l.svg"
+[ -s "$T/out" ] && bad "landscape --csv printed paths before refusing -o" || ok
 # A legal 250-byte name works: the temporary name is cut to fit.
 name=$(printf '%0250d' 0)
 $D train data/iris.csv --epochs 1 -q -o "$T/dir/$name" && [ -s "$T/dir/$name" ] &&

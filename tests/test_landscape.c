@@ -286,12 +286,41 @@ static void test_plot(void)
           "an unknown function was drawn");
 }
 
+/* Levenberg-Marquardt on every sum of squares: the residuals and
+ * Jacobians of the parabola, the bowl and Beale's function take it to
+ * the known minimum (Beale's from (2, 0.2): from its classic start LM
+ * follows the flat valley y = 1 out to x = -820). */
+static void test_lm_everywhere(void)
+{
+    const dn_land fs[] = { DN_LAND_PARABOLA, DN_LAND_BOWL, DN_LAND_BEALE };
+    for (int i = 0; i < 3; i++) {
+        const dn_land_info *in = dn_land_get(fs[i]);
+        dn_solver_conf c;
+        dn_solver_defaults(&c, DN_SOLVER_LM);
+        float path[2 * 201];
+        int n = 0;
+        dn_min_result r;
+        dn_error err;
+        const double beale[2] = { 2, 0.2 };
+        dn_status st = dn_land_solve(fs[i], &c, fs[i] == DN_LAND_BEALE ? beale
+                                     : in->start, 200, path, &n, &r, &err);
+        const float *e = path + (size_t)(n - 1) * in->dim;
+        double d = fabs(e[0] - in->argmin[0]) +
+                   (in->dim == 2 ? fabs(e[1] - in->argmin[1]) : 0);
+        CHECK(st == DN_OK && n > 1 && d < 1e-3, "lm on %s: %s, %d points, "
+              "end (%g, %g), |end - argmin| %g", in->name,
+              st ? err.msg : dn_stop_name(r.reason), n, e[0],
+              in->dim == 2 ? e[1] : 0, d);
+    }
+}
+
 int main(void)
 {
     if (check_tmpdir(tmp)) return 1;
     RUN(test_gradients);
     RUN(test_paths);
     RUN(test_solvers);
+    RUN(test_lm_everywhere);
     RUN(test_plot);
     check_rmdir(tmp);
     return check_done("test_landscape");

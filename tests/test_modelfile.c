@@ -115,6 +115,16 @@ static void test_json_reject(void)
     dn_json_limits shortl = { 8, 100, 4 };
     CHECK(dn_json_parse("[1,2]", 5, &shortl, &j, msg, sizeof msg) != 0,
           "text longer than max_len accepted");
+    dn_json_limits none = { 0, 100, 100 };
+    CHECK(dn_json_parse("[1]", 3, &none, &j, msg, sizeof msg) != 0 &&
+          strstr(msg, "invalid limits"), "message: %s", msg);
+    CHECK(dn_json_parse("\"ab\\", 4, &LIM, &j, msg, sizeof msg) != 0 &&
+          strstr(msg, "unterminated escape"), "message: %s", msg);
+    /* A \u escape of three UTF-8 bytes reads as them. */
+    CHECK(dn_json_parse("\"\\u20ac\"", 8, &LIM, &j, msg, sizeof msg) == 0 &&
+          j.node[0].type == DN_JSON_STRING &&
+          !strcmp(j.node[0].str, "\xE2\x82\xAC"), "message: %s", msg);
+    dn_json_free(&j);
     /* A deep hostile nesting fails at the bound, not on the C stack. */
     size_t deep = 200000;
     char *s = malloc(deep * 2);
@@ -963,6 +973,80 @@ static void test_prefixes_and_bytes(void)
 
 /* ------------------------------------------------------------------ */
 
+
+/* More hostile headers: each field of the wrong JSON type, every kind of
+ * value named in the message, and the limits of the format. */
+static void test_hostile_headers(void)
+{
+#define ARCH_RAW(a) "\"descent.arch\":\"" a "\""
+    EXPECT_FAIL(st_file("{\"__metadata__\":\"descent\"" W_B "}", DATA, 12),
+                DN_EFORMAT, "__metadata__ is a string, not an object of strings");
+    EXPECT_FAIL(st_file("{\"__metadata__\":null" W_B "}", DATA, 12),
+                DN_EFORMAT, "__metadata__ is null, not an object");
+    EXPECT_FAIL(st_file("{\"__metadata__\":true" W_B "}", DATA, 12),
+                DN_EFORMAT, "__metadata__ is a boolean, not an object");
+    EXPECT_FAIL(st_file("{\"__metadata__\":[]" W_B "}", DATA, 12),
+                DN_EFORMAT, "__metadata__ is an array, not an object");
+    EXPECT_FAIL(st_file("{" META(SMALL) ",\"\":\"v\"}" W_B "}", DATA, 12),
+                DN_EFORMAT, "__metadata__ has an empty key");
+    EXPECT_FAIL(st_file("{" META(ARCH_RAW("{\\\"n_in\\\":2,\\\"layers\\\":["
+                        LAYER(1, "identity") "]}")) "}" W_B "}", DATA, 12),
+                DN_EFORMAT, "the architecture has no 'loss'");
+    EXPECT_FAIL(st_file("{" META(ARCH_RAW("{\\\"n_in\\\":2,\\\"layers\\\":{},"
+                        "\\\"loss\\\":\\\"mse\\\"}")) "}" W_B "}", DATA, 12),
+                DN_EFORMAT, "'layers' in the architecture is an object, not an array");
+    EXPECT_FAIL(st_file("{" META(ARCH(2, "", "mse")) "}" W_B "}", DATA, 12),
+                DN_EFORMAT, "0 layers; a network has 1 to 64");
+    EXPECT_FAIL(st_file("{" META(ARCH(2, "7", "mse")) "}" W_B "}", DATA, 12),
+                DN_EFORMAT, "layer 1 is a number, not an object");
+    EXPECT_FAIL(st_file("{" META(ARCH(2, "{\\\"units\\\":1,\\\"act\\\":"
+                        "\\\"prelu\\\",\\\"alpha\\\":1e39}", "mse")) "}" W_B "}",
+                        DATA, 12),
+                DN_EFORMAT, "layer 1: alpha is out of float32 range");
+    /* tensors */
+    EXPECT_FAIL(st_file("{" META(SMALL) "}" ",\"0.weight\":{\"dtype\":\"F32\","
+                        "\"data_offsets\":[0,8]}" T("0.bias", "[1]", 8, 12) "}",
+                        DATA, 12),
+                DN_EFORMAT, "tensor '0.weight' has no \"shape\" list");
+    EXPECT_FAIL(st_file("{" META(SMALL) "}" T("0.weight", "[1,2,1,1,1,1,1,1,1]",
+                        0, 8) T("0.bias", "[1]", 8, 12) "}", DATA, 12),
+                DN_EFORMAT, "tensor '0.weight' has 9 dimensions");
+    EXPECT_FAIL(st_file("{" META(SMALL) "}" ",\"0.weight\":{\"dtype\":\"F32\","
+                        "\"shape\":[1,2]}" T("0.bias", "[1]", 8, 12) "}",
+                        DATA, 12),
+                DN_EFORMAT, "tensor '0.weight' needs \"data_offsets\"");
+    EXPECT_FAIL(st_file("{" META(SMALL) "}" ",\"0.weight\":{\"dtype\":7,"
+                        "\"shape\":[1,2],\"data_offsets\":[0,8]}"
+                        T("0.bias", "[1]", 8, 12) "}", DATA, 12),
+                DN_EFORMAT, "tensor '0.weight' has no \"dtype\" string");
+    /* the schema's columns and classes */
+    EXPECT_FAIL(SCHEMA("{\\\"n_in\\\":2,\\\"columns\\\":[1,2],\\\"task\\\":"
+                       "\\\"regression\\\"}"), DN_EFORMAT,
+                "column 1 is a number, not an object");
+    EXPECT_FAIL(SCHEMA3("{\\\"n_in\\\":2," COLS ",\\\"task\\\":\\\"multi"
+                        "class\\\",\\\"classes\\\":[\\\"a\\\",{},\\\"c\\\"]}"),
+                DN_EFORMAT, "classes[1] is an object, not a string");
+    /* a header length past the format's 100 MB, in a (sparse) file
+     * long enough to hold it */
+    const char *p = tmp_path("huge.safetensors");
+    FILE *f = fopen(p, "wb");
+    unsigned char len8[8] = { 0x01, 0xe1, 0xf5, 0x05 };   /* 100,000,001 */
+    CHECK(f && fwrite(len8, 1, 8, f) == 8 && fseek(f, 100000100L, SEEK_SET) == 0 &&
+          fputc(0, f) == 0 && fclose(f) == 0, "cannot write %s", p);
+    EXPECT_FAIL(p, DN_EFORMAT, "the header length 100000001 exceeds the "
+                "safetensors limit of");
+    remove(p);
+    /* the calls themselves */
+    dn_model *m = (dn_model *)1;
+    dn_error err;
+    CHECK(dn_model_load(NULL, &m, &err) == DN_EARG &&
+          strstr(err.msg, "dn_model_load needs a file name"), "%s", err.msg);
+    CHECK(dn_model_save(NULL, p, &err) == DN_EARG &&
+          strstr(err.msg, "dn_model_save needs a model and a"), "%s", err.msg);
+    CHECK(dn_model_check_save(NULL, p, &err) == DN_EARG &&
+          strstr(err.msg, "dn_model_check_save needs a model and"), "%s", err.msg);
+}
+
 static void cleanup(void)
 {
     DIR *dp = opendir(dir);
@@ -992,6 +1076,7 @@ int main(void)
     RUN(test_header);
     RUN(test_atomic);
     RUN(test_malformed);
+    RUN(test_hostile_headers);
     RUN(test_prefixes_and_bytes);
     cleanup();
     return check_done("test_modelfile");

@@ -162,15 +162,17 @@ static dn_status check_dir(const char *path, const char *what,
     if (stat(dir, &sb) != 0)
         st = dn_fail(err, DN_EIO, CANNOT "the directory '%s': %s; create it "
                      "or give another path", what, path, dir, strerror(errno));
-    else if (!S_ISDIR(sb.st_mode))
-        st = dn_fail(err, DN_EIO, CANNOT "'%s' is not a directory", what,
+    /* cov: lstat(path) fails first (ENOTDIR, ENAMETOOLONG) on the next
+     * two; they stand for a directory replaced in between */
+    else if (!S_ISDIR(sb.st_mode))  /* cov: lstat() fails first */
+        st = dn_fail(err, DN_EIO, CANNOT "'%s' is not a directory", what,  /* cov: lstat() fails first */
                      path, dir);
     else if (access(dir, W_OK | X_OK) != 0)
         st = dn_fail(err, DN_EIO, CANNOT "the directory '%s' is not "
                      "writable (%s); give a path in a writable directory",
                      what, path, dir, strerror(errno));
-    else if ((long)strlen(base_of(t->file)) > name_max(dir))
-        st = dn_fail(err, DN_EIO, CANNOT "the name is longer than the %ld "
+    else if ((long)strlen(base_of(t->file)) > name_max(dir))  /* cov: lstat() fails first */
+        st = dn_fail(err, DN_EIO, CANNOT "the name is longer than the %ld "  /* cov: lstat() fails first */
                      "bytes a file name may have; give a shorter one", what,
                      path, name_max(dir));
     free(dir);

@@ -66,13 +66,6 @@ void dn_data_free(dn_data *d)
     free(d);
 }
 
-const float *dn_data_row(const dn_data *d, int i, float *buf)
-{
-    if (d->X) return d->X + (size_t)i * d->d;
-    dn_row_u8(dn_data_x8(d) + (size_t)i * d->d, NULL, NULL, buf, d->d);
-    return buf;
-}
-
 dn_status dn_data_floats(dn_data *d, dn_error *err)
 {
     if (!d || d->X || !d->bytes) return DN_OK;

@@ -24,8 +24,4 @@ dn_schema *dn_schema_alloc(int n_cols);
 /* Frees n strings and the array that holds them (NULL entries allowed). */
 void dn_strs_free(char **s, int n);
 
-/* Row i of d as floats: a pointer into X, or X8's bytes converted into
- * buf (d->d floats). */
-const float *dn_data_row(const dn_data *d, int i, float *buf);
-
 #endif

@@ -15,8 +15,9 @@ dn_status dn_data_check(const dn_model *m, const dn_data *d, const char *what,
     if (!d || d->n < 1)
         return dn_fail(err, DN_EARG, "the %s data has no rows", what);
     if (!d->X && !d->bytes)
-        return dn_fail(err, DN_EARG, "the %s data has no inputs (X and bytes "
-                       "are NULL)", what);
+        return dn_fail(err, DN_EARG, "the %s data has no inputs (X is NULL); "
+                       "fill X, or build the set with dn_data_new or "
+                       "dn_data_view", what);
     if (d->d != A->n_in)
         return dn_fail(err, DN_EARG, "the %s data has %d inputs but the "
                        "network takes %d; use data with the same columns as "

@@ -106,8 +106,8 @@ dn_status dn_ws_enable_dropout(dn_ws *ws, const dn_model *m,
 {
     for (int l = 0; l + 1 < m->arch.n_layers; l++) {
         if (!(rate[l] > 0) || ws->mask[l]) continue;
-        if (!(rate[l] < 1))
-            return dn_fail(err, DN_EARG, "layer %d: dropout rate %g must be "
+        if (!(rate[l] < 1))  /* cov: dn_train_check_opts refuses it first */
+            return dn_fail(err, DN_EARG, "layer %d: dropout rate %g must be "  /* cov: refused before */
                            "below 1 (it is the share of units dropped)", l + 1,
                            rate[l]);
         size_t sz = (size_t)ws->max_batch * m->arch.layer[l].units

@@ -81,11 +81,11 @@ static int interrupted(const dn_train_opts *o, int K)
 static void reduce_tally(dn_tally *t, int K)
 {
     if (K < 2) return;
-    double v[7] = { (double)t->n, t->loss_sum, t->correct, t->sse, t->sae,
-                    t->sum_y, t->sum_y2 };
-    dn_dist_sum_d(v, 7);
-    t->n = (long)v[0]; t->loss_sum = v[1]; t->correct = v[2]; t->sse = v[3];
-    t->sae = v[4]; t->sum_y = v[5]; t->sum_y2 = v[6];
+    double v[7] = { (double)t->n, t->loss_sum, t->correct, t->sse, t->sae,  /* cov: MPI only (make test-mpi) */
+                    t->sum_y, t->sum_y2 };  /* cov: MPI only */
+    dn_dist_sum_d(v, 7);  /* cov: MPI only */
+    t->n = (long)v[0]; t->loss_sum = v[1]; t->correct = v[2]; t->sse = v[3];  /* cov: MPI only */
+    t->sae = v[4]; t->sum_y = v[5]; t->sum_y2 = v[6];  /* cov: MPI only */
 }
 
 /* Validation metrics: each rank evaluates its slice of the rows. */
@@ -282,7 +282,7 @@ static double batch_gradient(run *r, int start, int b, double *local,
     *br = r1 - r0;
     double E = 0;
     *local = 0;
-    if (*br > 0) {
+    if (*br > 0) {  /* cov: br is 0 on an MPI rank only */
         /* (alone only: another rank's rows follow ours) */
         const int rest = r->n - start - b;
         const int ahead = r->K > 1 ? 0 : rest < r->B ? rest : r->B;
@@ -290,15 +290,15 @@ static double batch_gradient(run *r, int start, int b, double *local,
                                       r->S.idx + start + r0, *br, ahead,
                                       r->Yb, r->o.dropout, &r->S.drop_rng);
     } else {
-        memset(dn_ws_grad(r->ws), 0, r->P * sizeof(float));
+        memset(dn_ws_grad(r->ws), 0, r->P * sizeof(float));  /* cov: MPI only */
     }
-    if (r->K > 1) {
-        float *g = dn_ws_grad(r->ws);
-        const double w = (double)*br / b;
-        dn_scale(g, r->P, (float)w);
-        E = *br > 0 ? w * E : 0;
-        dn_dist_sum_f(g, r->P);
-        dn_dist_sum_d(&E, 1);
+    if (r->K > 1) {  /* cov: MPI only (make test-mpi) */
+        float *g = dn_ws_grad(r->ws);  /* cov: MPI only */
+        const double w = (double)*br / b;  /* cov: MPI only */
+        dn_scale(g, r->P, (float)w);  /* cov: MPI only */
+        E = *br > 0 ? w * E : 0;  /* cov: MPI only */
+        dn_dist_sum_f(g, r->P);  /* cov: MPI only */
+        dn_dist_sum_d(&E, 1);  /* cov: MPI only */
     }
     return E;
 }
@@ -326,7 +326,7 @@ static next step(run *r, int epoch, int start)
     }
     if (o->clip > 0 && gn > o->clip) dn_scale(g, r->P, (float)(o->clip / gn));
     S->gsum += gn;
-    if (br > 0)
+    if (br > 0)  /* cov: br is 0 on an MPI rank only */
         dn_tally_add(r->m, dn_ws_out(r->ws), r->Yb, br, E_local + pen, &S->tally);
     dn_opt_step_parts(r->opt, r->ws->pool, theta, g, S->sched.eta, r->cut,
                       r->parts);

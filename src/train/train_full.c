@@ -453,6 +453,11 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
         /* (The iteration budget is not an end: --epochs may be raised.) */
         S->stopped = res->reason == DN_STOP_EPOCHS ? 0 : 1 + res->reason;
         S->why = st && err ? err->msg : NULL;
+        /* A stopped run is not iterated again, so its solver state is not
+         * used; a start that was not finite leaves f = inf in it, which
+         * the reader refuses (the resume would call the file damaged). */
+        for (size_t i = 0; S->stopped && i < S->n_solver; i++)
+            if (!isfinite(S->solver[i])) S->solver[i] = 0;
         if (save(&q, &cerr)) {
             if (!st) st = dn_fail(err, cerr.code, "%s", cerr.msg);
         }
