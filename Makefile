@@ -48,7 +48,7 @@ TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
 .PHONY: all check test test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
-        coverage tsan bench bench-ab
+        coverage tsan bench bench-ab bench-defaults
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
 
@@ -205,6 +205,14 @@ bench: $(B)/libdescent.a
 # $(B)/bench/ab.md.  For changes that must not slow anything down.
 bench-ab: $(B)/libdescent.a
 	@B=$(B) CC="$(CC)" BENCH_CFLAGS="$(BASE) $(CFLAGS)" REF=$(REF) sh bench/ab.sh
+
+# `make bench-defaults`: descent train with no options against
+# scikit-learn's MLP defaults on 28 public tables (bench/defaults/run.py),
+# written to bench/DEFAULTS.md.  Needs python3-sklearn, -statsmodels,
+# -pandas and Rscript with r-cran-mlbench, r-cran-mass, r-cran-cardata
+# (Debian); about five minutes.
+bench-defaults: all
+	/usr/bin/python3 bench/defaults/run.py $(B)/descent $(B)/defaults
 
 demo: all
 	@DESCENT=$(B)/descent sh examples/demo.sh
