@@ -67,7 +67,11 @@ static int dispatch(int argc, char **argv)
         return EXIT_OK;
     }
     if (!strcmp(c, "--version")) {
-        puts("descent " DN_VERSION);
+        /* The library's version (which may be newer than the header's),
+         * and how it would run here. */
+        printf("descent %s\nkernels: %s (chosen for this CPU at run time)\n"
+               "threads: %d (one per online core)\n", dn_version(), dn_isa(),
+               dn_threads_default());
         return EXIT_OK;
     }
     if (!strcmp(c, "train")) {

@@ -61,11 +61,34 @@ extern "C" {
 #pragma GCC visibility push(default)
 #endif
 
-#define DN_VERSION "0.1.0"
+/* The version compiled against: MAJOR changes with anything that breaks
+ * a program built against an older header (a public struct's layout, an
+ * enum's values, a function's signature; docs/abi.md), and names the
+ * shared library (SONAME libdescent.so.MAJOR); MINOR with additions;
+ * PATCH with fixes.  dn_version() gives the library's own at run time. */
+#define DN_VERSION_MAJOR 0
+#define DN_VERSION_MINOR 1
+#define DN_VERSION_PATCH 0
+#define DN_STRINGIFY_(x) #x
+#define DN_STRINGIFY(x) DN_STRINGIFY_(x)
+#define DN_VERSION DN_STRINGIFY(DN_VERSION_MAJOR) "." \
+    DN_STRINGIFY(DN_VERSION_MINOR) "." DN_STRINGIFY(DN_VERSION_PATCH)
 #define DN_MAX_LAYERS 64 /* dense layers in one network */
 #define DN_MAX_THREADS 256 /* worker threads of one workspace: a larger
                               count (dn_ws_new, dn_train_opts.threads) is
                               taken as this many, with the same results */
+
+/* The library's version, "MAJOR.MINOR.PATCH": the one linked at run
+ * time, which may be newer than DN_VERSION (the header's) within the
+ * same major version. */
+const char *dn_version(void);
+
+/* The kernels this CPU runs, chosen at run time: "avx512", "avx2" or
+ * "portable" (the environment variable DESCENT_GEMM=avx2|portable asks
+ * for a lesser set, for comparison); and the threads a workspace uses
+ * when asked for 0: one per online core, at most DN_MAX_THREADS. */
+const char *dn_isa(void);
+int dn_threads_default(void);
 
 /* ------------------------------------------------------------------ */
 /* Errors                                                              */
