@@ -186,9 +186,11 @@ static void predicted_true(FILE *o, const dn_report *r)
 static void confusion(FILE *o, const dn_report *r, const char *const *names)
 {
     const int k = r->k;
-    const double side = 300, cell = side / k, x0 = 110, y0 = 50;
-    dn_svg_text(o, x0 + side / 2, 28, "middle", 14, "font-weight=\"bold\"",
-                "Confusion matrix (shade: share of the true class)");
+    const double side = 270, cell = side / k, x0 = 120, y0 = 48;
+    dn_svg_text(o, x0 + side / 2, 22, "middle", 14, "font-weight=\"bold\"",
+                "Confusion matrix");
+    dn_svg_text(o, x0 + side / 2, 38, "middle", 11, "fill=\"#555555\"",
+                "shade: share of the true class");
     char s[64];
     const int label_size = k <= 12 ? 11 : 8;
     for (int c = 0; c < k; c++) {
