@@ -39,6 +39,9 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 #endif
     ;
 int cli_error(const char *cmd, const dn_error *err);
+/* From now on the two above name `cmd` where they are given "train"
+ * (`descent cv` runs train's option parser and training). */
+void cli_train_as(const char *cmd);
 
 /* Loads DATA, a CSV or an IDX image file (recognized by its content)
  * with its labels.  With schema NULL the schema is inferred (training);

@@ -83,6 +83,17 @@ static int dispatch(int argc, char **argv)
         dn_dist_finalize();
         return rc;
     }
+    if (!strcmp(c, "cv")) {
+        /* Each fold trains as train does: under mpirun, on every rank. */
+        if (dn_dist_init(&argc, &argv)) {
+            fputs("descent cv: MPI could not start\n", stderr);
+            return EXIT_DATA;
+        }
+        int rc = cmd_cv(argc - 1, argv + 1);
+        if (rc && rc != EXIT_INTERRUPTED) dn_dist_abort(rc);
+        dn_dist_finalize();
+        return rc;
+    }
     if (!strcmp(c, "eval"))    return cmd_eval(argc - 1, argv + 1);
     if (!strcmp(c, "report"))  return cmd_report(argc - 1, argv + 1);
     if (!strcmp(c, "predict")) return cmd_predict(argc - 1, argv + 1);

@@ -404,6 +404,25 @@ dn_status dn_data_set_task(dn_data *d, dn_task task, dn_error *err);
 dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
                         dn_data **train, dn_data **val, dn_error *err);
 
+/* K-fold cross-validation: assigns each of the n rows of d to one of k
+ * folds, fold[i] in 0..k−1 (the caller's array of n).  Classification
+ * data (as dn_data_split stratifies it) is stratified: each class's rows,
+ * in a seeded shuffle, are dealt to the folds in turn, continuing from
+ * fold to fold across the classes, so that every class's count differs
+ * by at most 1 between folds, and so do the folds' sizes.  Other data
+ * (regression) is shuffled and dealt alike.  The same seed and repeat
+ * give the same folds; another repeat (repeated cross-validation: 0, 1,
+ * ...) another assignment.  Refused (DN_EARG): k < 2, k > n, and for
+ * stratified data a class present with fewer rows than k (the message
+ * names the class, its count and the largest k that works). */
+dn_status dn_data_folds(const dn_data *d, int k, uint64_t seed, int repeat,
+                        int32_t *fold, dn_error *err);
+
+/* Fold f of an assignment: its rows as *test, the others as *train, both
+ * in file order with a copy of the schema. */
+dn_status dn_data_fold_split(const dn_data *d, const int32_t *fold, int f,
+                             dn_data **train, dn_data **test, dn_error *err);
+
 /* A data set of n rows with zeroed inputs X (n × d) and, when k > 0,
  * targets Y (n × k), no schema: for rows the caller fills in.  Owned:
  * free with dn_data_free. */
