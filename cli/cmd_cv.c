@@ -238,10 +238,6 @@ int cmd_cv(int argc, char **argv)
         if ((rc = cli_files_check("cv", f, (int)(sizeof f / sizeof *f))))
             goto out;
     }
-    if (c.keep && rank == 0) {
-        fold_path(path, sizeof path, c.keep, c.repeats, 0, 0);
-        if ((rc = keep_dir(c.keep, path))) goto out;
-    }
     /* The rows, read once as train reads them (with the warm model's
      * encoding under --warm-start). */
     if (t.warm && dn_model_load(t.warm, &warm, &err)) { rc = cli_error("cv", &err); goto out; }
@@ -268,6 +264,12 @@ int cmd_cv(int argc, char **argv)
         fprintf(stderr, "descent cv: --folds %d: %s\n", K, err.msg);
         rc = err.code == DN_EARG ? EXIT_USAGE : EXIT_DATA;
         goto out;
+    }
+    /* Only now, with the data and folds known good: nothing is made for
+     * a run that cannot start. */
+    if (c.keep && rank == 0) {
+        fold_path(path, sizeof path, c.keep, c.repeats, 0, 0);
+        if ((rc = keep_dir(c.keep, path))) goto out;
     }
     if (say) {
         printf("cv: %s: %d rows, %s", t.data, all->n, regression ? "regression"
