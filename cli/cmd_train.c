@@ -358,6 +358,14 @@ int cmd_train(int argc, char **argv)
     return rc;
 }
 
+dn_status train_load(const train_cfg *c, const dn_schema *schema,
+                     dn_data **all, char *why, size_t why_len, dn_error *err)
+{
+    dn_csv_opts copts = { c->target, c->task_set, c->task, 0 };
+    return cli_load(c->data, c->labels, &copts, schema, c->warm, 1, all, why,
+                    why_len, err);
+}
+
 int train_run(train_cfg *c_, const char *note)
 {
     train_cfg c = *c_;
@@ -365,16 +373,19 @@ int train_run(train_cfg *c_, const char *note)
     /* From here on Ctrl-C asks training to stop cleanly (even while the
      * data loads: training then stops after its first step). */
     catch_signals();
-    if ((rc = train_check_files(&c))) return rc;
+    /* (cv checks its own outputs, and a fold that saves nothing has none) */
+    if (!c.no_save && (rc = train_check_files(&c))) {
+        dn_data_free(c.data_in);
+        return rc;
+    }
     /* Under MPI only rank 0 prints and writes files. */
     const int rank = dn_dist_rank();
     if (rank > 0) c.quiet = 1;
     dn_error err;
-    dn_data *all = NULL, *train = NULL, *val = NULL;
+    dn_data *all = c.data_in, *train = NULL, *val = NULL;
     dn_model *m = NULL, *warm = NULL;
     char why[512];
     static char buf[4096];
-    dn_csv_opts copts = { c.target, c.task_set, c.task, 0 };
     const char *say_split = "";
 
     if (c.warm) {
@@ -387,8 +398,9 @@ int train_run(train_cfg *c_, const char *note)
             goto out;
         }
     }
-    if (cli_load(c.data, c.labels, &copts, warm ? dn_model_schema(warm) : NULL,
-                 c.warm, 1, &all, why, sizeof why, &err)) {
+    why[0] = 0;
+    if (!all && train_load(&c, warm ? dn_model_schema(warm) : NULL, &all, why,
+                          sizeof why, &err)) {
         rc = cli_error("train", &err);
         goto out;
     }
@@ -459,7 +471,7 @@ int train_run(train_cfg *c_, const char *note)
     }
     /* The names are UTF-8 and the model can be saved: known now, not
      * after the run. */
-    if (dn_model_check_save(m, c.out, &err)) { rc = cli_error("train", &err); goto out; }
+    if (!c.no_save && dn_model_check_save(m, c.out, &err)) { rc = cli_error("train", &err); goto out; }
     watch w;
     memset(&w, 0, sizeof w);
     w.quiet = c.quiet;
@@ -488,7 +500,7 @@ int train_run(train_cfg *c_, const char *note)
     char ckpt[4096];
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", c.out);
     if (!c.checkpoint) c.t.checkpoint_every = 0, c.t.checkpoint_steps = 0;
-    c.t.checkpoint = c.checkpoint ? c.checkpoint : ckpt;
+    c.t.checkpoint = c.checkpoint ? c.checkpoint : c.no_save ? NULL : ckpt;
     c.t.note = note;
     c.t.interrupt = &stop_requested;
     dn_result res;
@@ -534,6 +546,8 @@ int train_run(train_cfg *c_, const char *note)
     if (st == DN_ENUMERIC) {
         fprintf(stderr, "descent train: %s\n", err.msg);
         rc = EXIT_DATA;
+    } else if (res.reason == DN_STOP_INTERRUPTED && c.no_save) {
+        rc = EXIT_INTERRUPTED;
     } else if (res.reason == DN_STOP_INTERRUPTED) {
         fprintf(stderr, "descent train: interrupted after epoch %d, step %ld; "
                 "checkpoint written to %s, model to %s; continue with "
@@ -549,10 +563,12 @@ int train_run(train_cfg *c_, const char *note)
                        : "train loss", res.best);
         putchar('\n');
     }
+    if (c.no_save) goto out;
     if (rank == 0 && cli_save_model("train", m, c.out)) { rc = EXIT_DATA; goto out; }
     if (!c.quiet || rc == EXIT_DATA)
         printf("saved %s%s\n", c.out, rc == EXIT_DATA ? " (the last good weights)" : "");
 out:
+    if (!rc && c.model_out) { *c.model_out = m; m = NULL; }
     dn_model_free(m);
     dn_model_free(warm);
     dn_data_free(all);

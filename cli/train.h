@@ -31,6 +31,11 @@ typedef struct {
                                  the checkpoint says, outside its directory */
     int resume_finished;      /* resuming a run that had ended: nothing new
                                  to log */
+    /* For `descent cv`, which trains every fold through train_run: */
+    dn_data *data_in;         /* train on these rows (taken over and freed)
+                                 instead of loading DATA */
+    dn_model **model_out;     /* receives the trained model (exit 0 only) */
+    int no_save;              /* save no model, write no checkpoint */
 } train_cfg;
 
 /* Numeric options: name, where the value goes in train_cfg, its range. */
@@ -63,6 +68,10 @@ int train_resume(int argc, char **argv, train_cfg *now);
  * its checkpoints. */
 int train_run(train_cfg *c, const char *note);
 
+/* Reads DATA (with --labels) as train does, encoded with schema when
+ * not NULL (a --warm-start model's); why: see dn_csv_read. */
+dn_status train_load(const train_cfg *c, const dn_schema *schema,
+                     dn_data **all, char *why, size_t why_len, dn_error *err);
 /* cli_files_check on every input and output of the run (outputs.c). */
 int train_check_files(const train_cfg *c);
 /* "64,32" or "64:tanh,32:relu" or "none" into A's hidden layers. */

@@ -427,6 +427,25 @@ dn_status dn_data_set_task(dn_data *d, dn_task task, dn_error *err);
 dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
                         dn_data **train, dn_data **val, dn_error *err);
 
+/* K-fold cross-validation: assigns each of the n rows of d to one of k
+ * folds, fold[i] in 0..k−1 (the caller's array of n).  Classification
+ * data (as dn_data_split stratifies it) is stratified: each class's rows,
+ * in a seeded shuffle, are dealt to the folds in turn, continuing from
+ * fold to fold across the classes, so that every class's count differs
+ * by at most 1 between folds, and so do the folds' sizes.  Other data
+ * (regression) is shuffled and dealt alike.  The same seed and repeat
+ * give the same folds; another repeat (repeated cross-validation: 0, 1,
+ * ...) another assignment.  Refused (DN_EARG): k < 2, k > n, and for
+ * stratified data a class present with fewer rows than k (the message
+ * names the class, its count and the largest k that works). */
+dn_status dn_data_folds(const dn_data *d, int k, uint64_t seed, int repeat,
+                        int32_t *fold, dn_error *err);
+
+/* Fold f of an assignment: its rows as *test, the others as *train, both
+ * in file order with a copy of the schema. */
+dn_status dn_data_fold_split(const dn_data *d, const int32_t *fold, int f,
+                             dn_data **train, dn_data **test, dn_error *err);
+
 /* A data set of n rows with zeroed inputs X (n × d) and, when k > 0,
  * targets Y (n × k), no schema: for rows the caller fills in.  Owned:
  * free with dn_data_free. */
@@ -1493,6 +1512,132 @@ typedef struct {
 dn_status dn_plot_landscape(dn_land f, const dn_land_path *paths,
                             int n_paths, const dn_plot_opts *o,
                             const char *path, dn_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Evaluation reports: where a trained model fails                     */
+/* ------------------------------------------------------------------ */
+
+/* Every figure of a report is computed from predictions and targets
+ * alone, in double, with scikit-learn's definitions (sklearn.metrics,
+ * 1.2), so that the same predictions give the same numbers there:
+ *
+ * Classification (K classes; the predicted class is dn_predict_class's:
+ * P(class 1) ≥ 0.5 for one sigmoid unit, the first largest probability
+ * for softmax):
+ *   confusion[t·K + p]  rows of true class t predicted as p
+ *   precision_c = TP / (TP + FP), recall_c = TP / (TP + FN),
+ *   F1_c = 2 TP / (2 TP + FP + FN); 0 where the ratio is 0/0 (sklearn's
+ *   zero_division default).  The averages run over the classes that
+ *   appear in the targets or the predictions (sklearn's labels=None):
+ *   macro = their plain mean, weighted = weighted by support.
+ *   log_loss = −(1/N) Σ ln p̂(y_n), each probability clipped to
+ *   [ε, 1 − ε] (ε = DBL_EPSILON) and each row renormalized to sum 1, as
+ *   sklearn's log_loss does (one sigmoid unit: the row is (1 − p, p)).
+ *   auc[c]: ROC AUC of class c against the rest on score p̂(c), the
+ *   Mann–Whitney statistic with half credit for ties (the trapezoids
+ *   between distinct thresholds: roc_auc_score); NaN when the targets
+ *   hold no row of c or only rows of c.  auc_macro: the mean of the
+ *   finite auc[c] (roc_auc_score multi_class="ovr", average="macro").
+ * Two classes (binary), on the score s = P(class 1):
+ *   roc_auc = auc[1]; the ROC curve (fpr, tpr, threshold) as roc_curve
+ *   with drop_intermediate: (0, 0) at threshold +inf first, then one
+ *   point per distinct score, descending, less the points in the middle
+ *   of straight runs.
+ *   average_precision = Σ_i (R_i − R_{i−1}) P_i over the distinct
+ *   thresholds, descending (the step-wise sum, not interpolated:
+ *   average_precision_score); the PR curve starts at (recall 0,
+ *   precision 1) and has one point per distinct score.
+ * Calibration (every classification task): n_bins equal-width bins of
+ *   [0, 1], bin b = (b/B, (b+1)/B] (bin 0 also takes 0), as
+ *   sklearn.calibration.calibration_curve(strategy="uniform") assigns
+ *   them; the confidence is P(class 1) for two classes (acc_b is then
+ *   the fraction of rows of class 1) and the largest probability for
+ *   more (acc_b the fraction predicted right).  conf_b and acc_b are the
+ *   bin's means (NaN when empty);
+ *   ece = Σ_b n_b / N · |acc_b − conf_b|.
+ * Regression (k outputs, each averaged alike, sklearn's
+ *   "uniform_average"): mse, mae, rmse (the mean of each output's
+ *   sqrt(MSE): root_mean_squared_error), r2 = 1 − SS_res / SS_tot (an
+ *   output with SS_tot = 0 counts 1 when predicted exactly, else 0:
+ *   r2_score's force_finite). */
+typedef struct {
+    dn_task task;
+    int     n;         /* rows */
+    int     k;         /* classes (≥ 2), or outputs for regression */
+    /* classification */
+    double  accuracy, log_loss;
+    long   *confusion;               /* k × k, row = true class */
+    long   *support;                 /* k: rows of each true class */
+    double *precision, *recall, *f1; /* k */
+    int     n_present;               /* classes averaged (see above) */
+    double  macro_precision, macro_recall, macro_f1;
+    double  weighted_precision, weighted_recall, weighted_f1;
+    double *auc;                     /* k: one against the rest */
+    double  auc_macro;
+    /* two classes */
+    double  roc_auc, average_precision;
+    int     roc_n;
+    double *roc_fpr, *roc_tpr, *roc_threshold;
+    int     pr_n;
+    double *pr_recall, *pr_precision, *pr_threshold; /* [0]: NaN */
+    /* calibration */
+    int     n_bins;
+    long   *bin_count;
+    double *bin_conf, *bin_acc;
+    double  ece;
+    /* regression */
+    double  mse, rmse, mae, r2;
+    double *y_true, *y_pred;         /* n: output 1's rows, for plots */
+} dn_report;
+
+/* A report from n rows of outputs `out` (as dn_predict gives them:
+ * probabilities, n × 1 for one sigmoid unit, n × k for softmax; or
+ * n × k regression values) against targets Y (as in dn_data: class
+ * numbers, or n × k values).  task BINARY takes one column of P(class 1)
+ * and k = 2; MULTICLASS k ≥ 2 columns (two of them give the binary
+ * figures too).  n_bins: calibration bins, 1..1000 (0 = 10).  DN_EARG
+ * for sizes out of range, a class number outside 0..k−1, a probability
+ * outside [0, 1] or any non-finite value, naming the row. */
+dn_status dn_report_new(dn_task task, int n, int k, const float *out,
+                        const float *Y, int n_bins, dn_report **rep,
+                        dn_error *err);
+
+/* The report of model m on the labelled data d (dn_predict, then
+ * dn_report_new with the model's task).  A data set that does not fit
+ * the model is refused as dn_evaluate refuses it. */
+dn_status dn_report_model(const dn_model *m, const dn_data *d, int n_bins,
+                          dn_report **rep, dn_error *err);
+void      dn_report_free(dn_report *rep);
+
+/* The figures of a report, each one SVG element (the <svg> with no XML
+ * declaration: for a file, or inlined in HTML):
+ *   CONFUSION    the confusion matrix as a heat map, counts in the cells
+ *   ROC          the ROC curve with the chance diagonal (two classes)
+ *   PR           the precision–recall curve, as steps (two classes)
+ *   CALIBRATION  the reliability diagram: acc_b against conf_b per
+ *                non-empty bin, the diagonal, and the bins' counts
+ *   RESIDUALS    residual y − ŷ against ŷ (regression, output 1)
+ *   PREDICTED    ŷ against y with the line ŷ = y (regression, output 1) */
+typedef enum {
+    DN_FIG_CONFUSION = 0,
+    DN_FIG_ROC,
+    DN_FIG_PR,
+    DN_FIG_CALIBRATION,
+    DN_FIG_RESIDUALS,
+    DN_FIG_PREDICTED,
+    DN_FIG_COUNT
+} dn_fig;
+
+/* 1 if the figure exists for the report's task (ROC and PR: two
+ * classes; calibration and confusion: classification; residuals and
+ * predicted: regression), else 0. */
+int       dn_report_has_fig(const dn_report *rep, dn_fig fig);
+/* Writes the figure to f; class_names (k, may be NULL or hold NULLs)
+ * label the confusion matrix.  DN_EARG if the figure does not exist for
+ * the task, DN_EIO if the stream fails. */
+dn_status dn_report_svg(const dn_report *rep, dn_fig fig,
+                        const char *const *class_names, FILE *f,
+                        dn_error *err);
 
 #if defined(__GNUC__) || defined(__clang__)
 #pragma GCC visibility pop

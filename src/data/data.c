@@ -66,6 +66,13 @@ void dn_data_free(dn_data *d)
     free(d);
 }
 
+const float *dn_data_row(const dn_data *d, int i, float *buf)
+{
+    if (d->X) return d->X + (size_t)i * d->d;
+    dn_row_u8(dn_data_x8(d) + (size_t)i * d->d, NULL, NULL, buf, d->d);
+    return buf;
+}
+
 dn_status dn_data_floats(dn_data *d, dn_error *err)
 {
     if (!d || d->X || !d->bytes) return DN_OK;
@@ -238,7 +245,7 @@ dn_status dn_data_set_task(dn_data *d, dn_task task, dn_error *err)
 /* ---- the train/validation split ---- */
 
 /* Class index of row i when the split can be stratified, else -1. */
-static int row_class(const dn_data *d, int i)
+int dn_data_row_class(const dn_data *d, int i)
 {
     const dn_schema *s = d->schema;
     if (!s || s->task == DN_TASK_REGRESSION || s->n_classes < 2 || !d->Y ||
@@ -314,7 +321,7 @@ static void deal_shares(dn_rng *r, const int *count, int K, double frac,
 
 /* A class's name for a message, quoted by dn_show ("class 3" when it
  * has none); buf holds DN_SHOW_BUF bytes. */
-static const char *class_label(const dn_schema *s, int c, char *buf)
+const char *dn_data_class_label(const dn_schema *s, int c, char *buf)
 {
     if (s->classes && s->classes[c]) return dn_show(s->classes[c], buf);
     snprintf(buf, DN_SHOW_BUF, "class %d", c);
@@ -341,7 +348,7 @@ static dn_status check_strata(const dn_data *all, const int *count, int K,
                        "room for a training and a validation row of every "
                        "class ('%s' has %d row%s); train without a validation "
                        "split or give a separate validation file",
-                       n, K, class_label(all->schema, smallest, b),
+                       n, K, dn_data_class_label(all->schema, smallest, b),
                        count[smallest], count[smallest] == 1 ? "" : "s");
     /* the smallest fraction with ceil(frac · n) ≥ K, in hundredths */
     double lo = ceil(100.0 * K / n) / 100.0;
@@ -373,7 +380,7 @@ static dn_status choose_val(const dn_data *all, double frac, uint64_t seed,
     dn_rng_seed(&r, seed);
     int n = all->n, n_val = val_count(frac, n), stratify = start != NULL;
     for (int i = 0; i < n && stratify; i++)
-        stratify = row_class(all, i) >= 0;
+        stratify = dn_data_row_class(all, i) >= 0;
     if (!stratify) {
         if (n_val >= n)
             return dn_fail(err, DN_EARG, "validation fraction %g of %d rows "
@@ -396,12 +403,12 @@ static dn_status choose_val(const dn_data *all, double frac, uint64_t seed,
     }
     int *take = count + K;
     memset(start, 0, ((size_t)K + 1) * sizeof *start);
-    for (int i = 0; i < n; i++) start[row_class(all, i) + 1]++;
+    for (int i = 0; i < n; i++) start[dn_data_row_class(all, i) + 1]++;
     for (int c = 0; c < K; c++) count[c] = start[c + 1];
     if ((st = check_strata(all, count, K, frac, n_val, err))) goto done;
     deal_shares(&r, count, K, frac, n_val, take, sh, order);
     for (int c = 0; c < K; c++) start[c + 1] += start[c];
-    for (int i = 0; i < n; i++) rows[start[row_class(all, i)]++] = i;
+    for (int i = 0; i < n; i++) rows[start[dn_data_row_class(all, i)]++] = i;
     /* Filling moved each start[c] to where class c ends. */
     for (int c = 0; c < K; c++) {
         int lo = c ? start[c - 1] : 0;
@@ -436,8 +443,8 @@ static void copy_rows(const dn_data *all, const unsigned char *is_val,
 }
 
 /* Builds one part of n rows with its own schema copy. */
-static dn_status make_part(const dn_data *all, const unsigned char *is_val,
-                           int want, int n, dn_data **out, dn_error *err)
+dn_status dn_data_part(const dn_data *all, const unsigned char *is_val,
+                       int want, int n, dn_data **out, dn_error *err)
 {
     dn_data *p;
     dn_status st = data_alloc(n, all->d, all->Y ? all->k : 0, !all->X, &p,
@@ -468,7 +475,7 @@ dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
         return dn_fail(err, DN_EARG, "validation fraction %g is outside "
                        "(0, 1); use e.g. 0.2 to hold out 20%% of the rows",
                        val_frac);
-    int K = row_class(all, 0) >= 0 ? all->schema->n_classes : 0;
+    int K = dn_data_row_class(all, 0) >= 0 ? all->schema->n_classes : 0;
     int32_t *rows = malloc((size_t)all->n * sizeof *rows);
     int *start = K ? malloc(((size_t)K + 1) * sizeof *start) : NULL;
     unsigned char *is_val = calloc((size_t)all->n, 1);
@@ -482,8 +489,8 @@ dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
         goto done;
     int n_val = 0;
     for (int i = 0; i < all->n; i++) n_val += is_val[i];
-    st = make_part(all, is_val, 0, all->n - n_val, train, err);
-    if (!st) st = make_part(all, is_val, 1, n_val, val, err);
+    st = dn_data_part(all, is_val, 0, all->n - n_val, train, err);
+    if (!st) st = dn_data_part(all, is_val, 1, n_val, val, err);
     if (st) {
         dn_data_free(*train);
         *train = NULL;
