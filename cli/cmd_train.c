@@ -92,7 +92,17 @@ static const char *task_reason(dn_loss loss)
 }
 
 /* Builds a new model from the task and the hidden layers. */
-static int build(train_cfg *c, const dn_data *d, dn_model **out)
+dn_status train_scale(const train_cfg *c, dn_model *m, const dn_data *d,
+                      dn_error *err)
+{
+    if (!c->standardize) return DN_OK;
+    dn_status st = dn_model_fit_scaling(m, d, err);
+    if (!st && dn_model_arch(m)->loss == DN_LOSS_MSE)
+        st = dn_model_fit_target_scaling(m, d, err);
+    return st;
+}
+
+int train_build(train_cfg *c, const dn_data *d, dn_model **out)
 {
     dn_error err;
     const dn_schema *s = d->schema;
@@ -409,6 +419,10 @@ int train_run(train_cfg *c_, const char *note)
         if (why[0]) printf("; %s", why);
         putchar('\n');
     }
+    char policy[768] = "";
+    if (train_auto_applies(&c, all) && (rc = train_auto(&c, all, policy, sizeof policy)))
+        goto out;
+    if (!c.quiet && policy[0]) printf("policy: %s\n", policy);
     if (c.val_data) {
         if (cli_load_as("--val-labels", c.val_data, c.val_labels, NULL,
                         all->schema, NULL, 1, &val, NULL, 0, &err)) { rc = cli_error("train", &err); goto out; }
@@ -429,12 +443,12 @@ int train_run(train_cfg *c_, const char *note)
     if (!c.quiet) {
         if (val) printf("split: %d training rows, %d validation rows (%s)\n",
                         train->n, val->n, say_split);
-        else printf("split: all %d rows train, no validation (--val 0)\n",
-                    train->n);
+        else printf("split: all %d rows train, no validation (%s)\n",
+                    train->n, policy[0] ? "the policy above" : "--val 0");
     }
 
     if (warm) { m = warm; warm = NULL; }
-    else if ((rc = build(&c, train, &m))) goto out;
+    else if ((rc = train_build(&c, train, &m))) goto out;
     const dn_arch *A = dn_model_arch(m);
 
     /* Early stopping needs something to watch: on by default only when
@@ -447,12 +461,9 @@ int train_run(train_cfg *c_, const char *note)
                        "%d hidden layers", c.dropout_n, A->n_layers - 1);
         goto out;
     }
-    if (!dn_model_mean(m) && c.standardize) {
-        if (dn_model_fit_scaling(m, train, &err) ||
-            (A->loss == DN_LOSS_MSE && dn_model_fit_target_scaling(m, train, &err))) {
-            rc = cli_error("train", &err);
-            goto out;
-        }
+    if (!dn_model_mean(m) && train_scale(&c, m, train, &err)) {
+        rc = cli_error("train", &err);
+        goto out;
     }
     if (dn_model_set_schema(m, train->schema, &err)) { rc = cli_error("train", &err); goto out; }
     if (!c.quiet) explain(&c, m, train);

@@ -72,6 +72,21 @@ int train_run(train_cfg *c, const char *note);
  * not NULL (a --warm-start model's); why: see dn_csv_read. */
 dn_status train_load(const train_cfg *c, const dn_schema *schema,
                      dn_data **all, char *why, size_t why_len, dn_error *err);
+/* The network of the options for data d, initialized with their seed
+ * (cmd_train.c): 0, or an exit code after a message. */
+int train_build(train_cfg *c, const dn_data *d, dn_model **out);
+/* Input (and, for regression, target) scaling fitted on d, when the
+ * options ask for it (the default). */
+dn_status train_scale(const train_cfg *c, dn_model *m, const dn_data *d,
+                      dn_error *err);
+/* The default policy for a small table (train_auto.c): 1 when the user
+ * left validation, epochs, L2 and patience to descent and the table is
+ * small; then train_auto chooses lambda and the epochs by K-fold
+ * cross-validation on all, sets them in c (no validation split, no
+ * early stopping), and says so in why.  0, or an exit code. */
+int train_auto_applies(const train_cfg *c, const dn_data *all);
+int train_auto(train_cfg *c, const dn_data *all, char *why, size_t len);
+
 /* cli_files_check on every input and output of the run (outputs.c). */
 int train_check_files(const train_cfg *c);
 /* "64,32" or "64:tanh,32:relu" or "none" into A's hidden layers. */
