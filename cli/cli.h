@@ -56,6 +56,19 @@ dn_status cli_load_as(const char *labels_opt, const char *path,
                       int need_target, dn_data **out, char *why,
                       size_t why_len, dn_error *err);
 
+/* Reading tables (table_opts.c).  --sep C ("tab" for a tab) and
+ * --missing impute|error into their dn_csv_opts fields: 0, or the usage
+ * code after the message. */
+int cli_sep(const char *cmd, const char *v, char *sep);
+int cli_missing(const char *cmd, const char *v, int *error);
+/* 1 if option o is --sep, --na or --missing, its value parsed into
+ * copts (*rc: 0, or the usage code after the message); 0 if not. */
+int cli_table_option(cli_args *a, const char *cmd, const char *o,
+                     dn_csv_opts *copts, int *rc);
+/* A reader's warnings (unseen categories, rows left out) on stderr. */
+void cli_table_warn(const char *cmd, const char *path,
+                    const dn_csv_info *info);
+
 /* Opens an input once (input.c): a regular file as it is; a pipe, FIFO
  * or device read to its end into an anonymous temporary file, so that
  * its first bytes can be sniffed and then read again.  *fd is seekable;

@@ -374,7 +374,10 @@ int train_run(train_cfg *c_, const char *note)
     dn_model *m = NULL, *warm = NULL;
     char why[512];
     static char buf[4096];
-    dn_csv_opts copts = { c.target, c.task_set, c.task, 0 };
+    dn_csv_opts copts, vopts;
+    dn_csv_info info, vinfo;
+    train_csv_opts(&c, &info, &copts);
+    train_csv_opts(&c, &vinfo, &vopts);
     const char *say_split = "";
 
     if (c.warm) {
@@ -394,12 +397,14 @@ int train_run(train_cfg *c_, const char *note)
     }
     if (!c.quiet) {
         printf("data: %s: %d rows, %d inputs", c.data, all->n, all->d);
+        if (info.note[0]) printf("; %s", info.note);
         if (why[0]) printf("; %s", why);
         putchar('\n');
     }
     if (c.val_data) {
-        if (cli_load_as("--val-labels", c.val_data, c.val_labels, NULL,
+        if (cli_load_as("--val-labels", c.val_data, c.val_labels, &vopts,
                         all->schema, NULL, 1, &val, NULL, 0, &err)) { rc = cli_error("train", &err); goto out; }
+        cli_table_warn("train", c.val_data, &vinfo);
         train = all;
         all = NULL;
         say_split = "from --val-data";
@@ -421,6 +426,7 @@ int train_run(train_cfg *c_, const char *note)
                     train->n);
     }
 
+    if ((rc = train_weights(&c, train, val))) goto out;
     if (warm) { m = warm; warm = NULL; }
     else if ((rc = build(&c, train, &m))) goto out;
     const dn_arch *A = dn_model_arch(m);

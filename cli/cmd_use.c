@@ -6,8 +6,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The reading options both commands take (table_opts.c). */
+#define TABLE_HELP \
+"  --sep C         field delimiter: , ; tab | (default: detected per file)\n" \
+"  --na TOKENS     comma-separated cells read as missing besides empty ones\n" \
+"                  (default NA,N/A,NaN,null,?, any case); missing values are\n" \
+"                  filled as in training (the median and a was-missing input)\n" \
+"  --missing error refuse missing cells instead\n" \
+"A category not seen in training is encoded as all zeros, with a warning.\n"
+
 static const char *eval_help =
-"usage: descent eval MODEL DATA [--labels FILE] [--json]\n"
+"usage: descent eval MODEL DATA [--labels FILE] [--json] [--sep C] [--na TOKENS]\n"
 "\n"
 "Evaluates MODEL on labelled DATA (CSV with the target column, or IDX images\n"
 "with --labels), encoded and standardized as the model was trained.\n"
@@ -17,6 +26,8 @@ static const char *eval_help =
 "  --labels FILE   labels for IDX images\n"
 "  --json          one JSON object: {\"n\":..,\"loss\":..,\"accuracy\":..} or\n"
 "                  {\"n\":..,\"loss\":..,\"mse\":..,\"mae\":..,\"r2\":..}\n"
+TABLE_HELP
+"Rows whose target is missing are left out (said on stderr).\n"
 "\n"
 "examples:\n"
 "  descent eval digits.safetensors data/digits.csv\n"
@@ -24,18 +35,24 @@ static const char *eval_help =
 "      --labels t10k-labels-idx1-ubyte.gz --json\n";
 
 static const char *predict_help =
-"usage: descent predict MODEL DATA [--labels FILE] [-o OUT.csv]\n"
+"usage: descent predict MODEL DATA [--labels FILE] [-o OUT.csv] [--sep C] [--na TOKENS]\n"
 "\n"
 "Predicts for every row of DATA (a CSV with the model's feature columns, in\n"
 "any order; a target column, if present, is ignored; or IDX images) and\n"
 "writes CSV to stdout or OUT: for classification the predicted class and\n"
 "one probability per class (p_<class>), for regression the predicted value.\n"
 "\n"
+TABLE_HELP
+"\n"
 "examples:\n"
 "  descent predict digits.safetensors data/digits.csv > predictions.csv\n"
 "  descent predict house.safetensors new_houses.csv -o prices.csv\n";
 
-typedef struct { const char *model, *data, *labels, *out; int json; } use_cfg;
+typedef struct {
+    const char *model, *data, *labels, *out;
+    int json;
+    dn_csv_opts copts;   /* --sep, --na, --missing */
+} use_cfg;
 
 static int parse(const char *cmd, const char *help, int argc, char **argv,
                  use_cfg *c)
@@ -45,6 +62,11 @@ static int parse(const char *cmd, const char *help, int argc, char **argv,
     cli_args_init(&a, cmd, argc, argv);
     const char *o, *p;
     while (cli_next(&a, &o, &p)) {
+        int rc;
+        if (!p && cli_table_option(&a, cmd, o, &c->copts, &rc)) {
+            if (rc) return rc;
+            continue;
+        }
         if (p) {
             if (!c->model) c->model = p;
             else if (!c->data) c->data = p;
@@ -83,9 +105,14 @@ static int load(const char *cmd, const use_cfg *c, int need_target,
                 "DATA for it; use dn_predict from C\n", cmd, c->model);
         return EXIT_DATA;
     }
-    if (cli_load(c->data, c->labels, NULL, s, c->model, need_target, d, NULL,
-                 0, &err))
+    dn_csv_info info;
+    dn_csv_opts copts = c->copts;
+    memset(&info, 0, sizeof info);
+    copts.info = &info;
+    if (cli_load(c->data, c->labels, &copts, s, c->model, need_target, d,
+                 NULL, 0, &err))
         return cli_error(cmd, &err);
+    cli_table_warn(cmd, c->data, &info);
     return 0;
 }
 

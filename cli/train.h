@@ -31,6 +31,11 @@ typedef struct {
                                  the checkpoint says, outside its directory */
     int resume_finished;      /* resuming a run that had ended: nothing new
                                  to log */
+    /* Reading the table and weighting its rows, as given (checked when
+     * parsed): --sep, --na, --missing, --categorical, --drop,
+     * --class-weight, --sample-weight. */
+    const char *sep, *na, *missing, *categorical, *drop;
+    const char *class_weight, *sample_weight;
 } train_cfg;
 
 /* Numeric options: name, where the value goes in train_cfg, its range. */
@@ -62,6 +67,13 @@ int train_resume(int argc, char **argv, train_cfg *now);
 /* Loads, builds, trains and saves one run (cmd_train.c); note is kept in
  * its checkpoints. */
 int train_run(train_cfg *c, const char *note);
+
+/* The run's reading options (train_weights.c); info, if not NULL, is
+ * zeroed and receives what the reader found. */
+void train_csv_opts(const train_cfg *c, dn_csv_info *info, dn_csv_opts *o);
+/* --class-weight into the rows' weights of train and val (may be NULL),
+ * and a line saying the weights: 0, or the exit code after the message. */
+int train_weights(const train_cfg *c, dn_data *train, dn_data *val);
 
 /* cli_files_check on every input and output of the run (outputs.c). */
 int train_check_files(const train_cfg *c);
