@@ -406,9 +406,9 @@ typedef struct dn_csv_info {
  *     no values, and ID-like ones (a note says which and why): a text
  *     column whose values are all distinct (20 rows or more), or that
  *     has more than 100 distinct values and more than half as many as
- *     there are rows; an integer column with a distinct value per row
- *     that is a row number (1, 2, 3, ... or 0, 1, 2, ...) or is named
- *     like an ID ("id", "ID", "*_id", "index", "Unnamed: 0");
+ *     there are rows; an integer column named like an ID ("id", "ID",
+ *     "*_id", "customerID", "index", "Unnamed: 0") with a distinct value
+ *     in every row (20 rows or more);
  *   - numeric columns are features; text columns (and those named in
  *     categorical) are one-hot encoded;
  *   - the target: text → classes; integers with few distinct values

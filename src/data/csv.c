@@ -1246,26 +1246,20 @@ static int id_name(const char *h)
 
 #define ID_MIN_ROWS 20  /* rows before a column can look like an ID */
 
-/* Why numeric column c looks like an ID (NULL if it does not): an
- * integer per row, all distinct, that counts the rows or is named like
- * an ID.  vals: scratch for n_rows doubles. */
+/* Why numeric column c looks like an ID (NULL if it does not): named
+ * like one, with a distinct integer in every row.  vals: scratch for
+ * n_rows doubles. */
 static const char *id_number(const table *t, int c, const col_info *ci,
                              double *vals)
 {
-    if (t->n_rows < ID_MIN_ROWS || ci->n_miss || ci->first_real >= 0)
+    if (t->n_rows < ID_MIN_ROWS || ci->n_miss || ci->first_real >= 0 ||
+        !id_name(t->head[c]))
         return NULL;
-    int counts = 1;
-    for (int r = 0; r < t->n_rows; r++) {
-        parse_num(CELL(t, r, c), &vals[r]);
-        counts = counts && vals[r] == vals[0] + r;
-    }
-    counts = counts && (vals[0] == 0 || vals[0] == 1);
-    if (!counts && !id_name(t->head[c])) return NULL;
+    for (int r = 0; r < t->n_rows; r++) parse_num(CELL(t, r, c), &vals[r]);
     qsort(vals, (size_t)t->n_rows, sizeof *vals, cmp_double);
     for (int r = 1; r < t->n_rows; r++)
         if (vals[r] == vals[r - 1]) return NULL;
-    return counts ? "it counts the rows" : "a distinct integer per row, "
-                                           "named like an ID";
+    return "named like one, a distinct integer in every row";
 }
 
 /* The median of numeric column c's values (n of them, NaN if none). */
