@@ -44,6 +44,7 @@ typedef struct {
     char    sep;       /* the field delimiter */
     int     sniffed;   /* 1: the delimiter was given, or gave every
                           sniffed record the header's field count */
+    char    why_sep[160]; /* when no delimiter did: the closest miss */
     const char *na;    /* the missing-value tokens, comma-separated */
     int     strict;    /* missing cells are errors */
     dn_csv_info *info; /* the caller's, or the reader's own */
@@ -513,15 +514,17 @@ static const char *split_by(const table *t, char *buf, size_t len)
                  t->info->sep_detected ? " (detected)" : "");
     else
         snprintf(buf, len, "split at %s: no delimiter (',', ';', tab, '|') "
-                 "splits every line into as many fields as the header; give "
-                 "the file's own with --sep", sep_name(t->sep));
+                 "splits every line into as many fields as the header%s%s%s; "
+                 "give the file's own with --sep", sep_name(t->sep),
+                 t->why_sep[0] ? " (" : "", t->why_sep,
+                 t->why_sep[0] ? ")" : "");
     return buf;
 }
 
 static dn_status ragged(const table *t, int line, int n, const char *extra,
                         dn_error *err)
 {
-    char b[SHOW_BUF], h[SHOW_BUF], by[200];
+    char b[SHOW_BUF], h[SHOW_BUF], by[400];
     if (n > t->n_cols)
         return dn_fail(err, DN_EFORMAT, "%s:%d: %d fields but the header has "
                        "%d (%s); field %d is '%s'; remove the extra fields or "
@@ -569,16 +572,19 @@ static dn_status read_rows(lexer *lx, table *t, dn_error *err)
 
 /* 1 if sep splits the header and each of the next records (up to
  * SNIFF_RECORDS, blank lines skipped, quotes respected) into the same
- * number of fields, 2 or more; *fields gets the header's count. */
-static int sniff_one(const char *p, const char *end, char sep, int *fields)
+ * number of fields, 2 or more; *fields gets the header's count; when a
+ * record differs, *bad its line and *got its count. */
+static int sniff_one(const char *p, const char *end, char sep, int *fields,
+                     int *bad, int *got)
 {
-    int n_rec = 0, count = 1, head = -1, inq = 0, seen = 0;
+    int n_rec = 0, count = 1, head = -1, inq = 0, seen = 0, line = 1, at = 1;
     *fields = 0;
     for (; p < end && n_rec < SNIFF_RECORDS; p++) {
         char c = *p;
         if (inq) {
             if (c == '"' && p + 1 < end && p[1] == '"') p++;
             else if (c == '"') inq = 0;
+            line += c == '\n';
             continue;
         }
         if (c == '"') {
@@ -590,20 +596,23 @@ static int sniff_one(const char *p, const char *end, char sep, int *fields)
             if (c == '\r' && p + 1 < end && p[1] == '\n') p++;
             if (seen) {
                 if (head < 0) head = count;
-                else if (count != head) return 0;
+                else if (count != head) break;
                 n_rec++;
             }
             count = 1;
             seen = 0;
+            at = ++line;
+            continue;
         } else if (c != ' ' && c != '\t') {
             seen = 1;
         }
     }
-    if (seen && n_rec < SNIFF_RECORDS) {
-        if (head < 0) head = count;
-        else if (count != head) return 0;
-    }
     *fields = head < 0 ? 0 : head;
+    if (seen && n_rec < SNIFF_RECORDS && head >= 0 && count != head) {
+        *bad = at;
+        *got = count;
+        return 0;
+    }
     return head >= 2;
 }
 
@@ -612,15 +621,22 @@ static int sniff_one(const char *p, const char *end, char sep, int *fields)
 static void sniff(table *t, const char *p)
 {
     static const char cand[] = { ',', ';', '\t', '|' };
-    int best = 0;
+    int best = 0, closest = 1;
     t->sep = ',';
     t->sniffed = 0;
     for (size_t i = 0; i < sizeof cand; i++) {
-        int fields;
-        if (sniff_one(p, t->buf + t->len, cand[i], &fields) && fields > best) {
-            best = fields;
-            t->sep = cand[i];
-            t->sniffed = 1;
+        int fields, bad = 0, got = 0;
+        if (sniff_one(p, t->buf + t->len, cand[i], &fields, &bad, &got)) {
+            if (fields > best) {
+                best = fields;
+                t->sep = cand[i];
+                t->sniffed = 1;
+            }
+        } else if (bad && fields > closest) {
+            closest = fields;
+            snprintf(t->why_sep, sizeof t->why_sep, "with %s, line %d has %d "
+                     "field%s and the header %d", sep_name(cand[i]), bad, got,
+                     got == 1 ? "" : "s", fields);
         }
     }
 }
@@ -1426,6 +1442,11 @@ static dn_status infer(const table *t, int tc, const unsigned char *role,
                        dn_error *err)
 {
     *out = NULL;
+    if (t->n_cols < 2 && !t->sniffed && t->why_sep[0])
+        return dn_fail(err, DN_EFORMAT, "%s: no delimiter (',', ';', tab, "
+                       "'|') splits every line into as many fields as the "
+                       "header (%s); fix that line, or give the delimiter "
+                       "with --sep", t->path, t->why_sep);
     if (t->n_cols < 2)
         return dn_fail(err, DN_EFORMAT, "%s: the only column is the target; "
                        "a network needs at least one input column", t->path);
