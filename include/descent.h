@@ -1136,6 +1136,9 @@ dn_status dn_model_load(const char *path, dn_model **out, dn_error *err);
  * descent.  The graph computes what dn_predict does, from raw encoded
  * inputs (one-hot encoding done, standardization not):
  *   input "input"   float32 [N, n_in], N any batch size
+ *   IsNaN, Where(., input_fill, input)     (if the schema has fill values:
+ *                   a missing value is NaN in every input of its column,
+ *                   replaced by what dn_column says descent encodes)
  *   Sub/Div by the input mean and std     (if the model has scaling)
  *   per layer: Gemm(a, W, b, transB=1), then Relu, LeakyRelu(alpha),
  *   PRelu (slopes [units]), Sigmoid, Tanh or Softmax(axis=1); an
@@ -1144,7 +1147,8 @@ dn_status dn_model_load(const char *path, dn_model **out, dn_error *err);
  *   output "output" float32 [N, n_out]: probabilities (softmax: one per
  *   class; sigmoid: P(class 1)) or regression values in target units.
  * Initializers keep the safetensors names ("0.weight", "0.bias",
- * "1.weight" for PReLU slopes, "input_mean", "input_std", "target_mean",
+ * "1.weight" for PReLU slopes, "input_fill", "input_mean", "input_std",
+ * "target_mean",
  * "target_std") and the exact float32 values.  producer_name is
  * "descent"; doc_string says the task, the classes and the input order;
  * metadata_props hold "descent.task", "descent.classes" (JSON array) and
