@@ -217,7 +217,8 @@ static dn_status load_open(const char *labels_opt, int fd, const char *path,
         return DN_EARG;
     }
     if (!schema) return dn_csv_read_fd(fd, path, copts, out, why, why_len, err);
-    dn_status st = dn_csv_read_with_fd(fd, path, schema, need_target, out, err);
+    dn_status st = dn_csv_read_with_opts(fd, path, schema, need_target, copts,
+                                         out, err);
     if (st == DN_EARG && model) {
         /* Only the schema is refused this way: the model file is at
          * fault, not DATA. */

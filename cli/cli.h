@@ -59,6 +59,19 @@ dn_status cli_load_as(const char *labels_opt, const char *path,
                       int need_target, dn_data **out, char *why,
                       size_t why_len, dn_error *err);
 
+/* Reading tables (table_opts.c).  --sep C ("tab" for a tab) and
+ * --missing impute|error into their dn_csv_opts fields: 0, or the usage
+ * code after the message. */
+int cli_sep(const char *cmd, const char *v, char *sep);
+int cli_missing(const char *cmd, const char *v, int *error);
+/* 1 if option o is --sep, --na or --missing, its value parsed into
+ * copts (*rc: 0, or the usage code after the message); 0 if not. */
+int cli_table_option(cli_args *a, const char *cmd, const char *o,
+                     dn_csv_opts *copts, int *rc);
+/* A reader's warnings (unseen categories, rows left out) on stderr. */
+void cli_table_warn(const char *cmd, const char *path,
+                    const dn_csv_info *info);
+
 /* Opens an input once (input.c): a regular file as it is; a pipe, FIFO
  * or device read to its end into an anonymous temporary file, so that
  * its first bytes can be sniffed and then read again.  *fd is seekable;
@@ -84,10 +97,12 @@ int cli_same_file(const char *a, const char *b);
 int cli_save_model(const char *cmd, const dn_model *m, const char *path);
 
 /* Loads MODEL and encodes DATA (with its --labels) with the model's
- * schema (cmd_use.c): 0, or the exit code after the message. */
+ * schema, read with copts (--sep, --na, ...; NULL: the defaults), and
+ * warns of unseen categories (cmd_use.c): 0, or the exit code after the
+ * message. */
 int cli_model_data(const char *cmd, const char *model, const char *data,
-                   const char *labels, int need_target, dn_model **m,
-                   dn_data **d);
+                   const char *labels, const dn_csv_opts *copts,
+                   int need_target, dn_model **m, dn_data **d);
 /* "key":value and a comma unless last; null for NaN or infinity, which
  * JSON cannot hold.  Enough digits to read the same double back. */
 void cli_json_num(FILE *f, const char *key, double v, int last);

@@ -247,7 +247,7 @@ int cmd_cv(int argc, char **argv)
         goto out;
     }
     char why[512];
-    if (train_load(&t, warm ? dn_model_schema(warm) : NULL, &all, why,
+    if (train_load(&t, warm ? dn_model_schema(warm) : NULL, NULL, &all, why,
                    sizeof why, &err)) {
         rc = cli_error("cv", &err);
         goto out;

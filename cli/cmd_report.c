@@ -364,7 +364,7 @@ int cmd_report(int argc, char **argv)
     dn_data *d = NULL;
     dn_report *r = NULL;
     dn_error err;
-    if ((rc = cli_model_data("report", c.model, c.data, c.labels, 1, &m, &d)))
+    if ((rc = cli_model_data("report", c.model, c.data, c.labels, NULL, 1, &m, &d)))
         goto out;
     if (c.bins_set && dn_model_arch(m)->loss == DN_LOSS_MSE) {
         rc = cli_usage("report", "--bins sets the calibration bins of a "

@@ -369,9 +369,11 @@ int cmd_train(int argc, char **argv)
 }
 
 dn_status train_load(const train_cfg *c, const dn_schema *schema,
-                     dn_data **all, char *why, size_t why_len, dn_error *err)
+                     dn_csv_info *info, dn_data **all, char *why,
+                     size_t why_len, dn_error *err)
 {
-    dn_csv_opts copts = { c->target, c->task_set, c->task, 0 };
+    dn_csv_opts copts;
+    train_csv_opts(c, info, &copts);
     return cli_load(c->data, c->labels, &copts, schema, c->warm, 1, all, why,
                     why_len, err);
 }
@@ -396,6 +398,10 @@ int train_run(train_cfg *c_, const char *note)
     dn_model *m = NULL, *warm = NULL;
     char why[512];
     static char buf[4096];
+    dn_csv_opts vopts;
+    dn_csv_info info, vinfo;
+    memset(&info, 0, sizeof info);
+    train_csv_opts(&c, &vinfo, &vopts);
     const char *say_split = "";
 
     if (c.warm) {
@@ -409,13 +415,14 @@ int train_run(train_cfg *c_, const char *note)
         }
     }
     why[0] = 0;
-    if (!all && train_load(&c, warm ? dn_model_schema(warm) : NULL, &all, why,
+    if (!all && train_load(&c, warm ? dn_model_schema(warm) : NULL, &info, &all, why,
                           sizeof why, &err)) {
         rc = cli_error("train", &err);
         goto out;
     }
     if (!c.quiet) {
         printf("data: %s: %d rows, %d inputs", c.data, all->n, all->d);
+        if (info.note[0]) printf("; %s", info.note);
         if (why[0]) printf("; %s", why);
         putchar('\n');
     }
@@ -424,8 +431,9 @@ int train_run(train_cfg *c_, const char *note)
         goto out;
     if (!c.quiet && policy[0]) printf("policy: %s\n", policy);
     if (c.val_data) {
-        if (cli_load_as("--val-labels", c.val_data, c.val_labels, NULL,
+        if (cli_load_as("--val-labels", c.val_data, c.val_labels, &vopts,
                         all->schema, NULL, 1, &val, NULL, 0, &err)) { rc = cli_error("train", &err); goto out; }
+        cli_table_warn("train", c.val_data, &vinfo);
         train = all;
         all = NULL;
         say_split = "from --val-data";
@@ -447,6 +455,7 @@ int train_run(train_cfg *c_, const char *note)
                     train->n, policy[0] ? "the policy above" : "--val 0");
     }
 
+    if ((rc = train_weights(&c, train, val))) goto out;
     if (warm) { m = warm; warm = NULL; }
     else if ((rc = train_build(&c, train, &m))) goto out;
     const dn_arch *A = dn_model_arch(m);

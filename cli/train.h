@@ -36,6 +36,11 @@ typedef struct {
                                  instead of loading DATA */
     dn_model **model_out;     /* receives the trained model (exit 0 only) */
     int no_save;              /* save no model, write no checkpoint */
+    /* Reading the table and weighting its rows, as given (checked when
+     * parsed): --sep, --na, --missing, --categorical, --drop,
+     * --class-weight, --sample-weight. */
+    const char *sep, *na, *missing, *categorical, *drop;
+    const char *class_weight, *sample_weight;
 } train_cfg;
 
 /* Numeric options: name, where the value goes in train_cfg, its range. */
@@ -71,7 +76,8 @@ int train_run(train_cfg *c, const char *note);
 /* Reads DATA (with --labels) as train does, encoded with schema when
  * not NULL (a --warm-start model's); why: see dn_csv_read. */
 dn_status train_load(const train_cfg *c, const dn_schema *schema,
-                     dn_data **all, char *why, size_t why_len, dn_error *err);
+                     dn_csv_info *info, dn_data **all, char *why,
+                     size_t why_len, dn_error *err);
 /* The network of the options for data d, initialized with their seed
  * (cmd_train.c): 0, or an exit code after a message. */
 int train_build(train_cfg *c, const dn_data *d, dn_model **out);
@@ -86,6 +92,12 @@ dn_status train_scale(const train_cfg *c, dn_model *m, const dn_data *d,
  * early stopping), and says so in why.  0, or an exit code. */
 int train_auto_applies(const train_cfg *c, const dn_data *all);
 int train_auto(train_cfg *c, const dn_data *all, char *why, size_t len);
+/* The run's reading options (train_weights.c); info, if not NULL, is
+ * zeroed and receives what the reader found. */
+void train_csv_opts(const train_cfg *c, dn_csv_info *info, dn_csv_opts *o);
+/* --class-weight into the rows' weights of train and val (may be NULL),
+ * and a line saying the weights: 0, or the exit code after the message. */
+int train_weights(const train_cfg *c, dn_data *train, dn_data *val);
 
 /* cli_files_check on every input and output of the run (outputs.c). */
 int train_check_files(const train_cfg *c);

@@ -30,6 +30,23 @@ static const char *help =
 "  --val FRACTION        hold out this fraction for validation (default 0.2; 0: none)\n"
 "  --val-data FILE       validate on this file instead (--val-labels for IDX)\n"
 "  --no-standardize      feed inputs (and regression targets) as they are\n"
+"  --sep C               field delimiter: , ; tab | (default: detected; a\n"
+"                        decimal comma is read in ';' files)\n"
+"  --na TOKENS           comma-separated cells read as missing besides empty\n"
+"                        ones (default NA,N/A,NaN,null,?, any case)\n"
+"  --missing M           impute (default): a numeric column's gaps take the\n"
+"                        training median, plus a 0/1 was-missing input; a text\n"
+"                        column's get a 'missing' input; rows without a target\n"
+"                        are left out. error: refuse missing cells\n"
+"  --categorical COLS    integer-coded columns to one-hot encode (a,b,...)\n"
+"  --drop COLS           columns to leave out (ID-like columns are left out on\n"
+"                        their own, with a note)\n"
+"\n"
+"weights (the losses become weighted means, sum w l / sum w):\n"
+"  --class-weight W      balanced: n / (k * n_class), as scikit-learn; or\n"
+"                        CLASS=W,...: those classes' rows weigh W (others 1)\n"
+"  --sample-weight COL   a column of per-row weights (numbers >= 0), not a\n"
+"                        feature; multiplies the class weights\n"
 "\n"
 "network:\n"
 "  --layers SPEC         hidden layers, e.g. 64,32 or 64:tanh,32:relu; 'none'\n"
@@ -395,6 +412,17 @@ int train_parse(int argc, char **argv, train_cfg *c)
             return -1;
         } else if (!strcmp(o, "o") || !strcmp(o, "output")) { VALUE(); c->out = v;
         } else if (!strcmp(o, "target")) { VALUE(); c->target = v;
+        } else if (!strcmp(o, "sep")) { VALUE(); c->sep = v;
+            char ch;
+            if (cli_sep("train", v, &ch)) return EXIT_USAGE;
+        } else if (!strcmp(o, "missing")) { VALUE(); c->missing = v;
+            int e;
+            if (cli_missing("train", v, &e)) return EXIT_USAGE;
+        } else if (!strcmp(o, "na")) { VALUE(); c->na = v;
+        } else if (!strcmp(o, "categorical")) { VALUE(); c->categorical = v;
+        } else if (!strcmp(o, "drop")) { VALUE(); c->drop = v;
+        } else if (!strcmp(o, "class-weight")) { VALUE(); c->class_weight = v;
+        } else if (!strcmp(o, "sample-weight")) { VALUE(); c->sample_weight = v;
         } else if (!strcmp(o, "labels")) { VALUE(); c->labels = v;
         } else if (!strcmp(o, "val-data")) { VALUE(); c->val_data = v;
         } else if (!strcmp(o, "val-labels")) { VALUE(); c->val_labels = v;

@@ -43,7 +43,10 @@ int train_auto_applies(const train_cfg *c, const dn_data *all)
     static const char *const owns[] = { "val", "epochs", "patience", "l2" };
     for (size_t i = 0; i < sizeof owns / sizeof *owns; i++)
         if (train_given(c, owns[i])) return 0;
-    return !c->val_data && !c->resume && !c->warm &&
+    /* (class weights are computed on the training rows of a split; the
+     * folds would each need their own: not done, so the held-out fifth
+     * keeps them) */
+    return !c->val_data && !c->class_weight && !c->resume && !c->warm &&
            !c->t.resume && dn_dist_size() == 1 && all->n <= AUTO_ROWS;
 }
 

@@ -192,7 +192,12 @@ typedef enum {
     DN_ACT_COUNT
 } dn_act;
 
-/* Losses, each averaged over the N samples of a batch:
+/* Losses, each averaged over the N samples of a batch (with row weights
+ * w_n, dn_data.w, the weighted mean Σ w_n l_n / Σ w_n in place of
+ * (1/N) Σ l_n, and delta_L = w_n (a − y) / Σ w: what PyTorch's
+ * CrossEntropyLoss(weight=class weights) computes, and, for per-row
+ * weights, (loss(reduction='none') · w).sum() / w.sum(); note that
+ * PyTorch's BCELoss(weight=) divides by N instead):
  *   MSE  E = (1/N) Σ_n ½ ‖h(x_n) − y_n‖²   — the notes' sum-of-squares form.
  *        Note: for one output this is HALF of PyTorch's nn.MSELoss.
  *   BCE  E = −(1/N) Σ_n Σ_k [y ln σ(z) + (1 − y) ln(1 − σ(z))]
@@ -285,12 +290,34 @@ dn_status dn_arch_set_task(dn_arch *arch, dn_task task, int n_out, dn_error *err
  * with K categories is one-hot encoded into K inputs, in the order of
  * `cats` (sorted).  The network's inputs follow the columns in order: a
  * numeric column takes one position, a text column its K consecutive
- * positions.  Stored with the model so that prediction encodes new rows
- * the same way. */
+ * positions, and a column with `indicator` set one position more right
+ * after them.  Stored with the model so that prediction encodes new rows
+ * the same way.
+ *
+ * How a raw value becomes the column's inputs (what dn_csv_read_with
+ * does, and what any other consumer of a model — an exporter, a program
+ * feeding dn_predict — must do):
+ *   numeric, value present    [v]            then [0] if indicator
+ *   numeric, value missing    [fill]         then [1] if indicator
+ *                             (has_fill 0: no value known; refused)
+ *   text, category cats[k]    one-hot: 1 at k, 0 elsewhere, then [0]
+ *                             if indicator
+ *   text, value missing       all 0,         then [1] if indicator
+ *                             (no indicator: all 0, as unseen)
+ *   text, a category not in cats   all 0, then [0] if indicator
+ * fill is the training rows' median (the mean of the two middle values
+ * for an even count), stored as float32; indicator is set when any
+ * training value of the column was missing.  Missing means an empty cell
+ * or one of dn_csv_opts.na's tokens.  The model's standardization, if
+ * any, then applies to all inputs alike (indicators and one-hot
+ * positions included). */
 typedef struct {
     char  *name;
-    int    n_cats;  /* 0 for a numeric column */
+    int    n_cats;    /* 0 for a numeric column */
     char **cats;
+    int    has_fill;  /* numeric: 1 if `fill` replaces a missing value */
+    float  fill;      /* the training rows' median */
+    int    indicator; /* 1: one more input, 1 when the value was missing */
 } dn_column;
 
 typedef struct {
@@ -329,6 +356,16 @@ typedef struct {
      * for dn_predict or direct access call dn_data_floats first.  NULL in
      * a data set the caller builds. */
     struct dn_data_bytes *bytes;
+    /* Per-row weights (n, finite, ≥ 0, not all 0), or NULL: every row
+     * weighs 1.  Owned in a data set the library made (set it with
+     * dn_data_set_weights, or a CSV's dn_csv_opts.weight column);
+     * borrowed in a dn_data_view.  With weights the losses are weighted
+     * means, E = Σ_n w_n l_n / Σ_n w_n over each batch (see dn_loss),
+     * in dn_train, dn_train_full (L-BFGS, CG) and dn_evaluate's loss;
+     * accuracy, MSE, MAE and R² stay unweighted counts over rows.
+     * Without weights every result is bit for bit what it was before
+     * weights existed. */
+    float *w;
 } dn_data;
 
 typedef struct {
@@ -340,22 +377,74 @@ typedef struct {
     dn_task task;        /* used when task_set */
     int  max_classes;    /* integer targets with ≤ this many distinct
                             values are classes (0 = default 20) */
+    /* Reading the table (every reader; the fields below are optional,
+     * zero is the default): */
+    char sep;            /* field delimiter; 0: detected from the file,
+                            one of ',' ';' '\t' '|' (the one that splits
+                            the header and the first 50 records into the
+                            same number of fields, the most fields winning)
+                            */
+    const char *na;      /* comma-separated tokens that mean "missing",
+                            matched without regard to case, besides the
+                            empty cell; NULL: "NA,N/A,NaN,null,?" */
+    int  missing_error;  /* 1: a missing feature or target cell is an
+                            error, as before missing values were read */
+    const char *weight;  /* a column of per-row weights (numbers ≥ 0) for
+                            dn_data.w, not a feature; NULL: none */
+    /* Inferring a schema (dn_csv_read only): */
+    const char *drop;    /* comma-separated columns to leave out */
+    const char *categorical; /* comma-separated numeric columns to read as
+                            categories (integer codes), one-hot encoded */
+    struct dn_csv_info *info; /* if not NULL, filled with what was read */
 } dn_csv_opts;
 
+/* What a CSV reader found and did, for the caller to show. */
+typedef struct dn_csv_info {
+    char sep;            /* the delimiter used */
+    int  sep_detected;   /* 1: detected, 0: given by dn_csv_opts.sep */
+    int  decimal_comma;  /* columns read with a decimal comma */
+    int  rows_dropped;   /* rows left out because the target was missing */
+    int  missing;        /* feature cells missing (filled or encoded) */
+    int  unseen;         /* cells whose category the schema does not
+                            know: encoded as all zeros */
+    int  dropped_cols;   /* columns left out (--drop, ID-like, empty) */
+    char note[1024];     /* all of it in words, "; "-separated, e.g.
+                            "delimiter ';' (detected); decimal comma in
+                            'price'; column 'id' dropped: ID-like (...)";
+                            empty when there is nothing to say */
+} dn_csv_info;
+
 /* Reads a CSV with a header row and infers the schema:
- *   - numeric columns are features; text columns are one-hot encoded;
+ *   - the delimiter is detected (or given), fields may be quoted as RFC
+ *     4180 has it ("a;b" with the delimiter inside, "" for a quote,
+ *     line breaks inside quotes); with ';' a column whose cells are all
+ *     numbers once a decimal comma is read as a point ("3,5") is numeric;
+ *   - missing cells (empty, or a dn_csv_opts.na token): a numeric
+ *     column's are filled with the median of the column's values, and
+ *     the column gets a was-missing indicator input; a text column's get
+ *     an indicator position ("missing" as one more category); see
+ *     dn_column.  A row whose target is missing is left out (counted in
+ *     the info).  missing_error restores the refusal;
+ *   - columns left out: dn_csv_opts.drop's and weight's, a column with
+ *     no values, and ID-like ones (a note says which and why): a text
+ *     column whose values are all distinct (20 rows or more), or that
+ *     has more than 100 distinct values and more than half as many as
+ *     there are rows; an integer column named like an ID ("id", "ID",
+ *     "*_id", "customerID", "index", "Unnamed: 0") with a distinct value
+ *     in every row (20 rows or more);
+ *   - numeric columns are features; text columns (and those named in
+ *     categorical) are one-hot encoded;
  *   - the target: text → classes; integers with few distinct values
  *     (≤ max_classes) → classes; otherwise real numbers → regression;
  *     two classes → binary, more → multiclass (override with task);
- *   - empty, NaN, infinite or malformed cells, ragged rows and columns
- *     that mix numbers and text are errors naming file, line, column
- *     and the value;
- *   - one-hot encoding is bounded before anything is allocated: a text
- *     feature column with more than 100 distinct values and more than
- *     half as many as there are rows is refused as an ID (DN_EFORMAT,
- *     naming the column, its distinct values and the memory it would
- *     take), and so is an encoding whose dense inputs (rows × inputs ×
- *     4 bytes) would pass 2 GiB, or 1,000,000 inputs.
+ *   - infinite or malformed cells, ragged rows (the message names the
+ *     delimiter and --sep), columns that mix numbers and text, a weight
+ *     that is not a number ≥ 0 are errors naming file, line, column and
+ *     the value;
+ *   - one-hot encoding is bounded before anything is allocated: an
+ *     encoding whose dense inputs (rows × inputs × 4 bytes) would pass
+ *     2 GiB, or 1,000,000 inputs, is refused (DN_EFORMAT, naming the
+ *     widest text column).
  * `why`, if not NULL, receives a sentence explaining the inferred task. */
 dn_status dn_csv_read(const char *path, const dn_csv_opts *opts,
                       dn_data **out, char *why, size_t why_len,
@@ -367,6 +456,19 @@ dn_status dn_csv_read(const char *path, const dn_csv_opts *opts,
  * 0 reads it if present and complete (Y = NULL otherwise). */
 dn_status dn_csv_read_with(const char *path, const dn_schema *schema,
                            int need_target, dn_data **out, dn_error *err);
+
+/* dn_csv_read_with on fd (as dn_csv_read_with_fd) with reading options:
+ * the delimiter is detected again for this file (or opts->sep), the
+ * decimal comma too; opts->na, missing_error, weight and info apply
+ * (target, task, max_classes, drop and categorical do not: the schema
+ * decides).  Missing cells are encoded as dn_column says; a category
+ * the schema does not know becomes all zeros, counted in info->unseen,
+ * not an error; with need_target, rows whose target is missing are left
+ * out (info->rows_dropped).  opts NULL: the defaults. */
+dn_status dn_csv_read_with_opts(int fd, const char *path,
+                                const dn_schema *schema, int need_target,
+                                const dn_csv_opts *opts, dn_data **out,
+                                dn_error *err);
 
 /* Reads MNIST-style IDX files (plain or gzip, recognized by content):
  * images (magic 0x00000803, uint8, scaled to [0, 1]) and, if labels_path
@@ -464,6 +566,24 @@ void dn_data_free(dn_data *d);
 /* Converts byte inputs (X8) to floats in X, as the IDX reader would have
  * stored them, and frees X8; a no-op when X is already set. */
 dn_status dn_data_floats(dn_data *d, dn_error *err);
+
+/* Copies n = d->n row weights into d->w (NULL: removes them), after
+ * checking them: finite, ≥ 0, not all 0 (DN_EARG naming the row).  For
+ * a data set the library made, not a view. */
+dn_status dn_data_set_weights(dn_data *d, const float *w, dn_error *err);
+
+/* Class weights for a classification data set (targets 0..K−1):
+ * "balanced" as scikit-learn defines it, cw[c] = n / (K · n_c), with n
+ * the rows, n_c those of class c and K the classes that have rows (a
+ * class without rows gets 0).  cw holds schema->n_classes doubles. */
+dn_status dn_class_weights_balanced(const dn_data *d, double *cw,
+                                    dn_error *err);
+
+/* Multiplies each row's weight (1 when d->w is NULL) by cw[its class]:
+ * class weights and sample weights combine as a product, as in
+ * scikit-learn and Keras. */
+dn_status dn_data_weight_classes(dn_data *d, const double *cw,
+                                 dn_error *err);
 
 /* ------------------------------------------------------------------ */
 /* The model                                                           */
@@ -588,6 +708,11 @@ double dn_loss_value(const dn_model *m, dn_ws *ws, const float *Y, int n);
  * out of range. */
 double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
                    const float *Y, int n);
+
+/* dn_gradient with row weights w (n values ≥ 0 with a positive sum; NULL
+ * is dn_gradient): E = Σ w_n l_n / Σ w_n and its gradient. */
+double dn_gradient_weighted(const dn_model *m, dn_ws *ws, const float *X,
+                            const float *Y, const float *w, int n);
 
 /* ------------------------------------------------------------------ */
 /* Optimizers: functions of flat arrays                                */
@@ -1053,6 +1178,9 @@ dn_status dn_model_load(const char *path, dn_model **out, dn_error *err);
  * descent.  The graph computes what dn_predict does, from raw encoded
  * inputs (one-hot encoding done, standardization not):
  *   input "input"   float32 [N, n_in], N any batch size
+ *   IsNaN, Where(., input_fill, input)     (if the schema has fill values:
+ *                   a missing value is NaN in every input of its column,
+ *                   replaced by what dn_column says descent encodes)
  *   Sub/Div by the input mean and std     (if the model has scaling)
  *   per layer: Gemm(a, W, b, transB=1), then Relu, LeakyRelu(alpha),
  *   PRelu (slopes [units]), Sigmoid, Tanh or Softmax(axis=1); an
@@ -1061,7 +1189,8 @@ dn_status dn_model_load(const char *path, dn_model **out, dn_error *err);
  *   output "output" float32 [N, n_out]: probabilities (softmax: one per
  *   class; sigmoid: P(class 1)) or regression values in target units.
  * Initializers keep the safetensors names ("0.weight", "0.bias",
- * "1.weight" for PReLU slopes, "input_mean", "input_std", "target_mean",
+ * "1.weight" for PReLU slopes, "input_fill", "input_mean", "input_std",
+ * "target_mean",
  * "target_std") and the exact float32 values.  producer_name is
  * "descent"; doc_string says the task, the classes and the input order;
  * metadata_props hold "descent.task", "descent.classes" (JSON array) and

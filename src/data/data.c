@@ -62,6 +62,7 @@ void dn_data_free(dn_data *d)
     free(d->X);
     free(d->bytes);
     free(d->Y);
+    free(d->w);
     dn_schema_free(d->schema);
     free(d);
 }
@@ -142,6 +143,9 @@ static char **strs_copy(char *const *src, int n)
 static int column_copy(const dn_column *src, dn_column *dst)
 {
     if (src->name && !(dst->name = dn_strdup(src->name))) return 0;
+    dst->has_fill = src->has_fill;
+    dst->fill = src->fill;
+    dst->indicator = src->indicator;
     if (src->n_cats > 0) {
         if (!(dst->cats = strs_copy(src->cats, src->n_cats))) return 0;
         dst->n_cats = src->n_cats;
@@ -438,6 +442,7 @@ static void copy_rows(const dn_data *all, const unsigned char *is_val,
             memcpy(part->Y + (size_t)j * all->k,
                    all->Y + (size_t)i * all->k,
                    (size_t)all->k * sizeof *all->Y);
+        if (all->w) part->w[j] = all->w[i];
         j++;
     }
 }
@@ -451,6 +456,10 @@ dn_status dn_data_part(const dn_data *all, const unsigned char *is_val,
                               err);
     if (st) return st;
     p->k = all->k;
+    if (all->w && !(p->w = malloc(((size_t)n + 1) * sizeof *p->w))) {
+        dn_data_free(p);
+        return dn_fail(err, DN_ENOMEM, "out of memory for %d weights", n);
+    }
     copy_rows(all, is_val, want, p);
     st = dn_schema_copy(all->schema, &p->schema, err);
     if (st) {
@@ -458,6 +467,49 @@ dn_status dn_data_part(const dn_data *all, const unsigned char *is_val,
         return st;
     }
     *out = p;
+    return DN_OK;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* The fill values of the numeric columns become the training part's
+ * medians (the reader took the whole file's), in both parts' schemas,
+ * and the rows that were missing (indicator 1) take the new value: the
+ * validation rows are then encoded as new rows will be. */
+static dn_status refit_fills(dn_data *train, dn_data *val, dn_error *err)
+{
+    dn_schema *s = train->schema;
+    if (!s || !train->X || !val->X || s->n_in != train->d) return DN_OK;
+    float *v = NULL;
+    size_t pos = 0;
+    for (int j = 0; j < s->n_cols; pos += (size_t)dn_col_width(&s->col[j]), j++) {
+        dn_column *c = &s->col[j];
+        if (!c->has_fill || c->n_cats) continue;
+        if (!v && !(v = malloc(((size_t)train->n + 1) * sizeof *v)))
+            return dn_fail(err, DN_ENOMEM, "out of memory");
+        int n = 0;
+        for (int i = 0; i < train->n; i++) {
+            const float *x = train->X + (size_t)i * train->d + pos;
+            if (!c->indicator || x[1] == 0) v[n++] = x[0];
+        }
+        if (n == 0) continue;  /* every training value missing: keep it */
+        qsort(v, (size_t)n, sizeof *v, cmp_float);
+        float f = n % 2 ? v[n / 2]
+                        : (float)(((double)v[n / 2 - 1] + v[n / 2]) / 2);
+        c->fill = val->schema->col[j].fill = f;
+        for (int p = 0; c->indicator && p < 2; p++) {
+            dn_data *d = p ? val : train;
+            for (int i = 0; i < d->n; i++) {
+                float *x = d->X + (size_t)i * d->d + pos;
+                if (x[1] != 0) x[0] = f;
+            }
+        }
+    }
+    free(v);
     return DN_OK;
 }
 
@@ -491,6 +543,10 @@ dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
     for (int i = 0; i < all->n; i++) n_val += is_val[i];
     st = dn_data_part(all, is_val, 0, all->n - n_val, train, err);
     if (!st) st = dn_data_part(all, is_val, 1, n_val, val, err);
+    if (!st && (st = refit_fills(*train, *val, err))) {
+        dn_data_free(*val);
+        *val = NULL;
+    }
     if (st) {
         dn_data_free(*train);
         *train = NULL;
@@ -499,5 +555,103 @@ done:
     free(rows);
     free(start);
     free(is_val);
+    return st;
+}
+
+/* ---- row weights ---- */
+
+dn_status dn_data_set_weights(dn_data *d, const float *w, dn_error *err)
+{
+    DN_NEED(d);
+    if (!w) {
+        free(d->w);
+        d->w = NULL;
+        return DN_OK;
+    }
+    double sum = 0;
+    for (int i = 0; i < d->n; i++) {
+        if (!(w[i] >= 0) || !isfinite(w[i]))
+            return dn_fail(err, DN_EARG, "row %d has weight %g; weights must "
+                           "be finite numbers >= 0", i + 1, (double)w[i]);
+        sum += w[i];
+    }
+    if (d->n > 0 && !(sum > 0))
+        return dn_fail(err, DN_EARG, "every row has weight 0; give some rows "
+                       "a positive weight");
+    float *c = malloc(((size_t)d->n + 1) * sizeof *c);
+    if (!c) return dn_fail(err, DN_ENOMEM, "out of memory for %d weights",
+                           d->n);
+    memcpy(c, w, (size_t)d->n * sizeof *c);
+    free(d->w);
+    d->w = c;
+    return DN_OK;
+}
+
+/* The class of every row into count[0..K), or a message why not. */
+static dn_status class_counts(const dn_data *d, long *count, dn_error *err)
+{
+    const int K = d->schema->n_classes;
+    for (int c = 0; c < K; c++) count[c] = 0;
+    for (int i = 0; i < d->n; i++) {
+        int c = dn_data_row_class(d, i);
+        if (c < 0)
+            return dn_fail(err, DN_EARG, "row %d has no class in 0..%d; "
+                           "class weights need class targets", i + 1, K - 1);
+        count[c]++;
+    }
+    return DN_OK;
+}
+
+static dn_status need_classes(const dn_data *d, dn_error *err)
+{
+    if (!d || !d->schema || d->schema->task == DN_TASK_REGRESSION ||
+        d->schema->n_classes < 2 || !d->Y || d->k != 1)
+        return dn_fail(err, DN_EARG, "class weights need a classification "
+                       "data set (a target of 2 or more classes)");
+    return DN_OK;
+}
+
+dn_status dn_class_weights_balanced(const dn_data *d, double *cw,
+                                    dn_error *err)
+{
+    DN_NEED(cw);
+    dn_status st = need_classes(d, err);
+    if (st) return st;
+    const int K = d->schema->n_classes;
+    long *count = malloc(((size_t)K + 1) * sizeof *count);
+    if (!count) return dn_fail(err, DN_ENOMEM, "out of memory");
+    if (!(st = class_counts(d, count, err))) {
+        int present = 0;
+        for (int c = 0; c < K; c++) present += count[c] > 0;
+        for (int c = 0; c < K; c++)
+            cw[c] = count[c] ? (double)d->n / ((double)present * count[c]) : 0;
+    }
+    free(count);
+    return st;
+}
+
+dn_status dn_data_weight_classes(dn_data *d, const double *cw, dn_error *err)
+{
+    DN_NEED(cw);
+    dn_status st = need_classes(d, err);
+    if (st) return st;
+    const int K = d->schema->n_classes;
+    for (int c = 0; c < K; c++)
+        if (!(cw[c] >= 0) || !isfinite(cw[c]))
+            return dn_fail(err, DN_EARG, "class %d has weight %g; class "
+                           "weights must be finite numbers >= 0", c, cw[c]);
+    float *w = malloc(((size_t)d->n + 1) * sizeof *w);
+    if (!w) return dn_fail(err, DN_ENOMEM, "out of memory for %d weights",
+                           d->n);
+    for (int i = 0; i < d->n && !st; i++) {
+        int c = dn_data_row_class(d, i);
+        if (c < 0)
+            st = dn_fail(err, DN_EARG, "row %d has no class in 0..%d; class "
+                         "weights need class targets", i + 1, K - 1);
+        else
+            w[i] = (float)((d->w ? d->w[i] : 1.0) * cw[c]);
+    }
+    if (!st) st = dn_data_set_weights(d, w, err);
+    free(w);
     return st;
 }

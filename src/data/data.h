@@ -24,6 +24,12 @@ dn_schema *dn_schema_alloc(int n_cols);
 /* Frees n strings and the array that holds them (NULL entries allowed). */
 void dn_strs_free(char **s, int n);
 
+/* The inputs column c encodes: 1 or its categories, and its indicator. */
+static inline long dn_col_width(const dn_column *c)
+{
+    return (c->n_cats > 0 ? c->n_cats : 1) + (c->indicator != 0);
+}
+
 /* Row i of d as floats: a pointer into X, or the bytes converted into
  * buf (d->d floats). */
 const float *dn_data_row(const dn_data *d, int i, float *buf);
