@@ -10,7 +10,7 @@
 . tests/lib.sh
 PY=/usr/bin/python3
 if ! $PY -c 'import sklearn, numpy' 2>/dev/null; then
-    echo "test_report: 1 tests left out (no python3-sklearn)"
+    bad "python3-sklearn and python3-numpy are needed (apt-get install python3-sklearn)"
     finish test_report; exit $?
 fi
 
