@@ -12,7 +12,7 @@ WARN     = -Wall -Wextra -Werror
 # which its -O2 default leaves scalar (measured 3.6x on Adam's step).
 IS_GCC  := $(shell $(CC) --version 2>/dev/null | grep -qi clang || echo yes)
 VEC      = -fno-math-errno $(if $(IS_GCC),-fvect-cost-model=cheap,)
-BASE     = -std=c11 $(OPT) $(VEC) $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc
+BASE     = -std=c11 $(OPT) $(VEC) $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -I$(B)/gen
 LDLIBS   = -lz -lm -lpthread
 
 # make BLAS=openblas: the matrix products through OpenBLAS instead of
@@ -56,6 +56,14 @@ $(B)/pic/%.o: src/%.c include/descent.h src/internal.h $(wildcard src/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(CFLAGS) -fPIC -c $< -o $@
 
+# The int8 runtime's text, which the C export copies into every int8
+# file: src/qrt.h between its markers, as one string literal.
+$(B)/gen/qrt_text.h: src/qrt.h
+	@mkdir -p $(@D)
+	sed -n '/---- runtime begin ----/,/---- runtime end ----/p' src/qrt.h | \
+	    sed -e '/---- runtime /d' -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' > $@
+$(B)/obj/export_c.o $(B)/pic/export_c.o $(B)/fuzz/obj/export_c.o: $(B)/gen/qrt_text.h
+
 $(B)/libdescent.a: $(OBJ)
 	rm -f $@
 	ar rcs $@ $(OBJ)
@@ -98,7 +106,7 @@ $(B)/tests/test_fuzz_regressions: $(wildcard fuzz/*.c fuzz/*.h)
 # `make fuzz-smoke` runs each for FUZZ_SECONDS on its corpus.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
-FUZZ_FLAGS    = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -g -O1 \
+FUZZ_FLAGS    = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -I$(B)/gen -g -O1 \
                 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZERS      := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_OBJ     := $(SRC:src/%.c=$(B)/fuzz/obj/%.o)
