@@ -14,7 +14,7 @@ struct dn_qmodel {
     dnq_net    net;           /* what the runtime runs; points into ... */
     dnq_layer  layer[DN_MAX_LAYERS];
     void      *block;         /* ... one allocation holding every array */
-    dn_qscale  in;            /* the standardized input's encoding */
+    dn_qscale *in;            /* each standardized input's encoding */
     dn_qscale  act[DN_MAX_LAYERS]; /* hidden layer l's a (its output) */
     dn_qscale  z[DN_MAX_LAYERS];   /* sigmoid/tanh hidden layers: z */
     int        n_q0, n_q1;    /* int8 scratch of dnq_run, in entries */

@@ -3,11 +3,13 @@
  * measured before a file is written.
  *
  * Calibration runs the float model over the calibration rows and records
- * the range of every tensor that becomes int8: the standardized input,
- * each hidden layer's a (identity and the ReLU family) or z (sigmoid and
- * tanh, whose a has a fixed range and goes through a table).  The range
- * is min/max, or a percentile range that clips rare outliers (two passes:
- * min/max, then a histogram of 4096 bins between them).  A range always
+ * the range of every tensor that becomes int8: each column of the
+ * standardized input, each hidden layer's a (identity and the ReLU
+ * family) or z (sigmoid and tanh, whose a has a fixed range and goes
+ * through a table).  The range is min/max, or for the hidden layers a
+ * percentile range that clips rare outliers (two passes: min/max, then a
+ * histogram of 4096 bins between them); an input column, whose scale is
+ * its own, keeps its min/max.  A range always
  * holds 0, so that 0 — a ReLU's floor, a zero input — is exactly
  * representable, as TFLite requires.
  */
@@ -28,17 +30,10 @@ typedef struct {
 
 static int is_lut(dn_act a) { return a == DN_ACT_SIGMOID || a == DN_ACT_TANH; }
 
-/* The values of tracked tensor t (0: the standardized input; l + 1:
- * hidden layer l's z or a) in the last forward pass, with their width. */
-static const float *tensor(const dn_model *m, const dn_ws *ws, int t, int *w)
+/* Hidden layer l's tracked tensor, z or a, in the last forward pass. */
+static const float *tensor(const dn_model *m, const dn_ws *ws, int l)
 {
-    if (t == 0) {
-        *w = m->arch.n_in;
-        return ws->a0;
-    }
-    const dn_layer *L = &m->arch.layer[t - 1];
-    *w = L->units;
-    return is_lut(L->act) ? ws->z[t - 1] : ws->a[t - 1];
+    return is_lut(m->arch.layer[l].act) ? ws->z[l] : ws->a[l];
 }
 
 static void observe(range *r, const float *v, size_t n, int pass)
@@ -71,9 +66,12 @@ static double quantile(const range *r, double frac, int upper)
     return upper ? r->lo : r->hi;
 }
 
+/* Fills R[0..n_in) with the input columns' ranges, R[n_in + l] with
+ * hidden layer l's. */
 static dn_status calibrate(const dn_model *m, const dn_data *d, double pct,
-                           range *R, int n_t, dn_error *err)
+                           range *R, dn_error *err)
 {
+    const int n_in = m->arch.n_in, n_t = n_in + m->arch.n_layers - 1;
     dn_ws *ws;
     dn_status st = dn_ws_new(m, d->n < CAL_BATCH ? d->n : CAL_BATCH, 0, &ws,
                              err);
@@ -84,22 +82,24 @@ static dn_status calibrate(const dn_model *m, const dn_data *d, double pct,
     }
     const int passes = pct > 0 && pct < 100 ? 2 : 1;
     for (int pass = 0; pass < passes && !st; pass++) {
-        for (int t = 0; pass == 1 && t < n_t; t++)
+        for (int t = n_in; pass == 1 && t < n_t; t++)
             if (!(R[t].hist = calloc(BINS, sizeof *R[t].hist)))
                 st = dn_fail(err, DN_ENOMEM, "out of memory for the "
                              "calibration histograms");
         for (int r0 = 0; r0 < d->n && !st; r0 += CAL_BATCH) {
-            int n = d->n - r0 < CAL_BATCH ? d->n - r0 : CAL_BATCH, w;
+            int n = d->n - r0 < CAL_BATCH ? d->n - r0 : CAL_BATCH;
             dn_forward_data(m, ws, d, r0, n);
-            for (int t = 0; t < n_t; t++) {
-                const float *v = tensor(m, ws, t, &w);
-                observe(&R[t], v, (size_t)n * w, pass);
-            }
+            for (int r = 0; pass == 0 && r < n; r++)
+                for (int i = 0; i < n_in; i++)
+                    observe(&R[i], ws->a0 + (size_t)r * n_in + i, 1, 0);
+            for (int t = n_in; t < n_t; t++)
+                observe(&R[t], tensor(m, ws, t - n_in),
+                        (size_t)n * m->arch.layer[t - n_in].units, pass);
         }
     }
     for (int t = 0; t < n_t && !st; t++) {
         if (R[t].n == 0) R[t].lo = R[t].hi = 0;
-        if (passes == 2 && R[t].hi > R[t].lo) {
+        if (passes == 2 && t >= n_in && R[t].hi > R[t].lo) {
             double lo = quantile(&R[t], 1 - pct / 100, 0);
             double hi = quantile(&R[t], 1 - pct / 100, 1);
             R[t].lo = lo;
@@ -181,10 +181,16 @@ static size_t carve(dn_qmodel *q, char *base)
         at += b_;                                                 \
     } while (0)
     float *mean = NULL, *k = NULL;
+    int8_t *zp = NULL;
+    dn_qscale *in = NULL;
     if (m->mean) TAKE(mean, (size_t)m->arch.n_in);
     TAKE(k, (size_t)m->arch.n_in);
+    TAKE(zp, (size_t)m->arch.n_in);
+    TAKE(in, (size_t)m->arch.n_in);
     q->net.mean = mean;
     q->net.k = k;
+    q->net.zp_in = zp;
+    q->in = in;
     for (int l = 0; l < m->arch.n_layers; l++) {
         dnq_layer *L = &q->layer[l];
         int8_t *W = NULL, *ep = NULL, *en = NULL, *lut = NULL;
@@ -227,9 +233,12 @@ static int8_t sat8(double v)
     return (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
 }
 
-/* Layer l's int8 weights, bias and requantization, from input encoding
- * in to output encoding out (hidden) or to floats (the output layer). */
-static dn_status quantize_layer(dn_qmodel *q, int l, dn_qscale in,
+/* Layer l's int8 weights, bias and requantization, from its inputs'
+ * encoding (in[i] for input i of layer 0, in[0] for all of a later one)
+ * to its output encoding (hidden) or to floats (the output layer).  The
+ * input scales go into the weights, W_ji s_i, which are then quantized
+ * per unit j, so acc_j counts units of s_w[j]. */
+static dn_status quantize_layer(dn_qmodel *q, int l, const dn_qscale *in,
                                 dn_error *err)
 {
     const dn_model *m = q->m;
@@ -244,7 +253,7 @@ static dn_status quantize_layer(dn_qmodel *q, int l, dn_qscale in,
             *mn = (int32_t *)L->m_neg;
     L->n_in = n_in;
     L->n_out = A->units;
-    dn_qscale out = last ? in : is_lut(A->act) ? q->z[l] : q->act[l];
+    dn_qscale out = last ? in[0] : is_lut(A->act) ? q->z[l] : q->act[l];
     L->zp = last ? 0 : out.zp;
     L->kind = !last ? (is_lut(A->act) ? DNQ_LUT : DNQ_PWL)
             : A->act == DN_ACT_SIGMOID ? DNQ_OUT_SIGMOID
@@ -253,17 +262,20 @@ static dn_status quantize_layer(dn_qmodel *q, int l, dn_qscale in,
     for (int j = 0; j < A->units; j++) {
         const float *w = W + (size_t)j * n_in;
         double amax = 0;
-        for (int i = 0; i < n_in; i++) amax = fmax(amax, fabs(w[i]));
-        const double sw = amax > 0 ? amax / 127 : 1, s = in.s * sw;
-        long long sum = 0;
+        for (int i = 0; i < n_in; i++)
+            amax = fmax(amax, fabs(w[i] * in[l ? 0 : i].s));
+        const double s = amax > 0 ? amax / 127 : 1;   /* s_w[j] */
+        double zsum = 0;
         for (int i = 0; i < n_in; i++) {
-            Wq[(size_t)j * n_in + i] = sat8(round(w[i] / sw));
-            sum += Wq[(size_t)j * n_in + i];
+            const dn_qscale *x = &in[l ? 0 : i];
+            int8_t v = sat8(round(w[i] * x->s / s));
+            Wq[(size_t)j * n_in + i] = v;
+            zsum += (double)x->zp * v;
         }
-        /* ±2^29 keeps b − zp Σ W plus the products in int32 (n_in is
+        /* ±2^29 keeps b − Σ zp W plus the products in int32 (n_in is
          * bounded by the caller). */
         double bb = fmin(fmax(round(b[j] / s), -536870912.0), 536870912.0);
-        bq[j] = (int32_t)(bb - (double)in.zp * (double)sum);
+        bq[j] = (int32_t)(bb - zsum);
         double slope = slope_of(m, l, j);
         int bad = 0;
         if (!last) {
@@ -362,29 +374,32 @@ dn_status dn_quantize(const dn_model *m, const dn_data *calib,
         return dn_fail(err, DN_ENOMEM, "out of memory quantizing");
     }
     carve(q, q->block);
-    range R[DN_MAX_LAYERS + 1];
-    memset(R, 0, sizeof R);
-    st = calibrate(m, calib, q->percentile, R, A->n_layers, err);
+    range *R = calloc((size_t)A->n_in + A->n_layers, sizeof *R);
+    st = R ? calibrate(m, calib, q->percentile, R, err)
+           : dn_fail(err, DN_ENOMEM, "out of memory calibrating");
     if (!st) {
-        q->in = scale_of(R[0].lo, R[0].hi);
+        float *mean = (float *)q->net.mean, *k = (float *)q->net.k;
+        int8_t *zp = (int8_t *)q->net.zp_in;
+        for (int i = 0; i < A->n_in; i++) {
+            q->in[i] = scale_of(R[i].lo, R[i].hi);
+            if (mean) mean[i] = m->mean[i];
+            k[i] = (float)((m->mean ? m->inv_std[i] : 1.0f) / q->in[i].s);
+            zp[i] = (int8_t)q->in[i].zp;
+        }
         for (int l = 0; l + 1 < A->n_layers; l++) {
-            q->z[l] = scale_of(R[l + 1].lo, R[l + 1].hi);
+            const range *r = &R[A->n_in + l];
+            q->z[l] = scale_of(r->lo, r->hi);
             q->act[l] = is_lut(A->layer[l].act) ? lut_out(A->layer[l].act)
                                                 : q->z[l];
-        }
-        float *mean = (float *)q->net.mean, *k = (float *)q->net.k;
-        for (int i = 0; i < A->n_in; i++) {
-            if (mean) mean[i] = m->mean[i];
-            k[i] = (float)((m->mean ? m->inv_std[i] : 1.0f) / q->in.s);
         }
         q->net.n_in = A->n_in;
         q->net.n_layers = A->n_layers;
         q->net.task = A->loss == DN_LOSS_CE ? 2 : A->loss == DN_LOSS_BCE;
-        q->net.zp_in = q->in.zp;
         q->net.layer = q->layer;
     }
+    free(R);
     for (int l = 0; !st && l < A->n_layers; l++)
-        st = quantize_layer(q, l, l ? q->act[l - 1] : q->in, err);
+        st = quantize_layer(q, l, l ? &q->act[l - 1] : q->in, err);
     dn_scratch_widths(A, &q->n_q0, &q->n_q1);
     if (st) {
         dn_qmodel_free(q);
