@@ -123,10 +123,10 @@ int cmd_export(int argc, char **argv)
                                  "quantization is int8", quant);
             c.int8 = c_only = 1;
         } else if (!strcmp(o, "percentile")) {
-            if (cli_double(&a, 0, 100, &c.percentile)) return EXIT_USAGE;
+            if (!cli_double(&a, 0, 100, &c.percentile)) return EXIT_USAGE;
             c_only = 1;
         } else if (!strcmp(o, "tolerance")) {
-            if (cli_double(&a, 0, 1e9, &c.tolerance)) return EXIT_USAGE;
+            if (!cli_double(&a, 0, 1e9, &c.tolerance)) return EXIT_USAGE;
             c_only = 1;
         } else if (!strcmp(o, "name") || !strcmp(o, "calibrate") ||
                    !strcmp(o, "calibrate-labels") || !strcmp(o, "val-data") ||
