@@ -43,7 +43,7 @@ CLI   := $(wildcard cli/*.c)
 TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
-.PHONY: all test test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
+.PHONY: all test test-deploy test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
         coverage tsan bench
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
@@ -174,6 +174,15 @@ tsan:
 
 test: all $(TESTS) $(EXAMPLES)
 	@B=$(B) DESCENT=$(B)/descent sh tests/run.sh $(TESTS) $(wildcard tests/test_*.sh)
+
+# The deployment tests (a few minutes): every ONNX export run by ONNX
+# Runtime, the generated C built for a Cortex-M4F and run on QEMU against
+# the host, int8 accuracy on digits and Fashion-MNIST (tests/deploy.sh;
+# figures in $(B)/deploy/report.txt).  Needs gcc-arm-none-eabi,
+# libnewlib-arm-none-eabi, qemu-system-arm, dataset-fashion-mnist, node
+# and `npm install --ignore-scripts` in tests/ort (.ci/run does both).
+test-deploy: all
+	@B=$(B) DESCENT=$(B)/descent sh tests/run.sh tests/deploy.sh
 
 # The MPI equivalence test: builds the MPI variant beside the plain one.
 test-mpi: all

@@ -1053,10 +1053,12 @@ dn_status dn_evaluate_outputs(const dn_model *m, const float *out,
 typedef struct {
     size_t weight_bytes;   /* flash: the static const arrays (weights,
                               biases, scales, tables), exactly */
-    size_t table_bytes;    /* flash: the layer descriptors, on a 32-bit
-                              target */
+    size_t table_bytes;    /* flash: the layer descriptors and class
+                              names, on a 32-bit target */
     size_t code_bytes;     /* flash: the code, an estimate (measured on a
-                              Cortex-M4 at -Os; tests/mcu checks it) */
+                              Cortex-M4 at -Os; make test-deploy checks
+                              it); float: without libm's expf, tanhf and
+                              fmaf */
     size_t scratch_bytes;  /* RAM: the activation buffers, on the stack */
     size_t stack_bytes;    /* RAM: the whole stack of one call, scratch
                               included, an estimate as code_bytes */
