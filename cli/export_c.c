@@ -20,9 +20,9 @@ static const char *metric_text(const dn_model *m, const dn_metrics *mt,
                                char *buf, size_t n)
 {
     if (dn_model_arch(m)->loss != DN_LOSS_MSE)
-        snprintf(buf, n, "accuracy %.2f%%", 100 * mt->accuracy);
+        dn_snprintf(buf, n, "accuracy %.2f%%", 100 * mt->accuracy);
     else
-        snprintf(buf, n, "R2 %.4f (MAE %.4g)", mt->r2, mt->mae);
+        dn_snprintf(buf, n, "R2 %.4f (MAE %.4g)", mt->r2, mt->mae);
     return buf;
 }
 
@@ -100,7 +100,7 @@ static int quantize(const export_c_args *a, const dn_model *m,
         rc = cli_error("export", &err);
         goto done;
     }
-    printf("int8: calibrated on %d rows of %s (%s); largest output "
+    dn_fprintf(stdout, "int8: calibrated on %d rows of %s (%s); largest output "
            "difference from float %.3g on %d rows of %s\n", cal->n, a->calib,
            a->percentile > 0 && a->percentile < 100 ? "percentile range"
                                                      : "min/max",
@@ -119,13 +119,13 @@ static int quantize(const export_c_args *a, const dn_model *m,
     }
     double drop = metric_value(m, &mf) - metric_value(m, &mq);
     const int acc = dn_model_arch(m)->loss != DN_LOSS_MSE;
-    printf("int8: %s, float %s on %s (%s %.3g%s)\n",
+    dn_fprintf(stdout, "int8: %s, float %s on %s (%s %.3g%s)\n",
            metric_text(m, &mq, tq, sizeof tq), metric_text(m, &mf, tf, sizeof tf),
            ev_name, drop >= 0 ? "a loss of" : "a gain of", fabs(drop),
            acc ? " points" : "");
     double tol = acc ? 100 * a->tolerance : a->tolerance;
     if (drop > tol) {
-        fprintf(stderr, "descent export: int8 loses %.3g%s of %s against "
+        dn_fprintf(stderr, "descent export: int8 loses %.3g%s of %s against "
                 "float on %s, more than the tolerance %g%s; nothing written. "
                 "Try --percentile 99.99, a larger --calibrate set, or raise "
                 "--tolerance\n", drop, acc ? " points" : "",
@@ -276,12 +276,12 @@ static int check(const export_c_args *a, const dn_model *m, const char *model,
                getenv("CC") && *getenv("CC") ? getenv("CC") : "cc", n, a->check);
         if (q) {
             int same = !memcmp(pg, pq, sizeof *pg * nk);
-            printf("check: outputs %s the int8 model's in descent; largest "
+            dn_fprintf(stdout, "check: outputs %s the int8 model's in descent; largest "
                    "difference from float predict %.3g\n",
                    same ? "bit-identical to" : "DIFFER from", df);
             rc = same && !wrong_class ? EXIT_OK : EXIT_DATA;
         } else {
-            printf("check: largest difference from descent predict %.3g "
+            dn_fprintf(stdout, "check: largest difference from descent predict %.3g "
                    "(limit 1e-06, relative above 1)\n", df);
             rc = df <= 1e-6 && !wrong_class ? EXIT_OK : EXIT_DATA;
         }

@@ -130,7 +130,7 @@ static const char float_text[] =
 #define CODE_FLOAT  650
 #define CODE_INT8   1150
 #define STACK_FLOAT 64
-#define STACK_INT8  96
+#define STACK_INT8  128
 
 /* Descriptor sizes on a 32-bit target: int32s and pointers. */
 #define DESC_FLOAT_LAYER (4 * 3 + 4 * 3 + 4)

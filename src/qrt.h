@@ -90,11 +90,41 @@ static int64_t dnq_clamp(int64_t v, int64_t lo, int64_t hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+/* Cortex-M4, M7, M33 (the DSP extension): four int8 products per step.
+ * An unaligned 32-bit load (allowed on these cores), SXTB16 widens bytes
+ * 0 and 2 (then, rotated, 1 and 3) to two int16, and SMLAD adds both
+ * products to the sum at once.  Integer sums in another order give the
+ * same bits as the plain loop (they cannot overflow: see the bias). */
+static uint32_t dnq_ld4(const int8_t *p)
+{
+    uint32_t v;
+    __asm__("ldr %0, [%1]" : "=r"(v) : "r"(p) : "memory");
+    return v;
+}
+
+static int32_t dnq_dot(const int8_t *a, const int8_t *w, int32_t n, int32_t s)
+{
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t x = dnq_ld4(a + i), y = dnq_ld4(w + i), x0, x1, y0, y1;
+        __asm__("sxtb16 %0, %1" : "=r"(x0) : "r"(x));
+        __asm__("sxtb16 %0, %1, ror #8" : "=r"(x1) : "r"(x));
+        __asm__("sxtb16 %0, %1" : "=r"(y0) : "r"(y));
+        __asm__("sxtb16 %0, %1, ror #8" : "=r"(y1) : "r"(y));
+        __asm__("smlad %0, %1, %2, %0" : "+r"(s) : "r"(x0), "r"(y0));
+        __asm__("smlad %0, %1, %2, %0" : "+r"(s) : "r"(x1), "r"(y1));
+    }
+    for (; i < n; i++) s += (int32_t)a[i] * w[i];
+    return s;
+}
+#else
 static int32_t dnq_dot(const int8_t *a, const int8_t *w, int32_t n, int32_t s)
 {
     for (int32_t i = 0; i < n; i++) s += (int32_t)a[i] * w[i];
     return s;
 }
+#endif
 
 /* e^(-u / 2^16) in Q30 for u >= 0: t = u log2(e) in Q16, then 2^-t as
  * 2^-(integer part), a shift, times the product of 2^-(2^-(16-b)) over
