@@ -128,7 +128,8 @@ static int32_t dnq_dot(const int8_t *a, const int8_t *w, int32_t n, int32_t s)
 
 /* e^(-u / 2^16) in Q30 for u >= 0: t = u log2(e) in Q16, then 2^-t as
  * 2^-(integer part), a shift, times the product of 2^-(2^-(16-b)) over
- * the fraction's set bits b (a 16-entry table: no polynomial). */
+ * the fraction's set bits b (a 16-entry table: no polynomial).  Within
+ * 6e-6 relative: the rounding of t to Q16, as large as the logit's own. */
 static int64_t dnq_exp_neg(int64_t u)
 {
     static const int32_t pow2_bit[16] = {
