@@ -44,7 +44,7 @@ TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
 .PHONY: all test test-deploy test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
-        coverage tsan bench
+        coverage tsan bench bench-infer
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
 
@@ -194,6 +194,11 @@ test-mpi: all
 # libopenblas-dev, and says so if one is missing.
 bench: $(B)/libdescent.a
 	@B=$(B) CC="$(CC)" BENCH_CFLAGS="$(BASE) $(CFLAGS)" sh bench/bench.sh
+
+# Inference speed of one model: dn_predict, the generated C (float32 and
+# int8) and ONNX Runtime, single row and batch (bench/infer.sh; seconds).
+bench-infer: all
+	@B=$(B) CC="$(CC)" BENCH_CFLAGS="$(BASE) $(CFLAGS)" sh bench/infer.sh
 
 demo: all
 	@DESCENT=$(B)/descent sh examples/demo.sh
