@@ -21,7 +21,7 @@ FM=${FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
 R=${B:-build}/deploy
 mkdir -p "$R"
 : > "$R/report.txt"
-for tool in arm-none-eabi-gcc arm-none-eabi-size qemu-system-arm node; do
+for tool in arm-none-eabi-gcc arm-none-eabi-g++ arm-none-eabi-size qemu-system-arm node; do
     command -v $tool > /dev/null || { bad "$tool is missing (see .ci/run)"; finish test_deploy; exit 1; }
 done
 [ -d "$H/ort/node_modules/onnxruntime-node" ] ||
@@ -51,6 +51,11 @@ mcu() {
         dir="$R/$name.$kind"
         if sh "$H/mcu/run.sh" "$T/$name.$kind.h" "$name" "$T/rows_$name/rows.h" "$dir" > "$T/run" 2>&1; then ok
         else bad "$name $kind: build or QEMU run failed:"; tail -n 5 "$T/run"; continue; fi
+        # the same file is C++ for the target too (the int8 DSP asm path)
+        if arm-none-eabi-g++ -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 \
+               -std=c++11 -Os -Wall -Wextra -Wpedantic -Werror -x c++ -c "$T/$name.$kind.h" \
+               -o "$T/cxx.o" 2> "$T/cxx"; then ok
+        else bad "$name $kind: not warning-free C++ for the Cortex-M4:"; head -n 5 "$T/cxx"; fi
         if $PY "$H/mcu/compare.py" "$dir/host.txt" "$dir/mcu.txt" $kind > "$T/cmp"; then ok
         else bad "$name $kind: the Cortex-M4 differs from the host:"; cat "$T/cmp"; fi
         # the exporter's flash figure against the compiler's (text + data
