@@ -148,9 +148,32 @@ static void test_api(void)
     dn_model_free(other);
 }
 
+/* A layer too wide for int32 sums of int8 products is refused, naming it. */
+static void test_too_wide(void)
+{
+    dn_error err;
+    dn_arch A = { .n_in = 50000, .n_layers = 0 };
+    dn_arch_set_task(&A, DN_TASK_BINARY, 1, &err);
+    dn_model *m = NULL;
+    CHECK(dn_model_new(&A, &m, &err) == DN_OK, "%s", err.msg);
+    float *X = calloc(50000, sizeof *X);
+    dn_data d;
+    memset(&d, 0, sizeof d);
+    d.n = 1;
+    d.d = 50000;
+    d.X = X;
+    dn_qmodel *q = NULL;
+    CHECK(m && X && dn_quantize(m, &d, NULL, &q, &err) == DN_EARG &&
+          strstr(err.msg, "layer 1") && strstr(err.msg, "50000 inputs") &&
+          !q, "%s", err.msg);
+    free(X);
+    dn_model_free(m);
+}
+
 int main(void)
 {
     test_runtime();
     test_api();
+    test_too_wide();
     return check_done("test_quantize");
 }
