@@ -281,10 +281,21 @@ static void put_array(out_t *o, elem_t t, const char *name, const void *v,
     o->bytes += n * size[t];
 }
 
+/* Layer l's array of a field: "W0", "m_pos2", "pow2_1" (a '_' before
+ * the layer when the field ends in a digit). */
+static void array_name(char *buf, size_t n, const char *field, int l)
+{
+    size_t k = strlen(field);
+    snprintf(buf, n, "%s%s%d", field,
+             k && field[k - 1] >= '0' && field[k - 1] <= '9' ? "_" : "", l);
+}
+
 /* A descriptor field: the array's name, or 0 when there is none. */
 static void put_ref(out_t *o, const void *v, const char *name, int l)
 {
-    if (v) putf(o, "%s_%s%d, ", o->p, name, l);
+    char nm[32];
+    array_name(nm, sizeof nm, name, l);
+    if (v) putf(o, "%s_%s, ", o->p, nm);
     else put(o, "0, ");
 }
 
@@ -364,8 +375,8 @@ static void put_outputs(out_t *o, const dn_model *m)
         }
         put(o, ".\n * Returns: 1 when out[0] >= 0.5, else 0.\n");
     } else {
-        putf(o, " * Output%s: out[0..%d], the predicted ", K > 1 ? "s" : "",
-             K - 1);
+        if (K > 1) putf(o, " * Outputs: out[0..%d], the predicted ", K - 1);
+        else put(o, " * Output: out[0], the predicted ");
         if (s && s->target) {
             put(o, "'");
             put_comment_text(o, s->target);
@@ -486,7 +497,7 @@ static void put_int8_model(out_t *o, const dn_qmodel *q)
         const dnq_layer *L = &N->layer[l];
         const size_t n = (size_t)L->n_out;
 #define ARR(t, field, len) do { if (L->field) {                 \
-            snprintf(nm, sizeof nm, #field "%d", l);           \
+            array_name(nm, sizeof nm, #field, l);              \
             put_array(o, t, nm, L->field, len); } } while (0)
         ARR(T_I8, W, n * L->n_in);
         ARR(T_I32, b, n);
@@ -518,9 +529,10 @@ static void put_int8_model(out_t *o, const dn_qmodel *q)
         put_ref(o, L->p_pos, "p_pos", l);
         put_ref(o, L->p_neg, "p_neg", l);
         put_ref(o, L->c, "c", l);
-        if (L->pow2) putf(o, "%s_pow2%d }", o->p, l);
+        if (L->pow2) putf(o, "%s_pow2_%d }", o->p, l);
         else put(o, "0 }");
-        put(o, l + 1 < N->n_layers ? ",\n" : "\n");
+        putf(o, "%s  /* %s */\n", l + 1 < N->n_layers ? "," : "",
+             act_of(&q->m->arch.layer[l]));
     }
     put(o, "};\n\n");
     putf(o, "static const %s_net %s_network = { %d, %d, %d, ", o->p, o->p,
