@@ -113,6 +113,27 @@ static void test_api(void)
         CHECK(fabs(pq[2 * i] + pq[2 * i + 1] - 1) < 1e-6, "row %d sums to %.9g",
               i, pq[2 * i] + pq[2 * i + 1]);
 
+    /* dn_qmodel_evaluate reads byte inputs (X8) as the readers scale
+     * them: the same accuracy as from the floats b / 255 */
+    static uint8_t X8[N * 3];
+    static float Xb[N * 3], Y[N];
+    for (int i = 0; i < 3 * N; i++) {
+        X8[i] = (uint8_t)(i * 37 % 256);
+        Xb[i] = X8[i] / 255.0f;
+    }
+    for (int i = 0; i < N; i++) Y[i] = (float)(i % 2);
+    dn_data bytes = d, floats = d;
+    bytes.X = NULL;
+    bytes.X8 = X8;
+    bytes.Y = floats.Y = Y;
+    bytes.k = floats.k = 1;
+    floats.X = Xb;
+    dn_metrics m8, mf;
+    CHECK(dn_qmodel_evaluate(q, &bytes, &m8, &err) == DN_OK &&
+          dn_qmodel_evaluate(q, &floats, &mf, &err) == DN_OK, "%s", err.msg);
+    CHECK(m8.n == N && m8.accuracy == mf.accuracy && m8.accuracy > 0,
+          "bytes %g, floats %g", m8.accuracy, mf.accuracy);
+
     /* the file and its sizes: float arrays are the 32 parameters and the
      * mean and 1/std of 3 inputs, 4 bytes each */
     char dir[64], path[128];
