@@ -659,7 +659,9 @@ dn_status dn_model_export_c(const dn_model *m, const dn_c_opts *c,
         return dn_fail(err, DN_EARG, "cannot export '%s': the model has "
                        "non-finite parameters, which C cannot write as "
                        "constants", path);
-    out_t o = { { 0 }, name, 0 };
+    out_t o;
+    memset(&o, 0, sizeof o);
+    o.p = name;
     dn_c_sizes z;
     sizes_of(m, c->q, &z);
     /* The arrays' bytes go in the comment before the arrays are written:

@@ -113,31 +113,36 @@ static void test_api(void)
         CHECK(fabs(pq[2 * i] + pq[2 * i + 1] - 1) < 1e-6, "row %d sums to %.9g",
               i, pq[2 * i] + pq[2 * i + 1]);
 
-    /* dn_qmodel_evaluate reads byte inputs (X8) as the readers scale
-     * them: the same accuracy as from the floats b / 255 */
-    static uint8_t X8[N * 3];
-    static float Xb[N * 3], Y[N];
-    for (int i = 0; i < 3 * N; i++) {
-        X8[i] = (uint8_t)(i * 37 % 256);
-        Xb[i] = X8[i] / 255.0f;
+    /* dn_qmodel_evaluate reads byte inputs (IDX pixels kept as bytes) as
+     * the readers scale them: the accuracy of the same images as floats */
+    char dir[64], path[128], lab[128];
+    if (check_tmpdir(dir)) return;
+    snprintf(path, sizeof path, "%s/img.idx", dir);
+    snprintf(lab, sizeof lab, "%s/lab.idx", dir);
+    FILE *fi = fopen(path, "wb"), *fl = fopen(lab, "wb");
+    const unsigned char hi[16] = { 0, 0, 8, 3, 0, 0, 0, N, 0, 0, 0, 1, 0, 0, 0, 3 };
+    const unsigned char hl[8] = { 0, 0, 8, 1, 0, 0, 0, N };
+    fwrite(hi, 1, 16, fi);
+    fwrite(hl, 1, 8, fl);
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < 3; j++) fputc((i * 3 + j) * 37 % 256, fi);
+        fputc(i % 2, fl);
     }
-    for (int i = 0; i < N; i++) Y[i] = (float)(i % 2);
-    dn_data bytes = d, floats = d;
-    bytes.X = NULL;
-    bytes.X8 = X8;
-    bytes.Y = floats.Y = Y;
-    bytes.k = floats.k = 1;
-    floats.X = Xb;
+    fclose(fi);
+    fclose(fl);
+    dn_data *bytes = NULL, *floats = NULL;
     dn_metrics m8, mf;
-    CHECK(dn_qmodel_evaluate(q, &bytes, &m8, &err) == DN_OK &&
-          dn_qmodel_evaluate(q, &floats, &mf, &err) == DN_OK, "%s", err.msg);
+    CHECK(dn_idx_read_u8(path, lab, &bytes, &err) == DN_OK && !bytes->X &&
+          dn_idx_read(path, lab, &floats, &err) == DN_OK, "%s", err.msg);
+    CHECK(bytes && floats && dn_qmodel_evaluate(q, bytes, &m8, &err) == DN_OK &&
+          dn_qmodel_evaluate(q, floats, &mf, &err) == DN_OK, "%s", err.msg);
     CHECK(m8.n == N && m8.accuracy == mf.accuracy && m8.accuracy > 0,
           "bytes %g, floats %g", m8.accuracy, mf.accuracy);
+    dn_data_free(bytes);
+    dn_data_free(floats);
 
     /* the file and its sizes: float arrays are the 32 parameters and the
      * mean and 1/std of 3 inputs, 4 bytes each */
-    char dir[64], path[128];
-    if (check_tmpdir(dir)) return;
     snprintf(path, sizeof path, "%s/m.h", dir);
     dn_c_sizes z;
     dn_c_opts o = { "small", NULL, NULL };
