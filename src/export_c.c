@@ -154,9 +154,9 @@ static const char float_text[] =
  * the entry points (float: not newlib's expf, tanhf and fmaf, which a
  * firmware links once), and the stack beyond the scratch buffers. */
 #define CODE_FLOAT  850
-#define CODE_INT8   1160
+#define CODE_INT8   1300
 #define STACK_FLOAT 96
-#define STACK_INT8  128
+#define STACK_INT8  152
 
 /* Descriptor sizes on a 32-bit target: int32s and pointers. */
 #define DESC_FLOAT_LAYER (4 * 3 + 4 * 3 + 4)

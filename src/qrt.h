@@ -90,12 +90,15 @@ static int64_t dnq_clamp(int64_t v, int64_t lo, int64_t hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
+/* The sums of units j and j + 1 (two = 0: j alone) over n inputs, from
+ * their biases b[0], b[1]: two units per pass, so that each activation
+ * is loaded (and widened) once for both.  On Cortex-M4, M7 and M33 (the
+ * DSP extension) four int8 products per step: an unaligned 32-bit load
+ * (allowed on these cores), SXTB16 widens bytes 0 and 2 (then, rotated,
+ * 1 and 3) to two int16, and SMLAD adds both products to the sum at
+ * once.  Integer sums in another order give the same bits as the plain
+ * loop (they cannot overflow: see the bias). */
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-/* Cortex-M4, M7, M33 (the DSP extension): four int8 products per step.
- * An unaligned 32-bit load (allowed on these cores), SXTB16 widens bytes
- * 0 and 2 (then, rotated, 1 and 3) to two int16, and SMLAD adds both
- * products to the sum at once.  Integer sums in another order give the
- * same bits as the plain loop (they cannot overflow: see the bias). */
 static uint32_t dnq_ld4(const int8_t *p)
 {
     uint32_t v;
@@ -103,28 +106,47 @@ static uint32_t dnq_ld4(const int8_t *p)
     return v;
 }
 
-static int32_t dnq_dot(const int8_t *a, const int8_t *w, int32_t n, int32_t s)
+static uint32_t dnq_lo(uint32_t x)   /* bytes 0 and 2 as int16 */
 {
-    int32_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        uint32_t x = dnq_ld4(a + i), y = dnq_ld4(w + i), x0, x1, y0, y1;
-        __asm__("sxtb16 %0, %1" : "=r"(x0) : "r"(x));
-        __asm__("sxtb16 %0, %1, ror #8" : "=r"(x1) : "r"(x));
-        __asm__("sxtb16 %0, %1" : "=r"(y0) : "r"(y));
-        __asm__("sxtb16 %0, %1, ror #8" : "=r"(y1) : "r"(y));
-        __asm__("smlad %0, %1, %2, %0" : "+r"(s) : "r"(x0), "r"(y0));
-        __asm__("smlad %0, %1, %2, %0" : "+r"(s) : "r"(x1), "r"(y1));
-    }
-    for (; i < n; i++) s += (int32_t)a[i] * w[i];
-    return s;
+    uint32_t r;
+    __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(x));
+    return r;
 }
-#else
-static int32_t dnq_dot(const int8_t *a, const int8_t *w, int32_t n, int32_t s)
+
+static uint32_t dnq_hi(uint32_t x)   /* bytes 1 and 3 */
 {
-    for (int32_t i = 0; i < n; i++) s += (int32_t)a[i] * w[i];
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+
+static int32_t dnq_mac2(uint32_t x, uint32_t y, int32_t s)
+{
+    __asm__("smlad %0, %1, %2, %0" : "+r"(s) : "r"(x), "r"(y));
     return s;
 }
 #endif
+
+static void dnq_dot2(const int8_t *a, const int8_t *w, int32_t n, int two,
+                     const int32_t *b, int32_t *s)
+{
+    const int8_t *w1 = two ? w + n : w;
+    int32_t s0 = b[0], s1 = two ? b[1] : 0, i = 0;
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    for (; i + 4 <= n; i += 4) {
+        uint32_t x = dnq_ld4(a + i), xl = dnq_lo(x), xh = dnq_hi(x);
+        uint32_t y = dnq_ld4(w + i), z = dnq_ld4(w1 + i);
+        s0 = dnq_mac2(xh, dnq_hi(y), dnq_mac2(xl, dnq_lo(y), s0));
+        s1 = dnq_mac2(xh, dnq_hi(z), dnq_mac2(xl, dnq_lo(z), s1));
+    }
+#endif
+    for (; i < n; i++) {
+        s0 += (int32_t)a[i] * w[i];
+        s1 += (int32_t)a[i] * w1[i];
+    }
+    s[0] = s0;
+    s[1] = s1;
+}
 
 /* e^(-u / 2^16) in Q30 for u >= 0: t = u log2(e) in Q16, then 2^-t as
  * 2^-(integer part), a shift, times the product of 2^-(2^-(16-b)) over
@@ -166,10 +188,13 @@ static int dnq_run(const dnq_net *net, const float *x, float *out,
     const int8_t *a = q0;
     int8_t *next = q1;
     const dnq_layer *L = net->layer;
+    int32_t s2[2];
     for (int32_t l = 0; l + 1 < net->n_layers; l++, L++) {
         for (int32_t j = 0; j < L->n_out; j++) {
-            int32_t s = dnq_dot(a, L->W + (int64_t)j * L->n_in, L->n_in,
-                                L->b[j]);
+            if (j % 2 == 0)
+                dnq_dot2(a, L->W + (int64_t)j * L->n_in, L->n_in,
+                         L->n_out - j > 1, L->b + j, s2);
+            const int32_t s = s2[j % 2];
             int64_t q;
             if (L->kind == DNQ_LUT) {
                 q = dnq_clamp(L->zp + dnq_rq(s, L->m_pos[j], L->e_pos[j]),
@@ -188,7 +213,10 @@ static int dnq_run(const dnq_net *net, const float *x, float *out,
     const int32_t K = L->n_out;
     int64_t vmax = -one, sum = 0;   /* softmax: max z, sum e^(z - max) */
     for (int32_t k = 0; k < K; k++) {
-        int32_t s = dnq_dot(a, L->W + (int64_t)k * L->n_in, L->n_in, L->b[k]);
+        if (k % 2 == 0)
+            dnq_dot2(a, L->W + (int64_t)k * L->n_in, L->n_in, K - k > 1,
+                     L->b + k, s2);
+        const int32_t s = s2[k % 2];
         if (L->kind == DNQ_OUT_PWL) {
             int64_t y = (int64_t)s * (s > 0 ? L->p_pos[k] : L->p_neg[k]);
             out[k] = (float)(y + L->c[k]) * L->pow2[k];

@@ -18,9 +18,17 @@ static void test_runtime(void)
     CHECK(dnq_clamp(300, -128, 127) == 127 && dnq_clamp(-300, -128, 127) == -128,
           "clamp");
 
-    /* the int8 dot product, every extreme value */
-    const int8_t a[5] = { 1, -2, 127, -128, 5 }, w[5] = { 3, 4, -128, 127, -1 };
-    CHECK(dnq_dot(a, w, 5, 10) == -32512, "dot %d", (int)dnq_dot(a, w, 5, 10));
+    /* the int8 dot products of two units, every extreme value; then of
+     * the first alone (the last unit of an odd layer) */
+    const int8_t a[5] = { 1, -2, 127, -128, 5 },
+                 w[10] = { 3, 4, -128, 127, -1, -1, -1, 127, 127, 2 };
+    const int32_t b2[2] = { 10, -7 };
+    int32_t s2[2];
+    dnq_dot2(a, w, 5, 1, b2, s2);
+    CHECK(s2[0] == -32512 && s2[1] == -7 - 1 + 2 + 16129 - 16256 + 10,
+          "dot %d %d", (int)s2[0], (int)s2[1]);
+    dnq_dot2(a, w, 5, 0, b2, s2);
+    CHECK(s2[0] == -32512, "one unit: %d", (int)s2[0]);
 
     /* e^(-u / 2^16) in Q30: exact at 0, within 6e-6 of 2^30 elsewhere:
      * u log2(e) rounded to Q16 is off by up to 2^-17, a factor of
