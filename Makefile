@@ -18,7 +18,7 @@ WARN     = -Wall -Wextra -Werror
 # which its -O2 default leaves scalar (measured 3.6x on Adam's step).
 IS_GCC  := $(shell $(CC) --version 2>/dev/null | grep -qi clang || echo yes)
 VEC      = -fno-math-errno $(if $(IS_GCC),-fvect-cost-model=cheap,)
-BASE     = -std=c11 $(OPT) $(VEC) $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc
+BASE     = -std=c11 $(OPT) $(VEC) $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -I$(B)/gen
 LDLIBS   = -lz -lm -lpthread
 
 # make BLAS=openblas: the matrix products through OpenBLAS instead of
@@ -59,8 +59,8 @@ CLI   := $(wildcard cli/*.c)
 TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
-.PHONY: all check test test-install test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
-        coverage tsan bench bench-ab bench-defaults
+.PHONY: all check test test-install test-deploy test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
+        coverage tsan bench bench-ab bench-defaults bench-infer
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
 
@@ -71,6 +71,15 @@ $(B)/obj/%.o: src/%.c $(HDR)
 $(B)/pic/%.o: src/%.c $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+# The int8 runtime's text, which the C export copies into every int8
+# file: src/formats/qrt.h between its markers, as one string literal
+# (included as "formats/qrt_text.h": generated, but of that layer).
+$(B)/gen/formats/qrt_text.h: src/formats/qrt.h
+	@mkdir -p $(@D)
+	sed -n '/---- runtime begin ----/,/---- runtime end ----/p' src/formats/qrt.h | \
+	    sed -e '/---- runtime /d' -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' > $@
+$(B)/obj/formats/export_c.o $(B)/pic/formats/export_c.o $(B)/fuzz/obj/formats/export_c.o: $(B)/gen/formats/qrt_text.h
 
 $(B)/libdescent.a: $(OBJ)
 	rm -f $@
@@ -125,7 +134,7 @@ $(B)/tests/test_fuzz_regressions: $(wildcard fuzz/*.c fuzz/*.h)
 # `make fuzz-smoke` runs each for FUZZ_SECONDS on its corpus.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
-FUZZ_FLAGS    = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -g -O1 \
+FUZZ_FLAGS    = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -I$(B)/gen -g -O1 \
                 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZERS      := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_OBJ     := $(SRC:src/%.c=$(B)/fuzz/obj/%.o)
@@ -196,7 +205,7 @@ tsan:
 # point down the layers, and the shared library exports exactly what
 # include/descent.h declares.  Part of make test.
 check: $(B)/libdescent.so
-	@CC="$(CC)" sh tests/check_layers.sh $(B)/libdescent.so && echo "check: layers and exports as declared"
+	@CC="$(CC)" GEN=$(B)/gen sh tests/check_layers.sh $(B)/libdescent.so && echo "check: layers and exports as declared"
 
 # make test T=test_optim: one program of the suite (or T=test_cli, a
 # script); T=test_data:test_split: one test of a program (check.h's RUN).
@@ -211,6 +220,15 @@ endif
 test: all check $(TESTS) $(EXAMPLES)
 	@CHECK_ONLY=$(word 2,$(subst :, ,$(T))) B=$(B) DESCENT=$(B)/descent \
 	    sh tests/run.sh $(if $(T),$(T_RUN),$(TESTS) $(wildcard tests/test_*.sh))
+
+# The deployment tests (a few minutes): every ONNX export run by ONNX
+# Runtime, the generated C built for a Cortex-M4F and run on QEMU against
+# the host, int8 accuracy on digits and Fashion-MNIST (tests/deploy.sh;
+# figures in $(B)/deploy/report.txt).  Needs gcc-arm-none-eabi,
+# libnewlib-arm-none-eabi, qemu-system-arm, dataset-fashion-mnist, node
+# and `npm install --ignore-scripts` in tests/ort (.ci/run does both).
+test-deploy: all
+	@B=$(B) DESCENT=$(B)/descent sh tests/run.sh tests/deploy.sh
 
 # The MPI equivalence test: builds the MPI variant beside the plain one.
 test-mpi: all
@@ -236,6 +254,11 @@ bench-ab: $(B)/libdescent.a
 # (Debian); about five minutes.
 bench-defaults: all
 	/usr/bin/python3 bench/defaults/run.py $(B)/descent $(B)/defaults
+
+# Inference speed of one model: dn_predict, the generated C (float32 and
+# int8) and ONNX Runtime, single row and batch (bench/infer.sh; seconds).
+bench-infer: all
+	@B=$(B) CC="$(CC)" BENCH_CFLAGS="$(BASE) $(CFLAGS)" sh bench/infer.sh
 
 demo: all
 	@DESCENT=$(B)/descent sh examples/demo.sh

@@ -19,7 +19,7 @@ static const char *usage =
 "  summary MODEL           the layers, shapes and parameter counts\n"
 "  plot HISTORY.csv        training curves (loss, metric, learning rate) as SVG\n"
 "  landscape [--fn F]      optimizers' paths on a function's contour map, as SVG\n"
-"  export MODEL [-o OUT]   the model as ONNX, for deployment runtimes\n"
+"  export MODEL [-o OUT]   the model as ONNX, or as C source (float32 or int8)\n"
 "\n"
 "'descent COMMAND --help' describes each command with examples.\n"
 "\n"

@@ -1204,6 +1204,96 @@ dn_status dn_model_export_onnx(const dn_model *m, const char *path,
                                dn_error *err);
 
 /* ------------------------------------------------------------------ */
+/* C source export and int8 quantization (docs/export.md)               */
+/* ------------------------------------------------------------------ */
+
+/* An int8 version of a model, for dn_model_export_c: weights int8 with
+ * one scale per output unit (symmetric), activations int8 with a scale
+ * and zero point per layer measured on calibration rows, sums in int32,
+ * requantization by fixed-point multiplier and shift (TFLite-Micro's and
+ * CMSIS-NN's scheme); the output layer ends in 64-bit fixed point and
+ * one conversion to float.  Sigmoid and tanh hidden layers go through a
+ * 256-entry table, sigmoid/tanh/softmax outputs through a fixed-point
+ * e^x.  It runs here with the very code the export writes, so its
+ * outputs are the generated file's, bit for bit, on any IEEE-754 machine.
+ * It refers to m, which must outlive it and stay unchanged. */
+typedef struct dn_qmodel dn_qmodel;
+
+typedef struct {
+    double percentile;  /* activation ranges: 0 (or 100) = min/max over
+                           the calibration rows; P in [50, 100) = from the
+                           (100 − P)-th to the P-th percentile of each
+                           layer's values (e.g. 99.99), clipping outliers */
+} dn_quant_opts;
+
+/* Calibrates on calib (rows encoded like the training data; targets not
+ * needed) and quantizes.  o may be NULL (min/max).  DN_EARG: no
+ * calibration data, data of the wrong width, a layer wider than 49,000
+ * inputs (its int32 sums could overflow), non-finite parameters, or a
+ * scale ratio no int32 multiplier can hold. */
+dn_status dn_quantize(const dn_model *m, const dn_data *calib,
+                      const dn_quant_opts *o, dn_qmodel **out,
+                      dn_error *err);
+void      dn_qmodel_free(dn_qmodel *q);
+/* As dn_predict, through the int8 code: n × n_out values. */
+dn_status dn_qmodel_predict(const dn_qmodel *q, const float *X, int n,
+                            float *out, dn_error *err);
+/* As dn_evaluate (accuracy, or MSE/MAE/R² in target units); the loss is
+ * NaN (the int8 code computes no logits' loss). */
+dn_status dn_qmodel_evaluate(const dn_qmodel *q, const dn_data *d,
+                             dn_metrics *out, dn_error *err);
+/* The metrics of outputs computed elsewhere (d->n × n_out, as dn_predict
+ * gives them: probabilities, or values in the target's units) against
+ * d's targets — the figures dn_evaluate would give for them; loss NaN. */
+dn_status dn_evaluate_outputs(const dn_model *m, const float *out,
+                              const dn_data *d, dn_metrics *res,
+                              dn_error *err);
+
+/* What a generated C file needs, computed by the exporter (also written
+ * in its comment block). */
+typedef struct {
+    size_t weight_bytes;   /* flash: the static const arrays (weights,
+                              biases, scales, tables), exactly */
+    size_t table_bytes;    /* flash: the layer descriptors and class
+                              names, on a 32-bit target */
+    size_t code_bytes;     /* flash: the code, an estimate (measured on a
+                              Cortex-M4 at -Os; make test-deploy checks
+                              it); float: without libm's expf, tanhf and
+                              fmaf */
+    size_t scratch_bytes;  /* RAM: the activation buffers, on the stack */
+    size_t stack_bytes;    /* RAM: the whole stack of one call, scratch
+                              included, an estimate as code_bytes */
+} dn_c_sizes;
+
+typedef struct {
+    const char *name;      /* prefix of every name in the file, a C
+                              identifier (NULL: "descent_model") */
+    const dn_qmodel *q;    /* NULL: float32; else the int8 model of m */
+    const char *command;   /* NULL, or the command line that made it,
+                              quoted in the comment */
+} dn_c_opts;
+
+/* Writes m as one C99 file (also valid C++) with no dependency beyond
+ * <stdint.h> and, for float, <math.h>: no malloc, no stdio, no writable
+ * globals.  The weights are static const arrays; the input's
+ * standardization (and a regression target's) is inside.  Its entry
+ * point, PREFIX_predict(const float *x, float *out), takes the encoded
+ * inputs in the model's order (numbers as in the CSV, a text column as
+ * one 0/1 input per category, pixels scaled to [0, 1]), writes the class
+ * probabilities (binary: P(second class)) or the predicted values in the
+ * target's units, and returns the arg-max class (0 for regression).
+ * PREFIX_class_name(k) gives class k's name (NULL for regression or out
+ * of range); PREFIX_N_INPUTS and PREFIX_N_OUTPUTS are macros.  The
+ * comment block says the network, the inputs in order with their names,
+ * the outputs, and the sizes (sizes receives them; may be NULL).  Float:
+ * each output within 1e-6 of dn_predict (relative above 1).  Written
+ * atomically.  DN_EARG: a name that is not an identifier, q made from
+ * another model, non-finite parameters. */
+dn_status dn_model_export_c(const dn_model *m, const dn_c_opts *o,
+                            const char *path, dn_c_sizes *sizes,
+                            dn_error *err);
+
+/* ------------------------------------------------------------------ */
 /* Full-batch solvers: L-BFGS, conjugate gradient, Levenberg–Marquardt,  */
 /* Newton                                                              */
 /* ------------------------------------------------------------------ */

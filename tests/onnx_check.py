@@ -169,6 +169,25 @@ def fill_vector(schema):
             v.append(1.0)
     return np.array(v, np.float32)
 
+def ort_check(path, X, ref):
+    """Runs the file in ONNX Runtime (tests/ort/run.js, node) and compares
+    with descent's outputs: 1e-5, relative above 1."""
+    import subprocess, tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        xf, yf = os.path.join(tmp, "x.bin"), os.path.join(tmp, "y.bin")
+        np.ascontiguousarray(X, dtype=np.float32).tofile(xf)
+        js = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ort", "run.js")
+        r = subprocess.run(["node", js, path, xf, str(len(X)), str(X.shape[1]), yf],
+                           capture_output=True, text=True)
+        check(r.returncode == 0, "ONNX Runtime failed: %s" % r.stderr.strip()[-300:])
+        if r.returncode:
+            return
+        y = np.fromfile(yf, dtype=np.float32).reshape(ref.shape)
+    err = np.abs(y - ref) / np.maximum(1.0, np.abs(ref))
+    check(err.max() <= 1e-5, "ONNX Runtime's output differs from descent's by "
+          "%.3g at row %d" % (err.max(), np.unravel_index(np.argmax(err), err.shape)[0]))
+    print("onnx_check: %s: onnxruntime %d rows, max error %.3g"
+          % (os.path.basename(path), len(X), err.max()))
 
 def dims(value):
     return [d.dim_param or d.dim_value for d in value.type.tensor_type.shape.dim]
@@ -328,6 +347,9 @@ def main():
             mine = [schema["classes"][k] for k in y.argmax(axis=1)]
         check(mine == labels, "the ONNX output picks another class on %d rows"
               % sum(a != b for a, b in zip(mine, labels)))
+    # make test-deploy: the same rows in a real runtime, ONNX Runtime.
+    if os.environ.get("DESCENT_ORT"):
+        ort_check(path, X, ref)
     # The batch dimension is symbolic: one row alone gives the same answer.
     check(one.shape == (1, n_out) and np.allclose(one, y[:1], rtol=1e-6, atol=1e-7),
           "a batch of one row gives %s, the full batch %s" % (one, y[:1]))

@@ -2,7 +2,8 @@
  * what a user does: read a CSV (one-hot text column, class target),
  * split it, build a model with PReLU slopes, fit the scaling, set the
  * schema and metadata, train a few steps with Adam and validation, save,
- * load, read rows with the loaded schema, evaluate; and a second one
+ * load, read rows with the loaded schema, evaluate, quantize to int8 on
+ * those rows and evaluate that, export float and int8 C; and a second one
  * does the same for regression with target scaling, and a third for
  * gzipped IDX images with labels.  First it runs once
  * to count the N allocations it makes; then, for every k in 1..N, again
@@ -136,6 +137,14 @@ static dn_status run(const pipeline *p, dn_error *err, int *saved)
     if (!st) st = load(p, dn_model_schema(m2), &rows, err);
     dn_metrics mt;
     if (!st) st = dn_evaluate(m2, rows, &mt, err);
+    dn_qmodel *q = NULL;
+    if (!st) st = dn_quantize(m2, rows, NULL, &q, err);
+    if (!st) st = dn_qmodel_evaluate(q, rows, &mt, err);
+    dn_c_opts co = { "swept", NULL, NULL };
+    if (!st) st = dn_model_export_c(m2, &co, at("model.h"), NULL, err);
+    co.q = q;
+    if (!st) st = dn_model_export_c(m2, &co, at("model8.h"), NULL, err);
+    dn_qmodel_free(q);
     dn_model_free(m);
     dn_model_free(m2);
     dn_data_free(all);
@@ -155,6 +164,8 @@ static long one(const pipeline *p, long k, int persistent, long base,
     int saved;
     err.msg[0] = 0;
     remove(at("model.safetensors"));
+    remove(at("model.h"));
+    remove(at("model8.h"));
     af_arm(k, persistent);
     dn_status st = run(p, &err, &saved);
     long failures = af_failures();
@@ -269,6 +280,8 @@ static void cleanup(void)
     remove(at("images.gz"));
     remove(at("labels.gz"));
     remove(at("model.safetensors"));
+    remove(at("model.h"));
+    remove(at("model8.h"));
     rmdir(dir);
 }
 

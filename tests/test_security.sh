@@ -2,7 +2,10 @@
 # What loading may and may not do (docs/reliability.md, "Security"):
 #  1. the library and the command import nothing that runs programs,
 #     loads code or opens connections (exec*, system, popen, fork,
-#     dlopen, socket, ...): loading a file can never execute anything;
+#     dlopen, socket, ...): loading a file can never execute anything.
+#     One exception, the command's posix_spawnp: `export --check` runs
+#     the compiler ($CC) on the file it wrote, and the program built,
+#     when asked to on the command line (export without it runs nothing);
 #  2. (with strace) each command opens only the paths it was given —
 #     eval, predict and summary open them read-only and create nothing;
 #     train writes only its -o file (through OUT.tmp.PID, renamed) — and
@@ -21,6 +24,9 @@ if command -v nm > /dev/null 2>&1; then
         grep -v -E '^(dlsym|dlvsym)$' "$T/cli.imports" > "$T/cli.own"
         mv "$T/cli.own" "$T/cli.imports"
     fi
+    grep -v -x posix_spawnp "$T/cli.imports" > "$T/cli.own"
+    grep -q -x posix_spawnp "$T/cli.imports" && ok || bad "no posix_spawnp: how does export --check compile?"
+    mv "$T/cli.own" "$T/cli.imports"
     for f in lib cli; do
         n=$(wc -l < "$T/$f.imports")
         hits=$(grep -E "$FORBIDDEN" "$T/$f.imports" | tr '\n' ' ')
@@ -71,9 +77,10 @@ paths() {
 execs() { grep -c 'execve(' "$T/$1.trace"; }
 net()   { grep -c -E '(socket|connect)\(' "$T/$1.trace"; }
 
-for cmd in eval predict summary; do
+for cmd in eval predict summary export; do
     case $cmd in
         summary) trace $cmd summary "$M" ;;
+        export)  trace $cmd export "$M" -o /dev/null --format c ;;
         *)       trace $cmd $cmd "$M" "$T/w/rows.csv" ;;
     esac
     [ "$(execs $cmd)" -eq 1 ] && ok || bad "$cmd started another program"
