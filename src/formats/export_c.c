@@ -345,6 +345,18 @@ static void put_inputs(out_t *o, const dn_model *m)
             put_comment_text(o, col->cats[k]);
             put(o, "  (1 when the column has this value, else 0)\n");
         }
+        /* Missing values (dn_column's recipe): the caller puts in the
+         * training rows' median and sets the indicator; the generated
+         * code does not test for NaN. */
+        if (col->indicator) {
+            putf(o, " *   x[%d]  ", at++);
+            put_comment_text(o, name);
+            put(o, " was missing: 1 when it was");
+            if (col->n_cats == 0 && col->has_fill)
+                putf(o, " (then give the column %.9g, its training median)",
+                     col->fill);
+            put(o, ", else 0\n");
+        }
     }
 }
 
