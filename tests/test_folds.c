@@ -25,8 +25,8 @@ static dn_data *make(int n, int K, const int *count)
         s->n_in = 1;
         s->classes = calloc((size_t)K, sizeof *s->classes);
         for (int c = 0; c < K; c++) {
-            s->classes[c] = malloc(8);
-            snprintf(s->classes[c], 8, "c%d", c);
+            s->classes[c] = malloc(16);
+            snprintf(s->classes[c], 16, "c%d", c);
         }
         d->schema = s;
     }
