@@ -81,7 +81,7 @@ for o in lbfgs lm; do
     # (about a second each: long enough for the signal to land mid-run)
     [ $o = lbfgs ] && a="data/digits.csv --opt lbfgs --layers 128,128 --epochs 1000 --val 0 --gtol 0 --ftol 0"
     $D train $a -q -o "$T/si-ref.st" || bad "$o: reference run"
-    rm -f "$T/si.st" "$T/si.st.ckpt"
+    rm -f "$T/si.st" "$T/si.st.ckpt" "$T/out"   # (the last run's out has iter lines)
     $D train $a -o "$T/si.st" > "$T/out" 2> "$T/err" &
     pid=$!
     w=0
