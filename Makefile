@@ -48,7 +48,7 @@ TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
 .PHONY: all check test test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
-        coverage tsan bench bench-ab bench-defaults
+        coverage tsan bench bench-ab bench-defaults python test-python bench-python
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
 
@@ -213,6 +213,27 @@ bench-ab: $(B)/libdescent.a
 # (Debian); about five minutes.
 bench-defaults: all
 	/usr/bin/python3 bench/defaults/run.py $(B)/descent $(B)/defaults
+
+# `make python`: the shared library into the Python package
+# (python/descent/libdescent.so), which loads it with ctypes; then
+# PYTHONPATH=python or `pip install ./python` (python/README.md).
+python: python/descent/libdescent.so
+
+python/descent/libdescent.so: $(B)/libdescent.so
+	cp $(B)/libdescent.so $@
+
+# `make test-python`: scikit-learn's check_estimator on both estimators
+# (tests/python/check_sklearn.py, about a minute); the parity and
+# integration tests are tests/test_python.sh, part of make test.  Needs
+# python3-sklearn, python3-numpy and python3-pandas (Debian).
+test-python: python all
+	@B=$(B) DESCENT=$(B)/descent sh tests/run.sh tests/python/check_sklearn.sh
+
+# `make bench-python`: descent's estimators against scikit-learn's MLP on
+# six data sets, medians of 5 seeds, written to bench/PYTHON.md (a few
+# minutes).  Needs python3-sklearn and dataset-fashion-mnist.
+bench-python: python
+	/usr/bin/python3 bench/python_bench.py bench/PYTHON.md
 
 demo: all
 	@DESCENT=$(B)/descent sh examples/demo.sh
