@@ -213,15 +213,32 @@ class _MLP(BaseEstimator):
         return [m.b(l) for l in range(m.arch().n_layers)]
 
     def _inputs(self, X):
-        self._fitted()
+        """(model, X as float32) for a prediction: NotFittedError before
+        fit, ValueError for X of another width."""
+        m = self._fitted()
         X = self._validate_data(X, reset=False, accept_sparse=["csr", "csc"],
                                 dtype=(np.float64, np.float32))
         if hasattr(X, "toarray"):
             X = X.toarray()
-        return floats(X)
+        return m, floats(X)
+
+    # scikit-learn's checks of sample_weight fit with weights that are
+    # not None, which descent cannot honour until its library has per-row
+    # weights; scikit-learn 1.2's own MLP has no sample_weight, so these
+    # checks do not run for it either.
+    _NO_WEIGHTS = "sample_weight other than None needs per-row weights, " \
+                  "which descent's library does not have yet"
+    _WEIGHT_CHECKS = ("check_sample_weights_pandas_series",
+                      "check_sample_weights_not_an_array",
+                      "check_sample_weights_list",
+                      "check_sample_weights_shape",
+                      "check_sample_weights_not_overwritten",
+                      "check_sample_weights_invariance",
+                      "check_classifiers_one_label_sample_weights")
 
     def _more_tags(self):
-        return {"preserves_dtype": []}
+        return {"_xfail_checks": {c: self._NO_WEIGHTS
+                                  for c in self._WEIGHT_CHECKS}}
 
     # ---- settings ----
 
@@ -308,9 +325,10 @@ class _MLP(BaseEstimator):
                                  "are %s" % (k, fields))
             setattr(s, k, v)
 
-    def _opts(self, n_train, n_hidden, full, incremental, has_val):
+    def _opts(self, n_train, n_hidden, full, incremental, has_val, seed):
         o = L.dn_train_opts()
         lib.dn_train_defaults(C.byref(o))
+        o.seed = seed
         o.epochs = 1 if incremental else self.max_iter
         o.shuffle = bool(self.shuffle)
         o.threads = self.threads
@@ -427,7 +445,7 @@ class _MLP(BaseEstimator):
             if task == L.TASK_REGRESSION:
                 r2 = self._r2_scale(model, val)
             o = self._opts(n_train, arch.n_layers - 1, full, incremental,
-                           val is not None)
+                           val is not None, seed)
             if r2 is not None and val is not None:
                 o.min_delta = self.tol * r2
             run = _Run(self, model, r2)
@@ -617,7 +635,8 @@ class MLPClassifier(ClassifierMixin, _MLP):
             list(self.classes_)
 
     def _proba(self, X):
-        return self._model.predict(self._inputs(X))
+        m, X = self._inputs(X)
+        return m.predict(X)
 
     def predict(self, X):
         """The class of each row: argmax of the probabilities, p ≥ 0.5 for
@@ -638,7 +657,8 @@ class MLPClassifier(ClassifierMixin, _MLP):
     def decision_function(self, X):
         """The output layer's logits: (n,) for two classes (positive:
         classes_[1]), n x n_classes for more."""
-        z = self._model.logits(self._inputs(X)).astype(np.float64)
+        m, X = self._inputs(X)
+        z = m.logits(X).astype(np.float64)
         return z.ravel() if z.shape[1] == 1 else z
 
 
@@ -673,7 +693,8 @@ class MLPRegressor(RegressorMixin, MultiOutputMixin, _MLP):
         return Y, L.TASK_REGRESSION, Y.shape[1], None
 
     def predict(self, X):
-        out = self._model.predict(self._inputs(X)).astype(np.float64)
+        m, X = self._inputs(X)
+        out = m.predict(X).astype(np.float64)
         return out.ravel() if out.shape[1] == 1 else out
 
 
