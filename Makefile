@@ -48,7 +48,7 @@ TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
 .PHONY: all check test test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
-        coverage tsan bench bench-ab bench-defaults python test-python bench-python
+        coverage tsan bench bench-ab bench-defaults python bench-python
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
 
@@ -222,13 +222,6 @@ python: python/descent/libdescent.so
 python/descent/libdescent.so: $(B)/libdescent.so
 	cp $(B)/libdescent.so $@
 
-# `make test-python`: scikit-learn's check_estimator on both estimators
-# (tests/python/check_sklearn.py, about a minute); the parity and
-# integration tests are tests/test_python.sh, part of make test.  Needs
-# python3-sklearn, python3-numpy and python3-pandas (Debian).
-test-python: python all
-	@B=$(B) DESCENT=$(B)/descent sh tests/run.sh tests/python/check_sklearn.sh
-
 # `make bench-python`: descent's estimators against scikit-learn's MLP on
 # six data sets, medians of 5 seeds, written to bench/PYTHON.md (a few
 # minutes).  Needs python3-sklearn and dataset-fashion-mnist.
@@ -254,4 +247,4 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc
 
 clean:
-	rm -rf build build-san build-cov build-tsan descent
+	rm -rf build build-san build-cov build-tsan descent python/descent/libdescent.so
