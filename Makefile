@@ -4,6 +4,12 @@
 CC      ?= cc
 B       ?= build
 PREFIX  ?= /usr/local
+# Where make install puts things (Debian's multiarch: LIBDIR=$(PREFIX)/lib/x86_64-linux-gnu).
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+COMPDIR    ?= $(PREFIX)/share/bash-completion/completions
 OPT     ?= -O2
 CFLAGS  ?=
 WARN     = -Wall -Wextra -Werror
@@ -39,6 +45,12 @@ endif
 # The library's layers, bottom to top (docs/architecture.md): a folder
 # includes only its own headers and those of the folders before it.
 LAYERS := base kernels data nn optim train formats watch
+# The version from include/descent.h; the shared library is
+# libdescent.so.MAJOR.MINOR.PATCH with SONAME libdescent.so.MAJOR
+# (docs/abi.md says what changes MAJOR).
+VERSION := $(shell sed -n 's/^\#define DN_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\).*/\2/p' include/descent.h | paste -sd.)
+MAJOR   := $(firstword $(subst ., ,$(VERSION)))
+SONAME  := libdescent.so.$(MAJOR)
 SRC   := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 HDR   := include/descent.h $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.h))
 OBJ   := $(SRC:src/%.c=$(B)/obj/%.o)
@@ -47,7 +59,7 @@ CLI   := $(wildcard cli/*.c)
 TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
-.PHONY: all check test test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
+.PHONY: all check test test-install test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
         coverage tsan bench bench-ab bench-defaults python bench-python
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
@@ -64,8 +76,19 @@ $(B)/libdescent.a: $(OBJ)
 	rm -f $@
 	ar rcs $@ $(OBJ)
 
-$(B)/libdescent.so: $(PIC)
-	$(CC) -shared -o $@ $(PIC) $(LDLIBS)
+$(B)/libdescent.so.$(VERSION): $(PIC)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $(PIC) $(LDLIBS)
+
+$(B)/libdescent.so: $(B)/libdescent.so.$(VERSION)
+	ln -sf libdescent.so.$(VERSION) $(B)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+# The manual page and the bash completion, made from the command's own
+# --help texts (man/gen1.sh, man/gencomp.sh).
+$(B)/descent.1: $(B)/descent man/gen1.sh
+	sh man/gen1.sh $(B)/descent > $@.tmp && mv $@.tmp $@
+$(B)/descent.bash: $(B)/descent man/gencomp.sh
+	sh man/gencomp.sh $(B)/descent > $@.tmp && mv $@.tmp $@
 
 $(B)/descent: $(CLI) include/descent.h $(B)/libdescent.a
 	$(CC) $(BASE) $(CFLAGS) -Icli $(CLI) $(B)/libdescent.a $(LDLIBS) -o $@
@@ -231,20 +254,47 @@ bench-python: python
 demo: all
 	@DESCENT=$(B)/descent sh examples/demo.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib \
-	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 include/descent.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(B)/libdescent.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/libdescent.so $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/descent $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/^#define DN_VERSION "\(.*\)"/\1/p' include/descent.h)|' \
-	    descent.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc
+# Every file make install writes, so that make uninstall removes exactly
+# these (and then the directories it made, if empty).
+INSTALLED = $(INCLUDEDIR)/descent.h $(LIBDIR)/libdescent.a \
+    $(LIBDIR)/libdescent.so.$(VERSION) $(LIBDIR)/$(SONAME) $(LIBDIR)/libdescent.so \
+    $(BINDIR)/descent $(LIBDIR)/pkgconfig/descent.pc \
+    $(LIBDIR)/cmake/descent/descentConfig.cmake \
+    $(LIBDIR)/cmake/descent/descentConfigVersion.cmake \
+    $(MANDIR)/man1/descent.1 $(MANDIR)/man3/descent.3 $(COMPDIR)/descent
+SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@MAJOR@|$(MAJOR)|'
+
+install: all $(B)/descent.1 $(B)/descent.bash
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+	    $(DESTDIR)$(LIBDIR)/cmake/descent $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(COMPDIR)
+	install -m 644 include/descent.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(B)/libdescent.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/libdescent.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libdescent.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libdescent.so
+	install -m 755 $(B)/descent $(DESTDIR)$(BINDIR)/
+	$(SUBST) descent.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/descent.pc
+	$(SUBST) cmake/descentConfig.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/descent/descentConfig.cmake
+	$(SUBST) cmake/descentConfigVersion.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/descent/descentConfigVersion.cmake
+	install -m 644 $(B)/descent.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/descent.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 $(B)/descent.bash $(DESTDIR)$(COMPDIR)/descent
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/include/descent.h $(DESTDIR)$(PREFIX)/lib/libdescent.a \
-	    $(DESTDIR)$(PREFIX)/lib/libdescent.so $(DESTDIR)$(PREFIX)/bin/descent \
-	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@# the directories install made, deepest first, up to the prefix
+	@for d in $(sort $(dir $(addprefix $(DESTDIR),$(INSTALLED)))); do \
+	    d=$${d%/}; while [ "$$d" != "$(DESTDIR)$(PREFIX)" ] && [ "$$d" != "$(DESTDIR)" ] && \
+	        [ "$$d" != / ] && rmdir "$$d" 2>/dev/null; do d=$$(dirname "$$d"); done; \
+	done
+
+# `make test-install`: make install into scratch prefixes, the files and
+# the SONAME checked, a program built with CMake and one with pkg-config
+# (shared and static) and run, then make uninstall (tests/install.sh).
+test-install: all $(B)/descent.1 $(B)/descent.bash
+	B=$(B) sh tests/install.sh
 
 clean:
 	rm -rf build build-san build-cov build-tsan descent python/descent/libdescent.so

@@ -14,6 +14,7 @@
  *                         contains it ("square tn", "W1", "2048")
  */
 #include "kernels/gemm.h"
+#include "descent.h"   /* dn_isa */
 
 #include <cblas.h>
 #include <stdio.h>
@@ -133,7 +134,7 @@ int main(int argc, char **argv)
         a++;
     }
     const char *only = argc > a ? argv[a] : NULL;
-    printf("kernels descent=%s openblas=%s\n", dn_gemm_isa(),
+    printf("kernels descent=%s openblas=%s\n", dn_isa(),
            openblas_get_corename());
     dn_pool *pools[2] = { dn_pool_new(1), dn_pool_new(2) };
     if (!pools[0] || !pools[1]) {

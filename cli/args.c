@@ -94,9 +94,21 @@ int cli_u64(cli_args *a, uint64_t *out)
     return 1;
 }
 
+/* `descent cv` parses and trains through train's code: its messages
+ * name the command typed. */
+static const char *train_as;
+
+void cli_train_as(const char *cmd) { train_as = cmd; }
+
+static const char *shown(const char *cmd)
+{
+    return train_as && !strcmp(cmd, "train") ? train_as : cmd;
+}
+
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
+    cmd = shown(cmd);
     fprintf(stderr, "descent %s: ", cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -107,6 +119,7 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 
 int cli_error(const char *cmd, const dn_error *err)
 {
+    cmd = shown(cmd);
     fprintf(stderr, "descent %s: %s\n", cmd, err->msg);
     return err->code == DN_EARG ? EXIT_USAGE : EXIT_DATA;
 }
@@ -204,7 +217,8 @@ static dn_status load_open(const char *labels_opt, int fd, const char *path,
         return DN_EARG;
     }
     if (!schema) return dn_csv_read_fd(fd, path, copts, out, why, why_len, err);
-    dn_status st = dn_csv_read_with_fd(fd, path, schema, need_target, out, err);
+    dn_status st = dn_csv_read_with_opts(fd, path, schema, need_target, copts,
+                                         out, err);
     if (st == DN_EARG && model) {
         /* Only the schema is refused this way: the model file is at
          * fault, not DATA. */

@@ -39,6 +39,9 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 #endif
     ;
 int cli_error(const char *cmd, const dn_error *err);
+/* From now on the two above name `cmd` where they are given "train"
+ * (`descent cv` runs train's option parser and training). */
+void cli_train_as(const char *cmd);
 
 /* Loads DATA, a CSV or an IDX image file (recognized by its content)
  * with its labels.  With schema NULL the schema is inferred (training);
@@ -55,6 +58,19 @@ dn_status cli_load_as(const char *labels_opt, const char *path,
                       const dn_schema *schema, const char *model,
                       int need_target, dn_data **out, char *why,
                       size_t why_len, dn_error *err);
+
+/* Reading tables (table_opts.c).  --sep C ("tab" for a tab) and
+ * --missing impute|error into their dn_csv_opts fields: 0, or the usage
+ * code after the message. */
+int cli_sep(const char *cmd, const char *v, char *sep);
+int cli_missing(const char *cmd, const char *v, int *error);
+/* 1 if option o is --sep, --na or --missing, its value parsed into
+ * copts (*rc: 0, or the usage code after the message); 0 if not. */
+int cli_table_option(cli_args *a, const char *cmd, const char *o,
+                     dn_csv_opts *copts, int *rc);
+/* A reader's warnings (unseen categories, rows left out) on stderr. */
+void cli_table_warn(const char *cmd, const char *path,
+                    const dn_csv_info *info);
 
 /* Opens an input once (input.c): a regular file as it is; a pipe, FIFO
  * or device read to its end into an anonymous temporary file, so that
@@ -80,6 +96,17 @@ int cli_same_file(const char *a, const char *b);
  * the run's work is not lost.  0, or EXIT_DATA after the messages. */
 int cli_save_model(const char *cmd, const dn_model *m, const char *path);
 
+/* Loads MODEL and encodes DATA (with its --labels) with the model's
+ * schema, read with copts (--sep, --na, ...; NULL: the defaults), and
+ * warns of unseen categories (cmd_use.c): 0, or the exit code after the
+ * message. */
+int cli_model_data(const char *cmd, const char *model, const char *data,
+                   const char *labels, const dn_csv_opts *copts,
+                   int need_target, dn_model **m, dn_data **d);
+/* "key":value and a comma unless last; null for NaN or infinity, which
+ * JSON cannot hold.  Enough digits to read the same double back. */
+void cli_json_num(FILE *f, const char *key, double v, int last);
+
 /* "1,234,567" */
 const char *cli_thousands(long long v, char *buf, size_t len);
 
@@ -93,5 +120,7 @@ int cmd_landscape(int argc, char **argv);
  * summary`, `descent train --dry-run`); name heads it. */
 void summary_print(FILE *out, const dn_model *m, const char *name);
 int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_cv(int argc, char **argv);
 
 #endif

@@ -92,7 +92,17 @@ static const char *task_reason(dn_loss loss)
 }
 
 /* Builds a new model from the task and the hidden layers. */
-static int build(train_cfg *c, const dn_data *d, dn_model **out)
+dn_status train_scale(const train_cfg *c, dn_model *m, const dn_data *d,
+                      dn_error *err)
+{
+    if (!c->standardize) return DN_OK;
+    dn_status st = dn_model_fit_scaling(m, d, err);
+    if (!st && dn_model_arch(m)->loss == DN_LOSS_MSE)
+        st = dn_model_fit_target_scaling(m, d, err);
+    return st;
+}
+
+int train_build(train_cfg *c, const dn_data *d, dn_model **out)
 {
     dn_error err;
     const dn_schema *s = d->schema;
@@ -358,6 +368,16 @@ int cmd_train(int argc, char **argv)
     return rc;
 }
 
+dn_status train_load(const train_cfg *c, const dn_schema *schema,
+                     dn_csv_info *info, dn_data **all, char *why,
+                     size_t why_len, dn_error *err)
+{
+    dn_csv_opts copts;
+    train_csv_opts(c, info, &copts);
+    return cli_load(c->data, c->labels, &copts, schema, c->warm, 1, all, why,
+                    why_len, err);
+}
+
 int train_run(train_cfg *c_, const char *note)
 {
     train_cfg c = *c_;
@@ -365,16 +385,23 @@ int train_run(train_cfg *c_, const char *note)
     /* From here on Ctrl-C asks training to stop cleanly (even while the
      * data loads: training then stops after its first step). */
     catch_signals();
-    if ((rc = train_check_files(&c))) return rc;
+    /* (cv checks its own outputs, and a fold that saves nothing has none) */
+    if (!c.no_save && (rc = train_check_files(&c))) {
+        dn_data_free(c.data_in);
+        return rc;
+    }
     /* Under MPI only rank 0 prints and writes files. */
     const int rank = dn_dist_rank();
     if (rank > 0) c.quiet = 1;
     dn_error err;
-    dn_data *all = NULL, *train = NULL, *val = NULL;
+    dn_data *all = c.data_in, *train = NULL, *val = NULL;
     dn_model *m = NULL, *warm = NULL;
     char why[512];
     static char buf[4096];
-    dn_csv_opts copts = { c.target, c.task_set, c.task, 0 };
+    dn_csv_opts vopts;
+    dn_csv_info info, vinfo;
+    memset(&info, 0, sizeof info);
+    train_csv_opts(&c, &vinfo, &vopts);
     const char *say_split = "";
 
     if (c.warm) {
@@ -387,19 +414,26 @@ int train_run(train_cfg *c_, const char *note)
             goto out;
         }
     }
-    if (cli_load(c.data, c.labels, &copts, warm ? dn_model_schema(warm) : NULL,
-                 c.warm, 1, &all, why, sizeof why, &err)) {
+    why[0] = 0;
+    if (!all && train_load(&c, warm ? dn_model_schema(warm) : NULL, &info, &all, why,
+                          sizeof why, &err)) {
         rc = cli_error("train", &err);
         goto out;
     }
     if (!c.quiet) {
         printf("data: %s: %d rows, %d inputs", c.data, all->n, all->d);
+        if (info.note[0]) printf("; %s", info.note);
         if (why[0]) printf("; %s", why);
         putchar('\n');
     }
+    char policy[768] = "";
+    if (train_auto_applies(&c, all) && (rc = train_auto(&c, all, policy, sizeof policy)))
+        goto out;
+    if (!c.quiet && policy[0]) printf("policy: %s\n", policy);
     if (c.val_data) {
-        if (cli_load_as("--val-labels", c.val_data, c.val_labels, NULL,
+        if (cli_load_as("--val-labels", c.val_data, c.val_labels, &vopts,
                         all->schema, NULL, 1, &val, NULL, 0, &err)) { rc = cli_error("train", &err); goto out; }
+        cli_table_warn("train", c.val_data, &vinfo);
         train = all;
         all = NULL;
         say_split = "from --val-data";
@@ -417,12 +451,13 @@ int train_run(train_cfg *c_, const char *note)
     if (!c.quiet) {
         if (val) printf("split: %d training rows, %d validation rows (%s)\n",
                         train->n, val->n, say_split);
-        else printf("split: all %d rows train, no validation (--val 0)\n",
-                    train->n);
+        else printf("split: all %d rows train, no validation (%s)\n",
+                    train->n, policy[0] ? "the policy above" : "--val 0");
     }
 
+    if ((rc = train_weights(&c, train, val))) goto out;
     if (warm) { m = warm; warm = NULL; }
-    else if ((rc = build(&c, train, &m))) goto out;
+    else if ((rc = train_build(&c, train, &m))) goto out;
     const dn_arch *A = dn_model_arch(m);
 
     /* Early stopping needs something to watch: on by default only when
@@ -435,12 +470,9 @@ int train_run(train_cfg *c_, const char *note)
                        "%d hidden layers", c.dropout_n, A->n_layers - 1);
         goto out;
     }
-    if (!dn_model_mean(m) && c.standardize) {
-        if (dn_model_fit_scaling(m, train, &err) ||
-            (A->loss == DN_LOSS_MSE && dn_model_fit_target_scaling(m, train, &err))) {
-            rc = cli_error("train", &err);
-            goto out;
-        }
+    if (!dn_model_mean(m) && train_scale(&c, m, train, &err)) {
+        rc = cli_error("train", &err);
+        goto out;
     }
     if (dn_model_set_schema(m, train->schema, &err)) { rc = cli_error("train", &err); goto out; }
     if (!c.quiet) explain(&c, m, train);
@@ -459,7 +491,7 @@ int train_run(train_cfg *c_, const char *note)
     }
     /* The names are UTF-8 and the model can be saved: known now, not
      * after the run. */
-    if (dn_model_check_save(m, c.out, &err)) { rc = cli_error("train", &err); goto out; }
+    if (!c.no_save && dn_model_check_save(m, c.out, &err)) { rc = cli_error("train", &err); goto out; }
     watch w;
     memset(&w, 0, sizeof w);
     w.quiet = c.quiet;
@@ -488,7 +520,7 @@ int train_run(train_cfg *c_, const char *note)
     char ckpt[4096];
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", c.out);
     if (!c.checkpoint) c.t.checkpoint_every = 0, c.t.checkpoint_steps = 0;
-    c.t.checkpoint = c.checkpoint ? c.checkpoint : ckpt;
+    c.t.checkpoint = c.checkpoint ? c.checkpoint : c.no_save ? NULL : ckpt;
     c.t.note = note;
     c.t.interrupt = &stop_requested;
     dn_result res;
@@ -534,6 +566,8 @@ int train_run(train_cfg *c_, const char *note)
     if (st == DN_ENUMERIC) {
         fprintf(stderr, "descent train: %s\n", err.msg);
         rc = EXIT_DATA;
+    } else if (res.reason == DN_STOP_INTERRUPTED && c.no_save) {
+        rc = EXIT_INTERRUPTED;
     } else if (res.reason == DN_STOP_INTERRUPTED) {
         fprintf(stderr, "descent train: interrupted after epoch %d, step %ld; "
                 "checkpoint written to %s, model to %s; continue with "
@@ -549,10 +583,12 @@ int train_run(train_cfg *c_, const char *note)
                        : "train loss", res.best);
         putchar('\n');
     }
+    if (c.no_save) goto out;
     if (rank == 0 && cli_save_model("train", m, c.out)) { rc = EXIT_DATA; goto out; }
     if (!c.quiet || rc == EXIT_DATA)
         printf("saved %s%s\n", c.out, rc == EXIT_DATA ? " (the last good weights)" : "");
 out:
+    if (!rc && c.model_out) { *c.model_out = m; m = NULL; }
     dn_model_free(m);
     dn_model_free(warm);
     dn_data_free(all);

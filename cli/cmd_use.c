@@ -6,8 +6,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The reading options both commands take (table_opts.c). */
+#define TABLE_HELP \
+"  --sep C         field delimiter: , ; tab | (default: detected per file)\n" \
+"  --na TOKENS     comma-separated cells read as missing besides empty ones\n" \
+"                  (default NA,N/A,NaN,null,?, any case); missing values are\n" \
+"                  filled as in training (the median and a was-missing input)\n" \
+"  --missing error refuse missing cells instead\n" \
+"A category not seen in training is encoded as all zeros, with a warning.\n"
+
 static const char *eval_help =
-"usage: descent eval MODEL DATA [--labels FILE] [--json]\n"
+"usage: descent eval MODEL DATA [--labels FILE] [--json] [--sep C] [--na TOKENS]\n"
 "\n"
 "Evaluates MODEL on labelled DATA (CSV with the target column, or IDX images\n"
 "with --labels), encoded and standardized as the model was trained.\n"
@@ -17,6 +26,8 @@ static const char *eval_help =
 "  --labels FILE   labels for IDX images\n"
 "  --json          one JSON object: {\"n\":..,\"loss\":..,\"accuracy\":..} or\n"
 "                  {\"n\":..,\"loss\":..,\"mse\":..,\"mae\":..,\"r2\":..}\n"
+TABLE_HELP
+"Rows whose target is missing are left out (said on stderr).\n"
 "\n"
 "examples:\n"
 "  descent eval digits.safetensors data/digits.csv\n"
@@ -24,18 +35,25 @@ static const char *eval_help =
 "      --labels t10k-labels-idx1-ubyte.gz --json\n";
 
 static const char *predict_help =
-"usage: descent predict MODEL DATA [--labels FILE] [-o OUT.csv]\n"
+"usage: descent predict MODEL DATA [--labels FILE] [-o OUT.csv] [--sep C] [--na TOKENS]\n"
 "\n"
 "Predicts for every row of DATA (a CSV with the model's feature columns, in\n"
 "any order; a target column, if present, is ignored; or IDX images) and\n"
 "writes CSV to stdout or OUT: for classification the predicted class and\n"
-"one probability per class (p_<class>), for regression the predicted value.\n"
+"one probability per class (p_<class>), for regression the predicted value,\n"
+"each with 9 significant digits: the model's float32 values exactly.\n"
+"\n"
+TABLE_HELP
 "\n"
 "examples:\n"
 "  descent predict digits.safetensors data/digits.csv > predictions.csv\n"
 "  descent predict house.safetensors new_houses.csv -o prices.csv\n";
 
-typedef struct { const char *model, *data, *labels, *out; int json; } use_cfg;
+typedef struct {
+    const char *model, *data, *labels, *out;
+    int json;
+    dn_csv_opts copts;   /* --sep, --na, --missing */
+} use_cfg;
 
 static int parse(const char *cmd, const char *help, int argc, char **argv,
                  use_cfg *c)
@@ -45,6 +63,11 @@ static int parse(const char *cmd, const char *help, int argc, char **argv,
     cli_args_init(&a, cmd, argc, argv);
     const char *o, *p;
     while (cli_next(&a, &o, &p)) {
+        int rc;
+        if (!p && cli_table_option(&a, cmd, o, &c->copts, &rc)) {
+            if (rc) return rc;
+            continue;
+        }
         if (p) {
             if (!c->model) c->model = p;
             else if (!c->data) c->data = p;
@@ -80,30 +103,35 @@ static int check_files(const char *cmd, const use_cfg *c)
 }
 
 /* Loads the model and encodes DATA with its schema. */
-static int load(const char *cmd, const use_cfg *c, int need_target,
-                dn_model **m, dn_data **d)
+int cli_model_data(const char *cmd, const char *model, const char *data,
+                   const char *labels, const dn_csv_opts *copts,
+                   int need_target, dn_model **m, dn_data **d)
 {
     dn_error err;
     *d = NULL;
-    if (dn_model_load(c->model, m, &err)) return cli_error(cmd, &err);
+    if (dn_model_load(model, m, &err)) return cli_error(cmd, &err);
     const dn_schema *s = dn_model_schema(*m);
     if (!s) {
         fprintf(stderr, "descent %s: %s has no data schema (it was built "
                 "through the C API without one), so the tool cannot encode "
-                "DATA for it; use dn_predict from C\n", cmd, c->model);
+                "DATA for it; use dn_predict from C\n", cmd, model);
         return EXIT_DATA;
     }
-    if (cli_load(c->data, c->labels, NULL, s, c->model, need_target, d, NULL,
-                 0, &err))
+    dn_csv_info info;
+    dn_csv_opts o;
+    if (copts) o = *copts; else memset(&o, 0, sizeof o);
+    memset(&info, 0, sizeof info);
+    o.info = &info;
+    if (cli_load(data, labels, &o, s, model, need_target, d, NULL, 0, &err))
         return cli_error(cmd, &err);
+    cli_table_warn(cmd, data, &info);
     return 0;
 }
 
-/* JSON numbers cannot be NaN: print null instead. */
-static void json_num(const char *key, double v, int last)
+void cli_json_num(FILE *f, const char *key, double v, int last)
 {
-    if (isfinite(v)) dn_fprintf(stdout, "\"%s\":%.9g%s", key, v, last ? "" : ",");
-    else printf("\"%s\":null%s", key, last ? "" : ",");
+    if (isfinite(v)) dn_fprintf(f, "\"%s\":%.17g%s", key, v, last ? "" : ",");
+    else fprintf(f, "\"%s\":null%s", key, last ? "" : ",");
 }
 
 int cmd_eval(int argc, char **argv)
@@ -116,18 +144,18 @@ int cmd_eval(int argc, char **argv)
     dn_data *d = NULL;
     dn_metrics mt;
     dn_error err;
-    if ((rc = load("eval", &c, 1, &m, &d))) goto out;
+    if ((rc = cli_model_data("eval", c.model, c.data, c.labels, &c.copts, 1, &m, &d))) goto out;
     if (dn_evaluate(m, d, &mt, &err)) { rc = cli_error("eval", &err); goto out; }
     int regression = dn_model_arch(m)->loss == DN_LOSS_MSE;
     if (c.json) {
         printf("{\"n\":%d,", mt.n);
-        json_num("loss", mt.loss, 0);
+        cli_json_num(stdout, "loss", mt.loss, 0);
         if (regression) {
-            json_num("mse", mt.mse, 0);
-            json_num("mae", mt.mae, 0);
-            json_num("r2", mt.r2, 1);
+            cli_json_num(stdout, "mse", mt.mse, 0);
+            cli_json_num(stdout, "mae", mt.mae, 0);
+            cli_json_num(stdout, "r2", mt.r2, 1);
         } else {
-            json_num("accuracy", mt.accuracy, 1);
+            cli_json_num(stdout, "accuracy", mt.accuracy, 1);
         }
         printf("}\n");
     } else if (regression) {
@@ -182,8 +210,8 @@ static void write_predictions(FILE *f, const dn_model *m, const dn_data *d,
             int cls = dn_predict_class(m, o);
             if (s->classes[cls]) csv_field(f, s->classes[cls]);
             else fprintf(f, "%d", cls); /* a null name */
-            if (k == 1) dn_fprintf(f, ",%.6g,%.6g", 1.0 - o[0], o[0]);
-            else for (int j = 0; j < k; j++) dn_fprintf(f, ",%.6g", o[j]);
+            if (k == 1) dn_fprintf(f, ",%.9g,%.9g", 1.0f - o[0], o[0]);
+            else for (int j = 0; j < k; j++) dn_fprintf(f, ",%.9g", o[j]);
         } else {
             for (int j = 0; j < k; j++) dn_fprintf(f, j ? ",%.9g" : "%.9g", o[j]);
         }
@@ -210,7 +238,7 @@ int cmd_predict(int argc, char **argv)
     dn_data *d = NULL;
     float *out = NULL;
     dn_error err;
-    if ((rc = load("predict", &c, 0, &m, &d))) goto out;
+    if ((rc = cli_model_data("predict", c.model, c.data, c.labels, &c.copts, 0, &m, &d))) goto out;
     out = malloc((size_t)d->n * dn_model_n_out(m) * sizeof *out);
     if (!out) { fprintf(stderr, "descent predict: out of memory\n"); rc = EXIT_DATA; goto out; }
     /* dn_predict takes rows of floats: IDX pixels arrive as bytes. */

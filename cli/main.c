@@ -13,6 +13,8 @@ static const char *usage =
 "commands:\n"
 "  train DATA [-o MODEL]   train a network on a CSV or IDX data set\n"
 "  eval MODEL DATA         loss and accuracy (or MSE, MAE, R²) on labelled data\n"
+"  report MODEL DATA       where it fails: confusion, per-class F1, ROC, calibration\n"
+"  cv DATA --folds K       K-fold cross-validation with train's options\n"
 "  predict MODEL DATA      predictions for new rows, as CSV\n"
 "  summary MODEL           the layers, shapes and parameter counts\n"
 "  plot HISTORY.csv        training curves (loss, metric, learning rate) as SVG\n"
@@ -67,7 +69,11 @@ static int dispatch(int argc, char **argv)
         return EXIT_OK;
     }
     if (!strcmp(c, "--version")) {
-        puts("descent " DN_VERSION);
+        /* The library's version (which may be newer than the header's),
+         * and how it would run here. */
+        printf("descent %s\nkernels: %s (chosen for this CPU at run time)\n"
+               "threads: %d (one per online core)\n", dn_version(), dn_isa(),
+               dn_threads_default());
         return EXIT_OK;
     }
     if (!strcmp(c, "train")) {
@@ -81,7 +87,19 @@ static int dispatch(int argc, char **argv)
         dn_dist_finalize();
         return rc;
     }
+    if (!strcmp(c, "cv")) {
+        /* Each fold trains as train does: under mpirun, on every rank. */
+        if (dn_dist_init(&argc, &argv)) {
+            fputs("descent cv: MPI could not start\n", stderr);
+            return EXIT_DATA;
+        }
+        int rc = cmd_cv(argc - 1, argv + 1);
+        if (rc && rc != EXIT_INTERRUPTED) dn_dist_abort(rc);
+        dn_dist_finalize();
+        return rc;
+    }
     if (!strcmp(c, "eval"))    return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(c, "report"))  return cmd_report(argc - 1, argv + 1);
     if (!strcmp(c, "predict")) return cmd_predict(argc - 1, argv + 1);
     if (!strcmp(c, "summary")) return cmd_summary(argc - 1, argv + 1);
     if (!strcmp(c, "plot"))    return cmd_plot(argc - 1, argv + 1);

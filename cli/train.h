@@ -31,6 +31,16 @@ typedef struct {
                                  the checkpoint says, outside its directory */
     int resume_finished;      /* resuming a run that had ended: nothing new
                                  to log */
+    /* For `descent cv`, which trains every fold through train_run: */
+    dn_data *data_in;         /* train on these rows (taken over and freed)
+                                 instead of loading DATA */
+    dn_model **model_out;     /* receives the trained model (exit 0 only) */
+    int no_save;              /* save no model, write no checkpoint */
+    /* Reading the table and weighting its rows, as given (checked when
+     * parsed): --sep, --na, --missing, --categorical, --drop,
+     * --class-weight, --sample-weight. */
+    const char *sep, *na, *missing, *categorical, *drop;
+    const char *class_weight, *sample_weight;
 } train_cfg;
 
 /* Numeric options: name, where the value goes in train_cfg, its range. */
@@ -62,6 +72,32 @@ int train_resume(int argc, char **argv, train_cfg *now);
 /* Loads, builds, trains and saves one run (cmd_train.c); note is kept in
  * its checkpoints. */
 int train_run(train_cfg *c, const char *note);
+
+/* Reads DATA (with --labels) as train does, encoded with schema when
+ * not NULL (a --warm-start model's); why: see dn_csv_read. */
+dn_status train_load(const train_cfg *c, const dn_schema *schema,
+                     dn_csv_info *info, dn_data **all, char *why,
+                     size_t why_len, dn_error *err);
+/* The network of the options for data d, initialized with their seed
+ * (cmd_train.c): 0, or an exit code after a message. */
+int train_build(train_cfg *c, const dn_data *d, dn_model **out);
+/* Input (and, for regression, target) scaling fitted on d, when the
+ * options ask for it (the default). */
+dn_status train_scale(const train_cfg *c, dn_model *m, const dn_data *d,
+                      dn_error *err);
+/* The default policy for a small table (train_auto.c): 1 when the user
+ * left validation, epochs, L2 and patience to descent and the table is
+ * small; then train_auto chooses lambda and the epochs by K-fold
+ * cross-validation on all, sets them in c (no validation split, no
+ * early stopping), and says so in why.  0, or an exit code. */
+int train_auto_applies(const train_cfg *c, const dn_data *all);
+int train_auto(train_cfg *c, const dn_data *all, char *why, size_t len);
+/* The run's reading options (train_weights.c); info, if not NULL, is
+ * zeroed and receives what the reader found. */
+void train_csv_opts(const train_cfg *c, dn_csv_info *info, dn_csv_opts *o);
+/* --class-weight into the rows' weights of train and val (may be NULL),
+ * and a line saying the weights: 0, or the exit code after the message. */
+int train_weights(const train_cfg *c, dn_data *train, dn_data *val);
 
 /* cli_files_check on every input and output of the run (outputs.c). */
 int train_check_files(const train_cfg *c);

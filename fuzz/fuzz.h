@@ -176,7 +176,7 @@ static inline void fuzz_check_schema(const dn_schema *s)
                 FUZZ_CHECK(strcmp(c->cats[i - 1], c->cats[i]) < 0,
                            "column %d categories not sorted and distinct", j);
         }
-        w += c->n_cats ? c->n_cats : 1;
+        w += (c->n_cats ? c->n_cats : 1) + (c->indicator != 0);
     }
     FUZZ_CHECK(w == s->n_in, "columns encode %ld inputs, n_in %d", w,
                s->n_in);

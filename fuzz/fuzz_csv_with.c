@@ -12,16 +12,16 @@
 static char *with_cats_b[] = { "x", "y", "z" };
 static char *with_cls_a[] = { "1", "2", "10" };
 static dn_column with_cols_a[] = {
-    { "a", 0, NULL }, { "b", 3, with_cats_b }, { "c", 0, NULL }
+    { "a", 0, NULL, 0, 0, 0 }, { "b", 3, with_cats_b, 0, 0, 0 }, { "c", 0, NULL, 0, 0, 0 }
 };
 
 static char *with_cats_kind[] = { "flat", "house" };
 static dn_column with_cols_b[] = {
-    { "kind", 2, with_cats_kind }, { "x", 0, NULL }
+    { "kind", 2, with_cats_kind, 0, 0, 0 }, { "x", 0, NULL, 0, 0, 0 }
 };
 
 static char *with_cls_c[] = { "no", "yes" };
-static dn_column with_cols_c[] = { { "p", 0, NULL }, { "q", 0, NULL } };
+static dn_column with_cols_c[] = { { "p", 0, NULL, 0, 0, 0 }, { "q", 0, NULL, 0, 0, 0 } };
 
 static const dn_schema with_schemas[3] = {
     { 3, with_cols_a, 5, 0, 0, "label", DN_TASK_MULTICLASS, 3, with_cls_a },

@@ -61,11 +61,34 @@ extern "C" {
 #pragma GCC visibility push(default)
 #endif
 
-#define DN_VERSION "0.1.0"
+/* The version compiled against: MAJOR changes with anything that breaks
+ * a program built against an older header (a public struct's layout, an
+ * enum's values, a function's signature; docs/abi.md), and names the
+ * shared library (SONAME libdescent.so.MAJOR); MINOR with additions;
+ * PATCH with fixes.  dn_version() gives the library's own at run time. */
+#define DN_VERSION_MAJOR 0
+#define DN_VERSION_MINOR 1
+#define DN_VERSION_PATCH 0
+#define DN_STRINGIFY_(x) #x
+#define DN_STRINGIFY(x) DN_STRINGIFY_(x)
+#define DN_VERSION DN_STRINGIFY(DN_VERSION_MAJOR) "." \
+    DN_STRINGIFY(DN_VERSION_MINOR) "." DN_STRINGIFY(DN_VERSION_PATCH)
 #define DN_MAX_LAYERS 64 /* dense layers in one network */
 #define DN_MAX_THREADS 256 /* worker threads of one workspace: a larger
                               count (dn_ws_new, dn_train_opts.threads) is
                               taken as this many, with the same results */
+
+/* The library's version, "MAJOR.MINOR.PATCH": the one linked at run
+ * time, which may be newer than DN_VERSION (the header's) within the
+ * same major version. */
+const char *dn_version(void);
+
+/* The kernels this CPU runs, chosen at run time: "avx512", "avx2" or
+ * "portable" (the environment variable DESCENT_GEMM=avx2|portable asks
+ * for a lesser set, for comparison); and the threads a workspace uses
+ * when asked for 0: one per online core, at most DN_MAX_THREADS. */
+const char *dn_isa(void);
+int dn_threads_default(void);
 
 /* ------------------------------------------------------------------ */
 /* Errors                                                              */
@@ -169,7 +192,12 @@ typedef enum {
     DN_ACT_COUNT
 } dn_act;
 
-/* Losses, each averaged over the N samples of a batch:
+/* Losses, each averaged over the N samples of a batch (with row weights
+ * w_n, dn_data.w, the weighted mean Σ w_n l_n / Σ w_n in place of
+ * (1/N) Σ l_n, and delta_L = w_n (a − y) / Σ w: what PyTorch's
+ * CrossEntropyLoss(weight=class weights) computes, and, for per-row
+ * weights, (loss(reduction='none') · w).sum() / w.sum(); note that
+ * PyTorch's BCELoss(weight=) divides by N instead):
  *   MSE  E = (1/N) Σ_n ½ ‖h(x_n) − y_n‖²   — the notes' sum-of-squares form.
  *        Note: for one output this is HALF of PyTorch's nn.MSELoss.
  *   BCE  E = −(1/N) Σ_n Σ_k [y ln σ(z) + (1 − y) ln(1 − σ(z))]
@@ -262,12 +290,34 @@ dn_status dn_arch_set_task(dn_arch *arch, dn_task task, int n_out, dn_error *err
  * with K categories is one-hot encoded into K inputs, in the order of
  * `cats` (sorted).  The network's inputs follow the columns in order: a
  * numeric column takes one position, a text column its K consecutive
- * positions.  Stored with the model so that prediction encodes new rows
- * the same way. */
+ * positions, and a column with `indicator` set one position more right
+ * after them.  Stored with the model so that prediction encodes new rows
+ * the same way.
+ *
+ * How a raw value becomes the column's inputs (what dn_csv_read_with
+ * does, and what any other consumer of a model — an exporter, a program
+ * feeding dn_predict — must do):
+ *   numeric, value present    [v]            then [0] if indicator
+ *   numeric, value missing    [fill]         then [1] if indicator
+ *                             (has_fill 0: no value known; refused)
+ *   text, category cats[k]    one-hot: 1 at k, 0 elsewhere, then [0]
+ *                             if indicator
+ *   text, value missing       all 0,         then [1] if indicator
+ *                             (no indicator: all 0, as unseen)
+ *   text, a category not in cats   all 0, then [0] if indicator
+ * fill is the training rows' median (the mean of the two middle values
+ * for an even count), stored as float32; indicator is set when any
+ * training value of the column was missing.  Missing means an empty cell
+ * or one of dn_csv_opts.na's tokens.  The model's standardization, if
+ * any, then applies to all inputs alike (indicators and one-hot
+ * positions included). */
 typedef struct {
     char  *name;
-    int    n_cats;  /* 0 for a numeric column */
+    int    n_cats;    /* 0 for a numeric column */
     char **cats;
+    int    has_fill;  /* numeric: 1 if `fill` replaces a missing value */
+    float  fill;      /* the training rows' median */
+    int    indicator; /* 1: one more input, 1 when the value was missing */
 } dn_column;
 
 typedef struct {
@@ -306,6 +356,16 @@ typedef struct {
      * for dn_predict or direct access call dn_data_floats first.  NULL in
      * a data set the caller builds. */
     struct dn_data_bytes *bytes;
+    /* Per-row weights (n, finite, ≥ 0, not all 0), or NULL: every row
+     * weighs 1.  Owned in a data set the library made (set it with
+     * dn_data_set_weights, or a CSV's dn_csv_opts.weight column);
+     * borrowed in a dn_data_view.  With weights the losses are weighted
+     * means, E = Σ_n w_n l_n / Σ_n w_n over each batch (see dn_loss),
+     * in dn_train, dn_train_full (L-BFGS, CG) and dn_evaluate's loss;
+     * accuracy, MSE, MAE and R² stay unweighted counts over rows.
+     * Without weights every result is bit for bit what it was before
+     * weights existed. */
+    float *w;
 } dn_data;
 
 typedef struct {
@@ -317,22 +377,74 @@ typedef struct {
     dn_task task;        /* used when task_set */
     int  max_classes;    /* integer targets with ≤ this many distinct
                             values are classes (0 = default 20) */
+    /* Reading the table (every reader; the fields below are optional,
+     * zero is the default): */
+    char sep;            /* field delimiter; 0: detected from the file,
+                            one of ',' ';' '\t' '|' (the one that splits
+                            the header and the first 50 records into the
+                            same number of fields, the most fields winning)
+                            */
+    const char *na;      /* comma-separated tokens that mean "missing",
+                            matched without regard to case, besides the
+                            empty cell; NULL: "NA,N/A,NaN,null,?" */
+    int  missing_error;  /* 1: a missing feature or target cell is an
+                            error, as before missing values were read */
+    const char *weight;  /* a column of per-row weights (numbers ≥ 0) for
+                            dn_data.w, not a feature; NULL: none */
+    /* Inferring a schema (dn_csv_read only): */
+    const char *drop;    /* comma-separated columns to leave out */
+    const char *categorical; /* comma-separated numeric columns to read as
+                            categories (integer codes), one-hot encoded */
+    struct dn_csv_info *info; /* if not NULL, filled with what was read */
 } dn_csv_opts;
 
+/* What a CSV reader found and did, for the caller to show. */
+typedef struct dn_csv_info {
+    char sep;            /* the delimiter used */
+    int  sep_detected;   /* 1: detected, 0: given by dn_csv_opts.sep */
+    int  decimal_comma;  /* columns read with a decimal comma */
+    int  rows_dropped;   /* rows left out because the target was missing */
+    int  missing;        /* feature cells missing (filled or encoded) */
+    int  unseen;         /* cells whose category the schema does not
+                            know: encoded as all zeros */
+    int  dropped_cols;   /* columns left out (--drop, ID-like, empty) */
+    char note[1024];     /* all of it in words, "; "-separated, e.g.
+                            "delimiter ';' (detected); decimal comma in
+                            'price'; column 'id' dropped: ID-like (...)";
+                            empty when there is nothing to say */
+} dn_csv_info;
+
 /* Reads a CSV with a header row and infers the schema:
- *   - numeric columns are features; text columns are one-hot encoded;
+ *   - the delimiter is detected (or given), fields may be quoted as RFC
+ *     4180 has it ("a;b" with the delimiter inside, "" for a quote,
+ *     line breaks inside quotes); with ';' a column whose cells are all
+ *     numbers once a decimal comma is read as a point ("3,5") is numeric;
+ *   - missing cells (empty, or a dn_csv_opts.na token): a numeric
+ *     column's are filled with the median of the column's values, and
+ *     the column gets a was-missing indicator input; a text column's get
+ *     an indicator position ("missing" as one more category); see
+ *     dn_column.  A row whose target is missing is left out (counted in
+ *     the info).  missing_error restores the refusal;
+ *   - columns left out: dn_csv_opts.drop's and weight's, a column with
+ *     no values, and ID-like ones (a note says which and why): a text
+ *     column whose values are all distinct (20 rows or more), or that
+ *     has more than 100 distinct values and more than half as many as
+ *     there are rows; an integer column named like an ID ("id", "ID",
+ *     "*_id", "customerID", "index", "Unnamed: 0") with a distinct value
+ *     in every row (20 rows or more);
+ *   - numeric columns are features; text columns (and those named in
+ *     categorical) are one-hot encoded;
  *   - the target: text → classes; integers with few distinct values
  *     (≤ max_classes) → classes; otherwise real numbers → regression;
  *     two classes → binary, more → multiclass (override with task);
- *   - empty, NaN, infinite or malformed cells, ragged rows and columns
- *     that mix numbers and text are errors naming file, line, column
- *     and the value;
- *   - one-hot encoding is bounded before anything is allocated: a text
- *     feature column with more than 100 distinct values and more than
- *     half as many as there are rows is refused as an ID (DN_EFORMAT,
- *     naming the column, its distinct values and the memory it would
- *     take), and so is an encoding whose dense inputs (rows × inputs ×
- *     4 bytes) would pass 2 GiB, or 1,000,000 inputs.
+ *   - infinite or malformed cells, ragged rows (the message names the
+ *     delimiter and --sep), columns that mix numbers and text, a weight
+ *     that is not a number ≥ 0 are errors naming file, line, column and
+ *     the value;
+ *   - one-hot encoding is bounded before anything is allocated: an
+ *     encoding whose dense inputs (rows × inputs × 4 bytes) would pass
+ *     2 GiB, or 1,000,000 inputs, is refused (DN_EFORMAT, naming the
+ *     widest text column).
  * `why`, if not NULL, receives a sentence explaining the inferred task. */
 dn_status dn_csv_read(const char *path, const dn_csv_opts *opts,
                       dn_data **out, char *why, size_t why_len,
@@ -344,6 +456,19 @@ dn_status dn_csv_read(const char *path, const dn_csv_opts *opts,
  * 0 reads it if present and complete (Y = NULL otherwise). */
 dn_status dn_csv_read_with(const char *path, const dn_schema *schema,
                            int need_target, dn_data **out, dn_error *err);
+
+/* dn_csv_read_with on fd (as dn_csv_read_with_fd) with reading options:
+ * the delimiter is detected again for this file (or opts->sep), the
+ * decimal comma too; opts->na, missing_error, weight and info apply
+ * (target, task, max_classes, drop and categorical do not: the schema
+ * decides).  Missing cells are encoded as dn_column says; a category
+ * the schema does not know becomes all zeros, counted in info->unseen,
+ * not an error; with need_target, rows whose target is missing are left
+ * out (info->rows_dropped).  opts NULL: the defaults. */
+dn_status dn_csv_read_with_opts(int fd, const char *path,
+                                const dn_schema *schema, int need_target,
+                                const dn_csv_opts *opts, dn_data **out,
+                                dn_error *err);
 
 /* Reads MNIST-style IDX files (plain or gzip, recognized by content):
  * images (magic 0x00000803, uint8, scaled to [0, 1]) and, if labels_path
@@ -404,6 +529,25 @@ dn_status dn_data_set_task(dn_data *d, dn_task task, dn_error *err);
 dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
                         dn_data **train, dn_data **val, dn_error *err);
 
+/* K-fold cross-validation: assigns each of the n rows of d to one of k
+ * folds, fold[i] in 0..k−1 (the caller's array of n).  Classification
+ * data (as dn_data_split stratifies it) is stratified: each class's rows,
+ * in a seeded shuffle, are dealt to the folds in turn, continuing from
+ * fold to fold across the classes, so that every class's count differs
+ * by at most 1 between folds, and so do the folds' sizes.  Other data
+ * (regression) is shuffled and dealt alike.  The same seed and repeat
+ * give the same folds; another repeat (repeated cross-validation: 0, 1,
+ * ...) another assignment.  Refused (DN_EARG): k < 2, k > n, and for
+ * stratified data a class present with fewer rows than k (the message
+ * names the class, its count and the largest k that works). */
+dn_status dn_data_folds(const dn_data *d, int k, uint64_t seed, int repeat,
+                        int32_t *fold, dn_error *err);
+
+/* Fold f of an assignment: its rows as *test, the others as *train, both
+ * in file order with a copy of the schema. */
+dn_status dn_data_fold_split(const dn_data *d, const int32_t *fold, int f,
+                             dn_data **train, dn_data **test, dn_error *err);
+
 /* A data set of n rows with zeroed inputs X (n × d) and, when k > 0,
  * targets Y (n × k), no schema: for rows the caller fills in.  Owned:
  * free with dn_data_free. */
@@ -422,6 +566,24 @@ void dn_data_free(dn_data *d);
 /* Converts byte inputs (X8) to floats in X, as the IDX reader would have
  * stored them, and frees X8; a no-op when X is already set. */
 dn_status dn_data_floats(dn_data *d, dn_error *err);
+
+/* Copies n = d->n row weights into d->w (NULL: removes them), after
+ * checking them: finite, ≥ 0, not all 0 (DN_EARG naming the row).  For
+ * a data set the library made, not a view. */
+dn_status dn_data_set_weights(dn_data *d, const float *w, dn_error *err);
+
+/* Class weights for a classification data set (targets 0..K−1):
+ * "balanced" as scikit-learn defines it, cw[c] = n / (K · n_c), with n
+ * the rows, n_c those of class c and K the classes that have rows (a
+ * class without rows gets 0).  cw holds schema->n_classes doubles. */
+dn_status dn_class_weights_balanced(const dn_data *d, double *cw,
+                                    dn_error *err);
+
+/* Multiplies each row's weight (1 when d->w is NULL) by cw[its class]:
+ * class weights and sample weights combine as a product, as in
+ * scikit-learn and Keras. */
+dn_status dn_data_weight_classes(dn_data *d, const double *cw,
+                                 dn_error *err);
 
 /* ------------------------------------------------------------------ */
 /* The model                                                           */
@@ -546,6 +708,11 @@ double dn_loss_value(const dn_model *m, dn_ws *ws, const float *Y, int n);
  * out of range. */
 double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
                    const float *Y, int n);
+
+/* dn_gradient with row weights w (n values ≥ 0 with a positive sum; NULL
+ * is dn_gradient): E = Σ w_n l_n / Σ w_n and its gradient. */
+double dn_gradient_weighted(const dn_model *m, dn_ws *ws, const float *X,
+                            const float *Y, const float *w, int n);
 
 /* ------------------------------------------------------------------ */
 /* Optimizers: functions of flat arrays                                */
@@ -1011,6 +1178,9 @@ dn_status dn_model_load(const char *path, dn_model **out, dn_error *err);
  * descent.  The graph computes what dn_predict does, from raw encoded
  * inputs (one-hot encoding done, standardization not):
  *   input "input"   float32 [N, n_in], N any batch size
+ *   IsNaN, Where(., input_fill, input)     (if the schema has fill values:
+ *                   a missing value is NaN in every input of its column,
+ *                   replaced by what dn_column says descent encodes)
  *   Sub/Div by the input mean and std     (if the model has scaling)
  *   per layer: Gemm(a, W, b, transB=1), then Relu, LeakyRelu(alpha),
  *   PRelu (slopes [units]), Sigmoid, Tanh or Softmax(axis=1); an
@@ -1019,7 +1189,8 @@ dn_status dn_model_load(const char *path, dn_model **out, dn_error *err);
  *   output "output" float32 [N, n_out]: probabilities (softmax: one per
  *   class; sigmoid: P(class 1)) or regression values in target units.
  * Initializers keep the safetensors names ("0.weight", "0.bias",
- * "1.weight" for PReLU slopes, "input_mean", "input_std", "target_mean",
+ * "1.weight" for PReLU slopes, "input_fill", "input_mean", "input_std",
+ * "target_mean",
  * "target_std") and the exact float32 values.  producer_name is
  * "descent"; doc_string says the task, the classes and the input order;
  * metadata_props hold "descent.task", "descent.classes" (JSON array) and
@@ -1470,6 +1641,132 @@ typedef struct {
 dn_status dn_plot_landscape(dn_land f, const dn_land_path *paths,
                             int n_paths, const dn_plot_opts *o,
                             const char *path, dn_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Evaluation reports: where a trained model fails                     */
+/* ------------------------------------------------------------------ */
+
+/* Every figure of a report is computed from predictions and targets
+ * alone, in double, with scikit-learn's definitions (sklearn.metrics,
+ * 1.2), so that the same predictions give the same numbers there:
+ *
+ * Classification (K classes; the predicted class is dn_predict_class's:
+ * P(class 1) ≥ 0.5 for one sigmoid unit, the first largest probability
+ * for softmax):
+ *   confusion[t·K + p]  rows of true class t predicted as p
+ *   precision_c = TP / (TP + FP), recall_c = TP / (TP + FN),
+ *   F1_c = 2 TP / (2 TP + FP + FN); 0 where the ratio is 0/0 (sklearn's
+ *   zero_division default).  The averages run over the classes that
+ *   appear in the targets or the predictions (sklearn's labels=None):
+ *   macro = their plain mean, weighted = weighted by support.
+ *   log_loss = −(1/N) Σ ln p̂(y_n), each probability clipped to
+ *   [ε, 1 − ε] (ε = DBL_EPSILON) and each row renormalized to sum 1, as
+ *   sklearn's log_loss does (one sigmoid unit: the row is (1 − p, p)).
+ *   auc[c]: ROC AUC of class c against the rest on score p̂(c), the
+ *   Mann–Whitney statistic with half credit for ties (the trapezoids
+ *   between distinct thresholds: roc_auc_score); NaN when the targets
+ *   hold no row of c or only rows of c.  auc_macro: the mean of the
+ *   finite auc[c] (roc_auc_score multi_class="ovr", average="macro").
+ * Two classes (binary), on the score s = P(class 1):
+ *   roc_auc = auc[1]; the ROC curve (fpr, tpr, threshold) as roc_curve
+ *   with drop_intermediate: (0, 0) at threshold +inf first, then one
+ *   point per distinct score, descending, less the points in the middle
+ *   of straight runs.
+ *   average_precision = Σ_i (R_i − R_{i−1}) P_i over the distinct
+ *   thresholds, descending (the step-wise sum, not interpolated:
+ *   average_precision_score); the PR curve starts at (recall 0,
+ *   precision 1) and has one point per distinct score.
+ * Calibration (every classification task): n_bins equal-width bins of
+ *   [0, 1], bin b = (b/B, (b+1)/B] (bin 0 also takes 0), as
+ *   sklearn.calibration.calibration_curve(strategy="uniform") assigns
+ *   them; the confidence is P(class 1) for two classes (acc_b is then
+ *   the fraction of rows of class 1) and the largest probability for
+ *   more (acc_b the fraction predicted right).  conf_b and acc_b are the
+ *   bin's means (NaN when empty);
+ *   ece = Σ_b n_b / N · |acc_b − conf_b|.
+ * Regression (k outputs, each averaged alike, sklearn's
+ *   "uniform_average"): mse, mae, rmse (the mean of each output's
+ *   sqrt(MSE): root_mean_squared_error), r2 = 1 − SS_res / SS_tot (an
+ *   output with SS_tot = 0 counts 1 when predicted exactly, else 0:
+ *   r2_score's force_finite). */
+typedef struct {
+    dn_task task;
+    int     n;         /* rows */
+    int     k;         /* classes (≥ 2), or outputs for regression */
+    /* classification */
+    double  accuracy, log_loss;
+    long   *confusion;               /* k × k, row = true class */
+    long   *support;                 /* k: rows of each true class */
+    double *precision, *recall, *f1; /* k */
+    int     n_present;               /* classes averaged (see above) */
+    double  macro_precision, macro_recall, macro_f1;
+    double  weighted_precision, weighted_recall, weighted_f1;
+    double *auc;                     /* k: one against the rest */
+    double  auc_macro;
+    /* two classes */
+    double  roc_auc, average_precision;
+    int     roc_n;
+    double *roc_fpr, *roc_tpr, *roc_threshold;
+    int     pr_n;
+    double *pr_recall, *pr_precision, *pr_threshold; /* [0]: NaN */
+    /* calibration */
+    int     n_bins;
+    long   *bin_count;
+    double *bin_conf, *bin_acc;
+    double  ece;
+    /* regression */
+    double  mse, rmse, mae, r2;
+    double *y_true, *y_pred;         /* n: output 1's rows, for plots */
+} dn_report;
+
+/* A report from n rows of outputs `out` (as dn_predict gives them:
+ * probabilities, n × 1 for one sigmoid unit, n × k for softmax; or
+ * n × k regression values) against targets Y (as in dn_data: class
+ * numbers, or n × k values).  task BINARY takes one column of P(class 1)
+ * and k = 2; MULTICLASS k ≥ 2 columns (two of them give the binary
+ * figures too).  n_bins: calibration bins, 1..1000 (0 = 10).  DN_EARG
+ * for sizes out of range, a class number outside 0..k−1, a probability
+ * outside [0, 1] or any non-finite value, naming the row. */
+dn_status dn_report_new(dn_task task, int n, int k, const float *out,
+                        const float *Y, int n_bins, dn_report **rep,
+                        dn_error *err);
+
+/* The report of model m on the labelled data d (dn_predict, then
+ * dn_report_new with the model's task).  A data set that does not fit
+ * the model is refused as dn_evaluate refuses it. */
+dn_status dn_report_model(const dn_model *m, const dn_data *d, int n_bins,
+                          dn_report **rep, dn_error *err);
+void      dn_report_free(dn_report *rep);
+
+/* The figures of a report, each one SVG element (the <svg> with no XML
+ * declaration: for a file, or inlined in HTML):
+ *   CONFUSION    the confusion matrix as a heat map, counts in the cells
+ *   ROC          the ROC curve with the chance diagonal (two classes)
+ *   PR           the precision–recall curve, as steps (two classes)
+ *   CALIBRATION  the reliability diagram: acc_b against conf_b per
+ *                non-empty bin, the diagonal, and the bins' counts
+ *   RESIDUALS    residual y − ŷ against ŷ (regression, output 1)
+ *   PREDICTED    ŷ against y with the line ŷ = y (regression, output 1) */
+typedef enum {
+    DN_FIG_CONFUSION = 0,
+    DN_FIG_ROC,
+    DN_FIG_PR,
+    DN_FIG_CALIBRATION,
+    DN_FIG_RESIDUALS,
+    DN_FIG_PREDICTED,
+    DN_FIG_COUNT
+} dn_fig;
+
+/* 1 if the figure exists for the report's task (ROC and PR: two
+ * classes; calibration and confusion: classification; residuals and
+ * predicted: regression), else 0. */
+int       dn_report_has_fig(const dn_report *rep, dn_fig fig);
+/* Writes the figure to f; class_names (k, may be NULL or hold NULLs)
+ * label the confusion matrix.  DN_EARG if the figure does not exist for
+ * the task, DN_EIO if the stream fails. */
+dn_status dn_report_svg(const dn_report *rep, dn_fig fig,
+                        const char *const *class_names, FILE *f,
+                        dn_error *err);
 
 #if defined(__GNUC__) || defined(__clang__)
 #pragma GCC visibility pop

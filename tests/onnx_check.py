@@ -16,6 +16,7 @@ Needs onnx and numpy (Debian: python3-onnx).  Prints a FAIL line for
 every failed check and, last, "onnx_check: P passed, F failed".
 """
 import csv
+import io
 import json
 import os
 import sys
@@ -95,6 +96,11 @@ def run(model, x):
             y = softmax(i[0], a.get("axis", -1))
         elif op == "Identity":
             y = i[0]
+        elif op == "IsNaN":
+            env[node.output[0]] = np.isnan(i[0])
+            continue
+        elif op == "Where":
+            y = np.where(i[0], i[1], i[2])
         else:
             raise ValueError("unknown operator " + op)
         env[node.output[0]] = np.asarray(y, dtype=np.float32)
@@ -103,23 +109,65 @@ def run(model, x):
 
 # ---- the inputs and the reference outputs ----------------------------
 
+NA = {"", "na", "n/a", "nan", "null", "?"}   # descent's default tokens
+
+
+def delimiter(text):
+    """The delimiter descent detects: of , ; tab |, the one that splits
+    the first 51 records alike into the most fields (2 or more)."""
+    best, sep = 1, ","
+    for d in ",;\t|":
+        rows = [r for r in csv.reader(io.StringIO(text), delimiter=d) if r][:51]
+        counts = {len(r) for r in rows}
+        if len(counts) == 1 and counts.pop() > best:
+            best, sep = len(rows[0]), d
+    return sep
+
+
 def encode(path, schema):
-    """A CSV's rows as the network's inputs: numeric columns as they are,
-    a text column one-hot over its categories, columns found by name."""
-    with open(path, newline="") as f:
-        rows = [r for r in csv.reader(f) if r]
-    head = rows[0]
+    """A CSV's rows as the network's inputs, as docs/export.md tells a
+    consumer to make them: numeric columns as they are (a decimal comma
+    in a ';' file read as a point), a text column one-hot over its
+    categories (all 0 for one it does not know), then the column's
+    was-missing input (0) if it has one; a missing value is NaN in every
+    input of its column, which the graph fills in.  Columns are found by
+    name."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        text = f.read()
+    sep = delimiter(text)
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=sep) if r]
+    head = [h.strip() for h in rows[0]]
     X = []
     for r in rows[1:]:
         x = []
         for c in schema["columns"]:
-            v = r[head.index(c["name"])]
-            if "categories" in c:
-                x += [1.0 if v == k else 0.0 for k in c["categories"]]
+            v = r[head.index(c["name"])].strip()
+            cats = c.get("categories")
+            width = (len(cats) if cats else 1) + (1 if c.get("indicator") else 0)
+            if v.lower() in NA:
+                x += [float("nan")] * width
+                continue
+            if cats:
+                x += [1.0 if v == k else 0.0 for k in cats]
             else:
-                x.append(float(v))
+                x.append(float(v.replace(",", ".") if sep == ";" else v))
+            if c.get("indicator"):
+                x.append(0.0)
         X.append(x)
     return np.array(X, dtype=np.float32)
+
+
+def fill_vector(schema):
+    """What the graph puts in for a missing value, input by input."""
+    v = []
+    for c in schema["columns"]:
+        if "categories" in c:
+            v += [0.0] * len(c["categories"])
+        else:
+            v.append(c.get("fill", float("nan")))
+        if c.get("indicator"):
+            v.append(1.0)
+    return np.array(v, np.float32)
 
 
 def dims(value):
@@ -206,12 +254,14 @@ def main():
             s = json.loads(meta[key])
             want[doc + "_mean"] = ([len(s["mean"])], np.array(s["mean"], np.float32))
             want[doc + "_std"] = ([len(s["std"])], np.array(s["std"], np.float32))
+    if schema and any("fill" in c or c.get("indicator") for c in schema["columns"]):
+        want["input_fill"] = ([n_in], fill_vector(schema))
     check(sorted(init) == sorted(want), "initializers %s, want %s"
           % (sorted(init), sorted(want)))
     for k, (shape, v) in want.items():
         if k in init:
             check(list(init[k].shape) == shape and
-                  np.array_equal(init[k].ravel(), v),
+                  np.array_equal(init[k].ravel(), v, equal_nan=True),
                   "initializer %s differs from the model's tensor" % k)
 
     # -- what the model means: doc_string and metadata_props

@@ -84,6 +84,9 @@ static double now(void)
 
 static float X_(const dn_data *d, int r, int c) { return d->X[(size_t)r * d->d + c]; }
 
+/* Missing cells refused, as before they were read (--missing error). */
+static const dn_csv_opts STRICT = { .missing_error = 1 };
+
 /* ---- bundled data sets ---- */
 
 static void test_iris(void)
@@ -356,7 +359,7 @@ static void test_syntax(void)
         dn_data_free(d);
     }
     /* an error after a quoted line break counts physical lines */
-    CSV_FAIL("ql.csv", "a,b\n\"x\ny\",1\nz,\n", NULL, DN_EFORMAT, "ql.csv:4:",
+    CSV_FAIL("ql.csv", "a,b\n\"x\ny\",1\nz,\n", &STRICT, DN_EFORMAT, "ql.csv:4:",
              "column 2 'b'", "empty cell");
     /* BOM, CRLF, spaces around numbers, blank lines, no final newline */
     const char *crlf = "\xEF\xBB\xBF" "a,b,y\r\n 1.5 , 2 ,0\r\n\r\n3,\t4e1,1";
@@ -388,13 +391,13 @@ static void test_malformed(void)
              "short.csv:3:", "2 fields", "header has 3", "column 3 'c'");
     CSV_FAIL("long.csv", "a,b,c\n1,2,3\n4,5,6,7\n", NULL, DN_EFORMAT,
              "long.csv:3:", "4 fields", "field 4 is '7'");
-    CSV_FAIL("nan.csv", "a,b,y\n1,2,0\n3,NaN,1\n", NULL, DN_EFORMAT,
+    CSV_FAIL("nan.csv", "a,b,y\n1,2,0\n3,NaN,1\n", &STRICT, DN_EFORMAT,
              "nan.csv:3:", "column 2 'b'", "'NaN'", "not a finite number");
     CSV_FAIL("inf.csv", "a,b,y\n1,-inf,0\n3,4,1\n", NULL, DN_EFORMAT,
              "inf.csv:2:", "column 2 'b'", "'-inf'");
     CSV_FAIL("big.csv", "a,b,y\n1,2,0\n3,1e39,1\n", NULL, DN_EFORMAT,
              "big.csv:3:", "'1e39'", "too large");
-    CSV_FAIL("empty_cell.csv", "a,b,y\n1,2,0\n3,,1\n", NULL, DN_EFORMAT,
+    CSV_FAIL("empty_cell.csv", "a,b,y\n1,2,0\n3,,1\n", &STRICT, DN_EFORMAT,
              "empty_cell.csv:3:", "column 2 'b'", "empty cell");
     CSV_FAIL("mixed.csv", "a,area,y\n1,2,0\n2,3,1\n3,abc,0\n", NULL,
              DN_EFORMAT, "mixed.csv:4:", "column 2 'area'",
@@ -475,9 +478,13 @@ static void test_read_with(void)
     CHECK(st == DN_OK && d->Y == NULL && d->k == 0 && d->X[3] == 1, "%s",
           e.msg);
     if (!st) dn_data_free(d);
-    st = dn_csv_read_with(at("blank.csv"), s, 1, &d, &e);
+    st = dn_csv_read_with_opts(-1, at("blank.csv"), s, 1, &STRICT, &d, &e);
     CHECK_FAIL(st, DN_EFORMAT, e, "blank.csv:2:", "column 5 'price'",
                "empty cell");
+    /* (by default the row without a target is left out: none is left) */
+    st = dn_csv_read_with(at("blank.csv"), s, 1, &d, &e);
+    CHECK_FAIL(st, DN_EFORMAT, e, "blank.csv", "target column 'price' is "
+               "missing in every row");
     st = dn_csv_read_with(pred, s, 1, &d, &e);
     CHECK_FAIL(st, DN_EFORMAT, e, "target column 'price' is missing");
     /* with the target: the same encoding as the training read */
@@ -486,11 +493,17 @@ static void test_read_with(void)
           !memcmp(d->X, train->X, 24 * sizeof *d->X) &&
           !memcmp(d->Y, train->Y, 4 * sizeof *d->Y), "%s", e.msg);
     if (!st) dn_data_free(d);
-    st = dn_csv_read_with(put("castle.csv", "rooms,area,type,distance\n"
-                              "3,100,flat,1\n9,900,castle,7\n"), s, 0, &d, &e);
-    CHECK_FAIL(st, DN_EFORMAT, e, "castle.csv:3:", "column 3 'type'",
-               "category 'castle'", "known: detached, flat, semi");
-    CHECK(d == NULL, "out after failure");
+    /* a category not seen in training: all zeros, counted */
+    dn_csv_info info;
+    dn_csv_opts io = { .info = &info };
+    st = dn_csv_read_with_opts(-1, put("castle.csv", "rooms,area,type,distance\n"
+                               "3,100,flat,1\n9,900,castle,7\n"), s, 0, &io,
+                               &d, &e);
+    CHECK(st == DN_OK && d->n == 2 && X_(d, 0, 3) == 1 && X_(d, 1, 2) == 0 &&
+          X_(d, 1, 3) == 0 && X_(d, 1, 4) == 0 && X_(d, 1, 5) == 7 &&
+          info.unseen == 1 && strstr(info.note, "line 3, column 'type' = "
+                                     "'castle'"), "%s / %s", e.msg, info.note);
+    if (!st) dn_data_free(d);
     st = dn_csv_read_with(put("noarea.csv", "rooms,type,distance\n3,flat,1\n"),
                           s, 0, &d, &e);
     CHECK_FAIL(st, DN_EFORMAT, e, "noarea.csv", "column 'area' is missing",

@@ -21,6 +21,7 @@
  */
 #include "check.h"
 #include "kernels/gemm.h"
+#include "descent.h"   /* dn_isa */
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -463,7 +464,7 @@ static void spawn(child *c)
         setenv("DESCENT_GEMM", c->isa, 1);
         run_all();
         memset(c->got, 0, sizeof c->got);
-        strncpy(c->got, dn_gemm_isa(), sizeof c->got - 1);
+        strncpy(c->got, dn_isa(), sizeof c->got - 1);
         cross_products(c->prod, NULL);
         ssize_t w1 = write(fd[1], c->got, sizeof c->got);
         ssize_t w2 = write(fd[1], c->prod, sizeof c->prod);
@@ -512,7 +513,7 @@ int main(void)
     int n_kids = getenv("DESCENT_GEMM") ? 0 : 2;
     for (int k = 0; k < n_kids; k++) spawn(&kids[k]);
     run_all();
-    const char *isa = dn_gemm_isa();
+    const char *isa = dn_isa();
     cross_products(mine, sum);
     for (int k = 0; k < n_kids; k++) {
         if (kids[k].pid <= 0 || !collect(&kids[k])) continue;

@@ -9,7 +9,9 @@
  * so we require |g_backprop − g_fd| ≤ 2e-3 · max(|g|) + 1e-4.
  * The ReLU family has a kink at z = 0 where no difference quotient means
  * anything: a parameter whose ±h moves any z across 0 is not compared
- * (and at most a quarter of a network's parameters may be skipped). */
+ * (and at most a quarter of a network's parameters may be skipped).
+ * Row weights (dn_gradient_weighted, E = Σ w l / Σ w) are checked the
+ * same way, a zero weight among them. */
 #include "check.h"
 #include "descent.h"
 #include "train/train.h" /* to read the workspace's z for kink detection */
@@ -23,9 +25,10 @@ typedef struct { dn_act act; dn_loss loss; int units; } output;
 /* Loss at the current theta; signs receives which z of the ReLU-family
  * layers are positive, so that kink crossings can be seen. */
 static double loss_at(dn_model *m, dn_ws *ws, const float *X, const float *Y,
-                      int n, unsigned char *signs)
+                      const float *w, int n, unsigned char *signs)
 {
     dn_forward(m, ws, X, n);
+    ws->w = w;   /* the loss of this pass weighted (NULL: not) */
     size_t c = 0;
     for (int l = 0; l < ws->n_layers; l++) {
         dn_act a = dn_model_arch(m)->layer[l].act;
@@ -39,7 +42,7 @@ static double loss_at(dn_model *m, dn_ws *ws, const float *X, const float *Y,
 
 /* Returns the largest error seen, and counts one check per network. */
 static void check_net(dn_act hidden1, dn_act hidden2, output out,
-                      int scaled, uint64_t seed)
+                      int scaled, const float *w, uint64_t seed)
 {
     dn_arch A;
     memset(&A, 0, sizeof A);
@@ -86,7 +89,8 @@ static void check_net(dn_act hidden1, dn_act hidden2, output out,
     }
     dn_ws *ws;
     if (dn_ws_new(m, n, 1, &ws, &err)) { CHECK(0, "%s", err.msg); return; }
-    double E = dn_gradient(m, ws, X, Y, n);
+    double E = w ? dn_gradient_weighted(m, ws, X, Y, w, n)
+                 : dn_gradient(m, ws, X, Y, n);
     size_t P = dn_model_n_params(m);
     float *g = malloc(P * sizeof *g);
     memcpy(g, dn_ws_grad(ws), P * sizeof *g);
@@ -95,13 +99,13 @@ static void check_net(dn_act hidden1, dn_act hidden2, output out,
     size_t worst_i = 0, skipped = 0;
     /* sign fingerprints of every z (at most 4 + 5 + 3 units × 6 rows) */
     unsigned char s0[64 * 6] = { 0 }, sp[64 * 6] = { 0 }, sm[64 * 6] = { 0 };
-    loss_at(m, ws, X, Y, n, s0);
+    loss_at(m, ws, X, Y, w, n, s0);
     for (size_t i = 0; i < P; i++) gmax = fmax(gmax, fabs(g[i]));
     for (size_t i = 0; i < P; i++) {
         float t = theta[i];
         float tp = t + H, tm = t - H;
-        theta[i] = tp; double Ep = loss_at(m, ws, X, Y, n, sp);
-        theta[i] = tm; double Em = loss_at(m, ws, X, Y, n, sm);
+        theta[i] = tp; double Ep = loss_at(m, ws, X, Y, w, n, sp);
+        theta[i] = tm; double Em = loss_at(m, ws, X, Y, w, n, sm);
         theta[i] = t;
         if (memcmp(s0, sp, sizeof s0) || memcmp(s0, sm, sizeof s0)) {
             skipped++;
@@ -113,9 +117,10 @@ static void check_net(dn_act hidden1, dn_act hidden2, output out,
     }
     double tol = 2e-3 * gmax + 1e-4;
     CHECK(isfinite(E) && worst <= tol,
-          "%s,%s -> %s/%s%s: worst |g - fd| = %.3g at theta[%zu] (tol %.3g)",
+          "%s,%s -> %s/%s%s%s: worst |g - fd| = %.3g at theta[%zu] (tol %.3g)",
           dn_act_name(hidden1), dn_act_name(hidden2), dn_act_name(out.act),
-          dn_loss_name(out.loss), scaled ? " scaled" : "", worst, worst_i, tol);
+          dn_loss_name(out.loss), scaled ? " scaled" : "",
+          w ? " weighted" : "", worst, worst_i, tol);
     CHECK(skipped * 4 <= P, "%zu of %zu parameters sat on a kink", skipped, P);
     free(g);
     dn_ws_free(ws);
@@ -178,7 +183,14 @@ int main(void)
     for (int i = 0; i < na; i++)
         for (int j = 0; j < na; j++)
             for (int o = 0; o < no; o++)
-                check_net(acts[i], acts[j], outs[o], (i + j + o) % 2, seed++);
+                check_net(acts[i], acts[j], outs[o], (i + j + o) % 2, NULL,
+                          seed++);
+    /* weighted rows, one of them 0: every output and loss */
+    const float w[6] = { 0.5f, 2, 0, 1, 3.5f, 0.25f };
+    for (int o = 0; o < no; o++) {
+        check_net(DN_ACT_TANH, DN_ACT_SIGMOID, outs[o], o % 2, w, seed++);
+        check_net(DN_ACT_PRELU, DN_ACT_LEAKY_RELU, outs[o], 1, w, seed++);
+    }
     check_saturation();
     return check_done("test_grad");
 }

@@ -371,9 +371,9 @@ static dn_schema *make_schema(dn_task task, int n_classes)
 {
     static dn_column col[3];
     static dn_schema s;
-    col[0] = (dn_column){ "x1", 0, NULL };
-    col[1] = (dn_column){ "color", 2, cats };
-    col[2] = (dn_column){ "x\\2,\n", 0, NULL };
+    col[0] = (dn_column){ "x1", 0, NULL, 0, 0, 0 };
+    col[1] = (dn_column){ "color", 2, cats, 0, 0, 0 };
+    col[2] = (dn_column){ "x\\2,\n", 0, NULL, 0, 0, 0 };
     s = (dn_schema){ 3, col, 4, 0, 0, "label", task, n_classes,
                      n_classes ? classes : NULL };
     return &s;
@@ -906,7 +906,7 @@ static unsigned char *small_valid(size_t *n)
     dn_model *m = make_model(2, L, 2, DN_LOSS_CE, 4);
     dn_error err;
     float mean[2] = { 1, 2 }, sd[2] = { 3, 4 };
-    static dn_column col[2] = { { "x", 0, NULL }, { "y", 0, NULL } };
+    static dn_column col[2] = { { "x", 0, NULL, 0, 0, 0 }, { "y", 0, NULL, 0, 0, 0 } };
     static char *cls[2] = { "no", "yes" };
     dn_schema s = { 2, col, 2, 0, 0, "t", DN_TASK_MULTICLASS, 2, cls };
     dn_model_set_scaling(m, mean, sd, &err);

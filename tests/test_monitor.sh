@@ -169,7 +169,7 @@ expect 0 $D train data/house.csv --target price --opt lbfgs --layers 4:tanh --ep
 awk -F, 'NR > 1 && $10 == "" && $11 > 0 { n++ } END { exit !(n == 3) }' "$T/lb.csv" \
     && ok || bad "L-BFGS history: $(head -3 "$T/lb.csv")"
 expect 0 $D train data/iris.csv --dry-run -o "$T/never.st"
-grep_in "$T/out" "Total params: 2,499"
+grep_in "$T/out" "Total params: 9,091"
 [ ! -e "$T/never.st" ] && ok || bad "--dry-run wrote a model"
 expect 1 $D train data/iris.csv --history "$T/no/dir/h.csv" -o "$T/never.st"
 grep_in "$T/err" "no/dir/h.csv"

@@ -39,19 +39,19 @@ model() {
 }
 
 # -- multiclass (softmax), every hidden activation
-model iris_a Sub,Div,Gemm,Tanh,Gemm,Relu,Gemm,Softmax data/iris.csv --layers 8:tanh,6:relu
-model iris_b Sub,Div,Gemm,LeakyRelu,Gemm,PRelu,Gemm,Softmax data/iris.csv --layers 8:leaky_relu,6:prelu
-model iris_c Sub,Div,Gemm,Sigmoid,Gemm,Gemm,Softmax data/iris.csv --layers 6:sigmoid,5:identity
-model iris_0 Sub,Div,Gemm,Softmax data/iris.csv --layers none
+model iris_a IsNaN,Where,Sub,Div,Gemm,Tanh,Gemm,Relu,Gemm,Softmax data/iris.csv --layers 8:tanh,6:relu
+model iris_b IsNaN,Where,Sub,Div,Gemm,LeakyRelu,Gemm,PRelu,Gemm,Softmax data/iris.csv --layers 8:leaky_relu,6:prelu
+model iris_c IsNaN,Where,Sub,Div,Gemm,Sigmoid,Gemm,Gemm,Softmax data/iris.csv --layers 6:sigmoid,5:identity
+model iris_0 IsNaN,Where,Sub,Div,Gemm,Softmax data/iris.csv --layers none
 
 # -- binary (one sigmoid unit: P(second class))
 awk -F, 'NR == 1 || $NF != "virginica"' data/iris.csv > "$T/two.csv"
-model two Sub,Div,Gemm,PRelu,Gemm,Tanh,Gemm,Sigmoid "$T/two.csv" --layers 6:prelu,4:tanh
+model two IsNaN,Where,Sub,Div,Gemm,PRelu,Gemm,Tanh,Gemm,Sigmoid "$T/two.csv" --layers 6:prelu,4:tanh
 
 # -- regression with a one-hot text feature and target scaling
-model house Sub,Div,Gemm,Relu,Gemm,LeakyRelu,Gemm,Mul,Add data/house.csv --target price --layers 8:relu,4:leaky_relu
+model house IsNaN,Where,Sub,Div,Gemm,Relu,Gemm,LeakyRelu,Gemm,Mul,Add data/house.csv --target price --layers 8:relu,4:leaky_relu
 # ... and without any scaling: no Sub/Div, no Mul/Add, the last Gemm is the output
-model house_raw Gemm,Tanh,Gemm data/house.csv --target price --layers 6:tanh --no-standardize --lr 0.0001
+model house_raw IsNaN,Where,Gemm,Tanh,Gemm data/house.csv --target price --layers 6:tanh --no-standardize --lr 0.0001
 
 # -- images (IDX): the schema describes 4 x 4 pixels scaled to [0, 1];
 # the same images as a CSV of scaled values feed the numpy interpreter

@@ -126,7 +126,7 @@ static void model_refusals(void)
            "output 1: target mean or std is not finite");
     CHECK(dn_model_target_mean(m) == NULL, "a refused target scaling was kept");
     float X[6] = { 1, 2, 3, 4, 5, 6 }, Y[3] = { 1, 2, 3 };
-    dn_data d = { 3, 3, 1, X, Y, NULL, NULL };   /* 3 inputs, not 2 */
+    dn_data d = dn_data_view(3, 3, 1, X, Y);   /* 3 inputs, not 2 */
     REFUSE(dn_model_fit_scaling(m, &d, &err), DN_EARG, "cannot fit the input "
            "scaling: the data has 3 inputs and 3 rows, the model expects 2");
     d.d = 2; d.k = 2; d.n = 1;
@@ -151,7 +151,7 @@ static void data_refusals(void)
 {
     dn_model *m = small_model(DN_TASK_MULTICLASS, 3);
     float X[4] = { 0, 1, 2, 3 }, Y[2] = { 0, 2 };
-    dn_data d = { 2, 2, 1, X, Y, NULL, NULL };
+    dn_data d = dn_data_view(2, 2, 1, X, Y);
     dn_metrics mt;
     CHECK(dn_evaluate(m, &d, &mt, &err) == DN_OK && mt.n == 2, "%s", err.msg);
     dn_data e = d; e.n = 0;
@@ -443,7 +443,7 @@ static dn_data rdata(void)
         RX[2 * i + 1] = (float)(i % 4) * 0.5f;
         RY[i] = RX[2 * i] - 2 * RX[2 * i + 1];
     }
-    return (dn_data){ 8, 2, 1, RX, RY, NULL, NULL };
+    return dn_data_view(8, 2, 1, RX, RY);
 }
 
 static void put64(unsigned char *p, uint64_t v)
@@ -498,8 +498,8 @@ static void checkpoint_refusals(void)
     const size_t P = dn_model_n_params(m), nf = get32(b + 24);
     unsigned char *c = malloc(n + 1);
     memcpy(c, b, n);
-    c[8] = 3;
-    hostile(c, n, "checkpoint version 3, this descent reads versions 1 to 2",
+    c[8] = 4;
+    hostile(c, n, "checkpoint version 4, this descent reads versions 1 to 3",
             "version");
     memcpy(c, b, n);
     c[24]++;
@@ -859,7 +859,7 @@ static void data_set_refusals(void)
            "cannot copy an inconsistent schema (2 columns, 0 classes)");
     CHECK(copy == NULL, "a refused copy left *out set");
     float X[3] = { 1, 2, 3 }, Y[3] = { 0, 1, 5 };
-    dn_data d = { 3, 1, 1, X, Y, NULL, NULL };
+    dn_data d = dn_data_view(3, 1, 1, X, Y);
     REFUSE(dn_data_set_task(&d, (dn_task)9, &err), DN_EARG, "unknown task 9");
     REFUSE(dn_data_set_task(&d, DN_TASK_BINARY, &err), DN_EARG,
            "the data set has no target column to read as binary");

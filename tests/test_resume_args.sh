@@ -26,6 +26,13 @@ val||0.2|0.3
 val-data||$T/iris2.csv|$T/iris3.csv
 val-labels|IDX --val-data $T/img.idx|$T/lab.idx|$T/lab2.idx
 no-standardize||+|-
+sep||,|;
+na||NA|?
+missing||impute|error
+categorical||sepal_length|petal_width
+drop||sepal_length|petal_width
+class-weight||balanced|setosa=2
+sample-weight|HOUSE|rooms|area
 layers||4|5
 act||tanh|relu
 loss||ce|mse

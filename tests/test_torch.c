@@ -22,10 +22,18 @@
  * PyTorch).  So the floor is 0.1 · max|ref| of the array being compared:
  * an absolute allowance of 1e-6 · max|ref|, ≥ 5× that noise, and still
  * 10× tighter than a 1e-5 error on the largest element.  The loss is one
- * positive number and is compared purely relatively. */
+ * positive number and is compared purely relatively.
+ *
+ * tests/golden_weighted.h (tests/gen_golden_weighted.py) adds cases with
+ * one weight per row, the loss being the weighted mean Σ w l / Σ w
+ * (CrossEntropyLoss(weight=) for class weights, reduction='none' times
+ * the weights for the others): dn_gradient_weighted's loss and gradient
+ * and dn_evaluate's loss on a data set with those weights are held to
+ * the same tolerance. */
 #include "check.h"
 #include "descent.h"
 #include "golden.h"
+#include "golden_weighted.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,10 +107,12 @@ static dn_model *load_model(const golden_case *c)
     return m;
 }
 
-/* Checks one case with a workspace of `threads` threads; copies the
- * gradient into bits (n_params floats) for the thread-count comparison
- * and returns the largest relative error seen. */
-static double check_case(const golden_case *c, int threads, float *bits)
+/* Checks one case with a workspace of `threads` threads, its rows
+ * weighted by w (NULL: not); copies the gradient into bits (n_params
+ * floats) for the thread-count comparison and returns the largest
+ * relative error seen. */
+static double check_case(const golden_case *c, const float *w, int threads,
+                         float *bits)
 {
     const int n = c->rows, k = c->units[c->n_layers - 1];
     double worst = 0;
@@ -124,11 +134,21 @@ static double check_case(const golden_case *c, int threads, float *bits)
     if (!out) goto done;
     worst = fmax(worst, check_array(c->name, "out", out, ref, n * k));
     double E = dn_loss_value(m, ws, c->Y, n);
+    if (w) {
+        /* the weighted loss as dn_evaluate computes it */
+        dn_data v = dn_data_view(n, c->n_in, c->loss == DN_LOSS_CE ? 1 : k,
+                                 (float *)c->X, (float *)c->Y);
+        v.w = (float *)w;
+        dn_metrics mt;
+        E = dn_evaluate(m, &v, &mt, &err) ? NAN : mt.loss;
+        CHECK(isfinite(E), "%s: dn_evaluate: %s", c->name, err.msg);
+    }
     CHECK_REL(E, c->loss_value, TOL, 0);
     worst = fmax(worst, fabs(E - c->loss_value) / c->loss_value);
 
     /* The gradient, and the loss dn_gradient returns with it. */
-    double E2 = dn_gradient(m, ws, c->X, c->Y, n);
+    double E2 = w ? dn_gradient_weighted(m, ws, c->X, c->Y, w, n)
+                  : dn_gradient(m, ws, c->X, c->Y, n);
     CHECK_REL(E2, c->loss_value, TOL, 0);
     const float *g = dn_ws_grad(ws);
     worst = fmax(worst, check_array(c->name, "grad", g, gref, c->n_params));
@@ -170,8 +190,11 @@ static void check_table(const golden_case *c)
 int main(void)
 {
     CHECK(GOLDEN_N_CASES >= 4, "only %d golden cases", GOLDEN_N_CASES);
-    for (int i = 0; i < GOLDEN_N_CASES; i++) {
-        const golden_case *c = &golden_cases[i];
+    for (int i = 0; i < GOLDEN_N_CASES + WGOLDEN_N_CASES; i++) {
+        const int weighted = i >= GOLDEN_N_CASES;
+        const golden_case *c = weighted ? &wgolden_cases[i - GOLDEN_N_CASES].c
+                                        : &golden_cases[i];
+        const float *w = weighted ? wgolden_cases[i - GOLDEN_N_CASES].w : NULL;
         size_t P = (size_t)c->n_params;
         float *g1 = calloc(P, sizeof *g1), *g2 = calloc(P, sizeof *g2);
         if (!g1 || !g2) {
@@ -181,7 +204,7 @@ int main(void)
             break;
         }
         check_table(c);
-        double worst = fmax(check_case(c, 1, g1), check_case(c, 2, g2));
+        double worst = fmax(check_case(c, w, 1, g1), check_case(c, w, 2, g2));
         /* descent.h: the same bits whatever the thread count. */
         CHECK(memcmp(g1, g2, P * sizeof *g1) == 0, "%s: the gradient with "
               "2 threads differs from 1 thread", c->name);

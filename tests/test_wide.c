@@ -70,7 +70,7 @@ static void check_norms(void)
         long double exact = 0;
         for (size_t i = 0; i < n; i++) exact += (long double)g[i] * g[i];
         CHECK(memcmp(&got, &want, sizeof got) == 0, "%s: norm of %zu = "
-              "%.17g, the 32-sum order gives %.17g", dn_gemm_isa(), n, got,
+              "%.17g, the 32-sum order gives %.17g", dn_isa(), n, got,
               want);
         CHECK_REL(got, sqrtl(exact), 1e-14, 1e-300);
     }
@@ -110,13 +110,13 @@ static void check_softmax(void)
         if (el > worst_l) worst_l = el;
     }
     CHECK(worst_a <= 2.5e-7, "%s: softmax probabilities %.3g relative from "
-          "float64's", dn_gemm_isa(), worst_a);
+          "float64's", dn_isa(), worst_a);
     CHECK(worst_l <= 1e-6, "%s: log-sum-exp %.3g relative from float64's",
-          dn_gemm_isa(), worst_l);
+          dn_isa(), worst_l);
     z[0] = 1; z[1] = NAN; z[2] = 3;
     double lse = 0;
     dn_softmax_rows(z, a, &lse, 1, 3);
-    CHECK(isnan(lse), "%s: a NaN logit gives log-sum-exp %g", dn_gemm_isa(),
+    CHECK(isnan(lse), "%s: a NaN logit gives log-sum-exp %g", dn_isa(),
           lse);
 }
 
@@ -148,7 +148,7 @@ static void check_relu(void)
         }
     CHECK(bad == 0 && a[C] == 7, "%s: %ld ReLU forward elements differ "
           "from the plain expressions (or the stride's gap was written)",
-          dn_gemm_isa(), bad);
+          dn_isa(), bad);
     memcpy(d, d0, sizeof d);
     dn_act_backward_block(&L, z0, a, mask, d, LD, R, C);
     bad = 0;
@@ -160,7 +160,7 @@ static void check_relu(void)
             bad += memcmp(&d[i], &want, 4) != 0;
         }
     CHECK(bad == 0 && d[C] == d0[C], "%s: %ld ReLU backward elements differ "
-          "from the plain expressions", dn_gemm_isa(), bad);
+          "from the plain expressions", dn_isa(), bad);
 }
 
 static void run_all(void)
@@ -198,12 +198,12 @@ static void run_all(void)
             volatile float v = s * inv[j];
             bad_f += memcmp(&o[j], (const float *)&v, sizeof v) != 0;
         }
-        CHECK(bad == 0, "%s: %d of %d bytes are not b / 255.0f", dn_gemm_isa(),
+        CHECK(bad == 0, "%s: %d of %d bytes are not b / 255.0f", dn_isa(),
               bad, d);
         CHECK(bad_s == 0, "%s: %d of %d standardized bytes differ from "
-              "(b / 255 - mean) * inv", dn_gemm_isa(), bad_s, d);
+              "(b / 255 - mean) * inv", dn_isa(), bad_s, d);
         CHECK(bad_f == 0, "%s: %d of %d standardized floats differ from "
-              "(x - mean) * inv", dn_gemm_isa(), bad_f, d);
+              "(x - mean) * inv", dn_isa(), bad_f, d);
         dn_row_f32(x, NULL, NULL, o, d);
         CHECK(memcmp(o, x, (size_t)d * sizeof *o) == 0,
               "without scaling a float row is copied as it is");
@@ -220,7 +220,7 @@ int main(void)
         if (pid == 0) {
             setenv("DESCENT_GEMM", paths[k], 1);
             run_all();
-            printf("  %s path: %d passed, %d failed\n", dn_gemm_isa(),
+            printf("  %s path: %d passed, %d failed\n", dn_isa(),
                    check_passed, check_failed);
             fflush(stdout);
             exit(check_failed != 0);  /* not _exit: a coverage build

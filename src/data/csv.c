@@ -41,7 +41,16 @@ typedef struct {
     int     n_rows;    /* data records */
     char  **cell;      /* n_rows × n_cols */
     int    *line;      /* 1-based line where each data record starts */
+    char    sep;       /* the field delimiter */
+    int     sniffed;   /* 1: the delimiter was given, or gave every
+                          sniffed record the header's field count */
+    char    why_sep[160]; /* when no delimiter did: the closest miss */
+    const char *na;    /* the missing-value tokens, comma-separated */
+    int     strict;    /* missing cells are errors */
+    dn_csv_info *info; /* the caller's, or the reader's own */
 } table;
+
+static const char *DEFAULT_NA = "NA,N/A,NaN,null,?";
 
 #define CELL(t, r, c) ((t)->cell[(size_t)(r) * (t)->n_cols + (c)])
 
@@ -63,6 +72,40 @@ static int is_blank(const char *s)
 }
 
 /* ---- values in messages ---- */
+
+/* Appends a sentence to the reader's note ("; " between sentences). */
+static void note(const table *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void note(const table *t, const char *fmt, ...)
+{
+    char *b = t->info->note;
+    size_t used = strlen(b), cap = sizeof t->info->note;
+    if (used + 3 >= cap) return;
+    if (used) {
+        memcpy(b + used, "; ", 3);
+        used += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    dn_vsnprintf(b + used, cap - used, fmt, ap);
+    va_end(ap);
+}
+
+/* The delimiter in words, for messages. */
+static const char *sep_name(char sep)
+{
+    switch (sep) {
+    case ',':  return "','";
+    case ';':  return "';'";
+    case '\t': return "tab";
+    case '|':  return "'|'";
+    default:   return "the delimiter";
+    }
+}
 
 /* "a, b, c" for a message, cut after about LIST_MAX bytes; a NULL name
  * (a class without one) shows as its number. */
@@ -136,16 +179,54 @@ static int nonfinite_word(const char *s)
     return 0;
 }
 
-enum { CELL_NUM, CELL_TEXT };
+/* 1 if letters a and b are the same but for case, or a == b. */
+static int same_ci(char a, char b)
+{
+    char la = (char)(a | 0x20);
+    return a == b || (la >= 'a' && la <= 'z' && la == (char)(b | 0x20));
+}
 
-/* Reads one cell as a finite number that fits a float, or as text.
- * Empty and non-finite cells are errors in every column. */
+/* 1 if s (spaces around it aside) is missing: empty, or one of t's
+ * tokens, in any case. */
+static int is_na(const table *t, const char *s)
+{
+    while (is_space(*s)) s++;
+    size_t n = strlen(s);
+    while (n > 0 && is_space(s[n - 1])) n--;
+    if (n == 0) return 1;
+    for (const char *tok = t->na; tok && *tok;) {
+        const char *e = strchr(tok, ',');
+        size_t len = e ? (size_t)(e - tok) : strlen(tok), i = 0;
+        if (len == n)
+            while (i < n && same_ci(tok[i], s[i])) i++;
+        if (len == n && i == n) return 1;
+        if (!e) break;
+        tok = e + 1;
+    }
+    return 0;
+}
+
+/* A missing cell that the options let through. */
+static int missing(const table *t, const char *s)
+{
+    return !t->strict && is_na(t, s);
+}
+
+enum { CELL_NUM, CELL_TEXT, CELL_MISSING };
+
+/* Reads one cell as a finite number that fits a float, as text, or as
+ * missing.  Non-finite cells are errors in every column, and so are
+ * missing ones when the options say so. */
 static dn_status classify(const table *t, int r, int c, double *v, int *kind,
                           dn_error *err)
 {
     const char *s = CELL(t, r, c);
     char b[SHOW_BUF];
     *kind = CELL_TEXT;
+    if (missing(t, s)) {
+        *kind = CELL_MISSING;
+        return DN_OK;
+    }
     if (is_blank(s))
         return cell_fail(err, t, r, c, "empty cell (a missing value); fill "
                          "it in or remove the row");
@@ -161,8 +242,10 @@ static dn_status classify(const table *t, int r, int c, double *v, int *kind,
         *kind = CELL_NUM;
     } else if (nonfinite_word(s)) {
         return cell_fail(err, t, r, c, "cell '%s' is not a finite number "
-                         "(missing and infinite values are not supported); "
-                         "fill it in or remove the row", show(s, b));
+                         "(%s); fill it in or remove the row", show(s, b),
+                         t->strict ? "missing values are refused, as "
+                         "asked, and infinite ones are not supported"
+                         : "infinite values are not supported");
     }
     return DN_OK;
 }
@@ -235,7 +318,14 @@ typedef struct {
     const char *path;
     char *p, *end;  /* unread input */
     int   line;     /* line of p, 1-based */
+    char  sep;      /* the field delimiter */
 } lexer;
+
+/* Space around a field: blanks, and tabs unless they delimit. */
+static int pad(const lexer *lx, char c)
+{
+    return c == ' ' || (c == '\t' && lx->sep != '\t');
+}
 
 /* Reads the field at lx->p and NUL-terminates it in place: a quoted
  * field loses its quotes and "" becomes ", an unquoted one its
@@ -244,7 +334,7 @@ static dn_status lex_field(lexer *lx, char **field, int *quoted, int *last,
                            dn_error *err)
 {
     char *p = lx->p, *end = lx->end, *w;
-    while (p < end && is_space(*p)) p++;
+    while (p < end && pad(lx, *p)) p++;
     *quoted = p < end && *p == '"';
     if (*quoted) {
         int line0 = lx->line;
@@ -267,20 +357,20 @@ static dn_status lex_field(lexer *lx, char **field, int *quoted, int *last,
             lx->line += *p == '\n';
             *w++ = *p++;
         }
-        while (p < end && is_space(*p)) p++;
-        if (p < end && *p != ',' && *p != '\n' && *p != '\r')
+        while (p < end && pad(lx, *p)) p++;
+        if (p < end && *p != lx->sep && *p != '\n' && *p != '\r')
             return dn_fail(err, DN_EFORMAT, "%s:%d: text after the closing "
                            "quote of a field; quote the whole field (a quote "
                            "inside it is written \"\")", lx->path, lx->line);
     } else {
         *field = p;
-        while (p < end && *p != ',' && *p != '\n' && *p != '\r') p++;
+        while (p < end && *p != lx->sep && *p != '\n' && *p != '\r') p++;
         w = p;
-        while (w > *field && is_space(w[-1])) w--;
+        while (w > *field && pad(lx, w[-1])) w--;
     }
-    *last = p == end || *p != ',';
+    *last = p == end || *p != lx->sep;
     if (p < end) {
-        if (*p != ',') lx->line++;
+        if (*p != lx->sep) lx->line++;
         if (*p == '\r' && p + 1 < end && p[1] == '\n') p++;
         p++;
     }
@@ -416,20 +506,36 @@ static size_t max_records(const table *t, const char *p)
     return (ends < by_size ? ends : by_size) + 1;
 }
 
+/* Which delimiter the ragged row was split by, for its message. */
+static const char *split_by(const table *t, char *buf, size_t len)
+{
+    if (t->sniffed)
+        snprintf(buf, len, "split at %s%s", sep_name(t->sep),
+                 t->info->sep_detected ? " (detected)" : "");
+    else
+        snprintf(buf, len, "split at %s: no delimiter (',', ';', tab, '|') "
+                 "splits every line into as many fields as the header%s%s%s; "
+                 "give the file's own with --sep", sep_name(t->sep),
+                 t->why_sep[0] ? " (" : "", t->why_sep,
+                 t->why_sep[0] ? ")" : "");
+    return buf;
+}
+
 static dn_status ragged(const table *t, int line, int n, const char *extra,
                         dn_error *err)
 {
-    char b[SHOW_BUF], h[SHOW_BUF];
+    char b[SHOW_BUF], h[SHOW_BUF], by[400];
     if (n > t->n_cols)
         return dn_fail(err, DN_EFORMAT, "%s:%d: %d fields but the header has "
-                       "%d; field %d is '%s'; remove the extra fields or "
-                       "quote a field that contains a comma", t->path, line,
-                       n, t->n_cols, t->n_cols + 1, show(extra, b));
+                       "%d (%s); field %d is '%s'; remove the extra fields or "
+                       "quote a field that contains the delimiter", t->path,
+                       line, n, t->n_cols, split_by(t, by, sizeof by),
+                       t->n_cols + 1, show(extra, b));
     return dn_fail(err, DN_EFORMAT, "%s:%d: %d field%s but the header has "
-                   "%d: the row ends before column %d '%s'; give every row "
-                   "one value per header column", t->path, line, n,
-                   n == 1 ? "" : "s", t->n_cols, n + 1,
-                   show(t->head[n], h));
+                   "%d (%s): the row ends before column %d '%s'; give every "
+                   "row one value per header column", t->path, line, n,
+                   n == 1 ? "" : "s", t->n_cols, split_by(t, by, sizeof by),
+                   n + 1, show(t->head[n], h));
 }
 
 static dn_status read_rows(lexer *lx, table *t, dn_error *err)
@@ -460,27 +566,186 @@ static dn_status read_rows(lexer *lx, table *t, dn_error *err)
     return DN_OK;
 }
 
-/* Reads path into a table of cells; *names indexes the header. */
-static dn_status table_load(int fd, const char *path, table *t,
-                            entry **names, dn_error *err)
+/* ---- the delimiter ---- */
+
+#define SNIFF_RECORDS 50
+
+/* 1 if sep splits the header and each of the next records (up to
+ * SNIFF_RECORDS, blank lines skipped, quotes respected) into the same
+ * number of fields, 2 or more; *fields gets the header's count; when a
+ * record differs, *bad its line and *got its count. */
+static int sniff_one(const char *p, const char *end, char sep, int *fields,
+                     int *bad, int *got)
+{
+    int n_rec = 0, count = 1, head = -1, inq = 0, seen = 0, line = 1, at = 1;
+    *fields = 0;
+    for (; p < end && n_rec < SNIFF_RECORDS; p++) {
+        char c = *p;
+        if (inq) {
+            if (c == '"' && p + 1 < end && p[1] == '"') p++;
+            else if (c == '"') inq = 0;
+            line += c == '\n';
+            continue;
+        }
+        if (c == '"') {
+            inq = seen = 1;
+        } else if (c == sep) {
+            count++;
+            seen = 1;
+        } else if (c == '\n' || c == '\r') {
+            if (c == '\r' && p + 1 < end && p[1] == '\n') p++;
+            if (seen) {
+                if (head < 0) head = count;
+                else if (count != head) break;
+                n_rec++;
+            }
+            count = 1;
+            seen = 0;
+            at = ++line;
+            continue;
+        } else if (c != ' ' && c != '\t') {
+            seen = 1;
+        }
+    }
+    *fields = head < 0 ? 0 : head;
+    if (seen && n_rec < SNIFF_RECORDS && head >= 0 && count != head) {
+        *bad = at;
+        *got = count;
+        return 0;
+    }
+    return head >= 2;
+}
+
+/* The delimiter of the text from p: the candidate that splits every
+ * sniffed record alike into the most fields; ',' when none does. */
+static void sniff(table *t, const char *p)
+{
+    static const char cand[] = { ',', ';', '\t', '|' };
+    int best = 0, closest = 1;
+    t->sep = ',';
+    t->sniffed = 0;
+    for (size_t i = 0; i < sizeof cand; i++) {
+        int fields, bad = 0, got = 0;
+        if (sniff_one(p, t->buf + t->len, cand[i], &fields, &bad, &got)) {
+            if (fields > best) {
+                best = fields;
+                t->sep = cand[i];
+                t->sniffed = 1;
+            }
+        } else if (bad && fields > closest) {
+            closest = fields;
+            snprintf(t->why_sep, sizeof t->why_sep, "with %s, line %d has %d "
+                     "field%s and the header %d", sep_name(cand[i]), bad, got,
+                     got == 1 ? "" : "s", fields);
+        }
+    }
+}
+
+/* With ';' between fields, a column whose every cell is missing, a
+ * number, or a number once its one ',' is read as '.' — with at least
+ * one such comma — holds decimal commas: they become points, in place. */
+static void decimal_commas(const table *t)
+{
+    if (t->sep != ';') return;
+    char cols[LIST_MAX + 64], b[SHOW_BUF];
+    size_t used = 0;
+    int n = 0;
+    for (int c = 0; c < t->n_cols; c++) {
+        int commas = 0, ok = 1;
+        for (int r = 0; r < t->n_rows && ok; r++) {
+            char *s = CELL(t, r, c), *k;
+            double v;
+            if (is_na(t, s) || parse_num(s, &v) == 1) continue;
+            k = strchr(s, ',');
+            ok = k && !strchr(k + 1, ',') && !strchr(s, '.');
+            if (!ok) break;
+            *k = '.';
+            ok = parse_num(s, &v) == 1;
+            *k = ',';
+            commas++;
+        }
+        if (!ok || !commas) continue;
+        for (int r = 0; r < t->n_rows; r++) {
+            char *k = is_na(t, CELL(t, r, c)) ? NULL : strchr(CELL(t, r, c), ',');
+            if (k) *k = '.';
+        }
+        if (used < LIST_MAX)
+            used += (size_t)snprintf(cols + used, sizeof cols - used, "%s'%s'",
+                                     n ? ", " : "", show(t->head[c], b));
+        n++;
+    }
+    t->info->decimal_comma = n;
+    if (n) note(t, "decimal comma in %d column%s (%s%s)", n, n == 1 ? "" : "s",
+                cols, used >= LIST_MAX ? ", ..." : "");
+}
+
+/* Reads path into a table of cells; *names indexes the header.  o (may
+ * be NULL) gives the delimiter and the missing-value tokens; what was
+ * found goes into info. */
+static dn_status table_load(int fd, const char *path, const dn_csv_opts *o,
+                            dn_csv_info *info, table *t, entry **names,
+                            dn_error *err)
 {
     memset(t, 0, sizeof *t);
+    memset(info, 0, sizeof *info);
     *names = NULL;
     t->path = path;
+    t->info = info;
+    t->na = o && o->na ? o->na : DEFAULT_NA;
+    t->strict = o && o->missing_error;
     if (!path) return dn_fail(err, DN_EARG, "no CSV file given");
+    if (o && o->sep && strchr("\"\n\r ", o->sep))
+        return dn_fail(err, DN_EARG, "the delimiter cannot be a quote, a space "
+                       "or a line break; use ',', ';', tab or '|'");
     dn_status st = slurp(fd, path, &t->buf, &t->len, err);
     if (!st) st = check_text(t, err);
     if (st) return st;
     char *p = t->buf;
     if (t->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3; /* BOM */
-    lexer lx = {path, p, t->buf + t->len, 1};
+    if (o && o->sep) {
+        t->sep = o->sep;
+        t->sniffed = 1;
+    } else {
+        sniff(t, p);
+        info->sep_detected = 1;
+    }
+    info->sep = t->sep;
+    lexer lx = {path, p, t->buf + t->len, 1, t->sep};
     st = read_header(&lx, t, err);
     if (st) return st;
     if (!(*names = index_new(t->head, t->n_cols)))
         return dn_fail(err, DN_ENOMEM, "%s: out of memory", path);
     st = check_header(t, *names, err);
     if (!st) st = read_rows(&lx, t, err);
-    return st;
+    if (st) return st;
+    static const char *says[] = { "comma", "semicolon", "tab", "pipe" };
+    int k = t->sep == ',' ? 0 : t->sep == ';' ? 1 : t->sep == '\t' ? 2 : 3;
+    if (t->sep == ',' || t->sep == ';' || t->sep == '\t' || t->sep == '|')
+        note(t, "%s-separated%s", says[k], info->sep_detected ? "" : " (as given)");
+    else
+        note(t, "fields separated by '%c' (as given)", t->sep);
+    decimal_commas(t);
+    return DN_OK;
+}
+
+/* Leaves out the rows whose cell in column c is missing (a target);
+ * their number. */
+static int drop_missing_rows(table *t, int c)
+{
+    if (t->strict) return 0;
+    int k = 0;
+    for (int r = 0; r < t->n_rows; r++) {
+        if (is_na(t, CELL(t, r, c))) continue;
+        if (k != r) {
+            memmove(&CELL(t, k, 0), &CELL(t, r, 0),
+                    (size_t)t->n_cols * sizeof *t->cell);
+            t->line[k] = t->line[r];
+        }
+        k++;
+    }
+    int dropped = t->n_rows - k;
+    t->n_rows = k;
+    return dropped;
 }
 
 /* ---- encoding rows with a schema ---- */
@@ -493,6 +758,9 @@ typedef struct {
     int     n_named;  /* entries in cls */
     double *cls_val;  /* each class name as a number, NaN if text; a
                          class without a name is its number */
+    int     missing;  /* feature cells missing, so far */
+    int     unseen;   /* cells of a category the schema does not know */
+    int     unseen_r, unseen_c; /* the first of them */
 } coder;
 
 static void coder_free(coder *cd, int n_cols)
@@ -530,15 +798,28 @@ static dn_status coder_new(const dn_schema *s, coder *cd, dn_error *err)
     return dn_fail(err, DN_ENOMEM, "out of memory for the schema's lookups");
 }
 
-/* One feature cell into x: one value, or a 1 among the n_cats inputs. */
+/* One feature cell into x (zeroed): one value, or a 1 among the n_cats
+ * inputs, then the indicator; a missing cell as dn_column says. */
 static dn_status encode_feature(const table *t, int r, int c,
                                 const dn_column *col, const entry *ix,
-                                float *x, dn_error *err)
+                                float *x, coder *cd, dn_error *err)
 {
-    char b[SHOW_BUF], l[LIST_BUF];
+    char b[SHOW_BUF];
     const char *s = CELL(t, r, c);
     double v;
     int kind;
+    if (missing(t, s)) {
+        cd->missing++;
+        if (col->indicator) x[col->n_cats ? col->n_cats : 1] = 1;
+        if (col->n_cats) return DN_OK;
+        if (!col->has_fill)
+            return cell_fail(err, t, r, c, "a missing value, and the schema "
+                             "has no value to fill it with (a model trained "
+                             "before missing values were read); fill it in "
+                             "or remove the row");
+        *x = col->fill;
+        return DN_OK;
+    }
     if (col->n_cats == 0) {
         dn_status st = classify(t, r, c, &v, &kind, err);
         if (st) return st;
@@ -553,12 +834,14 @@ static dn_status encode_feature(const table *t, int r, int c,
         return cell_fail(err, t, r, c, "empty cell (a missing value); fill "
                          "it in or remove the row");
     int k = index_find(ix, col->n_cats, s);
-    if (k < 0)
-        return cell_fail(err, t, r, c, "category '%s' was not seen in "
-                         "training (known: %s); use a known category or "
-                         "retrain with this one", show(s, b),
-                         join(col->cats, col->n_cats, l));
-    x[k] = 1;
+    if (k >= 0) {
+        x[k] = 1;
+        return DN_OK;
+    }
+    if (cd->unseen++ == 0) {  /* all zeros, counted */
+        cd->unseen_r = r;
+        cd->unseen_c = c;
+    }
     return DN_OK;
 }
 
@@ -627,8 +910,9 @@ static dn_status encode(const table *t, const dn_schema *s, const int *src,
     for (int r = 0; !st && r < t->n_rows; r++) {
         float *x = D->X + (size_t)r * s->n_in;
         for (int j = 0; !st && j < s->n_cols; j++) {
-            st = encode_feature(t, r, src[j], &s->col[j], cd.cats[j], x, err);
-            x += s->col[j].n_cats ? s->col[j].n_cats : 1;
+            st = encode_feature(t, r, src[j], &s->col[j], cd.cats[j], x, &cd,
+                                err);
+            x += dn_col_width(&s->col[j]);
         }
     }
     if (!st && tcol >= 0) {
@@ -645,6 +929,17 @@ static dn_status encode(const table *t, const dn_schema *s, const int *src,
         dn_data_free(D);
         return st;
     }
+    dn_csv_info *in = t->info;
+    in->missing = cd.missing;
+    in->unseen = cd.unseen;
+    if (cd.unseen) {
+        char b[SHOW_BUF], h[SHOW_BUF];
+        note(t, "%d cell%s of a category not seen in training, "
+             "encoded as all zeros (the first: line %d, column '%s' = '%s')",
+             cd.unseen, cd.unseen == 1 ? "" : "s", t->line[cd.unseen_r],
+             show(t->head[cd.unseen_c], h), show(CELL(t, cd.unseen_r,
+                                                       cd.unseen_c), b));
+    }
     *out = D;
     return DN_OK;
 }
@@ -653,13 +948,18 @@ static dn_status encode(const table *t, const dn_schema *s, const int *src,
 
 /* What the cells of one column are. */
 typedef struct {
-    int n_num, n_text;
+    int n_num, n_text, n_miss;
     int first_num, first_text;  /* row of the first such cell */
     int first_real;             /* row of the first non-integer number */
 } col_info;
 
-/* One pass over all cells, row by row (the order they sit in memory). */
-static dn_status scan(const table *t, col_info *ci, dn_error *err)
+/* What each column of the file is to the schema. */
+enum { ROLE_FEATURE = 0, ROLE_TARGET, ROLE_WEIGHT, ROLE_DROP, ROLE_CATEGORY };
+
+/* One pass over all cells, row by row (the order they sit in memory);
+ * the weight and dropped columns are not looked at. */
+static dn_status scan(const table *t, const unsigned char *role,
+                      col_info *ci, dn_error *err)
 {
     for (int c = 0; c < t->n_cols; c++)
         ci[c].first_num = ci[c].first_text = ci[c].first_real = -1;
@@ -667,10 +967,15 @@ static dn_status scan(const table *t, col_info *ci, dn_error *err)
         for (int c = 0; c < t->n_cols; c++) {
             double v;
             int kind;
+            if (role[c] == ROLE_WEIGHT || role[c] == ROLE_DROP) continue;
             dn_status st = classify(t, r, c, &v, &kind, err);
             if (st) return st;
             col_info *i = &ci[c];
-            if (kind == CELL_TEXT) {
+            if (kind == CELL_MISSING) {
+                i->n_miss++;
+                continue;
+            }
+            if (kind == CELL_TEXT || role[c] == ROLE_CATEGORY) {
                 if (i->n_text++ == 0) i->first_text = r;
                 continue;
             }
@@ -722,10 +1027,12 @@ static dn_status distinct_texts(const table *t, int c, char ***out, int *n,
 {
     char **v = malloc(((size_t)t->n_rows + 1) * sizeof *v);
     if (!v) return dn_fail(err, DN_ENOMEM, "%s: out of memory", t->path);
-    for (int r = 0; r < t->n_rows; r++) v[r] = CELL(t, r, c);
-    qsort(v, (size_t)t->n_rows, sizeof *v, cmp_str);
-    int k = 0;
+    int m = 0;
     for (int r = 0; r < t->n_rows; r++)
+        if (!missing(t, CELL(t, r, c))) v[m++] = CELL(t, r, c);
+    qsort(v, (size_t)m, sizeof *v, cmp_str);
+    int k = 0;
+    for (int r = 0; r < m; r++)
         if (k == 0 || strcmp(v[r], v[k - 1]) != 0) v[k++] = v[r];
     char **names = calloc((size_t)k + 1, sizeof *names);
     for (int i = 0; names && i < k; i++)
@@ -933,50 +1240,146 @@ static const char *bytes_str(double b, char *buf, size_t n)
     return buf;
 }
 
-/* Refuses text column col when it looks like an ID: more distinct values
- * than half the rows (and more than ID_MIN_VALUES), so that most
- * categories occur once — one-hot inputs that nothing can be learned from
- * and no new row will match, at rows × values × 4 bytes. */
-static dn_status check_id_like(const table *t, const dn_column *col,
-                               dn_error *err)
+/* A header name that says "identifier": id, ID, Id, index, a name
+ * ending in _id, -id, " id", or in Id / ID after a lower-case letter
+ * (customerID, PassengerId), or pandas' unnamed index column. */
+static int id_name(const char *h)
 {
-    if (col->n_cats <= ID_MIN_VALUES || col->n_cats <= t->n_rows / 2)
-        return DN_OK;
-    char b[SHOW_BUF], m[32];
-    return dn_fail(err, DN_EFORMAT, "%s: text column '%s' has %d distinct "
-                   "values in %d rows, like an ID or free text: one-hot "
-                   "encoding would make it %d inputs (%s for the inputs) "
-                   "seen about once each; drop the column, or make it "
-                   "numeric if its values are numbers", t->path,
-                   show(col->name, b), col->n_cats, t->n_rows, col->n_cats,
-                   bytes_str(4.0 * col->n_cats * t->n_rows, m, sizeof m));
+    static const char *whole[] = { "id", "index", "unnamed: 0", "rowid",
+                                   "row_id", NULL };
+    size_t n = strlen(h);
+    for (int i = 0; whole[i]; i++) {
+        size_t k = 0;
+        while (h[k] && whole[i][k] && same_ci(h[k], whole[i][k])) k++;
+        if (!h[k] && !whole[i][k]) return 1;
+    }
+    if (n < 3 || (h[n - 2] | 0x20) != 'i' || (h[n - 1] | 0x20) != 'd')
+        return 0;
+    char before = h[n - 3];
+    return before == '_' || before == '-' || before == ' ' ||
+           (h[n - 2] == 'I' && before >= 'a' && before <= 'z');
 }
 
-/* The feature columns (all but tc) into the schema: names, and the
- * sorted categories of the text columns.  Every limit is checked here,
- * before the input matrix is allocated. */
-static dn_status infer_features(const table *t, int tc, const col_info *ci,
-                                dn_schema *s, dn_error *err)
+#define ID_MIN_ROWS 20  /* rows before a column can look like an ID */
+
+/* Why numeric column c looks like an ID (NULL if it does not): named
+ * like one, with a distinct integer in every row.  vals: scratch for
+ * n_rows doubles. */
+static const char *id_number(const table *t, int c, const col_info *ci,
+                             double *vals)
+{
+    if (t->n_rows < ID_MIN_ROWS || ci->n_miss || ci->first_real >= 0 ||
+        !id_name(t->head[c]))
+        return NULL;
+    for (int r = 0; r < t->n_rows; r++) parse_num(CELL(t, r, c), &vals[r]);
+    qsort(vals, (size_t)t->n_rows, sizeof *vals, cmp_double);
+    for (int r = 1; r < t->n_rows; r++)
+        if (vals[r] == vals[r - 1]) return NULL;
+    return "named like one, a distinct integer in every row";
+}
+
+/* The median of numeric column c's values (n of them, NaN if none). */
+static double median_of(const table *t, int c, double *vals)
+{
+    int n = 0;
+    for (int r = 0; r < t->n_rows; r++)
+        if (!missing(t, CELL(t, r, c))) parse_num(CELL(t, r, c), &vals[n++]);
+    if (n == 0) return NAN;
+    qsort(vals, (size_t)n, sizeof *vals, cmp_double);
+    return n % 2 ? vals[n / 2] : (vals[n / 2 - 1] + vals[n / 2]) / 2;
+}
+
+/* Column c as schema column col, or a reason (in why) to leave it out:
+ * no values, or ID-like.  vals: scratch for n_rows doubles. */
+static dn_status infer_column(const table *t, int c, const col_info *ci,
+                              int forced, dn_column *col, double *vals,
+                              char *why, size_t why_len, dn_error *err)
+{
+    why[0] = '\0';
+    if (!(col->name = dn_strdup(t->head[c])))
+        return dn_fail(err, DN_ENOMEM, "%s: out of memory", t->path);
+    col->indicator = ci->n_miss > 0;
+    if (ci->n_num + ci->n_text == 0) {
+        snprintf(why, why_len, "no values");
+        return DN_OK;
+    }
+    if (ci->n_text || forced) {
+        dn_status st = distinct_texts(t, c, &col->cats, &col->n_cats, err);
+        if (st) return st;
+        int present = t->n_rows - ci->n_miss, k = col->n_cats;
+        if (!forced && ((k > ID_MIN_VALUES && k > t->n_rows / 2) ||
+                        (present >= ID_MIN_ROWS && k == present)))
+            snprintf(why, why_len, "text with %d distinct values in %d rows, "
+                     "like an ID or free text (one-hot inputs seen about "
+                     "once each)", k, t->n_rows);
+        return DN_OK;
+    }
+    const char *id = id_number(t, c, ci, vals);
+    if (id) {
+        snprintf(why, why_len, "ID-like (%s)", id);
+        return DN_OK;
+    }
+    col->has_fill = 1;
+    col->fill = (float)median_of(t, c, vals);
+    return DN_OK;
+}
+
+/* The feature columns (role ROLE_FEATURE or ROLE_CATEGORY) into the
+ * schema, src[j] the file column of schema column j: names, the sorted
+ * categories of the text columns, the fill values and indicators; the
+ * columns without values and the ID-like ones are left out with a note.
+ * Every limit is checked here, before the input matrix is allocated. */
+static dn_status infer_features(const table *t, const unsigned char *role,
+                                const col_info *ci, dn_schema *s, int *src,
+                                dn_error *err)
 {
     long n_in = 0;
-    int widest = -1;
-    for (int c = 0, j = 0; c < t->n_cols; c++) {
-        if (c == tc) continue;
-        dn_column *col = &s->col[j++];
-        if (!(col->name = dn_strdup(t->head[c])))
-            return dn_fail(err, DN_ENOMEM, "%s: out of memory", t->path);
-        if (ci[c].n_text) {
-            dn_status st = distinct_texts(t, c, &col->cats, &col->n_cats, err);
-            if (!st) st = check_id_like(t, col, err);
-            if (st) return st;
-            if (widest < 0 || col->n_cats > s->col[widest].n_cats)
-                widest = j - 1;
+    int widest = -1, j = 0, miss_cells = 0, miss_num = 0, miss_text = 0;
+    char why[200], b[SHOW_BUF];
+    double *vals = malloc(((size_t)t->n_rows + 1) * sizeof *vals);
+    if (!vals) return dn_fail(err, DN_ENOMEM, "%s: out of memory", t->path);
+    dn_status st = DN_OK;
+    for (int c = 0; c < t->n_cols && !st; c++) {
+        if (role[c] != ROLE_FEATURE && role[c] != ROLE_CATEGORY) continue;
+        dn_column *col = &s->col[j];
+        st = infer_column(t, c, &ci[c], role[c] == ROLE_CATEGORY, col, vals,
+                          why, sizeof why, err);
+        if (st) break;
+        if (why[0]) {
+            note(t, "column '%s' dropped: %s", show(t->head[c], b), why);
+            t->info->dropped_cols++;
+            free(col->name);
+            dn_strs_free(col->cats, col->n_cats);
+            memset(col, 0, sizeof *col);
+            continue;
         }
-        n_in += col->n_cats ? col->n_cats : 1;
+        if (col->n_cats && (widest < 0 || col->n_cats > s->col[widest].n_cats))
+            widest = j;
+        if (col->indicator) {
+            miss_cells += ci[c].n_miss;
+            miss_num += col->n_cats == 0;
+            miss_text += col->n_cats > 0;
+        }
+        n_in += dn_col_width(col);
+        src[j++] = c;
     }
+    free(vals);
+    if (st) return st;
+    s->n_cols = j;
+    if (j == 0)
+        return dn_fail(err, DN_EFORMAT, "%s: no input columns are left (%s); "
+                       "a network needs at least one", t->path,
+                       t->info->note);
+    if (miss_cells)
+        note(t, "%d missing cell%s: %s%s%s", miss_cells,
+             miss_cells == 1 ? "" : "s",
+             miss_num ? "numeric columns filled with the median, with a "
+                        "was-missing input" : "",
+             miss_num && miss_text ? "; " : "",
+             miss_text ? "text columns given a 'missing' input" : "");
     double bytes = 4.0 * (double)n_in * t->n_rows;
     if (n_in > DN_MAX_WIDTH || bytes > MAX_INPUT_BYTES) {
-        char b[SHOW_BUF], m[32];
+        char m[32];
         return dn_fail(err, DN_EFORMAT, "%s: %ld inputs after one-hot "
                        "encoding is too many for %d rows (%s; the limits "
                        "are %ld inputs and 2 GiB); text column '%s' alone "
@@ -1032,11 +1435,18 @@ static void opts_fill(const dn_csv_opts *in, char *why, size_t why_len,
     if (in->max_classes > 0) o->max_classes = in->max_classes;
 }
 
-/* The schema of table t, with the target in column tc. */
-static dn_status infer(const table *t, int tc, const infer_opts *o,
-                       dn_schema **out, dn_error *err)
+/* The schema of table t, with the target in column tc and the other
+ * columns' roles in role; src[j] gets schema column j's file column. */
+static dn_status infer(const table *t, int tc, const unsigned char *role,
+                       const infer_opts *o, dn_schema **out, int *src,
+                       dn_error *err)
 {
     *out = NULL;
+    if (t->n_cols < 2 && !t->sniffed && t->why_sep[0])
+        return dn_fail(err, DN_EFORMAT, "%s: no delimiter (',', ';', tab, "
+                       "'|') splits every line into as many fields as the "
+                       "header (%s); fix that line, or give the delimiter "
+                       "with --sep", t->path, t->why_sep);
     if (t->n_cols < 2)
         return dn_fail(err, DN_EFORMAT, "%s: the only column is the target; "
                        "a network needs at least one input column", t->path);
@@ -1044,9 +1454,9 @@ static dn_status infer(const table *t, int tc, const infer_opts *o,
     dn_schema *s = dn_schema_alloc(t->n_cols - 1);
     dn_status st = DN_OK;
     if (!ci || !s) st = dn_fail(err, DN_ENOMEM, "%s: out of memory", t->path);
-    if (!st) st = scan(t, ci, err);
+    if (!st) st = scan(t, role, ci, err);
     if (!st) st = check_mixed(t, ci, err);
-    if (!st) st = infer_features(t, tc, ci, s, err);
+    if (!st) st = infer_features(t, role, ci, s, src, err);
     if (!st) st = infer_target(t, tc, &ci[tc], o, s, err);
     free(ci);
     if (st) dn_schema_free(s);
@@ -1059,6 +1469,112 @@ dn_status dn_csv_read(const char *path, const dn_csv_opts *opts,
                       dn_error *err)
 {
     return dn_csv_read_fd(-1, path, opts, out, why, why_len, err);
+}
+
+/* Marks the columns named in a comma-separated list with role r; a
+ * name that is not a column, or is the target, is an error. */
+static dn_status mark_columns(const table *t, const entry *names,
+                              const char *list, unsigned char r,
+                              const char *what, unsigned char *role,
+                              dn_error *err)
+{
+    char b[SHOW_BUF], l[LIST_BUF];
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        while (n > 0 && is_space(*p)) p++, n--;
+        while (n > 0 && is_space(p[n - 1])) n--;
+        char *name = malloc(n + 1);
+        if (!name) return dn_fail(err, DN_ENOMEM, "out of memory");
+        memcpy(name, p, n);
+        name[n] = '\0';
+        int c = n ? index_find(names, t->n_cols, name) : -1;
+        dn_status st = DN_OK;
+        if (c < 0)
+            st = dn_fail(err, DN_EARG, "%s: no column named '%s' %s; the "
+                         "columns are: %s", t->path, show(name, b), what,
+                         join(t->head, t->n_cols, l));
+        else if (role[c] == ROLE_TARGET)
+            st = dn_fail(err, DN_EARG, "%s: column '%s' is the target; it "
+                         "cannot also be %s", t->path, show(name, b),
+                         r == ROLE_WEIGHT ? "the row weights" :
+                         r == ROLE_DROP ? "dropped" : "a feature");
+        else if (role[c] && role[c] != r)
+            st = dn_fail(err, DN_EARG, "%s: column '%s' is named for two "
+                         "roles (weights, dropped, categories); give it one",
+                         t->path, show(name, b));
+        free(name);
+        if (st) return st;
+        role[c] = r;
+        if (!e) break;
+        p = e + 1;
+    }
+    return DN_OK;
+}
+
+/* Column c's cells as row weights: numbers ≥ 0, not all 0. */
+static dn_status read_weights(const table *t, int c, float **out,
+                              dn_error *err)
+{
+    static const char *fix = "row weights must be numbers >= 0: fix the "
+                             "cell, or choose another weight column";
+    char b[SHOW_BUF];
+    float *w = malloc(((size_t)t->n_rows + 1) * sizeof *w);
+    if (!w) return dn_fail(err, DN_ENOMEM, "%s: out of memory", t->path);
+    double sum = 0;
+    dn_status st = DN_OK;
+    for (int r = 0; r < t->n_rows && !st; r++) {
+        const char *s = CELL(t, r, c);
+        double v = 0;
+        int num = is_na(t, s) ? 0 : parse_num(s, &v);
+        if (num < 0)
+            st = dn_fail(err, DN_ENOMEM, "%s: out of memory", t->path);
+        else if (is_na(t, s))
+            st = cell_fail(err, t, r, c, "the weight is missing; %s", fix);
+        else if (!num || !(fabs(v) <= FLT_MAX))
+            st = cell_fail(err, t, r, c, "weight '%s' is not a number; %s",
+                           show(s, b), fix);
+        else if (v < 0)
+            st = cell_fail(err, t, r, c, "weight '%s' is negative; %s",
+                           show(s, b), fix);
+        w[r] = (float)v;
+        sum += w[r];
+    }
+    if (!st && !(sum > 0))
+        st = cell_fail(err, t, -1, c, "every row's weight is 0; give some "
+                       "rows a positive weight");
+    if (st) free(w);
+    else *out = w;
+    return st;
+}
+
+/* The column of the weights, or -1 (or an error) for opts->weight. */
+static dn_status weight_column(const table *t, const entry *names,
+                               const dn_csv_opts *opts, unsigned char *role,
+                               int *wc, dn_error *err)
+{
+    *wc = -1;
+    if (!opts || !opts->weight) return DN_OK;
+    dn_status st = mark_columns(t, names, opts->weight, ROLE_WEIGHT,
+                                "for the row weights", role, err);
+    for (int c = 0; !st && c < t->n_cols; c++)
+        if (role[c] == ROLE_WEIGHT) *wc = c;
+    return st;
+}
+
+/* Rows whose target is missing are left out, and said so. */
+static dn_status drop_targetless(table *t, int tc, dn_error *err)
+{
+    char b[SHOW_BUF];
+    int k = drop_missing_rows(t, tc);
+    t->info->rows_dropped = k;
+    if (k && t->n_rows == 0)
+        return dn_fail(err, DN_EFORMAT, "%s: the target column '%s' is missing "
+                       "in every row; choose another target column", t->path,
+                       show(t->head[tc], b));
+    if (k) note(t, "%d row%s without a target value left out", k,
+                k == 1 ? "" : "s");
+    return DN_OK;
 }
 
 dn_status dn_csv_read_fd(int fd, const char *path, const dn_csv_opts *opts,
@@ -1075,21 +1591,41 @@ dn_status dn_csv_read_fd(int fd, const char *path, const dn_csv_opts *opts,
     table t;
     entry *names;
     dn_schema *s = NULL;
-    int tc = 0, *src = NULL;
-    dn_status st = table_load(fd, path, &t, &names, err);
+    dn_csv_info own, *info = opts && opts->info ? opts->info : &own;
+    int tc = 0, wc = -1, *src = NULL;
+    unsigned char *role = NULL;
+    float *w = NULL;
+    dn_status st = table_load(fd, path, opts, info, &t, &names, err);
     if (!st) st = find_target(&t, names, o.target, &tc, err);
-    if (!st) st = infer(&t, tc, &o, &s, err);
-    if (!st && !(src = malloc((size_t)t.n_cols * sizeof *src)))
+    if (!st && (!(src = malloc((size_t)t.n_cols * sizeof *src)) ||
+                !(role = calloc((size_t)t.n_cols, 1))))
         st = dn_fail(err, DN_ENOMEM, "%s: out of memory", path);
-    for (int c = 0, j = 0; !st && c < t.n_cols; c++)
-        if (c != tc) src[j++] = c;
+    if (!st) {
+        role[tc] = ROLE_TARGET;
+        st = weight_column(&t, names, opts, role, &wc, err);
+    }
+    if (!st && opts)
+        st = mark_columns(&t, names, opts->drop, ROLE_DROP, "to drop", role,
+                          err);
+    if (!st && opts)
+        st = mark_columns(&t, names, opts->categorical, ROLE_CATEGORY,
+                          "to read as categories", role, err);
+    for (int c = 0; !st && c < t.n_cols; c++)
+        info->dropped_cols += role[c] == ROLE_DROP;
+    if (!st) st = drop_targetless(&t, tc, err);
+    if (!st) st = infer(&t, tc, role, &o, &s, src, err);
+    if (!st && wc >= 0) st = read_weights(&t, wc, &w, err);
     if (!st) st = encode(&t, s, src, tc, 0, out, err);
-    if (!st) (*out)->schema = s;
-    else {
+    if (!st) {
+        (*out)->schema = s;
+        (*out)->w = w;
+    } else {
         dn_schema_free(s);
+        free(w);
         if (why && why_len) why[0] = '\0';
     }
     free(src);
+    free(role);
     free(names);
     table_free(&t);
     return st;
@@ -1121,7 +1657,7 @@ static dn_status schema_check(const dn_schema *s, dn_error *err)
                 return dn_fail(err, DN_EARG, "%sits column '%s' has a "
                                "category without a name (number %d)", what,
                                show(c->name, b), i + 1);
-        n_in += c->n_cats ? c->n_cats : 1;
+        n_in += dn_col_width(c);
     }
     if (n_in != s->n_in)
         return dn_fail(err, DN_EARG, "%sits %d columns encode %ld inputs, "
@@ -1159,12 +1695,22 @@ static dn_status match_columns(const table *t, const entry *names,
 dn_status dn_csv_read_with(const char *path, const dn_schema *schema,
                            int need_target, dn_data **out, dn_error *err)
 {
-    return dn_csv_read_with_fd(-1, path, schema, need_target, out, err);
+    return dn_csv_read_with_opts(-1, path, schema, need_target, NULL, out,
+                                 err);
 }
 
 dn_status dn_csv_read_with_fd(int fd, const char *path,
                               const dn_schema *schema, int need_target,
                               dn_data **out, dn_error *err)
+{
+    return dn_csv_read_with_opts(fd, path, schema, need_target, NULL, out,
+                                 err);
+}
+
+dn_status dn_csv_read_with_opts(int fd, const char *path,
+                                const dn_schema *schema, int need_target,
+                                const dn_csv_opts *opts, dn_data **out,
+                                dn_error *err)
 {
     DN_NEED(out);
     *out = NULL;
@@ -1173,18 +1719,33 @@ dn_status dn_csv_read_with_fd(int fd, const char *path,
     if (st) return st;
     table t;
     entry *names;
-    int tcol = -1;
+    dn_csv_info own, *info = opts && opts->info ? opts->info : &own;
+    int tcol = -1, wc = -1;
     int *src = malloc((size_t)schema->n_cols * sizeof *src);
-    st = table_load(fd, path, &t, &names, err);
-    if (!st && !src) st = dn_fail(err, DN_ENOMEM, "%s: out of memory", path);
+    unsigned char *role = NULL;
+    float *w = NULL;
+    st = table_load(fd, path, opts, info, &t, &names, err);
+    if (!st && (!src || !(role = calloc((size_t)t.n_cols, 1))))
+        st = dn_fail(err, DN_ENOMEM, "%s: out of memory", path);
     if (!st) st = match_columns(&t, names, schema, need_target, src, &tcol,
                                 err);
+    if (!st && tcol >= 0) role[tcol] = ROLE_TARGET;
+    if (!st) st = weight_column(&t, names, opts, role, &wc, err);
+    if (!st && need_target) st = drop_targetless(&t, tcol, err);
+    if (!st && wc >= 0) st = read_weights(&t, wc, &w, err);
     if (!st) st = encode(&t, schema, src, tcol, !need_target, out, err);
+    if (!st && info->missing)
+        note(&t, "%d missing cell%s encoded as in training (the median, "
+             "a was-missing input)", info->missing,
+             info->missing == 1 ? "" : "s");
     if (!st && (st = dn_schema_copy(schema, &(*out)->schema, err))) {
         dn_data_free(*out);
         *out = NULL;
     }
+    if (!st) (*out)->w = w;
+    else free(w);
     free(src);
+    free(role);
     free(names);
     table_free(&t);
     return st;

@@ -62,8 +62,16 @@ void dn_data_free(dn_data *d)
     free(d->X);
     free(d->bytes);
     free(d->Y);
+    free(d->w);
     dn_schema_free(d->schema);
     free(d);
+}
+
+const float *dn_data_row(const dn_data *d, int i, float *buf)
+{
+    if (d->X) return d->X + (size_t)i * d->d;
+    dn_row_u8(dn_data_x8(d) + (size_t)i * d->d, NULL, NULL, buf, d->d);
+    return buf;
 }
 
 dn_status dn_data_floats(dn_data *d, dn_error *err)
@@ -135,6 +143,9 @@ static char **strs_copy(char *const *src, int n)
 static int column_copy(const dn_column *src, dn_column *dst)
 {
     if (src->name && !(dst->name = dn_strdup(src->name))) return 0;
+    dst->has_fill = src->has_fill;
+    dst->fill = src->fill;
+    dst->indicator = src->indicator;
     if (src->n_cats > 0) {
         if (!(dst->cats = strs_copy(src->cats, src->n_cats))) return 0;
         dst->n_cats = src->n_cats;
@@ -238,7 +249,7 @@ dn_status dn_data_set_task(dn_data *d, dn_task task, dn_error *err)
 /* ---- the train/validation split ---- */
 
 /* Class index of row i when the split can be stratified, else -1. */
-static int row_class(const dn_data *d, int i)
+int dn_data_row_class(const dn_data *d, int i)
 {
     const dn_schema *s = d->schema;
     if (!s || s->task == DN_TASK_REGRESSION || s->n_classes < 2 || !d->Y ||
@@ -314,7 +325,7 @@ static void deal_shares(dn_rng *r, const int *count, int K, double frac,
 
 /* A class's name for a message, quoted by dn_show ("class 3" when it
  * has none); buf holds DN_SHOW_BUF bytes. */
-static const char *class_label(const dn_schema *s, int c, char *buf)
+const char *dn_data_class_label(const dn_schema *s, int c, char *buf)
 {
     if (s->classes && s->classes[c]) return dn_show(s->classes[c], buf);
     snprintf(buf, DN_SHOW_BUF, "class %d", c);
@@ -341,7 +352,7 @@ static dn_status check_strata(const dn_data *all, const int *count, int K,
                        "room for a training and a validation row of every "
                        "class ('%s' has %d row%s); train without a validation "
                        "split or give a separate validation file",
-                       n, K, class_label(all->schema, smallest, b),
+                       n, K, dn_data_class_label(all->schema, smallest, b),
                        count[smallest], count[smallest] == 1 ? "" : "s");
     /* the smallest fraction with ceil(frac · n) ≥ K, in hundredths */
     double lo = ceil(100.0 * K / n) / 100.0;
@@ -373,7 +384,7 @@ static dn_status choose_val(const dn_data *all, double frac, uint64_t seed,
     dn_rng_seed(&r, seed);
     int n = all->n, n_val = val_count(frac, n), stratify = start != NULL;
     for (int i = 0; i < n && stratify; i++)
-        stratify = row_class(all, i) >= 0;
+        stratify = dn_data_row_class(all, i) >= 0;
     if (!stratify) {
         if (n_val >= n)
             return dn_fail(err, DN_EARG, "validation fraction %g of %d rows "
@@ -396,12 +407,12 @@ static dn_status choose_val(const dn_data *all, double frac, uint64_t seed,
     }
     int *take = count + K;
     memset(start, 0, ((size_t)K + 1) * sizeof *start);
-    for (int i = 0; i < n; i++) start[row_class(all, i) + 1]++;
+    for (int i = 0; i < n; i++) start[dn_data_row_class(all, i) + 1]++;
     for (int c = 0; c < K; c++) count[c] = start[c + 1];
     if ((st = check_strata(all, count, K, frac, n_val, err))) goto done;
     deal_shares(&r, count, K, frac, n_val, take, sh, order);
     for (int c = 0; c < K; c++) start[c + 1] += start[c];
-    for (int i = 0; i < n; i++) rows[start[row_class(all, i)]++] = i;
+    for (int i = 0; i < n; i++) rows[start[dn_data_row_class(all, i)]++] = i;
     /* Filling moved each start[c] to where class c ends. */
     for (int c = 0; c < K; c++) {
         int lo = c ? start[c - 1] : 0;
@@ -431,19 +442,24 @@ static void copy_rows(const dn_data *all, const unsigned char *is_val,
             memcpy(part->Y + (size_t)j * all->k,
                    all->Y + (size_t)i * all->k,
                    (size_t)all->k * sizeof *all->Y);
+        if (all->w) part->w[j] = all->w[i];
         j++;
     }
 }
 
 /* Builds one part of n rows with its own schema copy. */
-static dn_status make_part(const dn_data *all, const unsigned char *is_val,
-                           int want, int n, dn_data **out, dn_error *err)
+dn_status dn_data_part(const dn_data *all, const unsigned char *is_val,
+                       int want, int n, dn_data **out, dn_error *err)
 {
     dn_data *p;
     dn_status st = data_alloc(n, all->d, all->Y ? all->k : 0, !all->X, &p,
                               err);
     if (st) return st;
     p->k = all->k;
+    if (all->w && !(p->w = malloc(((size_t)n + 1) * sizeof *p->w))) {
+        dn_data_free(p);
+        return dn_fail(err, DN_ENOMEM, "out of memory for %d weights", n);
+    }
     copy_rows(all, is_val, want, p);
     st = dn_schema_copy(all->schema, &p->schema, err);
     if (st) {
@@ -451,6 +467,49 @@ static dn_status make_part(const dn_data *all, const unsigned char *is_val,
         return st;
     }
     *out = p;
+    return DN_OK;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* The fill values of the numeric columns become the training part's
+ * medians (the reader took the whole file's), in both parts' schemas,
+ * and the rows that were missing (indicator 1) take the new value: the
+ * validation rows are then encoded as new rows will be. */
+static dn_status refit_fills(dn_data *train, dn_data *val, dn_error *err)
+{
+    dn_schema *s = train->schema;
+    if (!s || !train->X || !val->X || s->n_in != train->d) return DN_OK;
+    float *v = NULL;
+    size_t pos = 0;
+    for (int j = 0; j < s->n_cols; pos += (size_t)dn_col_width(&s->col[j]), j++) {
+        dn_column *c = &s->col[j];
+        if (!c->has_fill || c->n_cats) continue;
+        if (!v && !(v = malloc(((size_t)train->n + 1) * sizeof *v)))
+            return dn_fail(err, DN_ENOMEM, "out of memory");
+        int n = 0;
+        for (int i = 0; i < train->n; i++) {
+            const float *x = train->X + (size_t)i * train->d + pos;
+            if (!c->indicator || x[1] == 0) v[n++] = x[0];
+        }
+        if (n == 0) continue;  /* every training value missing: keep it */
+        qsort(v, (size_t)n, sizeof *v, cmp_float);
+        float f = n % 2 ? v[n / 2]
+                        : (float)(((double)v[n / 2 - 1] + v[n / 2]) / 2);
+        c->fill = val->schema->col[j].fill = f;
+        for (int p = 0; c->indicator && p < 2; p++) {
+            dn_data *d = p ? val : train;
+            for (int i = 0; i < d->n; i++) {
+                float *x = d->X + (size_t)i * d->d + pos;
+                if (x[1] != 0) x[0] = f;
+            }
+        }
+    }
+    free(v);
     return DN_OK;
 }
 
@@ -468,7 +527,7 @@ dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
         return dn_fail(err, DN_EARG, "validation fraction %g is outside "
                        "(0, 1); use e.g. 0.2 to hold out 20%% of the rows",
                        val_frac);
-    int K = row_class(all, 0) >= 0 ? all->schema->n_classes : 0;
+    int K = dn_data_row_class(all, 0) >= 0 ? all->schema->n_classes : 0;
     int32_t *rows = malloc((size_t)all->n * sizeof *rows);
     int *start = K ? malloc(((size_t)K + 1) * sizeof *start) : NULL;
     unsigned char *is_val = calloc((size_t)all->n, 1);
@@ -482,8 +541,12 @@ dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
         goto done;
     int n_val = 0;
     for (int i = 0; i < all->n; i++) n_val += is_val[i];
-    st = make_part(all, is_val, 0, all->n - n_val, train, err);
-    if (!st) st = make_part(all, is_val, 1, n_val, val, err);
+    st = dn_data_part(all, is_val, 0, all->n - n_val, train, err);
+    if (!st) st = dn_data_part(all, is_val, 1, n_val, val, err);
+    if (!st && (st = refit_fills(*train, *val, err))) {
+        dn_data_free(*val);
+        *val = NULL;
+    }
     if (st) {
         dn_data_free(*train);
         *train = NULL;
@@ -492,5 +555,103 @@ done:
     free(rows);
     free(start);
     free(is_val);
+    return st;
+}
+
+/* ---- row weights ---- */
+
+dn_status dn_data_set_weights(dn_data *d, const float *w, dn_error *err)
+{
+    DN_NEED(d);
+    if (!w) {
+        free(d->w);
+        d->w = NULL;
+        return DN_OK;
+    }
+    double sum = 0;
+    for (int i = 0; i < d->n; i++) {
+        if (!(w[i] >= 0) || !isfinite(w[i]))
+            return dn_fail(err, DN_EARG, "row %d has weight %g; weights must "
+                           "be finite numbers >= 0", i + 1, (double)w[i]);
+        sum += w[i];
+    }
+    if (d->n > 0 && !(sum > 0))
+        return dn_fail(err, DN_EARG, "every row has weight 0; give some rows "
+                       "a positive weight");
+    float *c = malloc(((size_t)d->n + 1) * sizeof *c);
+    if (!c) return dn_fail(err, DN_ENOMEM, "out of memory for %d weights",
+                           d->n);
+    memcpy(c, w, (size_t)d->n * sizeof *c);
+    free(d->w);
+    d->w = c;
+    return DN_OK;
+}
+
+/* The class of every row into count[0..K), or a message why not. */
+static dn_status class_counts(const dn_data *d, long *count, dn_error *err)
+{
+    const int K = d->schema->n_classes;
+    for (int c = 0; c < K; c++) count[c] = 0;
+    for (int i = 0; i < d->n; i++) {
+        int c = dn_data_row_class(d, i);
+        if (c < 0)
+            return dn_fail(err, DN_EARG, "row %d has no class in 0..%d; "
+                           "class weights need class targets", i + 1, K - 1);
+        count[c]++;
+    }
+    return DN_OK;
+}
+
+static dn_status need_classes(const dn_data *d, dn_error *err)
+{
+    if (!d || !d->schema || d->schema->task == DN_TASK_REGRESSION ||
+        d->schema->n_classes < 2 || !d->Y || d->k != 1)
+        return dn_fail(err, DN_EARG, "class weights need a classification "
+                       "data set (a target of 2 or more classes)");
+    return DN_OK;
+}
+
+dn_status dn_class_weights_balanced(const dn_data *d, double *cw,
+                                    dn_error *err)
+{
+    DN_NEED(cw);
+    dn_status st = need_classes(d, err);
+    if (st) return st;
+    const int K = d->schema->n_classes;
+    long *count = malloc(((size_t)K + 1) * sizeof *count);
+    if (!count) return dn_fail(err, DN_ENOMEM, "out of memory");
+    if (!(st = class_counts(d, count, err))) {
+        int present = 0;
+        for (int c = 0; c < K; c++) present += count[c] > 0;
+        for (int c = 0; c < K; c++)
+            cw[c] = count[c] ? (double)d->n / ((double)present * count[c]) : 0;
+    }
+    free(count);
+    return st;
+}
+
+dn_status dn_data_weight_classes(dn_data *d, const double *cw, dn_error *err)
+{
+    DN_NEED(cw);
+    dn_status st = need_classes(d, err);
+    if (st) return st;
+    const int K = d->schema->n_classes;
+    for (int c = 0; c < K; c++)
+        if (!(cw[c] >= 0) || !isfinite(cw[c]))
+            return dn_fail(err, DN_EARG, "class %d has weight %g; class "
+                           "weights must be finite numbers >= 0", c, cw[c]);
+    float *w = malloc(((size_t)d->n + 1) * sizeof *w);
+    if (!w) return dn_fail(err, DN_ENOMEM, "out of memory for %d weights",
+                           d->n);
+    for (int i = 0; i < d->n && !st; i++) {
+        int c = dn_data_row_class(d, i);
+        if (c < 0)
+            st = dn_fail(err, DN_EARG, "row %d has no class in 0..%d; class "
+                         "weights need class targets", i + 1, K - 1);
+        else
+            w[i] = (float)((d->w ? d->w[i] : 1.0) * cw[c]);
+    }
+    if (!st) st = dn_data_set_weights(d, w, err);
+    free(w);
     return st;
 }

@@ -24,4 +24,26 @@ dn_schema *dn_schema_alloc(int n_cols);
 /* Frees n strings and the array that holds them (NULL entries allowed). */
 void dn_strs_free(char **s, int n);
 
+/* The inputs column c encodes: 1 or its categories, and its indicator. */
+static inline long dn_col_width(const dn_column *c)
+{
+    return (c->n_cats > 0 ? c->n_cats : 1) + (c->indicator != 0);
+}
+
+/* Row i of d as floats: a pointer into X, or the bytes converted into
+ * buf (d->d floats). */
+const float *dn_data_row(const dn_data *d, int i, float *buf);
+
+/* Class index of row i when rows can be stratified by class (a
+ * classification schema, one target column, a whole class number in
+ * range), else -1 (data.c). */
+int dn_data_row_class(const dn_data *d, int i);
+/* A class's name for a message, quoted by dn_show ("class 3" when it
+ * has none); buf holds DN_SHOW_BUF bytes. */
+const char *dn_data_class_label(const dn_schema *s, int c, char *buf);
+/* The n rows whose mark equals want, in file order, as a data set with
+ * its own copy of the schema. */
+dn_status dn_data_part(const dn_data *all, const unsigned char *mark,
+                       int want, int n, dn_data **out, dn_error *err);
+
 #endif

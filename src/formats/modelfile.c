@@ -151,6 +151,11 @@ void dn_schema_json(dn_jbuf *b, const dn_schema *s, const char **bad)
             dn_jb_puts(b, ",\"categories\":");
             dn_strs_json(b, c->cats, c->n_cats, bad);
         }
+        if (c->has_fill) {
+            dn_jb_puts(b, ",\"fill\":");
+            dn_jb_float(b, c->fill);
+        }
+        if (c->indicator) dn_jb_puts(b, ",\"indicator\":true");
         dn_jb_puts(b, "}");
     }
     dn_jb_puts(b, "]");
@@ -1028,18 +1033,32 @@ static dn_status str_array(doc *d, int ia, const char *what, char ***out)
 
 static dn_status schema_column(doc *d, int obj, int k, dn_column *c)
 {
-    static const char *const fields[] = { "name", "categories", NULL };
+    static const char *const fields[] = { "name", "categories", "fill",
+                                          "indicator", NULL };
     char where[48];
     snprintf(where, sizeof where, "column %d", k + 1);
     if (d->j.node[obj].type != DN_JSON_OBJECT)
         return dfail(d, "%s is %s, not an object", where,
                      dn_json_type_name(d->j.node[obj].type));
-    int in = -1, ic = -1;
+    int in = -1, ic = -1, iv = -1;
     dn_status st = known_fields(d, obj, where, fields);
     if (!st) st = typed_field(d, obj, where, "name", DN_JSON_STRING, 1, &in);
     if (!st) st = typed_field(d, obj, where, "categories", DN_JSON_ARRAY, 0,
                               &ic);
+    if (!st) st = typed_field(d, obj, where, "fill", DN_JSON_NUMBER, 0, &iv);
     if (st) return st;
+    int ii = dn_json_get(&d->j, obj, "indicator");
+    if (ii >= 0 && d->j.node[ii].type != DN_JSON_TRUE &&
+        d->j.node[ii].type != DN_JSON_FALSE)
+        return dfail(d, "'indicator' in %s is %s, not true or false", where,
+                     dn_json_type_name(d->j.node[ii].type));
+    c->indicator = ii >= 0 && d->j.node[ii].type == DN_JSON_TRUE;
+    if (iv >= 0) {
+        c->has_fill = 1;
+        c->fill = (float)d->j.node[iv].num;
+        if (!isfinite(c->fill))
+            return dfail(d, "%s: fill is out of float32 range", where);
+    }
     if (d->j.node[in].str && !(c->name = dn_strdup(d->j.node[in].str)))
         return lfail(d->L, DN_ENOMEM, "out of memory");
     if (ic < 0) return DN_OK;

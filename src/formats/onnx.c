@@ -12,7 +12,13 @@
  * named like the notes:
  *
  *   input [N, n_in]
- *   Sub(input, input_mean) -> Div(., input_std)   only with input scaling
+ *   IsNaN(input) -> Where(., input_fill, input)   only with a schema that
+ *                     says how missing values are filled (dn_column): a
+ *                     missing value is NaN in every input of its column,
+ *                     and input_fill holds, per input, what descent
+ *                     encodes for it (the median, 1 for an indicator, 0
+ *                     for a one-hot position)
+ *   Sub(., input_mean) -> Div(., input_std)       only with input scaling
  *   Gemm(a, "2l.weight", "2l.bias", transB=1) -> z_l    per dense layer
  *   Relu | LeakyRelu(alpha) | PRelu("2l+1.weight") | Sigmoid | Tanh |
  *   Softmax(axis=1) -> a_l                 (identity: no node, a_l = z_l)
@@ -36,7 +42,9 @@
 #include "nn/nn.h"
 #include "formats/json.h"
 #include "formats/protobuf.h"
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define IR_VERSION 7
@@ -80,9 +88,35 @@ typedef struct {
     float attr_f;
 } node;
 
-/* Room for the standardization, two nodes per layer and the target
- * scaling. */
-#define MAX_NODES (2 * DN_MAX_LAYERS + 4)
+/* Room for the missing values, the standardization, two nodes per layer
+ * and the target scaling. */
+#define MAX_NODES (2 * DN_MAX_LAYERS + 6)
+
+/* 1 if the schema says how missing values are encoded: the graph then
+ * fills NaN inputs. */
+static int fills(const dn_model *m)
+{
+    const dn_schema *s = m->schema;
+    for (int j = 0; s && j < s->n_cols; j++)
+        if (s->col[j].has_fill || s->col[j].indicator) return 1;
+    return 0;
+}
+
+/* What a missing value's inputs are, input by input (see dn_column):
+ * the fill value (NaN when there is none), 1 for an indicator, 0 for a
+ * one-hot position.  NULL if out of memory. */
+static float *fill_vector(const dn_model *m)
+{
+    const dn_schema *s = m->schema;
+    float *v = calloc((size_t)m->arch.n_in + 1, sizeof *v), *x = v;
+    for (int j = 0; v && j < s->n_cols; j++) {
+        const dn_column *c = &s->col[j];
+        if (!c->n_cats) *x = c->has_fill ? c->fill : NAN;
+        x += c->n_cats ? c->n_cats : 1;
+        if (c->indicator) *x++ = 1;
+    }
+    return v;
+}
 
 static node *add(node *nd, int *n, const char *op, const char *name,
                  const char *in0, const char *in1, const char *in2)
@@ -117,8 +151,16 @@ static int plan(const dn_model *m, node *nd)
 {
     int n = 0;
     char a[NAME] = "input", name[NAME], w[NAME], b[NAME];
+    if (fills(m)) {
+        add(nd, &n, "IsNaN", "missing", "input", NULL, NULL);
+        snprintf(nd[n - 1].out, NAME, "input_missing");
+        add(nd, &n, "Where", "fill_missing", "input_missing", "input_fill",
+            "input");
+        snprintf(nd[n - 1].out, NAME, "input_filled");
+        snprintf(a, NAME, "input_filled");
+    }
     if (m->mean) {
-        add(nd, &n, "Sub", "standardize_sub", "input", "input_mean", NULL);
+        add(nd, &n, "Sub", "standardize_sub", a, "input_mean", NULL);
         snprintf(nd[n - 1].out, NAME, "input_centered");
         add(nd, &n, "Div", "standardize_div", "input_centered", "input_std",
             NULL);
@@ -226,7 +268,8 @@ static void put_entry(dn_pb *p, const char *key, const char *value)
     dn_pb_end(p, s);
 }
 
-static void put_graph(dn_pb *p, const dn_model *m)
+/* 0 if out of memory. */
+static int put_graph(dn_pb *p, const dn_model *m)
 {
     node nd[MAX_NODES];
     int n = plan(m, nd);
@@ -235,6 +278,12 @@ static void put_graph(dn_pb *p, const dn_model *m)
     size_t g = dn_pb_begin(p, MODEL_GRAPH);
     for (int i = 0; i < n; i++) put_node(p, &nd[i]);
     dn_pb_string(p, GRAPH_NAME, "descent");
+    if (fills(m)) {
+        float *fv = fill_vector(m);
+        if (!fv) return 0;
+        put_tensor(p, "input_fill", A->n_in, 0, fv);
+        free(fv);
+    }
     if (m->mean) {
         put_tensor(p, "input_mean", A->n_in, 0, m->mean);
         put_tensor(p, "input_std", A->n_in, 0, m->std);
@@ -262,6 +311,7 @@ static void put_graph(dn_pb *p, const dn_model *m)
     put_value(p, GRAPH_INPUT, "input", A->n_in);
     put_value(p, GRAPH_OUTPUT, "output", n_out);
     dn_pb_end(p, g);
+    return 1;
 }
 
 /* ---- what the model means: doc_string and metadata ---- */
@@ -342,12 +392,22 @@ static void doc_inputs(dn_jbuf *b, const dn_model *m)
                 dn_jb_puts(b, "=");
                 dn_jb_puts(b, s->col[i].cats[c]);
             }
+            if (s->col[i].indicator && shown < DOC_NAMES) {
+                dn_jb_puts(b, shown++ ? ", " : "");
+                col_name(b, s, i);
+                dn_jb_puts(b, " was missing (0 or 1)");
+            }
         }
         if (shown < s->n_in) dn_jb_puts(b, ", ... (see descent.schema)");
         if (text)
             dn_jb_puts(b, ".\nA text column is one-hot encoded: the input "
                        "'column=category' is 1 when the row's value is that "
                        "category, else 0");
+        if (fills(m))
+            dn_jb_puts(b, ".\nA missing value is NaN in every input of its "
+                       "column: the graph puts in what descent encodes (the "
+                       "training median; 1 in the column's was-missing "
+                       "input, where it has one; 0 in its one-hot inputs)");
     }
     dn_jb_puts(b, ".\n");
 }
@@ -458,13 +518,13 @@ static int build(const dn_model *m, dn_pb *p)
     dn_pb_string(p, MODEL_PRODUCER_VERSION, DN_VERSION);
     doc_string(&t, m, model_task(m));
     if (!t.failed) dn_pb_string(p, MODEL_DOC_STRING, t.p);
-    put_graph(p, m);
+    int graph = put_graph(p, m);
     size_t o = dn_pb_begin(p, MODEL_OPSET_IMPORT);
     dn_pb_string(p, OPSET_DOMAIN, "");   /* "": the default ONNX domain */
     dn_pb_int64(p, OPSET_VERSION, OPSET);
     dn_pb_end(p, o);
     put_metadata(p, m, &t);
-    int failed = t.failed;
+    int failed = t.failed || !graph;
     dn_jb_free(&t);
     return failed || p->failed;
 }

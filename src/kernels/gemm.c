@@ -49,6 +49,7 @@
  * activation's derivative, so no separate sweep over the matrix is needed.
  */
 #include "kernels/gemm.h"
+#include "base/base.h"   /* descent.h: dn_isa is public */
 #include "kernels/target.h"
 #ifdef DN_BLAS
 #include <cblas.h>
@@ -547,7 +548,7 @@ static void init(void)
     slab_ok = pthread_key_create(&slab_key, slab_free) == 0;
 }
 
-const char *dn_gemm_isa(void)
+const char *dn_isa(void)
 {
     pthread_once(&once, init);
     return chosen->name;

@@ -46,9 +46,6 @@ typedef struct {
     const void *arg;
 } dn_epilogue;
 
-/* The kernels in use: "avx512", "avx2" or "portable" (see gemm.c). */
-const char *dn_gemm_isa(void);
-
 /* 1 when the AVX-512 kernels are in use: other hot loops (the optimizer
  * steps, the gradient's norm) then run their AVX-512 versions too, so
  * DESCENT_GEMM=avx2 or =portable turns them all off at once. */

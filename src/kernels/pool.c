@@ -154,12 +154,15 @@ static void teardown(dn_pool *p, int started)
     free(p);
 }
 
+int dn_threads_default(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > DN_MAX_THREADS ? DN_MAX_THREADS : (int)n;
+}
+
 dn_pool *dn_pool_new(int threads)
 {
-    if (threads <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n < 1 ? 1 : n > DN_MAX_THREADS ? DN_MAX_THREADS : (int)n;
-    }
+    if (threads <= 0) threads = dn_threads_default();
     /* More threads than this only cost memory and scheduling (results
      * do not depend on the count): 20,000 asked must not make 20,000. */
     if (threads > DN_MAX_THREADS) threads = DN_MAX_THREADS;

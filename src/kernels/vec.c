@@ -258,7 +258,7 @@ int dn_vec_sum_sq(const float *g, size_t n, double *s)
 {
 #ifdef WIDE
     if (dn_simd_wide()) { *s = norm2_wide(g, n); return 1; }
-    if (!strcmp(dn_gemm_isa(), "avx2")) { *s = norm2_avx2(g, n); return 1; }
+    if (!strcmp(dn_isa(), "avx2")) { *s = norm2_avx2(g, n); return 1; }
 #endif
     (void)g; (void)n; (void)s;
     return 0;

@@ -87,6 +87,7 @@ static void gather_rows(const batch *g, int r0, int r1, float *x, int lead)
         if (!lead) continue;
         const float *y = d->Y + (size_t)g->idx[r] * dy;
         for (size_t j = 0; j < dy; j++) g->Y[(size_t)r * dy + j] = y[j];
+        if (d->w) g->ws->wb[r] = d->w[g->idx[r]];
     }
     for (int r = g->n; r1 == g->n && r < g->ahead; r++)
         prefetch_row(d, (size_t)g->idx[g->n + r]);
@@ -166,6 +167,7 @@ double dn_gradient_rows(const dn_model *m, dn_ws *ws, const dn_data *d,
          * units again. */
         dn_pool_run(ws->pool, threads, unit_forward, &g);
         dn_forward_layers(m, ws, ws->xt[0], n, 1, rate, rng);
+        ws->w = d->w ? ws->wb : NULL;
         unit_grad_job j = { m, ws, NULL };
         double E = dn_loss_backward(m, ws, Y, n, rate, 1, &j.delta);
         dn_pool_run(ws->pool, threads, unit_grad, &j);
@@ -179,6 +181,7 @@ double dn_gradient_rows(const dn_model *m, dn_ws *ws, const dn_data *d,
         gather_rows(&g, 0, n, ws->x, 1);
     }
     dn_forward_layers(m, ws, ws->x, n, 0, rate, rng);
+    ws->w = d->w ? ws->wb : NULL;
     return dn_loss_backward(m, ws, Y, n, rate, 0, NULL);
 }
 

@@ -22,6 +22,14 @@ dn_status dn_data_check(const dn_model *m, const dn_data *d, const char *what,
         return dn_fail(err, DN_EARG, "the %s data has %d inputs but the "
                        "network takes %d; use data with the same columns as "
                        "the training data", what, d->d, A->n_in);
+    for (int i = 0; d->w && i < d->n; i++)
+        if (!(d->w[i] >= 0) || !isfinite(d->w[i]))
+            return dn_fail(err, DN_EARG, "the %s data: row %d has weight %g; "
+                           "weights must be finite numbers >= 0", what, i + 1,
+                           (double)d->w[i]);
+    if (d->w && !(dn_weight_sum(d->w, d->n) > 0))
+        return dn_fail(err, DN_EARG, "the %s data: every row has weight 0",
+                       what);
     if (!need_target) return DN_OK;
     if (!d->Y)
         return dn_fail(err, DN_EARG, "the %s data has no target column", what);
@@ -59,12 +67,14 @@ int dn_predict_class(const dn_model *m, const float *out_row)
 
 /* out: the network's raw outputs (standardized for target-scaled
  * regression; mapped back here so the metrics are in the data's units). */
-void dn_tally_add(const dn_model *m, const float *out, const float *Y, int n,
-                  double batch_loss, dn_tally *t)
+void dn_tally_add(const dn_model *m, const float *out, const float *Y,
+                  const float *w, int n, double batch_loss, dn_tally *t)
 {
     const int k = dn_model_n_out(m);
+    const double W = dn_weight_sum(w, n);
     t->n += n;
-    t->loss_sum += batch_loss * n;
+    t->wsum += W;
+    t->loss_sum += batch_loss * W;
     if (m->arch.loss == DN_LOSS_CE || m->arch.loss == DN_LOSS_BCE) {
         for (int r = 0; r < n; r++) {
             int c = dn_predict_class(m, out + (size_t)r * k);
@@ -87,7 +97,7 @@ void dn_tally_add(const dn_model *m, const float *out, const float *Y, int n,
 void dn_tally_finish(const dn_model *m, const dn_tally *t, dn_metrics *o)
 {
     o->n = (int)t->n;
-    o->loss = t->n ? t->loss_sum / t->n : NAN;
+    o->loss = t->n ? t->loss_sum / t->wsum : NAN;
     o->accuracy = o->mse = o->mae = o->r2 = NAN;
     if (!t->n) return;
     if (m->arch.loss != DN_LOSS_MSE) {
@@ -109,7 +119,9 @@ void dn_eval_tally(const dn_model *m, dn_ws *ws, const dn_data *d,
         int n = d->n - r < ws->max_batch ? d->n - r : ws->max_batch;
         const float *Y = d->Y + (size_t)r * d->k;
         const float *o = dn_forward_data(m, ws, d, r, n);
-        dn_tally_add(m, o, Y, n, dn_loss_value(m, ws, Y, n), t);
+        const float *w = d->w ? d->w + r : NULL;
+        ws->w = w;
+        dn_tally_add(m, o, Y, w, n, dn_loss_value(m, ws, Y, n), t);
     }
 }
 

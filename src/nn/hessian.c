@@ -219,7 +219,7 @@ void dn_hess_vec(const dn_model *m, const dn_ws *ws, dn_rws *r,
     const int K = A->layer[last].units;
     const size_t nK = (size_t)n * K;
     float *D = r->D[0], *RD = r->RD[0];
-    dn_loss_output_grad(A->loss, ws->a[last], Yt, n, K, D);
+    dn_loss_output_grad(A->loss, ws->a[last], Yt, NULL, n, K, D);
     if (A->loss == DN_LOSS_MSE) {
         /* D holds G_L = dE/da_L; R{G_L} = R{a_L}/N. */
         for (size_t i = 0; i < nK; i++)

@@ -20,12 +20,51 @@ static double ce_logit(const float *z, int k, int c)
     return log(s) + mx - z[c];
 }
 
+double dn_weight_sum(const float *w, int n)
+{
+    if (!w) return n;
+    double s = 0;
+    for (int r = 0; r < n; r++) s += w[r];
+    return s;
+}
+
 double dn_loss_ce_lse(const float *z, const double *lse, const float *Y,
-                      int n, int k)
+                      const float *w, int n, int k)
 {
     double sum = 0;
+    if (w) {
+        double W = dn_weight_sum(w, n);
+        for (int r = 0; r < n; r++)
+            sum += w[r] * (lse[r] - z[(long)r * k + (int)Y[r]]);
+        return W > 0 ? sum / W : 0.0;
+    }
     for (int r = 0; r < n; r++) sum += lse[r] - z[(long)r * k + (int)Y[r]];
     return n > 0 ? sum / n : 0.0;
+}
+
+/* Row r's loss (summed over its outputs). */
+static double row_loss(dn_loss loss, const float *z, const float *a,
+                       const float *Y, int r, int units)
+{
+    const long o = (long)r * units;
+    double sum = 0;
+    if (loss == DN_LOSS_CE) return ce_logit(z + o, units, (int)Y[r]);
+    for (int j = 0; j < units; j++) {
+        double e = (double)a[o + j] - Y[o + j];
+        sum += loss == DN_LOSS_MSE ? 0.5 * e * e : bce_logit(z[o + j], Y[o + j]);
+    }
+    return sum;
+}
+
+double dn_loss_eval_w(dn_loss loss, const float *z, const float *a,
+                      const float *Y, const float *w, int n, int units)
+{
+    if (!w) return dn_loss_eval(loss, z, a, Y, n, units);
+    if ((unsigned)loss >= DN_LOSS_COUNT) return NAN;
+    double sum = 0, W = dn_weight_sum(w, n);
+    for (int r = 0; r < n; r++)
+        sum += w[r] * row_loss(loss, z, a, Y, r, units);
+    return W > 0 ? sum / W : 0.0;
 }
 
 double dn_loss_eval(dn_loss loss, const float *z, const float *a,
@@ -53,9 +92,30 @@ double dn_loss_eval(dn_loss loss, const float *z, const float *a,
     return n > 0 ? sum / n : 0.0;
 }
 
-void dn_loss_output_grad(dn_loss loss, const float *a, const float *Y,
-                         int n, int units, float *d)
+/* The weighted form: row r's share w_r / Σ w in place of 1/N. */
+static void output_grad_w(dn_loss loss, const float *a, const float *Y,
+                          const float *w, int n, int units, float *d)
 {
+    const double W = dn_weight_sum(w, n);
+    for (int r = 0; r < n; r++) {
+        const float s = W > 0 ? (float)(w[r] / W) : 0.0f;
+        const long o = (long)r * units;
+        if (loss == DN_LOSS_CE) {
+            for (int j = 0; j < units; j++) d[o + j] = a[o + j] * s;
+            d[o + (int)Y[r]] -= s;
+        } else {
+            for (int j = 0; j < units; j++) d[o + j] = (a[o + j] - Y[o + j]) * s;
+        }
+    }
+}
+
+void dn_loss_output_grad(dn_loss loss, const float *a, const float *Y,
+                         const float *w, int n, int units, float *d)
+{
+    if (w) {
+        output_grad_w(loss, a, Y, w, n, units, d);
+        return;
+    }
     const float inv_n = 1.0f / (float)n;
     const long nk = (long)n * units;
     if (loss == DN_LOSS_CE) {

@@ -130,6 +130,7 @@ const float *dn_forward_layers(const dn_model *m, dn_ws *ws,
 {
     ws->a0 = a;
     ws->n = n;
+    ws->w = NULL;    /* unweighted unless the caller says otherwise */
     ws->n2_ok = 0;   /* a new gradient: no row sums yet */
     for (int l = 0; l < m->arch.n_layers; l++) {
         if (l > 0 || !done0)
@@ -182,8 +183,8 @@ static double output_loss(const dn_model *m, const dn_ws *ws, const float *Y,
 {
     const int L = m->arch.n_layers - 1, k = m->arch.layer[L].units;
     if (m->arch.loss == DN_LOSS_CE && ws->lse)
-        return dn_loss_ce_lse(ws->z[L], ws->lse, Y, n, k);
-    return dn_loss_eval(m->arch.loss, ws->z[L], ws->a[L], Y, n, k);
+        return dn_loss_ce_lse(ws->z[L], ws->lse, Y, ws->w, n, k);
+    return dn_loss_eval_w(m->arch.loss, ws->z[L], ws->a[L], Y, ws->w, n, k);
 }
 
 double dn_loss_value(const dn_model *m, dn_ws *ws, const float *Y, int n)
@@ -211,20 +212,35 @@ double dn_loss_backward(const dn_model *m, dn_ws *ws, const float *Y,
     const int last = A->n_layers - 1;
     Y = scaled_target(m, ws, Y, n);
     double E = output_loss(m, ws, Y, n);
-    dn_loss_output_grad(A->loss, ws->a[last], Y, n, A->layer[last].units,
-                        ws->delta[0]);
+    dn_loss_output_grad(A->loss, ws->a[last], Y, ws->w, n,
+                        A->layer[last].units, ws->delta[0]);
     float *d = backward_layers(m, ws, rate, lowest);
     if (delta) *delta = d;
     return E;
+}
+
+/* Forward, loss (weighted by w, NULL: all 1) and backward. */
+static double gradient_pass(const dn_model *m, dn_ws *ws, const float *X,
+                            const float *Y, const float *w, int n,
+                            const float *rate, dn_rng *rng)
+{
+    if (!dn_ws_fits(m, ws, n)) return NAN;
+    dn_forward_layers(m, ws, scaled_input(m, ws, X, n), n, 0, rate, rng);
+    ws->w = w;
+    return dn_loss_backward(m, ws, Y, n, rate, 0, NULL);
 }
 
 double dn_gradient_train(const dn_model *m, dn_ws *ws, const float *X,
                          const float *Y, int n, const float *rate,
                          dn_rng *rng)
 {
-    if (!dn_ws_fits(m, ws, n)) return NAN;
-    dn_forward_layers(m, ws, scaled_input(m, ws, X, n), n, 0, rate, rng);
-    return dn_loss_backward(m, ws, Y, n, rate, 0, NULL);
+    return gradient_pass(m, ws, X, Y, NULL, n, rate, rng);
+}
+
+double dn_gradient_weighted(const dn_model *m, dn_ws *ws, const float *X,
+                            const float *Y, const float *w, int n)
+{
+    return gradient_pass(m, ws, X, Y, w, n, NULL, NULL);
 }
 
 const float *dn_ws_target(const dn_model *m, dn_ws *ws, const float *Y, int n)

@@ -42,6 +42,11 @@ struct dn_ws {
     float   *y;                      /* standardized targets, max_batch × k */
     double  *lse;                    /* softmax output: log Σ_j e^{z_j} per
                                         row, for the loss (NULL otherwise) */
+    const float *w;                  /* the rows' weights for the loss of
+                                        the last forward pass, or NULL (all
+                                        1): every forward pass resets it,
+                                        a weighted caller sets it after */
+    float   *wb;                     /* max_batch: a batch's weights */
     float   *mask[DN_MAX_LAYERS];    /* dropout: 0 or 1/(1−p), NULL if off */
     float   *ad[DN_MAX_LAYERS];      /* dropout: a ⊙ mask, the next input */
     const float *a0;                 /* input rows of the last forward */
@@ -92,28 +97,40 @@ int  dn_act_blockwise(dn_act act);
  * NULL, lse[r] = log Σ_j e^{z_j}, which the cross-entropy then reuses. */
 void dn_softmax_rows(const float *z, float *a, double *lse, int n, int k);
 
-/* CE from the rows' log-sum-exp (dn_softmax_rows): mean of lse − z_y. */
+/* CE from the rows' log-sum-exp (dn_softmax_rows): mean of lse − z_y,
+ * weighted by w (NULL: all 1) as dn_loss says. */
 double dn_loss_ce_lse(const float *z, const double *lse, const float *Y,
-                      int n, int k);
+                      const float *w, int n, int k);
 
 /* The mean loss of n rows, from the output layer's logits z and
  * activations a. */
 double dn_loss_eval(dn_loss loss, const float *z, const float *a,
                     const float *Y, int n, int units);
+/* The same weighted by w (NULL: dn_loss_eval): Σ w_r l_r / Σ w_r. */
+double dn_loss_eval_w(dn_loss loss, const float *z, const float *a,
+                      const float *Y, const float *w, int n, int units);
 
 /* dE/da (MSE) or dE/dz (BCE on sigmoid, CE on softmax) at the output:
- * (a − y) / N in every case, y one-hot for CE. */
+ * (a − y) / N in every case, y one-hot for CE; with weights w (NULL: all
+ * 1), w_r (a − y) / Σ w. */
 void dn_loss_output_grad(dn_loss loss, const float *a, const float *Y,
-                         int n, int units, float *d);
+                         const float *w, int n, int units, float *d);
 
-/* Row-wise metrics accumulated over a data set in chunks. */
+/* Σ w[0..n), or n when w is NULL. */
+double dn_weight_sum(const float *w, int n);
+
+/* Row-wise metrics accumulated over a data set in chunks: the loss
+ * weighted (wsum is the rows' total weight, n when unweighted), the rest
+ * counted over rows. */
 typedef struct {
     long   n;
-    double loss_sum, correct, sse, sae, sum_y, sum_y2;
+    double loss_sum, correct, sse, sae, sum_y, sum_y2, wsum;
 } dn_tally;
 
-void dn_tally_add(const dn_model *m, const float *out, const float *Y, int n,
-                  double batch_loss, dn_tally *t);
+/* Adds n rows with their batch's mean loss; w: the rows' weights (NULL:
+ * all 1), which weigh the loss. */
+void dn_tally_add(const dn_model *m, const float *out, const float *Y,
+                  const float *w, int n, double batch_loss, dn_tally *t);
 void dn_tally_finish(const dn_model *m, const dn_tally *t, dn_metrics *out);
 
 /* Adds every row of d to t, through a caller's workspace. */

@@ -9,12 +9,12 @@
 #include <stdio.h>
 
 /* The encoded width the columns imply: 1 per numeric column, K per
- * categorical one. */
+ * categorical one, 1 more per indicator. */
 static long encoded_width(const dn_schema *s)
 {
     long w = 0;
     for (int i = 0; i < s->n_cols; i++)
-        w += s->col[i].n_cats > 0 ? s->col[i].n_cats : 1;
+        w += dn_col_width(&s->col[i]);
     return w;
 }
 
@@ -28,7 +28,7 @@ int dn_schema_mismatch(const dn_arch *A, const dn_schema *s, char *why,
                  "has %d", s->n_in, A->n_in);
     else if (s->n_cols > 0 && encoded_width(s) != s->n_in)
         snprintf(why, n, "the columns encode %ld inputs (numeric columns + "
-                 "categories), not n_in = %d", encoded_width(s), s->n_in);
+                 "categories + indicators), not n_in = %d", encoded_width(s), s->n_in);
     else if ((s->img_rows > 0 || s->img_cols > 0) &&
              (long)s->img_rows * s->img_cols != s->n_in)
         snprintf(why, n, "images of %d x %d pixels do not make %d inputs",

@@ -42,7 +42,8 @@ dn_status dn_ws_new(const dn_model *m, int max_batch, int threads,
     if (ok) {
         ws->grad = dn_big_calloc(m->n_params, sizeof(float));
         ws->y = malloc(B * A->layer[A->n_layers - 1].units * sizeof(float));
-        ok &= ws->grad && ws->y;
+        ws->wb = malloc(B * sizeof(float));
+        ok &= ws->grad && ws->y && ws->wb;
         if (ok && A->layer[A->n_layers - 1].act == DN_ACT_SOFTMAX)
             ok &= (ws->lse = malloc(B * sizeof(double))) != NULL;
     }
@@ -88,6 +89,7 @@ void dn_ws_free(dn_ws *ws)
     free(ws->delta[1]);
     free(ws->grad);
     free(ws->y);
+    free(ws->wb);
     free(ws->lse);
     for (int l = 0; l < ws->n_layers; l++) {
         free(ws->mask[l]);

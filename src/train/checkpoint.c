@@ -18,7 +18,9 @@
  *   solver         n_solver × f64 (version 2: a full-batch solver's state)
  * Version 2 adds three scalars before note_len (stopped, why_len,
  * n_solver) and the two arrays; version 1 files are still read, as runs
- * that have not stopped.
+ * that have not stopped.  Version 3 adds the epoch's running weight sum
+ * (tally.wsum, for row weights) before note_len; earlier files held
+ * unweighted runs, whose weight sum is their row count.
  * The reader trusts no number before checking it against the file's
  * length, and checks the CRC before reading anything else. */
 #include "train/train.h"
@@ -32,7 +34,7 @@
 #include <zlib.h>
 
 #define MAGIC "DNCKPT\r\n"
-#define VERSION 2u
+#define VERSION 3u
 #define HEADER 24
 #define HIST_FIELDS 13  /* version 1: 11, without mu and evals */
 
@@ -67,6 +69,7 @@ static int fields(dn_train_state *s, long *has_best, long *note_len,
     if (version >= 2) {
         F('i', s->stopped); F('l', *why_len); F('s', s->n_solver);
     }
+    if (version >= 3) F('d', s->tally.wsum);
     F('l', *note_len);
 #undef F
     return n;
@@ -265,6 +268,7 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
         default:  *(double *)f[i].p = dn_bits_f64(v); break;
         }
     }
+    if (version < 3) s->tally.wsum = (double)s->tally.n;
     if (P->has_best > 1 || s->n < 1 || s->pos >= s->n ||
         (unsigned)s->sched.conf.kind >= DN_SCHED_COUNT ||
         s->n_hist != s->epoch || P->note_len > (long)left ||

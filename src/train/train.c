@@ -81,11 +81,11 @@ static int interrupted(const dn_train_opts *o, int K)
 static void reduce_tally(dn_tally *t, int K)
 {
     if (K < 2) return;
-    double v[7] = { (double)t->n, t->loss_sum, t->correct, t->sse, t->sae,  /* cov: MPI only (make test-mpi) */
-                    t->sum_y, t->sum_y2 };  /* cov: MPI only */
-    dn_dist_sum_d(v, 7);  /* cov: MPI only */
+    double v[8] = { (double)t->n, t->loss_sum, t->correct, t->sse, t->sae,  /* cov: MPI only */
+                    t->sum_y, t->sum_y2, t->wsum };  /* cov: MPI only */
+    dn_dist_sum_d(v, 8);  /* cov: MPI only */
     t->n = (long)v[0]; t->loss_sum = v[1]; t->correct = v[2]; t->sse = v[3];  /* cov: MPI only */
-    t->sae = v[4]; t->sum_y = v[5]; t->sum_y2 = v[6];  /* cov: MPI only */
+    t->sae = v[4]; t->sum_y = v[5]; t->sum_y2 = v[6]; t->wsum = v[7];  /* cov: MPI only */
 }
 
 /* Validation metrics: each rank evaluates its slice of the rows. */
@@ -103,6 +103,7 @@ static void validate(const dn_model *m, dn_ws *vws, const dn_data *val,
         if (part.bytes) part.bytes = (struct dn_data_bytes *)
             ((uint8_t *)part.bytes + (size_t)r0 * val->d);
         part.Y += (size_t)r0 * val->k;
+        if (part.w) part.w += r0;
         dn_eval_tally(m, vws, &part, &t);
     }
     reduce_tally(&t, K);
@@ -272,8 +273,9 @@ static dn_status resume(run *r)
  * dn_ws_grad: this rank's share, gathered straight into the workspace
  * (standardized on the way, the next batch's rows asked for early),
  * then, with several ranks, the global mean Σ_k (b_k / b) · (rank k's
- * mean).  Returns the batch's loss; *local gets this rank's, *br its
- * row count. */
+ * mean), with row weights Σ_k (W_k / W) · (rank k's weighted mean), W_k
+ * the weight of rank k's rows.  Returns the batch's loss; *local gets
+ * this rank's, *br its row count. */
 static double batch_gradient(run *r, int start, int b, double *local,
                              int *br)
 {
@@ -294,7 +296,13 @@ static double batch_gradient(run *r, int start, int b, double *local,
     }
     if (r->K > 1) {  /* cov: MPI only (make test-mpi) */
         float *g = dn_ws_grad(r->ws);  /* cov: MPI only */
-        const double w = (double)*br / b;  /* cov: MPI only */
+        double w = (double)*br / b;  /* cov: MPI only */
+        if (r->train->w) {  /* cov: MPI only */
+            double W[2] = { *br > 0 ? dn_weight_sum(r->ws->wb, *br) : 0, 0 };  /* cov: MPI only */
+            W[1] = W[0];  /* cov: MPI only */
+            dn_dist_sum_d(W + 1, 1);  /* cov: MPI only */
+            w = W[1] > 0 ? W[0] / W[1] : 0;  /* cov: MPI only */
+        }
         dn_scale(g, r->P, (float)w);  /* cov: MPI only */
         E = *br > 0 ? w * E : 0;  /* cov: MPI only */
         dn_dist_sum_f(g, r->P);  /* cov: MPI only */
@@ -327,7 +335,8 @@ static next step(run *r, int epoch, int start)
     if (o->clip > 0 && gn > o->clip) dn_scale(g, r->P, (float)(o->clip / gn));
     S->gsum += gn;
     if (br > 0)  /* cov: br is 0 on an MPI rank only */
-        dn_tally_add(r->m, dn_ws_out(r->ws), r->Yb, br, E_local + pen, &S->tally);
+        dn_tally_add(r->m, dn_ws_out(r->ws), r->Yb, r->ws->w, br, E_local + pen,
+                     &S->tally);
     dn_opt_step_parts(r->opt, r->ws->pool, theta, g, S->sched.eta, r->cut,
                       r->parts);
     /* With the thread count left to descent, the loop checks now and

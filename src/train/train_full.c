@@ -71,24 +71,29 @@ static double net_fg(const double *x, double *g, void *user)
     load(q, x);
     if (g) memset(g, 0, q->P * sizeof *g);
     memset(&q->tally, 0, sizeof q->tally);
-    double E = 0;
+    /* Each chunk's mean counts by its share of the rows, or with row
+     * weights by its share of the weight: the weighted mean overall. */
+    double E = 0, W = dn_weight_sum(d->w, N);
     for (int r = 0; r < N; r += CHUNK) {
         const int nc = N - r < CHUNK ? N - r : CHUNK;
         const float *X = d->X + (size_t)r * d->d, *Y = d->Y + (size_t)r * d->k;
+        const float *wr = d->w ? d->w + r : NULL;
+        const double Wc = d->w ? dn_weight_sum(wr, nc) : nc;
         double Ec;
         if (g) {
-            Ec = dn_gradient(q->m, q->ws, X, Y, nc);
+            Ec = dn_gradient_weighted(q->m, q->ws, X, Y, wr, nc);
             const float *gc = dn_ws_grad(q->ws);
-            const double w = (double)nc / N;
+            const double w = Wc / W;
             for (size_t i = 0; i < q->P; i++) g[i] += w * gc[i];
         } else {
             dn_forward(q->m, q->ws, X, nc);
+            q->ws->w = wr;
             Ec = dn_loss_value(q->m, q->ws, Y, nc);
         }
-        dn_tally_add(q->m, dn_ws_out(q->ws), Y, nc, Ec, &q->tally);
-        E += Ec * nc;
+        dn_tally_add(q->m, dn_ws_out(q->ws), Y, wr, nc, Ec, &q->tally);
+        E += Ec * Wc;
     }
-    E /= N;
+    E /= W;
     if (q->lambda > 0) {
         memset(q->gf, 0, q->P * sizeof *q->gf);
         E += dn_l2_add(q->m, q->gf, q->lambda);
@@ -241,7 +246,8 @@ static int on_iter(const dn_min_iter *it, void *user)
 }
 
 /* What the solvers cannot take: each message says why and what to use. */
-static dn_status refuse(const dn_model *m, const dn_solver_conf *c,
+static dn_status refuse(const dn_model *m, const dn_data *train,
+                        const dn_solver_conf *c,
                         const dn_train_opts *o, dn_error *err)
 {
     const char *name = dn_solver_name(c->kind);
@@ -283,6 +289,10 @@ static dn_status refuse(const dn_model *m, const dn_solver_conf *c,
                        "one; use lbfgs (or cg), which minimize any smooth "
                        "loss", m->arch.loss == DN_LOSS_CE
                        ? "cross-entropy" : "binary cross-entropy");
+    if ((c->kind == DN_SOLVER_LM || c->kind == DN_SOLVER_NEWTON) && train->w)
+        return dn_fail(err, DN_EARG, "solver %s: row weights (class or "
+                       "sample weights) are not supported by %s yet; use "
+                       "lbfgs or cg, which take them", name, name);
     if (dn_dist_size() > 1)
         return dn_fail(err, DN_EARG, "solver %s: the full-batch solvers run "
                        "in one process and are not data-parallel; run "
@@ -344,7 +354,7 @@ dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
     if (!st && (unsigned)c.kind >= DN_SOLVER_COUNT)
         st = dn_fail(err, DN_EARG, "solver kind %d is unknown; use one of "
                      "lbfgs, cg, lm, newton", (int)c.kind);
-    if (!st) st = refuse(m, &c, &q.o, err);
+    if (!st) st = refuse(m, train, &c, &q.o, err);
     if (!st) st = dn_data_check(m, train, "training", 1, err);
     if (!st && val) st = dn_data_check(m, val, "validation", 1, err);
     if (st) return st;

@@ -3,272 +3,15 @@
  *
  * SVG because it is text (testable as XML), scales, and opens in any
  * browser; rsvg-convert or a browser turns it into PNG.  Everything is
- * drawn in pixel coordinates of a fixed canvas: a frame maps data to
- * pixels, axes draw "nice" ticks (1, 2, 5 × 10^k, or decades on a log
- * axis), and each data series is one <path> or <polyline> whose id names
+ * drawn in pixel coordinates of a fixed canvas: the pieces (frames, axes, series,
+ * legends) are svg.c's, and each data series is one <path> or <polyline> whose id names
  * it, so tests and scripts can find it. */
 #include "nn/nn.h"
+#include "watch/svg.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define FONT "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\""
-#define MAX_TICKS 32
-
-/* Tableau's ten colours: distinct for most colour vision. */
-static const char *const COLOR[] = {
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"
-};
-#define N_COLOR ((int)(sizeof COLOR / sizeof *COLOR))
-
-/* ---- text ---- */
-
-/* Writes s as XML character data; ^2 ^3 ^4 become superscript digits so
- * that formulas read as in the notes. */
-static void xml_text(FILE *o, const char *s)
-{
-    for (; *s; s++) {
-        if (s[0] == '^' && s[1] >= '2' && s[1] <= '4') {
-            fputs(s[1] == '2' ? "\xC2\xB2" : s[1] == '3' ? "\xC2\xB3"
-                                                          : "\xE2\x81\xB4", o);
-            s++;
-        } else if (*s == '&') fputs("&amp;", o);
-        else if (*s == '<') fputs("&lt;", o);
-        else if (*s == '>') fputs("&gt;", o);
-        else if (*s == '"') fputs("&quot;", o);
-        else if ((unsigned char)*s < 0x20 && *s != '\t') fputc(' ', o);
-        else fputc(*s, o);
-    }
-}
-
-static void text(FILE *o, double x, double y, const char *anchor, int size,
-                 const char *extra, const char *s)
-{
-    dn_fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" "
-               "font-size=\"%d\"%s%s>", x, y, anchor, size, extra ? " " : "",
-               extra ? extra : "");
-    xml_text(o, s);
-    fputs("</text>\n", o);
-}
-
-/* A number as a tick label: short, and no "0.30000000000000004". */
-static void num_label(char *buf, size_t n, double v)
-{
-    if (v == 0) { snprintf(buf, n, "0"); return; }
-    dn_snprintf(buf, n, "%.4g", v);
-}
-
-/* ---- frames, ranges, ticks ---- */
-
-typedef struct {
-    double x, y, w, h;       /* the plot area in pixels */
-    double xlo, xhi;         /* data range on x */
-    double ylo, yhi;         /* on y: log10 units when ylog */
-    int    ylog;
-} frame;
-
-static double px(const frame *f, double x)
-{
-    return f->x + (x - f->xlo) / (f->xhi - f->xlo) * f->w;
-}
-
-static double py(const frame *f, double y)
-{
-    double v = f->ylog ? log10(y) : y;
-    return f->y + f->h - (v - f->ylo) / (f->yhi - f->ylo) * f->h;
-}
-
-/* Whether y can be drawn on the frame's axis. */
-static int drawable(const frame *f, double y)
-{
-    return isfinite(y) && (!f->ylog || y > 0);
-}
-
-/* The range of the drawable values of up to three arrays (in log10 when
- * log); 0 if there are none. */
-static int range(const double *const *a, int n_arr, int n, int log,
-                 double *lo, double *hi)
-{
-    int any = 0;
-    for (int k = 0; k < n_arr; k++)
-        for (int i = 0; i < n; i++) {
-            double v = a[k][i];
-            if (!isfinite(v) || (log && v <= 0)) continue;
-            if (log) v = log10(v);
-            if (!any || v < *lo) *lo = v;
-            if (!any || v > *hi) *hi = v;
-            any = 1;
-        }
-    return any;
-}
-
-/* Pads a range by 5% each side; a single value gets a visible span. */
-static void pad(double *lo, double *hi, int log)
-{
-    double span = *hi - *lo;
-    if (!(span > 1e-12 * fmax(fabs(*lo), fabs(*hi)))) {
-        double d = log ? 0.5 : fabs(*lo) > 0 ? 0.1 * fabs(*lo) : 1;
-        *lo -= d;
-        *hi += d;
-        return;
-    }
-    *lo -= 0.05 * span;
-    *hi += 0.05 * span;
-}
-
-/* A "nice" step near span / want: 1, 2 or 5 times a power of ten. */
-static double nice_step(double span, int want)
-{
-    double raw = span / want, p = pow(10, floor(log10(raw))), m = raw / p;
-    return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
-}
-
-/* Linear ticks inside [lo, hi]; integer_only keeps steps ≥ 1 (epochs). */
-static int lin_ticks(double lo, double hi, int want, int integer_only,
-                     double *t)
-{
-    double s = nice_step(hi - lo, want);
-    if (integer_only && s < 1) s = 1;
-    int n = 0;
-    for (double v = ceil(lo / s - 1e-9) * s; v <= hi + 1e-9 * s && n < MAX_TICKS;
-         v += s)
-        t[n++] = fabs(v) < 1e-9 * s ? 0 : v;
-    return n;
-}
-
-/* Log ticks (values, not exponents): decades, and 2 and 5 between them
- * when the axis spans less than two decades. */
-static int log_ticks(double lo, double hi, double *t)
-{
-    int n = 0;
-    int few = hi - lo < 2;
-    for (double k = floor(lo); k <= ceil(hi) && n < MAX_TICKS - 3; k++) {
-        static const double m[3] = { 1, 2, 5 };
-        for (int j = 0; j < (few ? 3 : 1); j++) {
-            double v = m[j] * pow(10, k), e = log10(v);
-            if (e >= lo - 1e-9 && e <= hi + 1e-9) t[n++] = v;
-        }
-    }
-    return n;
-}
-
-/* The frame, grid, ticks, tick labels, axis titles and panel title. */
-static void axes(FILE *o, const frame *f, const char *xtitle,
-                 const char *ytitle, const char *title, int integer_x)
-{
-    double t[MAX_TICKS];
-    char lab[32];
-    dn_fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-               "fill=\"#ffffff\" stroke=\"none\"/>\n", f->x, f->y, f->w, f->h);
-    int nx = lin_ticks(f->xlo, f->xhi, 6, integer_x, t);
-    fputs("<g class=\"xticks\" stroke=\"#e0e0e0\">\n", o);
-    for (int i = 0; i < nx; i++)
-        dn_fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-                   px(f, t[i]), f->y, px(f, t[i]), f->y + f->h);
-    fputs("</g>\n", o);
-    for (int i = 0; i < nx; i++) {
-        num_label(lab, sizeof lab, t[i]);
-        text(o, px(f, t[i]), f->y + f->h + 16, "middle", 11, NULL, lab);
-    }
-    int ny = f->ylog ? log_ticks(f->ylo, f->yhi, t)
-                     : lin_ticks(f->ylo, f->yhi, 5, 0, t);
-    fputs("<g class=\"yticks\" stroke=\"#e0e0e0\">\n", o);
-    for (int i = 0; i < ny; i++)
-        dn_fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-                   f->x, py(f, t[i]), f->x + f->w, py(f, t[i]));
-    fputs("</g>\n", o);
-    for (int i = 0; i < ny; i++) {
-        num_label(lab, sizeof lab, t[i]);
-        text(o, f->x - 6, py(f, t[i]) + 4, "end", 11, NULL, lab);
-    }
-    dn_fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-               "fill=\"none\" stroke=\"#444444\"/>\n", f->x, f->y, f->w, f->h);
-    text(o, f->x + f->w / 2, f->y + f->h + 36, "middle", 13, NULL, xtitle);
-    char rot[96];
-    double yx = f->x - 52, yy = f->y + f->h / 2;
-    dn_snprintf(rot, sizeof rot, "transform=\"rotate(-90 %.1f %.1f)\"", yx, yy);
-    text(o, yx, yy, "middle", 13, rot, ytitle);
-    if (title)
-        text(o, f->x + f->w / 2, f->y - 10, "middle", 14,
-             "font-weight=\"bold\"", title);
-}
-
-/* One series as a <path>, broken where a value cannot be drawn; small
- * circles mark the points when there are few.  Returns points drawn. */
-static int series(FILE *o, const frame *f, const char *id, const char *color,
-                  const char *dash, const double *x, const double *y, int n)
-{
-    int drawn = 0, pen = 0;
-    dn_fprintf(o, "<path id=\"%s\" fill=\"none\" stroke=\"%s\" "
-               "stroke-width=\"2\"%s%s%s d=\"", id, color, dash ? " stroke-dasharray=\""
-               : "", dash ? dash : "", dash ? "\"" : "");
-    for (int i = 0; i < n; i++) {
-        if (!drawable(f, y[i])) { pen = 0; continue; }
-        dn_fprintf(o, "%s%.2f %.2f", pen ? " L" : drawn ? " M" : "M",
-                   px(f, x[i]), py(f, y[i]));
-        pen = 1;
-        drawn++;
-    }
-    fputs("\"/>\n", o);
-    if (drawn && drawn <= 40) {
-        dn_fprintf(o, "<g fill=\"%s\">\n", color);
-        for (int i = 0; i < n; i++)
-            if (drawable(f, y[i]))
-                dn_fprintf(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\"/>\n",
-                           px(f, x[i]), py(f, y[i]));
-        fputs("</g>\n", o);
-    }
-    return drawn;
-}
-
-/* A legend box in whichever corner of the frame hides the fewest of the
- * series' points (top right first, on a tie).  xs/ys: the drawn points'
- * pixel positions. */
-static void legend(FILE *o, const frame *f, const char *const *label,
-                   const char *const *color, const char *const *dash, int n,
-                   const double *xs, const double *ys, int n_pts)
-{
-    double w = 0;
-    for (int i = 0; i < n; i++) w = fmax(w, 7.0 * (double)strlen(label[i]));
-    w += 44;
-    const double h = 8 + 18 * n;
-    const double cx[4] = { f->x + f->w - w - 8, f->x + f->w - w - 8, f->x + 8,
-                           f->x + 8 };
-    const double cy[4] = { f->y + 8, f->y + f->h - h - 8, f->y + 8,
-                           f->y + f->h - h - 8 };
-    int best = 0, fewest = -1;
-    for (int c = 0; c < 4; c++) {
-        int hidden = 0;
-        for (int i = 0; i < n_pts; i++)
-            hidden += xs[i] >= cx[c] - 4 && xs[i] <= cx[c] + w + 4 &&
-                      ys[i] >= cy[c] - 4 && ys[i] <= cy[c] + h + 4;
-        if (fewest < 0 || hidden < fewest) { fewest = hidden; best = c; }
-    }
-    double x = cx[best], y = cy[best];
-    dn_fprintf(o, "<g class=\"legend\">\n<rect x=\"%.1f\" y=\"%.1f\" "
-               "width=\"%.1f\" height=\"%.0f\" fill=\"#ffffff\" "
-               "fill-opacity=\"0.85\" stroke=\"#bbbbbb\"/>\n", x, y, w, h);
-    for (int i = 0; i < n; i++) {
-        double ly = y + 15 + 18 * i;
-        dn_fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                   "stroke=\"%s\" stroke-width=\"2\"%s%s%s/>\n", x + 8, ly - 4,
-                   x + 32, ly - 4, color[i], dash[i] ? " stroke-dasharray=\"" : "",
-                   dash[i] ? dash[i] : "", dash[i] ? "\"" : "");
-        text(o, x + 38, ly, "start", 12, NULL, label[i]);
-    }
-    fputs("</g>\n", o);
-}
-
-static void svg_open(FILE *o, int w, int h)
-{
-    dn_fprintf(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-               "height=\"%d\" viewBox=\"0 0 %d %d\" " FONT ">\n"
-               "<rect width=\"%d\" height=\"%d\" fill=\"#f7f7f7\"/>\n",
-               w, h, w, h, w, h);
-}
 
 /* ================================================================== */
 /* Training curves                                                     */
@@ -296,40 +39,40 @@ static void panel(FILE *o, const hist_plot *p, int slot, const char *title,
                   const char *label_a, const char *label_b)
 {
     const int n = p->h->n;
-    frame f = { slot * PANEL_W + PLOT_L, (p->o->title ? 30 : 0) + PLOT_T,
+    dn_svg_frame f = { slot * PANEL_W + PLOT_L, (p->o->title ? 30 : 0) + PLOT_T,
                 PANEL_W - PLOT_L - PLOT_R, PANEL_H - PLOT_T - PLOT_B,
                 0, 0, 0, 0, log };
     f.xlo = p->x[0];
     f.xhi = p->x[n - 1];
     if (f.xhi <= f.xlo) { f.xlo -= 1; f.xhi += 1; }
     const double *arr[2] = { a, b };
-    if (!range(arr, b ? 2 : 1, n, log, &f.ylo, &f.yhi)) { f.ylo = 0; f.yhi = 1; }
-    pad(&f.ylo, &f.yhi, log);
+    if (!dn_svg_range(arr, b ? 2 : 1, n, log, &f.ylo, &f.yhi)) { f.ylo = 0; f.yhi = 1; }
+    dn_svg_pad(&f.ylo, &f.yhi, log);
     dn_fprintf(o, "<g class=\"panel\" id=\"panel-%s\">\n", id_a);
-    axes(o, &f, "epoch", ytitle, title, 1);
-    const char *lab[2] = { label_a, label_b }, *col[2] = { COLOR[0], COLOR[1] };
+    dn_svg_axes(o, &f, "epoch", ytitle, title, 1);
+    const char *lab[2] = { label_a, label_b }, *col[2] = { dn_svg_color[0], dn_svg_color[1] };
     const char *dash[2] = { NULL, "6 3" };
     int shown = 0;
     const char *ls[2], *cs[2], *ds[2];
-    if (series(o, &f, id_a, col[0], dash[0], p->x, a, n)) {
+    if (dn_svg_series(o, &f, id_a, col[0], dash[0], p->x, a, n)) {
         ls[shown] = lab[0]; cs[shown] = col[0]; ds[shown++] = dash[0];
     }
-    if (b && series(o, &f, id_b, col[1], dash[1], p->x, b, n)) {
+    if (b && dn_svg_series(o, &f, id_b, col[1], dash[1], p->x, b, n)) {
         ls[shown] = lab[1]; cs[shown] = col[1]; ds[shown++] = dash[1];
     }
     /* The best validation loss: where early stopping would restore. */
     if (b && !strcmp(id_b, "val_loss")) {
         int best = -1;
         for (int i = 0; i < n; i++)
-            if (drawable(&f, b[i]) && (best < 0 || b[i] < b[best])) best = i;
+            if (dn_svg_drawable(&f, b[i]) && (best < 0 || b[i] < b[best])) best = i;
         if (best >= 0) {
             char s[64];
             snprintf(s, sizeof s, "best: epoch %d", p->h->row[best].epoch);
-            double cx = px(&f, p->x[best]), cy = py(&f, b[best]);
+            double cx = dn_svg_px(&f, p->x[best]), cy = dn_svg_py(&f, b[best]);
             dn_fprintf(o, "<circle id=\"best\" cx=\"%.2f\" cy=\"%.2f\" r=\"5\" "
                        "fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n", cx,
-                       cy, COLOR[3]);
-            text(o, cx, cy + 20 > f.y + f.h - 4 ? cy - 10 : cy + 20,
+                       cy, dn_svg_color[3]);
+            dn_svg_text(o, cx, cy + 20 > f.y + f.h - 4 ? cy - 10 : cy + 20,
                  cx > f.x + f.w - 60 ? "end" : "middle", 11, NULL, s);
         }
     }
@@ -341,14 +84,14 @@ static void panel(FILE *o, const hist_plot *p, int slot, const char *title,
             const double *v = k ? b : a;
             int step = n > 1024 ? n / 1024 + 1 : 1;
             for (int i = 0; i < n && np < 2 * 1024; i += step)
-                if (drawable(&f, v[i])) {
-                    xs[np] = px(&f, p->x[i]);
-                    ys[np++] = py(&f, v[i]);
+                if (dn_svg_drawable(&f, v[i])) {
+                    xs[np] = dn_svg_px(&f, p->x[i]);
+                    ys[np++] = dn_svg_py(&f, v[i]);
                 }
         }
-        legend(o, &f, ls, cs, ds, shown, xs, ys, np);
+        dn_svg_legend(o, &f, ls, cs, ds, shown, xs, ys, np);
     }
-    else text(o, f.x + f.w / 2, f.y + f.h / 2, "middle", 13, NULL,
+    else dn_svg_text(o, f.x + f.w / 2, f.y + f.h / 2, "middle", 13, NULL,
               "no values to draw");
     fputs("</g>\n", o);
 }
@@ -366,9 +109,9 @@ static int fill_history(FILE *o, void *arg)
     const int metric = any_finite(p->col[C_TM], h->n) ||
                        any_finite(p->col[C_VM], h->n);
     const int panels = 2 + metric, top = p->o->title ? 30 : 0;
-    svg_open(o, panels * PANEL_W, PANEL_H + top);
+    dn_svg_open(o, panels * PANEL_W, PANEL_H + top, 1);
     if (p->o->title)
-        text(o, panels * PANEL_W / 2.0, 24, "middle", 16,
+        dn_svg_text(o, panels * PANEL_W / 2.0, 24, "middle", 16,
              "font-weight=\"bold\"", p->o->title);
     int log = p->o->log_scale;
     panel(o, p, 0, log ? "Loss (log scale)" : "Loss", "loss", log,
@@ -458,7 +201,7 @@ static double cross(double a, double b, double level)
 /* Marching squares: for each cell, the corners above the level decide
  * which edges the contour crosses; the crossing points are interpolated
  * linearly.  The two ambiguous cases are decided by the cell's mean. */
-static void contour(FILE *o, const frame *fr, const land_plot *p, double level,
+static void contour(FILE *o, const dn_svg_frame *fr, const land_plot *p, double level,
                     const char *color)
 {
     const double *v = p->grid;
@@ -505,9 +248,9 @@ static void contour(FILE *o, const frame *fr, const land_plot *p, double level,
             }
             }
             for (int s = 0; s < ns; s++)
-                dn_fprintf(o, "M%.1f %.1f L%.1f %.1f ", px(fr, ex[seg[2 * s]]),
-                           py(fr, ey[seg[2 * s]]), px(fr, ex[seg[2 * s + 1]]),
-                           py(fr, ey[seg[2 * s + 1]]));
+                dn_fprintf(o, "M%.1f %.1f L%.1f %.1f ", dn_svg_px(fr, ex[seg[2 * s]]),
+                           dn_svg_py(fr, ey[seg[2 * s]]), dn_svg_px(fr, ex[seg[2 * s + 1]]),
+                           dn_svg_py(fr, ey[seg[2 * s + 1]]));
         }
     fputs("\"/>\n", o);
 }
@@ -515,14 +258,14 @@ static void contour(FILE *o, const frame *fr, const land_plot *p, double level,
 /* The legend of the paths, right of the plot. */
 static void path_legend(FILE *o, const land_plot *p, double x, double y)
 {
-    text(o, x, y, "start", 13, "font-weight=\"bold\"", "optimizer");
+    dn_svg_text(o, x, y, "start", 13, "font-weight=\"bold\"", "optimizer");
     for (int k = 0; k < p->n_paths; k++) {
         const dn_land_path *q = &p->paths[k];
         double ly = y + 26 + 40 * k;
         dn_fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                    "stroke=\"%s\" stroke-width=\"3\"/>\n", x, ly - 4, x + 24,
-                   ly - 4, COLOR[k % N_COLOR]);
-        text(o, x + 32, ly, "start", 12, NULL, q->label ? q->label : "path");
+                   ly - 4, dn_svg_color[k % DN_SVG_N_COLOR]);
+        dn_svg_text(o, x + 32, ly, "start", 12, NULL, q->label ? q->label : "path");
         char s[96];
         if (q->n > 0) {
             const float *e = q->xy + (size_t)(q->n - 1) * p->in->dim;
@@ -532,7 +275,7 @@ static void path_legend(FILE *o, const land_plot *p, double x, double y)
         } else {
             snprintf(s, sizeof s, "no finite point");
         }
-        text(o, x + 32, ly + 15, "start", 11, "fill=\"#555555\"", s);
+        dn_svg_text(o, x + 32, ly + 15, "start", 11, "fill=\"#555555\"", s);
     }
 }
 
@@ -542,12 +285,12 @@ static void path_legend(FILE *o, const land_plot *p, double x, double y)
 static void path_open(FILE *o, const dn_land_path *q, int k, const char *style)
 {
     dn_fprintf(o, "<polyline id=\"path%d\" data-label=\"", k + 1);
-    xml_text(o, q->label ? q->label : "");
+    dn_svg_xml_text(o, q->label ? q->label : "");
     dn_fprintf(o, "\" fill=\"none\" stroke=\"%s\" %s points=\"",
-               COLOR[k % N_COLOR], style);
+               dn_svg_color[k % DN_SVG_N_COLOR], style);
 }
 
-static void land_2d(FILE *o, const land_plot *p, const frame *fr)
+static void land_2d(FILE *o, const land_plot *p, const dn_svg_frame *fr)
 {
     /* Levels of f − fmin: geometric over five decades below the grid's
      * maximum when values span decades, else spaced as squares, which
@@ -566,77 +309,77 @@ static void land_2d(FILE *o, const land_plot *p, const frame *fr)
     }
     fputs("</g>\n", o);
     /* The minimum. */
-    double mx = px(fr, p->in->argmin[0]), my = py(fr, p->in->argmin[1]);
+    double mx = dn_svg_px(fr, p->in->argmin[0]), my = dn_svg_py(fr, p->in->argmin[1]);
     dn_fprintf(o, "<path id=\"minimum\" d=\"M%.1f %.1f L%.1f %.1f M%.1f %.1f "
                "L%.1f %.1f\" stroke=\"#000000\" stroke-width=\"2.5\"/>\n",
                mx - 7, my - 7, mx + 7, my + 7, mx - 7, my + 7, mx + 7, my - 7);
-    text(o, mx + 9, my - 9, "start", 11, NULL, "minimum");
+    dn_svg_text(o, mx + 9, my - 9, "start", 11, NULL, "minimum");
     fputs("<g class=\"paths\" clip-path=\"url(#plotarea)\">\n", o);
     for (int k = 0; k < p->n_paths; k++) {
         const dn_land_path *q = &p->paths[k];
-        const char *c = COLOR[k % N_COLOR];
+        const char *c = dn_svg_color[k % DN_SVG_N_COLOR];
         path_open(o, q, k, "stroke-width=\"2\" stroke-linejoin=\"round\"");
         for (int i = 0; i < q->n; i++)
-            dn_fprintf(o, "%s%.2f,%.2f", i ? " " : "", px(fr, q->xy[2 * i]),
-                       py(fr, q->xy[2 * i + 1]));
+            dn_fprintf(o, "%s%.2f,%.2f", i ? " " : "", dn_svg_px(fr, q->xy[2 * i]),
+                       dn_svg_py(fr, q->xy[2 * i + 1]));
         fputs("\"/>\n", o);
         if (q->n > 0 && q->n <= 80) {
             dn_fprintf(o, "<g fill=\"%s\">\n", c);
             for (int i = 1; i < q->n; i++)
                 dn_fprintf(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2\"/>\n",
-                           px(fr, q->xy[2 * i]), py(fr, q->xy[2 * i + 1]));
+                           dn_svg_px(fr, q->xy[2 * i]), dn_svg_py(fr, q->xy[2 * i + 1]));
             fputs("</g>\n", o);
         }
         if (q->n > 0) {
             const float *e = q->xy + 2 * (size_t)(q->n - 1);
             dn_fprintf(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"4.5\" fill=\"%s\" "
-                       "stroke=\"#ffffff\"/>\n", px(fr, e[0]), py(fr, e[1]), c);
+                       "stroke=\"#ffffff\"/>\n", dn_svg_px(fr, e[0]), dn_svg_py(fr, e[1]), c);
         }
     }
     fputs("</g>\n", o);
     /* The start, drawn last so that it sits on top. */
     if (p->n_paths > 0 && p->paths[0].n > 0) {
-        double sx = px(fr, p->paths[0].xy[0]), sy = py(fr, p->paths[0].xy[1]);
+        double sx = dn_svg_px(fr, p->paths[0].xy[0]), sy = dn_svg_py(fr, p->paths[0].xy[1]);
         dn_fprintf(o, "<circle id=\"start\" cx=\"%.2f\" cy=\"%.2f\" r=\"5\" "
                    "fill=\"#ffffff\" stroke=\"#000000\" stroke-width=\"2\"/>\n",
                    sx, sy);
-        text(o, sx + 8, sy - 8, "start", 11, NULL, "start");
+        dn_svg_text(o, sx + 8, sy - 8, "start", 11, NULL, "start");
     }
 }
 
-static void land_1d(FILE *o, const land_plot *p, const frame *fr)
+static void land_1d(FILE *o, const land_plot *p, const dn_svg_frame *fr)
 {
     /* The curve itself. */
     fputs("<polyline id=\"curve\" fill=\"none\" stroke=\"#444444\" "
           "stroke-width=\"2\" points=\"", o);
     for (int i = 0; i <= GRID; i++) {
         double w = p->box[0] + (p->box[1] - p->box[0]) * i / GRID;
-        dn_fprintf(o, "%s%.2f,%.2f", i ? " " : "", px(fr, w),
-                   py(fr, dn_land_eval(p->f, &w, NULL)));
+        dn_fprintf(o, "%s%.2f,%.2f", i ? " " : "", dn_svg_px(fr, w),
+                   dn_svg_py(fr, dn_land_eval(p->f, &w, NULL)));
     }
     fputs("\"/>\n", o);
-    double mx = px(fr, p->in->argmin[0]), my = py(fr, p->in->fmin);
+    double mx = dn_svg_px(fr, p->in->argmin[0]), my = dn_svg_py(fr, p->in->fmin);
     dn_fprintf(o, "<path id=\"minimum\" d=\"M%.1f %.1f L%.1f %.1f\" "
                "stroke=\"#000000\" stroke-width=\"1\" stroke-dasharray=\"3 3\"/>\n",
                mx, my, mx, fr->y + fr->h);
     fputs("<g class=\"paths\" clip-path=\"url(#plotarea)\">\n", o);
     for (int k = 0; k < p->n_paths; k++) {
         const dn_land_path *q = &p->paths[k];
-        const char *c = COLOR[k % N_COLOR];
+        const char *c = dn_svg_color[k % DN_SVG_N_COLOR];
         /* The steps (w_k, C(w_k)) joined in order: the zig-zag (or the
          * slide) of the updates along the curve. */
         path_open(o, q, k, "stroke-width=\"1.5\" stroke-dasharray=\"4 2\"");
         for (int i = 0; i < q->n; i++) {
             double w = q->xy[i];
-            dn_fprintf(o, "%s%.2f,%.2f", i ? " " : "", px(fr, w),
-                       py(fr, dn_land_eval(p->f, &w, NULL)));
+            dn_fprintf(o, "%s%.2f,%.2f", i ? " " : "", dn_svg_px(fr, w),
+                       dn_svg_py(fr, dn_land_eval(p->f, &w, NULL)));
         }
         fputs("\"/>\n", o);
         dn_fprintf(o, "<g fill=\"%s\" stroke=\"#ffffff\">\n", c);
         for (int i = 0; i < q->n; i++) {
             double w = q->xy[i];
             dn_fprintf(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"4\"/>\n",
-                       px(fr, w), py(fr, dn_land_eval(p->f, &w, NULL)));
+                       dn_svg_px(fr, w), dn_svg_py(fr, dn_land_eval(p->f, &w, NULL)));
         }
         fputs("</g>\n", o);
         /* Number the first steps of the first path, as the notes do. */
@@ -645,7 +388,7 @@ static void land_1d(FILE *o, const land_plot *p, const frame *fr)
                 double w = q->xy[i];
                 char s[16];
                 snprintf(s, sizeof s, "w%d", i);
-                text(o, px(fr, w), py(fr, dn_land_eval(p->f, &w, NULL)) - 9,
+                dn_svg_text(o, dn_svg_px(fr, w), dn_svg_py(fr, dn_land_eval(p->f, &w, NULL)) - 9,
                      "middle", 11, NULL, s);
             }
     }
@@ -656,7 +399,7 @@ static int fill_landscape(FILE *o, void *arg)
 {
     const land_plot *p = arg;
     const int two = p->in->dim == 2;
-    frame fr = { 80, 50, 560, 500, p->box[0], p->box[1], 0, 0, 0 };
+    dn_svg_frame fr = { 80, 50, 560, 500, p->box[0], p->box[1], 0, 0, 0 };
     if (two) {
         fr.ylo = p->box[2];
         fr.yhi = p->box[3];
@@ -669,13 +412,13 @@ static int fill_landscape(FILE *o, void *arg)
         }
         fr.ylo = fmin(0, p->in->fmin);
         fr.yhi = hi;
-        pad(&fr.ylo, &fr.yhi, 0);
+        dn_svg_pad(&fr.ylo, &fr.yhi, 0);
     }
-    svg_open(o, LAND_W, LAND_H);
+    dn_svg_open(o, LAND_W, LAND_H, 1);
     dn_fprintf(o, "<defs><clipPath id=\"plotarea\"><rect x=\"%.1f\" y=\"%.1f\" "
                "width=\"%.1f\" height=\"%.1f\"/></clipPath></defs>\n", fr.x, fr.y,
                fr.w, fr.h);
-    axes(o, &fr, two ? "x" : "w", two ? "y" : "C(w)",
+    dn_svg_axes(o, &fr, two ? "x" : "w", two ? "y" : "C(w)",
          p->o->title ? p->o->title : p->in->formula, 0);
     if (two) land_2d(o, p, &fr);
     else land_1d(o, p, &fr);

@@ -1,0 +1,133 @@
+#!/bin/sh
+# Real tables (issue 16): deliberately messy CSV files (tests/gen_messy.py:
+# semicolons with decimal commas, quotes around delimiters, doubled quotes
+# and line breaks, NA tokens, empty cells, ID columns, rows without a
+# target) each train with no options, and new rows with missing values
+# and unseen categories give the same predictions through `descent
+# predict` and the exported ONNX graph (tests/onnx_check.py, which
+# encodes the rows as docs/export.md tells a consumer to); the reading
+# options; class weights raising a minority's recall; and the bad input
+# of weights, classes and delimiters.
+. tests/lib.sh
+H=$(dirname "$0")
+PY=${ONNX_PYTHON:-/usr/bin/python3}
+"$PY" "$H/gen_messy.py" "$T" || bad "gen_messy.py failed"
+
+check_py() {  # check_py ONNX MODEL OPS DATA PRED: onnx_check.py's counts
+    "$PY" "$H/onnx_check.py" "$@" > "$T/py.out" 2>&1
+    last=$(tail -n 1 "$T/py.out")
+    p=$(printf '%s' "$last" | sed -n 's/^onnx_check: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+    f=$(printf '%s' "$last" | sed -n 's/^onnx_check: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+    if [ -z "$p" ]; then bad "onnx_check.py crashed on $1:"; tail -n 5 "$T/py.out"; return; fi
+    grep -E '^(FAIL|onnx_check: .*rows)' "$T/py.out"
+    pass=$((pass + p)); fail=$((fail + f))
+}
+
+NET=IsNaN,Where,Sub,Div,Gemm,Relu,Gemm,Relu,Gemm
+# messy NAME OPS DATA-LINE-PIECES...: train with no options, then
+# predict, export and compare on the training rows and the new ones
+messy() {
+    name=$1; ops=$2; shift 2
+    expect 0 $D train "$T/$name.csv" -o "$T/$name.st"
+    cp "$T/out" "$T/$name.train"
+    for piece in "$@"; do grep_in "$T/$name.train" "$piece"; done
+    expect 0 $D export "$T/$name.st" -o "$T/$name.onnx"
+    for rows in "$name" "${name}_new"; do
+        expect 0 $D predict "$T/$name.st" "$T/$rows.csv"
+        cp "$T/out" "$T/$rows.pred"
+        check_py "$T/$name.onnx" "$T/$name.st" "$ops" "$T/$rows.csv" "$T/$rows.pred"
+    done
+    # the new rows: their unseen categories warned about, not refused
+    grep_in "$T/err" "of a category not seen in training, encoded as all zeros"
+    expect 0 $D eval "$T/$name.st" "$T/$name.csv"
+}
+messy semi $NET,Sigmoid "data: $T/semi.csv: 79 rows, 11 inputs" \
+    "semicolon-separated" "decimal comma in 2 columns ('size', 'weight')" \
+    "1 row without a target value left out" "column 'id' dropped: ID-like" \
+    "numeric columns filled with the median, with a was-missing input" \
+    "text columns given a 'missing' input"
+messy tabs $NET,Mul,Add "tab-separated" \
+    "column 'customerID' dropped: text with 80 distinct values in 80 rows"
+messy pipes $NET,Softmax "pipe-separated" "90 rows, 7 inputs"
+messy commas $NET,Sigmoid "comma-separated" "70 rows, 7 inputs"
+# eval leaves out the row without a target, and says so
+expect 0 $D eval "$T/semi.st" "$T/semi.csv"
+grep_in "$T/out" "n 79 "
+grep_in "$T/err" "1 row without a target value left out"
+
+# the fill values are the training rows' medians: stored in the model
+"$PY" -c 'import json, struct, sys
+b = open(sys.argv[1], "rb").read(); n = struct.unpack("<Q", b[:8])[0]
+s = json.loads(json.loads(b[8:8 + n])["__metadata__"]["descent.schema"])
+c = {x["name"]: x for x in s["columns"]}
+print("size", c["size"].get("fill"), c["size"].get("indicator"), "colour", c["colour"].get("indicator"), len(c["colour"]["categories"]))' "$T/semi.st" > "$T/schema" 2>&1
+grep_in "$T/schema" "^size [0-9.]* True colour True 3$"
+
+# ---- the options
+expect 0 $D train "$T/semi.csv" --val-data "$T/semi.csv" -o "$T/v.st" -q
+expect 0 $D train "$T/commas.csv" --categorical level --drop city -o "$T/c.st"
+grep_in "$T/out" "70 rows, 6 inputs"   # t and its was-missing input; level 0, 1, 2 and missing
+expect 0 $D train "$T/commas.csv" --sep , -o "$T/c.st" -q
+mkdir -p "$T/o"
+expect 1 $D train "$T/semi.csv" --sep , -o "$T/o/x.st"
+grep_in "$T/err" "(split at ',')"
+expect 1 $D train "$T/semi.csv" --missing error -o "$T/o/x.st"
+grep_in "$T/err" "semi.csv:"
+expect 1 $D train "$T/tabs.csv" --na N/A -o "$T/o/x.st"   # null is no longer missing
+grep_in "$T/err" "'null' is not a number"
+expect 0 $D predict "$T/tabs.st" "$T/tabs_new.csv" --na N/A,null --sep tab
+expect 2 $D train "$T/semi.csv" --sep semicolon
+grep_in "$T/err" "give the delimiter as one character"
+expect 2 $D train "$T/semi.csv" --missing drop
+grep_in "$T/err" "use impute"
+expect 2 $D train "$T/semi.csv" --drop nosuch -o "$T/o/x.st"
+grep_in "$T/err" "no column named 'nosuch' to drop"
+
+# ---- class weights: iris versicolor against 6 virginica; balanced
+# weights raise the recall of virginica on all 100 rows of both
+awk -F, 'NR == 1 || $NF == "versicolor" { print; next } $NF == "virginica" && ++k <= 6' data/iris.csv > "$T/imb.csv"
+awk -F, 'NR == 1 || $NF != "setosa"' data/iris.csv > "$T/both.csv"
+recall() {  # recall MODEL: virginica rows of both.csv predicted virginica
+    $D predict "$1" "$T/both.csv" | tail -n +2 | cut -d, -f1 > "$T/got"
+    tail -n +2 "$T/both.csv" | awk -F, '{ print $NF }' | paste -d, - "$T/got" |
+        awk -F, '$1 == "virginica" { n++; k += $2 == "virginica" } END { printf "%.2f\n", k / n }'
+}
+expect 0 $D train "$T/imb.csv" -o "$T/plain.st" -q
+expect 0 $D train "$T/imb.csv" --class-weight balanced -o "$T/bal.st"
+grep_in "$T/out" "weights: classes weighted versicolor 0.55, virginica 5.5 (balanced: n / (k n_class) on the training rows)"
+r0=$(recall "$T/plain.st"); r1=$(recall "$T/bal.st")
+echo "test_tables: virginica recall $r0 unweighted, $r1 with --class-weight balanced"
+awk -v a="$r0" -v b="$r1" 'BEGIN { exit !(b > a) }' && ok || bad "balanced recall $r1 is not above $r0"
+expect 0 $D train "$T/imb.csv" --class-weight virginica=3 -o "$T/three.st" -q
+cmp -s "$T/three.st" "$T/plain.st" && bad "class weights changed nothing" || ok
+
+# ---- sample weights, and the bad input of weights and delimiters
+awk -F, 'NR == 1 { print "w," $0; next } { print ($NF == "virginica" ? 5 : 1) "," $0 }' "$T/imb.csv" > "$T/w.csv"
+expect 0 $D train "$T/w.csv" --sample-weight w -o "$T/w.st"
+grep_in "$T/out" "weights: rows weighted by column 'w'"
+grep_in "$T/out" "56 rows, 4 inputs"
+# bad_input CODE CMD-ARGS -- PIECES: exit CODE (1: the data, 2: an option
+# naming what the data does not have), each piece in the message, no file
+bad_input() {
+    code=$1; shift
+    args=""; while [ "$1" != "--" ]; do args="$args $1"; shift; done; shift
+    mkdir -p "$T/o"; rm -f "$T/o"/*
+    expect $code $D train $args -o "$T/o/m.st"
+    for p in "$@"; do grep_in "$T/err" "$p"; done
+    [ -z "$(ls -A "$T/o")" ] && ok || bad "files written despite the error:$args"
+}
+sed '3s/^1,/-2,/' "$T/w.csv" > "$T/neg.csv"
+bad_input 1 "$T/neg.csv" --sample-weight w -- "neg.csv:3: column 1 'w': weight '-2' is negative" "numbers >= 0"
+sed '4s/^1,/heavy,/' "$T/w.csv" > "$T/word.csv"
+bad_input 1 "$T/word.csv" --sample-weight w -- "word.csv:4: column 1 'w': weight 'heavy' is not a number"
+sed '5s/^1,/,/' "$T/w.csv" > "$T/hole.csv"
+bad_input 1 "$T/hole.csv" --sample-weight w -- "hole.csv:5: column 1 'w': the weight is missing"
+bad_input 2 "$T/w.csv" --sample-weight nosuch -- "no column named 'nosuch' for the row weights"
+bad_input 2 "$T/imb.csv" --class-weight tulip=2 -- "--class-weight: $T/imb.csv has no class 'tulip' in its target column 'target'" "versicolor, virginica"
+bad_input 2 "$T/imb.csv" --class-weight virginica=-1 -- "weights >= 0"
+printf 'a;b;c\n1;2;3\n4;5\n6;7;8\n' > "$T/ragged.csv"
+bad_input 1 "$T/ragged.csv" -- "ragged.csv: no delimiter" "with ';', line 3 has 2 fields and the header 3" "--sep"
+printf 'a;b;c\n1;2;3\n4;5\n' > "$T/ragged2.csv"
+bad_input 1 "$T/ragged2.csv" --sep ';' -- "ragged2.csv:3: 2 fields but the header has 3 (split at ';')"
+
+finish test_tables
