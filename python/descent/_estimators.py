@@ -10,6 +10,7 @@ statistics (standardize=True); then dn_train (or dn_train_full for a
 full-batch solver) runs with the GIL released.
 """
 import ctypes as C
+import inspect
 import json
 import math
 import numbers
@@ -69,6 +70,28 @@ def _positive(name, v, zero=False):
     if not isinstance(v, numbers.Real) or not (v > 0 or (zero and v == 0)):
         raise ValueError("%s must be %s, got %r"
                          % (name, "0 or more" if zero else "positive", v))
+
+
+def _data(X, Y, schema, sample_weight, owned):
+    """A data set the library owns (dn_data_new), X and Y converted into
+    its arrays, a copy of the schema, the row weights set (and checked)
+    by dn_data_set_weights; appended to owned."""
+    n, d = X.shape
+    p, err = C.POINTER(L.dn_data)(), L.dn_error()
+    check(lib.dn_data_new(n, d, Y.shape[1], C.byref(p), err), err)
+    owned.append(p)
+    v = p.contents
+    np.copyto(np.ctypeslib.as_array(v.X, (n, d)), X, casting="unsafe")
+    np.copyto(np.ctypeslib.as_array(v.Y, Y.shape), Y, casting="unsafe")
+    check(lib.dn_schema_copy(schema.ptr(), C.byref(v.schema), err), err)
+    if sample_weight is not None:
+        w = floats(np.asarray(sample_weight, dtype=np.float64).ravel())
+        if w.shape[0] != n:
+            raise ValueError("sample_weight has %d values for %d rows; "
+                             "sample_weight.shape == (%d,) expected"
+                             % (w.shape[0], n, n))
+        check(lib.dn_data_set_weights(p, fptr(w), err), err)
+    return p
 
 
 class _Run:
@@ -175,12 +198,13 @@ class _MLP(BaseEstimator):
     # ---- the estimator contract ----
 
     def fit(self, X, y, sample_weight=None):
-        """Trains on X (n x d) and y.  sample_weight: only None, until
-        descent's library has per-row weights."""
-        if sample_weight is not None:
-            raise Error("sample_weight is not supported yet: descent's "
-                        "library has no per-row weights; pass None")
-        return self._fit(X, y, incremental=False)
+        """Trains on X (n x d) and y.  sample_weight: one weight ≥ 0 per
+        row; the losses are then weighted means, Σ w_n l_n / Σ w_n (with
+        class_weight, the product of the two)."""
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
+
+    def _weigh_classes(self, train, val):
+        """Class weights into the rows' weights (classifiers)."""
 
     def _check_solver(self):
         if self.solver in FULL_BATCH:
@@ -222,23 +246,21 @@ class _MLP(BaseEstimator):
             X = X.toarray()
         return m, floats(X)
 
-    # scikit-learn's checks of sample_weight fit with weights that are
-    # not None, which descent cannot honour until its library has per-row
-    # weights; scikit-learn 1.2's own MLP has no sample_weight, so these
-    # checks do not run for it either.
-    _NO_WEIGHTS = "sample_weight other than None needs per-row weights, " \
-                  "which descent's library does not have yet"
-    _WEIGHT_CHECKS = ("check_sample_weights_pandas_series",
-                      "check_sample_weights_not_an_array",
-                      "check_sample_weights_list",
-                      "check_sample_weights_shape",
-                      "check_sample_weights_not_overwritten",
-                      "check_sample_weights_invariance",
-                      "check_classifiers_one_label_sample_weights")
+    # scikit-learn's check_sample_weights_invariance(kind="zeros") asks
+    # that rows of weight 0 give the model the data without them gives,
+    # to rtol 1e-7.  In descent they count in the standardization's
+    # statistics and in the mini-batches' composition, and float32 sums in
+    # another order differ in their last bits, which 200 epochs amplify;
+    # its kind="ones" half (weights of 1 are no weights) passes and
+    # tests/python/test_python.py runs it by itself.  scikit-learn 1.2's
+    # own MLP has no sample_weight, so the check does not run for it.
+    _ZERO_WEIGHTS = ("rows of weight 0 still count in the standardization "
+                     "and fill mini-batch slots; float32 sums in another "
+                     "order are not equal to rtol 1e-7")
 
     def _more_tags(self):
-        return {"_xfail_checks": {c: self._NO_WEIGHTS
-                                  for c in self._WEIGHT_CHECKS}}
+        return {"_xfail_checks": {
+            "check_sample_weights_invariance": self._ZERO_WEIGHTS}}
 
     # ---- settings ----
 
@@ -393,7 +415,7 @@ class _MLP(BaseEstimator):
 
     # ---- training ----
 
-    def _fit(self, X, y, incremental, classes=None):
+    def _fit(self, X, y, incremental, classes=None, sample_weight=None):
         self._check_params()
         first = not hasattr(self, "_model") or not (incremental or
                                                    self.warm_start)
@@ -404,7 +426,6 @@ class _MLP(BaseEstimator):
                                    y_numeric=self._task_name == "regressor")
         if hasattr(X, "toarray"):
             X = X.toarray()
-        X = floats(X)
         Y, task, n_out, class_names = self._targets(y, first, classes)
         arch = self._arch(X.shape[1], task, n_out)
         seed = _seed(self.random_state)
@@ -420,19 +441,19 @@ class _MLP(BaseEstimator):
         cols = [str(c) for c in getattr(self, "feature_names_in_", [])] or \
             ["x%d" % i for i in range(X.shape[1])]
         schema = Schema(cols, task, class_names)
-        n, k = Y.shape
-        all_ = L.dn_data(n, X.shape[1], k, fptr(X), fptr(Y), schema.ptr(), None)
-        train, val = C.byref(all_), None
-        parts = None
         full = self.solver in FULL_BATCH
         err = L.dn_error()
+        owned = []   # the library's data sets, freed at the end
         try:
+            all_ = _data(X, Y, schema, sample_weight, owned)
+            train, val = all_, None
             if self.early_stopping and not incremental:
                 tp, vp = C.POINTER(L.dn_data)(), C.POINTER(L.dn_data)()
-                check(lib.dn_data_split(C.byref(all_), self.validation_fraction,
+                check(lib.dn_data_split(all_, self.validation_fraction,
                                         seed, C.byref(tp), C.byref(vp), err), err)
-                parts = (tp, vp)
+                owned += [tp, vp]
                 train, val = tp, vp
+            self._weigh_classes(train, val)
             if first and self.standardize:
                 check(lib.dn_model_fit_scaling(model.h, train, err), err)
                 if task == L.TASK_REGRESSION:
@@ -440,12 +461,11 @@ class _MLP(BaseEstimator):
                           err)
             if first:
                 check(lib.dn_model_set_schema(model.h, schema.ptr(), err), err)
-            n_train = train.contents.n if parts else n
             r2 = None
             if task == L.TASK_REGRESSION:
                 r2 = self._r2_scale(model, val)
-            o = self._opts(n_train, arch.n_layers - 1, full, incremental,
-                           val is not None, seed)
+            o = self._opts(train.contents.n, arch.n_layers - 1, full,
+                           incremental, val is not None, seed)
             if r2 is not None and val is not None:
                 o.min_delta = self.tol * r2
             run = _Run(self, model, r2)
@@ -464,9 +484,8 @@ class _MLP(BaseEstimator):
                 raise run.failure
             check(st, err)
         finally:
-            if parts:
-                lib.dn_data_free(parts[0])
-                lib.dn_data_free(parts[1])
+            for d in owned:
+                lib.dn_data_free(d)
         self._record(model, run, res, first, incremental)
         return self
 
@@ -609,6 +628,36 @@ class MLPClassifier(ClassifierMixin, _MLP):
 
     _task_name = "classifier"
 
+    def __init__(self, *args, class_weight=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.class_weight = class_weight
+
+    def _weigh_classes(self, train, val):
+        """class_weight: None, 'balanced' (n / (K n_c) on the training
+        rows, dn_class_weights_balanced) or {label: weight} (others 1),
+        multiplied into the rows' weights of the training and the
+        validation part, as `descent train --class-weight` does."""
+        cw = self.class_weight
+        if cw is None:
+            return
+        K = len(self.classes_)
+        c, err = (C.c_double * K)(), L.dn_error()
+        if isinstance(cw, str) and cw == "balanced":
+            check(lib.dn_class_weights_balanced(train, c, err), err)
+        elif isinstance(cw, dict):
+            unknown = [k for k in cw if k not in set(self.classes_.tolist())]
+            if unknown:
+                raise ValueError("class_weight names %s, which are not "
+                                 "classes (%s)" % (unknown, self.classes_))
+            for i, label in enumerate(self.classes_.tolist()):
+                c[i] = float(cw.get(label, 1.0))
+        else:
+            raise ValueError("class_weight=%r: give None, 'balanced' or a "
+                             "dict {class: weight}" % (cw,))
+        for d in (train, val):
+            if d is not None:
+                check(lib.dn_data_weight_classes(d, c, err), err)
+
     @available_if(_MLP._check_solver)
     def partial_fit(self, X, y, classes=None):
         """One epoch over X, y; the first call needs classes (every
@@ -660,6 +709,18 @@ class MLPClassifier(ClassifierMixin, _MLP):
         m, X = self._inputs(X)
         z = m.logits(X).astype(np.float64)
         return z.ravel() if z.shape[1] == 1 else z
+
+
+def _with_class_weight():
+    sig = inspect.signature(_MLP.__init__)
+    params = list(sig.parameters.values()) + [inspect.Parameter(
+        "class_weight", inspect.Parameter.KEYWORD_ONLY, default=None)]
+    return sig.replace(parameters=params)
+
+
+# get_params and clone read __init__'s signature: _MLP's parameters and
+# class_weight, not *args and **kwargs.
+MLPClassifier.__init__.__signature__ = _with_class_weight()
 
 
 class MLPRegressor(RegressorMixin, MultiOutputMixin, _MLP):

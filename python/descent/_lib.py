@@ -48,7 +48,8 @@ class dn_arch(C.Structure):
 
 class dn_column(C.Structure):
     _fields_ = [("name", C.c_char_p), ("n_cats", C.c_int),
-                ("cats", c_char_pp)]
+                ("cats", c_char_pp), ("has_fill", C.c_int),
+                ("fill", C.c_float), ("indicator", C.c_int)]
 
 
 class dn_schema(C.Structure):
@@ -62,7 +63,8 @@ class dn_schema(C.Structure):
 class dn_data(C.Structure):
     _fields_ = [("n", C.c_int), ("d", C.c_int), ("k", C.c_int),
                 ("X", c_float_p), ("Y", c_float_p),
-                ("schema", C.POINTER(dn_schema)), ("bytes", C.c_void_p)]
+                ("schema", C.POINTER(dn_schema)), ("bytes", C.c_void_p),
+                ("w", c_float_p)]
 
 
 class dn_opt_conf(C.Structure):
@@ -183,6 +185,11 @@ PROTOS = {
     "dn_data_split": (C.c_int, [P(dn_data), C.c_double, C.c_uint64,
                                 P(P(dn_data)), P(P(dn_data)), E]),
     "dn_data_free": (None, [P(dn_data)]),
+    "dn_data_new": (C.c_int, [C.c_int, C.c_int, C.c_int, P(P(dn_data)), E]),
+    "dn_data_set_weights": (C.c_int, [P(dn_data), c_float_p, E]),
+    "dn_class_weights_balanced": (C.c_int, [P(dn_data), P(C.c_double), E]),
+    "dn_data_weight_classes": (C.c_int, [P(dn_data), P(C.c_double), E]),
+    "dn_schema_copy": (C.c_int, [P(dn_schema), P(P(dn_schema)), E]),
     "dn_train_defaults": (None, [P(dn_train_opts)]),
     "dn_opt_defaults": (None, [P(dn_opt_conf), C.c_int]),
     "dn_sched_defaults": (None, [P(dn_sched_conf), C.c_int]),
