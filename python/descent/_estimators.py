@@ -18,7 +18,7 @@ import numbers
 import numpy as np
 
 from . import _lib as L
-from ._lib import lib, check, Error
+from ._lib import lib, check
 from ._model import Model, Schema, floats, fptr
 from ._compat import (HAVE_SKLEARN, BaseEstimator, ClassifierMixin,
                       RegressorMixin, MultiOutputMixin, NotFittedError,
@@ -534,6 +534,8 @@ class _MLP(BaseEstimator):
         for k, v in self.get_params().items():
             if isinstance(v, tuple):
                 v = list(v)
+            if isinstance(v, dict) and k == "class_weight":
+                v = {"pairs": [[c, w] for c, w in v.items()]}  # keys any type
             try:
                 json.dumps(v)
                 params[k] = v
@@ -612,7 +614,12 @@ class MLPClassifier(ClassifierMixin, _MLP):
       random_state     an int is descent's seed (the CLI's --seed): the
                        initialization (He or Glorot uniform, biases 0 —
                        not scikit-learn's), the split and the shuffles.
+      sample_weight    (fit) per-row weights: the losses become weighted
+                       means Σ w l / Σ w (validation's too).
     descent's own:
+      class_weight     (classifier) None, 'balanced' (n / (K n_c) on the
+                       training rows) or {class: weight}, others 1;
+                       multiplies sample_weight.
       standardize      True: the inputs are standardized with the training
                        rows' mean and std, stored in the model (and applied
                        by predict): no StandardScaler needed.  coefs_[0]
@@ -759,6 +766,11 @@ class MLPRegressor(RegressorMixin, MultiOutputMixin, _MLP):
         return out.ravel() if out.shape[1] == 1 else out
 
 
+def _plain(v):
+    """A JSON list (a class label that was a tuple) back to a tuple."""
+    return tuple(v) if isinstance(v, list) else v
+
+
 def load(path):
     """An estimator from a descent model file: one saved by save(), or
     trained by `descent train` (classes_ are then the CLI's class names,
@@ -773,6 +785,9 @@ def load(path):
         params = meta["params"]
         if isinstance(params.get("hidden_layer_sizes"), list):
             params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        if isinstance(params.get("class_weight"), dict):
+            params["class_weight"] = {
+                _plain(c): w for c, w in params["class_weight"]["pairs"]}
         if isinstance(params.get("dropout"), list):
             params["dropout"] = tuple(params["dropout"])
         valid = set(cls().get_params())

@@ -2,7 +2,6 @@
 its parameters as numpy views, prediction, and its bytes (the
 safetensors model file) for save, load and pickling."""
 import ctypes as C
-import json
 import os
 import tempfile
 
@@ -189,7 +188,3 @@ class Schema:
 
     def ptr(self):
         return C.pointer(self.s)
-
-
-def meta_json(obj):
-    return json.dumps(obj, sort_keys=True)

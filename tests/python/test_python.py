@@ -230,6 +230,11 @@ cw = descent.MLPClassifier((8,), max_iter=30, random_state=0,
 raises(ValueError, lambda: clone(cw).set_params(
     class_weight={"rose": 1.0}).fit(Xi, yi), "class_weight of no class",
     "rose")
+ci = descent.MLPClassifier((8,), max_iter=20, class_weight={0: 2.0, 2: 0.5},
+                           random_state=0).fit(Xm, iris["target"].factorize()[0])
+ci.save(os.path.join(T, "cw.safetensors"))
+ok(descent.load(os.path.join(T, "cw.safetensors")).class_weight ==
+   {0: 2.0, 2: 0.5}, "save/load loses class_weight's int keys")
 ok(cw.get_params()["class_weight"] == {"setosa": 0.0, "versicolor": 1.0} and
    "class_weight" not in descent.MLPRegressor().get_params(),
    "class_weight is a classifier's parameter")
