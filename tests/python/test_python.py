@@ -231,7 +231,7 @@ raises(ValueError, lambda: clone(cw).set_params(
     class_weight={"rose": 1.0}).fit(Xi, yi), "class_weight of no class",
     "rose")
 ci = descent.MLPClassifier((8,), max_iter=20, class_weight={0: 2.0, 2: 0.5},
-                           random_state=0).fit(Xm, iris["target"].factorize()[0])
+                           random_state=0).fit(Xi.values, iris["target"].factorize()[0])
 ci.save(os.path.join(T, "cw.safetensors"))
 ok(descent.load(os.path.join(T, "cw.safetensors")).class_weight ==
    {0: 2.0, 2: 0.5}, "save/load loses class_weight's int keys")
