@@ -163,7 +163,8 @@ class _MLP(BaseEstimator):
                  nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 standardize=True, dropout=0.0, schedule=None, clip=0.0,
+                 standardize=True, init="glorot_uniform", dropout=0.0,
+                 schedule=None, clip=0.0,
                  threads=0, checkpoint=None, tensorboard=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -188,6 +189,7 @@ class _MLP(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.standardize = standardize
+        self.init = init
         self.dropout = dropout
         self.schedule = schedule
         self.clip = clip
@@ -431,7 +433,10 @@ class _MLP(BaseEstimator):
         seed = _seed(self.random_state)
         if first:
             model = Model.new(arch)
-            lib.dn_model_init(model.h, L.INIT_DEFAULT, 0.0, seed)
+            init, err = C.c_int(), L.dn_error()
+            check(lib.dn_init_parse(str(self.init).encode(), C.byref(init),
+                                    err), err)
+            lib.dn_model_init(model.h, init.value, 0.0, seed)
         else:
             model = self._model
             if not self._same_arch(arch, model.arch()):
@@ -612,8 +617,7 @@ class MLPClassifier(ClassifierMixin, _MLP):
                        'adamw', 'rmsprop', 'adagrad', 'cg', 'lm' (regression
                        only), 'newton'.
       random_state     an int is descent's seed (the CLI's --seed): the
-                       initialization (He or Glorot uniform, biases 0 —
-                       not scikit-learn's), the split and the shuffles.
+                       initialization, the split and the shuffles.
       sample_weight    (fit) per-row weights: the losses become weighted
                        means Σ w l / Σ w (validation's too).
     descent's own:
@@ -624,6 +628,12 @@ class MLPClassifier(ClassifierMixin, _MLP):
                        rows' mean and std, stored in the model (and applied
                        by predict): no StandardScaler needed.  coefs_[0]
                        then reads standardized inputs.
+      init             the weights' initialization (the CLI's --init):
+                       'glorot_uniform' (default: scikit-learn's scheme
+                       for ReLU, U(±√(6/(in+out))), but biases 0),
+                       'default' (the CLI's: He uniform for ReLU-family
+                       layers, Glorot for the others), 'he_uniform',
+                       'he_normal', 'glorot_normal', 'normal'.
       dropout          a rate, or one per hidden layer (inverted dropout).
       schedule         'constant', 'step', 'exp', 'cosine', 'plateau', or a
                        dict {"kind": ..., and dn_sched_conf's fields}.

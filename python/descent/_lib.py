@@ -24,7 +24,6 @@ ACT = {"identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3,
        "leaky_relu": 4, "prelu": 5, "softmax": 6}
 LOSS_MSE, LOSS_BCE, LOSS_CE = range(3)
 TASK_REGRESSION, TASK_BINARY, TASK_MULTICLASS = range(3)
-INIT_DEFAULT = 0
 OPT = {"sgd": 0, "momentum": 1, "nesterov": 2, "adagrad": 3, "rmsprop": 4,
        "adam": 5, "adamw": 6}
 SCHED = {"constant": 0, "step": 1, "exp": 2, "cosine": 3, "plateau": 4}
@@ -158,6 +157,7 @@ M = C.c_void_p          # dn_model *
 E = P(dn_error)
 # name: (restype, argtypes)
 PROTOS = {
+    "dn_init_parse": (C.c_int, [C.c_char_p, P(C.c_int), E]),
     "dn_arch_set_task": (C.c_int, [P(dn_arch), C.c_int, C.c_int, E]),
     "dn_model_new": (C.c_int, [P(dn_arch), P(M), E]),
     "dn_model_free": (None, [M]),

@@ -156,7 +156,8 @@ cli("train", "data/iris.csv", "--layers", "16,8", "--opt", "adam", "--lr",
 py1 = descent.MLPClassifier((16, 8), solver="adam", learning_rate_init=0.01,
                             batch_size=32, max_iter=40, early_stopping=True,
                             validation_fraction=0.2, n_iter_no_change=5,
-                            tol=1e-4, alpha=0.1, random_state=5).fit(Xi, yi)
+                            tol=1e-4, alpha=0.1, init="default",
+                            random_state=5).fit(Xi, yi)
 c1 = descent.load(m1)
 ok(np.array_equal(c1._model.params(), py1._model.params()),
    "iris: the CLI's weights differ from Python's")
@@ -178,7 +179,8 @@ ok(py1.stop_reason_.startswith("early stopping") and py1.n_iter_ < 40 and
 m2 = os.path.join(T, "cli_house.safetensors")
 cli("train", os.path.join(T, "house.csv"), "--layers", "12:tanh", "--opt",
     "nesterov", "--momentum", "0.8", "--lr", "0.02", "--batch", "25",
-    "--epochs", "15", "--val", "0", "--seed", "9", "-o", m2, "-q")
+    "--epochs", "15", "--val", "0", "--seed", "9", "--init",
+    "glorot_uniform", "-o", m2, "-q")
 py2 = descent.MLPRegressor((12,), activation="tanh", solver="sgd",
                            momentum=0.8, learning_rate_init=0.02,
                            batch_size=25, max_iter=15, alpha=0, tol=0,
@@ -218,7 +220,7 @@ py4 = descent.MLPClassifier((8,), learning_rate_init=0.02, batch_size=16,
                             max_iter=25, early_stopping=True,
                             validation_fraction=0.25, n_iter_no_change=999,
                             tol=0, alpha=0, class_weight="balanced",
-                            random_state=3)
+                            init="default", random_state=3)
 py4.fit(wi[list(Xi.columns)], wi["target"], sample_weight=wi["w"])
 ok(np.array_equal(descent.load(m4)._model.params(), py4._model.params()),
    "weights: the CLI's weighted model differs from Python's")
@@ -402,6 +404,8 @@ t2 = clone(t1).set_params(threads=2)
 ok(np.array_equal(t1.fit(Xb, yb).predict_proba(Xb),
                   t2.fit(Xb, yb).predict_proba(Xb)),
    "threads=1 and threads=2 give other models")
+raises(descent.Error, lambda: descent.MLPClassifier(init="zeros").fit(Xi, yi),
+       "init='zeros'", "zeros")
 raises(ValueError, lambda: descent.MLPClassifier(threads=-1).fit(Xi, yi),
        "threads=-1", "threads")
 
