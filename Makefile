@@ -60,7 +60,7 @@ TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
 .PHONY: all check test test-install test-deploy test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
-        coverage tsan bench bench-ab bench-defaults bench-infer
+        coverage tsan bench bench-ab bench-defaults bench-infer python bench-python
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
 
@@ -261,6 +261,20 @@ bench-defaults: all
 bench-infer: all
 	@B=$(B) CC="$(CC)" BENCH_CFLAGS="$(BASE) $(CFLAGS)" sh bench/infer.sh
 
+# `make python`: the shared library into the Python package
+# (python/descent/libdescent.so), which loads it with ctypes; then
+# PYTHONPATH=python or `pip install ./python` (python/README.md).
+python: python/descent/libdescent.so
+
+python/descent/libdescent.so: $(B)/libdescent.so
+	cp $(B)/libdescent.so $@
+
+# `make bench-python`: descent's estimators against scikit-learn's MLP on
+# six data sets, medians of 5 seeds, written to bench/PYTHON.md (a few
+# minutes).  Needs python3-sklearn and dataset-fashion-mnist.
+bench-python: python
+	/usr/bin/python3 bench/python_bench.py bench/PYTHON.md
+
 demo: all
 	@DESCENT=$(B)/descent sh examples/demo.sh
 
@@ -307,4 +321,4 @@ test-install: all $(B)/descent.1 $(B)/descent.bash
 	B=$(B) sh tests/install.sh
 
 clean:
-	rm -rf build build-san build-cov build-tsan descent
+	rm -rf build build-san build-cov build-tsan descent python/descent/libdescent.so
