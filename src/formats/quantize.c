@@ -479,11 +479,11 @@ dn_status dn_qmodel_evaluate(const dn_qmodel *q, const dn_data *d,
     if (!out) return dn_fail(err, DN_ENOMEM, "out of memory evaluating");
     float *row = out + (size_t)d->n * k;
     for (int r = 0; r < d->n && !st; r++) {
-        const float *x = d->X + (size_t)r * n_in;
-        if (!d->X) {   /* bytes, converted as the readers would have */
+        const float *x = row;
+        if (d->X)
+            x = d->X + (size_t)r * n_in;
+        else           /* bytes, converted as the readers would have */
             dn_row_u8(dn_data_x8(d) + (size_t)r * n_in, NULL, NULL, row, n_in);
-            x = row;
-        }
         st = run_rows(q, x, 1, out + (size_t)r * k, err);
     }
     if (!st) st = dn_evaluate_outputs(q->m, out, d, res, err);
