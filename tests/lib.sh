@@ -50,6 +50,28 @@ idx_labels() {
     { printf '\000\000\010\001\000\000\000'; byte "$2"
       _i=0; while [ $_i -lt "$2" ]; do byte $((_i % ${3:-2})); _i=$((_i + 1)); done; } > "$1"
 }
+# refused CODE PATTERN CMD...: CMD exits CODE with PATTERN in its
+# message, and the directory $T/w (the caller's, made empty) stays empty.
+refused() {
+    code=$1 pat=$2; shift 2
+    "$@" > "$T/out" 2> "$T/err"; got=$?
+    [ "$got" -eq "$code" ] && ok || bad "exit $got (want $code): $*"
+    grep -q -F -- "$pat" "$T/err" && ok || { bad "'$pat' not in the message of: $*"; head -n 3 "$T/err"; }
+    [ -z "$(ls -A "$T/w")" ] && ok || bad "written despite the error ($*): $(ls -A "$T/w")"
+}
+
+# check_py ONNX MODEL OPS DATA PRED: runs tests/onnx_check.py ($PY) and
+# adds its counts to ours.
+check_py() {
+    "$PY" "$(dirname "$0")/onnx_check.py" "$@" > "$T/py.out" 2>&1
+    last=$(tail -n 1 "$T/py.out")
+    p=$(printf '%s' "$last" | sed -n 's/^onnx_check: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+    f=$(printf '%s' "$last" | sed -n 's/^onnx_check: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+    if [ -z "$p" ]; then bad "onnx_check.py crashed on $1:"; tail -n 5 "$T/py.out"; return; fi
+    grep -E '^(FAIL|onnx_check: .*rows)' "$T/py.out"
+    pass=$((pass + p)); fail=$((fail + f))
+}
+
 finish() {
     echo "$1: $pass passed, $fail failed"
     [ $fail -eq 0 ]

@@ -55,13 +55,6 @@ grep_in "$T/out" "^R2 0\.[0-9]* ± .*   RMSE .* ± .*   MAE "
 
 # refusals: exit 2 or 1, a message naming what to do, nothing made
 mkdir "$T/w"
-refused() {  # refused CODE PATTERN CMD...
-    code=$1 pat=$2; shift 2
-    "$@" > "$T/out" 2> "$T/err"; got=$?
-    [ "$got" -eq "$code" ] && ok || bad "exit $got (want $code): $*"
-    grep -q -F -- "$pat" "$T/err" && ok || { bad "'$pat' not in the message of: $*"; head -n 3 "$T/err"; }
-    [ -z "$(ls -A "$T/w")" ] && ok || bad "made despite the error ($*): $(ls -A "$T/w")"
-}
 refused 2 "--folds '1': expected the number of folds" $D cv data/iris.csv --folds 1
 refused 2 "--folds 'five'" $D cv data/iris.csv --folds five
 refused 2 "class 'setosa' has 50 rows; use 50 folds or fewer" \

@@ -16,16 +16,6 @@ if ! "$PY" -c 'import onnx, numpy' > "$T/err" 2>&1; then
     exit 1
 fi
 
-# check_py ONNX MODEL OPS DATA PRED: adds onnx_check.py's counts to ours
-check_py() {
-    "$PY" "$H/onnx_check.py" "$@" > "$T/py.out" 2>&1
-    last=$(tail -n 1 "$T/py.out")
-    p=$(printf '%s' "$last" | sed -n 's/^onnx_check: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-    f=$(printf '%s' "$last" | sed -n 's/^onnx_check: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-    if [ -z "$p" ]; then bad "onnx_check.py crashed on $1:"; tail -n 5 "$T/py.out"; return; fi
-    grep -E '^(FAIL|onnx_check: .*rows)' "$T/py.out"
-    pass=$((pass + p)); fail=$((fail + f))
-}
 
 # model NAME OPS DATA TRAIN-OPTIONS...: train, export, predict, check
 model() {

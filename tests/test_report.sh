@@ -86,13 +86,6 @@ grep_in "$T/house.html" "RMSE"
 
 # refusals: a message naming what and what to do, nothing written
 mkdir "$T/w"
-refused() {  # refused CODE PATTERN CMD...
-    code=$1 pat=$2; shift 2
-    "$@" > "$T/out" 2> "$T/err"; got=$?
-    [ "$got" -eq "$code" ] && ok || bad "exit $got (want $code): $*"
-    grep -q -F -- "$pat" "$T/err" && ok || { bad "'$pat' not in the message of: $*"; head -n 3 "$T/err"; }
-    [ -z "$(ls -A "$T/w")" ] && ok || bad "written despite the error ($*): $(ls -A "$T/w")"
-}
 refused 2 "--bins sets the calibration bins of a classification report, but $T/house.st is a regression model" \
     $D report "$T/house.st" data/house.csv --bins 10 --html "$T/w/h.html"
 refused 2 "--bins '0': expected a whole number from 1 to 1000" $D report "$T/iris.st" data/iris.csv --bins 0

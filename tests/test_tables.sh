@@ -13,15 +13,6 @@ H=$(dirname "$0")
 PY=${ONNX_PYTHON:-/usr/bin/python3}
 "$PY" "$H/gen_messy.py" "$T" || bad "gen_messy.py failed"
 
-check_py() {  # check_py ONNX MODEL OPS DATA PRED: onnx_check.py's counts
-    "$PY" "$H/onnx_check.py" "$@" > "$T/py.out" 2>&1
-    last=$(tail -n 1 "$T/py.out")
-    p=$(printf '%s' "$last" | sed -n 's/^onnx_check: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-    f=$(printf '%s' "$last" | sed -n 's/^onnx_check: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-    if [ -z "$p" ]; then bad "onnx_check.py crashed on $1:"; tail -n 5 "$T/py.out"; return; fi
-    grep -E '^(FAIL|onnx_check: .*rows)' "$T/py.out"
-    pass=$((pass + p)); fail=$((fail + f))
-}
 
 NET=IsNaN,Where,Sub,Div,Gemm,Relu,Gemm,Relu,Gemm
 # messy NAME OPS DATA-LINE-PIECES...: train with no options, then
