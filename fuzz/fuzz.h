@@ -195,9 +195,12 @@ static inline void fuzz_check_schema(const dn_schema *s)
     }
 }
 
-/* A data set as descent.h describes it: n rows of d finite inputs (a
- * one-hot block holds exactly one 1), and targets in range. */
-static inline void fuzz_check_data(const dn_data *d)
+/* A data set as descent.h describes it: n rows of d finite inputs laid
+ * out as dn_column says.  A one-hot block holds at most one 1; none means
+ * the cell was missing (its indicator, if any, is 1) or, read with a
+ * given schema (unseen_ok), a category the schema does not know.  An
+ * indicator is 0 or 1 and is 1 only for a missing cell. */
+static inline void fuzz_check_data(const dn_data *d, int unseen_ok)
 {
     FUZZ_CHECK(d != NULL, "no data after success");
     if (!d) return;
@@ -208,25 +211,31 @@ static inline void fuzz_check_data(const dn_data *d)
     FUZZ_CHECK(d->d == s->n_in, "d %d but the schema's n_in %d", d->d,
                s->n_in);
     if (d->d != s->n_in) return;
-    int bad_x = 0, bad_hot = 0;
+    int bad_x = 0, bad_hot = 0, bad_ind = 0;
     for (int r = 0; r < d->n; r++) {
         const float *x = d->X + (size_t)r * d->d;
         for (int j = 0; j < d->d; j++) bad_x += !isfinite(x[j]);
         for (int j = 0; j < s->n_cols; j++) {
-            int k = s->col[j].n_cats;
-            if (!k) { x++; continue; }
+            const dn_column *c = &s->col[j];
+            int k = c->n_cats;
             int ones = 0, other = 0;
             for (int i = 0; i < k; i++) {
                 ones += x[i] == 1.0f;
                 other += x[i] != 0.0f && x[i] != 1.0f;
             }
-            bad_hot += ones != 1 || other != 0;
-            x += k;
+            x += k ? k : 1;
+            float ind = c->indicator ? *x++ : 0.0f;
+            bad_ind += ind != 0.0f && ind != 1.0f;
+            if (k)
+                bad_hot += ones > 1 || other != 0 || (ind == 1.0f && ones) ||
+                           (!ones && ind != 1.0f && !unseen_ok);
         }
     }
     FUZZ_CHECK(bad_x == 0, "%d non-finite inputs", bad_x);
-    FUZZ_CHECK(bad_hot == 0, "%d one-hot blocks without exactly one 1",
-               bad_hot);
+    FUZZ_CHECK(bad_hot == 0, "%d one-hot blocks with more than one 1, a "
+               "value other than 0 or 1, a 1 beside a was-missing "
+               "indicator, or no 1 for a known, present category", bad_hot);
+    FUZZ_CHECK(bad_ind == 0, "%d indicators other than 0 or 1", bad_ind);
     if (!d->Y) return;
     FUZZ_CHECK(d->k >= 1, "Y with k = %d", d->k);
     int bad_y = 0;

@@ -41,7 +41,7 @@ static int csv_one(const char *path, const dn_csv_opts *o)
         FUZZ_CHECK(why[0] == 0, "why is set after a failure: %s", why);
         return 0;
     }
-    fuzz_check_data(d);
+    fuzz_check_data(d, 0);
     const dn_schema *s = d->schema;
     FUZZ_CHECK(d->Y != NULL && d->k == 1, "no targets (k %d)", d->k);
     FUZZ_CHECK(s->target != NULL, "no target name");

@@ -44,7 +44,7 @@ FUZZ_ENTRY(csv_with)(const uint8_t *data, size_t size)
         fuzz_check_failure(st, &e, d, path, 1, fails);
         return 0;
     }
-    fuzz_check_data(d);
+    fuzz_check_data(d, 1);
     FUZZ_CHECK(d->d == s->n_in && d->schema->n_in == s->n_in &&
                d->schema->n_cols == s->n_cols &&
                d->schema->task == s->task &&

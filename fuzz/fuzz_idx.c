@@ -54,7 +54,7 @@ FUZZ_ENTRY(idx)(const uint8_t *data, size_t size)
         return 0;
     }
     FUZZ_CHECK(detected == 1, "read as IDX, but dn_idx_detect says no");
-    fuzz_check_data(d);
+    fuzz_check_data(d, 0);
     const dn_schema *s = d->schema;
     FUZZ_CHECK(s->img_rows >= 1 && s->img_cols >= 1 &&
                (long)s->img_rows * s->img_cols == d->d,
