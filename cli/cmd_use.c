@@ -128,6 +128,19 @@ int cli_model_data(const char *cmd, const char *model, const char *data,
     return 0;
 }
 
+/* What eval and predict both do first: the options, the files checked
+ * against each other, then the model and the data read.  Returns -1
+ * after --help, else an exit code (0: *m and *d are set). */
+static int open_use(const char *cmd, const char *help, int argc, char **argv,
+                    use_cfg *c, int need_target, dn_model **m, dn_data **d)
+{
+    int rc = parse(cmd, help, argc, argv, c);
+    if (rc) return rc < 0 ? -1 : rc;
+    if ((rc = check_files(cmd, c))) return rc;
+    return cli_model_data(cmd, c->model, c->data, c->labels, &c->copts,
+                          need_target, m, d);
+}
+
 void cli_json_num(FILE *f, const char *key, double v, int last)
 {
     if (isfinite(v)) dn_fprintf(f, "\"%s\":%.17g%s", key, v, last ? "" : ",");
@@ -137,14 +150,13 @@ void cli_json_num(FILE *f, const char *key, double v, int last)
 int cmd_eval(int argc, char **argv)
 {
     use_cfg c;
-    int rc = parse("eval", eval_help, argc, argv, &c);
-    if (rc) return rc < 0 ? EXIT_OK : rc;
-    if ((rc = check_files("eval", &c))) return rc;
     dn_model *m = NULL;
     dn_data *d = NULL;
     dn_metrics mt;
     dn_error err;
-    if ((rc = cli_model_data("eval", c.model, c.data, c.labels, &c.copts, 1, &m, &d))) goto out;
+    int rc = open_use("eval", eval_help, argc, argv, &c, 1, &m, &d);
+    if (rc < 0) return EXIT_OK;
+    if (rc) goto out;
     if (dn_evaluate(m, d, &mt, &err)) { rc = cli_error("eval", &err); goto out; }
     int regression = dn_model_arch(m)->loss == DN_LOSS_MSE;
     if (c.json) {
@@ -231,14 +243,13 @@ static int fill_predictions(FILE *f, void *arg)
 int cmd_predict(int argc, char **argv)
 {
     use_cfg c;
-    int rc = parse("predict", predict_help, argc, argv, &c);
-    if (rc) return rc < 0 ? EXIT_OK : rc;
-    if ((rc = check_files("predict", &c))) return rc;
     dn_model *m = NULL;
     dn_data *d = NULL;
     float *out = NULL;
     dn_error err;
-    if ((rc = cli_model_data("predict", c.model, c.data, c.labels, &c.copts, 0, &m, &d))) goto out;
+    int rc = open_use("predict", predict_help, argc, argv, &c, 0, &m, &d);
+    if (rc < 0) return EXIT_OK;
+    if (rc) goto out;
     out = malloc((size_t)d->n * dn_model_n_out(m) * sizeof *out);
     if (!out) { fprintf(stderr, "descent predict: out of memory\n"); rc = EXIT_DATA; goto out; }
     /* dn_predict takes rows of floats: IDX pixels arrive as bytes. */

@@ -51,6 +51,21 @@ static int stdout_closed(const char *cmd, int rc)
 
 static int dispatch(int argc, char **argv);
 
+/* A command that may run on every rank of an MPI job: MPI starts before
+ * it and ends after it, and a failing rank takes the job down. */
+static int distributed(const char *name, int (*cmd)(int, char **), int argc,
+                       char **argv)
+{
+    if (dn_dist_init(&argc, &argv)) {
+        fprintf(stderr, "descent %s: MPI could not start\n", name);
+        return EXIT_DATA;
+    }
+    int rc = cmd(argc - 1, argv + 1);
+    if (rc && rc != EXIT_INTERRUPTED) dn_dist_abort(rc);
+    dn_dist_finalize();
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     int rc = dispatch(argc, argv);
@@ -76,28 +91,10 @@ static int dispatch(int argc, char **argv)
                dn_threads_default());
         return EXIT_OK;
     }
-    if (!strcmp(c, "train")) {
-        /* Under mpirun every rank runs this; see docs/distributed.md. */
-        if (dn_dist_init(&argc, &argv)) {
-            fputs("descent train: MPI could not start\n", stderr);
-            return EXIT_DATA;
-        }
-        int rc = cmd_train(argc - 1, argv + 1);
-        if (rc && rc != EXIT_INTERRUPTED) dn_dist_abort(rc);
-        dn_dist_finalize();
-        return rc;
-    }
-    if (!strcmp(c, "cv")) {
-        /* Each fold trains as train does: under mpirun, on every rank. */
-        if (dn_dist_init(&argc, &argv)) {
-            fputs("descent cv: MPI could not start\n", stderr);
-            return EXIT_DATA;
-        }
-        int rc = cmd_cv(argc - 1, argv + 1);
-        if (rc && rc != EXIT_INTERRUPTED) dn_dist_abort(rc);
-        dn_dist_finalize();
-        return rc;
-    }
+    /* Under mpirun every rank runs train, and cv's folds train as train
+     * does; see docs/distributed.md. */
+    if (!strcmp(c, "train")) return distributed("train", cmd_train, argc, argv);
+    if (!strcmp(c, "cv"))    return distributed("cv", cmd_cv, argc, argv);
     if (!strcmp(c, "eval"))    return cmd_eval(argc - 1, argv + 1);
     if (!strcmp(c, "report"))  return cmd_report(argc - 1, argv + 1);
     if (!strcmp(c, "predict")) return cmd_predict(argc - 1, argv + 1);

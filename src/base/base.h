@@ -41,6 +41,14 @@ double dn_wall_time(void);
 /* strdup that the C11 standard library lacks; NULL stays NULL. */
 char *dn_strdup(const char *s);
 
+/* free() of each of the n pointers in p (NULLs allowed); DN_FREE_ALL(a,
+ * b, ...) frees a list of a structure's arrays in one line, so that the
+ * many _free functions do not each spell the same sequence out. */
+void dn_free_each(void *const *p, size_t n);
+#define DN_FREE_ALL(...)                                                  \
+    dn_free_each((void *const[]){ __VA_ARGS__ },                          \
+                 sizeof((void *const[]){ __VA_ARGS__ }) / sizeof(void *))
+
 /* Largest sizes any loader will accept before allocating: guards against
  * absurd numbers in files (a 2^62-row header must not become malloc). */
 #define DN_MAX_ROWS      100000000L   /* 1e8 samples */

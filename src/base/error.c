@@ -1,8 +1,6 @@
 /* error.c — errors are values: a status and a message for the caller. */
 #include "base/base.h"
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 const char *dn_status_name(dn_status s)
 {
@@ -33,13 +31,4 @@ dn_status dn_null(dn_error *err, const char *fn, const char *arg)
 {
     return dn_fail(err, DN_EARG, "%s: %s is NULL; pass a valid pointer (see "
                    "descent.h)", fn, arg);
-}
-
-char *dn_strdup(const char *s)
-{
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
 }

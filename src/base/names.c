@@ -19,31 +19,82 @@ static const char *init_names[DN_INIT_COUNT] = {
     "default", "normal", "glorot_uniform", "glorot_normal", "he_uniform",
     "he_normal"
 };
+static const char *solver_names[DN_SOLVER_COUNT] = {
+    "lbfgs", "cg", "lm", "newton"
+};
+static const char *cg_beta_names[2] = { "pr+", "fr" };
 
-const char *dn_act_name(dn_act a)
-{ return (unsigned)a < DN_ACT_COUNT ? act_names[a] : "?"; }
-const char *dn_loss_name(dn_loss l)
-{ return (unsigned)l < DN_LOSS_COUNT ? loss_names[l] : "?"; }
-const char *dn_task_name(dn_task t)
-{ return (unsigned)t < 3 ? task_names[t] : "?"; }
-const char *dn_init_name(dn_init i)
-{ return (unsigned)i < DN_INIT_COUNT ? init_names[i] : "?"; }
-const char *dn_opt_name(dn_opt_kind k)
-{ return (unsigned)k < DN_OPT_COUNT ? opt_names[k] : "?"; }
-const char *dn_sched_name(dn_sched_kind k)
-{ return (unsigned)k < DN_SCHED_COUNT ? sched_names[k] : "?"; }
+/* dn_<kind>_name: the canonical name of a value, "?" for one out of range. */
+#define NAMER(fn, type, names, n)                                         \
+    const char *fn(type v) { return (unsigned)v < (n) ? names[v] : "?"; }
+NAMER(dn_act_name, dn_act, act_names, DN_ACT_COUNT)
+NAMER(dn_loss_name, dn_loss, loss_names, DN_LOSS_COUNT)
+NAMER(dn_task_name, dn_task, task_names, 3)
+NAMER(dn_init_name, dn_init, init_names, DN_INIT_COUNT)
+NAMER(dn_opt_name, dn_opt_kind, opt_names, DN_OPT_COUNT)
+NAMER(dn_sched_name, dn_sched_kind, sched_names, DN_SCHED_COUNT)
+NAMER(dn_solver_name, dn_solver_kind, solver_names, DN_SOLVER_COUNT)
+NAMER(dn_cg_beta_name, dn_cg_beta, cg_beta_names, 2)
 
-typedef struct { const char *alias; int value; } alias;
+typedef struct { const char *const *names; const char *alias; int value; } alias;
 
-/* Looks s up among the canonical names, then the aliases; -1 if absent. */
-static int lookup(const char *s, const char **names, int n,
-                  const alias *aliases)
+/* The other spellings accepted: each extends one table of canonical
+ * names (the values of different kinds overlap, so the table says which). */
+static const alias aliases[] = {
+    { act_names, "linear", DN_ACT_IDENTITY },
+    { act_names, "none", DN_ACT_IDENTITY },
+    { act_names, "logistic", DN_ACT_SIGMOID },
+    { act_names, "leaky", DN_ACT_LEAKY_RELU },
+    { act_names, "leakyrelu", DN_ACT_LEAKY_RELU },
+    { act_names, "leaky-relu", DN_ACT_LEAKY_RELU },
+    { loss_names, "sse", DN_LOSS_MSE },
+    { loss_names, "squared", DN_LOSS_MSE },
+    { loss_names, "binary_crossentropy", DN_LOSS_BCE },
+    { loss_names, "logloss", DN_LOSS_BCE },
+    { loss_names, "cross_entropy", DN_LOSS_CE },
+    { loss_names, "crossentropy", DN_LOSS_CE },
+    { loss_names, "categorical_crossentropy", DN_LOSS_CE },
+    { task_names, "reg", DN_TASK_REGRESSION },
+    { task_names, "classification", DN_TASK_MULTICLASS },
+    { task_names, "multi", DN_TASK_MULTICLASS },
+    { init_names, "auto", DN_INIT_DEFAULT },
+    { init_names, "gaussian", DN_INIT_NORMAL },
+    { init_names, "glorot", DN_INIT_GLOROT_UNIFORM },
+    { init_names, "xavier", DN_INIT_GLOROT_UNIFORM },
+    { init_names, "xavier_uniform", DN_INIT_GLOROT_UNIFORM },
+    { init_names, "xavier_normal", DN_INIT_GLOROT_NORMAL },
+    { init_names, "he", DN_INIT_HE_UNIFORM },
+    { init_names, "kaiming", DN_INIT_HE_UNIFORM },
+    { init_names, "kaiming_uniform", DN_INIT_HE_UNIFORM },
+    { init_names, "kaiming_normal", DN_INIT_HE_NORMAL },
+    { opt_names, "gd", DN_OPT_SGD },
+    { opt_names, "nag", DN_OPT_NESTEROV },
+    { opt_names, "rmsprop", DN_OPT_RMSPROP },
+    { solver_names, "l-bfgs", DN_SOLVER_LBFGS },
+    { solver_names, "l_bfgs", DN_SOLVER_LBFGS },
+    { solver_names, "conjugate-gradient", DN_SOLVER_CG },
+    { solver_names, "trainlm", DN_SOLVER_LM },
+    { solver_names, "levenberg-marquardt", DN_SOLVER_LM },
+    { cg_beta_names, "pr", DN_CG_PR_PLUS },
+    { cg_beta_names, "prp", DN_CG_PR_PLUS },
+    { cg_beta_names, "polak-ribiere", DN_CG_PR_PLUS },
+    { cg_beta_names, "fletcher-reeves", DN_CG_FR },
+    { sched_names, "none", DN_SCHED_CONSTANT },
+    { sched_names, "exponential", DN_SCHED_EXP },
+    { sched_names, "cos", DN_SCHED_COSINE },
+    { sched_names, "reduce-on-plateau", DN_SCHED_PLATEAU },
+    { sched_names, "reduce_on_plateau", DN_SCHED_PLATEAU },
+    { NULL, NULL, 0 }
+};
+
+/* Looks s up among the canonical names, then their aliases; -1 if absent. */
+static int lookup(const char *s, const char **names, int n)
 {
     if (!s) return -1;
     for (int i = 0; i < n; i++)
         if (strcasecmp(s, names[i]) == 0) return i;
-    for (const alias *a = aliases; a && a->alias; a++)
-        if (strcasecmp(s, a->alias) == 0) return a->value;
+    for (const alias *a = aliases; a->alias; a++)
+        if (a->names == names && strcasecmp(s, a->alias) == 0) return a->value;
     return -1;
 }
 
@@ -62,10 +113,10 @@ static const char *list(const char **names, int n, char *buf, size_t len)
  * (checked here: the caller stores *out only on success). */
 static dn_status parse(const char *fn, const void *dest, const char *what,
                        const char *s, const char **names, int n,
-                       const alias *aliases, int *out, dn_error *err)
+                       int *out, dn_error *err)
 {
     if (!dest) return dn_null(err, fn, "out");
-    int v = lookup(s, names, n, aliases);
+    int v = lookup(s, names, n);
     if (v < 0) {
         /* s may come from a file: no control byte goes into a message. */
         char buf[256], shown[DN_SHOW_BUF];
@@ -77,126 +128,28 @@ static dn_status parse(const char *fn, const void *dest, const char *what,
     return DN_OK;
 }
 
-dn_status dn_act_parse(const char *s, dn_act *out, dn_error *err)
-{
-    static const alias a[] = {
-        { "linear", DN_ACT_IDENTITY }, { "none", DN_ACT_IDENTITY },
-        { "logistic", DN_ACT_SIGMOID }, { "leaky", DN_ACT_LEAKY_RELU },
-        { "leakyrelu", DN_ACT_LEAKY_RELU }, { "leaky-relu", DN_ACT_LEAKY_RELU },
-        { NULL, 0 }
-    };
-    int v = 0;
-    dn_status st = parse(__func__, out, "activation", s, act_names, DN_ACT_COUNT, a, &v, err);
-    if (st == DN_OK) *out = (dn_act)v;
-    return st;
-}
+/* dn_<kind>_parse, the same for every kind of name: the value of s as a
+ * type, from names (n of them) or an alias of one; *out is stored on
+ * success. */
+#define PARSER(fn, type, what, names, n)                              \
+    dn_status fn(const char *s, type *out, dn_error *err)            \
+    {                                                                 \
+        int v = 0;                                                    \
+        dn_status st = parse(#fn, out, what, s, names, n, &v, err);   \
+        if (st == DN_OK) *out = (type)v;                              \
+        return st;                                                    \
+    }
 
-dn_status dn_loss_parse(const char *s, dn_loss *out, dn_error *err)
-{
-    static const alias a[] = {
-        { "sse", DN_LOSS_MSE }, { "squared", DN_LOSS_MSE },
-        { "binary_crossentropy", DN_LOSS_BCE }, { "logloss", DN_LOSS_BCE },
-        { "cross_entropy", DN_LOSS_CE }, { "crossentropy", DN_LOSS_CE },
-        { "categorical_crossentropy", DN_LOSS_CE }, { NULL, 0 }
-    };
-    int v = 0;
-    dn_status st = parse(__func__, out, "loss", s, loss_names, DN_LOSS_COUNT, a, &v, err);
-    if (st == DN_OK) *out = (dn_loss)v;
-    return st;
-}
-
-dn_status dn_task_parse(const char *s, dn_task *out, dn_error *err)
-{
-    static const alias a[] = {
-        { "reg", DN_TASK_REGRESSION }, { "classification", DN_TASK_MULTICLASS },
-        { "multi", DN_TASK_MULTICLASS }, { NULL, 0 }
-    };
-    int v = 0;
-    dn_status st = parse(__func__, out, "task", s, task_names, 3, a, &v, err);
-    if (st == DN_OK) *out = (dn_task)v;
-    return st;
-}
-
-dn_status dn_init_parse(const char *s, dn_init *out, dn_error *err)
-{
-    static const alias a[] = {
-        { "auto", DN_INIT_DEFAULT }, { "gaussian", DN_INIT_NORMAL },
-        { "glorot", DN_INIT_GLOROT_UNIFORM }, { "xavier", DN_INIT_GLOROT_UNIFORM },
-        { "xavier_uniform", DN_INIT_GLOROT_UNIFORM },
-        { "xavier_normal", DN_INIT_GLOROT_NORMAL }, { "he", DN_INIT_HE_UNIFORM },
-        { "kaiming", DN_INIT_HE_UNIFORM }, { "kaiming_uniform", DN_INIT_HE_UNIFORM },
-        { "kaiming_normal", DN_INIT_HE_NORMAL }, { NULL, 0 }
-    };
-    int v = 0;
-    dn_status st = parse(__func__, out, "initialization", s, init_names, DN_INIT_COUNT, a,
-                         &v, err);
-    if (st == DN_OK) *out = (dn_init)v;
-    return st;
-}
-
-dn_status dn_opt_parse(const char *s, dn_opt_kind *out, dn_error *err)
-{
-    static const alias a[] = {
-        { "gd", DN_OPT_SGD }, { "nag", DN_OPT_NESTEROV },
-        { "rmsprop", DN_OPT_RMSPROP }, { NULL, 0 }
-    };
-    int v = 0;
-    dn_status st = parse(__func__, out, "optimizer", s, opt_names, DN_OPT_COUNT, a, &v, err);
-    if (st == DN_OK) *out = (dn_opt_kind)v;
-    return st;
-}
-
-static const char *solver_names[DN_SOLVER_COUNT] = {
-    "lbfgs", "cg", "lm", "newton"
-};
-static const char *cg_beta_names[2] = { "pr+", "fr" };
-
-const char *dn_solver_name(dn_solver_kind k)
-{ return (unsigned)k < DN_SOLVER_COUNT ? solver_names[k] : "?"; }
-const char *dn_cg_beta_name(dn_cg_beta b)
-{ return (unsigned)b < 2 ? cg_beta_names[b] : "?"; }
-
-dn_status dn_solver_parse(const char *s, dn_solver_kind *out, dn_error *err)
-{
-    static const alias a[] = {
-        { "l-bfgs", DN_SOLVER_LBFGS }, { "l_bfgs", DN_SOLVER_LBFGS },
-        { "conjugate-gradient", DN_SOLVER_CG }, { "trainlm", DN_SOLVER_LM },
-        { "levenberg-marquardt", DN_SOLVER_LM }, { NULL, 0 }
-    };
-    int v = 0;
-    dn_status st = parse(__func__, out, "solver", s, solver_names, DN_SOLVER_COUNT, a, &v,
-                         err);
-    if (st == DN_OK) *out = (dn_solver_kind)v;
-    return st;
-}
-
-dn_status dn_cg_beta_parse(const char *s, dn_cg_beta *out, dn_error *err)
-{
-    static const alias a[] = {
-        { "pr", DN_CG_PR_PLUS }, { "prp", DN_CG_PR_PLUS },
-        { "polak-ribiere", DN_CG_PR_PLUS }, { "fletcher-reeves", DN_CG_FR },
-        { NULL, 0 }
-    };
-    int v = 0;
-    dn_status st = parse(__func__, out, "conjugate-gradient beta", s, cg_beta_names, 2, a,
-                         &v, err);
-    if (st == DN_OK) *out = (dn_cg_beta)v;
-    return st;
-}
-
-dn_status dn_sched_parse(const char *s, dn_sched_kind *out, dn_error *err)
-{
-    static const alias a[] = {
-        { "none", DN_SCHED_CONSTANT }, { "exponential", DN_SCHED_EXP },
-        { "cos", DN_SCHED_COSINE }, { "reduce-on-plateau", DN_SCHED_PLATEAU },
-        { "reduce_on_plateau", DN_SCHED_PLATEAU }, { NULL, 0 }
-    };
-    int v = 0;
-    dn_status st = parse(__func__, out, "schedule", s, sched_names, DN_SCHED_COUNT, a, &v,
-                         err);
-    if (st == DN_OK) *out = (dn_sched_kind)v;
-    return st;
-}
+PARSER(dn_act_parse, dn_act, "activation", act_names, DN_ACT_COUNT)
+PARSER(dn_loss_parse, dn_loss, "loss", loss_names, DN_LOSS_COUNT)
+PARSER(dn_task_parse, dn_task, "task", task_names, 3)
+PARSER(dn_init_parse, dn_init, "initialization", init_names, DN_INIT_COUNT)
+PARSER(dn_opt_parse, dn_opt_kind, "optimizer", opt_names, DN_OPT_COUNT)
+PARSER(dn_sched_parse, dn_sched_kind, "schedule", sched_names, DN_SCHED_COUNT)
+PARSER(dn_solver_parse, dn_solver_kind, "solver", solver_names,
+       DN_SOLVER_COUNT)
+PARSER(dn_cg_beta_parse, dn_cg_beta, "conjugate-gradient beta",
+       cg_beta_names, 2)
 
 const char *dn_stop_name(dn_stop s)
 {

@@ -56,10 +56,7 @@ static const char *DEFAULT_NA = "NA,N/A,NaN,null,?";
 
 static void table_free(table *t)
 {
-    free(t->buf);
-    free(t->head);
-    free(t->cell);
-    free(t->line);
+    DN_FREE_ALL(t->buf, t->head, t->cell, t->line);
 }
 
 static int is_space(char c) { return c == ' ' || c == '\t'; }
@@ -766,9 +763,7 @@ typedef struct {
 static void coder_free(coder *cd, int n_cols)
 {
     for (int j = 0; cd->cats && j < n_cols; j++) free(cd->cats[j]);
-    free(cd->cats);
-    free(cd->cls);
-    free(cd->cls_val);
+    DN_FREE_ALL(cd->cats, cd->cls, cd->cls_val);
 }
 
 static dn_status coder_new(const dn_schema *s, coder *cd, dn_error *err)
@@ -1624,9 +1619,7 @@ dn_status dn_csv_read_fd(int fd, const char *path, const dn_csv_opts *opts,
         free(w);
         if (why && why_len) why[0] = '\0';
     }
-    free(src);
-    free(role);
-    free(names);
+    DN_FREE_ALL(src, role, names);
     table_free(&t);
     return st;
 }
@@ -1744,9 +1737,7 @@ dn_status dn_csv_read_with_opts(int fd, const char *path,
     }
     if (!st) (*out)->w = w;
     else free(w);
-    free(src);
-    free(role);
-    free(names);
+    DN_FREE_ALL(src, role, names);
     table_free(&t);
     return st;
 }

@@ -59,10 +59,7 @@ dn_status dn_data_alloc_u8(int n, int d, int k, dn_data **out, dn_error *err)
 void dn_data_free(dn_data *d)
 {
     if (!d) return;
-    free(d->X);
-    free(d->bytes);
-    free(d->Y);
-    free(d->w);
+    DN_FREE_ALL(d->X, d->bytes, d->Y, d->w);
     dn_schema_free(d->schema);
     free(d);
 }
@@ -419,9 +416,7 @@ static dn_status choose_val(const dn_data *all, double frac, uint64_t seed,
         pick(&r, rows + lo, start[c] - lo, take[c], is_val);
     }
 done:
-    free(count);
-    free(sh);
-    free(order);
+    DN_FREE_ALL(count, sh, order);
     return st;
 }
 
@@ -552,9 +547,7 @@ dn_status dn_data_split(const dn_data *all, double val_frac, uint64_t seed,
         *train = NULL;
     }
 done:
-    free(rows);
-    free(start);
-    free(is_val);
+    DN_FREE_ALL(rows, start, is_val);
     return st;
 }
 

@@ -172,20 +172,7 @@ typedef struct {
 
 static void put(out_t *o, const char *s) { dn_jb_puts(&o->b, s); }
 
-static void putf(out_t *o, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void putf(out_t *o, const char *fmt, ...)
-{
-    char t[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = dn_vsnprintf(t, sizeof t, fmt, ap);
-    va_end(ap);
-    if (n > 0) dn_jb_raw(&o->b, t, (size_t)n < sizeof t ? (size_t)n : sizeof t - 1);
-}
+#define putf(o, ...) dn_jb_printf(&(o)->b, __VA_ARGS__)
 
 /* The prefix in capitals, for macros (up: 64 bytes; names are ≤ 60). */
 static const char *upper(const out_t *o, char *up)

@@ -518,6 +518,16 @@ void dn_jb_raw(dn_jbuf *b, const char *s, size_t n)
 
 void dn_jb_puts(dn_jbuf *b, const char *s) { dn_jb_raw(b, s, strlen(s)); }
 
+void dn_jb_printf(dn_jbuf *b, const char *fmt, ...)
+{
+    char t[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = dn_vsnprintf(t, sizeof t, fmt, ap);
+    va_end(ap);
+    if (n > 0) dn_jb_raw(b, t, (size_t)n < sizeof t ? (size_t)n : sizeof t - 1);
+}
+
 void dn_jb_int(dn_jbuf *b, long long v)
 {
     char t[32];

@@ -81,6 +81,13 @@ typedef union {
 
 void dn_jb_raw(dn_jbuf *b, const char *s, size_t n);
 void dn_jb_puts(dn_jbuf *b, const char *s);
+/* printf into the buffer, in the C locale; one call writes at most 511
+ * bytes (the generated C source's lines and numbers are far shorter). */
+void dn_jb_printf(dn_jbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 void dn_jb_int(dn_jbuf *b, long long v);
 /* A float as %.9g (enough digits to read back the same float) in the C
  * locale, '.' whatever the host's (numtext.c); non-finite is null. */

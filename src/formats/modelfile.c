@@ -1224,11 +1224,7 @@ dn_status dn_model_load(const char *path, dn_model **out, dn_error *err)
     fclose(L.f);
     free(L.htext);
     dn_json_free(&L.h);
-    free(L.t);
-    free(L.mean);
-    free(L.std);
-    free(L.t_mean);
-    free(L.t_std);
+    DN_FREE_ALL(L.t, L.mean, L.std, L.t_mean, L.t_std);
     dn_schema_free(L.schema);
     if (st) dn_model_free(L.m);
     else *out = L.m;

@@ -80,9 +80,10 @@ enum {
 /* A kernel: C[0..mr)[0..nr) (+)= Σ_k op(A)[i][k] · b[k·bks + j], with
  * op(A)[i][k] = a[i·ars + k·acs].  Rows past mr and columns past nr are
  * never written, nor read past A's and B's ends. */
-typedef void kern_fn(int kc, const float *a, ptrdiff_t ars, ptrdiff_t acs,
-                     const float *b, ptrdiff_t bks, float *c, ptrdiff_t ldc,
-                     int mr, int nr, int add);
+#define KERN_ARGS int kc, const float *a, ptrdiff_t ars, ptrdiff_t acs, \
+                  const float *b, ptrdiff_t bks, float *c, ptrdiff_t ldc, \
+                  int mr, int nr, int add
+typedef void kern_fn(KERN_ARGS);
 
 /* Packs `lines` lines of kc values each into panels w lines wide (see
  * pack() below for the layout), with one of the source's strides 1: the
@@ -129,9 +130,7 @@ static void put(const float *acc, int w, float *c, ptrdiff_t ldc,
 
 enum { PMR = 6, PNR = 8 };
 
-static void kern_c(int kc, const float *a, ptrdiff_t ars, ptrdiff_t acs,
-                   const float *b, ptrdiff_t bks, float *c, ptrdiff_t ldc,
-                   int mr, int nr, int add)
+static void kern_c(KERN_ARGS)
 {
     /* Rows past mr repeat row 0 (read, never stored), so that the loops
      * keep their constant trip counts. */
@@ -206,9 +205,7 @@ static const isa isa_portable = { "portable", k_portable, 1, NULL, NULL,
 /* B always from panels padded to 16 columns. */
 #define AVX2_KERNEL(R)                                                     \
 __attribute__((target("avx2,fma")))                                        \
-static void k_avx2_##R(int kc, const float *a, ptrdiff_t ars,              \
-                       ptrdiff_t acs, const float *b, ptrdiff_t bks,       \
-                       float *c, ptrdiff_t ldc, int mr, int nr, int add)   \
+static void k_avx2_##R(KERN_ARGS)                                          \
 {                                                                          \
     (void)mr;                                                              \
     ROWS##R(Y_ZERO)                                                        \
@@ -276,34 +273,20 @@ static void pack_t_avx(const float *src, ptrdiff_t ls, int lines, int kc,
             __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44);
             __m256 u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
             float *q = d + (ptrdiff_t)k0 * w;
-            if (kk == 8) {
-                _mm256_storeu_ps(q, _mm256_permute2f128_ps(u0, u4, 0x20));
-                _mm256_storeu_ps(q + w, _mm256_permute2f128_ps(u1, u5, 0x20));
-                _mm256_storeu_ps(q + 2 * w,
-                                 _mm256_permute2f128_ps(u2, u6, 0x20));
-                _mm256_storeu_ps(q + 3 * w,
-                                 _mm256_permute2f128_ps(u3, u7, 0x20));
-                _mm256_storeu_ps(q + 4 * w,
-                                 _mm256_permute2f128_ps(u0, u4, 0x31));
-                _mm256_storeu_ps(q + 5 * w,
-                                 _mm256_permute2f128_ps(u1, u5, 0x31));
-                _mm256_storeu_ps(q + 6 * w,
-                                 _mm256_permute2f128_ps(u2, u6, 0x31));
-                _mm256_storeu_ps(q + 7 * w,
-                                 _mm256_permute2f128_ps(u3, u7, 0x31));
-            } else {
-                float o[8][8];
-                _mm256_storeu_ps(o[0], _mm256_permute2f128_ps(u0, u4, 0x20));
-                _mm256_storeu_ps(o[1], _mm256_permute2f128_ps(u1, u5, 0x20));
-                _mm256_storeu_ps(o[2], _mm256_permute2f128_ps(u2, u6, 0x20));
-                _mm256_storeu_ps(o[3], _mm256_permute2f128_ps(u3, u7, 0x20));
-                _mm256_storeu_ps(o[4], _mm256_permute2f128_ps(u0, u4, 0x31));
-                _mm256_storeu_ps(o[5], _mm256_permute2f128_ps(u1, u5, 0x31));
-                _mm256_storeu_ps(o[6], _mm256_permute2f128_ps(u2, u6, 0x31));
-                _mm256_storeu_ps(o[7], _mm256_permute2f128_ps(u3, u7, 0x31));
-                for (int i = 0; i < kk; i++)
-                    memcpy(q + (ptrdiff_t)i * w, o[i], sizeof o[i]);
-            }
+            /* Row i of the transposed block; only the kk rows that exist
+             * are stored. */
+            __m256 v[8] = {
+                _mm256_permute2f128_ps(u0, u4, 0x20),
+                _mm256_permute2f128_ps(u1, u5, 0x20),
+                _mm256_permute2f128_ps(u2, u6, 0x20),
+                _mm256_permute2f128_ps(u3, u7, 0x20),
+                _mm256_permute2f128_ps(u0, u4, 0x31),
+                _mm256_permute2f128_ps(u1, u5, 0x31),
+                _mm256_permute2f128_ps(u2, u6, 0x31),
+                _mm256_permute2f128_ps(u3, u7, 0x31)
+            };
+            for (int i = 0; i < kk; i++)
+                _mm256_storeu_ps(q + (ptrdiff_t)i * w, v[i]);
         }
     }
 }
@@ -340,9 +323,7 @@ static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx, NULL, NULL };
 
 #define AVX512_32(R)                                                       \
 __attribute__((target("avx512f")))                                         \
-static void k512_32_##R(int kc, const float *a, ptrdiff_t ars,             \
-                        ptrdiff_t acs, const float *b, ptrdiff_t bks,      \
-                        float *c, ptrdiff_t ldc, int mr, int nr, int add)  \
+static void k512_32_##R(KERN_ARGS)                                         \
 {                                                                          \
     (void)mr;                                                              \
     const __mmask16 m0 = dn_lanes(nr), m1 = dn_lanes(nr - 16);                   \
@@ -357,9 +338,7 @@ static void k512_32_##R(int kc, const float *a, ptrdiff_t ars,             \
 
 #define AVX512_16(R)                                                       \
 __attribute__((target("avx512f")))                                         \
-static void k512_16_##R(int kc, const float *a, ptrdiff_t ars,             \
-                        ptrdiff_t acs, const float *b, ptrdiff_t bks,      \
-                        float *c, ptrdiff_t ldc, int mr, int nr, int add)  \
+static void k512_16_##R(KERN_ARGS)                                         \
 {                                                                          \
     (void)mr;                                                              \
     const __mmask16 m0 = dn_lanes(nr);                                        \

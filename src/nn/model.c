@@ -180,12 +180,7 @@ static void free_meta(dn_model *m)
 void dn_model_free(dn_model *m)
 {
     if (!m) return;
-    free(m->theta);
-    free(m->mean);
-    free(m->std);
-    free(m->inv_std);
-    free(m->t_mean);
-    free(m->t_std);
+    DN_FREE_ALL(m->theta, m->mean, m->std, m->inv_std, m->t_mean, m->t_std);
     dn_schema_free(m->schema);
     free_meta(m);
     free(m);

@@ -85,12 +85,7 @@ void dn_ws_free(dn_ws *ws)
         if (ws->a[l] != ws->z[l]) free(ws->a[l]);
         free(ws->z[l]);
     }
-    free(ws->delta[0]);
-    free(ws->delta[1]);
-    free(ws->grad);
-    free(ws->y);
-    free(ws->wb);
-    free(ws->lse);
+    DN_FREE_ALL(ws->delta[0], ws->delta[1], ws->grad, ws->y, ws->wb, ws->lse);
     for (int l = 0; l < ws->n_layers; l++) {
         free(ws->mask[l]);
         free(ws->ad[l]);

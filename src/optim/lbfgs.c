@@ -147,9 +147,6 @@ dn_status dn_lbfgs_run(dn_solve *s)
         steepest = next(&M, s, d, &alpha0);
     }
 done:
-    free(M.a);
-    free(d);
-    free(xp);
-    free(gp);
+    DN_FREE_ALL(M.a, d, xp, gp);
     return st;
 }

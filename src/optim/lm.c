@@ -193,12 +193,6 @@ dn_status dn_lm_run(dn_solve *s)
         if (dn_solve_step_done(s, f_prev, 1, s->mu, 0)) break;
     }
 done:
-    free(L.M);
-    free(L.diag);
-    free(L.je);
-    free(L.rhs);
-    free(L.delta);
-    free(L.e);
-    free(L.J);
+    DN_FREE_ALL(L.M, L.diag, L.je, L.rhs, L.delta, L.e, L.J);
     return st;
 }

@@ -130,8 +130,6 @@ dn_status dn_newton_run(dn_solve *s)
         if (dn_solve_step_done(s, f_prev, alpha, 0, r == DN_LS_WOLFE)) break;
     }
 done:
-    free(M);
-    free(diag);
-    free(d);
+    DN_FREE_ALL(M, diag, d);
     return st;
 }

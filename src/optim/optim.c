@@ -305,9 +305,7 @@ dn_status dn_opt_new(const dn_opt_conf *c, size_t n,
 void dn_opt_free(dn_opt *o)
 {
     if (!o) return;
-    free(o->state);
-    free(o->run);
-    free(o);
+    DN_FREE_ALL(o->state, o->run, o);
 }
 
 float *dn_opt_state(dn_opt *o, size_t *n_floats)

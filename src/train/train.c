@@ -492,13 +492,8 @@ static void run_free(run *r)
     dn_opt_free(r->opt);
     dn_ws_free(r->ws);
     dn_ws_free(r->vws);
-    free(r->S.idx);
-    free(r->S.hist);
-    free(r->S.best_theta);
-    free(r->safe.theta);
-    free(r->why_loaded);
-    free(r->Yb);
-    free(r->mask);
+    DN_FREE_ALL(r->S.idx, r->S.hist, r->S.best_theta, r->safe.theta,
+                r->why_loaded, r->Yb, r->mask);
 }
 
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,

@@ -476,20 +476,10 @@ finish:
     dn_stop_restore(S, m->theta, res);
 done:
     dn_stop_report(S, &q.o, val != NULL, res);
-    free(S->idx);
-    free(S->solver);
-    free(S->hist);
-    free(why_loaded);
-    free(x);
-    free(tX);
+    DN_FREE_ALL(S->idx, S->solver, S->hist, why_loaded, x, tX);
     dn_ws_free(q.ws);
     dn_ws_free(q.ws1);
     dn_rws_free(q.rws);
-    free(q.gf);
-    free(q.hv);
-    free(q.ridge);
-    free(q.wmask);
-    free(q.last_x);
-    free(q.best);
+    DN_FREE_ALL(q.gf, q.hv, q.ridge, q.wmask, q.last_x, q.best);
     return st;
 }

@@ -17,24 +17,10 @@
 void dn_report_free(dn_report *r)
 {
     if (!r) return;
-    free(r->confusion);
-    free(r->support);
-    free(r->precision);
-    free(r->recall);
-    free(r->f1);
-    free(r->auc);
-    free(r->roc_fpr);
-    free(r->roc_tpr);
-    free(r->roc_threshold);
-    free(r->pr_recall);
-    free(r->pr_precision);
-    free(r->pr_threshold);
-    free(r->bin_count);
-    free(r->bin_conf);
-    free(r->bin_acc);
-    free(r->y_true);
-    free(r->y_pred);
-    free(r);
+    DN_FREE_ALL(r->confusion, r->support, r->precision, r->recall, r->f1,
+                r->auc, r->roc_fpr, r->roc_tpr, r->roc_threshold,
+                r->pr_recall, r->pr_precision, r->pr_threshold, r->bin_count,
+                r->bin_conf, r->bin_acc, r->y_true, r->y_pred, r);
 }
 
 /* ---- checks ---- */
