@@ -309,8 +309,8 @@ dn_status dn_arch_set_task(dn_arch *arch, dn_task task, int n_out, dn_error *err
  * for an even count), stored as float32; indicator is set when any
  * training value of the column was missing.  Missing means an empty cell
  * or one of dn_csv_opts.na's tokens.  The model's standardization, if
- * any, then applies to all inputs alike (indicators and one-hot
- * positions included). */
+ * any, then applies to every input, but dn_model_fit_scaling gives the
+ * one-hot positions and indicators mean 0 and std 1: they stay 0/1. */
 typedef struct {
     char  *name;
     int    n_cats;    /* 0 for a numeric column */
@@ -631,7 +631,10 @@ const float *dn_model_mean(const dn_model *m); /* NULL if none */
 const float *dn_model_std(const dn_model *m);  /* NULL if none */
 
 /* Fits the scaling on a data set: per-input mean and standard deviation
- * (population form, in double).  Constant inputs get std 1; constant is
+ * (population form, in double).  When train has a schema, its one-hot
+ * positions and was-missing indicators get mean 0 and std 1 instead (a
+ * rare category standardized would be an extreme input).  Constant
+ * inputs get std 1; constant is
  * relative to the column's magnitude, as in scikit-learn's
  * StandardScaler: std ≤ 10 · FLT_EPSILON · max |x| (float rounding noise,
  * e.g. a column of 1e6 one ulp apart) or std < FLT_MIN.  A column in units

@@ -99,7 +99,7 @@ done
 # early stopping the best epoch is kept; without, the weights from before
 # the step, or the last finite copy when the update itself overflowed.
 want="NaN or infinite"
-run nan-best data/house.csv --opt sgd --lr 2 --warmup 10 --epochs 30 --layers 16
+run nan-best data/house.csv --opt sgd --lr 4 --warmup 10 --epochs 30 --layers 16
 run nan-last data/house.csv --opt sgd --lr 2 --warmup 10 --epochs 30 --layers 16 --val 0
 run nan-adam data/house.csv --opt adam --lr 1e6 --epochs 5
 for n in nan-best nan-last nan-adam; do

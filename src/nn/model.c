@@ -371,6 +371,28 @@ static dn_status column_stats(const float *X, const uint8_t *X8, int n, int d,
     return DN_OK;
 }
 
+/* One-hot positions and was-missing indicators keep their 0/1 (mean 0,
+ * std 1): standardized, a category seen in 1 row of 76 would become an
+ * input of 8.6 for that row, an extreme value the network then fits to
+ * one example (and a missing text cell at prediction time, all zeros
+ * but an indicator of 8.6, would swing the output).  Numeric inputs are
+ * standardized as usual. */
+static void keep_01_inputs(const dn_schema *s, int d, float *mean, float *std)
+{
+    if (!s || s->n_in != d) return;
+    int j = 0;
+    for (int c = 0; c < s->n_cols; c++) {
+        const dn_column *col = &s->col[c];
+        int w = col->n_cats ? col->n_cats : 1;
+        int first01 = col->n_cats ? j : j + w;   /* numeric: its indicator */
+        j += w + (col->indicator != 0);
+        for (int i = first01; i < j; i++) {
+            mean[i] = 0.0f;
+            std[i] = 1.0f;
+        }
+    }
+}
+
 dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
                                dn_error *err)
 {
@@ -383,6 +405,7 @@ dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
     float *mean = malloc((size_t)d * 2 * sizeof(float));
     if (!mean) return dn_fail(err, DN_ENOMEM, "out of memory fitting the scaling");
     dn_status st = column_stats(train->X, dn_data_x8(train), train->n, d, mean, mean + d, err);
+    if (!st) keep_01_inputs(train->schema, d, mean, mean + d);
     if (!st) st = dn_model_set_scaling(m, mean, mean + d, err);
     free(mean);
     return st;
