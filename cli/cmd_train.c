@@ -222,6 +222,13 @@ static void describe_sched(const dn_sched_conf *s, char *buf, size_t len)
                                    s->gamma); break;
     case DN_SCHED_COSINE: dn_snprintf(buf, len, "cosine annealing to %g", s->eta_min);
         break;
+    case DN_SCHED_ONECYCLE:
+        dn_snprintf(buf, len, "one cycle (torch's OneCycleLR, --lr is the peak: "
+                    "up from lr/%g over %g of %s, then down to lr/%g; the "
+                    "momentum is not cycled)", s->div_factor, s->pct_start,
+                    s->t_max ? "--t-max epochs" : "the epochs",
+                    s->div_factor * s->final_div_factor);
+        break;
     default:
         dn_snprintf(buf, len, "reduce on plateau (x%g after %d epochs without a "
                     "%s improvement of %g, cooldown %d, floor %g)", s->factor,

@@ -102,13 +102,18 @@ static const char *help =
 "  --clip NORM           rescale the gradient when its L2 norm exceeds NORM\n"
 "\n"
 "learning-rate schedule (per epoch; --lr is the base rate):\n"
-"  --schedule S          constant|step|exp|cosine|plateau (default constant)\n"
+"  --schedule S          constant|step|exp|cosine|plateau|onecycle (default\n"
+"                        constant)\n"
 "  --step-size N --gamma G      step: eta *= G every N epochs (10, 0.1);\n"
 "                               exp: eta *= G every epoch (0.95)\n"
 "  --t-max N --eta-min E        cosine: period (the epochs after warmup), floor (0)\n"
 "  --factor F --plateau-patience N --threshold T --threshold-mode rel|abs\n"
 "  --cooldown N --min-lr E      plateau: cut by F (0.1) after N (10) epochs\n"
 "                               without improvement beyond T (1e-4, rel)\n"
+"  --pct-start P --div-factor D --final-div-factor F\n"
+"                        onecycle (torch's OneCycleLR, --lr is its max_lr, one\n"
+"                        step an epoch, --t-max its length): up from lr/D to lr\n"
+"                        over P of the cycle, down to lr/D/F (0.3, 25, 1e4)\n"
 "  --warmup N            linear warmup over the first N epochs, then the schedule\n"
 "\n"
 "stopping:\n"
@@ -269,6 +274,9 @@ static const train_num nums[] = {
     { "cooldown", I(t.sched.cooldown), 0, 1e8 },
     { "min-lr", D(t.sched.min_eta), 0, 1e6 },
     { "warmup", I(t.sched.warmup), 0, 1e8 },
+    { "pct-start", D(t.sched.pct_start), 0, 1 },
+    { "div-factor", D(t.sched.div_factor), 1, 1e30 },
+    { "final-div-factor", D(t.sched.final_div_factor), 1, 1e30 },
     { "epochs", I(t.epochs), 0, 1e8 },
     { "patience", I(t.patience), 0, 1e8 },
     { "min-delta", D(t.min_delta), 0, 1e30 },
@@ -544,7 +552,8 @@ int train_parse(int argc, char **argv, train_cfg *c)
         static const char *mb[] = { "lr", "eta", "momentum", "dampening",
             "alpha", "beta1", "beta2", "eps", "lr-decay", "step-size", "gamma",
             "t-max", "eta-min", "factor", "plateau-patience", "threshold",
-            "cooldown", "min-lr", "warmup" };
+            "cooldown", "min-lr", "warmup", "pct-start", "div-factor",
+            "final-div-factor" };
         for (size_t i = 0; i < sizeof mb / sizeof *mb; i++)
             if (train_given(c, mb[i]))
                 return cli_usage("train", "--%s is for the mini-batch "

@@ -834,6 +834,19 @@ void   dn_opt_set_steps(dn_opt *o, long t);
  *             smaller than 1e-8 is skipped (torch's eps).  A NaN or
  *             infinite loss counts as an epoch without improvement.  A
  *             relative threshold must be in [0, 1).
+ *   ONECYCLE  torch's OneCycleLR (anneal_strategy 'cos', three_phase
+ *             False) with eta_0 as its max_lr and t_max (0 = the epochs
+ *             after warmup) as its total_steps: a cosine from
+ *             eta_0 / div_factor (25) up to eta_0 at step
+ *             pct_start·t_max − 1 (pct_start 0.3), then a cosine down to
+ *             eta_0 / div_factor / final_div_factor (1e4) at step
+ *             t_max − 1, where it stays.  One step is one epoch, like
+ *             every schedule here (torch users often step it per batch:
+ *             give --epochs what they give total_steps).  Only the rate
+ *             cycles: torch's cycle_momentum (on by default) would also
+ *             move momentum or beta1 between 0.85 and 0.95, but descent's
+ *             optimizer keeps the momentum it was made with, so this is
+ *             OneCycleLR with cycle_momentum=False.
  * warmup N > 0 chains a linear ramp before any of them: during epochs
  * 0..N−1 the rate is eta_0 (e + 1) / N; the schedule proper then starts
  * at its own epoch 0 (and plateau starts watching). */
@@ -843,6 +856,7 @@ typedef enum {
     DN_SCHED_EXP,
     DN_SCHED_COSINE,
     DN_SCHED_PLATEAU,
+    DN_SCHED_ONECYCLE,
     DN_SCHED_COUNT
 } dn_sched_kind;
 
@@ -850,7 +864,8 @@ typedef struct {
     dn_sched_kind kind;
     int    step_size;     /* STEP (10) */
     double gamma;         /* STEP (0.1), EXP (0.95) */
-    int    t_max;         /* COSINE; 0 = the epochs after warmup */
+    int    t_max;         /* COSINE, ONECYCLE; 0 = the epochs after
+                             warmup */
     double eta_min;       /* COSINE (0) */
     double factor;        /* PLATEAU (0.1) */
     int    patience;      /* PLATEAU (10) */
@@ -859,6 +874,9 @@ typedef struct {
     int    cooldown;      /* PLATEAU (0) */
     double min_eta;       /* PLATEAU (0) */
     int    warmup;        /* epochs of linear warmup first (0) */
+    double pct_start;     /* ONECYCLE: the rising part, in (0, 1) (0.3) */
+    double div_factor;    /* ONECYCLE: start = eta_0 / this (25) */
+    double final_div_factor; /* ONECYCLE: end = start / this (1e4) */
 } dn_sched_conf;
 
 void dn_sched_defaults(dn_sched_conf *c, dn_sched_kind kind);

@@ -25,6 +25,11 @@ relative difference between PyTorch's values and those closed forms, as
 evidence that the test's tolerance (1e-10 relative) is loose enough for
 rounding and tight enough for anything else.
 
+OneCycleLR is recorded apart, over OC_STEPS = 100 steps (one step an
+epoch, cycle_momentum=False: descent cycles the rate only), for the
+test's tighter tolerance (1e-12 relative): torch computes each of its
+rates in closed form, as descent does.
+
 It also records PyTorch's own default arguments (read from the
 constructors' signatures, not typed in), so the test can hold
 dn_sched_defaults to them.
@@ -41,8 +46,9 @@ import warnings
 
 import torch
 from torch.optim.lr_scheduler import (CosineAnnealingLR, ExponentialLR,
-                                      LinearLR, ReduceLROnPlateau,
-                                      SequentialLR, StepLR)
+                                      LinearLR, OneCycleLR,
+                                      ReduceLROnPlateau, SequentialLR,
+                                      StepLR)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from golden_io import write_header  # noqa: E402
@@ -218,6 +224,76 @@ CASES = [
 ]
 
 
+OC_STEPS = 100
+# name, eta0 (max_lr), dn_sched_conf changes, epochs given dn_sched_init;
+# total_steps is t_max, or the epochs when t_max is 0
+OC_CASES = [
+    ("onecycle_defaults", 0.1, dict(), OC_STEPS),
+    ("onecycle_custom", 0.05,
+     dict(t_max=80, pct_start=0.25, div_factor=10.0, final_div_factor=100.0),
+     OC_STEPS),
+    # pct_start * total_steps - 1 = 17.5: the peak between two steps
+    ("onecycle_half_step", 1.0, dict(pct_start=0.185), OC_STEPS),
+]
+OC_FIELDS = ["t_max", "pct_start", "div_factor", "final_div_factor"]
+
+
+def onecycle_rates(eta0, c, total):
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=eta0)
+    s = OneCycleLR(opt, max_lr=eta0, total_steps=total,
+                   pct_start=c["pct_start"], div_factor=c["div_factor"],
+                   final_div_factor=c["final_div_factor"],
+                   anneal_strategy="cos", cycle_momentum=False,
+                   three_phase=False)
+    out = []
+    for e in range(min(total, OC_STEPS)):
+        out.append(float(opt.param_groups[0]["lr"]))
+        opt.step()
+        s.step()
+    return out
+
+
+def emit_onecycle(out):
+    defaults = dict(t_max=0,
+                    pct_start=torch_default(OneCycleLR, "pct_start"),
+                    div_factor=torch_default(OneCycleLR, "div_factor"),
+                    final_div_factor=torch_default(OneCycleLR,
+                                                   "final_div_factor"))
+    for k in ("pct_start", "div_factor", "final_div_factor"):
+        out.write("#define SG_TORCH_ONECYCLE_%s %s\n"
+                  % (k.upper(), c_short(float(defaults[k]))))
+    out.write("#define OC_STEPS %d\n\n" % OC_STEPS)
+    table = []
+    for name, eta0, changes, epochs in OC_CASES:
+        c = dict(defaults)
+        c.update(changes)
+        total = c["t_max"] or epochs
+        rates = onecycle_rates(eta0, c, total)
+        # past a shorter cycle descent holds the end value (torch raises)
+        rates += [rates[-1]] * (OC_STEPS - len(rates))
+        out.write("/* %s: OneCycleLR(max_lr=%g, total_steps=%d, "
+                  "pct_start=%g, div_factor=%g, final_div_factor=%g, "
+                  "cycle_momentum=False) */\n"
+                  % (name, eta0, total, c["pct_start"], c["div_factor"],
+                     c["final_div_factor"]))
+        out.write(c_array("sg_%s_eta" % name, rates))
+        fields = ", ".join(".%s = %s" % (f, c_short(c[f])) for f in OC_FIELDS)
+        table.append("    { \"%s\", { .kind = DN_SCHED_ONECYCLE, %s },\n"
+                     "      %s, %d, sg_%s_eta },\n"
+                     % (name, fields, c_short(eta0), epochs, name))
+    out.write("\ntypedef struct {\n    const char *name;\n"
+              "    dn_sched_conf conf;\n    double eta0;\n"
+              "    int epochs;            /* dn_sched_init's epochs */\n"
+              "    const double *eta;     /* OC_STEPS rates */\n"
+              "} onecycle_golden;\n\n"
+              "static const onecycle_golden onecycle_goldens[] = {\n")
+    out.write("".join(table))
+    out.write("};\n\n#define OC_N_CASES "
+              "((int)(sizeof onecycle_goldens / sizeof *onecycle_goldens))\n"
+              "\n")
+
+
 def torch_default(cls, arg):
     return inspect.signature(cls.__init__).parameters[arg].default
 
@@ -328,8 +404,9 @@ def emit(out):
     out.write("\nstatic const sched_golden sched_goldens[] = {\n")
     out.write("".join(table))
     out.write("};\n\n#define SG_N_CASES "
-              "((int)(sizeof sched_goldens / sizeof *sched_goldens))\n\n"
-              "#endif\n")
+              "((int)(sizeof sched_goldens / sizeof *sched_goldens))\n\n")
+    emit_onecycle(out)
+    out.write("#endif\n")
     for line in report:
         sys.stderr.write(line + "\n")
 

@@ -68,6 +68,36 @@ static void test_goldens(void)
            "%.2g (tolerance %.0e)\n", SG_N_CASES, SG_EPOCHS, worst_rel, TOL);
 }
 
+/* OneCycleLR over OC_STEPS epochs, to 1e-12 relative: torch computes
+ * each rate in closed form too, so only rounding separates the two.
+ * The defaults case starts from dn_sched_defaults, so it also shows
+ * that they are OneCycleLR's. */
+static void test_onecycle(void)
+{
+    double worst = 0;
+    for (int i = 0; i < OC_N_CASES; i++) {
+        const onecycle_golden *g = &onecycle_goldens[i];
+        dn_sched_conf c;
+        dn_sched_defaults(&c, DN_SCHED_ONECYCLE);
+        if (strcmp(g->name, "onecycle_defaults")) c = g->conf;
+        dn_sched s;
+        dn_error err;
+        dn_status st = dn_sched_init(&s, &c, g->eta0, g->epochs, &err);
+        CHECK(st == DN_OK, "%s: %s", g->name, err.msg);
+        if (st) continue;
+        for (int e = 0; e < OC_STEPS; e++) {
+            double ref = g->eta[e];
+            double rel = fabs(s.eta - ref) / fabs(ref);
+            if (rel > worst) worst = rel;
+            CHECK(rel <= 1e-12, "%s: step %d: descent %.17g, torch %.17g",
+                  g->name, e, s.eta, ref);
+            dn_sched_step(&s, NAN);
+        }
+    }
+    printf("%d OneCycleLR cases x %d steps: largest relative difference "
+           "%.2g (tolerance 1e-12)\n", OC_N_CASES, OC_STEPS, worst);
+}
+
 static const sched_golden *find_golden(const char *name)
 {
     for (int i = 0; i < SG_N_CASES; i++)
@@ -103,6 +133,15 @@ static void test_defaults(void)
             CHECK(c.eta_min == SG_TORCH_COSINE_ETA_MIN,
                   "cosine: eta_min %g", c.eta_min);
             break;
+        case DN_SCHED_ONECYCLE:
+            CHECK(c.t_max == 0, "onecycle: t_max %d", c.t_max);
+            CHECK(c.pct_start == SG_TORCH_ONECYCLE_PCT_START,
+                  "onecycle: pct_start %g", c.pct_start);
+            CHECK(c.div_factor == SG_TORCH_ONECYCLE_DIV_FACTOR,
+                  "onecycle: div_factor %g", c.div_factor);
+            CHECK(c.final_div_factor == SG_TORCH_ONECYCLE_FINAL_DIV_FACTOR,
+                  "onecycle: final_div_factor %g", c.final_div_factor);
+            break;
         case DN_SCHED_PLATEAU:
             CHECK(c.factor == SG_TORCH_PLATEAU_FACTOR, "plateau: factor %g",
                   c.factor);
@@ -123,9 +162,11 @@ static void test_defaults(void)
         dn_error err;
         dn_status st = dn_sched_init(&s, &c, 0.01, 20, &err);
         CHECK(st == DN_OK, "%s defaults rejected: %s", n, err.msg);
+        /* one cycle starts low: at eta0 / div_factor */
+        double first = k == DN_SCHED_ONECYCLE ? 0.01 / 25 : 0.01;
         if (st == DN_OK)
-            CHECK(s.eta == 0.01, "%s: epoch 0 rate %.17g, not eta0 0.01", n,
-                  s.eta);
+            CHECK(fabs(s.eta - first) <= 1e-15, "%s: epoch 0 rate %.17g, "
+                  "not %.17g", n, s.eta, first);
     }
     /* descent fixes ReduceLROnPlateau's eps at torch's default. */
     CHECK(SG_TORCH_PLATEAU_EPS == 1e-8, "torch's plateau eps is now %g",
@@ -162,6 +203,9 @@ static void set_field(dn_sched_conf *c, double *eta0, int *epochs,
     else if (!strcmp(f, "cooldown")) c->cooldown = (int)v;
     else if (!strcmp(f, "min_eta")) c->min_eta = v;
     else if (!strcmp(f, "warmup")) c->warmup = (int)v;
+    else if (!strcmp(f, "pct_start")) c->pct_start = v;
+    else if (!strcmp(f, "final_div_factor")) c->final_div_factor = v;
+    else if (!strcmp(f, "div_factor")) c->div_factor = v;
     else if (!strcmp(f, "epochs")) *epochs = (int)v;
     else if (!strcmp(f, "learning rate")) *eta0 = v;
     else if (!strcmp(f, "kind")) c->kind = (dn_sched_kind)(int)v;
@@ -198,7 +242,15 @@ static void test_invalid(void)
         { DN_SCHED_EXP, "learning rate", -0.1, "-0.1" },
         { DN_SCHED_STEP, "learning rate", NAN, "nan" },
         { DN_SCHED_PLATEAU, "learning rate", INFINITY, "inf" },
-        { DN_SCHED_CONSTANT, "kind", DN_SCHED_COUNT, "5" },
+        { DN_SCHED_ONECYCLE, "t_max", -1, "-1" },
+        { DN_SCHED_ONECYCLE, "pct_start", 0, "0" },
+        { DN_SCHED_ONECYCLE, "pct_start", 1, "1" },
+        { DN_SCHED_ONECYCLE, "pct_start", NAN, "nan" },
+        { DN_SCHED_ONECYCLE, "div_factor", 0.5, "0.5" },
+        { DN_SCHED_ONECYCLE, "div_factor", INFINITY, "inf" },
+        { DN_SCHED_ONECYCLE, "final_div_factor", 0, "0" },
+        { DN_SCHED_ONECYCLE, "final_div_factor", NAN, "nan" },
+        { DN_SCHED_CONSTANT, "kind", DN_SCHED_COUNT, "6" },
         { DN_SCHED_CONSTANT, "kind", -1, "-1" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -422,6 +474,7 @@ static void test_constant_and_limits(void)
 int main(void)
 {
     RUN(test_goldens);
+    RUN(test_onecycle);
     RUN(test_defaults);
     RUN(test_invalid);
     RUN(test_t_max);

@@ -13,7 +13,7 @@ static const char *opt_names[DN_OPT_COUNT] = {
     "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"
 };
 static const char *sched_names[DN_SCHED_COUNT] = {
-    "constant", "step", "exp", "cosine", "plateau"
+    "constant", "step", "exp", "cosine", "plateau", "onecycle"
 };
 static const char *init_names[DN_INIT_COUNT] = {
     "default", "normal", "glorot_uniform", "glorot_normal", "he_uniform",
@@ -84,6 +84,8 @@ static const alias aliases[] = {
     { sched_names, "cos", DN_SCHED_COSINE },
     { sched_names, "reduce-on-plateau", DN_SCHED_PLATEAU },
     { sched_names, "reduce_on_plateau", DN_SCHED_PLATEAU },
+    { sched_names, "one-cycle", DN_SCHED_ONECYCLE },
+    { sched_names, "one_cycle", DN_SCHED_ONECYCLE },
     { NULL, NULL, 0 }
 };
 

@@ -45,6 +45,10 @@ void dn_sched_defaults(dn_sched_conf *c, dn_sched_kind kind)
     c->cooldown = 0;
     c->min_eta = 0;
     c->warmup = 0;
+    /* torch.optim.lr_scheduler.OneCycleLR's defaults */
+    c->pct_start = 0.3;
+    c->div_factor = 25;
+    c->final_div_factor = 1e4;
 }
 
 /* Each check names the field, the value and the valid range.  The
@@ -73,7 +77,7 @@ static dn_status check_conf(const dn_sched_conf *c, double eta0, int epochs,
 {
     if ((unsigned)c->kind >= DN_SCHED_COUNT)
         return dn_fail(err, DN_EARG, "unknown schedule kind %d; use "
-                       "constant, step, exp, cosine or plateau",
+                       "constant, step, exp, cosine, plateau or onecycle",
                        (int)c->kind);
     const char *k = dn_sched_name(c->kind);
     dn_status st;
@@ -122,9 +126,61 @@ static dn_status check_conf(const dn_sched_conf *c, double eta0, int epochs,
         if ((st = count_ge0(k, "cooldown", c->cooldown, " epochs", err)))
             return st;
         return real_ge0(k, "min_eta", c->min_eta, err);
+    case DN_SCHED_ONECYCLE:
+        if ((st = count_ge0(k, "t_max", c->t_max, " epochs (0 = all epochs "
+                            "after warmup)", err)))
+            return st;
+        /* torch requires 0 <= pct_start <= 1; with 0 or 1 one phase has
+         * no length and its cosine would divide by zero, so the range
+         * is open here. */
+        if (!(c->pct_start > 0 && c->pct_start < 1))
+            return dn_fail(err, DN_EARG, "schedule onecycle: pct_start "
+                           "%.15g is out of range (0, 1); it is the part of "
+                           "the cycle spent raising the rate (0.3)",
+                           c->pct_start);
+        if (!(c->div_factor >= 1 && isfinite(c->div_factor)))
+            return dn_fail(err, DN_EARG, "schedule onecycle: div_factor "
+                           "%.15g is out of range; it must be a finite "
+                           "number >= 1 (the cycle starts at eta0 / "
+                           "div_factor; 25)", c->div_factor);
+        if (!(c->final_div_factor >= 1 && isfinite(c->final_div_factor)))
+            return dn_fail(err, DN_EARG, "schedule onecycle: "
+                           "final_div_factor %.15g is out of range; it must "
+                           "be a finite number >= 1 (the cycle ends at the "
+                           "start rate / final_div_factor; 1e4)",
+                           c->final_div_factor);
+        return DN_OK;
     default:
         return DN_OK;
     }
+}
+
+/* OneCycleLR (anneal_strategy 'cos', three_phase False) at its step e
+ * of total t_max: a cosine from eta0 / div_factor up to eta0 over the
+ * first pct_start of the cycle, then a cosine down to that start rate
+ * / final_div_factor.  The phase boundaries are torch's, which puts the
+ * peak at step pct_start·t_max − 1 (a float, so it may fall between
+ * steps).  torch raises an error past the last step; here the rate stays
+ * at its end value, so a run given more epochs than the cycle ends
+ * quietly at the floor. */
+static double onecycle_rate(const dn_sched *s, int e)
+{
+    const dn_sched_conf *c = &s->conf;
+    double start = s->eta0 / c->div_factor;
+    double end = start / c->final_div_factor;
+    double peak = c->pct_start * c->t_max - 1;
+    double last = c->t_max - 1;
+    double from, to, pct;
+    if (e >= last) return end;
+    if (e <= peak) {
+        /* a rise of no length (pct_start·t_max = 1, where torch divides
+         * by zero) is at its top at once */
+        from = start; to = s->eta0; pct = peak > 0 ? e / peak : 1;
+    } else {
+        from = s->eta0; to = end; pct = (e - peak) / (last - peak);
+    }
+    /* torch's _annealing_cos */
+    return to + (from - to) / 2.0 * (cos(PI * pct) + 1);
 }
 
 /* The main schedule's rate at its own epoch e (0 = the first epoch after
@@ -142,6 +198,8 @@ static double main_rate(const dn_sched *s, int e)
          * at 2 t_max), exactly as torch's recursive form does. */
         return c->eta_min + (s->eta0 - c->eta_min)
                           * (1 + cos(PI * e / c->t_max)) / 2;
+    case DN_SCHED_ONECYCLE:
+        return onecycle_rate(s, e);
     default:
         return s->eta0;
     }
@@ -175,9 +233,12 @@ dn_status dn_sched_init(dn_sched *s, const dn_sched_conf *c, double eta0,
     k->factor = c->factor;            k->patience = c->patience; /* plateau */
     k->threshold = c->threshold;      k->threshold_abs = c->threshold_abs;
     k->cooldown = c->cooldown;        k->min_eta = c->min_eta;
+    k->pct_start = c->pct_start;      k->div_factor = c->div_factor;
+    k->final_div_factor = c->final_div_factor;               /* onecycle */
     /* Resolved here and stored, because the struct alone must carry the
      * schedule on (epochs is not kept). */
-    if (k->kind == DN_SCHED_COSINE && k->t_max == 0)
+    if ((k->kind == DN_SCHED_COSINE || k->kind == DN_SCHED_ONECYCLE)
+        && k->t_max == 0)
         k->t_max = epochs - k->warmup > 1 ? epochs - k->warmup : 1;
 
     s->eta0 = eta0;

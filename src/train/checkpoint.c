@@ -20,7 +20,10 @@
  * n_solver) and the two arrays; version 1 files are still read, as runs
  * that have not stopped.  Version 3 adds the epoch's running weight sum
  * (tally.wsum, for row weights) before note_len; earlier files held
- * unweighted runs, whose weight sum is their row count.
+ * unweighted runs, whose weight sum is their row count.  Version 4 adds
+ * the one-cycle schedule's pct_start, div_factor and final_div_factor
+ * after it; earlier files, which cannot hold a one-cycle run, get
+ * dn_sched_defaults' values.
  * The reader trusts no number before checking it against the file's
  * length, and checks the CRC before reading anything else. */
 #include "train/train.h"
@@ -34,7 +37,7 @@
 #include <zlib.h>
 
 #define MAGIC "DNCKPT\r\n"
-#define VERSION 3u
+#define VERSION 4u
 #define HEADER 24
 #define HIST_FIELDS 13  /* version 1: 11, without mu and evals */
 
@@ -70,6 +73,10 @@ static int fields(dn_train_state *s, long *has_best, long *note_len,
         F('i', s->stopped); F('l', *why_len); F('s', s->n_solver);
     }
     if (version >= 3) F('d', s->tally.wsum);
+    if (version >= 4) {
+        F('d', c->conf.pct_start); F('d', c->conf.div_factor);
+        F('d', c->conf.final_div_factor);
+    }
     F('l', *note_len);
 #undef F
     return n;
@@ -269,6 +276,11 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
         }
     }
     if (version < 3) s->tally.wsum = (double)s->tally.n;
+    if (version < 4) {
+        s->sched.conf.pct_start = 0.3;
+        s->sched.conf.div_factor = 25;
+        s->sched.conf.final_div_factor = 1e4;
+    }
     if (P->has_best > 1 || s->n < 1 || s->pos >= s->n ||
         (unsigned)s->sched.conf.kind >= DN_SCHED_COUNT ||
         s->n_hist != s->epoch || P->note_len > (long)left ||
@@ -337,7 +349,9 @@ static int same_sched(const dn_sched *a, const dn_sched *b)
            x->patience == y->patience && x->threshold == y->threshold &&
            x->threshold_abs == y->threshold_abs &&
            x->cooldown == y->cooldown && x->min_eta == y->min_eta &&
-           x->warmup == y->warmup && a->eta0 == b->eta0;
+           x->warmup == y->warmup && x->pct_start == y->pct_start &&
+           x->div_factor == y->div_factor &&
+           x->final_div_factor == y->final_div_factor && a->eta0 == b->eta0;
 }
 
 dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
