@@ -701,6 +701,25 @@ float *dn_ws_grad(dn_ws *ws);
  * on ws.  Returns NULL if n is out of range. */
 const float *dn_forward(const dn_model *m, dn_ws *ws, const float *X, int n);
 
+/* The last forward pass's values, for tools that show a step (descent
+ * trace): layer l's pre-activations z and activations a, n × units row
+ * by row (n the rows of that pass; for softmax a holds the
+ * probabilities).  l = −1 gives, as a, the input rows as layer 0 saw
+ * them (after the model's scaling); z has no layer −1.  NULL when l is
+ * out of range or no pass has run.  Valid until the next pass on ws.
+ * The backward pass keeps only the delta it is working on; the delta of
+ * one row is ∂C/∂b of that row alone (dn_gradient on it): what descent
+ * trace shows. */
+const float *dn_ws_z(const dn_ws *ws, int l);
+const float *dn_ws_a(const dn_ws *ws, int l);
+/* f'(z) of layer l for every row of the last forward pass into out
+ * (n × units): the factor the backward pass multiplies (W^T delta_next)
+ * by, from the same code.  DN_EARG for a softmax layer (its Jacobian is
+ * no elementwise factor: with CE its delta comes from the loss) or l out
+ * of range; DN_ENOMEM for a PReLU layer without memory. */
+dn_status dn_ws_fprime(const dn_model *m, const dn_ws *ws, int l, float *out,
+                       dn_error *err);
+
 /* The loss of the last forward pass against raw targets Y (see dn_data
  * for Y's layout; standardized here when the model has target scaling),
  * computed from the output logits. */
@@ -716,6 +735,15 @@ double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
  * is dn_gradient): E = Σ w_n l_n / Σ w_n and its gradient. */
 double dn_gradient_weighted(const dn_model *m, dn_ws *ws, const float *X,
                             const float *Y, const float *w, int n);
+
+/* Coupled L2, as the training loops apply it: g_W += λ W over every
+ * layer's weights (not biases, not PReLU slopes); returns the penalty
+ * λ/2 Σ W² that joins the loss. */
+double dn_l2_add(const dn_model *m, float *g, float lambda);
+/* n_params bytes (malloc'd; free them), 1 on the weights W of every
+ * layer: what L2 and AdamW's decay touch, the decay_mask dn_opt_new
+ * takes.  NULL if out of memory. */
+unsigned char *dn_weight_mask(const dn_model *m);
 
 /* ------------------------------------------------------------------ */
 /* Optimizers: functions of flat arrays                                */

@@ -498,8 +498,8 @@ static void checkpoint_refusals(void)
     const size_t P = dn_model_n_params(m), nf = get32(b + 24);
     unsigned char *c = malloc(n + 1);
     memcpy(c, b, n);
-    c[8] = 4;
-    hostile(c, n, "checkpoint version 4, this descent reads versions 1 to 3",
+    c[8] = 5;
+    hostile(c, n, "checkpoint version 5, this descent reads versions 1 to 4",
             "version");
     memcpy(c, b, n);
     c[24]++;

@@ -81,6 +81,9 @@ threshold-mode|--schedule plateau|abs|rel
 cooldown|--schedule plateau|1|2
 min-lr|--schedule plateau|0.0001|0.0002
 warmup||2|3
+pct-start|--schedule onecycle|0.3|0.4
+div-factor|--schedule onecycle|25|20
+final-div-factor|--schedule onecycle|10000|1000
 patience||3|4
 min-delta||0.01|0.02
 monitor||val_acc|train_loss

@@ -4,6 +4,7 @@
  * to each tile of their result while it is in cache (see nn.c). */
 #include "nn/nn.h"
 #include <math.h>
+#include <stdlib.h>
 
 /* σ(z) without overflow: for z < 0 use e^z / (1 + e^z), which never
  * evaluates e^{−z} for large −z. */
@@ -160,4 +161,31 @@ void dn_act_backward(const dn_layer *L, const float *slope, const float *z,
         dn_act_backward_block(L, z, a, NULL, d, k, n, k);
         break;
     }
+}
+
+/* f'(z) as the backward pass finds it: its own code run on a delta of
+ * ones, so what a tool shows is what training multiplies by. */
+dn_status dn_ws_fprime(const dn_model *m, const dn_ws *ws, int l, float *out,
+                       dn_error *err)
+{
+    if (!m || !ws || !out || l < 0 || l >= m->arch.n_layers || ws->n < 1 ||
+        ws->n_layers != m->arch.n_layers)
+        return dn_fail(err, DN_EARG, "dn_ws_fprime: layer %d of a network "
+                       "of %d, after a forward pass", l, m ? m->arch.n_layers
+                                                           : 0);
+    const dn_layer *L = &m->arch.layer[l];
+    if (L->act == DN_ACT_SOFTMAX)
+        return dn_fail(err, DN_EARG, "dn_ws_fprime: layer %d is softmax, "
+                       "whose derivative is a Jacobian, not a factor per "
+                       "unit", l);
+    const size_t k = (size_t)L->units, n = (size_t)ws->n;
+    for (size_t i = 0; i < n * k; i++) out[i] = 1.0f;
+    float *dslope = NULL;
+    if (L->act == DN_ACT_PRELU && !(dslope = malloc(k * sizeof *dslope)))
+        return dn_fail(err, DN_ENOMEM, "dn_ws_fprime: out of memory");
+    const float *slope = m->off_slope[l] >= 0 ? m->theta + m->off_slope[l]
+                                              : NULL;
+    dn_act_backward(L, slope, ws->z[l], ws->a[l], out, dslope, ws->n);
+    free(dslope);
+    return DN_OK;
 }

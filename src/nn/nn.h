@@ -207,11 +207,7 @@ dn_status dn_data_check(const dn_model *m, const dn_data *d, const char *what,
 
 /* ---- regularization (regularize.c) ---- */
 
-/* n_params bytes, 1 on the weights W of every layer: what L2 and AdamW's
- * decay touch.  NULL if out of memory. */
-unsigned char *dn_weight_mask(const dn_model *m);
-/* g_W += λ W over every layer's weights; returns the penalty λ/2 Σ W². */
-double dn_l2_add(const dn_model *m, float *g, float lambda);
+/* dn_weight_mask and dn_l2_add are public (descent.h). */
 /* ‖g‖₂, summed in double: a long float sum of squares loses digits. */
 double dn_norm2(const float *g, size_t n);
 /* Its square, before the root. */

@@ -122,3 +122,14 @@ void dn_ws_solo(dn_ws *ws, int solo) { ws->pool = solo ? NULL : ws->all; }
 int dn_ws_max_batch(const dn_ws *ws) { return ws->max_batch; }
 float *dn_ws_grad(dn_ws *ws) { return ws->grad; }
 
+const float *dn_ws_z(const dn_ws *ws, int l)
+{
+    return ws && ws->n > 0 && l >= 0 && l < ws->n_layers ? ws->z[l] : NULL;
+}
+
+const float *dn_ws_a(const dn_ws *ws, int l)
+{
+    if (!ws || ws->n < 1 || l < -1 || l >= ws->n_layers) return NULL;
+    return l < 0 ? ws->a0 : ws->a[l];
+}
+
