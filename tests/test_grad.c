@@ -15,6 +15,7 @@
 #include "check.h"
 #include "descent.h"
 #include "train/train.h" /* to read the workspace's z for kink detection */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,8 +168,77 @@ static void check_saturation(void)
     dn_model_free(m);
 }
 
+/* What descent trace reads back: dn_ws_z and dn_ws_a are the forward
+ * pass's own arrays; one row's delta of layer l is its ∂C/∂b_l, and
+ * dn_ws_fprime gives the factor the backward pass used: (W_{l+1}ᵀ
+ * delta_{l+1}) ⊙ f'(z_l) must equal delta_l for every hidden activation.
+ * A softmax layer, a layer out of range and a workspace without a pass
+ * are refused. */
+static void check_trace_views(dn_act act, uint64_t seed)
+{
+    dn_arch A;
+    memset(&A, 0, sizeof A);
+    A.n_in = 3;
+    A.n_layers = 3;
+    A.layer[0] = (dn_layer){ 4, act, 0 };
+    A.layer[1] = (dn_layer){ 5, act, 0 };
+    A.layer[2] = (dn_layer){ 3, DN_ACT_SOFTMAX, 0 };
+    A.loss = DN_LOSS_CE;
+    dn_model *m = NULL;
+    dn_ws *ws = NULL;
+    dn_error err;
+    CHECK(dn_model_new(&A, &m, &err) == DN_OK, "%s", err.msg);
+    if (!m) return;
+    dn_model_init(m, DN_INIT_DEFAULT, 0, seed);
+    float *slope = dn_model_slope(m, 0);
+    if (slope) slope[1] = 0.3f;   /* slopes differing per unit */
+    const float mean[3] = { 0.5f, -1, 2 }, sd[3] = { 2, 1, 0.5f };
+    dn_model_set_scaling(m, mean, sd, &err);
+    CHECK(dn_ws_new(m, 1, 1, &ws, &err) == DN_OK, "%s", err.msg);
+    float out[5];
+    CHECK(dn_ws_z(ws, 0) == NULL && dn_ws_a(ws, -1) == NULL,
+          "views before any pass");
+    CHECK(dn_ws_fprime(m, ws, 0, out, &err) == DN_EARG,
+          "fprime before any pass");
+    const float X[3] = { 1.5f, -0.25f, 2.5f }, Y[1] = { 2 };
+    dn_gradient(m, ws, X, Y, 1);
+    const float *a0 = dn_ws_a(ws, -1);
+    for (int i = 0; i < 3; i++)
+        CHECK_NEAR(a0[i], (X[i] - mean[i]) / sd[i], 1e-6);
+    CHECK(dn_ws_z(ws, -1) == NULL && dn_ws_z(ws, 3) == NULL &&
+          dn_ws_a(ws, 3) == NULL && dn_ws_a(ws, -2) == NULL,
+          "views out of range");
+    CHECK(dn_ws_fprime(m, ws, 2, out, &err) == DN_EARG &&
+          strstr(err.msg, "softmax"), "softmax fprime: %s", err.msg);
+    CHECK(dn_ws_fprime(m, ws, 3, out, &err) == DN_EARG, "layer 3 of 3");
+    const float *g = dn_ws_grad(ws);
+    for (int l = 0; l < 2; l++) {
+        const int in = A.layer[l].units, nx = A.layer[l + 1].units;
+        CHECK(dn_ws_fprime(m, ws, l, out, &err) == DN_OK, "%s", err.msg);
+        const float *W = dn_model_W(m, l + 1);
+        const float *dn = g + dn_model_offset_b(m, l + 1);
+        const float *d = g + dn_model_offset_b(m, l);
+        for (int i = 0; i < in; i++) {
+            double wd = 0;
+            for (int j = 0; j < nx; j++) wd += (double)W[j * in + i] * dn[j];
+            CHECK_NEAR(d[i], wd * out[i], 1e-6);
+        }
+        /* a = f(z): the activation of the values read back */
+        const float *z = dn_ws_z(ws, l), *a = dn_ws_a(ws, l);
+        if (act == DN_ACT_SIGMOID)
+            for (int i = 0; i < in; i++)
+                CHECK_NEAR(a[i], 1 / (1 + exp(-(double)z[i])), 1e-6);
+    }
+    dn_ws_free(ws);
+    dn_model_free(m);
+}
+
 int main(void)
 {
+    const dn_act views[] = { DN_ACT_IDENTITY, DN_ACT_SIGMOID, DN_ACT_TANH,
+                             DN_ACT_RELU, DN_ACT_LEAKY_RELU, DN_ACT_PRELU };
+    for (int i = 0; i < 6; i++) check_trace_views(views[i], 40 + i);
+
     const dn_act acts[] = { DN_ACT_IDENTITY, DN_ACT_SIGMOID, DN_ACT_TANH,
                             DN_ACT_RELU, DN_ACT_LEAKY_RELU, DN_ACT_PRELU };
     const output outs[] = {
