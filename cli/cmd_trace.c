@@ -687,7 +687,7 @@ static int run(const trace_cfg *tc, train_cfg *c)
                   "C_{\\text{after}}", E1);
         double E0 = E + pen;
         if (o.fmt == TR_TEXT)
-            printf("  (%s by %.6g from %.6g)\n", E1 < E0 ? "down" : "up",
+            dn_fprintf(stdout, "  (%s by %.6g from %.6g)\n", E1 < E0 ? "down" : "up",
                    fabs(E1 - E0), E0);
     }
     if (tc->check) {

@@ -304,7 +304,7 @@ static void explain(const train_cfg *c, const dn_model *m, const dn_data *train)
     } else {
         describe_opt(t, buf, sizeof buf);
         dn_fprintf(stdout, "optimizer: %s, lr %g%s, %s of %d rows\n", buf, t->eta,
-                   train_given(c, "lr") || train_given(c, "eta") ? "" : " (its default)",
+                   c->lr_find ? " (--lr find)" : train_given(c, "lr") || train_given(c, "eta") ? "" : " (its default)",
                    B == 1 ? "stochastic steps" : B == train->n ? "full batches"
                                                                : "mini-batches", B);
         describe_sched(&t->sched, buf, sizeof buf);
@@ -482,6 +482,27 @@ int train_run(train_cfg *c_, const char *note)
         goto out;
     }
     if (dn_model_set_schema(m, train->schema, &err)) { rc = cli_error("train", &err); goto out; }
+    if (c.lr_find) {
+        /* The range test on the rows and network about to train; the
+         * model's weights are left as they were. */
+        if (c.solver_set) {
+            rc = cli_usage("train", "--lr find is for the mini-batch "
+                           "optimizers; the full-batch solvers choose their "
+                           "own steps");
+            goto out;
+        }
+        dn_lr_find_conf lc;
+        dn_lr_find_result lr;
+        dn_lr_find_defaults(&lc);
+        if ((rc = train_lr_find(&c, m, train, &lc, &lr))) goto out;
+        c.t.eta = lr.suggest;
+        if (!c.quiet) {
+            train_lr_say(stdout, &lr);
+            dn_fprintf(stdout, "lr: %.6g, the range test's suggestion "
+                       "(--lr find)\n", c.t.eta);
+        }
+        dn_lr_find_free(&lr);
+    }
     if (!c.quiet) explain(&c, m, train);
     if (!c.quiet && dn_dist_size() > 1)
         printf("processes: %d (MPI); each computes the gradient of its slice "

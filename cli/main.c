@@ -20,6 +20,7 @@ static const char *usage =
 "  plot HISTORY.csv        training curves (loss, metric, learning rate) as SVG\n"
 "  landscape [--fn F]      optimizers' paths on a function's contour map, as SVG\n"
 "  trace DATA | --fn EXPR  one training step in the notes' notation, with numbers\n"
+"  lr-find DATA            the learning-rate range test: a suggested rate, SVG\n"
 "  export MODEL [-o OUT]   the model as ONNX, or as C source (float32 or int8)\n"
 "\n"
 "'descent COMMAND --help' describes each command with examples.\n"
@@ -103,6 +104,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(c, "plot"))    return cmd_plot(argc - 1, argv + 1);
     if (!strcmp(c, "landscape")) return cmd_landscape(argc - 1, argv + 1);
     if (!strcmp(c, "trace"))   return cmd_trace(argc - 1, argv + 1);
+    if (!strcmp(c, "lr-find")) return cmd_lrfind(argc - 1, argv + 1);
     if (!strcmp(c, "export"))  return cmd_export(argc - 1, argv + 1);
     fprintf(stderr, "descent: unknown command '%s'\n\n%s", c, usage);
     return EXIT_USAGE;

@@ -161,7 +161,7 @@ int trace_fn(int argc, char **argv)
         }
         row(&o, (int)k, w, c, dc, check, fd);
         if (!isfinite(c) || !isfinite(dc)) {
-            fprintf(stderr, "descent trace: step %ld: C(%g) = %g, C'(%g) = %g:"
+            dn_fprintf(stderr, "descent trace: step %ld: C(%g) = %g, C'(%g) = %g:"
                     " not a finite number; w is outside the function's domain "
                     "or the steps diverged (try a smaller --lr)\n", k, w, c,
                     w, dc);

@@ -27,6 +27,7 @@ typedef struct {
     int solver_opts;          /* a solver option was given */
     int batch_set;            /* --batch was given */
     int act_set;              /* --act was given */
+    int lr_find;              /* --lr find: the range test's suggestion */
     int accept_outputs;       /* --accept-outputs: a resume may write where
                                  the checkpoint says, outside its directory */
     int resume_finished;      /* resuming a run that had ended: nothing new
@@ -98,6 +99,13 @@ void train_csv_opts(const train_cfg *c, dn_csv_info *info, dn_csv_opts *o);
 /* --class-weight into the rows' weights of train and val (may be NULL),
  * and a line saying the weights: 0, or the exit code after the message. */
 int train_weights(const train_cfg *c, dn_data *train, dn_data *val);
+
+/* The learning-rate range test on the training rows (train_lrfind.c):
+ * c's optimizer, batch, L2 and seed; 0, or the exit code after the
+ * message.  train_lr_say prints its outcome in a sentence. */
+int train_lr_find(const train_cfg *c, dn_model *m, const dn_data *train,
+                  const dn_lr_find_conf *conf, dn_lr_find_result *r);
+void train_lr_say(FILE *out, const dn_lr_find_result *r);
 
 /* cli_files_check on every input and output of the run (outputs.c). */
 int train_check_files(const train_cfg *c);

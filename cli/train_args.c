@@ -64,7 +64,8 @@ static const char *help =
 "  --opt O               sgd|momentum|nesterov|adagrad|rmsprop|adam|adamw\n"
 "                        (default adam), or a full-batch solver (below)\n"
 "  --lr ETA              learning rate (default: 0.001 for adam/adamw, 0.01\n"
-"                        for the others)\n"
+"                        for the others); 'find': the rate descent lr-find\n"
+"                        suggests on the training rows, found first\n"
 "  --momentum MU         momentum/nesterov (0.9), rmsprop (0)\n"
 "  --dampening D         momentum (0)\n"
 "  --alpha A             rmsprop smoothing (0.99)\n"
@@ -411,6 +412,16 @@ int train_parse(int argc, char **argv, train_cfg *c)
             continue;
         }
         const char *v;
+        /* --lr find: the range test chooses the rate (train_lrfind.c) */
+        if (!strcmp(o, "lr") || !strcmp(o, "eta")) {
+            const char *pv = a.value ? a.value
+                           : a.i < a.argc ? a.argv[a.i] : NULL;
+            if (pv && !strcmp(pv, "find")) {
+                cli_value(&a);
+                c->lr_find = 1;
+                continue;
+            }
+        }
         int r = parse_num(&a, o, c);
         if (r < 0) return EXIT_USAGE;
         if (r > 0) continue;

@@ -1101,6 +1101,53 @@ void dn_train_defaults(dn_train_opts *o);
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
                    const dn_train_opts *opts, dn_result *res, dn_error *err);
 
+/* The learning-rate range test (Smith 2015; fastai's lr_find): steps
+ * mini-batch updates with a rate rising exponentially from eta_min to
+ * eta_max, step k at eta_min (eta_max / eta_min)^(k / (steps − 1)),
+ * each batch's loss (with L2) recorded and smoothed by a bias-corrected
+ * moving average, smooth_k = avg_k / (1 − beta^(k+1)), avg_k =
+ * beta avg_{k−1} + (1 − beta) loss_k.  The sweep stops once the smoothed
+ * loss passes diverge × its lowest value (or a loss is not finite): that
+ * rate is where training diverges.  The suggestion is the rate where the
+ * loss falls fastest against log eta, before its lowest point: with c_k
+ * the mean of the losses of steps k − w .. k + w (a centred window, w =
+ * steps / 20, at least 1; cut at the ends), the most negative slope
+ * (c_{k+w} − c_{k−w}) / (log eta_{k+w} − log eta_{k−w}) for k from w to
+ * the lowest c (k + w clipped to it).  Not on the moving average, which
+ * lags by beta / (1 − beta) steps.  With no fall to measure (the lowest
+ * c before step 2w) it is a tenth of the rate at the lowest smoothed
+ * loss, and `how` says so.  Uses opts' batch,
+ * optimizer, l2, seed, shuffle and threads (not epochs, schedules,
+ * dropout or clipping); the batches cycle through train, reshuffled
+ * after each pass.  The model's parameters are left as they were.
+ * Defaults (dn_lr_find_defaults): eta 1e-7 to 10, 200 steps, beta 0.98,
+ * diverge 4 (fastai's). */
+typedef struct {
+    double eta_min, eta_max;
+    int    steps;
+    double beta;         /* smoothing of the loss, in [0, 1) */
+    double diverge;      /* > 1 */
+} dn_lr_find_conf;
+
+typedef struct {
+    int     n;           /* steps taken (≤ conf.steps) */
+    double *eta, *loss, *smooth;   /* n each */
+    double  suggest;     /* the suggested rate */
+    int     i_suggest;   /* its step */
+    double  eta_lowest;  /* the rate at the lowest smoothed loss */
+    int     i_lowest;
+    double  diverged;    /* the rate where it diverged, NaN if it did not */
+    const char *how;     /* how the suggestion was found (static text) */
+} dn_lr_find_result;
+
+void dn_lr_find_defaults(dn_lr_find_conf *c);
+/* Fills res (free its arrays with dn_lr_find_free).  DN_EARG for a bad
+ * setting (named, with its range) or data that do not fit the model. */
+dn_status dn_lr_find(dn_model *m, const dn_data *train,
+                     const dn_train_opts *opts, const dn_lr_find_conf *c,
+                     dn_lr_find_result *res, dn_error *err);
+void dn_lr_find_free(dn_lr_find_result *res);
+
 /* Several processes (MPI, built with `make MPI=1`).  Started with
  * `mpirun -np K`, every rank loads the data and calls dn_train with the
  * same options: all ranks draw the same shuffles from the shared seed,
@@ -1705,6 +1752,14 @@ typedef struct {
  * validation loss is marked.  Each series is a <path> whose id is its
  * column name ("train_loss", "val_accuracy", "learning_rate"). */
 dn_status dn_plot_history(const dn_history *h, const dn_plot_opts *o,
+                          const char *path, dn_error *err);
+
+/* The range test's picture: the loss and its smoothed curve against
+ * log10 of the rate, with the suggested rate and the divergence marked
+ * (paths with ids "loss" and "smooth"; lines "suggest", "diverged").
+ * The y axis spans the smoothed curve, so an exploding last loss does
+ * not flatten the rest; raw losses above it are left out. */
+dn_status dn_plot_lr_find(const dn_lr_find_result *r, const char *title,
                           const char *path, dn_error *err);
 
 /* The notes' pictures of gradient descent: functions of one or two

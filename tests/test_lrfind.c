@@ -1,0 +1,188 @@
+/* test_lrfind.c — the learning-rate range test (dn_lr_find): the rates
+ * are the exponential sweep, the smoothed loss the bias-corrected moving
+ * average of the recorded losses, the suggestion the steepest fall
+ * before the lowest point, divergence found where the loss blows up,
+ * the model left exactly as it was, and every bad setting refused by
+ * name.  The picture is an SVG with the series and marks named. */
+#include "check.h"
+#include "descent.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* y = 2 x1 − x2 + 0.5, 256 rows: a regression a linear model can fit. */
+static dn_data *plane(void)
+{
+    dn_data *D = calloc(1, sizeof *D);
+    D->n = 256; D->d = 2; D->k = 1;
+    D->X = malloc(sizeof(float) * 512);
+    D->Y = malloc(sizeof(float) * 256);
+    dn_rng r;
+    dn_rng_seed(&r, 7);
+    for (int i = 0; i < 256; i++) {
+        float a = (float)(2 * dn_rng_uniform(&r) - 1);
+        float b = (float)(2 * dn_rng_uniform(&r) - 1);
+        D->X[2 * i] = a;
+        D->X[2 * i + 1] = b;
+        D->Y[i] = 2 * a - b + 0.5f;
+    }
+    return D;
+}
+
+static dn_model *net(void)
+{
+    dn_arch A;
+    memset(&A, 0, sizeof A);
+    A.n_in = 2;
+    A.n_layers = 2;
+    A.layer[0] = (dn_layer){ 8, DN_ACT_TANH, 0 };
+    A.layer[1] = (dn_layer){ 1, DN_ACT_IDENTITY, 0 };
+    A.loss = DN_LOSS_MSE;
+    dn_model *m = NULL;
+    dn_error err;
+    if (dn_model_new(&A, &m, &err)) return NULL;
+    dn_model_init(m, DN_INIT_DEFAULT, 0, 3);
+    return m;
+}
+
+static void test_sweep(void)
+{
+    dn_data *D = plane();
+    dn_model *m = net();
+    dn_train_opts o;
+    dn_train_defaults(&o);
+    o.batch = 16;
+    o.opt.kind = DN_OPT_SGD;
+    dn_lr_find_conf c;
+    dn_lr_find_defaults(&c);
+    CHECK(c.eta_min == 1e-7 && c.eta_max == 10 && c.steps == 200 &&
+          c.beta == 0.98 && c.diverge == 4, "defaults");
+    const size_t P = dn_model_n_params(m);
+    float *before = malloc(P * sizeof *before);
+    memcpy(before, dn_model_params(m), P * sizeof *before);
+    dn_lr_find_result r;
+    dn_error err;
+    CHECK(dn_lr_find(m, D, &o, &c, &r, &err) == DN_OK, "%s", err.msg);
+    CHECK(memcmp(before, dn_model_params(m), P * sizeof *before) == 0,
+          "the range test changed the model");
+    CHECK(r.n >= 3 && r.n <= c.steps, "steps %d", r.n);
+    /* SGD on a squared loss diverges well before eta 10 */
+    CHECK(isfinite(r.diverged) && r.n < c.steps, "no divergence (%d steps)",
+          r.n);
+    double avg = 0;
+    for (int k = 0; k < r.n; k++) {
+        double want = 1e-7 * pow(1e8, k / 199.0);
+        CHECK_REL(r.eta[k], want, 1e-12, 0);
+        avg = 0.98 * avg + 0.02 * r.loss[k];
+        CHECK_REL(r.smooth[k], avg / (1 - pow(0.98, k + 1)), 1e-12, 0);
+    }
+    CHECK(r.diverged == r.eta[r.n - 1], "diverged at %g, the last step %g",
+          r.diverged, r.eta[r.n - 1]);
+    CHECK(r.smooth[r.n - 1] > 4 * r.smooth[r.i_lowest] ||
+          !isfinite(r.smooth[r.n - 1]), "stopped before 4x the lowest");
+    for (int k = 0; k < r.n; k++)
+        CHECK(r.smooth[k] >= r.smooth[r.i_lowest], "step %d below the "
+              "lowest", k);
+    /* the suggestion: the steepest slope before the lowest point */
+    CHECK(r.suggest == r.eta[r.i_suggest] && r.suggest < r.diverged,
+          "suggestion at step %d, lowest %d", r.i_suggest, r.i_lowest);
+    /* the centred averages, w = 200 / 20 = 10, and their slopes */
+    double cavg[200], steep = INFINITY;
+    int at = -1, clo = 0;
+    for (int k = 0; k < r.n; k++) {
+        int a = k > 10 ? k - 10 : 0, b = k + 10 < r.n - 1 ? k + 10 : r.n - 1;
+        double s = 0;
+        for (int j = a; j <= b; j++) s += r.loss[j];
+        cavg[k] = s / (b - a + 1);
+        if (cavg[k] < cavg[clo]) clo = k;
+    }
+    for (int k = 10; k <= clo; k++) {
+        int a = k - 10, b = k + 10 < clo ? k + 10 : clo;
+        double s = (cavg[b] - cavg[a]) / log10(r.eta[b] / r.eta[a]);
+        if (s < steep) { steep = s; at = k; }
+    }
+    CHECK(at == r.i_suggest, "steepest at %d, suggested %d", at, r.i_suggest);
+    CHECK(steep < 0, "the loss did not fall (slope %g)", steep);
+    CHECK(strstr(r.how, "steepest") != NULL, "how: %s", r.how);
+    /* training at the suggestion lowers the loss */
+    o.eta = r.suggest;
+    o.epochs = 5;
+    dn_result res;
+    CHECK(dn_train(m, D, NULL, &o, &res, &err) == DN_OK, "%s", err.msg);
+    CHECK(res.last.train_loss < 0.5 * r.smooth[0], "trained at %g: loss %g, "
+          "at the start %g", r.suggest, res.last.train_loss, r.smooth[0]);
+    /* the picture */
+    CHECK(dn_plot_lr_find(&r, "plane", "test_lrfind.svg", &err) == DN_OK,
+          "%s", err.msg);
+    FILE *f = fopen("test_lrfind.svg", "r");
+    char buf[1 << 16];
+    size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[len] = 0;
+    if (f) fclose(f);
+    remove("test_lrfind.svg");
+    CHECK(strstr(buf, "id=\"smooth\"") && strstr(buf, "id=\"loss\"") &&
+          strstr(buf, "id=\"suggest\"") && strstr(buf, "id=\"diverged\"") &&
+          strstr(buf, "</svg>"), "the SVG lacks a part");
+    dn_lr_find_free(&r);
+    CHECK(r.eta == NULL && r.n == 0, "freed");
+    dn_lr_find_free(NULL);
+    CHECK(dn_plot_lr_find(&r, NULL, "x.svg", &err) == DN_EARG, "empty plot");
+    /* rates so large that the loss only rises: nothing falls to measure,
+     * so a tenth of the rate at the lowest point (the first) */
+    c.eta_min = 100;
+    c.eta_max = 1e4;
+    c.steps = 20;
+    CHECK(dn_lr_find(m, D, &o, &c, &r, &err) == DN_OK, "%s", err.msg);
+    CHECK(r.i_lowest == 0 && isfinite(r.diverged), "lowest at %d",
+          r.i_lowest);
+    CHECK(r.suggest == 10 && strstr(r.how, "tenth"), "fallback: %g, %s",
+          r.suggest, r.how);
+    dn_lr_find_free(&r);
+    free(before);
+    dn_model_free(m);
+    dn_data_free(D);
+}
+
+static void test_refused(void)
+{
+    dn_data *D = plane();
+    dn_model *m = net();
+    dn_train_opts o;
+    dn_train_defaults(&o);
+    struct { const char *what; double a, b; int steps; double beta, div; }
+    bad[] = {
+        { "start rate", 0, 10, 200, 0.98, 4 },
+        { "end rate", 1e-3, 1e-4, 200, 0.98, 4 },
+        { "end rate", 1e-3, INFINITY, 200, 0.98, 4 },
+        { "steps", 1e-7, 10, 2, 0.98, 4 },
+        { "beta", 1e-7, 10, 200, 1, 4 },
+        { "beta", 1e-7, 10, 200, NAN, 4 },
+        { "diverge", 1e-7, 10, 200, 0.98, 1 },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        dn_lr_find_conf c = { bad[i].a, bad[i].b, bad[i].steps, bad[i].beta,
+                              bad[i].div };
+        dn_lr_find_result r;
+        dn_error err;
+        CHECK(dn_lr_find(m, D, &o, &c, &r, &err) == DN_EARG &&
+              strstr(err.msg, bad[i].what) && strstr(err.msg, "range"),
+              "%s: %s", bad[i].what, err.msg);
+    }
+    dn_lr_find_conf c;
+    dn_lr_find_defaults(&c);
+    dn_lr_find_result r;
+    dn_error err;
+    CHECK(dn_lr_find(NULL, D, &o, &c, &r, &err) == DN_EARG, "NULL model");
+    D->d = 3;   /* does not fit the model */
+    CHECK(dn_lr_find(m, D, &o, &c, &r, &err) == DN_EARG, "width: %s", err.msg);
+    D->d = 2;
+    dn_model_free(m);
+    dn_data_free(D);
+}
+
+int main(void)
+{
+    RUN(test_sweep);
+    RUN(test_refused);
+    return check_done("test_lrfind");
+}
