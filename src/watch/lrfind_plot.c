@@ -16,16 +16,18 @@ typedef struct {
     double *x, *raw;   /* log10 eta; the raw losses inside the y range */
 } lr_plot;
 
-/* A vertical line at rate x (log10) with a label at its top. */
+/* A vertical line at rate x (log10) with a label near the bottom, row
+ * `row` up from it (the legend takes a top corner). */
 static void mark(FILE *o, const dn_svg_frame *f, const char *id, double x,
-                 const char *color, const char *label)
+                 const char *color, const char *label, int row)
 {
     double px = dn_svg_px(f, x);
     dn_fprintf(o, "<line id=\"%s\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" "
                "y2=\"%.2f\" stroke=\"%s\" stroke-width=\"1.5\" "
                "stroke-dasharray=\"5 3\"/>\n", id, px, f->y, px, f->y + f->h,
                color);
-    dn_svg_text(o, px + (px > f->x + f->w - 120 ? -4 : 4), f->y + 14,
+    dn_svg_text(o, px + (px > f->x + f->w - 120 ? -4 : 4),
+                f->y + f->h - 8 - 16 * row,
                 px > f->x + f->w - 120 ? "end" : "start", 11, NULL, label);
 }
 
@@ -54,10 +56,10 @@ static int fill(FILE *o, void *arg)
                   r->n);
     char s[96];
     dn_snprintf(s, sizeof s, "suggested %.3g", r->suggest);
-    mark(o, &f, "suggest", log10(r->suggest), dn_svg_color[2], s);
+    mark(o, &f, "suggest", log10(r->suggest), dn_svg_color[2], s, 0);
     if (isfinite(r->diverged)) {
         dn_snprintf(s, sizeof s, "diverged %.3g", r->diverged);
-        mark(o, &f, "diverged", log10(r->diverged), dn_svg_color[3], s);
+        mark(o, &f, "diverged", log10(r->diverged), dn_svg_color[3], s, 1);
     }
     const char *lab[2] = { "batch loss", "smoothed" };
     const char *col[2] = { "#c7c7c7", dn_svg_color[0] };
