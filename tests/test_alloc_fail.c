@@ -273,6 +273,83 @@ static void solver_sweep(void)
     }
 }
 
+/* The range test, its picture and dn_ws_fprime on a PReLU layer: with
+ * the k-th allocation failing each returns DN_ENOMEM saying so (or
+ * succeeds, where the allocation was optional), leaves
+ * the model's parameters as they were and nothing allocated. */
+static void lrfind_sweep(void)
+{
+    dn_arch A;
+    memset(&A, 0, sizeof A);
+    A.n_in = 2;
+    A.n_layers = 2;
+    A.layer[0] = (dn_layer){ 3, DN_ACT_PRELU, 0 };
+    A.layer[1] = (dn_layer){ 1, DN_ACT_IDENTITY, 0 };
+    A.loss = DN_LOSS_MSE;
+    dn_model *m = NULL;
+    dn_error err;
+    CHECK(dn_model_new(&A, &m, &err) == DN_OK, "%s", err.msg);
+    if (!m) return;
+    dn_model_init(m, DN_INIT_DEFAULT, 0, 5);
+    float X[16], Y[8];
+    for (int i = 0; i < 8; i++) {
+        X[2 * i] = (float)i / 8;
+        X[2 * i + 1] = 1 - (float)i / 4;
+        Y[i] = X[2 * i] - X[2 * i + 1];
+    }
+    dn_data d = dn_data_view(8, 2, 1, X, Y);
+    dn_train_opts o;
+    dn_train_defaults(&o);
+    o.batch = 4;
+    o.opt.kind = DN_OPT_ADAMW;
+    dn_lr_find_conf c;
+    dn_lr_find_defaults(&c);
+    c.steps = 20;
+    const size_t P = dn_model_n_params(m);
+    float theta[64];
+    memcpy(theta, dn_model_params(m), P * sizeof *theta);
+    long base = af_live(), n = 0, bad = 0;
+    for (long k = 1;; k++) {
+        dn_lr_find_result r;
+        dn_ws *ws = NULL;
+        float fp[3];
+        err.msg[0] = 0;
+        af_arm(k, 0);
+        dn_status st = dn_lr_find(m, &d, &o, &c, &r, &err);
+        if (!st) {
+            st = dn_plot_lr_find(&r, "t", at("lr.svg"), &err);
+            dn_lr_find_free(&r);
+        }
+        if (!st) st = dn_ws_new(m, 1, 1, &ws, &err);
+        if (!st) {
+            dn_forward(m, ws, X, 1);
+            st = dn_ws_fprime(m, ws, 0, fp, &err);
+        }
+        dn_ws_free(ws);
+        long failures = af_failures();
+        af_arm(0, 0);
+        remove(at("lr.svg"));
+        if (!failures) {   /* past the last allocation */
+            CHECK(st == DN_OK, "lr-find sweep: %s", err.msg);
+            break;
+        }
+        n++;
+        /* (some allocations are optional: the thread pool's, a faster
+         * path's; without them the work is done another way) */
+        int wrong = (st != DN_OK && (st != DN_ENOMEM ||
+                                     !strstr(err.msg, "memory"))) ||
+                    memcmp(theta, dn_model_params(m), P * sizeof *theta) ||
+                    af_live() != base;
+        if (wrong)
+            printf("lr-find sweep: allocation %ld: status %d, '%s', %ld "
+                   "blocks left\n", k, (int)st, err.msg, af_live() - base);
+        bad += wrong;
+    }
+    CHECK(n >= 5 && bad == 0, "lr-find: %ld of %ld failed allocations went "
+          "wrong", bad, n);
+    dn_model_free(m);
+}
+
 static void cleanup(void)
 {
     remove(at("iris.csv"));
@@ -318,5 +395,6 @@ int main(void)
     };
     for (int i = 0; i < 3; i++) sweep(&P[i]);
     solver_sweep();
+    lrfind_sweep();
     return check_done("test_alloc_fail");
 }
