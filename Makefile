@@ -60,7 +60,7 @@ TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
 .PHONY: all check test test-install test-deploy test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
-        coverage tsan bench bench-ab bench-defaults bench-infer python bench-python
+        coverage tsan bench bench-ab bench-defaults bench-infer python bench-python bench-solvers
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
 
@@ -274,6 +274,13 @@ python/descent/libdescent.so: $(B)/libdescent.so
 # minutes).  Needs python3-sklearn and dataset-fashion-mnist.
 bench-python: python
 	/usr/bin/python3 bench/python_bench.py bench/PYTHON.md
+
+# `make bench-solvers`: the full-batch solvers against SciPy's (MINPACK
+# lmder, L-BFGS-B, CG, trust-ncg) on 14 problems x 3 seeds from the same
+# starting weights, written to bench/SOLVERS.md (bench/solvers/NOTES.md
+# reads it; a few minutes).  Needs python3-scipy, -sklearn, -statsmodels.
+bench-solvers: $(B)/libdescent.so
+	/usr/bin/python3 bench/solvers/run.py $(B)/libdescent.so bench/SOLVERS.md
 
 demo: all
 	@DESCENT=$(B)/descent sh examples/demo.sh

@@ -192,9 +192,14 @@ static void describe_solver(const dn_solver_conf *v, char *buf, size_t len)
 {
     switch (v->kind) {
     case DN_SOLVER_LM:
-        dn_snprintf(buf, len, "lm (Levenberg-Marquardt: mu %g, x%g after a good "
-                    "step, x%g after a bad one, up to %g)", v->mu, v->mu_dec,
-                    v->mu_inc, v->mu_max);
+        if (v->lm_rule == DN_LM_TRAINLM)
+            dn_snprintf(buf, len, "lm (Levenberg-Marquardt, trainlm's rule: mu "
+                        "%g, x%g after a good step, x%g after a bad one, up "
+                        "to %g; it beat --lm-rule more in bench/SOLVERS.md)",
+                        v->mu, v->mu_dec, v->mu_inc, v->mu_max);
+        else
+            dn_snprintf(buf, len, "lm (Levenberg-Marquardt, More's scaled trust "
+                        "region as MINPACK's lmder)");
         break;
     case DN_SOLVER_NEWTON:
         dn_snprintf(buf, len, "newton (exact Hessian by the R-operator, damped, "

@@ -88,9 +88,12 @@ static const char *help =
 "  --cg-restart N        CG: restart every N iterations (0 = every n)\n"
 "  --c1 C --c2 C         strong Wolfe constants (1e-4; 0.9, cg 0.1)\n"
 "  --ls-max N            evaluations per line search (25)\n"
+"  --lm-rule trainlm|more\n"
+"                        Levenberg-Marquardt's damping: MATLAB's trainlm\n"
+"                        (default), or More's scaled trust region (MINPACK)\n"
 "  --mu M --mu-dec D --mu-inc I --mu-max X\n"
-"                        Levenberg-Marquardt damping as MATLAB's trainlm\n"
-"                        (1e-3, 0.1, 10, 1e10); sum-of-squares losses only\n"
+"                        trainlm's damping (1e-3, 0.1, 10, 1e10); LM is for\n"
+"                        sum-of-squares losses only\n"
 "  --max-params N        size limit for lm (4096) and newton (2048)\n"
 "\n"
 "regularization:\n"
@@ -491,6 +494,11 @@ int train_parse(int argc, char **argv, train_cfg *c)
             VALUE();
             if (dn_cg_beta_parse(v, &c->solver.cg_beta, &err))
                 return cli_usage("train", "--cg-beta: %s", err.msg);
+            c->solver_opts = 1;
+        } else if (!strcmp(o, "lm-rule")) {
+            VALUE();
+            if (dn_lm_rule_parse(v, &c->solver.lm_rule, &err))
+                return cli_usage("train", "--lm-rule: %s", err.msg);
             c->solver_opts = 1;
         } else if (!strcmp(o, "checkpoint")) { VALUE(); c->checkpoint = v;
         } else if (!strcmp(o, "resume")) { VALUE(); c->resume = v;

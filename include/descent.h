@@ -1420,11 +1420,13 @@ dn_status dn_model_export_c(const dn_model *m, const dn_c_opts *o,
  *             (JᵀJ + diag(ridge) + mu I) delta = −(Jᵀe + ridge ⊙ x)
  *           by Cholesky, JᵀJ and Jᵀe accumulated one sample at a time in
  *           float64 (the full Jacobian is never stored; JᵀJ takes n² × 8
- *           bytes).  As MATLAB's trainlm: a step that lowers f is taken
- *           and mu *= mu_dec (never below 1e-20); otherwise mu *= mu_inc
- *           and the solve is repeated, until mu passes mu_max.  Small mu
- *           is Gauss–Newton, large mu a short gradient step.  mu is in
- *           the units of JᵀJ (sums over samples), as in trainlm.
+ *           bytes).  The damping follows lm_rule (see dn_lm_rule):
+ *           MATLAB trainlm's rule by default, or Moré's scaled trust
+ *           region (MINPACK's).  trainlm: a step that lowers f is taken and mu *= mu_dec (never
+ *           below 1e-20); otherwise mu *= mu_inc and the solve is
+ *           repeated, until mu passes mu_max.  Small mu is Gauss–Newton,
+ *           large mu a short gradient step.  mu is in the units of JᵀJ
+ *           (sums over samples), as in trainlm.
  *   NEWTON  d = −(H + tau I)⁻¹ g with the exact Hessian H: tau = 0 if
  *           Cholesky of H succeeds; else tau starts at beta − min H_ii
  *           (at least beta = 1e-3 · max |H_ii|) and doubles until it
@@ -1456,6 +1458,30 @@ typedef enum {
     DN_SOLVER_NEWTON,
     DN_SOLVER_COUNT
 } dn_solver_kind;
+
+/* LM's rule for the damping (dn_solver_conf.lm_rule).
+ *   TRAINLM  (default) MATLAB trainlm's scalar rule (mu, mu_dec, mu_inc,
+ *            mu_max, the identity as the damping matrix): on make
+ *            bench-solvers' 24 regression rows it is at or below MINPACK
+ *            at 50 Jacobians in 14 rows (median ratio 0.93), MORE in 8
+ *            (1.04) — bench/solvers/NOTES.md.
+ *   MORE     Moré's trust region, as MINPACK's lmder: the step
+ *            solves (JᵀJ + diag(ridge) + lambda D²) delta = −(Jᵀe +
+ *            ridge ⊙ x) with D_j = the largest sqrt((JᵀJ)_jj) seen so far
+ *            (the scaling that makes the method blind to the units of
+ *            each weight), and lambda the smallest ≥ 0 that keeps
+ *            ‖D delta‖ within the bound Delta (to 10%).  Delta follows
+ *            rho = actual / predicted reduction: × 0.1..0.5 when rho <
+ *            ¼ (the quadratic fit along the step says how much), 2 ‖D
+ *            delta‖ when rho > ¾ or the Gauss–Newton step fitted; a
+ *            step with rho > 1e-4 is taken.  Starts at Delta = 100 ‖D
+ *            x0‖; mu, mu_dec, mu_inc, mu_max are not read.  Ends with
+ *            DN_STOP_LINESEARCH when Delta has shrunk below what the
+ *            arithmetic can move x by. */
+typedef enum {
+    DN_LM_TRAINLM = 0,
+    DN_LM_MORE
+} dn_lm_rule;
 
 typedef enum {
     DN_CG_PR_PLUS = 0,   /* Polak–Ribière+ */
@@ -1492,6 +1518,7 @@ typedef struct {
                          (0 = the kind's default): LM 4096 (JᵀJ in
                          128 MiB), NEWTON 2048 (the Hessian in 32 MiB,
                          built from 2048 products per iteration) */
+    dn_lm_rule lm_rule; /* LM: the damping rule (DN_LM_TRAINLM) */
 } dn_solver_conf;
 
 /* The defaults for a kind, as above. */
@@ -1501,6 +1528,8 @@ void dn_solver_defaults(dn_solver_conf *c, dn_solver_kind kind);
 const char *dn_solver_name(dn_solver_kind k);
 dn_status dn_solver_parse(const char *s, dn_solver_kind *out, dn_error *err);
 const char *dn_cg_beta_name(dn_cg_beta b);  /* "pr+", "fr" ("pr" too) */
+const char *dn_lm_rule_name(dn_lm_rule r);  /* "trainlm", "more" */
+dn_status dn_lm_rule_parse(const char *s, dn_lm_rule *out, dn_error *err);
 dn_status dn_cg_beta_parse(const char *s, dn_cg_beta *out, dn_error *err);
 
 /* The objective: returns f(x) and, when g is not NULL, writes the

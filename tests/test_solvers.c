@@ -396,6 +396,69 @@ static void test_lm_vs_adam(void)
     data_free(D);
 }
 
+/* Moré's rule (--lm-rule more): the same regression to the same target
+ * within a bound on the iterations; then an over-parameterized fit (31
+ * weights, 8 samples: JᵀJ singular, so lambda = 0 cannot be factored)
+ * run to its end, where the bound Delta must shrink to nothing and stop
+ * the run instead of spinning. */
+static void test_lm_more(void)
+{
+    const int n = 64;
+    dn_data *D = dataset(n, 1, 1);
+    for (int i = 0; i < n; i++) {
+        double x = -2 + 4.0 * i / (n - 1);
+        D->X[i] = (float)x;
+        D->Y[i] = (float)(sin(1.5 * x) + 0.5 * x);
+    }
+    dn_model *m = net(1, 10, DN_ACT_TANH, DN_TASK_REGRESSION, 8);
+    dn_solver_conf c;
+    dn_solver_defaults(&c, DN_SOLVER_LM);
+    CHECK(c.lm_rule == DN_LM_TRAINLM, "default rule %s",
+          dn_lm_rule_name(c.lm_rule));
+    c.lm_rule = DN_LM_MORE;
+    dn_train_opts o;
+    dn_train_defaults(&o);
+    o.epochs = 200;
+    goal g = { 1e-3, 0, INFINITY, 0 };
+    o.on_epoch = reach;
+    o.user = &g;
+    dn_result res;
+    dn_error err;
+    dn_status st = dn_train_full(m, D, NULL, &c, &o, &res, &err);
+    CHECK(st == DN_OK && res.reason == DN_STOP_CALLBACK, "LM more: %s",
+          st ? err.msg : dn_stop_name(res.reason));
+    CHECK(g.reached >= 1 && g.reached <= 25, "LM more reached 1e-3 in %d "
+          "iterations", g.reached);
+    dn_model_free(m);
+    data_free(D);
+
+    D = dataset(8, 1, 1);
+    for (int i = 0; i < 8; i++) {
+        D->X[i] = (float)(i - 3.5);
+        D->Y[i] = (float)cos(i);
+    }
+    m = net(1, 10, DN_ACT_TANH, DN_TASK_REGRESSION, 3);
+    c.gtol = 0;
+    c.ftol = 0;
+    dn_train_defaults(&o);
+    o.epochs = 2000;
+    st = dn_train_full(m, D, NULL, &c, &o, &res, &err);
+    CHECK(st == DN_OK && res.reason == DN_STOP_LINESEARCH &&
+          res.epochs < 2000 && res.last.train_loss < 1e-6,
+          "LM more on 8 samples: %s, %s after %d iterations, loss %g",
+          st ? err.msg : "ok", dn_stop_name(res.reason), res.epochs,
+          res.last.train_loss);
+    CHECK(dn_lm_rule_parse("minpack", &c.lm_rule, &err) == DN_OK &&
+          c.lm_rule == DN_LM_MORE && !strcmp(dn_lm_rule_name(c.lm_rule),
+          "more"), "lm rule names");
+    c.lm_rule = (dn_lm_rule)7;
+    st = dn_train_full(m, D, NULL, &c, &o, &res, &err);
+    CHECK(st == DN_EARG && strstr(err.msg, "lm_rule"), "bad rule: %s",
+          err.msg);
+    dn_model_free(m);
+    data_free(D);
+}
+
 /* Early stopping on validation loss restores the best weights; the
  * callback, the evaluation budget and determinism. */
 static void test_network_rules(void)
@@ -643,6 +706,7 @@ int main(void)
     RUN(test_two_outputs);
     RUN(test_logistic_regression);
     RUN(test_lm_vs_adam);
+    RUN(test_lm_more);
     RUN(test_network_rules);
     return check_done("test_solvers");
 }

@@ -131,7 +131,8 @@ class dn_solver_conf(C.Structure):
                 ("history", C.c_int), ("cg_beta", C.c_int),
                 ("restart", C.c_int), ("mu", C.c_double),
                 ("mu_dec", C.c_double), ("mu_inc", C.c_double),
-                ("mu_max", C.c_double), ("max_params", C.c_size_t)]
+                ("mu_max", C.c_double), ("max_params", C.c_size_t),
+                ("lm_rule", C.c_int)]
 
 
 class dn_hist_row(C.Structure):

@@ -23,6 +23,7 @@ static const char *solver_names[DN_SOLVER_COUNT] = {
     "lbfgs", "cg", "lm", "newton"
 };
 static const char *cg_beta_names[2] = { "pr+", "fr" };
+static const char *lm_rule_names[2] = { "trainlm", "more" };
 
 /* dn_<kind>_name: the canonical name of a value, "?" for one out of range. */
 #define NAMER(fn, type, names, n)                                         \
@@ -35,6 +36,7 @@ NAMER(dn_opt_name, dn_opt_kind, opt_names, DN_OPT_COUNT)
 NAMER(dn_sched_name, dn_sched_kind, sched_names, DN_SCHED_COUNT)
 NAMER(dn_solver_name, dn_solver_kind, solver_names, DN_SOLVER_COUNT)
 NAMER(dn_cg_beta_name, dn_cg_beta, cg_beta_names, 2)
+NAMER(dn_lm_rule_name, dn_lm_rule, lm_rule_names, 2)
 
 typedef struct { const char *const *names; const char *alias; int value; } alias;
 
@@ -79,6 +81,8 @@ static const alias aliases[] = {
     { cg_beta_names, "prp", DN_CG_PR_PLUS },
     { cg_beta_names, "polak-ribiere", DN_CG_PR_PLUS },
     { cg_beta_names, "fletcher-reeves", DN_CG_FR },
+    { lm_rule_names, "minpack", DN_LM_MORE },
+    { lm_rule_names, "matlab", DN_LM_TRAINLM },
     { sched_names, "none", DN_SCHED_CONSTANT },
     { sched_names, "exponential", DN_SCHED_EXP },
     { sched_names, "cos", DN_SCHED_COSINE },
@@ -152,6 +156,7 @@ PARSER(dn_solver_parse, dn_solver_kind, "solver", solver_names,
        DN_SOLVER_COUNT)
 PARSER(dn_cg_beta_parse, dn_cg_beta, "conjugate-gradient beta",
        cg_beta_names, 2)
+PARSER(dn_lm_rule_parse, dn_lm_rule, "LM rule", lm_rule_names, 2)
 
 const char *dn_stop_name(dn_stop s)
 {

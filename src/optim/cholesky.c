@@ -48,7 +48,7 @@ int dn_chol_shifted(double *M, const double *diag, const double *add,
     return 0;
 }
 
-void dn_chol_solve(const double *M, size_t n, double *b)
+void dn_chol_forward(const double *M, size_t n, double *b)
 {
     /* Rᵀ y = b: y_k = b_k / R_kk, then b_j −= R_kj y_k for j > k. */
     for (size_t k = 0; k < n; k++) {
@@ -57,6 +57,11 @@ void dn_chol_solve(const double *M, size_t n, double *b)
         const double yk = b[k];
         for (size_t j = k + 1; j < n; j++) b[j] -= Rk[j] * yk;
     }
+}
+
+void dn_chol_solve(const double *M, size_t n, double *b)
+{
+    dn_chol_forward(M, n, b);
     /* R x = y, from the bottom row up. */
     for (size_t k = n; k-- > 0;) {
         const double *Rk = M + k * n;

@@ -102,6 +102,8 @@ int dn_chol_shifted(double *M, const double *diag, const double *add,
 
 /* Solves Rᵀ R x = b in place (b becomes x), R from dn_chol_shifted. */
 void dn_chol_solve(const double *M, size_t n, double *b);
+/* Its first half: Rᵀ y = b in place (Moré's lambda update needs y). */
+void dn_chol_forward(const double *M, size_t n, double *b);
 
 /* ---- the solvers; each allocates what it needs before iterating ---- */
 
