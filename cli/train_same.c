@@ -37,6 +37,7 @@ static const field fields[] = {
     F("nesterov", opt, 'O'), F("schedule", sched, 'S'),
     F("batch", t.batch, 'i'), F("batch", batch_set, 'b'),
     F("cg-beta", solver.cg_beta, 'C'), F("seed", t.seed, 'u'),
+    F("lm-rule", solver.lm_rule, 'R'),
     F("dropout", t.dropout, 'r'), F("dropout", dropout_n, 'i'),
     F("threshold-mode", t.sched.threshold_abs, 'b'),
     F("monitor", t.monitor, 'M'), F("centered", t.opt.centered, 'b'),
@@ -94,6 +95,7 @@ static void show(const train_cfg *c, size_t off, char kind, char *buf,
     case 'S': snprintf(buf, len, "%s", dn_sched_name(*(const dn_sched_kind *)p)); break;
     case 'V': snprintf(buf, len, "%s", dn_solver_name(*(const dn_solver_kind *)p)); break;
     case 'C': snprintf(buf, len, "%s", dn_cg_beta_name(*(const dn_cg_beta *)p)); break;
+    case 'R': snprintf(buf, len, "%s", dn_lm_rule_name(*(const dn_lm_rule *)p)); break;
     default:
         snprintf(buf, len, "%s", *(const dn_monitor *)p == DN_MONITOR_VAL_ACC
                  ? "val_acc" : *(const dn_monitor *)p == DN_MONITOR_TRAIN_LOSS

@@ -56,6 +56,7 @@ ftol|--opt lbfgs|1e-8|1e-7
 max-evals|--opt lbfgs|100|200
 lbfgs-m|--opt lbfgs|5|6
 cg-beta|--opt cg|fr|pr+
+lm-rule|HOUSE --opt lm|more|trainlm
 cg-restart|--opt cg|5|6
 c1|--opt lbfgs|1e-3|1e-2
 c2|--opt lbfgs|0.8|0.7
