@@ -39,6 +39,33 @@ int cli_next(cli_args *a, const char **opt, const char **pos)
     return 1;
 }
 
+const char *cli_take(int argc, char **argv, int *i, const char *name,
+                     int *missing)
+{
+    size_t n = strlen(name);
+    const char *w = argv[*i];
+    if (strncmp(w, name, n)) return NULL;
+    if (w[n] == '=') return w + n + 1;
+    if (w[n]) return NULL;
+    if (*i + 1 >= argc) { *missing = 1; return NULL; }
+    return argv[++*i];
+}
+
+int cli_pass_on(const char *help, int argc, char **argv, int *i,
+                char **targv, int *n)
+{
+    const char *w = argv[*i];
+    if (!strcmp(w, "--")) {
+        while (*i < argc) targv[(*n)++] = argv[(*i)++];
+        return 1;
+    }
+    if (!strcmp(w, "-h") || !strcmp(w, "--help")) {
+        fputs(help, stdout);
+        return -1;
+    }
+    return 0;
+}
+
 const char *cli_value(cli_args *a)
 {
     if (a->value) { const char *v = a->value; a->value = NULL; return v; }

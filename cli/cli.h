@@ -32,6 +32,18 @@ int cli_int(cli_args *a, long lo, long hi, long *out);
 int cli_double(cli_args *a, double lo, double hi, double *out);
 int cli_u64(cli_args *a, uint64_t *out);
 
+/* For the commands that take train's options beside their own (cv,
+ * lr-find, trace), which sort argv[*i] into theirs and train's (targv,
+ * *n so far).  cli_take: the value of option `name` at argv[*i] ("name
+ * v" or "name=v"; *i moves past it), NULL if argv[*i] is another word
+ * or, with *missing set, name without its value.  cli_pass_on: 1 at
+ * "--" (it and all after it go to train: stop sorting), -1 after
+ * printing help for -h/--help, else 0. */
+const char *cli_take(int argc, char **argv, int *i, const char *name,
+                     int *missing);
+int cli_pass_on(const char *help, int argc, char **argv, int *i,
+                char **targv, int *n);
+
 /* "descent CMD: message" on stderr; returns the code for chaining. */
 int cli_usage(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)

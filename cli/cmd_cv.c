@@ -51,18 +51,6 @@ typedef struct {
 
 /* The value of --name V / --name=V at argv[*i] (moving *i past it), or
  * NULL when argv[*i] is not that option. */
-static const char *take(int argc, char **argv, int *i, const char *name,
-                        int *missing)
-{
-    size_t n = strlen(name);
-    const char *w = argv[*i];
-    if (strncmp(w, name, n)) return NULL;
-    if (w[n] == '=') return w + n + 1;
-    if (w[n]) return NULL;
-    if (*i + 1 >= argc) { *missing = 1; return NULL; }
-    return argv[++*i];
-}
-
 static int whole(const char *opt, const char *v, long lo, long hi,
                  const char *what, long *out)
 {
@@ -89,23 +77,18 @@ static int split_args(int argc, char **argv, cv_cfg *c, int *targc,
     for (int i = 1; i < argc; i++) {
         const char *w = argv[i], *v;
         int missing = 0;
-        if (!strcmp(w, "--")) {
-            while (i < argc) targv[n++] = argv[i++];
-            break;
-        }
-        if (!strcmp(w, "-h") || !strcmp(w, "--help")) {
-            fputs(help, stdout);
-            return -1;
-        }
-        if ((v = take(argc, argv, &i, "--folds", &missing))) {
+        int pass = cli_pass_on(help, argc, argv, &i, targv, &n);
+        if (pass < 0) return -1;
+        if (pass) break;
+        if ((v = cli_take(argc, argv, &i, "--folds", &missing))) {
             if ((rc = whole("--folds", v, 2, 100000000, "the number of "
                             "folds (5 or 10 are usual)", &c->folds)))
                 return rc;
-        } else if ((v = take(argc, argv, &i, "--repeats", &missing))) {
+        } else if ((v = cli_take(argc, argv, &i, "--repeats", &missing))) {
             if ((rc = whole("--repeats", v, 1, 10000, "the number of "
                             "repeats", &c->repeats)))
                 return rc;
-        } else if ((v = take(argc, argv, &i, "--keep", &missing))) {
+        } else if ((v = cli_take(argc, argv, &i, "--keep", &missing))) {
             c->keep = v;
         } else if (missing) {
             return cli_usage("cv", "option %s needs a value", w);

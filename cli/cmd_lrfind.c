@@ -56,51 +56,30 @@ static int split_args(int argc, char **argv, lrfind_cfg *c, int *targc,
     targv[n++] = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *w = argv[i];
-        if (!strcmp(w, "--")) {
-            while (i < argc) targv[n++] = argv[i++];
-            break;
-        }
-        if (!strcmp(w, "-h") || !strcmp(w, "--help")) {
-            fputs(help, stdout);
-            return -1;
-        }
-        static const char *own[] = { "--steps", "--start", "--end", "-o",
-                                     "--output" };
-        int k = -1;
-        const char *v = NULL;
-        for (int j = 0; j < 5 && k < 0; j++) {
-            size_t l = strlen(own[j]);
-            if (!strcmp(w, own[j])) {
-                if (i + 1 >= argc)
-                    return cli_usage("lr-find", "%s needs a value", w);
-                k = j;
-                v = argv[++i];
-            } else if (!strncmp(w, own[j], l) && w[l] == '=') {
-                k = j;
-                v = w + l + 1;
-            }
-        }
+        int pass = cli_pass_on(help, argc, argv, &i, targv, &n);
+        if (pass < 0) return -1;
+        if (pass) break;
+        int missing = 0;
+        const char *v;
         double x;
-        switch (k) {
-        case 0:
+        if ((v = cli_take(argc, argv, &i, "--steps", &missing))) {
             if ((rc = number("--steps", v, 3, 1e8, &x))) return rc;
             c->conf.steps = (int)x;
-            break;
-        case 1:
+        } else if ((v = cli_take(argc, argv, &i, "--start", &missing))) {
             if ((rc = number("--start", v, 1e-30, 1e30, &x))) return rc;
             c->conf.eta_min = x;
-            break;
-        case 2:
+        } else if ((v = cli_take(argc, argv, &i, "--end", &missing))) {
             if ((rc = number("--end", v, 1e-30, 1e30, &x))) return rc;
             c->conf.eta_max = x;
-            break;
-        case 3:
-        case 4:
+        } else if ((v = cli_take(argc, argv, &i, "-o", &missing)) ||
+                   (v = cli_take(argc, argv, &i, "--output", &missing))) {
             c->out = v;
-            break;
-        default:
-            if (!strcmp(w, "--csv")) c->csv = 1;
-            else targv[n++] = argv[i];
+        } else if (missing) {
+            return cli_usage("lr-find", "%s needs a value", w);
+        } else if (!strcmp(w, "--csv")) {
+            c->csv = 1;
+        } else {
+            targv[n++] = argv[i];
         }
     }
     targv[n] = NULL;

@@ -89,30 +89,21 @@ static int split_args(int argc, char **argv, trace_cfg *c, int *targc,
     targv[n++] = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *w = argv[i];
-        if (!strcmp(w, "--")) {
-            while (i < argc) targv[n++] = argv[i++];
-            break;
-        }
-        if (!strcmp(w, "-h") || !strcmp(w, "--help")) {
-            fputs(help, stdout);
-            return -1;
-        }
-        const char *v = NULL;
-        int takes = !strcmp(w, "--rows") || !strcmp(w, "--format");
-        if (takes) {
-            if (i + 1 >= argc) return cli_usage("trace", "%s needs a value", w);
-            v = argv[++i];
-        } else if (!strncmp(w, "--rows=", 7) || !strncmp(w, "--format=", 9)) {
-            v = strchr(w, '=') + 1;
-        }
-        if (!strncmp(w, "--rows", 6) && v) {
+        int pass = cli_pass_on(help, argc, argv, &i, targv, &n);
+        if (pass < 0) return -1;
+        if (pass) break;
+        int missing = 0;
+        const char *v;
+        if ((v = cli_take(argc, argv, &i, "--rows", &missing))) {
             c->rows = v;
-        } else if (!strncmp(w, "--format", 8) && v) {
+        } else if ((v = cli_take(argc, argv, &i, "--format", &missing))) {
             if (!strcmp(v, "text")) c->fmt = TR_TEXT;
             else if (!strcmp(v, "markdown") || !strcmp(v, "md")) c->fmt = TR_MARKDOWN;
             else if (!strcmp(v, "latex")) c->fmt = TR_LATEX;
             else return cli_usage("trace", "--format '%s': use text, markdown "
                                   "or latex", v);
+        } else if (missing) {
+            return cli_usage("trace", "%s needs a value", w);
         } else if (!strcmp(w, "--check")) {
             c->check = 1;
         } else if (!strcmp(w, "--full")) {
