@@ -78,22 +78,34 @@ static int stray_files(void)
     return n;
 }
 
-typedef struct {
-    const char *csv;     /* the data file (IDX images when labels) */
+typedef struct pipeline pipeline;
+struct pipeline {
+    const char *csv;     /* the data file (IDX images when labels), or the
+                            name of a step (the steps below) */
     int regression;
     const char *labels;  /* IDX labels, or NULL for a CSV */
-} pipeline;
+    /* The run (NULL: the whole pipeline, run_pipeline); sets *saved when
+     * it leaves files that a failure may not (see one()). */
+    dn_status (*run)(const pipeline *p, dn_error *err, int *saved);
+    /* After each run with the wrapper disarmed: NULL, or what is wrong
+     * with what the run left behind. */
+    const char *(*left)(dn_status st);
+};
 
 static dn_status load(const pipeline *p, const dn_schema *s, dn_data **out,
                       dn_error *err)
 {
-    if (p->labels) return dn_idx_read(at(p->csv), at(p->labels), out, err);
+    /* Images are read again with the pixels kept as bytes (X NULL), as
+     * the command reads them for a model. */
+    if (p->labels)
+        return s ? dn_idx_read_u8(at(p->csv), at(p->labels), out, err)
+                 : dn_idx_read(at(p->csv), at(p->labels), out, err);
     if (s) return dn_csv_read_with(at(p->csv), s, 1, out, err);
     return dn_csv_read(at(p->csv), NULL, out, NULL, 0, err);
 }
 
 /* The whole pipeline; the status of the first step that failed. */
-static dn_status run(const pipeline *p, dn_error *err, int *saved)
+static dn_status run_pipeline(const pipeline *p, dn_error *err, int *saved)
 {
     dn_data *all = NULL, *train = NULL, *val = NULL, *rows = NULL;
     dn_model *m = NULL, *m2 = NULL;
@@ -126,7 +138,11 @@ static dn_status run(const pipeline *p, dn_error *err, int *saved)
         o.batch = 4;
         o.threads = 1;
         o.eta = 0.01;
-        dn_opt_defaults(&o.opt, DN_OPT_ADAM);
+        /* AdamW and dropout on the classes (their state and masks),
+         * Adam on the others. */
+        dn_opt_defaults(&o.opt, p->regression || p->labels ? DN_OPT_ADAM
+                                                           : DN_OPT_ADAMW);
+        if (!p->regression && !p->labels) o.dropout[0] = 0.25f;
         st = dn_train(m, train, val, &o, NULL, err);
     }
     if (!st) {
@@ -137,8 +153,14 @@ static dn_status run(const pipeline *p, dn_error *err, int *saved)
     if (!st) st = load(p, dn_model_schema(m2), &rows, err);
     dn_metrics mt;
     if (!st) st = dn_evaluate(m2, rows, &mt, err);
+    dn_report *rep = NULL;
+    if (!st) st = dn_report_model(m2, rows, 0, &rep, err);
+    dn_report_free(rep);
+    if (!st) st = dn_model_export_onnx(m2, at("model.onnx"), err);
     dn_qmodel *q = NULL;
-    if (!st) st = dn_quantize(m2, rows, NULL, &q, err);
+    /* Percentile ranges (their histograms) for the images. */
+    dn_quant_opts qo = { p->labels ? 99.9 : 0 };
+    if (!st) st = dn_quantize(m2, rows, &qo, &q, err);
     if (!st) st = dn_qmodel_evaluate(q, rows, &mt, err);
     dn_c_opts co = { "swept", NULL, NULL };
     if (!st) st = dn_model_export_c(m2, &co, at("model.h"), NULL, err);
@@ -154,6 +176,261 @@ static dn_status run(const pipeline *p, dn_error *err, int *saved)
     return st;
 }
 
+/* ---- the steps beside the pipeline, each swept the same way ---- */
+
+/* A small classifier of d's inputs (hidden tanh layer, scaled). */
+static dn_status small_model(const dn_data *d, int regression, dn_model **m,
+                             dn_error *err)
+{
+    dn_arch a;
+    memset(&a, 0, sizeof a);
+    a.n_in = d->d;
+    a.n_layers = 1;
+    a.layer[0] = (dn_layer){ 3, DN_ACT_TANH, 0 };
+    dn_status st = dn_arch_set_task(&a, d->schema->task, regression ? 1 :
+                                    d->schema->n_classes, err);
+    if (!st) st = dn_model_new(&a, m, err);
+    if (!st) {
+        dn_model_init(*m, DN_INIT_DEFAULT, 0, 5);
+        st = dn_model_fit_scaling(*m, d, err);
+    }
+    return st;
+}
+
+/* A binary report: the ROC and precision-recall curves. */
+static dn_status run_ranking(const pipeline *p, dn_error *err, int *saved)
+{
+    (void)p;
+    static const float out[8] = { 0.9f, 0.8f, 0.8f, 0.3f, 0.6f, 0.2f, 0.1f,
+                                  0.55f };
+    static const float y[8] = { 1, 1, 0, 0, 1, 0, 0, 1 };
+    dn_report *r = NULL;
+    *saved = 0;
+    dn_status st = dn_report_new(DN_TASK_BINARY, 8, 2, out, y, 4, &r, err);
+    dn_report_free(r);
+    return st;
+}
+
+/* Stratified folds of the classes, shuffled folds of the prices. */
+static dn_status run_folds(const pipeline *p, dn_error *err, int *saved)
+{
+    (void)p;
+    dn_data *d[2] = { NULL, NULL }, *tr = NULL, *te = NULL;
+    int32_t fold[12];
+    *saved = 0;
+    dn_status st = dn_csv_read(at("iris.csv"), NULL, &d[0], NULL, 0, err);
+    if (!st) st = dn_csv_read(at("house.csv"), NULL, &d[1], NULL, 0, err);
+    for (int i = 0; i < 2 && !st; i++) {
+        st = dn_data_folds(d[i], 3, 11, 1, fold, err);
+        if (!st) st = dn_data_fold_split(d[i], fold, 2, &tr, &te, err);
+        dn_data_free(tr);
+        dn_data_free(te);
+        tr = te = NULL;
+    }
+    dn_data_free(d[0]);
+    dn_data_free(d[1]);
+    return st;
+}
+
+/* A history kept, saved, read back and plotted. */
+static dn_status run_history(const pipeline *p, dn_error *err, int *saved)
+{
+    (void)p;
+    dn_history h, back;
+    dn_history_init(&h, "accuracy");
+    dn_history_init(&back, NULL);
+    dn_status st = DN_OK;
+    *saved = 0;
+    for (int e = 1; e <= 3 && !st; e++) {
+        dn_epoch ep = { .epoch = e, .steps = 4L * e, .train_loss = 1.0 / e,
+                        .val_loss = 1.2 / e, .train_acc = 0.5 + 0.1 * e,
+                        .val_acc = 0.4 + 0.1 * e, .eta = 0.01,
+                        .grad_norm = 0.5, .seconds = 0.01 };
+        st = dn_history_add_epoch(&h, &ep, err);
+    }
+    if (!st) st = dn_history_save(&h, at("h.hist"), err);
+    *saved = st == DN_OK;
+    if (!st) st = dn_history_load(at("h.hist"), &back, err);
+    if (!st) st = dn_plot_history(&back, NULL, at("h.svg"), err);
+    dn_history_free(&h);
+    dn_history_free(&back);
+    return st;
+}
+
+/* A TensorBoard run with training and validation scalars. */
+static dn_status run_tboard(const pipeline *p, dn_error *err, int *saved)
+{
+    (void)p;
+    dn_tboard *tb = NULL;
+    *saved = 1;  /* records written before a failure stay: see left_tb */
+    dn_status st = dn_tboard_open(at("tb"), &tb, err);
+    for (int e = 1; e <= 2 && !st; e++) {
+        dn_hist_row r = { .epoch = e, .step = 4L * e, .train_loss = 1.0 / e,
+                          .val_loss = 1.5 / e, .train_metric = 0.5,
+                          .val_metric = 0.25, .learning_rate = 0.01,
+                          .grad_norm = 2 };
+        st = dn_tboard_add(tb, &r, "accuracy", err);
+    }
+    dn_status sc = dn_tboard_close(tb, st ? NULL : err);
+    return st ? st : sc;
+}
+
+/* Every event file left in DIR is whole TFRecords: each record's length
+ * (8 bytes), then 4 of CRC, the data and 4 more, tiling the file. */
+static const char *torn_events(const char *sub)
+{
+    DIR *dp = opendir(at(sub));
+    struct dirent *e;
+    const char *why = NULL;
+    while (dp && !why && (e = readdir(dp))) {
+        if (!strstr(e->d_name, "tfevents")) continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", at(sub), e->d_name);
+        size_t n = 0, at_ = 0;
+        unsigned char *b = (unsigned char *)check_slurp(path, &n);
+        if (!b) why = "an event file cannot be read";
+        while (b && !why && at_ < n) {
+            uint64_t len = 0;
+            for (int i = 7; i >= 0 && at_ + 8 <= n; i--)
+                len = len << 8 | b[at_ + i];
+            if (at_ + 12 > n || len > n - at_ - 12 ||
+                at_ + 12 + len + 4 > n)
+                why = "an event file ends in a torn record";
+            at_ += 12 + len + 4;
+        }
+        if (b && !why && n == 0) why = "an empty event file was left";
+        free(b);
+    }
+    if (dp) closedir(dp);
+    return why;
+}
+
+static const char *left_tb(dn_status st)
+{
+    (void)st;
+    const char *why = torn_events("tb/train");
+    return why ? why : torn_events("tb/validation");
+}
+
+/* A first-order run writing a checkpoint every epoch, its checkpoint
+ * read, and the run resumed from it for one more epoch. */
+static dn_status run_ckpt(const pipeline *p, dn_error *err, int *saved)
+{
+    (void)p;
+    dn_data *d = NULL;
+    dn_model *m = NULL;
+    dn_checkpoint_info info;
+    memset(&info, 0, sizeof info);
+    *saved = 1;  /* a checkpoint written before a failure stays: left_ckpt */
+    dn_status st = dn_csv_read(at("iris.csv"), NULL, &d, NULL, 0, err);
+    if (!st) st = small_model(d, 0, &m, err);
+    dn_train_opts o;
+    dn_train_defaults(&o);
+    o.epochs = 2;
+    o.batch = 4;
+    o.threads = 1;
+    o.patience = 5;  /* the best weights are held and checkpointed */
+    dn_opt_defaults(&o.opt, DN_OPT_RMSPROP);
+    o.checkpoint = at("run.ckpt");
+    o.checkpoint_every = 1;
+    o.note = "swept";
+    if (!st) st = dn_train(m, d, d, &o, NULL, err);
+    if (!st) st = dn_checkpoint_read_info(at("run.ckpt"), &info, err);
+    dn_checkpoint_info_free(&info);
+    o.epochs = 3;
+    o.resume = at("run.ckpt");
+    if (!st) st = dn_train(m, d, d, &o, NULL, err);
+    dn_model_free(m);
+    dn_data_free(d);
+    return st;
+}
+
+/* A checkpoint left behind reads back whole; no temporary file is left. */
+static const char *left_ckpt(dn_status st)
+{
+    (void)st;
+    DIR *dp = opendir(dir);
+    struct dirent *e;
+    int tmp = 0;
+    while (dp && (e = readdir(dp))) tmp += strstr(e->d_name, ".tmp") != NULL;
+    if (dp) closedir(dp);
+    if (tmp) return "a temporary file was left";
+    if (access(at("run.ckpt"), F_OK)) return NULL;
+    dn_checkpoint_info info;
+    dn_error err;
+    memset(&info, 0, sizeof info);
+    dn_status rs = dn_checkpoint_read_info(at("run.ckpt"), &info, &err);
+    dn_checkpoint_info_free(&info);
+    return rs ? "the checkpoint left behind does not read back" : NULL;
+}
+
+/* The full-batch solvers through dn_train_full: L-BFGS with a
+ * checkpoint every iteration and a resume, CG, and on the prices LM and
+ * Newton (the exact Hessian's products). */
+static dn_status run_full(const pipeline *p, dn_error *err, int *saved)
+{
+    (void)p;
+    dn_data *cls = NULL, *reg = NULL;
+    dn_model *m = NULL;
+    *saved = 1;
+    dn_status st = dn_csv_read(at("iris.csv"), NULL, &cls, NULL, 0, err);
+    if (!st) st = dn_csv_read(at("house.csv"), NULL, &reg, NULL, 0, err);
+    dn_train_opts o;
+    dn_train_defaults(&o);
+    o.epochs = 2;
+    o.threads = 1;
+    dn_solver_conf sc;
+    static const dn_solver_kind kinds[4] = { DN_SOLVER_LBFGS, DN_SOLVER_CG,
+                                             DN_SOLVER_LM, DN_SOLVER_NEWTON };
+    for (int i = 0; i < 4 && !st; i++) {
+        const dn_data *d = i < 2 ? cls : reg;
+        dn_solver_defaults(&sc, kinds[i]);
+        o.checkpoint = i == 0 ? at("run.ckpt") : NULL;
+        o.checkpoint_every = i == 0;
+        o.resume = NULL;
+        st = small_model(d, i >= 2, &m, err);
+        if (!st && i >= 2) st = dn_model_fit_target_scaling(m, d, err);
+        if (!st) st = dn_train_full(m, d, d, &sc, &o, NULL, err);
+        if (!st && i == 0) {
+            o.epochs = 3;
+            o.resume = at("run.ckpt");
+            st = dn_train_full(m, d, d, &sc, &o, NULL, err);
+            o.epochs = 2;
+        }
+        dn_model_free(m);
+        m = NULL;
+    }
+    dn_data_free(cls);
+    dn_data_free(reg);
+    return st;
+}
+
+/* A CSV read with every reading option: a weight column, missing-value
+ * tokens, a dropped column, integer codes read as categories, integer
+ * classes, and the info filled in. */
+static dn_status run_csv_opts(const pipeline *p, dn_error *err, int *saved)
+{
+    (void)p;
+    dn_csv_info info;
+    dn_csv_opts o = { .na = "NA,-", .weight = "w", .drop = "note",
+                      .categorical = "code", .info = &info };
+    dn_data *d = NULL, *again = NULL;
+    *saved = 0;
+    dn_status st = dn_csv_read(at("opts.csv"), &o, &d, NULL, 0, err);
+    /* Again with the schema found and the same reading options (-1: by
+     * its path). */
+    if (!st) st = dn_csv_read_with_opts(-1, at("opts.csv"), d->schema, 1, &o,
+                                        &again, err);
+    dn_data_free(d);
+    dn_data_free(again);
+    return st;
+}
+
+static dn_status run(const pipeline *p, dn_error *err, int *saved)
+{
+    return p->run ? p->run(p, err, saved) : run_pipeline(p, err, saved);
+}
+
 /* Runs the pipeline with the k-th allocation failing (and all after it
  * when persistent); returns the failures injected (0: k was past the
  * end). */
@@ -166,6 +443,11 @@ static long one(const pipeline *p, long k, int persistent, long base,
     remove(at("model.safetensors"));
     remove(at("model.h"));
     remove(at("model8.h"));
+    remove(at("model.onnx"));
+    check_remove(at("tb"));
+    remove(at("run.ckpt"));
+    remove(at("h.hist"));
+    remove(at("h.svg"));
     af_arm(k, persistent);
     dn_status st = run(p, &err, &saved);
     long failures = af_failures();
@@ -177,6 +459,7 @@ static long one(const pipeline *p, long k, int persistent, long base,
     else if (st && !failures) why = "failed with nothing failed";
     else if (af_live() != base) why = "allocations left behind";
     else if (!saved && stray_files()) why = "a failed save left a file";
+    else if (p->left) why = p->left(st);
     if (why && (*bad)++ < 5)
         fprintf(stderr, "  %s, allocation %ld%s: %s: %s: %s (live %ld, was "
                 "%ld)\n", p->csv, k, persistent ? " on" : "", why,
@@ -191,15 +474,18 @@ static void sweep(const pipeline *p)
     /* A first run allocates what lives for the whole process (the main
      * thread's matrix-product scratch), then a counted one. */
     CHECK(run(p, &err, &saved) == DN_OK, "%s: %s", p->csv, err.msg);
+    af_arm(0, 0);
+    const char *why = p->left ? p->left(DN_OK) : NULL;
+    CHECK(!why, "%s: a good run: %s", p->csv, why);
     long base = af_live();
     af_arm(0, 0);
     dn_status st = run(p, &err, &saved);
     long n = af_attempts();
-    CHECK(st == DN_OK && saved, "%s: %s", p->csv, err.msg);
+    CHECK(st == DN_OK && (saved || p->run), "%s: %s", p->csv, err.msg);
     CHECK(af_live() == base, "%s: %ld blocks leaked by a good run", p->csv,
           af_live() - base);
-    CHECK(n > 50, "%s: only %ld allocations seen; is the wrapper linked?",
-          p->csv, n);
+    CHECK(n > (p->run ? 10 : 50), "%s: only %ld allocations seen; is the "
+          "wrapper linked?", p->csv, n);
     int bad = 0, enomem = 0;
     long k;
     for (k = 1; k <= n + 1; k++) {
@@ -359,7 +645,8 @@ static void cleanup(void)
     remove(at("model.safetensors"));
     remove(at("model.h"));
     remove(at("model8.h"));
-    rmdir(dir);
+    remove(at("opts.csv"));
+    check_remove(dir);
 }
 
 int main(void)
@@ -389,11 +676,23 @@ int main(void)
     unsigned img_dim[3] = { 12, 3, 3 }, lab_dim[1] = { 12 };
     put_idx("images.gz", 0x803, img_dim, 3, px, sizeof px);
     put_idx("labels.gz", 0x801, lab_dim, 1, lab, sizeof lab);
+    put("opts.csv",
+        "w,size,code,note,colour,grade\n1,1.5,3,a,red,1\n2,NA,4,b,blue,2\n"
+        "0.5,2.5,3,c,-,1\n1,3.5,5,d,red,3\n2,4.5,4,e,blue,2\n"
+        "1,-,5,f,green,3\n3,6.5,3,g,red,1\n1,7.5,4,h,,2\n");
     static const pipeline P[] = {
-        { "iris.csv", 0, NULL }, { "house.csv", 1, NULL },
-        { "images.gz", 0, "labels.gz" },
+        { "iris.csv", 0, NULL, NULL, NULL },
+        { "house.csv", 1, NULL, NULL, NULL },
+        { "images.gz", 0, "labels.gz", NULL, NULL },
+        { "binary report", 0, NULL, run_ranking, NULL },
+        { "folds", 0, NULL, run_folds, NULL },
+        { "history", 0, NULL, run_history, NULL },
+        { "tensorboard", 0, NULL, run_tboard, left_tb },
+        { "checkpoint", 0, NULL, run_ckpt, left_ckpt },
+        { "full batch", 0, NULL, run_full, left_ckpt },
+        { "csv options", 0, NULL, run_csv_opts, NULL },
     };
-    for (int i = 0; i < 3; i++) sweep(&P[i]);
+    for (size_t i = 0; i < sizeof P / sizeof *P; i++) sweep(&P[i]);
     solver_sweep();
     lrfind_sweep();
     return check_done("test_alloc_fail");

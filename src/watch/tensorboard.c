@@ -130,6 +130,17 @@ static int write_record(FILE *f, const dn_pb *p)
            fwrite(tail, 1, 4, f) == 4 ? 0 : -1;
 }
 
+/* A record write_record could not write: out of memory building it
+ * (nothing of it reached the file, which stays usable), else a write
+ * error. */
+static dn_status record_failed(dn_events *ev, dn_error *err)
+{
+    if (errno == ENOMEM && !ferror(ev->f))
+        return dn_fail(err, DN_ENOMEM, "out of memory for a TensorBoard "
+                       "record");
+    return fail_write(ev, errno ? errno : EIO, err);
+}
+
 dn_status dn_events_flush(dn_events *ev, dn_error *err)
 {
     DN_NEED(ev);
@@ -162,7 +173,7 @@ dn_status dn_events_open(const char *dir, dn_events **out, dn_error *err)
         return dn_fail(err, DN_EARG, "no directory given for the TensorBoard "
                        "event file");
     if (make_dirs(dir))
-        return dn_fail(err, DN_EIO, "cannot create the TensorBoard directory "
+        return dn_fail(err, errno == ENOMEM ? DN_ENOMEM : DN_EIO, "cannot create the TensorBoard directory "
                        "'%s': %s", dir, strerror(errno));
     dn_events *ev = calloc(1, sizeof *ev);
     size_t len = strlen(dir) + 400;
@@ -198,11 +209,15 @@ dn_status dn_events_open(const char *dir, dn_events **out, dn_error *err)
     event_head(&p, 0);
     dn_pb_string(&p, 3, FILE_VERSION);
     errno = 0;
-    dn_status st = write_record(ev->f, &p)
-                 ? fail_write(ev, errno ? errno : EIO, err)
-                 : dn_events_flush(ev, err);
+    dn_status st = write_record(ev->f, &p) ? record_failed(ev, err)
+                                           : dn_events_flush(ev, err);
     dn_pb_free(&p);
     if (st) {
+        if (ev->f) {  /* out of memory: the file is empty, remove it */
+            fclose(ev->f);
+            ev->f = NULL;
+            remove(ev->path);
+        }
         dn_events_close(ev, NULL);
         return st;
     }
@@ -231,11 +246,10 @@ dn_status dn_events_scalar(dn_events *ev, const char *tag, int64_t step,
     dn_pb_end(&e, summary);
     errno = 0;
     int bad = write_record(ev->f, &e);
+    int e_ = errno;
     dn_pb_free(&e);
-    if (bad && errno == ENOMEM && !ferror(ev->f))
-        return dn_fail(err, DN_ENOMEM, "out of memory");
-    if (bad) return fail_write(ev, errno ? errno : EIO, err);
-    return DN_OK;
+    errno = e_;
+    return bad ? record_failed(ev, err) : DN_OK;
 }
 
 dn_status dn_events_close(dn_events *ev, dn_error *err)
