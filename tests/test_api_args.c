@@ -37,6 +37,9 @@ static float X[12], out[8], path_pts[64];
 static double x2[2], start[2];
 static int n_points, i_out;
 static char why[64];
+static int32_t folds[4] = { 0, 1, 0, 1 };
+static dn_qmodel *q, *q_out;
+static dn_report *rep, *rep_out;
 
 static int fill_nothing(FILE *f, void *arg) { (void)f; (void)arg; return 0; }
 
@@ -142,7 +145,35 @@ static int fill_nothing(FILE *f, void *arg) { (void)f; (void)arg; return 0; }
     X_(dn_land_solve(DN_LAND_BOWL, NULL, start, 4, NULL, &n_points, NULL, err)) \
     X_(dn_land_solve(DN_LAND_BOWL, NULL, start, 4, path_pts, NULL, NULL, err)) \
     X_(dn_plot_landscape(DN_LAND_BOWL, NULL, 1, NULL, "/tmp/l.svg", err)) \
-    X_(dn_plot_landscape(DN_LAND_BOWL, NULL, 0, NULL, NULL, err))
+    X_(dn_plot_landscape(DN_LAND_BOWL, NULL, 0, NULL, NULL, err)) \
+    X_(dn_data_set_weights(NULL, out, err)) \
+    X_(dn_class_weights_balanced(d, NULL, err)) \
+    X_(dn_data_weight_classes(d, NULL, err)) \
+    X_(dn_data_folds(NULL, 2, 1, 0, folds, err)) \
+    X_(dn_data_folds(d, 2, 1, 0, NULL, err)) \
+    X_(dn_data_fold_split(NULL, folds, 0, &data_out, &data_out2, err)) \
+    X_(dn_data_fold_split(d, NULL, 0, &data_out, &data_out2, err)) \
+    X_(dn_data_fold_split(d, folds, 0, NULL, &data_out2, err)) \
+    X_(dn_data_fold_split(d, folds, 0, &data_out, NULL, err)) \
+    X_(dn_model_export_c(NULL, NULL, "/tmp/x.h", NULL, err)) \
+    X_(dn_model_export_c(m, NULL, NULL, NULL, err)) \
+    X_(dn_quantize(NULL, d, NULL, &q_out, err)) \
+    X_(dn_quantize(m, d, NULL, NULL, err)) \
+    X_(dn_qmodel_predict(NULL, X, 4, out, err)) \
+    X_(dn_qmodel_predict(q, NULL, 4, out, err)) \
+    X_(dn_qmodel_predict(q, X, 4, NULL, err)) \
+    X_(dn_qmodel_evaluate(NULL, d, &metrics, err)) \
+    X_(dn_qmodel_evaluate(q, d, NULL, err)) \
+    X_(dn_evaluate_outputs(NULL, out, d, &metrics, err)) \
+    X_(dn_evaluate_outputs(m, NULL, d, &metrics, err)) \
+    X_(dn_evaluate_outputs(m, out, d, NULL, err)) \
+    X_(dn_report_new(DN_TASK_REGRESSION, 4, 1, NULL, out, 0, &rep_out, err)) \
+    X_(dn_report_new(DN_TASK_REGRESSION, 4, 1, out, NULL, 0, &rep_out, err)) \
+    X_(dn_report_new(DN_TASK_REGRESSION, 4, 1, out, out, 0, NULL, err)) \
+    X_(dn_report_model(NULL, d, 0, &rep_out, err)) \
+    X_(dn_report_model(m, d, 0, NULL, err)) \
+    X_(dn_report_svg(NULL, DN_FIG_CONFUSION, NULL, stdout, err)) \
+    X_(dn_report_svg(rep, DN_FIG_CONFUSION, NULL, NULL, err))
 
 static dn_status run_case(int i, dn_error *err)
 {
@@ -207,6 +238,11 @@ static void setup(void)
     dn_train_defaults(&topts);
     dn_history_init(&hist, "mae");
     problem.n = 2;
+    if (dn_quantize(m, d, NULL, &q, &e) ||
+        dn_report_new(DN_TASK_REGRESSION, 4, 1, d->Y, d->Y, 0, &rep, &e)) {
+        fprintf(stderr, "%s\n", e.msg);
+        exit(1);
+    }
 }
 
 /* The void functions that update an object take NULL as nothing to do. */
