@@ -269,12 +269,17 @@ static void test_large(void)
         out[i] = (float)((i * 7919) % N) / N;
         y[i] = (float)((i * 104729 + i / 3) % 2);
     }
-    dn_report *reg, *bin;
+    dn_report *reg = NULL, *bin = NULL;
     dn_error e;
     char *svg = NULL;
-    CHECK(dn_report_new(DN_TASK_REGRESSION, N, 1, out, y, 0, &reg, &e) ==
-          DN_OK && dn_report_new(DN_TASK_BINARY, N, 2, out, y, 0, &bin, &e)
-          == DN_OK, "%s", e.msg);
+    if (dn_report_new(DN_TASK_REGRESSION, N, 1, out, y, 0, &reg, &e) ||
+        dn_report_new(DN_TASK_BINARY, N, 2, out, y, 0, &bin, &e)) {
+        CHECK(0, "%s", e.msg);
+        dn_report_free(reg);
+        free(out);
+        free(y);
+        return;
+    }
     CHECK(draw(reg, DN_FIG_RESIDUALS, NULL, &svg, &e) == DN_OK, "%s", e.msg);
     int dots = svg ? count(svg, "<circle") : -1;
     CHECK(dots > 2500 && dots <= 5000, "%d dots of %d rows", dots, N);
