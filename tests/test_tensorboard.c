@@ -6,16 +6,20 @@
  * byte is accounted for.  The reader is shown to catch a flipped bit in
  * a length, in the data and a torn tail; a write that fails half-way
  * (a file size limit, RLIMIT_FSIZE) must leave whole records only. */
+#define _GNU_SOURCE /* unshare, sethostname */
 #include "check.h"
 #include "descent.h"
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -423,6 +427,81 @@ static void test_write_failure(void)
     free(name);
 }
 
+/* Paths that cannot be made: nothing given, a name longer than a
+ * directory entry may be, and a write limit below the first record
+ * (the empty file is removed, not left for TensorBoard to list). */
+static void test_cannot_create(void)
+{
+    dn_error err;
+    dn_events *ev = NULL;
+    dn_tboard *tb = NULL;
+    CHECK(dn_events_open("", &ev, &err) == DN_EARG && !ev &&
+          strstr(err.msg, "no directory given"), "%s", err.msg);
+    CHECK(dn_tboard_open(NULL, &tb, &err) == DN_EARG && !tb &&
+          strstr(err.msg, "no TensorBoard log directory"), "%s", err.msg);
+    char dir[512];
+    int n = snprintf(dir, sizeof dir, "%s/", tmp);
+    memset(dir + n, 'd', 300);
+    dir[n + 300] = 0;
+    dn_status st = dn_events_open(dir, &ev, &err);
+    CHECK(st == DN_EIO && strstr(err.msg, "cannot create the TensorBoard "
+          "directory") && strstr(err.msg, strerror(ENAMETOOLONG)),
+          "a 300-byte name: %d: %s", (int)st, err.msg);
+    snprintf(dir, sizeof dir, "%s/limited", tmp);
+    mkdir(dir, 0777);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = 8;  /* the first record takes more */
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    setrlimit(RLIMIT_FSIZE, &lim);
+    st = dn_events_open(dir, &ev, &err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, prev);
+    int count;
+    char *left = event_file(dir, &count);
+    CHECK(st == DN_EIO && !ev && strstr(err.msg, "cannot write the "
+          "TensorBoard event file") && strstr(err.msg, strerror(EFBIG)),
+          "under an 8-byte limit: %d: %s", (int)st, err.msg);
+    CHECK(count == 0, "an empty event file was left: %s", left);
+    free(left);
+}
+
+/* The host's name goes into the file name as TensorFlow's does, with
+ * anything but letters, digits, '.', '-' and '_' made '_', and an empty
+ * one as "localhost".  Set in a UTS namespace of a child (root only). */
+static void test_host_name(void)
+{
+    static const char *const set[2] = { "odd host/9.x-y_z", "" },
+                             *want[2] = { ".odd_host_9.x-y_z.", ".localhost." };
+    for (int i = 0; i < 2; i++) {
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            if (unshare(CLONE_NEWUTS) || sethostname(set[i], strlen(set[i])))
+                exit(3);
+            char dir[128];
+            snprintf(dir, sizeof dir, "%s/host%d", tmp, i);
+            dn_events *ev;
+            dn_error err;
+            if (dn_events_open(dir, &ev, &err)) exit(2);
+            int ok = strstr(dn_events_path(ev), want[i]) != NULL;
+            if (!ok) fprintf(stderr, "  %s\n", dn_events_path(ev));
+            dn_events_close(ev, NULL);
+            exit(ok ? 0 : 1);  /* exit: a coverage build counts at exit */
+        }
+        int ws = -1;
+        waitpid(pid, &ws, 0);
+        if (WIFEXITED(ws) && WEXITSTATUS(ws) == 3) {
+            printf("test_host_name: skipped (a UTS namespace needs root)\n");
+            return;
+        }
+        CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "host name '%s' should "
+              "appear as '%s' in the file name (status %d)", set[i], want[i],
+              ws);
+    }
+}
+
 int main(void)
 {
     table_init();
@@ -431,6 +510,8 @@ int main(void)
     RUN(test_run);
     RUN(test_errors);
     RUN(test_write_failure);
+    RUN(test_cannot_create);
+    RUN(test_host_name);
     check_rmdir(tmp);
     return check_done("test_tensorboard");
 }
