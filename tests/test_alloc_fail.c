@@ -423,6 +423,9 @@ static dn_status run_csv_opts(const pipeline *p, dn_error *err, int *saved)
                                         &again, err);
     dn_data_free(d);
     dn_data_free(again);
+    d = NULL;
+    if (!st) st = dn_csv_read(at("wide.csv"), NULL, &d, NULL, 0, err);
+    dn_data_free(d);
     return st;
 }
 
@@ -646,6 +649,7 @@ static void cleanup(void)
     remove(at("model.h"));
     remove(at("model8.h"));
     remove(at("opts.csv"));
+    remove(at("wide.csv"));
     check_remove(dir);
 }
 
@@ -676,10 +680,24 @@ int main(void)
     unsigned img_dim[3] = { 12, 3, 3 }, lab_dim[1] = { 12 };
     put_idx("images.gz", 0x803, img_dim, 3, px, sizeof px);
     put_idx("labels.gz", 0x801, lab_dim, 1, lab, sizeof lab);
-    put("opts.csv",
-        "w,size,code,note,colour,grade\n1,1.5,3,a,red,1\n2,NA,4,b,blue,2\n"
-        "0.5,2.5,3,c,-,1\n1,3.5,5,d,red,3\n2,4.5,4,e,blue,2\n"
-        "1,-,5,f,green,3\n3,6.5,3,g,red,1\n1,7.5,4,h,,2\n");
+    /* Two numbers of 130 digits, which the reader copies to convert. */
+    char longnum[140], opts[1024];
+    snprintf(longnum, sizeof longnum, "1.%0128d", 1);
+    snprintf(opts, sizeof opts,
+             "w,size,code,note,colour,grade\n%s,1.5,3,a,red,1\n2,NA,4,b,blue,2\n"
+             "0.5,2.5,3,c,-,1\n1,%s,5,d,red,3\n2,4.5,4,e,blue,2\n"
+             "1,-,5,f,green,3\n3,6.5,3,g,red,1\n1,7.5,4,h,,2\n", longnum,
+             longnum);
+    put("opts.csv", opts);
+    /* More than 16 columns: the header's table grows. */
+    char wide[1024];
+    int n = 0;
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 20; c++)
+            n += snprintf(wide + n, sizeof wide - n, r ? "%s%d" : "%sc%d",
+                          c ? "," : r ? "\n" : "", r ? (r * c) % 3 : c);
+    snprintf(wide + n, sizeof wide - n, "\n");
+    put("wide.csv", wide);
     static const pipeline P[] = {
         { "iris.csv", 0, NULL, NULL, NULL },
         { "house.csv", 1, NULL, NULL, NULL },

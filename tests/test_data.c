@@ -5,6 +5,7 @@
  * (tests run from the repository root). */
 #include "descent.h"
 #include "check.h"
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -440,6 +441,259 @@ static void test_malformed(void)
     CHECK_FAIL(st, DN_EIO, e, "missing.csv", "cannot open");
     st = dn_csv_read(dir, NULL, &d, NULL, 0, &e);
     CHECK_FAIL(st, DN_EIO, e, "cannot read");
+}
+
+/* ---- the reader's less common spellings and options ---- */
+
+/* The delimiter as messages name it, spaces and tabs around cells,
+ * missing-value tokens in any case, UTF-16 from either end. */
+static void test_spellings(void)
+{
+    dn_csv_opts tab = { .sep = '\t' }, pipe = { .sep = '|' },
+                colon = { .sep = ':' };
+    CSV_FAIL("tab.csv", "a\tb\ty\n1\t2\t0\n3\t4\n", &tab, DN_EFORMAT,
+             "tab.csv:3:", "2 fields", "tab");
+    CSV_FAIL("pipe.csv", "a|b|y\n1|2|0\n3|4\n", &pipe, DN_EFORMAT,
+             "pipe.csv:3:", "'|'");
+    CSV_FAIL("colon.csv", "a:b:y\n1:2:0\n3:4\n", &colon, DN_EFORMAT,
+             "colon.csv:3:", "the delimiter");
+    dn_csv_opts quote = { .sep = '"' };
+    CSV_FAIL("quote.csv", "a,y\n1,0\n", &quote, DN_EARG, "the delimiter "
+             "cannot be a quote, a space or a line break");
+    /* A delimiter of one's own is said to be given; tabs around cells
+     * of a ';' file are padding, a '+' sign is a number's. */
+    dn_csv_info info;
+    colon.info = &info;
+    dn_data *d;
+    dn_error e;
+    dn_status st = dn_csv_read(put("colon2.csv", "a:b:y\n\t+1.5 :x:0\n"
+                                   "2\t: y :1\n3:x:0\n"), &colon, &d, NULL,
+                               0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (!st) {
+        CHECK(strstr(info.note, "fields separated by ':' (as given)") &&
+              X_(d, 0, 0) == 1.5f && X_(d, 1, 0) == 2 &&
+              d->schema->col[1].n_cats == 2 &&
+              !strcmp(d->schema->col[1].cats[1], "y"), "note '%s', %g %g",
+              info.note, X_(d, 0, 0), X_(d, 1, 0));
+        dn_data_free(d);
+    }
+    /* NA tokens matched whatever their case and the spaces around them;
+     * an empty token list leaves only the empty cell missing. */
+    dn_csv_opts na = { .na = "none,N/A", .info = &info };
+    st = dn_csv_read(put("na.csv", "a,b,y\n1, NONE ,0\n2,n/a,1\n3,4,0\n"
+                         "4,,1\n"), &na, &d, NULL, 0, &e);
+    CHECK(st == DN_OK && info.missing == 3, "%s; %d missing", e.msg,
+          info.missing);
+    if (!st) dn_data_free(d);
+    dn_csv_opts none = { .na = "" };
+    CSV_FAIL("na2.csv", "a,b,y\n1,NA,0\n2,3,1\n", &none, DN_EFORMAT,
+             "na2.csv:2:", "'NA' is not a number");
+    /* Spaces around integer classes, weights and option lists; a cell
+     * of spaces alone is empty. */
+    dn_csv_opts wsp = { .weight = "w", .drop = " b ", .info = &info };
+    st = dn_csv_read(put("sp.csv", "a,b,w,y\n1,0, 2 , 1\n2,0,1,2 \n"
+                         "3,0,1, 1\n4,0,3,2\n"), &wsp, &d, NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (!st) {
+        CHECK(d->schema->n_classes == 2 && !strcmp(d->schema->classes[0], "1")
+              && !strcmp(d->schema->classes[1], "2") && d->w && d->w[0] == 2
+              && d->w[3] == 3 && d->schema->n_cols == 1, "classes '%s' '%s', "
+              "weight %g", d->schema->classes[0], d->schema->classes[1],
+              d->w ? d->w[0] : -1);
+        dn_data_free(d);
+    }
+    dn_csv_opts empty_name = { .drop = "a,,b" };
+    CSV_FAIL("sp2.csv", "a,b,c,y\n1,2,3,0\n2,3,4,1\n", &empty_name, DN_EARG,
+             "no column named '' to drop");
+    CSV_FAIL("sp3.csv", "a,b,y\n1,2,0\n3,   ,1\n", &STRICT, DN_EFORMAT,
+             "sp3.csv:3:", "column 2 'b'", "empty cell");
+    /* A column with no value at all is left out, and said so. */
+    dn_csv_opts told = { .info = &info };
+    st = dn_csv_read(put("novals.csv", "a,b,y\n1,,0\n2,NA,1\n3,,0\n"),
+                     &told, &d, NULL, 0, &e);
+    CHECK(st == DN_OK && d->schema->n_cols == 1 &&
+          strstr(info.note, "'b'") && strstr(info.note, "no values"),
+          "%s; %s", e.msg, info.note);
+    if (!st) dn_data_free(d);
+    static const unsigned char be[] = { 0xFE, 0xFF, 0, 'a', 0, ',' };
+    st = dn_csv_read(put_bytes("be.csv", be, sizeof be), NULL, &d, NULL, 0,
+                     &e);
+    CHECK_FAIL(st, DN_EFORMAT, e, "be.csv", "UTF-16");
+}
+
+/* Columns named like an ID ("user_id", "item-id", "order id",
+ * "customerID") with a distinct integer in every row are left out, a
+ * name that merely ends in "id" is not. */
+static void test_id_names(void)
+{
+    char csv[4096];
+    int n = snprintf(csv, sizeof csv, "user_id,item-id,order id,customerID,"
+                     "paid,Id2,y\n");
+    for (int r = 0; r < 24; r++)
+        n += snprintf(csv + n, sizeof csv - n, "%d,%d,%d,%d,%d,%d,%d\n",
+                      100 + r, 7 * r, 3 * r + 1, 1000 - r, 5 * r, r, r % 2);
+    dn_csv_info info;
+    dn_csv_opts o = { .info = &info };
+    dn_data *d;
+    dn_error e;
+    dn_status st = dn_csv_read(put("ids.csv", csv), &o, &d, NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    CHECK(d->schema->n_cols == 2 && !strcmp(d->schema->col[0].name, "paid") &&
+          !strcmp(d->schema->col[1].name, "Id2") && info.dropped_cols == 4,
+          "%d columns kept (%s), %d dropped: %s", d->schema->n_cols,
+          d->schema->col[0].name, info.dropped_cols, info.note);
+    CHECK(strstr(info.note, "'user_id'") && strstr(info.note, "'customerID'"),
+          "the note names the ID columns: %s", info.note);
+    dn_data_free(d);
+    /* Repeated values are no identifiers, whatever the name. */
+    n = snprintf(csv, sizeof csv, "user_id,y\n");
+    for (int r = 0; r < 24; r++)
+        n += snprintf(csv + n, sizeof csv - n, "%d,%d\n", r / 2, r % 2);
+    st = dn_csv_read(put("ids2.csv", csv), &o, &d, NULL, 0, &e);
+    CHECK(st == DN_OK && d->schema->n_cols == 1 && info.dropped_cols == 0,
+          "%s; %s", e.msg, info.note);
+    if (!st) dn_data_free(d);
+}
+
+/* What the options name: a column cannot be both target and dropped, or
+ * both weights and a category; all weights 0, every input dropped, a
+ * forced task that does not exist, a target number of many digits, and
+ * the header's columns listed (cut short) when a name is not there. */
+static void test_roles(void)
+{
+    dn_csv_opts drop_y = { .drop = "y" }, two = { .weight = "w",
+                                                  .categorical = "w" };
+    CSV_FAIL("role1.csv", "a,w,y\n1,1,0\n2,1,1\n", &drop_y, DN_EARG,
+             "column 'y' is the target; it cannot also be dropped");
+    CSV_FAIL("role2.csv", "a,w,y\n1,1,0\n2,1,1\n", &two, DN_EARG,
+             "column 'w' is named for two roles");
+    dn_csv_opts w = { .weight = "w" };
+    CSV_FAIL("role3.csv", "a,w,y\n1,0,0\n2,0,1\n", &w, DN_EFORMAT,
+             "every row's weight is 0");
+    dn_csv_opts drop_all = { .drop = "a, b" };
+    CSV_FAIL("role4.csv", "a,b,y\n1,2,0\n2,3,1\n", &drop_all, DN_EFORMAT,
+             "no input columns are left", "a network needs at least one");
+    dn_csv_opts task = { .task_set = 1, .task = (dn_task)9 };
+    CSV_FAIL("role5.csv", "a,y\n1,0\n2,1\n", &task, DN_EARG, "unknown task 9");
+    dn_csv_opts far = { .target = "12345678901" };
+    CSV_FAIL("role6.csv", "a,y\n1,0\n2,1\n", &far, DN_EARG,
+             "target column 12345678901 is out of range");
+    char head[8192];
+    int n = 0;
+    for (int c = 0; c < 60; c++)
+        n += snprintf(head + n, sizeof head - n, "%scolumn_number_%02d",
+                      c ? "," : "", c);
+    n += snprintf(head + n, sizeof head - n, "\n");
+    for (int c = 0; c < 60; c++)
+        n += snprintf(head + n, sizeof head - n, "%s%d", c ? "," : "", c);
+    snprintf(head + n, sizeof head - n, "\n");
+    dn_csv_opts nope = { .target = "nope" };
+    CSV_FAIL("wide.csv", head, &nope, DN_EARG, "no column named 'nope' for "
+             "the target", "column_number_00, column_number_01", "more)");
+}
+
+/* A header of more than 10^6 columns is refused as it is read. */
+static void test_wide_header(void)
+{
+    const size_t cols = 1048577;  /* the table grows to 2^20 first */
+    char *text = malloc(2 * cols + 8);
+    for (size_t c = 0; c < cols; c++) {
+        text[2 * c] = 'a';
+        text[2 * c + 1] = ',';
+    }
+    memcpy(text + 2 * cols - 1, "\n1\n", 4);
+    CSV_FAIL("widehead.csv", text, NULL, DN_EFORMAT, "widehead.csv:1:",
+             "more than 1000000 columns in the header");
+    free(text);
+}
+
+/* More than 10^6 numeric inputs (the header allows up to 2^20 columns):
+ * refused by the input limit, with the columns, not a text column, to
+ * blame. */
+static void test_many_inputs(void)
+{
+    const int cols = 1000002;
+    char *text = malloc((size_t)cols * 11 + 8), *p = text;
+    for (int c = 0; c < cols; c++) p += sprintf(p, "%sc%d", c ? "," : "", c);
+    *p++ = '\n';
+    for (int c = 0; c < cols; c++) { *p++ = '0'; *p++ = ','; }
+    memcpy(p - 1, "\n", 2);
+    CSV_FAIL("inputs.csv", text, NULL, DN_EFORMAT, "1000001 inputs after "
+             "one-hot encoding is too many for 1 rows (4 MB;",
+             "the file has 1000001 numeric input columns: drop some");
+    free(text);
+}
+
+/* A schema from elsewhere that cannot encode CSV rows is refused, each
+ * way named; a good one reads through a descriptor as by path. */
+static void test_bad_schemas(void)
+{
+    dn_data *train = NULL, *d = (dn_data *)1;
+    dn_error e;
+    const char *path = put("sch.csv", "size,kind,y\n1,a,x\n2,b,y\n3,a,x\n");
+    if (dn_csv_read(path, NULL, &train, NULL, 0, &e)) {
+        CHECK(0, "%s", e.msg);
+        return;
+    }
+    dn_schema *s = train->schema;
+    dn_status st;
+#define SCHEMA_FAIL(...) do { \
+    d = (dn_data *)1; \
+    st = dn_csv_read_with(path, s, 1, &d, &e); \
+    CHECK_FAIL(st, DN_EARG, e, "the schema cannot encode the rows of a CSV", \
+               __VA_ARGS__); \
+    CHECK(d == NULL, "out not NULL"); \
+} while (0)
+    int n_cols = s->n_cols;
+    s->n_cols = 0;
+    SCHEMA_FAIL("it has no columns to find in the header");
+    s->n_cols = n_cols;
+    char *name = s->col[0].name;
+    s->col[0].name = NULL;
+    SCHEMA_FAIL("its column 1 has no name");
+    s->col[0].name = name;
+    int cats = s->col[1].n_cats;
+    s->col[1].n_cats = -1;
+    SCHEMA_FAIL("its column 'kind' has -1 categories");
+    s->col[1].n_cats = cats;
+    char *cat = s->col[1].cats[1];
+    s->col[1].cats[1] = NULL;
+    SCHEMA_FAIL("its column 'kind' has a category without a name (number 2)");
+    s->col[1].cats[1] = cat;
+    s->n_in++;
+    SCHEMA_FAIL("its 2 columns encode 3 inputs, but it says 4");
+    s->n_in--;
+    dn_task task = s->task;
+    s->task = (dn_task)9;
+    SCHEMA_FAIL("unknown task 9");
+    s->task = task;
+    int k = s->n_classes;
+    s->n_classes = 0;
+    SCHEMA_FAIL("a binary task without classes");
+    s->n_classes = k;
+#undef SCHEMA_FAIL
+    int fd = open(path, O_RDONLY);
+    st = dn_csv_read_with_fd(fd, path, s, 1, &d, &e);
+    CHECK(st == DN_OK && d->n == 3 && d->Y[1] == 1 && X_(d, 2, 0) == 3,
+          "through a descriptor: %s", e.msg);
+    if (!st) dn_data_free(d);
+    if (fd >= 0) close(fd);
+    /* A numeric column without a fill (a model from before missing
+     * values were read) cannot take a missing cell. */
+    s->col[0].has_fill = 0;
+    st = dn_csv_read_with(put("sch2.csv", "size,kind,y\nNA,a,x\n"), s, 1, &d,
+                          &e);
+    CHECK_FAIL(st, DN_EFORMAT, e, "sch2.csv:2:", "column 1 'size'",
+               "the schema has no value to fill it with");
+    /* Strict: an empty text cell is an error there too. */
+    int fdx = open(put("sch3.csv", "size,kind,y\n1,,x\n"), O_RDONLY);
+    st = dn_csv_read_with_opts(fdx, at("sch3.csv"), s, 1, &STRICT, &d, &e);
+    CHECK_FAIL(st, DN_EFORMAT, e, "sch3.csv:2:", "column 2 'kind'",
+               "empty cell");
+    if (fdx >= 0) close(fdx);
+    dn_data_free(train);
 }
 
 /* ---- reading with a schema ---- */
@@ -1174,6 +1428,12 @@ int main(void)
     RUN(test_set_task);
     RUN(test_syntax);
     RUN(test_malformed);
+    RUN(test_spellings);
+    RUN(test_id_names);
+    RUN(test_roles);
+    RUN(test_wide_header);
+    RUN(test_many_inputs);
+    RUN(test_bad_schemas);
     RUN(test_read_with);
     RUN(test_idx_good);
     RUN(test_idx_bytes);

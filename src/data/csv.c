@@ -551,8 +551,8 @@ static dn_status read_rows(lexer *lx, table *t, dn_error *err)
         if (st) return st;
         if (blank) continue;
         if (n != t->n_cols) return ragged(t, line, n, extra, err);
-        if (t->n_rows >= DN_MAX_ROWS)
-            return dn_fail(err, DN_EFORMAT, "%s:%d: more than %ld rows; "
+        if (t->n_rows >= DN_MAX_ROWS)  /* cov: 10^8 rows are gigabytes of text */
+            return dn_fail(err, DN_EFORMAT, "%s:%d: more than %ld rows; "  /* cov: as above */
                            "split the file", t->path, line, DN_MAX_ROWS);
         t->line[t->n_rows++] = line;
     }
@@ -1157,8 +1157,8 @@ static dn_status classes_of(const table *t, int tc, int text,
     *k_out = k;
     *regress = !names && !o->forced;
     if (*regress) return DN_OK;
-    if (k > DN_MAX_WIDTH)
-        return cell_fail(err, t, -1, tc, "%d classes is more than %ld; "
+    if (k > DN_MAX_WIDTH)  /* cov: 10^6 distinct classes need 10^6 rows */
+        return cell_fail(err, t, -1, tc, "%d classes is more than %ld; "  /* cov: as above */
                          "choose another target column", k, DN_MAX_WIDTH);
     s->classes = names;
     s->n_classes = k;
@@ -1374,15 +1374,21 @@ static dn_status infer_features(const table *t, const unsigned char *role,
              miss_text ? "text columns given a 'missing' input" : "");
     double bytes = 4.0 * (double)n_in * t->n_rows;
     if (n_in > DN_MAX_WIDTH || bytes > MAX_INPUT_BYTES) {
-        char m[32];
+        char m[32], fix[SHOW_BUF + 96];
+        /* The widest text column is the one to drop; without one the
+         * columns themselves are too many. */
+        if (widest >= 0)
+            snprintf(fix, sizeof fix, "text column '%s' alone has %d "
+                     "categories: drop it or make it numeric",
+                     show(s->col[widest].name, b), s->col[widest].n_cats);
+        else
+            snprintf(fix, sizeof fix, "the file has %d numeric input "
+                     "columns: drop some (--drop)", j);
         return dn_fail(err, DN_EFORMAT, "%s: %ld inputs after one-hot "
                        "encoding is too many for %d rows (%s; the limits "
-                       "are %ld inputs and 2 GiB); text column '%s' alone "
-                       "has %d categories: drop it or make it numeric",
-                       t->path, n_in, t->n_rows,
-                       bytes_str(bytes, m, sizeof m), DN_MAX_WIDTH,
-                       show(widest >= 0 ? s->col[widest].name : "", b),
-                       widest >= 0 ? s->col[widest].n_cats : 0);
+                       "are %ld inputs and 2 GiB); %s", t->path, n_in,
+                       t->n_rows, bytes_str(bytes, m, sizeof m),
+                       DN_MAX_WIDTH, fix);
     }
     s->n_in = (int)n_in;
     return DN_OK;
