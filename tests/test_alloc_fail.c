@@ -421,6 +421,15 @@ static dn_status run_csv_opts(const pipeline *p, dn_error *err, int *saved)
      * its path). */
     if (!st) st = dn_csv_read_with_opts(-1, at("opts.csv"), d->schema, 1, &o,
                                         &again, err);
+    /* Class weights on the row weights, then a split, which copies the
+     * weights and refits the fills. */
+    double cw[3];
+    if (!st) st = dn_class_weights_balanced(d, cw, err);
+    if (!st) st = dn_data_weight_classes(d, cw, err);
+    dn_data *tr = NULL, *va = NULL;
+    if (!st) st = dn_data_split(d, 0.4, 5, &tr, &va, err);
+    dn_data_free(tr);
+    dn_data_free(va);
     dn_data_free(d);
     dn_data_free(again);
     d = NULL;

@@ -1203,6 +1203,54 @@ static void test_split(void)
 }
 
 /* A CSV of `classes` classes of `per` rows each, rows distinct. */
+/* A split refits the fill of a numeric column with missing cells to the
+ * training part's median (the file's would leak the validation rows),
+ * in both parts' schemas, and the missing rows of both take it. */
+static void test_split_fills(void)
+{
+    dn_data *all, *train, *val;
+    dn_error e;
+    dn_status st = dn_csv_read(put("fills.csv", "a,y\n1,0\nNA,1\n2,0\n"
+                                   "30,1\n,0\n4,1\n50,0\nNA,1\n6,0\n"
+                                   "70,1\n"), NULL, &all, NULL, 0, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (st) return;
+    CHECK(all->d == 2 && all->schema->col[0].indicator &&
+          all->schema->col[0].fill == 6, "the file's median: %g (inputs %d)",
+          all->schema->col[0].fill, all->d);
+    st = dn_data_split(all, 0.4, 3, &train, &val, &e);
+    CHECK(st == DN_OK, "%s", e.msg);
+    if (!st) {
+        float v[10];
+        int n = 0;
+        for (int i = 0; i < train->n; i++)
+            if (X_(train, i, 1) == 0) v[n++] = X_(train, i, 0);
+        for (int i = 1; i < n; i++)  /* insertion sort */
+            for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+                float t = v[j]; v[j] = v[j - 1]; v[j - 1] = t;
+            }
+        float med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        float f = train->schema->col[0].fill;
+        CHECK(n >= 2 && f == med && val->schema->col[0].fill == med,
+              "fill %g (validation %g), the training median %g of %d",
+              f, val->schema->col[0].fill, med, n);
+        int missing = 0;
+        for (int p = 0; p < 2; p++) {
+            dn_data *d = p ? val : train;
+            for (int i = 0; i < d->n; i++)
+                if (X_(d, i, 1) == 1) {
+                    missing++;
+                    CHECK(X_(d, i, 0) == f, "a missing row holds %g, not %g",
+                          X_(d, i, 0), f);
+                }
+        }
+        CHECK(missing == 3, "%d missing rows", missing);
+        dn_data_free(train);
+        dn_data_free(val);
+    }
+    dn_data_free(all);
+}
+
 static const char *put_strata(const char *name, int classes, int per)
 {
     static char text[65536];
@@ -1441,6 +1489,7 @@ int main(void)
     RUN(test_idx_lying_gzip);
     RUN(test_split);
     RUN(test_split_counts);
+    RUN(test_split_fills);
     RUN(test_schema_copy);
     RUN(test_large);
     RUN(test_new_and_view);
