@@ -514,6 +514,36 @@ static void checkpoint_refusals(void)
     put64(c + 28, 3);                    /* epoch 3, 2 history rows */
     hostile(c, n, "inconsistent counters in the checkpoint (epoch 3, "
             "position 0 of 8 rows, 2 history rows)", "epoch 3");
+    /* Each counter the arrays' sizes hang on, out of its range (field
+     * numbers as checkpoint.c's fields() lists them: 56 of them). */
+    CHECK(nf == 56, "%zu fields: the layout changed, renumber these", nf);
+    static const struct { int field; int64_t v; } counters[] = {
+        { 45, 2 },             /* has_best: 0 or 1 */
+        { 46, 0 },             /* rows */
+        { 1, 8 },              /* the position, at the rows' end */
+        { 25, 99 },            /* the schedule's kind */
+        { 55, 1LL << 40 },     /* the note's length, past the file */
+        { 49, 1LL << 40 },     /* the stop message's */
+        { 48, 50 },            /* the stop reason */
+    };
+    for (size_t i = 0; i < sizeof counters / sizeof *counters; i++) {
+        memcpy(c, b, n);
+        put64(c + 28 + 8 * counters[i].field, (uint64_t)counters[i].v);
+        char what[32];
+        snprintf(what, sizeof what, "field %d", counters[i].field);
+        hostile(c, n, "inconsistent counters in the checkpoint", what);
+    }
+    /* The schedule's current rate: NaN, or negative. */
+    uint64_t bits;
+    const double nan_d = NAN, neg = -1;
+    memcpy(c, b, n);
+    memcpy(&bits, &nan_d, 8);
+    put64(c + 28 + 8 * 38, bits);
+    hostile(c, n, "the stored learning rate is nan", "rate NaN");
+    memcpy(c, b, n);
+    memcpy(&bits, &neg, 8);
+    put64(c + 28 + 8 * 38, bits);
+    hostile(c, n, "the stored learning rate is -1", "rate -1");
     memcpy(c, b, n);
     c[n] = 0;
     hostile(c, n + 1, "the checkpoint's arrays do not add up to its length "
@@ -534,12 +564,69 @@ static void checkpoint_refusals(void)
     const float nan = NAN;
     memcpy(c + theta + 4 * 5, &nan, 4);
     hostile(c, n, "parameter 5 is not finite", "NaN weight");
+    /* The history rows follow the row order: 13 doubles each, the epoch
+     * first and the evaluations last; each must be a count. */
+    const size_t hist = idx + 4 * 8;
+    memcpy(c, b, n);
+    memcpy(&bits, &neg, 8);
+    put64(c + hist, bits);
+    hostile(c, n, "history row 1 holds an impossible epoch or step count",
+            "epoch -1 in the history");
+    const double huge = 1e16;
+    memcpy(c, b, n);
+    memcpy(&bits, &huge, 8);
+    put64(c + hist + 8 * (13 + 12), bits);
+    hostile(c, n, "history row 2 holds an impossible epoch or step count",
+            "1e16 evaluations");
     free(c);
     free(b);
     err.msg[0] = 0;
     dn_checkpoint_info info;
+    CHECK(dn_checkpoint_read_info(at("absent.ckpt"), &info, &err) == DN_EIO
+          && strstr(err.msg, "cannot open checkpoint") &&
+          strstr(err.msg, strerror(ENOENT)), "a missing file: %s", err.msg);
     CHECK(dn_checkpoint_read_info(dir, &info, &err) == DN_EIO &&
           strstr(err.msg, "is not a regular file"), "a directory: %s", err.msg);
+
+    /* A resume whose schedule differs in any setting, or in the base
+     * rate, is refused: each field of the stored schedule counts, even
+     * those the kind does not read (dn_sched_init stores them all). */
+    {
+        dn_train_opts r = o;
+        r.resume = at("run.ckpt");
+        r.checkpoint = at("other.ckpt");
+        r.epochs = 4;
+        for (int f = 0; f < 16; f++) {
+            dn_sched_conf *c = &r.sched;
+            r.sched = o.sched;
+            r.eta = o.eta;
+            switch (f) {
+            case 0: c->step_size += 1; break;
+            case 1: c->gamma = 0.5; break;
+            case 2: c->t_max = 5; break;
+            case 3: c->eta_min = 0.001; break;
+            case 4: c->factor = 0.5; break;
+            case 5: c->patience = 3; break;
+            case 6: c->threshold = 0.01; break;
+            case 7: c->threshold_abs = 1; break;
+            case 8: c->cooldown = 1; break;
+            case 9: c->min_eta = 1e-5; break;
+            case 10: c->warmup = 1; break;
+            case 11: c->pct_start = 0.4; break;
+            case 12: c->div_factor = 10; break;
+            case 13: c->final_div_factor = 100; break;
+            case 14: r.eta = 0.02; break;
+            default: c->kind = DN_SCHED_EXP; c->gamma = 0.9; break;
+            }
+            err.msg[0] = 0;
+            dn_status st = dn_train(m, &d, NULL, &r, NULL, &err);
+            CHECK(st == DN_EARG && strstr(err.msg, "was written with another "
+                  "learning-rate schedule or rate") && strstr(err.msg,
+                  f == 14 ? "eta 0.01; this run: constant, eta 0.02" :
+                  f == 15 ? "this run: exp" : "resume with the same options"),
+                  "schedule field %d: status %d, %s", f, (int)st, err.msg);
+        }
+    }
 
     /* A resume with another network or another kind of run is refused. */
     dn_arch a = *dn_model_arch(m);
@@ -554,6 +641,12 @@ static void checkpoint_refusals(void)
              dn_model_n_params(w));
     REFUSE(dn_train(w, &d, NULL, &o, NULL, &err), DN_EARG, want);
     dn_model_free(w);
+    /* Early stopping holds best weights the checkpoint does not have. */
+    o.patience = 3;
+    REFUSE(dn_train(m, &d, NULL, &o, NULL, &err), DN_EARG, "and 0 "
+           "optimizer values; this run has");
+    CHECK(strstr(err.msg, "and 0 with early stopping"), "%s", err.msg);
+    o.patience = 0;
     /* (a solver keeps a zeroed schedule, rate 0: so must the first-order
      * run, or the schedules differ first) */
     o.resume = NULL;
