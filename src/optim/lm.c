@@ -1,6 +1,6 @@
-/* lm.c — Levenberg–Marquardt for sums of squares: Moré's scaled trust
- * region (MINPACK lmder's rule, the default) or MATLAB trainlm's scalar
- * rule for the damping mu.
+/* lm.c — Levenberg–Marquardt for sums of squares: MATLAB trainlm's
+ * scalar rule for the damping mu (the default), or Moré's scaled trust
+ * region (MINPACK lmder's rule, --lm-rule more).
  *
  * For f = scale (½ Σ_i ‖e_i‖² + ½ Σ_j r_j x_j²), the Gauss–Newton model
  * replaces the Hessian by JᵀJ + diag(r) — exact for the ridge, and for
@@ -13,8 +13,8 @@
  * (× mu_inc) until one does or mu passes mu_max.  mu is in the units of
  * JᵀJ (sums over samples, not means), as in trainlm.
  *
- * What Moré's rule (the option, as MINPACK's lmder) changes: mu I damps every weight alike, so a weight whose column of J
- * is large (a bias feeding many samples) and one whose column is tiny
+ * What Moré's rule (the option, as MINPACK's lmder) changes: mu I damps
+ * every weight alike, so a weight whose column of J is large (a bias feeding many samples) and one whose column is tiny
  * get the same brake, and the step is too short along the one and too
  * long along the other; D² = diag(JᵀJ) damps each in its own units.  And
  * trainlm's ×10 / ×0.1 ignores how well the quadratic model predicted

@@ -276,10 +276,12 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
         }
     }
     if (version < 3) s->tally.wsum = (double)s->tally.n;
-    if (version < 4) {
-        s->sched.conf.pct_start = 0.3;
-        s->sched.conf.div_factor = 25;
-        s->sched.conf.final_div_factor = 1e4;
+    if (version < 4) {   /* the one-cycle fields it could not hold */
+        dn_sched_conf d;
+        dn_sched_defaults(&d, s->sched.conf.kind);
+        s->sched.conf.pct_start = d.pct_start;
+        s->sched.conf.div_factor = d.div_factor;
+        s->sched.conf.final_div_factor = d.final_div_factor;
     }
     if (P->has_best > 1 || s->n < 1 || s->pos >= s->n ||
         (unsigned)s->sched.conf.kind >= DN_SCHED_COUNT ||

@@ -169,9 +169,6 @@ out:
     if (st) dn_lr_find_free(res);
     dn_ws_free(ws);
     dn_opt_free(opt);
-    free(mask);
-    free(idx);
-    free(Yb);
-    free(theta0);
+    DN_FREE_ALL(mask, idx, Yb, theta0);
     return st;
 }

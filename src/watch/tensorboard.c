@@ -173,8 +173,9 @@ dn_status dn_events_open(const char *dir, dn_events **out, dn_error *err)
         return dn_fail(err, DN_EARG, "no directory given for the TensorBoard "
                        "event file");
     if (make_dirs(dir))
-        return dn_fail(err, errno == ENOMEM ? DN_ENOMEM : DN_EIO, "cannot create the TensorBoard directory "
-                       "'%s': %s", dir, strerror(errno));
+        return dn_fail(err, errno == ENOMEM ? DN_ENOMEM : DN_EIO,
+                       "cannot create the TensorBoard directory '%s': %s",
+                       dir, strerror(errno));
     dn_events *ev = calloc(1, sizeof *ev);
     size_t len = strlen(dir) + 400;
     char host[256];
@@ -213,7 +214,7 @@ dn_status dn_events_open(const char *dir, dn_events **out, dn_error *err)
                                            : dn_events_flush(ev, err);
     dn_pb_free(&p);
     if (st) {
-        if (ev->f) {  /* out of memory: the file is empty, remove it */
+        if (ev->f) {  /* the header never went in: nothing usable, remove it */
             fclose(ev->f);
             ev->f = NULL;
             remove(ev->path);
