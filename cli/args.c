@@ -51,18 +51,38 @@ const char *cli_take(int argc, char **argv, int *i, const char *name,
     return argv[++*i];
 }
 
-int cli_pass_on(const char *help, int argc, char **argv, int *i,
-                char **targv, int *n)
+int cli_split(const char *cmd, const char *help, int argc, char **argv,
+              cli_own_fn *own, void *cfg, char ***targv_out, int *targc)
 {
-    const char *w = argv[*i];
-    if (!strcmp(w, "--")) {
-        while (*i < argc) targv[(*n)++] = argv[(*i)++];
-        return 1;
+    char **targv = malloc(((size_t)argc + 1) * sizeof *targv);
+    if (!targv) {
+        fprintf(stderr, "descent %s: out of memory\n", cmd);
+        return EXIT_DATA;
     }
-    if (!strcmp(w, "-h") || !strcmp(w, "--help")) {
-        fputs(help, stdout);
-        return -1;
+    int n = 0, rc = 0;
+    targv[n++] = argv[0];
+    for (int i = 1; i < argc && !rc; i++) {
+        const char *w = argv[i];
+        int missing = 0;
+        if (!strcmp(w, "--")) {
+            while (i < argc) targv[n++] = argv[i++];
+            break;
+        }
+        if (!strcmp(w, "-h") || !strcmp(w, "--help")) {
+            fputs(help, stdout);
+            rc = -1;
+        } else if ((rc = own(cfg, argc, argv, &i, &missing)) == CLI_TRAINS) {
+            rc = missing ? cli_usage(cmd, "%s needs a value", w) : 0;
+            if (!rc) targv[n++] = argv[i];
+        }
     }
+    if (rc) {
+        free(targv);
+        return rc;
+    }
+    targv[n] = NULL;
+    *targv_out = targv;
+    *targc = n;
     return 0;
 }
 

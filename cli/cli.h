@@ -33,16 +33,22 @@ int cli_double(cli_args *a, double lo, double hi, double *out);
 int cli_u64(cli_args *a, uint64_t *out);
 
 /* For the commands that take train's options beside their own (cv,
- * lr-find, trace), which sort argv[*i] into theirs and train's (targv,
- * *n so far).  cli_take: the value of option `name` at argv[*i] ("name
- * v" or "name=v"; *i moves past it), NULL if argv[*i] is another word
- * or, with *missing set, name without its value.  cli_pass_on: 1 at
- * "--" (it and all after it go to train: stop sorting), -1 after
- * printing help for -h/--help, else 0. */
+ * lr-find, trace).  cli_split sorts argv: -h/--help prints help; "--"
+ * and all after it go to train; every other word is offered to own,
+ * which takes it (0), leaves it to train (CLI_TRAINS) or refuses it (an
+ * exit code).  *targv (argv[0], then train's words, NULL-terminated;
+ * free it) and *targc are set on 0; -1 after help; else an exit code.
+ * In own, cli_take gives the value of option `name` at argv[*i] ("name
+ * v" or "name=v"; *i moves past it), NULL if argv[*i] is another word,
+ * or NULL with *missing set for name without its value (cli_split then
+ * says so). */
+enum { CLI_TRAINS = -2 };
+typedef int cli_own_fn(void *cfg, int argc, char **argv, int *i,
+                       int *missing);
+int cli_split(const char *cmd, const char *help, int argc, char **argv,
+              cli_own_fn *own, void *cfg, char ***targv, int *targc);
 const char *cli_take(int argc, char **argv, int *i, const char *name,
                      int *missing);
-int cli_pass_on(const char *help, int argc, char **argv, int *i,
-                char **targv, int *n);
 
 /* "descent CMD: message" on stderr; returns the code for chaining. */
 int cli_usage(const char *cmd, const char *fmt, ...)

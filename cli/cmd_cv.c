@@ -64,47 +64,31 @@ static int whole(const char *opt, const char *v, long lo, long hi,
     return 0;
 }
 
-/* Takes cv's own options out of argv (into c); what is left is train's.
- * 0, -1 after the help, or the exit code. */
-static int split_args(int argc, char **argv, cv_cfg *c, int *targc,
-                      char **targv)
+/* cv's own options (cli_split): --folds, --repeats, --keep, --refit;
+ * -o and -v are noted and left to train. */
+static int cv_own(void *cfg, int argc, char **argv, int *i, int *missing)
 {
-    memset(c, 0, sizeof *c);
-    c->folds = 5;
-    c->repeats = 1;
-    int n = 0, rc;
-    targv[n++] = argv[0];
-    for (int i = 1; i < argc; i++) {
-        const char *w = argv[i], *v;
-        int missing = 0;
-        int pass = cli_pass_on(help, argc, argv, &i, targv, &n);
-        if (pass < 0) return -1;
-        if (pass) break;
-        if ((v = cli_take(argc, argv, &i, "--folds", &missing))) {
-            if ((rc = whole("--folds", v, 2, 100000000, "the number of "
-                            "folds (5 or 10 are usual)", &c->folds)))
-                return rc;
-        } else if ((v = cli_take(argc, argv, &i, "--repeats", &missing))) {
-            if ((rc = whole("--repeats", v, 1, 10000, "the number of "
-                            "repeats", &c->repeats)))
-                return rc;
-        } else if ((v = cli_take(argc, argv, &i, "--keep", &missing))) {
-            c->keep = v;
-        } else if (missing) {
-            return cli_usage("cv", "option %s needs a value", w);
-        } else if (!strcmp(w, "--refit")) {
-            c->refit = 1;
-        } else {
-            if (!strcmp(w, "-o") || !strcmp(w, "--output") ||
-                !strncmp(w, "--output=", 9) || !strncmp(w, "-o=", 3))
-                c->out_given = 1;
-            if (!strcmp(w, "-v") || !strcmp(w, "--verbose")) c->verbose = 1;
-            targv[n++] = argv[i];
-        }
+    cv_cfg *c = cfg;
+    const char *w = argv[*i], *v;
+    if ((v = cli_take(argc, argv, i, "--folds", missing)))
+        return whole("--folds", v, 2, 100000000, "the number of folds (5 or "
+                     "10 are usual)", &c->folds);
+    if ((v = cli_take(argc, argv, i, "--repeats", missing)))
+        return whole("--repeats", v, 1, 10000, "the number of repeats",
+                     &c->repeats);
+    if ((v = cli_take(argc, argv, i, "--keep", missing))) {
+        c->keep = v;
+        return 0;
     }
-    targv[n] = NULL;
-    *targc = n;
-    return 0;
+    if (!strcmp(w, "--refit")) {
+        c->refit = 1;
+        return 0;
+    }
+    if (!strcmp(w, "-o") || !strcmp(w, "--output") ||
+        !strncmp(w, "--output=", 9) || !strncmp(w, "-o=", 3))
+        c->out_given = 1;
+    if (!strcmp(w, "-v") || !strcmp(w, "--verbose")) c->verbose = 1;
+    return CLI_TRAINS;
 }
 
 /* What cv refuses of train's options: each is about a single run. */
@@ -189,10 +173,13 @@ static void mean_std(const double *v, int n, double *mean, double *sd)
 int cmd_cv(int argc, char **argv)
 {
     cv_cfg c;
-    char **targv = malloc(((size_t)argc + 1) * sizeof *targv);
-    if (!targv) { fputs("descent cv: out of memory\n", stderr); return EXIT_DATA; }
-    int targc = 0, rc = split_args(argc, argv, &c, &targc, targv);
-    if (rc) { free(targv); return rc < 0 ? EXIT_OK : rc; }
+    memset(&c, 0, sizeof c);
+    c.folds = 5;
+    c.repeats = 1;
+    char **targv;
+    int targc = 0, rc = cli_split("cv", help, argc, argv, cv_own, &c, &targv,
+                                  &targc);
+    if (rc) return rc < 0 ? EXIT_OK : rc;
     cli_train_as("cv");
     train_cfg t;
     rc = train_parse(targc, targv, &t);

@@ -48,42 +48,30 @@ static int number(const char *opt, const char *v, double lo, double hi,
     return 0;
 }
 
-/* Takes lr-find's own options out of argv; the rest are train's. */
-static int split_args(int argc, char **argv, lrfind_cfg *c, int *targc,
-                      char **targv)
+/* lr-find's own options (cli_split); the rest are train's. */
+static int lrfind_own(void *cfg, int argc, char **argv, int *i, int *missing)
 {
-    int n = 0, rc;
-    targv[n++] = argv[0];
-    for (int i = 1; i < argc; i++) {
-        const char *w = argv[i];
-        int pass = cli_pass_on(help, argc, argv, &i, targv, &n);
-        if (pass < 0) return -1;
-        if (pass) break;
-        int missing = 0;
-        const char *v;
-        double x;
-        if ((v = cli_take(argc, argv, &i, "--steps", &missing))) {
-            if ((rc = number("--steps", v, 3, 1e8, &x))) return rc;
-            c->conf.steps = (int)x;
-        } else if ((v = cli_take(argc, argv, &i, "--start", &missing))) {
-            if ((rc = number("--start", v, 1e-30, 1e30, &x))) return rc;
-            c->conf.eta_min = x;
-        } else if ((v = cli_take(argc, argv, &i, "--end", &missing))) {
-            if ((rc = number("--end", v, 1e-30, 1e30, &x))) return rc;
-            c->conf.eta_max = x;
-        } else if ((v = cli_take(argc, argv, &i, "-o", &missing)) ||
-                   (v = cli_take(argc, argv, &i, "--output", &missing))) {
-            c->out = v;
-        } else if (missing) {
-            return cli_usage("lr-find", "%s needs a value", w);
-        } else if (!strcmp(w, "--csv")) {
-            c->csv = 1;
-        } else {
-            targv[n++] = argv[i];
-        }
+    lrfind_cfg *c = cfg;
+    const char *v;
+    double x;
+    int rc;
+    if ((v = cli_take(argc, argv, i, "--steps", missing))) {
+        if ((rc = number("--steps", v, 3, 1e8, &x))) return rc;
+        c->conf.steps = (int)x;
+    } else if ((v = cli_take(argc, argv, i, "--start", missing))) {
+        if ((rc = number("--start", v, 1e-30, 1e30, &x))) return rc;
+        c->conf.eta_min = x;
+    } else if ((v = cli_take(argc, argv, i, "--end", missing))) {
+        if ((rc = number("--end", v, 1e-30, 1e30, &x))) return rc;
+        c->conf.eta_max = x;
+    } else if ((v = cli_take(argc, argv, i, "-o", missing)) ||
+               (v = cli_take(argc, argv, i, "--output", missing))) {
+        c->out = v;
+    } else if (!strcmp(argv[*i], "--csv")) {
+        c->csv = 1;
+    } else {
+        return CLI_TRAINS;
     }
-    targv[n] = NULL;
-    *targc = n;
     return 0;
 }
 
@@ -150,10 +138,10 @@ int cmd_lrfind(int argc, char **argv)
     memset(&lc, 0, sizeof lc);
     lc.out = "lr_find.svg";
     dn_lr_find_defaults(&lc.conf);
-    char **targv = malloc(((size_t)argc + 1) * sizeof *targv);
-    if (!targv) { fputs("descent lr-find: out of memory\n", stderr); return EXIT_DATA; }
-    int targc = 0, rc = split_args(argc, argv, &lc, &targc, targv);
-    if (rc) { free(targv); return rc < 0 ? EXIT_OK : rc; }
+    char **targv;
+    int targc = 0, rc = cli_split("lr-find", help, argc, argv, lrfind_own,
+                                  &lc, &targv, &targc);
+    if (rc) return rc < 0 ? EXIT_OK : rc;
     cli_train_as("lr-find");
     train_cfg c;
     rc = train_parse(targc, targv, &c);

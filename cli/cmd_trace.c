@@ -81,39 +81,26 @@ static int parse_rows(const char *v, long *r0, long *r1)
     return end == p || *end ? -1 : 0;
 }
 
-/* Takes trace's own options out of argv; the rest are train's. */
-static int split_args(int argc, char **argv, trace_cfg *c, int *targc,
-                      char **targv)
+/* trace's own options (cli_split); the rest are train's. */
+static int trace_own(void *cfg, int argc, char **argv, int *i, int *missing)
 {
-    int n = 0;
-    targv[n++] = argv[0];
-    for (int i = 1; i < argc; i++) {
-        const char *w = argv[i];
-        int pass = cli_pass_on(help, argc, argv, &i, targv, &n);
-        if (pass < 0) return -1;
-        if (pass) break;
-        int missing = 0;
-        const char *v;
-        if ((v = cli_take(argc, argv, &i, "--rows", &missing))) {
-            c->rows = v;
-        } else if ((v = cli_take(argc, argv, &i, "--format", &missing))) {
-            if (!strcmp(v, "text")) c->fmt = TR_TEXT;
-            else if (!strcmp(v, "markdown") || !strcmp(v, "md")) c->fmt = TR_MARKDOWN;
-            else if (!strcmp(v, "latex")) c->fmt = TR_LATEX;
-            else return cli_usage("trace", "--format '%s': use text, markdown "
-                                  "or latex", v);
-        } else if (missing) {
-            return cli_usage("trace", "%s needs a value", w);
-        } else if (!strcmp(w, "--check")) {
-            c->check = 1;
-        } else if (!strcmp(w, "--full")) {
-            c->full = 1;
-        } else {
-            targv[n++] = argv[i];
-        }
+    trace_cfg *c = cfg;
+    const char *w = argv[*i], *v;
+    if ((v = cli_take(argc, argv, i, "--rows", missing))) {
+        c->rows = v;
+    } else if ((v = cli_take(argc, argv, i, "--format", missing))) {
+        if (!strcmp(v, "text")) c->fmt = TR_TEXT;
+        else if (!strcmp(v, "markdown") || !strcmp(v, "md")) c->fmt = TR_MARKDOWN;
+        else if (!strcmp(v, "latex")) c->fmt = TR_LATEX;
+        else return cli_usage("trace", "--format '%s': use text, markdown "
+                              "or latex", v);
+    } else if (!strcmp(w, "--check")) {
+        c->check = 1;
+    } else if (!strcmp(w, "--full")) {
+        c->full = 1;
+    } else {
+        return CLI_TRAINS;
     }
-    targv[n] = NULL;
-    *targc = n;
     return 0;
 }
 
@@ -710,10 +697,10 @@ int cmd_trace(int argc, char **argv)
             return trace_fn(argc, argv);
         else if (!strcmp(argv[i], "--")) break;
     trace_cfg tc = { NULL, 0, 0, TR_TEXT };
-    char **targv = malloc(((size_t)argc + 1) * sizeof *targv);
-    if (!targv) { fputs("descent trace: out of memory\n", stderr); return EXIT_DATA; }
-    int targc = 0, rc = split_args(argc, argv, &tc, &targc, targv);
-    if (rc) { free(targv); return rc < 0 ? EXIT_OK : rc; }
+    char **targv;
+    int targc = 0, rc = cli_split("trace", help, argc, argv, trace_own, &tc,
+                                  &targv, &targc);
+    if (rc) return rc < 0 ? EXIT_OK : rc;
     cli_train_as("trace");
     train_cfg c;
     rc = train_parse(targc, targv, &c);
