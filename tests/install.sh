@@ -79,8 +79,12 @@ for pg in "$P/share/man/man1/descent.1" "$P/share/man/man3/descent.3"; do
     MANWIDTH=80 man -l "$pg" > "$T/page" 2> "$T/warn" && [ -s "$T/page" ] && ok || bad "man -l $pg: $(head -3 "$T/warn")"
 done
 # bash completion: loads, completes a command and an option
-bash -c ". '$P/share/bash-completion/completions/descent'; COMP_WORDS=(descent tr); COMP_CWORD=1; _descent; echo \${COMPREPLY[*]}" > "$T/c1"
-grep -qx "train" "$T/c1" && ok || bad "completion of 'descent tr': $(cat "$T/c1")"
+# a prefix with one answer completes to it; a shared prefix offers every
+# command it starts (train and trace), nothing else
+bash -c ". '$P/share/bash-completion/completions/descent'; COMP_WORDS=(descent exp); COMP_CWORD=1; _descent; echo \${COMPREPLY[*]}" > "$T/c1"
+grep -qx "export" "$T/c1" && ok || bad "completion of 'descent exp': $(cat "$T/c1")"
+bash -c ". '$P/share/bash-completion/completions/descent'; COMP_WORDS=(descent tr); COMP_CWORD=1; _descent; printf '%s\\n' \${COMPREPLY[*]} | sort | tr '\\n' ' '" > "$T/c1"
+grep -qx "trace train " "$T/c1" && ok || bad "completion of 'descent tr': $(cat "$T/c1")"
 bash -c ". '$P/share/bash-completion/completions/descent'; COMP_WORDS=(descent train --val-d); COMP_CWORD=2; _descent; echo \${COMPREPLY[*]}" > "$T/c2"
 grep -qx -- "--val-data" "$T/c2" && ok || bad "completion of '--val-d': $(cat "$T/c2")"
 $MK uninstall PREFIX="$P" > /dev/null 2>&1
