@@ -238,7 +238,7 @@ static void describe_sched(const dn_sched_conf *s, char *buf, size_t len)
         dn_snprintf(buf, len, "reduce on plateau (x%g after %d epochs without a "
                     "%s improvement of %g, cooldown %d, floor %g)", s->factor,
                     s->patience, s->threshold_abs ? "absolute" : "relative",
-                    s->threshold, s->cooldown, s->min_eta);
+                    s->threshold, s->cooldown, s->eta_min);
     }
     if (s->warmup)
         snprintf(buf + strlen(buf), len - strlen(buf), " after %d epochs of "
@@ -258,7 +258,7 @@ static void settings_json(const train_cfg *c, char *buf, size_t len)
         "\"schedule\":\"%s\",\"step_size\":%d,\"gamma\":%g,\"t_max\":%d,"
         "\"eta_min\":%g,\"factor\":%g,\"plateau_patience\":%d,"
         "\"threshold\":%g,\"threshold_mode\":\"%s\",\"cooldown\":%d,"
-        "\"min_lr\":%g,\"warmup\":%d,\"batch\":%d,\"epochs\":%d,\"l2\":%g,"
+        "\"warmup\":%d,\"batch\":%d,\"epochs\":%d,\"l2\":%g,"
         "\"clip\":%g,\"patience\":%d,\"min_delta\":%g,\"restore_best\":%d,"
         "\"tol\":%g,\"tol_epochs\":%d,\"seed\":%llu,\"val\":%g,"
         "\"standardize\":%s,\"dropout\":[",
@@ -266,7 +266,7 @@ static void settings_json(const train_cfg *c, char *buf, size_t len)
         o->beta1, o->beta2, o->eps, o->lr_decay, o->weight_decay, o->centered,
         o->amsgrad, dn_sched_name(s->kind), s->step_size, s->gamma, s->t_max,
         s->eta_min, s->factor, s->patience, s->threshold,
-        s->threshold_abs ? "abs" : "rel", s->cooldown, s->min_eta, s->warmup,
+        s->threshold_abs ? "abs" : "rel", s->cooldown, s->warmup,
         t->batch, t->epochs, t->l2, t->clip, t->patience, t->min_delta,
         t->restore_best, t->tol, t->tol_epochs, (unsigned long long)t->seed,
         c->val_data ? -1.0 : c->val, c->standardize ? "true" : "false");

@@ -110,9 +110,11 @@ static const char *help =
 "                        constant)\n"
 "  --step-size N --gamma G      step: eta *= G every N epochs (10, 0.1);\n"
 "                               exp: eta *= G every epoch (0.95)\n"
-"  --t-max N --eta-min E        cosine: period (the epochs after warmup), floor (0)\n"
+"  --t-max N --eta-min E        cosine: period (the epochs after warmup), and the\n"
+"                               floor of cosine and plateau (0)\n"
 "  --factor F --plateau-patience N --threshold T --threshold-mode rel|abs\n"
 "  --cooldown N --min-lr E      plateau: cut by F (0.1) after N (10) epochs\n"
+"                               (--min-lr is --eta-min: torch's name here)\n"
 "                               without improvement beyond T (1e-4, rel)\n"
 "  --pct-start P --div-factor D --final-div-factor F\n"
 "                        onecycle (torch's OneCycleLR, --lr is its max_lr, one\n"
@@ -276,7 +278,7 @@ static const train_num nums[] = {
     { "plateau-patience", I(t.sched.patience), 0, 1e8 },
     { "threshold", D(t.sched.threshold), 0, 1e30 },
     { "cooldown", I(t.sched.cooldown), 0, 1e8 },
-    { "min-lr", D(t.sched.min_eta), 0, 1e6 },
+    { "min-lr", D(t.sched.eta_min), 0, 1e6 },
     { "warmup", I(t.sched.warmup), 0, 1e8 },
     { "pct-start", D(t.sched.pct_start), 0, 1 },
     { "div-factor", D(t.sched.div_factor), 1, 1e30 },

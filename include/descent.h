@@ -858,7 +858,7 @@ void   dn_opt_set_steps(dn_opt *o, long t);
  *             improved for more than `patience` (10) epochs; improved
  *             means below best·(1 − threshold) (relative, threshold
  *             1e-4) or best − threshold (absolute); after a cut wait
- *             `cooldown` (0) epochs; never below min_eta (0).  A cut
+ *             `cooldown` (0) epochs; never below eta_min (0).  A cut
  *             smaller than 1e-8 is skipped (torch's eps).  A NaN or
  *             infinite loss counts as an epoch without improvement.  A
  *             relative threshold must be in [0, 1).
@@ -894,13 +894,13 @@ typedef struct {
     double gamma;         /* STEP (0.1), EXP (0.95) */
     int    t_max;         /* COSINE, ONECYCLE; 0 = the epochs after
                              warmup */
-    double eta_min;       /* COSINE (0) */
+    double eta_min;       /* the floor (0): COSINE anneals to it, no
+                             PLATEAU cut goes below it */
     double factor;        /* PLATEAU (0.1) */
     int    patience;      /* PLATEAU (10) */
     double threshold;     /* PLATEAU (1e-4) */
     int    threshold_abs; /* PLATEAU: 0 relative, 1 absolute */
     int    cooldown;      /* PLATEAU (0) */
-    double min_eta;       /* PLATEAU (0) */
     int    warmup;        /* epochs of linear warmup first (0) */
     double pct_start;     /* ONECYCLE: the rising part, in (0, 1) (0.3) */
     double div_factor;    /* ONECYCLE: start = eta_0 / this (25) */

@@ -90,10 +90,10 @@ FLAT_LOSSES = [1.0] * EPOCHS
 # it changes.
 DN_DEFAULTS = dict(step_size=10, gamma=0.1, t_max=0, eta_min=0.0,
                    factor=0.1, patience=10, threshold=1e-4, threshold_abs=0,
-                   cooldown=0, min_eta=0.0, warmup=0)
+                   cooldown=0, warmup=0)
 CONF_FIELDS = ["step_size", "gamma", "t_max", "eta_min", "factor",
                "patience", "threshold", "threshold_abs", "cooldown",
-               "min_eta", "warmup"]
+               "warmup"]
 KIND_ENUM = {"constant": "DN_SCHED_CONSTANT", "step": "DN_SCHED_STEP",
              "exp": "DN_SCHED_EXP", "cosine": "DN_SCHED_COSINE",
              "plateau": "DN_SCHED_PLATEAU"}
@@ -116,7 +116,7 @@ def plateau(opt, c):
         opt, mode="min", factor=c["factor"], patience=c["patience"],
         threshold=c["threshold"],
         threshold_mode="abs" if c["threshold_abs"] else "rel",
-        cooldown=c["cooldown"], min_lr=c["min_eta"], eps=1e-8)
+        cooldown=c["cooldown"], min_lr=c["eta_min"], eps=1e-8)
 
 
 def warmup_sched(opt, n):
@@ -133,7 +133,7 @@ def make_stepper(opt, kind, c):
                 "threshold_mode='%s', cooldown=%d, min_lr=%g)"
                 % (c["factor"], c["patience"], c["threshold"],
                    "abs" if c["threshold_abs"] else "rel", c["cooldown"],
-                   c["min_eta"]))
+                   c["eta_min"]))
         if n == 0:
             return (lambda e, loss: p.step(loss)), desc
         w = warmup_sched(opt, n)
@@ -208,18 +208,18 @@ CASES = [
     ("warmup5_cosine_t20_min", "cosine",
      dict(t_max=20, eta_min=1e-4, warmup=5), ETA0, None),
     ("plateau_rel", "plateau",
-     dict(factor=0.5, patience=3, threshold=0.01, cooldown=2, min_eta=0.01),
+     dict(factor=0.5, patience=3, threshold=0.01, cooldown=2, eta_min=0.01),
      ETA0, LOSSES),
     ("plateau_abs", "plateau",
      dict(factor=0.5, patience=3, threshold=0.01, threshold_abs=1,
-          cooldown=2, min_eta=0.01), ETA0, LOSSES),
+          cooldown=2, eta_min=0.01), ETA0, LOSSES),
     ("plateau_defaults", "plateau", dict(), ETA0, LOSSES),
     # eps: 3e-8 -> 1.5e-8 is a cut of 1.5e-8 > eps; the next (7.5e-9) is
     # smaller than eps and skipped, again and again
     ("plateau_eps", "plateau", dict(factor=0.5, patience=2), 3e-8,
      FLAT_LOSSES),
     ("warmup5_plateau_rel", "plateau",
-     dict(factor=0.5, patience=3, threshold=0.01, cooldown=2, min_eta=0.01,
+     dict(factor=0.5, patience=3, threshold=0.01, cooldown=2, eta_min=0.01,
           warmup=5), ETA0, WARMUP_LOSSES),
 ]
 

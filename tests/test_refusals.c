@@ -457,19 +457,24 @@ static uint32_t get32(const unsigned char *p)
            (uint32_t)p[3] << 24;
 }
 
-/* Writes b (n bytes) with its length and CRC made right again, as an
- * attacker would, and reads it back: the reader must refuse it with
- * `want`. */
-static void hostile(const unsigned char *b, size_t n, const char *want,
-                    const char *what)
+/* Writes b (n bytes) to `name` with its length and CRC made right
+ * again, as an attacker (or an older descent) would. */
+static void put_refitted(const char *name, const unsigned char *b, size_t n)
 {
     unsigned char *c = malloc(n);
     memcpy(c, b, n);
     put64(c + 16, n - 24);
     uint32_t crc = (uint32_t)crc32(0L, c + 24, (uInt)(n - 24));
     for (int i = 0; i < 4; i++) c[12 + i] = (unsigned char)(crc >> (8 * i));
-    put("hostile.ckpt", c, n);
+    put(name, c, n);
     free(c);
+}
+
+/* b rewritten and read back: the reader must refuse it with `want`. */
+static void hostile(const unsigned char *b, size_t n, const char *want,
+                    const char *what)
+{
+    put_refitted("hostile.ckpt", b, n);
     dn_checkpoint_info info;
     err.msg[0] = 0;
     dn_status st = dn_checkpoint_read_info(at("hostile.ckpt"), &info, &err);
@@ -596,7 +601,7 @@ static void checkpoint_refusals(void)
         r.resume = at("run.ckpt");
         r.checkpoint = at("other.ckpt");
         r.epochs = 4;
-        for (int f = 0; f < 16; f++) {
+        for (int f = 0; f < 15; f++) {
             dn_sched_conf *c = &r.sched;
             r.sched = o.sched;
             r.eta = o.eta;
@@ -610,20 +615,19 @@ static void checkpoint_refusals(void)
             case 6: c->threshold = 0.01; break;
             case 7: c->threshold_abs = 1; break;
             case 8: c->cooldown = 1; break;
-            case 9: c->min_eta = 1e-5; break;
-            case 10: c->warmup = 1; break;
-            case 11: c->pct_start = 0.4; break;
-            case 12: c->div_factor = 10; break;
-            case 13: c->final_div_factor = 100; break;
-            case 14: r.eta = 0.02; break;
+            case 9: c->warmup = 1; break;
+            case 10: c->pct_start = 0.4; break;
+            case 11: c->div_factor = 10; break;
+            case 12: c->final_div_factor = 100; break;
+            case 13: r.eta = 0.02; break;
             default: c->kind = DN_SCHED_EXP; c->gamma = 0.9; break;
             }
             err.msg[0] = 0;
             dn_status st = dn_train(m, &d, NULL, &r, NULL, &err);
             CHECK(st == DN_EARG && strstr(err.msg, "was written with another "
                   "learning-rate schedule or rate") && strstr(err.msg,
-                  f == 14 ? "eta 0.01; this run: constant, eta 0.02" :
-                  f == 15 ? "this run: exp" : "resume with the same options"),
+                  f == 13 ? "eta 0.01; this run: constant, eta 0.02" :
+                  f == 14 ? "this run: exp" : "resume with the same options"),
                   "schedule field %d: status %d, %s", f, (int)st, err.msg);
         }
     }
@@ -682,6 +686,51 @@ static void checkpoint_refusals(void)
         hostile(b, n, "solver value", "NaN solver state");
         CHECK(strstr(err.msg, "is not finite"), "%s", err.msg);
     }
+    free(b);
+    dn_model_free(m);
+}
+
+/* The schedule's floor eta_min fills two slots (fields 29 and 35), those
+ * of the cosine and plateau floors that were two settings before: a
+ * file from then, with the floor in the second slot only, resumes a run
+ * with that floor, and a floor that differs from the run's is refused. */
+static void checkpoint_floor_slots(void)
+{
+    dn_data d = rdata();
+    dn_model *m = small_model(DN_TASK_REGRESSION, 1);
+    dn_train_opts o;
+    dn_train_defaults(&o);
+    o.epochs = 2;
+    o.batch = 2;
+    o.threads = 1;
+    o.eta = 0.01;
+    dn_sched_defaults(&o.sched, DN_SCHED_PLATEAU);
+    o.sched.eta_min = 0.004;
+    o.checkpoint = at("floor.ckpt");
+    o.checkpoint_every = 1;
+    CHECK(dn_train(m, &d, NULL, &o, NULL, &err) == DN_OK, "%s", err.msg);
+    size_t n;
+    unsigned char *b = (unsigned char *)check_slurp(at("floor.ckpt"), &n);
+    CHECK(b && n > 28 + 8 * 36, "no checkpoint written");
+    if (!b) { dn_model_free(m); return; }
+    double slot[2];
+    memcpy(&slot[0], b + 28 + 8 * 29, 8);
+    memcpy(&slot[1], b + 28 + 8 * 35, 8);
+    CHECK(slot[0] == 0.004 && slot[1] == 0.004, "the floor's slots hold %g "
+          "and %g, want 0.004 twice", slot[0], slot[1]);
+    const double zero = 0, other = 0.005;
+    memcpy(b + 28 + 8 * 29, &zero, 8);            /* the older layout */
+    put_refitted("floor_old.ckpt", b, n);
+    o.checkpoint = at("floor2.ckpt");
+    o.resume = at("floor_old.ckpt");
+    o.epochs = 3;
+    err.msg[0] = 0;
+    CHECK(dn_train(m, &d, NULL, &o, NULL, &err) == DN_OK, "an older file's "
+          "plateau floor in the second slot: %s", err.msg);
+    memcpy(b + 28 + 8 * 35, &other, 8);           /* another floor */
+    put_refitted("floor_old.ckpt", b, n);
+    REFUSE(dn_train(m, &d, NULL, &o, NULL, &err), DN_EARG, "was written "
+           "with another learning-rate schedule or rate");
     free(b);
     dn_model_free(m);
 }
@@ -1050,6 +1099,7 @@ int main(void)
     atomic_refusals();
     tensorboard_refusals();
     checkpoint_refusals();
+    checkpoint_floor_slots();
     training_stops();
     solver_stops();
     full_batch_ends();

@@ -153,8 +153,8 @@ static void test_defaults(void)
                   "plateau: threshold_abs %d", c.threshold_abs);
             CHECK(c.cooldown == SG_TORCH_PLATEAU_COOLDOWN,
                   "plateau: cooldown %d", c.cooldown);
-            CHECK(c.min_eta == SG_TORCH_PLATEAU_MIN_LR, "plateau: min_eta %g",
-                  c.min_eta);
+            CHECK(c.eta_min == SG_TORCH_PLATEAU_MIN_LR, "plateau: eta_min %g",
+                  c.eta_min);
             break;
         }
         /* Every kind's defaults are a valid configuration. */
@@ -201,7 +201,6 @@ static void set_field(dn_sched_conf *c, double *eta0, int *epochs,
     else if (!strcmp(f, "patience")) c->patience = (int)v;
     else if (!strcmp(f, "threshold")) c->threshold = v;
     else if (!strcmp(f, "cooldown")) c->cooldown = (int)v;
-    else if (!strcmp(f, "min_eta")) c->min_eta = v;
     else if (!strcmp(f, "warmup")) c->warmup = (int)v;
     else if (!strcmp(f, "pct_start")) c->pct_start = v;
     else if (!strcmp(f, "final_div_factor")) c->final_div_factor = v;
@@ -234,8 +233,8 @@ static void test_invalid(void)
         { DN_SCHED_PLATEAU, "threshold", NAN, "nan" },
         { DN_SCHED_PLATEAU, "threshold", 1, "1" },   /* relative */
         { DN_SCHED_PLATEAU, "cooldown", -2, "-2" },
-        { DN_SCHED_PLATEAU, "min_eta", -0.1, "-0.1" },
-        { DN_SCHED_PLATEAU, "min_eta", NAN, "nan" },
+        { DN_SCHED_PLATEAU, "eta_min", -0.1, "-0.1" },
+        { DN_SCHED_PLATEAU, "eta_min", NAN, "nan" },
         { DN_SCHED_CONSTANT, "warmup", -1, "-1" },
         { DN_SCHED_COSINE, "warmup", -5, "-5" },
         { DN_SCHED_COSINE, "epochs", -1, "-1" },
@@ -425,11 +424,11 @@ static void test_nonfinite(void)
           "0.05), best %g", s.eta, s.best);
 
     /* A run of nothing but NaN: cut every patience + 1 epochs down to
-     * min_eta, never NaN. */
-    c.min_eta = 1e-3;
+     * eta_min, never NaN. */
+    c.eta_min = 1e-3;
     dn_sched_init(&s, &c, 0.1, 0, NULL);
     for (int i = 0; i < 100; i++) dn_sched_step(&s, NAN);
-    CHECK(s.eta == 1e-3, "100 NaN epochs: eta %g, want min_eta 1e-3", s.eta);
+    CHECK(s.eta == 1e-3, "100 NaN epochs: eta %g, want eta_min 1e-3", s.eta);
 
     /* STEP, EXP and COSINE ignore the loss altogether. */
     dn_sched_defaults(&c, DN_SCHED_COSINE);

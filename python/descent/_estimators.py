@@ -331,7 +331,7 @@ class _MLP(BaseEstimator):
                 sched = {"kind": "plateau", "factor": 0.2,
                          "patience": self.n_iter_no_change,
                          "threshold": self.tol, "threshold_abs": 1,
-                         "min_eta": 1e-6}
+                         "eta_min": 1e-6}
             else:
                 sched = "constant"
         if isinstance(sched, str):

@@ -82,7 +82,7 @@ class dn_sched_conf(C.Structure):
                 ("eta_min", C.c_double), ("factor", C.c_double),
                 ("patience", C.c_int), ("threshold", C.c_double),
                 ("threshold_abs", C.c_int), ("cooldown", C.c_int),
-                ("min_eta", C.c_double), ("warmup", C.c_int),
+                ("warmup", C.c_int),
                 ("pct_start", C.c_double), ("div_factor", C.c_double),
                 ("final_div_factor", C.c_double)]
 

@@ -43,7 +43,6 @@ void dn_sched_defaults(dn_sched_conf *c, dn_sched_kind kind)
     c->threshold = 1e-4;
     c->threshold_abs = 0;
     c->cooldown = 0;
-    c->min_eta = 0;
     c->warmup = 0;
     /* torch.optim.lr_scheduler.OneCycleLR's defaults */
     c->pct_start = 0.3;
@@ -125,7 +124,7 @@ static dn_status check_conf(const dn_sched_conf *c, double eta0, int epochs,
                            c->threshold);
         if ((st = count_ge0(k, "cooldown", c->cooldown, " epochs", err)))
             return st;
-        return real_ge0(k, "min_eta", c->min_eta, err);
+        return real_ge0(k, "eta_min", c->eta_min, err);
     case DN_SCHED_ONECYCLE:
         if ((st = count_ge0(k, "t_max", c->t_max, " epochs (0 = all epochs "
                             "after warmup)", err)))
@@ -229,10 +228,10 @@ dn_status dn_sched_init(dn_sched *s, const dn_sched_conf *c, double eta0,
     k->kind = c->kind;
     k->warmup = c->warmup;
     k->step_size = c->step_size;      k->gamma = c->gamma;    /* step, exp */
-    k->t_max = c->t_max;              k->eta_min = c->eta_min;   /* cosine */
+    k->t_max = c->t_max;              k->eta_min = c->eta_min; /* the floor */
     k->factor = c->factor;            k->patience = c->patience; /* plateau */
     k->threshold = c->threshold;      k->threshold_abs = c->threshold_abs;
-    k->cooldown = c->cooldown;        k->min_eta = c->min_eta;
+    k->cooldown = c->cooldown;
     k->pct_start = c->pct_start;      k->div_factor = c->div_factor;
     k->final_div_factor = c->final_div_factor;               /* onecycle */
     /* Resolved here and stored, because the struct alone must carry the
@@ -273,7 +272,7 @@ static void plateau_watch(dn_sched *s, double loss)
         s->bad = 0;
     }
     if (s->bad > c->patience) {
-        double cut = fmax(s->eta * c->factor, c->min_eta);
+        double cut = fmax(s->eta * c->factor, c->eta_min);
         if (s->eta - cut > PLATEAU_EPS) s->eta = cut;
         s->cool = c->cooldown;
         s->bad = 0;

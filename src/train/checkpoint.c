@@ -23,7 +23,9 @@
  * unweighted runs, whose weight sum is their row count.  Version 4 adds
  * the one-cycle schedule's pct_start, div_factor and final_div_factor
  * after it; earlier files, which cannot hold a one-cycle run, get
- * dn_sched_defaults' values.
+ * dn_sched_defaults' values.  The schedule's floor eta_min is written
+ * twice, in the slots of the cosine and the plateau floors that used to
+ * be two settings (see the reader).
  * The reader trusts no number before checking it against the file's
  * length, and checks the CRC before reading anything else. */
 #include "train/train.h"
@@ -47,7 +49,7 @@ typedef struct { char kind; void *p; } field;
 /* The scalar fields, in file order; writer and reader share this list so
  * they cannot disagree.  Sizes of the arrays come last. */
 static int fields(dn_train_state *s, long *has_best, long *note_len,
-                  long *why_len, unsigned version, field *f)
+                  long *why_len, double *floor2, unsigned version, field *f)
 {
     int n = 0;
 #define F(k, x) f[n++] = (field){ k, (void *)&(x) }
@@ -64,7 +66,7 @@ static int fields(dn_train_state *s, long *has_best, long *note_len,
     F('i', c->conf.t_max); F('d', c->conf.eta_min); F('d', c->conf.factor);
     F('i', c->conf.patience); F('d', c->conf.threshold);
     F('i', c->conf.threshold_abs); F('i', c->conf.cooldown);
-    F('d', c->conf.min_eta); F('i', c->conf.warmup); F('d', c->eta0);
+    F('d', *floor2); F('i', c->conf.warmup); F('d', c->eta0);
     F('d', c->eta); F('i', c->epoch); F('d', c->best); F('i', c->bad);
     F('i', c->cool);
     F('s', s->n_params); F('s', s->n_opt); F('l', *has_best); F('i', s->n);
@@ -120,8 +122,9 @@ dn_status dn_ckpt_save(const char *path, const dn_train_state *cs,
     long has_best = s.best_theta != NULL;
     long note_len = s.note ? (long)strlen(s.note) : 0;
     long why_len = s.why ? (long)strlen(s.why) : 0;
+    double floor2 = s.sched.conf.eta_min;
     field f[MAX_FIELDS];
-    int nf = fields(&s, &has_best, &note_len, &why_len, VERSION, f);
+    int nf = fields(&s, &has_best, &note_len, &why_len, &floor2, VERSION, f);
     dn_buf b = { 0 };
     unsigned char head[HEADER + 4] = { 0 };  /* the header is filled in last */
     dn_put_le32(head + HEADER, (uint32_t)nf);
@@ -183,6 +186,7 @@ typedef struct {
     unsigned char *file;
     const unsigned char *theta, *opt, *best, *idx, *hist, *note, *why, *solver;
     long has_best, note_len, why_len;
+    double floor2;          /* the schedule's second floor slot */
     int hist_fields;
 } parsed;
 
@@ -251,7 +255,8 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
     const unsigned char *at = p + HEADER;
     size_t left = len - HEADER;
     field f[MAX_FIELDS];
-    int nf = fields(s, &P->has_best, &P->note_len, &P->why_len, version, f);
+    int nf = fields(s, &P->has_best, &P->note_len, &P->why_len, &P->floor2,
+                    version, f);
     if (left < 4 || dn_get_le32(at) != (uint32_t)nf || left - 4 < (size_t)nf * 8)
         return BAD("%s: unexpected field count in the checkpoint", path);
     at += 4;
@@ -276,6 +281,10 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
         }
     }
     if (version < 3) s->tally.wsum = (double)s->tally.n;
+    /* One floor, two slots: files of any version hold cosine's floor in
+     * the first and plateau's in the second, from when they were two
+     * settings; one of them was 0, so the larger is the run's floor. */
+    s->sched.conf.eta_min = fmax(s->sched.conf.eta_min, P->floor2);
     if (version < 4) {   /* the one-cycle fields it could not hold */
         dn_sched_conf d;
         dn_sched_defaults(&d, s->sched.conf.kind);
@@ -350,7 +359,7 @@ static int same_sched(const dn_sched *a, const dn_sched *b)
            x->eta_min == y->eta_min && x->factor == y->factor &&
            x->patience == y->patience && x->threshold == y->threshold &&
            x->threshold_abs == y->threshold_abs &&
-           x->cooldown == y->cooldown && x->min_eta == y->min_eta &&
+           x->cooldown == y->cooldown &&
            x->warmup == y->warmup && x->pct_start == y->pct_start &&
            x->div_factor == y->div_factor &&
            x->final_div_factor == y->final_div_factor && a->eta0 == b->eta0;
