@@ -72,6 +72,14 @@ check_py() {
     pass=$((pass + p)); fail=$((fail + f))
 }
 
+# diff_ok FILE: what `descent export --format c --check` printed; its
+# "largest difference" from predict must be at most 1e-6 ($name says which)
+diff_ok() {
+    d=$(sed -n 's/^check: largest difference from descent predict \([^ ]*\) .*/\1/p' "$1")
+    if [ -n "$d" ] && awk -v d="$d" 'BEGIN { exit !(d + 0 <= 1e-6) }'; then ok
+    else bad "$name: float export differs from predict by '$d'"; fi
+}
+
 finish() {
     echo "$1: $pass passed, $fail failed"
     [ $fail -eq 0 ]

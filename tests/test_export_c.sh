@@ -10,13 +10,6 @@
 . tests/lib.sh
 command -v cc > /dev/null || { bad "no host C compiler 'cc'"; finish test_export_c; exit 1; }
 
-# diff_ok FILE: the float check's "largest difference" must be <= 1e-6
-diff_ok() {
-    d=$(sed -n 's/^check: largest difference from descent predict \([^ ]*\) .*/\1/p' "$1")
-    if [ -n "$d" ] && awk -v d="$d" 'BEGIN { exit !(d + 0 <= 1e-6) }'; then ok
-    else bad "$name: float export differs from predict by '$d'"; fi
-}
-
 # model NAME DATA TRAIN-OPTIONS...: train, export float and int8, check both
 model() {
     name=$1; data=$2; shift 2

@@ -4,8 +4,9 @@
 # and line breaks, NA tokens, empty cells, ID columns, rows without a
 # target) each train with no options, and new rows with missing values
 # and unseen categories give the same predictions through `descent
-# predict` and the exported ONNX graph (tests/onnx_check.py, which
-# encodes the rows as docs/export.md tells a consumer to); the reading
+# predict`, the exported ONNX graph (tests/onnx_check.py, which encodes
+# the rows as docs/export.md tells a consumer to) and the C export
+# (export --check builds it and runs it on the rows); the reading
 # options; class weights raising a minority's recall; and the bad input
 # of weights, classes and delimiters.
 . tests/lib.sh
@@ -30,6 +31,13 @@ messy() {
     done
     # the new rows: their unseen categories warned about, not refused
     grep_in "$T/err" "of a category not seen in training, encoded as all zeros"
+    # the C export, built and run by --check on the same rows: as many
+    # as predict printed, the same outputs
+    for rows in "$name" "${name}_new"; do
+        expect 0 $D export "$T/$name.st" --format c -o "$T/$name.h" --check "$T/$rows.csv"
+        grep_in "$T/out" "run on $(($(wc -l < "$T/$rows.pred") - 1)) rows"
+        diff_ok "$T/out"
+    done
     expect 0 $D eval "$T/$name.st" "$T/$name.csv"
 }
 messy semi $NET,Sigmoid "data: $T/semi.csv: 79 rows, 11 inputs" \
