@@ -98,6 +98,44 @@ static inline void check_rmdir(const char *dir)
     if (check_remove(dir)) fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* dir/name: a fixture's path in a test's scratch directory, valid for the
+ * next 7 calls (keep a copy to hold it longer). */
+static inline const char *check_path(const char *dir, const char *name)
+{
+    static char buf[8][512];
+    static int i;
+    i = (i + 1) % 8;
+    snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
+    return buf[i];
+}
+
+/* Writes n bytes to the fixture dir/name and returns its path; a fixture
+ * that cannot be written ends the program (exit 2): no test can go on. */
+static inline const char *check_write(const char *dir, const char *name,
+                                      const void *data, size_t n)
+{
+    const char *path = check_path(dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, n, f) != n || fclose(f)) {
+        fprintf(stderr, "cannot write %s\n", path);
+        exit(2);
+    }
+    return path;
+}
+
+#ifdef DESCENT_H
+/* A descent call failed with status `want` and its message (in the
+ * dn_error e) holds every piece. */
+#define CHECK_FAIL(st, want, e, ...) do { \
+    const char *pieces_[] = {__VA_ARGS__, NULL}; \
+    CHECK((st) == (want), "status %s, want %s: %s", dn_status_name(st), \
+          dn_status_name(want), (e).msg); \
+    for (int p_ = 0; pieces_[p_]; p_++) \
+        CHECK(strstr((e).msg, pieces_[p_]) != NULL, "'%s' not in: %s", \
+              pieces_[p_], (e).msg); \
+} while (0)
+#endif
+
 /* The whole of a file, NUL-terminated, its length in *n (when not NULL);
  * NULL if it cannot be read.  The caller frees it. */
 static inline char *check_slurp(const char *path, size_t *n)

@@ -29,22 +29,10 @@
 
 static char dir[128];
 
-static const char *at(const char *name)
-{
-    static char buf[4][256];
-    static int i;
-    i = (i + 1) % 4;
-    snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
-    return buf[i];
-}
-
+static const char *at(const char *name) { return check_path(dir, name); }
 static void put(const char *name, const char *text)
 {
-    FILE *f = fopen(at(name), "w");
-    if (!f || fputs(text, f) < 0 || fclose(f)) {
-        perror(name);
-        exit(2);
-    }
+    check_write(dir, name, text, strlen(text));
 }
 
 /* An IDX file of `dims` dimensions, gzipped. */

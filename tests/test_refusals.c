@@ -20,22 +20,10 @@
 
 static char dir[64];
 
-static const char *at(const char *name)
-{
-    static char buf[4][512];
-    static int i;
-    i = (i + 1) % 4;
-    snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
-    return buf[i];
-}
-
+static const char *at(const char *name) { return check_path(dir, name); }
 static void put(const char *name, const void *p, size_t n)
 {
-    FILE *f = fopen(at(name), "wb");
-    if (!f || fwrite(p, 1, n, f) != n || fclose(f)) {
-        perror(name);
-        exit(2);
-    }
+    check_write(dir, name, p, n);
 }
 
 static dn_error err;
