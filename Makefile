@@ -106,7 +106,7 @@ $(B)/descent: $(CLI) include/descent.h $(B)/libdescent.a
 descent: $(B)/descent
 	ln -sf $(B)/descent descent
 
-$(B)/tests/%: tests/%.c tests/check.h $(B)/libdescent.a
+$(B)/tests/%: tests/%.c tests/check.h tests/fixtures.h $(B)/libdescent.a
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(CFLAGS) $< $(B)/libdescent.a $(LDLIBS) -o $@
 
@@ -209,7 +209,7 @@ check: $(B)/libdescent.so
 	@CC="$(CC)" GEN=$(B)/gen sh tests/check_layers.sh $(B)/libdescent.so && echo "check: layers and exports as declared"
 
 # make test T=test_optim: one program of the suite (or T=test_cli, a
-# script); T=test_data:test_split: one test of a program (check.h's RUN).
+# script); T=test_data:test_one_hot: one test of a program (check.h's RUN).
 ifdef T
 T_PROG := $(word 1,$(subst :, ,$(T)))
 T_RUN  := $(filter %/$(T_PROG),$(TESTS)) $(filter tests/$(T_PROG).sh,$(wildcard tests/test_*.sh))

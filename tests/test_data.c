@@ -6,6 +6,7 @@
  * (tests run from the repository root). */
 #include "descent.h"
 #include "check.h"
+#include "fixtures.h"
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,13 +109,6 @@ static void test_digits(void)
 }
 
 /* ---- inference and encoding ---- */
-
-static const char *HOUSES =
-    "rooms,area,type,distance,price\n"
-    "3,120.5,semi,2.5,350000.5\n"
-    "2,75,flat,0.8,210000\n"
-    "5,210,detached,5.0,520000.25\n"
-    "4,150,semi,3.2,410000\n";
 
 static void test_one_hot(void)
 {

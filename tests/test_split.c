@@ -4,6 +4,7 @@
  * Fixtures are written into a fresh temporary directory. */
 #include "descent.h"
 #include "check.h"
+#include "fixtures.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,14 +16,6 @@ static const char *put(const char *name, const char *text)
 }
 
 static float X_(const dn_data *d, int r, int c) { return d->X[(size_t)r * d->d + c]; }
-
-/* Four houses: a numeric target and a text column. */
-static const char *HOUSES =
-    "rooms,area,type,distance,price\n"
-    "3,120.5,semi,2.5,350000.5\n"
-    "2,75,flat,0.8,210000\n"
-    "5,210,detached,5.0,520000.25\n"
-    "4,150,semi,3.2,410000\n";
 
 /* The original row of each of part's rows (rows are distinct in X). */
 static int origins(const dn_data *all, const dn_data *part, int *org)
