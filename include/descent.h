@@ -1767,6 +1767,142 @@ dn_status dn_tboard_add(dn_tboard *tb, const dn_hist_row *r,
                         const char *metric, dn_error *err);
 dn_status dn_tboard_close(dn_tboard *tb, dn_error *err);
 
+/* The health of a run: the troubles the notes warn of, spotted while a
+ * mini-batch run trains, each reported once (per layer where it has
+ * one) with the epoch it was seen in.  Call dn_health_epoch from
+ * dn_train_opts.on_epoch with the model being trained: at each epoch's
+ * end it runs one forward and backward pass, in its own single-thread
+ * workspace, over a fixed sample of the training rows (conf.rows of
+ * them, evenly spaced through the file, taken at dn_health_new), and
+ * reads the epoch's losses.  It never writes the model, the training
+ * workspace or the generator, so the run's numbers are the same bits
+ * with it or without it; its cost is one batch of conf.rows rows per
+ * epoch (under 1% of an epoch's work from 25,600 training rows on).
+ * It allocates only in dn_health_new and never prints: the caller
+ * words the warnings (descent train writes them to stderr).
+ *
+ *   DEAD_RELU    a hidden ReLU layer in which at least dead_share of the
+ *                units (and at least one) have z ≤ 0 on every sampled
+ *                row: a = 0 and f'(z) = 0 there, so no gradient reaches
+ *                their weights and they never come back.  Leaky ReLU and
+ *                PReLU keep a slope below zero and are not checked.
+ *                count = dead units, of = the layer's units, value =
+ *                count / of.
+ *   SATURATED    a hidden sigmoid or tanh layer in which at least
+ *                sat_share of the units (and at least one) are
+ *                saturated: f'(z) below sat_ratio of its peak (f'(0):
+ *                1/4 for sigmoid, 1 for tanh) on more than sat_rows of
+ *                the sampled rows.  With sat_ratio 0.05 that is |z| >
+ *                4.36 for sigmoid, |z| > 2.18 for tanh; the backward pass
+ *                multiplies the unit's delta by f'(z), so its gradient is
+ *                20 times smaller than at z = 0, the notes' vanishing
+ *                gradient.  count = saturated units, of = units,
+ *                value = the share of (unit, row) pairs saturated.
+ *   EXPLODING    a layer whose gradient norm ‖(∂C/∂W_l, ∂C/∂b_l)‖₂ on
+ *                the sample has grown to explode times its value at the
+ *                first epoch checked, or is not finite.  value = that
+ *                ratio (inf when not finite), from / to = the first and
+ *                the current norm.
+ *   LOSS_RISING  the training loss rose in each of rise_epochs epochs in
+ *                a row and ended at least rise_min (relative) above
+ *                where it started: the rate is too high for the
+ *                surface.  since = the first epoch of the rise,
+ *                count = epochs rising, from / to = the losses before
+ *                and after.
+ *   OVERFITTING  the validation loss has stayed above its best for
+ *                overfit_epochs epochs, is now overfit_min (relative)
+ *                above it, and the training loss is below what it was
+ *                at the best epoch: the two curves part.  since = the
+ *                epoch after the best one (where the parting began),
+ *                count = epochs since the best, from / to = the best
+ *                and the current validation loss.
+ *
+ * Why these numbers (dn_health_defaults):
+ *   rows 256        a unit active on a fraction p of the rows escapes a
+ *                   sample of 256 with chance (1 − p)^256: under 8% for
+ *                   p = 1%, so "dead on the sample" is dead in practice;
+ *                   and 256 rows cost less than an epoch of most sets.
+ *   dead_share 0.1  a few dead units of a wide layer cost little
+ *                   capacity and happen in healthy runs; a tenth is a
+ *                   loss worth acting on (and a layer of up to 10 units
+ *                   warns from its first dead unit).
+ *   sat_ratio 0.05, sat_rows 0.9, sat_share 0.1  a gradient cut 20-fold
+ *                   on nine rows in ten is the notes' flat tail of the
+ *                   sigmoid; a unit in its linear range on some rows
+ *                   still learns from those.
+ *   explode 1000    three orders of magnitude: a healthy run's gradient
+ *                   shrinks as it converges or moves within one order;
+ *                   a growth of 10^3 is the geometric blow-up of the
+ *                   notes' exploding gradients, caught before the
+ *                   overflow stops the run.
+ *   rise_epochs 3, rise_min 0.1  an epoch's loss is the mean over all
+ *                   its batches, so two rises can be noise; three in a
+ *                   row adding up to 10% is a trend.
+ *   overfit_epochs 5, overfit_min 0.05  half of descent train's default
+ *                   early-stopping patience (10), so the warning comes
+ *                   before early stopping ends the run; 5% is above the
+ *                   epoch-to-epoch wobble of a validation loss on a few
+ *                   dozen rows.
+ * Replayed epochs (dn_epoch.replay, a resumed run) feed the two loss
+ * checks only: the model holds later weights than theirs. */
+typedef enum {
+    DN_HEALTH_DEAD_RELU = 0,
+    DN_HEALTH_SATURATED,
+    DN_HEALTH_EXPLODING,
+    DN_HEALTH_LOSS_RISING,
+    DN_HEALTH_OVERFITTING,
+    DN_HEALTH_COUNT
+} dn_health_kind;
+
+/* "dead_relu", "saturated", "exploding", "loss_rising", "overfitting". */
+const char *dn_health_name(dn_health_kind k);
+
+typedef struct {
+    dn_health_kind kind;
+    int    epoch;   /* the epoch (1-based) it was seen at */
+    int    since;   /* the epoch it began (see above; else = epoch) */
+    int    layer;   /* 0-based layer (as dn_model_W), −1 for the run */
+    int    count;   /* as above, per kind */
+    int    of;      /* the layer's units (DEAD_RELU, SATURATED), else 0 */
+    double value;   /* as above, per kind (NaN where none) */
+    double from, to;
+} dn_health_warning;
+
+typedef struct {
+    int    rows;            /* sampled training rows (256; all if fewer) */
+    double dead_share;      /* 0.1 */
+    double sat_ratio;       /* 0.05 */
+    double sat_rows;        /* 0.9 */
+    double sat_share;       /* 0.1 */
+    double explode;         /* 1000 */
+    int    rise_epochs;     /* 3 */
+    double rise_min;        /* 0.1 */
+    int    overfit_epochs;  /* 5 */
+    double overfit_min;     /* 0.05 */
+} dn_health_conf;
+
+typedef struct dn_health dn_health;
+
+void dn_health_defaults(dn_health_conf *c);
+/* Samples the rows of train (which must fit m) and sizes everything.
+ * c NULL: the defaults.  DN_EARG names a setting out of range (rows ≥ 1,
+ * shares in (0, 1], explode > 1, epochs ≥ 1, minimums ≥ 0). */
+dn_status dn_health_new(const dn_model *m, const dn_data *train,
+                        const dn_health_conf *c, dn_health **out,
+                        dn_error *err);
+void      dn_health_free(dn_health *h);
+/* Checks epoch e of a run training m (the model given to dn_health_new,
+ * or one of the same architecture) and returns how many warnings are
+ * new: they are the last ones of dn_health_list.  Each kind warns once
+ * per layer (LOSS_RISING and OVERFITTING once per run). */
+int dn_health_epoch(dn_health *h, const dn_model *m, const dn_epoch *e);
+/* Every warning so far, in the order found (*n of them). */
+const dn_health_warning *dn_health_list(const dn_health *h, int *n);
+/* The sample's gradient at the last epoch checked (dn_model_n_params
+ * floats, laid out like dn_model_params), NULL before the first: what
+ * TensorBoard's gradient histograms show. */
+const float *dn_health_grad(const dn_health *h);
+
 /* SVG plots, written atomically; they open in any browser. */
 typedef struct {
     int         log_scale;  /* history: loss and learning-rate axes in
