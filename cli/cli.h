@@ -136,6 +136,7 @@ int cmd_plot(int argc, char **argv);
 int cmd_landscape(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_lrfind(int argc, char **argv);
+int cmd_data(int argc, char **argv);
 /* The layer table, counts, memory and what the model carries (`descent
  * summary`, `descent train --dry-run`); name heads it. */
 void summary_print(FILE *out, const dn_model *m, const char *name);

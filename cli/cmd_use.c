@@ -184,18 +184,6 @@ out:
     return rc;
 }
 
-/* A CSV field: quoted when it holds a comma, quote or line break. */
-static void csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) { fputs(s, f); return; }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void write_predictions(FILE *f, const dn_model *m, const dn_data *d,
                               const float *out)
 {
@@ -209,10 +197,10 @@ static void write_predictions(FILE *f, const dn_model *m, const dn_data *d,
             if (s->classes[c]) snprintf(name, sizeof name, "p_%s", s->classes[c]);
             else snprintf(name, sizeof name, "p_%d", c); /* a null name */
             fputc(',', f);
-            csv_field(f, name);
+            dn_csv_put_field(f, name);
         }
     } else {
-        csv_field(f, s->target ? s->target : "prediction");
+        dn_csv_put_field(f, s->target ? s->target : "prediction");
         for (int j = 1; j < k; j++) fprintf(f, ",output_%d", j + 1);
     }
     fputc('\n', f);
@@ -220,7 +208,7 @@ static void write_predictions(FILE *f, const dn_model *m, const dn_data *d,
         const float *o = out + (size_t)r * k;
         if (classify) {
             int cls = dn_predict_class(m, o);
-            if (s->classes[cls]) csv_field(f, s->classes[cls]);
+            if (s->classes[cls]) dn_csv_put_field(f, s->classes[cls]);
             else fprintf(f, "%d", cls); /* a null name */
             if (k == 1) dn_fprintf(f, ",%.9g,%.9g", 1.0f - o[0], o[0]);
             else for (int j = 0; j < k; j++) dn_fprintf(f, ",%.9g", o[j]);

@@ -585,6 +585,72 @@ dn_status dn_class_weights_balanced(const dn_data *d, double *cw,
 dn_status dn_data_weight_classes(dn_data *d, const double *cw,
                                  dn_error *err);
 
+/* The TensorFlow Playground's classic two-input problems, generated:
+ * rows with inputs x1, x2 and a class label, to train on and to watch
+ * the decision regions form (descent boundary).  Row i belongs to class
+ * i mod C (the classes differ in size by at most 1); each row's clean
+ * point is drawn as its set says, then Gaussian noise of standard
+ * deviation `noise` is added to each coordinate, and both are rounded to
+ * 4 decimals (so that a CSV holds exactly the generated values).
+ *   CIRCLES    C concentric classes around the origin, angle uniform:
+ *              class 0 a disk of radius r in [0, 0.7/C), class k >= 1 a
+ *              ring with r in [(k + 0.15)/C, (k + 0.85)/C)
+ *              (C = 2: a disk of radius 0.35 inside the ring 0.575..0.925)
+ *   XOR        x1, x2 uniform in [-1, 1], each pushed 0.1 away from 0;
+ *              label 1 where x1 x2 > 0 (first and third quadrants), else
+ *              0, decided on the clean point.  Two classes only
+ *   GAUSSIANS  C blobs: class k is its centre (cos phi_k, sin phi_k),
+ *              phi_k = pi/4 + 2 pi k / C, plus the noise, which is the
+ *              blobs' spread
+ *   SPIRAL     C interleaved arms: t uniform in [0, 1), radius t, angle
+ *              3.5 pi t + 2 pi k / C (1.75 turns from the centre)
+ * The same kind, conf and seed give the same rows on every platform (one
+ * dn_rng, a fixed order of draws). */
+typedef enum {
+    DN_SYNTH_CIRCLES = 0,
+    DN_SYNTH_XOR,
+    DN_SYNTH_GAUSSIANS,
+    DN_SYNTH_SPIRAL,
+    DN_SYNTH_COUNT
+} dn_synth;
+
+typedef struct {
+    int      n;        /* rows, classes..10^7 (default 400) */
+    double   noise;    /* standard deviation added to x1 and x2, 0..10
+                          (defaults: circles 0.05, xor 0.05, gaussians
+                          0.35, spiral 0.03) */
+    uint64_t seed;     /* default 1 */
+    int      classes;  /* 2..10 (default 2); XOR has 2 */
+} dn_synth_conf;
+
+const char *dn_synth_name(dn_synth s);   /* "circles", "xor", "gaussians",
+                                            "spiral"; "?" out of range */
+/* The name (or "circle", "gaussian", "spirals") into *out; DN_EARG
+ * listing the names otherwise. */
+dn_status dn_synth_parse(const char *s, dn_synth *out, dn_error *err);
+/* The defaults above for kind s. */
+void      dn_synth_defaults(dn_synth s, dn_synth_conf *c);
+/* n rows of set s: inputs x1, x2, target "label" with classes named "0",
+ * "1", ... (binary for two, multiclass for more), as dn_csv_read would
+ * read them back from dn_data_save_csv's file.  DN_EARG for a setting
+ * out of range (named, with its range). */
+dn_status dn_synth_make(dn_synth s, const dn_synth_conf *c, dn_data **out,
+                        dn_error *err);
+
+/* Writes a data set as a CSV that dn_csv_read reads back to the same
+ * floats: a header (the schema's column and target names; x1..xd and y
+ * without a schema, y1..yk for k targets), then one line per row, each
+ * number in the fewest digits that give the same float32, a class as its
+ * name (or number).  Names holding a comma, quote or line break are
+ * quoted.  Written atomically (dn_atomic_write).  DN_EARG for a data set
+ * whose schema one-hot encodes a column or adds an indicator (its inputs
+ * are not the columns) or that has no targets. */
+dn_status dn_data_save_csv(const dn_data *d, const char *path, dn_error *err);
+/* Writes s to f as one CSV field, as dn_data_save_csv writes names:
+ * quoted, its quotes doubled, when it holds a comma, quote or line break;
+ * as it is otherwise. */
+void dn_csv_put_field(FILE *f, const char *s);
+
 /* ------------------------------------------------------------------ */
 /* The model                                                           */
 /* ------------------------------------------------------------------ */

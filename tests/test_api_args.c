@@ -146,6 +146,11 @@ static int fill_nothing(FILE *f, void *arg) { (void)f; (void)arg; return 0; }
     X_(dn_land_solve(DN_LAND_BOWL, NULL, start, 4, path_pts, NULL, NULL, err)) \
     X_(dn_plot_landscape(DN_LAND_BOWL, NULL, 1, NULL, "/tmp/l.svg", err)) \
     X_(dn_plot_landscape(DN_LAND_BOWL, NULL, 0, NULL, NULL, err)) \
+    X_(dn_synth_parse(NULL, (dn_synth *)&i_out, err)) \
+    X_(dn_synth_parse("xor", NULL, err)) \
+    X_(dn_synth_make(DN_SYNTH_XOR, NULL, &data_out, err)) \
+    X_(dn_data_save_csv(NULL, "/tmp/d.csv", err)) \
+    X_(dn_data_save_csv(d, NULL, err)) \
     X_(dn_data_set_weights(NULL, out, err)) \
     X_(dn_class_weights_balanced(d, NULL, err)) \
     X_(dn_data_weight_classes(d, NULL, err)) \
