@@ -136,6 +136,109 @@ static void test_json_reject(void)
     free(s);
 }
 
+/* The message of a rejected text of n bytes ("" when it is accepted). */
+static const char *reject_msg(const char *s, size_t n)
+{
+    static char msg[256];
+    dn_json j;
+    msg[0] = 0;
+    if (dn_json_parse(s, n, &LIM, &j, msg, sizeof msg) == 0) {
+        dn_json_free(&j);
+        msg[0] = 0;
+    }
+    return msg;
+}
+#define REJECTS(lit, what) do { \
+    const char *m_ = reject_msg(lit, sizeof lit - 1); \
+    CHECK(strstr(m_, what) != NULL, "%s: message '%s', want '%s'", #lit, \
+          m_, what); \
+} while (0)
+
+/* The decoded string of a one-string text, or NULL if it is rejected. */
+static int decodes_to(const char *s, const char *want)
+{
+    dn_json j;
+    char msg[256];
+    if (dn_json_parse(s, strlen(s), &LIM, &j, msg, sizeof msg) != 0)
+        return 0;
+    int ok = j.node[0].type == DN_JSON_STRING && !strcmp(j.node[0].str, want);
+    dn_json_free(&j);
+    return ok;
+}
+
+/* Each rule of the reader at its edges: which byte ends which token, each
+ * UTF-8 lead byte's range, surrogates, escapes, and where each message
+ * points. */
+static void test_json_edges(void)
+{
+    /* UTF-8: the second byte's range after E0 and F0 (no overlongs),
+     * continuation bytes, a sequence cut by the end of the text */
+    CHECK(decodes_to("\"\xE0\xA0\x80\"", "\xE0\xA0\x80"), "U+0800 read");
+    CHECK(decodes_to("\"\xF0\x90\x80\x80\"", "\xF0\x90\x80\x80"),
+          "U+10000 read");
+    REJECTS("\"\xE0\x80\x80\"", "invalid UTF-8 in a string at byte 1");
+    REJECTS("\"\xF0\x80\x80\x80\"", "invalid UTF-8 in a string at byte 1");
+    REJECTS("\"\xE2\x82\x41\"", "invalid UTF-8 in a string at byte 1");
+    REJECTS("\"a\xE2\x82", "invalid UTF-8 in a string at byte 2");
+    REJECTS("\"\xC1\xBF\"", "invalid UTF-8");
+    /* \u: upper-case hex, a code point above the surrogates, bad digits,
+     * a high surrogate followed by something else */
+    CHECK(decodes_to("\"\\u00E9\\uE000\"", "\xC3\xA9\xEE\x80\x80"),
+          "\\u00E9\\uE000 read as U+00E9 U+E000");
+    REJECTS("\"\\u00G0\"", "\\u must be followed by 4 hex digits at byte 1");
+    REJECTS("\"\\uD800\\n\"", "high surrogate \\uD800 without a low");
+    REJECTS("\"\\uD800x\"", "high surrogate \\uD800 without a low");
+    REJECTS("\"\\uD800", "high surrogate \\uD800 without a low");
+    REJECTS("\"\\uD800\\uE000\"", "must be followed by a low surrogate");
+    REJECTS("\"\\uDFFF\"", "lone low surrogate \\uDFFF");
+    REJECTS("\"\\x\"", "invalid escape '\\x' in a string at byte 1");
+    REJECTS("\"\\\x01\"", "invalid escape in a string at byte 1");
+    REJECTS("\"\\\0\"", "invalid escape in a string at byte 1");
+    /* numbers */
+    REJECTS("-a", "a number needs digits after '-' at byte 0");
+    REJECTS("[1.e5]", "a number needs digits after '.' at byte 1");
+    REJECTS("[1.5e+x]", "a number needs digits in its exponent at byte 1");
+    REJECTS("[-01]", "leading zeros at byte 1");
+    CHECK(parses("0") && parses("[0,-0.5E-2,1e+2]") && parses("-0"),
+          "0, -0.5E-2, 1e+2 and -0 read");
+    /* literals, keys, the end of the text inside a container */
+    REJECTS("[trux]", "unknown word (only true, false and null are JSON "
+            "literals) at byte 1");
+    REJECTS("[fals", "unknown word");
+    REJECTS("{\"a\"", "expected ':' after an object key at byte 4");
+    REJECTS("{\"a\"}", "expected ':' after an object key at byte 4");
+    REJECTS("{\"a\":1,", "expected a string key in an object at byte 7");
+    REJECTS("{\"a\":1 ", "unexpected end of text inside an object at byte 7");
+    REJECTS("[\x01]", "unexpected byte 0x01 where a value was expected");
+    /* every kind of white space, between and around values */
+    CHECK(parses("\t\r\n [ 1 ,\r\n\t2 ] \r\n\t"), "white space around values");
+    REJECTS("[1\f]", "expected ',' or ']' at byte 2");
+    /* a duplicate key too long to show whole ends in "..." */
+    char dup[200];
+    snprintf(dup, sizeof dup, "{\"%070d\":1,\"%070d\":2}", 0, 0);
+    const char *m = reject_msg(dup, strlen(dup));
+    CHECK(strstr(m, "duplicate key \"0000") && strstr(m, "0\"...") &&
+          strstr(m, "at byte 149"), "message: %s", m);
+    /* limits: no nodes at all is invalid, as is no depth */
+    dn_json j;
+    char msg[64];
+    dn_json_limits none = { 8, 0, 100 };
+    CHECK(dn_json_parse("1", 1, &none, &j, msg, sizeof msg) == -1 &&
+          strstr(msg, "invalid limits"), "message: %s", msg);
+    /* lookups outside the document or in a non-object find nothing; every
+     * type has a name */
+    CHECK(dn_json_parse("[{\"a\":1}]", 9, &LIM, &j, msg, sizeof msg) == 0,
+          "[{\"a\":1}]: %s", msg);
+    CHECK(dn_json_get(&j, 1, "a") == 2 && dn_json_get(&j, 0, "a") == -1 &&
+          dn_json_get(&j, -1, "a") == -1 && dn_json_get(&j, 3, "a") == -1,
+          "lookups: %d %d", dn_json_get(&j, 1, "a"), dn_json_get(&j, 0, "a"));
+    dn_json_free(&j);
+    dn_json_free(NULL);
+    CHECK(!strcmp(dn_json_type_name(DN_JSON_FALSE), "a boolean") &&
+          !strcmp(dn_json_type_name((dn_json_type)99), "?"),
+          "type names: %s", dn_json_type_name((dn_json_type)99));
+}
+
 static void test_json_accept(void)
 {
     const char *t = " {\"a\": [1, -2, 3.5e2, true, false, null, \"x\\n\\u00e9"
@@ -208,6 +311,25 @@ static void test_json_write(void)
         CHECK(same, "floats round trip bitwise through %%.9g");
         dn_json_free(&j);
     }
+    /* non-finite floats and a NULL string are null; \r and the other
+     * control characters are escapes; a printf longer than its 512-byte
+     * buffer is cut at 511 bytes, an empty one adds nothing */
+    dn_jbuf e = { 0 };
+    dn_jb_float(&e, NAN);
+    dn_jb_puts(&e, ",");
+    dn_jb_float(&e, -INFINITY);
+    dn_jb_puts(&e, ",");
+    dn_jb_str(&e, NULL);
+    dn_jb_puts(&e, ",");
+    dn_jb_str(&e, "a\rb\bc\f");
+    CHECK(!e.failed && !strcmp(e.p, "null,null,null,\"a\\rb\\u0008c\\u000c\""),
+          "wrote %s", e.p);
+    size_t before = e.len;
+    dn_jb_printf(&e, "%s", "");
+    dn_jb_printf(&e, "%0600d", 7);
+    CHECK(e.len == before + 511 && e.p[e.len - 1] == '0',
+          "printf of 600 bytes added %zu", e.len - before);
+    dn_jb_free(&e);
     dn_jbuf bad = { 0 };
     dn_jb_str(&bad, "x\xFFy");
     CHECK(bad.failed == 2, "invalid UTF-8 not flagged");
@@ -810,6 +932,98 @@ static void test_malformed(void)
                         DATA, 12), DN_EFORMAT,
                 "descent.arch: is an array, not a JSON object");
 
+    /* Each field of the architecture missing, of the wrong type, null or
+     * out of range. */
+#define ARCHED(a) st_file("{" META("\"descent.arch\":\"{" a "}\"") "}" W_B \
+                          "}", DATA, 12)
+#define NIN "\\\"n_in\\\":2,"
+#define MSE ",\\\"loss\\\":\\\"mse\\\""
+    EXPECT_FAIL(ARCHED(NIN "\\\"layers\\\":[{\\\"act\\\":\\\"identity\\\"}]"
+                       MSE), DN_EFORMAT, "layer 1 has no 'units'");
+    EXPECT_FAIL(ARCHED(NIN "\\\"layers\\\":[{\\\"units\\\":1.5,\\\"act\\\":"
+                       "\\\"identity\\\"}]" MSE), DN_EFORMAT,
+                "'units' in layer 1 must be an integer from 1");
+    EXPECT_FAIL(ARCHED(NIN "\\\"layers\\\":[{\\\"units\\\":\\\"1\\\","
+                       "\\\"act\\\":\\\"identity\\\"}]" MSE), DN_EFORMAT,
+                "'units' in layer 1 must be an integer from 1");
+    EXPECT_FAIL(ARCHED(NIN "\\\"layers\\\":[{\\\"units\\\":1}]" MSE),
+                DN_EFORMAT, "layer 1 has no 'act'");
+    EXPECT_FAIL(ARCHED(NIN "\\\"layers\\\":[{\\\"units\\\":1,\\\"act\\\":"
+                       "null}]" MSE), DN_EFORMAT, "layer 1: 'act' is null");
+    EXPECT_FAIL(ARCHED(NIN "\\\"layers\\\":[{\\\"units\\\":1,\\\"act\\\":3}]"
+                       MSE), DN_EFORMAT,
+                "'act' in layer 1 is a number, not a string");
+    EXPECT_FAIL(ARCHED(NIN "\\\"layers\\\":[{\\\"units\\\":1,\\\"act\\\":"
+                       "\\\"identity\\\",\\\"alpha\\\":1e300}]" MSE),
+                DN_EFORMAT, "layer 1: alpha is out of float32 range");
+    EXPECT_FAIL(ARCHED(NIN "\\\"layers\\\":[1]" MSE), DN_EFORMAT,
+                "layer 1 is a number, not an object");
+    EXPECT_FAIL(ARCHED(NIN "\\\"layers\\\":[]" MSE), DN_EFORMAT,
+                "0 layers; a network has 1 to");
+    EXPECT_FAIL(ARCHED(NIN "\\\"layers\\\":{}" MSE), DN_EFORMAT,
+                "'layers' in the architecture is an object, not an array");
+    EXPECT_FAIL(ARCHED(NIN "\\\"layers\\\":[" LAYER(1, "identity") "],"
+                       "\\\"loss\\\":null"), DN_EFORMAT, "'loss' is null");
+    EXPECT_FAIL(ARCHED(NIN "\\\"layers\\\":[" LAYER(1, "identity") "]"),
+                DN_EFORMAT, "the architecture has no 'loss'");
+    EXPECT_FAIL(ARCHED("\\\"layers\\\":[" LAYER(1, "identity") "]" MSE),
+                DN_EFORMAT, "the architecture has no 'n_in'");
+    EXPECT_FAIL(ARCHED("\\\"n_in\\\":0,\\\"layers\\\":[" LAYER(1, "identity")
+                       "]" MSE), DN_EFORMAT,
+                "'n_in' in the architecture must be an integer from 1");
+    /* Tensor entries: each field missing or mistyped, a rank-3 shape. */
+    EXPECT_FAIL(st_file("{" META(SMALL) "},\"0.weight\":{\"shape\":[1,2],"
+                        "\"data_offsets\":[0,8]}" T("0.bias", "[1]", 8, 12)
+                        "}", DATA, 12), DN_EFORMAT,
+                "tensor '0.weight' has no \"dtype\" string");
+    EXPECT_FAIL(st_file("{" META(SMALL) "},\"0.weight\":{\"dtype\":\"F32\","
+                        "\"data_offsets\":[0,8]}" T("0.bias", "[1]", 8, 12)
+                        "}", DATA, 12), DN_EFORMAT,
+                "tensor '0.weight' has no \"shape\" list");
+    EXPECT_FAIL(st_file("{" META(SMALL) "},\"0.weight\":{\"dtype\":\"F32\","
+                        "\"shape\":[1,2]}" T("0.bias", "[1]", 8, 12)
+                        "}", DATA, 12), DN_EFORMAT,
+                "tensor '0.weight' needs \"data_offsets\": [begin, end]");
+    EXPECT_FAIL(st_file("{" META(SMALL) "}" T("0.weight", "[1,2]", 0, 8)
+                        ",\"0.bias\":{\"dtype\":\"F32\",\"shape\":[1],"
+                        "\"data_offsets\":[8,-12]}}", DATA, 12), DN_EFORMAT,
+                "tensor '0.bias' needs \"data_offsets\": [begin, end]");
+    EXPECT_FAIL(st_file("{" META(SMALL) "}" T("0.weight", "[1,2,1]", 0, 8)
+                        T("0.bias", "[1]", 8, 12) "}", DATA, 12), DN_EFORMAT,
+                "tensor '0.weight' has shape [1, 2, 1] but the architecture "
+                "needs [1, 2]");
+    EXPECT_FAIL(st_file("{" META(SMALL) "}" T("0.weight", "[2]", 0, 8)
+                        T("0.bias", "[1]", 8, 12) "}", DATA, 12), DN_EFORMAT,
+                "tensor '0.weight' has shape [2] but the architecture needs "
+                "[1, 2]");
+    EXPECT_FAIL(st_file("{" META(SMALL) "}" W_B T("1.bias", "[0]", 12, 12)
+                        "}", DATA, 12), DN_EFORMAT,
+                "unexpected tensor '1.bias'");
+    EXPECT_FAIL(st_file("{" META(SMALL) "}" W_B T("0.weights", "[0]", 12, 12)
+                        "}", DATA, 12), DN_EFORMAT,
+                "unexpected tensor '0.weights'");
+    EXPECT_FAIL(st_file("{" META(SMALL) "}" W_B T("x.bias", "[0]", 12, 12)
+                        "}", DATA, 12), DN_EFORMAT,
+                "unexpected tensor 'x.bias'");
+    EXPECT_FAIL(st_file("{" META(SMALL) "}" W_B T("0bias", "[0]", 12, 12)
+                        "}", DATA, 12), DN_EFORMAT,
+                "unexpected tensor '0bias'");
+    /* a PReLU layer's slope is tensor 1.weight, never 1.bias */
+#define PRELU_ARCH ARCH(2, LAYER(1, "prelu"), "mse")
+    EXPECT_FAIL(st_file("{" META(PRELU_ARCH) "}" W_B T("1.bias", "[1]", 12,
+                        16) "}", DATA, 16), DN_EFORMAT,
+                "unexpected tensor '1.bias'");
+    EXPECT_FAIL(st_file("{" META(PRELU_ARCH) "}" W_B "}", DATA, 12),
+                DN_EFORMAT, "tensor '1.weight' is missing (the architecture's "
+                "layer 1 needs it)");
+    /* Version strings: empty and a bare major of 0. */
+    EXPECT_FAIL(st_file("{" META_V("", SMALL) "}" W_B "}", DATA, 12),
+                DN_EFORMAT, "'' is not a format version");
+    EXPECT_FAIL(st_file("{" META_V("0.9", SMALL) "}" W_B "}", DATA, 12),
+                DN_EFORMAT, "'0.9' is not a format version");
+    EXPECT_FAIL(st_file("{" META_V("1x", SMALL) "}" W_B "}", DATA, 12),
+                DN_EFORMAT, "'1x' is not a format version");
+
     /* Scaling: NaN is not JSON; huge values are not float32; the length
      * must be n_in; std must be positive. */
 #define SCALED(s) st_file("{" META(SMALL) ",\"descent.scaling\":\"" s "\"}" \
@@ -889,6 +1103,42 @@ static void test_malformed(void)
     EXPECT_FAIL(SCHEMA("{\\\"n_in\\\":2," COLS ",\\\"task\\\":\\\"regression"
                        "\\\",\\\"img_rows\\\":3,\\\"img_cols\\\":3}"),
                 DN_EFORMAT, "images of 3 x 3 pixels do not make 2 inputs");
+
+    /* Schema fields and columns: each wrong type, null or out of range. */
+    EXPECT_FAIL(SCHEMA("{\\\"n_in\\\":2,\\\"columns\\\":[{\\\"name\\\":"
+                       "\\\"a\\\",\\\"indicator\\\":1},{\\\"name\\\":"
+                       "\\\"b\\\"}],\\\"task\\\":\\\"regression\\\"}"),
+                DN_EFORMAT, "'indicator' in column 1 is a number, not true "
+                "or false");
+    EXPECT_FAIL(SCHEMA("{\\\"n_in\\\":2,\\\"columns\\\":[{\\\"name\\\":"
+                       "\\\"a\\\",\\\"fill\\\":1e300},{\\\"name\\\":"
+                       "\\\"b\\\"}],\\\"task\\\":\\\"regression\\\"}"),
+                DN_EFORMAT, "column 1: fill is out of float32 range");
+    EXPECT_FAIL(SCHEMA("{\\\"n_in\\\":2,\\\"columns\\\":[{\\\"name\\\":"
+                       "\\\"a\\\",\\\"fill\\\":\\\"x\\\"},{\\\"name\\\":"
+                       "\\\"b\\\"}],\\\"task\\\":\\\"regression\\\"}"),
+                DN_EFORMAT, "'fill' in column 1 is a string, not a number");
+    EXPECT_FAIL(SCHEMA("{\\\"n_in\\\":2,\\\"columns\\\":[3,{\\\"name\\\":"
+                       "\\\"b\\\"}],\\\"task\\\":\\\"regression\\\"}"),
+                DN_EFORMAT, "column 1 is a number, not an object");
+    EXPECT_FAIL(SCHEMA("{\\\"n_in\\\":2," COLS ",\\\"task\\\":null}"),
+                DN_EFORMAT, "'task' is null");
+    EXPECT_FAIL(SCHEMA("{\\\"n_in\\\":2," COLS ",\\\"task\\\":\\\"ranking"
+                       "\\\"}"), DN_EFORMAT, "ranking");
+    EXPECT_FAIL(SCHEMA("{\\\"n_in\\\":2," COLS ",\\\"task\\\":\\\"binary\\\","
+                       "\\\"classes\\\":[\\\"a\\\",7]}"), DN_EFORMAT,
+                "classes[1] is a number, not a string");
+    EXPECT_FAIL(SCHEMA("{\\\"n_in\\\":2," COLS ",\\\"task\\\":\\\"regression"
+                       "\\\",\\\"img_rows\\\":0}"), DN_EFORMAT,
+                "'img_rows' in the schema must be an integer from 1");
+    /* a schema with a null target and null class names loads, the
+     * names missing */
+    p = SCHEMA("{\\\"n_in\\\":2," COLS ",\\\"task\\\":\\\"regression\\\","
+               "\\\"target\\\":null}");
+    m = NULL;
+    CHECK(dn_model_load(p, &m, &err) == DN_OK && m && dn_model_schema(m) &&
+          dn_model_schema(m)->target == NULL, "null target: %s", err.msg);
+    dn_model_free(m);
 
     /* Parameters must be finite. */
     float nan_data[3] = { 1, NAN, 0 };
@@ -1070,6 +1320,7 @@ int main(void)
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 2; }
     RUN(test_json_reject);
     RUN(test_json_accept);
+    RUN(test_json_edges);
     RUN(test_json_write);
     RUN(test_round_trips);
     RUN(test_extras);
