@@ -20,6 +20,8 @@
 #include "alloc_fail.h"
 #include "check.h"
 #include "descent.h"
+#include "kernels/gemm.h"
+#include <pthread.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -636,6 +638,76 @@ static void lrfind_sweep(void)
     dn_model_free(m);
 }
 
+/* A product whose columns span more than one packed block of B (NC = 512)
+ * with A transposed, so that a thread wants both its packing buffer and a
+ * slab; run on a fresh thread, whose buffers are made on its first
+ * product and freed when it exits. */
+enum { GM = 40, GN = 600, GK = 300 };
+typedef struct {
+    const float *A, *B;
+    float *C;
+    long arm, attempts, failures;
+    int persistent;
+} gemm_run;
+
+static void *gemm_thread(void *v)
+{
+    gemm_run *g = v;
+    af_arm(g->arm, g->persistent);
+    dn_gemm_tn(NULL, GM, GN, GK, g->A, GM, g->B, GN, g->C, GN, 0);
+    g->attempts = af_attempts();
+    g->failures = af_failures();
+    af_arm(0, 0);
+    return NULL;
+}
+
+/* Without its buffer (first allocation failing), without the slab's
+ * record (second) or the slab itself (third), a thread's product falls
+ * back to packing on the stack or per column block: the same bits as
+ * with both, and nothing left allocated once the thread is gone. */
+static void gemm_sweep(void)
+{
+    float *A = malloc(sizeof(float) * GK * GM), *B = malloc(sizeof(float) * GK * GN);
+    float *want = malloc(sizeof(float) * GM * GN), *got = malloc(sizeof(float) * GM * GN);
+    if (!A || !B || !want || !got) { CHECK(0, "out of memory"); return; }
+    dn_rng r;
+    dn_rng_seed(&r, 11);
+    for (int i = 0; i < GK * GM; i++) A[i] = (float)dn_rng_uniform(&r) - 0.5f;
+    for (int i = 0; i < GK * GN; i++) B[i] = (float)dn_rng_uniform(&r) - 0.5f;
+    long base = af_live();
+    static const struct { long arm; int persistent; const char *what; } c[] = {
+        { 0, 0, "every buffer" }, { 1, 1, "no buffer at all" },
+        { 2, 0, "no slab record" }, { 3, 0, "no slab" },
+    };
+    for (int k = 0; k < 4; k++) {
+        gemm_run g = { A, B, k ? got : want, c[k].arm, 0, 0, c[k].persistent };
+        memset(g.C, 0xff, sizeof(float) * GM * GN);
+        pthread_t t;
+        int ok = pthread_create(&t, NULL, gemm_thread, &g) == 0 &&
+                 pthread_join(t, NULL) == 0;
+        CHECK(ok, "%s: no thread", c[k].what);
+        /* buffer, slab record, slab: three allocations, the armed one
+         * failing (all of them when persistent) */
+        CHECK(g.attempts == (k == 1 ? 1 : k ? k : 3) &&
+              g.failures == (k > 0), "%s: %ld attempts, %ld failed",
+              c[k].what, g.attempts, g.failures);
+        CHECK(af_live() == base, "%s: %ld blocks left after the thread "
+              "exited", c[k].what, af_live() - base);
+        if (k) {
+            int diff = 0;
+            for (int i = 0; i < GM * GN; i++) diff += memcmp(&got[i], &want[i], 4) != 0;
+            CHECK(diff == 0, "%s: %d of %d elements differ", c[k].what, diff,
+                  GM * GN);
+        } else {
+            /* the reference itself: C[0][0] = Σ_k A[k][0] B[k][0] */
+            double s = 0;
+            for (int i = 0; i < GK; i++) s += (double)A[i * GM] * B[i * GN];
+            CHECK(fabs(want[0] - s) < 1e-4, "C[0][0] = %g, want %g", want[0], s);
+        }
+    }
+    free(A); free(B); free(want); free(got);
+}
+
 static void cleanup(void)
 {
     remove(at("iris.csv"));
@@ -710,5 +782,6 @@ int main(void)
     for (size_t i = 0; i < sizeof P / sizeof *P; i++) sweep(&P[i]);
     solver_sweep();
     lrfind_sweep();
+    gemm_sweep();
     return check_done("test_alloc_fail");
 }

@@ -551,13 +551,13 @@ int dn_simd_wide(void)
  * the hot path allocates nothing.  NULL if it cannot be had. */
 static float *scratch(void)
 {
-    if (!key_ok)
-        return NULL;
+    if (!key_ok)  /* cov: pthread_key_create fails only past PTHREAD_KEYS_MAX */
+        return NULL;  /* cov: as above */
     float *s = pthread_getspecific(key);
     if (!s && (s = aligned_alloc(64, SCRATCH_BYTES)) &&
-        pthread_setspecific(key, s) != 0) {
-        free(s);
-        s = NULL;
+        pthread_setspecific(key, s) != 0) {  /* cov: fails only if libc's own key table cannot grow */
+        free(s);  /* cov: as above */
+        s = NULL;  /* cov: as above */
     }
     return s;
 }
@@ -577,14 +577,14 @@ static void slab_free(void *v)
 
 static float *slab(size_t n)
 {
-    if (!slab_ok)
-        return NULL;
+    if (!slab_ok)  /* cov: pthread_key_create fails only past PTHREAD_KEYS_MAX */
+        return NULL;  /* cov: as above */
     slab_buf *b = pthread_getspecific(slab_key);
     if (!b) {
         if (!(b = calloc(1, sizeof *b))) return NULL;
-        if (pthread_setspecific(slab_key, b) != 0) {
-            free(b);
-            return NULL;
+        if (pthread_setspecific(slab_key, b) != 0) {  /* cov: fails only if libc's own key table cannot grow */
+            free(b);  /* cov: as above */
+            return NULL;  /* cov: as above */
         }
     }
     if (b->n < n) {

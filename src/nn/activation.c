@@ -73,22 +73,10 @@ void dn_act_forward_block(const dn_layer *L, const float *slope,
             for (int j = 0; j < cols; j++)
                 a[j] = z[j] > 0 ? z[j] : slope[j] * z[j];
             break;
-        default:   /* softmax needs whole rows: dn_act_forward */
+        default:   /* softmax needs whole rows: dn_softmax_rows */
             break;
         }
     }
-}
-
-void dn_act_forward(const dn_layer *L, const float *slope, const float *z,
-                    float *a, int n)
-{
-    const int k = L->units;
-    if (L->act == DN_ACT_SOFTMAX) {
-        dn_softmax_rows(z, a, NULL, n, k);
-        return;
-    }
-    /* No bias, so z is only read. */
-    dn_act_forward_block(L, slope, NULL, (float *)z, a, k, n, k);
 }
 
 int dn_act_blockwise(dn_act act)

@@ -69,10 +69,6 @@ struct dn_ws {
  * switch at any step; dn_pace does, when the other cores are busy. */
 void dn_ws_solo(dn_ws *ws, int solo);
 
-/* a = f(z) over n rows of `units` columns; slope: PReLU's per-unit alpha. */
-void dn_act_forward(const dn_layer *L, const float *slope, const float *z,
-                    float *a, int n);
-
 /* In place: d holds dE/da on entry and dE/dz = dE/da ⊙ f'(z) on exit.
  * For PReLU, dslope[j] receives Σ_rows dE/da_j · min(z_j, 0). */
 void dn_act_backward(const dn_layer *L, const float *slope, const float *z,
@@ -81,7 +77,7 @@ void dn_act_backward(const dn_layer *L, const float *slope, const float *z,
 /* The same on one block (rows × cols at row stride ld; the pointers at
  * its first element, slope and b at its first column), for the matrix
  * products' epilogues.  Forward: z += b (b may be NULL), then a = f(z)
- * for every activation but softmax (whose rows need dn_act_forward).
+ * for every activation but softmax (whose rows need dn_softmax_rows).
  * Backward: d ⊙= mask (dropout; may be NULL), then d ⊙= f'(z), for the
  * activations dn_act_blockwise accepts (not PReLU, whose slope gradient
  * sums whole columns, nor softmax). */
