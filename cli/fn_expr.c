@@ -78,6 +78,20 @@ static int starts_factor(const parser *P)
     return *P->p == '(' || isalpha((unsigned char)*P->p);
 }
 
+/* The expression inside parentheses, P->p just past the '(' at `open`,
+ * up to and past its ')'. */
+static int parenthesized(parser *P, const char *open)
+{
+    char buf[8];
+    int a = expr(P);
+    skip(P);
+    if (*P->p != ')')
+        return fail(P, P->p, "expected ')' to close the '(' at column %d, "
+                    "found %s", col(P, open), what(P->p, buf, sizeof buf));
+    P->p++;
+    return a;
+}
+
 static int primary(parser *P)
 {
     skip(P);
@@ -117,13 +131,7 @@ static int primary(parser *P)
                 return fail(P, P->p, "%s needs its argument in parentheses, "
                             "as in %s(w)", fn_names[f], fn_names[f]);
             const char *open = P->p++;
-            int a = expr(P);
-            skip(P);
-            if (*P->p != ')')
-                return fail(P, P->p, "expected ')' to close the '(' at "
-                            "column %d, found %s", col(P, open),
-                            what(P->p, buf, sizeof buf));
-            P->p++;
+            int a = parenthesized(P, open);
             return node(P, FN_FIRST + f, a, -1, 0);
         }
         return fail(P, at, "unknown name '%.*s': the variable is w; "
@@ -132,14 +140,7 @@ static int primary(parser *P)
     }
     if (*at == '(') {
         P->p++;
-        int a = expr(P);
-        skip(P);
-        if (*P->p != ')')
-            return fail(P, P->p, "expected ')' to close the '(' at column "
-                        "%d, found %s", col(P, at),
-                        what(P->p, buf, sizeof buf));
-        P->p++;
-        return a;
+        return parenthesized(P, at);
     }
     return fail(P, at, "expected a number, w, a function or '(', found %s",
                 what(at, buf, sizeof buf));
