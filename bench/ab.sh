@@ -26,9 +26,14 @@ git archive "$REF" | tar -x -C "$REFDIR"
 rev=$(git rev-parse --short "$REF")
 echo "building the library of $rev in $REFDIR" >&2
 make -s -C "$REFDIR" B=build build/libdescent.a >/dev/null
-# The same benchmark program for both: this tree's bench/train.c uses
-# only the public API, so it builds against either library.
-$CC $BENCH_CFLAGS bench/train.c "$REFDIR/build/libdescent.a" -lz -lm -lpthread -o "$OUT/train-ref"
+# Each side's bench/train.c (public API only) built with its own header:
+# a program compiled with this tree's header against REF's library would
+# read the structs with the wrong layout whenever the header changed.
+# The two programs are the same source as long as bench/train.c is.
+[ -f "$REFDIR/bench/train.c" ] || { echo "bench-ab: $rev has no bench/train.c" >&2; exit 1; }
+cmp -s bench/train.c "$REFDIR/bench/train.c" ||
+    echo "note: bench/train.c differs between $rev and this tree; each side runs its own" >&2
+$CC -I"$REFDIR/include" $BENCH_CFLAGS "$REFDIR/bench/train.c" "$REFDIR/build/libdescent.a" -lz -lm -lpthread -o "$OUT/train-ref"
 $CC $BENCH_CFLAGS bench/train.c "$B/libdescent.a" -lz -lm -lpthread -o "$OUT/train-new"
 
 LOG=$OUT/ab.log
