@@ -454,6 +454,104 @@ static void test_classifiers(void)
     dn_model_free(m);
 }
 
+/* The exported text of path (ONNX: its doc_string; C: the whole file). */
+static char *onnx_doc(const char *path)
+{
+    static char b[8192];
+    span f = load(path);
+    str(f, 6, 0, b, sizeof b);
+    free((void *)f.p);
+    return b;
+}
+
+/* Schemas at their odd corners, in both exports: an unnamed numeric
+ * column with a fill and a was-missing input, a text column whose name
+ * and categories hold comment closers, quotes, question marks, control
+ * and non-ASCII bytes, a missing class name; and more columns and
+ * classes than the ONNX doc lists by name. */
+static void test_odd_schemas(void)
+{
+    dn_error err;
+    char *cats[] = { "a?", "b\"*/" };
+    dn_column col[2] = { { NULL, 0, NULL, 1, 2.5f, 1 },
+                         { "c*/x\x01\\", 2, cats, 0, 0, 0 } };
+    char *classes[] = { NULL, "y\"es?\\\x01\xC3\xA9" };
+    dn_schema sc = { 2, col, 4, 0, 0, NULL, DN_TASK_BINARY, 2, classes };
+    dn_arch a = { .n_in = 4, .n_layers = 1, .loss = DN_LOSS_BCE };
+    a.layer[0] = (dn_layer){ 1, DN_ACT_SIGMOID, 0 };
+    dn_model *m = NULL;
+    CHECK(!dn_model_new(&a, &m, &err) && !dn_model_set_schema(m, &sc, &err),
+          "%s", err.msg);
+    if (!m) return;
+    CHECK(!dn_model_export_onnx(m, path_in("odd.onnx"), &err), "%s", err.msg);
+    const char *d = onnx_doc(path_in("odd.onnx"));
+    CHECK(strstr(d, "with 2 classes: (null), y\"es?\\\x01\xC3\xA9.") &&
+          strstr(d, "in this order: column 1, column 1 was missing (0 or 1), "
+                 "c*/x\x01\\=a?, c*/x\x01\\=b\"*/.") &&
+          strstr(d, "A missing value is NaN") &&
+          strstr(d, "P(class 1); P(class 0) is 1 - output"),
+          "doc_string: %s", d);
+    dn_c_opts o = { "Odd_2", NULL, "descent export */ \\ \x01" };
+    CHECK(!dn_model_export_c(m, &o, path_in("odd.h"), NULL, &err), "%s",
+          err.msg);
+    char *c = check_slurp(path_in("odd.h"), NULL);
+    CHECK(c && strstr(c, " *   x[0]  (unnamed)\n") &&
+          strstr(c, " *   x[1]  (unnamed) was missing: 1 when it was (then "
+                 "give the column 2.5, its training median), else 0\n") &&
+          strstr(c, " *   x[3]  c+/x?? = b\"+/  (1 when") &&
+          strstr(c, "the probability of class 1 (y\"es???\xC3\xA9; class 0 "
+                 "is ?)") &&
+          strstr(c, " * Made by: descent export +/ ? ?\n") &&
+          strstr(c, "\"\", \"y\\\"es\\?\\\\\\001\\303\\251\"") &&
+          strstr(c, "#define ODD_2_N_INPUTS 4"),
+          "C export:\n%s", c ? c : "(none)");
+    free(c);
+    /* a parameter that is not finite cannot be a C constant */
+    dn_model_params(m)[0] = NAN;
+    dn_status st = dn_model_export_c(m, &o, path_in("nan.h"), NULL, &err);
+    CHECK(st == DN_EARG && strstr(err.msg, "non-finite parameters") &&
+          access(path_in("nan.h"), F_OK) != 0, "%s: %s",
+          dn_status_name(st), err.msg);
+    /* names that cannot prefix C identifiers */
+    const char *bad[] = { "", "2x", "a-b", "a23456789012345678901234567890"
+                          "12345678901234567890123456789012" };
+    for (int i = 0; i < 4; i++) {
+        o.name = bad[i];
+        CHECK(dn_model_export_c(m, &o, path_in("bad.h"), NULL, &err) ==
+              DN_EARG && strstr(err.msg, "cannot prefix C names"),
+              "name '%s': %s", bad[i], err.msg);
+    }
+    dn_model_free(m);
+
+    /* 45 columns and 45 classes: the doc names 40 of each */
+    enum { K = 45 };
+    static dn_column many[K];
+    static char names[K][8], cls[K][8];
+    static char *cl[K];
+    for (int i = 0; i < K; i++) {
+        snprintf(names[i], sizeof names[i], "f%d", i);
+        snprintf(cls[i], sizeof cls[i], "k%d", i);
+        many[i] = (dn_column){ names[i], 0, NULL, 0, 0, 0 };
+        cl[i] = cls[i];
+    }
+    dn_schema ms = { K, many, K, 0, 0, "kind", DN_TASK_MULTICLASS, K, cl };
+    dn_arch b = { .n_in = K, .n_layers = 1, .loss = DN_LOSS_CE };
+    b.layer[0] = (dn_layer){ K, DN_ACT_SOFTMAX, 0 };
+    m = NULL;
+    CHECK(!dn_model_new(&b, &m, &err) && !dn_model_set_schema(m, &ms, &err),
+          "%s", err.msg);
+    if (!m) return;
+    CHECK(!dn_model_export_onnx(m, path_in("many.onnx"), &err), "%s",
+          err.msg);
+    d = onnx_doc(path_in("many.onnx"));
+    CHECK(strstr(d, "a multiclass classifier of 'kind' with 45 classes: k0, "
+                 "k1,") && strstr(d, "k39, ... (see descent.classes).") &&
+          !strstr(d, "k40") && strstr(d, "f39, ... (see descent.schema).") &&
+          !strstr(d, "f40") && strstr(d, "in the order of the classes above"),
+          "doc_string: %s", d);
+    dn_model_free(m);
+}
+
 static void test_errors(void)
 {
     const dn_layer L[] = { { 2, DN_ACT_IDENTITY, 0 } };
@@ -485,6 +583,7 @@ int main(void)
     RUN(test_nested);
     RUN(test_regression_model);
     RUN(test_classifiers);
+    RUN(test_odd_schemas);
     RUN(test_errors);
     CHECK(files_with(".tmp.") == 0, "%d temporary files left",
           files_with(".tmp."));

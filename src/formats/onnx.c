@@ -537,9 +537,9 @@ static int write_all(FILE *f, void *arg)
     return fwrite(p->p, 1, p->len, f) != p->len;
 }
 
-static dn_status too_big(const char *path, double bytes, dn_error *err)
+static dn_status too_big(const char *path, double bytes, dn_error *err)  /* cov: needs 2 GiB of weights */
 {
-    return dn_fail(err, DN_EARG, "cannot export '%s': the ONNX file would "
+    return dn_fail(err, DN_EARG, "cannot export '%s': the ONNX file would "  /* cov: as above */
                    "take %.2f GiB, and protobuf (which ONNX files are) "
                    "cannot hold more than 2 GiB; export a smaller network, "
                    "or use the safetensors model file", path,
@@ -554,7 +554,7 @@ dn_status dn_model_export_onnx(const dn_model *m, const char *path,
                        "a file name");
     /* The weights alone decide it; refuse before building gigabytes. */
     if ((double)m->n_params * 4 > (double)MAX_PROTO)
-        return too_big(path, (double)m->n_params * 4, err);
+        return too_big(path, (double)m->n_params * 4, err);  /* cov: 2^29 parameters, 2 GiB */
     const char *bad = bad_utf8(m);
     if (bad) {
         char shown[64];
@@ -574,7 +574,7 @@ dn_status dn_model_export_onnx(const dn_model *m, const char *path,
         st = dn_fail(err, DN_ENOMEM, "out of memory building the ONNX model "
                      "for '%s'", path);
     else if (p.len > MAX_PROTO)
-        st = too_big(path, (double)p.len, err);
+        st = too_big(path, (double)p.len, err);  /* cov: weights near 2 GiB */
     if (!st) st = dn_atomic_write(path, "ONNX model", write_all, &p, err);
     dn_pb_free(&p);
     return st;
