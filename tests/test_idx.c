@@ -228,6 +228,38 @@ static void idx_fail(const char *img, const char *lab, dn_status want,
           d == NULL, "line %d: %s: %s", line, dn_status_name(st), e.msg);
 }
 
+/* A gzipped payload of more than the first 1 MiB buffer: it grows as the
+ * bytes arrive, and every byte lands where it belongs. */
+static void test_idx_grows(void)
+{
+    enum { N = 1100, R = 32, C = 32 };
+    size_t n = 16 + (size_t)N * R * C;
+    unsigned char *b = malloc(n), l[8 + N];
+    uint32_t dim[3] = {N, R, C}, nl[1] = {N};
+    if (!b) { CHECK(0, "out of memory"); return; }
+    idx_head(b, 0x803, dim, 3);
+    for (size_t i = 16; i < n; i++) b[i] = (unsigned char)(i * 131 >> 4);
+    idx_head(l, 0x801, nl, 1);
+    for (int i = 0; i < N; i++) l[8 + i] = (unsigned char)(i % 10);
+    char img[256];
+    strcpy(img, put_gz("big.gz", b, n));
+    dn_data *d = NULL;
+    dn_error e = {0};
+    dn_status st = dn_idx_read(img, put_bytes("big_l.idx", l, sizeof l), &d,
+                               &e);
+    CHECK(st == DN_OK && d && d->n == N && d->d == R * C, "%s: %s",
+          dn_status_name(st), e.msg);
+    if (d) {
+        size_t last = (size_t)N * R * C - 1;
+        CHECK(d->X[last] == (float)b[16 + last] / 255.0f &&
+              d->X[1 << 20] == (float)b[16 + (1 << 20)] / 255.0f &&
+              d->Y[N - 1] == (float)((N - 1) % 10),
+              "last pixel %g, want %g", d->X[last], b[16 + last] / 255.0);
+        dn_data_free(d);
+    }
+    free(b);
+}
+
 static void test_idx_bad(void)
 {
     unsigned char b[128] = {0}, l[16] = {0};
@@ -246,6 +278,23 @@ static void test_idx_bad(void)
     idx_head(f, 0xD03, dim, 3);
     idx_fail(put_bytes("float.idx", f, 16), NULL, DN_EFORMAT,
              "type 0x0D (float)", NULL, __LINE__);
+    /* every other IDX value type is named; an unknown one is not IDX */
+    static const struct { uint32_t magic; const char *says; } types[] = {
+        { 0x903, "type 0x09 (signed byte)" }, { 0xB03, "type 0x0B (short)" },
+        { 0xC03, "type 0x0C (int)" }, { 0xE03, "type 0x0E (double)" },
+        { 0xA03, "magic number 0x00000A03, but IDX images start with "
+                 "0x00000803" },
+        { 0x1000803, "magic number 0x01000803" },
+    };
+    for (int i = 0; i < 6; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "type%d.idx", i);
+        idx_head(f, types[i].magic, dim, 3);
+        idx_fail(put_bytes(name, f, 16), NULL, DN_EFORMAT, types[i].says,
+                 NULL, __LINE__);
+    }
+    /* a directory is no IDX file */
+    idx_fail(dir, NULL, DN_EIO, "cannot read: Is a directory", NULL, __LINE__);
     idx_fail(put_bytes("tiny.idx", b, 2), NULL, DN_EFORMAT, "too short",
              NULL, __LINE__);
     idx_fail(put_bytes("head.idx", b, 9), NULL, DN_EFORMAT,
@@ -291,6 +340,14 @@ static void test_idx_bad(void)
     idx_head(b, 0x803, wide, 3);
     idx_fail(put_gz("wide.gz", b, 100), NULL, DN_EFORMAT,
              "beyond the limits", NULL, __LINE__);
+    /* items too many or too wide for the limits, each alone */
+    uint32_t rows[3] = {200000000, 1, 1}, cols[3] = {2, 2000, 2000};
+    idx_head(b, 0x803, rows, 3);
+    idx_fail(put_bytes("rows.idx", b, 100), NULL, DN_EFORMAT,
+             "promises 200000000 items of 1 bytes", NULL, __LINE__);
+    idx_head(b, 0x803, cols, 3);
+    idx_fail(put_bytes("cols.idx", b, 100), NULL, DN_EFORMAT,
+             "promises 2 items of 4000000 bytes", NULL, __LINE__);
     uint32_t zero[3] = {5, 0, 28};
     idx_head(b, 0x803, zero, 3);
     idx_fail(put_bytes("zero.idx", b, 100), NULL, DN_EFORMAT,
@@ -348,6 +405,7 @@ int main(void)
     RUN(test_idx_good);
     RUN(test_idx_bytes);
     RUN(test_idx_bad);
+    RUN(test_idx_grows);
     RUN(test_idx_lying_gzip);
     check_rmdir(dir);
     return check_done("test_idx");
