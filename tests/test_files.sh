@@ -164,6 +164,28 @@ grep -q "train loss" "$T/out" && bad "trained before refusing a write-protected 
 [ "$(cksum < "$T/ro.st")" = "$sum" ] && ok || bad "the 0444 model was replaced"
 expect 1 $D predict "$M" data/iris.csv -o "$T/ro.st"
 grep_in "$T/err" "write-protected"
+# As root: a file whose mode allows writing on a read-only file system
+# is refused before anything is written, saying why; and where the
+# replaced file's owner cannot be given to the new one (a user namespace
+# that does not map it), the write fails and the old file stays whole.
+if [ "$(id -u)" = 0 ] && unshare -m true 2> /dev/null; then
+    mkdir -p "$T/rofs2"
+    unshare -m sh -c "mount -t tmpfs tmpfs '$T/rofs2' && cp '$M' '$T/rofs2/m.st' &&
+        mount -o remount,ro '$T/rofs2' &&
+        $D predict '$M' data/iris.csv -o '$T/rofs2/m.st' > '$T/out' 2> '$T/err'; echo \$? > '$T/rc'"
+    [ "$(cat "$T/rc")" = 1 ] && ok || bad "predict -o on a read-only file system: exit $(cat "$T/rc")"
+    grep_in "$T/err" "'$T/rofs2/m.st': Read-only file system; make it writable or give another name"
+fi
+if [ "$(id -u)" = 0 ] && unshare -r true 2> /dev/null; then
+    cp "$M" "$T/theirs.st"; chmod 666 "$T/theirs.st"; chown 65534:65534 "$T/theirs.st"
+    sum=$(cksum < "$T/theirs.st")
+    unshare -r sh -c "$D predict '$M' data/iris.csv -o '$T/theirs.st' 2> '$T/err'; echo \$? > '$T/rc'"
+    [ "$(cat "$T/rc")" = 1 ] && ok || bad "unmapped owner: exit $(cat "$T/rc")"
+    grep_in "$T/err" "cannot write the predictions to '$T/theirs.st': Invalid argument"
+    [ "$(cksum < "$T/theirs.st")" = "$sum" ] && [ "$(stat -c %u "$T/theirs.st")" = 65534 ] &&
+        ok || bad "the file of an unmapped owner was changed"
+    ls "$T" | grep -q '\.tmp\.' && bad "a temporary file was left beside theirs.st" || ok
+fi
 
 # ---- 6. every output is checked before epoch 1: a run of (here) 10^6
 # epochs must fail at once, having printed nothing of training
