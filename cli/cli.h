@@ -121,6 +121,11 @@ int cli_save_model(const char *cmd, const dn_model *m, const char *path);
 int cli_model_data(const char *cmd, const char *model, const char *data,
                    const char *labels, const dn_csv_opts *copts,
                    int need_target, dn_model **m, dn_data **d);
+/* Its second half: DATA encoded for the loaded model m (read from the
+ * file `model`). */
+int cli_data_for(const char *cmd, const dn_model *m, const char *model,
+                 const char *data, const char *labels,
+                 const dn_csv_opts *copts, int need_target, dn_data **d);
 /* "key":value and a comma unless last; null for NaN or infinity, which
  * JSON cannot hold.  Enough digits to read the same double back. */
 void cli_json_num(FILE *f, const char *key, double v, int last);
@@ -137,6 +142,7 @@ int cmd_landscape(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_lrfind(int argc, char **argv);
 int cmd_data(int argc, char **argv);
+int cmd_boundary(int argc, char **argv);
 /* The layer table, counts, memory and what the model carries (`descent
  * summary`, `descent train --dry-run`); name heads it. */
 void summary_print(FILE *out, const dn_model *m, const char *name);

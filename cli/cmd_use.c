@@ -110,7 +110,16 @@ int cli_model_data(const char *cmd, const char *model, const char *data,
     dn_error err;
     *d = NULL;
     if (dn_model_load(model, m, &err)) return cli_error(cmd, &err);
-    const dn_schema *s = dn_model_schema(*m);
+    return cli_data_for(cmd, *m, model, data, labels, copts, need_target, d);
+}
+
+int cli_data_for(const char *cmd, const dn_model *m, const char *model,
+                 const char *data, const char *labels,
+                 const dn_csv_opts *copts, int need_target, dn_data **d)
+{
+    dn_error err;
+    *d = NULL;
+    const dn_schema *s = dn_model_schema(m);
     if (!s) {
         fprintf(stderr, "descent %s: %s has no data schema (it was built "
                 "through the C API without one), so the tool cannot encode "

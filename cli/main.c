@@ -21,6 +21,7 @@ static const char *usage =
 "  landscape [--fn F]      optimizers' paths on a function's contour map, as SVG\n"
 "  trace DATA | --fn EXPR  one training step in the notes' notation, with numbers\n"
 "  lr-find DATA            the learning-rate range test: a suggested rate, SVG\n"
+"  boundary MODEL DATA     the decision regions of a two-input model, as SVG\n"
 "  data make-circles ...   the Playground's 2-D sets (xor, spiral, ...) as CSV\n"
 "  export MODEL [-o OUT]   the model as ONNX, or as C source (float32 or int8)\n"
 "\n"
@@ -108,6 +109,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(c, "lr-find")) return cmd_lrfind(argc - 1, argv + 1);
     if (!strcmp(c, "export"))  return cmd_export(argc - 1, argv + 1);
     if (!strcmp(c, "data"))    return cmd_data(argc - 1, argv + 1);
+    if (!strcmp(c, "boundary")) return cmd_boundary(argc - 1, argv + 1);
     fprintf(stderr, "descent: unknown command '%s'\n\n%s", c, usage);
     return EXIT_USAGE;
 }

@@ -1993,6 +1993,80 @@ dn_status dn_plot_history(const dn_history *h, const dn_plot_opts *o,
 dn_status dn_plot_lr_find(const dn_lr_find_result *r, const char *title,
                           const char *path, dn_error *err);
 
+/* Decision regions of a two-input model (the TensorFlow Playground's
+ * picture): the input plane — the bounding box of the data's points,
+ * widened by `margin` of its span on each side — cut into grid × grid
+ * cells, each coloured by the model's output at its centre, with the
+ * data's points on top coloured by their true target.
+ *   classification: one colour per class (dn_svg's ten, in class
+ *     order), lighter where the model is less sure: the confidence
+ *     c = (p_max − 1/K) / (1 − 1/K) (|2p − 1| for one sigmoid unit) in
+ *     five steps of 0.2, shade s = 0.18 + 0.12 · step of the way from
+ *     white to the class's colour;
+ *   regression: output 1 on a purple–green–yellow ramp (viridis's) of
+ *     16 steps between the lowest and highest value over the grid (every
+ *     frame's) and the points' targets, a colour bar giving the values.
+ * The axes are titled with the schema's column names (else "x1", "x2")
+ * and ticked in the data's units; a legend names the classes.  Cells of
+ * one colour next to each other in a row are drawn as one <rect> inside
+ * <g id="regions">, whose attributes data-x0, data-x1, data-y0, data-y1
+ * (the box, in full: cell i's centre is x0 + (i + 0.5) (x1 − x0) / grid
+ * as drawn), data-grid, and data-px, data-py, data-pw, data-ph (the plot
+ * area in pixels: x0 at its left edge, y0 at its bottom) let a reader map
+ * cells back to inputs; the points are <circle>s in <g id="points">, in
+ * the data's row order (every k-th row past 5000 rows).
+ *
+ * A dn_boundary records the regions of one model over time (a frame per
+ * call of dn_boundary_frame, e.g. after each epoch) on one fixed box and
+ * grid, for a single picture or an animated one.  The model and data
+ * given to dn_boundary_new fix the box, the points and the task; each
+ * frame takes the weights of the model it is given then, which must have
+ * the same network.  Refused (DN_EARG): a model whose input is not 2-D
+ * (the message says how many inputs and what to do), a schema whose
+ * columns are not two numeric ones, data of another width, a grid
+ * outside 2..500, a margin outside 0..10. */
+typedef struct {
+    int         grid;    /* cells per side (default 100) */
+    double      margin;  /* fraction of the span added each side (0.1) */
+    const char *title;   /* NULL: none */
+} dn_boundary_opts;
+
+typedef struct dn_boundary dn_boundary;
+
+void dn_boundary_defaults(dn_boundary_opts *o);
+/* DN_OK if m's regions can be drawn (its input is a plane of two numeric
+ * columns), else DN_EARG saying why and what to do: to refuse a model
+ * before its data are read or it is trained. */
+dn_status dn_boundary_check(const dn_model *m, dn_error *err);
+dn_status dn_boundary_new(const dn_model *m, const dn_data *d,
+                          const dn_boundary_opts *o, dn_boundary **out,
+                          dn_error *err);
+/* Computes the regions of m's current weights and keeps them as frame
+ * `label` (e.g. the epoch: shown as "epoch N" when ≥ 0; −1: no label). */
+dn_status dn_boundary_frame(dn_boundary *b, const dn_model *m, int label,
+                            dn_error *err);
+int       dn_boundary_frames(const dn_boundary *b);
+/* The class drawn in cell (i, j) of frame f — i along x1 from the left,
+ * j along x2 from the bottom — (−1 for regression or out of range), and
+ * the cell's centre in input units (NULL pointers allowed). */
+int       dn_boundary_cell(const dn_boundary *b, int f, int i, int j,
+                           double *x1, double *x2);
+/* The last frame as an SVG file (written atomically). */
+dn_status dn_boundary_save(const dn_boundary *b, const char *path,
+                           dn_error *err);
+/* Every frame in one SVG that plays them in order, `seconds` each (SMIL
+ * <set> elements: any browser, no script), and stays on the last; each
+ * frame is a <g class="frame"> with its label.  Written atomically. */
+dn_status dn_boundary_save_animation(const dn_boundary *b, double seconds,
+                                     const char *path, dn_error *err);
+void      dn_boundary_free(dn_boundary *b);
+
+/* One picture of m's regions over d: dn_boundary_new, one frame (no
+ * label), dn_boundary_save. */
+dn_status dn_plot_boundary(const dn_model *m, const dn_data *d,
+                           const dn_boundary_opts *o, const char *path,
+                           dn_error *err);
+
 /* The notes' pictures of gradient descent: functions of one or two
  * parameters, with known minima, to watch optimizers on.
  *   PARABOLA    C(w) = (w − 3)²                    min w = 3

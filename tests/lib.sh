@@ -64,11 +64,17 @@ refused() {
 # adds its counts to ours.
 check_py() {
     "$PY" "$(dirname "$0")/onnx_check.py" "$@" > "$T/py.out" 2>&1
-    last=$(tail -n 1 "$T/py.out")
-    p=$(printf '%s' "$last" | sed -n 's/^onnx_check: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-    f=$(printf '%s' "$last" | sed -n 's/^onnx_check: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-    if [ -z "$p" ]; then bad "onnx_check.py crashed on $1:"; tail -n 5 "$T/py.out"; return; fi
     grep -E '^(FAIL|onnx_check: .*rows)' "$T/py.out"
+    py_counts onnx_check "$T/py.out" "$1"
+}
+# py_counts NAME OUT WHAT: adds the counts of OUT's last line, "NAME: P
+# passed, F failed" (a checking script's), to ours; a script that printed
+# no such line crashed on WHAT.
+py_counts() {
+    last=$(tail -n 1 "$2")
+    p=$(printf '%s' "$last" | sed -n "s/^$1: \\([0-9]*\\) passed, \\([0-9]*\\) failed\$/\\1/p")
+    f=$(printf '%s' "$last" | sed -n "s/^$1: \\([0-9]*\\) passed, \\([0-9]*\\) failed\$/\\2/p")
+    if [ -z "$p" ]; then bad "$1.py crashed on $3:"; tail -n 5 "$2"; return; fi
     pass=$((pass + p)); fail=$((fail + f))
 }
 

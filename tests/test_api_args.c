@@ -40,6 +40,7 @@ static char why[64];
 static int32_t folds[4] = { 0, 1, 0, 1 };
 static dn_qmodel *q, *q_out;
 static dn_report *rep, *rep_out;
+static dn_boundary *bnd_out;
 
 static int fill_nothing(FILE *f, void *arg) { (void)f; (void)arg; return 0; }
 
@@ -151,6 +152,14 @@ static int fill_nothing(FILE *f, void *arg) { (void)f; (void)arg; return 0; }
     X_(dn_synth_make(DN_SYNTH_XOR, NULL, &data_out, err)) \
     X_(dn_data_save_csv(NULL, "/tmp/d.csv", err)) \
     X_(dn_data_save_csv(d, NULL, err)) \
+    X_(dn_boundary_check(NULL, err)) \
+    X_(dn_boundary_new(NULL, d, NULL, &bnd_out, err)) \
+    X_(dn_boundary_new(m, NULL, NULL, &bnd_out, err)) \
+    X_(dn_boundary_new(m, d, NULL, NULL, err)) \
+    X_(dn_boundary_frame(NULL, m, 1, err)) \
+    X_(dn_boundary_save(NULL, "/tmp/b.svg", err)) \
+    X_(dn_boundary_save_animation(NULL, 1, "/tmp/b.svg", err)) \
+    X_(dn_plot_boundary(m, d, NULL, NULL, err)) \
     X_(dn_data_set_weights(NULL, out, err)) \
     X_(dn_class_weights_balanced(d, NULL, err)) \
     X_(dn_data_weight_classes(d, NULL, err)) \

@@ -35,11 +35,7 @@ static int fill(FILE *o, void *arg)
 {
     const lr_plot *p = arg;
     const dn_lr_find_result *r = p->r;
-    const int top = p->title ? 30 : 0;
-    dn_svg_open(o, LR_W, LR_H + top, 1);
-    if (p->title)
-        dn_svg_text(o, LR_W / 2.0, 24, "middle", 16, "font-weight=\"bold\"",
-                    p->title);
+    const int top = dn_svg_begin(o, LR_W, LR_H, p->title);
     dn_svg_frame f = { 78, top + 40, LR_W - 78 - 16, LR_H - 40 - 56,
                        p->x[0], p->x[r->n - 1], 0, 1, 0 };
     if (f.xhi <= f.xlo) { f.xlo -= 1; f.xhi += 1; }

@@ -108,11 +108,8 @@ static int fill_history(FILE *o, void *arg)
     const dn_history *h = p->h;
     const int metric = any_finite(p->col[C_TM], h->n) ||
                        any_finite(p->col[C_VM], h->n);
-    const int panels = 2 + metric, top = p->o->title ? 30 : 0;
-    dn_svg_open(o, panels * PANEL_W, PANEL_H + top, 1);
-    if (p->o->title)
-        dn_svg_text(o, panels * PANEL_W / 2.0, 24, "middle", 16,
-             "font-weight=\"bold\"", p->o->title);
+    const int panels = 2 + metric;
+    dn_svg_begin(o, panels * PANEL_W, PANEL_H, p->o->title);
     int log = p->o->log_scale;
     panel(o, p, 0, log ? "Loss (log scale)" : "Loss", "loss", log,
           p->col[C_TL], "train_loss", p->col[C_VL], "val_loss", "train",

@@ -257,3 +257,13 @@ void dn_svg_open(FILE *o, int w, int h, int standalone)
                w, h, w, h, w, h);
 }
 
+
+int dn_svg_begin(FILE *o, int w, int h, const char *title)
+{
+    const int top = title ? 30 : 0;
+    dn_svg_open(o, w, h + top, 1);
+    if (title)
+        dn_svg_text(o, w / 2.0, 24, "middle", 16, "font-weight=\"bold\"",
+                    title);
+    return top;
+}

@@ -55,5 +55,9 @@ void   dn_svg_legend(FILE *o, const dn_svg_frame *f, const char *const *label,
 /* The <svg> element and its background; standalone adds the XML
  * declaration a file needs (not one inlined in HTML). */
 void   dn_svg_open(FILE *o, int w, int h, int standalone);
+/* A standalone <svg> of w × h, 30 pixels taller with a title (NULL:
+ * none) centred at its top; returns the height the title took (0 or
+ * 30), for the picture below it. */
+int    dn_svg_begin(FILE *o, int w, int h, const char *title);
 
 #endif

@@ -1,0 +1,74 @@
+#!/bin/sh
+# descent boundary: the four Playground sets trained briefly, each
+# model's regions drawn; the SVG parses (xml.etree) and the cells read
+# back by colour (tests/boundary_check.py) are the classes, and the
+# shades the confidences, that descent predict gives at their centres.
+# A regression model gets a colour ramp.  Refused: a model that is not
+# 2-D (3 inputs; two inputs from one text column), missing files, a bad
+# --grid, each with its exit code and message and nothing written.
+. tests/lib.sh
+PY=/usr/bin/python3
+check_svg() {   # SVG DATA MODEL: boundary_check.py's counts added to ours
+    "$PY" tests/boundary_check.py "$1" "$2" "$3" "$D" 40 > "$T/py.out" 2>&1
+    grep '^FAIL' "$T/py.out" | head -n 5
+    py_counts boundary_check "$T/py.out" "$1"
+}
+for s in circles xor gaussians spiral; do
+    expect 0 "$D" data make-$s -n 300 --seed 2 -o "$T/$s.csv"
+    expect 0 "$D" train "$T/$s.csv" --layers 16,16 --epochs 40 --val 0 --lr 0.02 -q -o "$T/$s.st"
+    expect 0 "$D" boundary "$T/$s.st" "$T/$s.csv" -o "$T/$s.svg" --grid 60
+    grep_in "$T/out" "^wrote $T/$s.svg: 60 x 60 cells, 300 points; class 0: [0-9.]*%, class 1: [0-9.]*% of the plane$"
+    check_svg "$T/$s.svg" "$T/$s.csv" "$T/$s.st"
+done
+# trained briefly, the easy sets are learnt: circles, XOR and the blobs
+for s in circles xor; do
+    expect 0 "$D" eval "$T/$s.st" "$T/$s.csv"
+    acc=$(sed -n 's/.*accuracy \([0-9.]*\)%.*/\1/p' "$T/out")
+    num_ge "${acc:-0}" 95 "$s: training accuracy"
+done
+# three arms: three classes, three colours
+expect 0 "$D" data make-spiral --classes 3 -n 300 -o "$T/s3.csv"
+expect 0 "$D" train "$T/s3.csv" --layers 16,16 --epochs 40 --val 0 --lr 0.02 -q -o "$T/s3.st"
+expect 0 "$D" boundary "$T/s3.st" "$T/s3.csv" -o "$T/s3.svg" --grid 50 --title "three arms"
+grep_in "$T/out" "class 2: [0-9.]*% of the plane"
+check_svg "$T/s3.svg" "$T/s3.csv" "$T/s3.st"
+grep_in "$T/s3.svg" ">three arms</text>"
+# the shares printed add up to the plane
+awk -F'class [0-9]*: ' '{ s = 0; for (i = 2; i <= NF; i++) s += $i + 0; exit !(s > 99.8 && s < 100.2) }' "$T/out" \
+    && ok || bad "the classes' shares: $(cat "$T/out")"
+# regression: a colour ramp and its bar, the value range in the legend
+awk -F, 'NR == 1 { print "x1,x2,y"; next } { printf "%s,%s,%.4f\n", $1, $2, $1 + 2 * $2 }' "$T/gaussians.csv" > "$T/reg.csv"
+expect 0 "$D" train "$T/reg.csv" --layers 8 --epochs 30 --val 0 -q -o "$T/reg.st"
+expect 0 "$D" boundary "$T/reg.st" "$T/reg.csv" -o "$T/reg.svg" --grid 40
+"$PY" - "$T/reg.svg" <<'PYEOF' && ok || bad "regression picture"
+import sys, xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+g = next(e for e in root.iter(NS + "g") if e.get("id") == "regions")
+fills = {r.get("fill") for r in g.iter(NS + "rect")}
+texts = [t.text for t in root.iter(NS + "text")]
+assert "prediction" in texts, texts
+assert len(fills) >= 10, fills        # y = x1 + 2 x2 spans the ramp
+PYEOF
+# refused: not a plane
+mkdir "$T/w"
+awk -F, 'NR == 1 { print "x1,x2,x3,label"; next } { print $1 "," $2 "," $1 * $2 "," $3 }' "$T/xor.csv" > "$T/three.csv"
+expect 0 "$D" train "$T/three.csv" --layers 4 --epochs 2 --val 0 -q -o "$T/three.st"
+refused 2 "three.st: the model takes 3 inputs: 'x1', 'x2', 'x3'; decision regions are drawn over a plane of exactly 2" \
+    "$D" boundary "$T/three.st" "$T/three.csv" -o "$T/w/r.svg"
+grep_in "$T/err" "train a model on two input columns"
+awk -F, 'NR == 1 { print "colour,label"; next } { print ($1 > 0 ? "red" : "blue") "," $3 }' "$T/xor.csv" > "$T/text.csv"
+expect 0 "$D" train "$T/text.csv" --layers 4 --epochs 2 --val 0 -q -o "$T/text.st"
+refused 2 "come from column 'colour' (one-hot encoded), not from two numeric columns" \
+    "$D" boundary "$T/text.st" "$T/text.csv" -o "$T/w/r.svg"
+# missing files, bad options
+refused 1 "no-such.st" "$D" boundary "$T/no-such.st" "$T/xor.csv" -o "$T/w/r.svg"
+refused 1 "no-such.csv" "$D" boundary "$T/xor.st" "$T/no-such.csv" -o "$T/w/r.svg"
+refused 2 "--grid '1': expected a whole number from 2 to 500" "$D" boundary "$T/xor.st" "$T/xor.csv" --grid 1 -o "$T/w/r.svg"
+refused 2 "--grid '501'" "$D" boundary "$T/xor.st" "$T/xor.csv" --grid 501 -o "$T/w/r.svg"
+refused 2 "--grid 'ten'" "$D" boundary "$T/xor.st" "$T/xor.csv" --grid ten -o "$T/w/r.svg"
+refused 2 "--margin '-1'" "$D" boundary "$T/xor.st" "$T/xor.csv" --margin -1 -o "$T/w/r.svg"
+refused 2 "needs MODEL and DATA" "$D" boundary "$T/xor.st" -o "$T/w/r.svg"
+refused 2 "-o '$T/xor.csv' is the DATA itself" "$D" boundary "$T/xor.st" "$T/xor.csv" -o "$T/xor.csv"
+refused 2 "unknown option '--every'" "$D" boundary "$T/xor.st" "$T/xor.csv" --every 2 -o "$T/w/r.svg"
+finish test_boundary
