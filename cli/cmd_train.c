@@ -20,6 +20,10 @@ typedef struct {
     const char *hist_path;   /* --history FILE, or NULL */
     double      hist_saved;  /* when the history file was last written */
     dn_tboard  *tb;          /* --tensorboard DIR, or NULL */
+    dn_health  *health;      /* the run's health checks, or NULL */
+    int         say_health;  /* print their warnings (not --no-health, -q) */
+    const dn_model      *m;  /* the model being trained, for the checks */
+    const dn_train_opts *t;
 } watch;
 
 static double seconds_now(void)
@@ -48,6 +52,16 @@ static int on_epoch(const dn_epoch *e, void *user)
     const dn_hist_row *r = &w->hist.row[w->hist.n - 1];
     w->bar.mu = e->mu;
     if (!w->quiet) progress_epoch(&w->bar, r);
+    /* The health warnings after the epoch's line, each once, on stderr
+     * (not for a resumed run's replayed epochs: the first run said it). */
+    int fresh = w->health ? dn_health_epoch(w->health, w->m, e) : 0;
+    if (fresh && w->say_health && !e->replay) {
+        int n;
+        const dn_health_warning *hw = dn_health_list(w->health, &n);
+        fflush(stdout);
+        for (int i = n - fresh; i < n; i++)
+            train_health_say(stderr, w->m, &hw[i], w->t, e->eta);
+    }
     /* A resumed run's replayed epochs are in its old event file already. */
     if (w->tb && !e->replay && dn_tboard_add(w->tb, r, w->hist.metric, &err)) {
         fprintf(stderr, "descent train: warning: %s; training goes on "
@@ -528,6 +542,17 @@ int train_run(train_cfg *c_, const char *note)
     watch w;
     memset(&w, 0, sizeof w);
     w.quiet = c.quiet;
+    /* The health checks watch mini-batch runs (the full-batch solvers
+     * take no rate to lower, and their line searches never let the loss
+     * rise); rank 0 alone, which prints. */
+    w.say_health = !c.no_health && !c.quiet;
+    if (rank == 0 && !c.solver_set && w.say_health &&
+        dn_health_new(m, train, NULL, &w.health, &err)) {
+        rc = cli_error("train", &err);
+        goto out;
+    }
+    w.m = m;
+    w.t = &c.t;
     progress_init(&w.bar, stdout, c.t.epochs, dn_history_metric(m), c.verbose);
     if (c.solver_set) w.bar.unit = "iter";
     dn_history_init(&w.hist, dn_history_metric(m));
@@ -594,6 +619,7 @@ int train_run(train_cfg *c_, const char *note)
         else if (w.tb && !c.quiet)
             printf("tensorboard: tensorboard --logdir %s\n", c.tensorboard);
         dn_history_free(&w.hist);
+        dn_health_free(w.health);
     }
     if (st && st != DN_ENUMERIC) { rc = cli_error("train", &err); goto out; }
     if (st == DN_ENUMERIC) {

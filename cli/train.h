@@ -11,6 +11,7 @@ typedef struct {
                               --tensorboard DIR, --plot FILE.svg */
     int plot_log, verbose, dry_run;           /* --plot-log, --verbose,
                                                  --dry-run */
+    int no_health;            /* --no-health: no health warnings */
     int task_set, loss_set, init_set, layers_set, standardize, quiet;
     int dropout_n;            /* dropout rates given (1: for every layer) */
     dn_task task;
@@ -111,5 +112,9 @@ void train_lr_say(FILE *out, const dn_lr_find_result *r);
 int train_check_files(const train_cfg *c);
 /* "64,32" or "64:tanh,32:relu" or "none" into A's hidden layers. */
 int train_parse_layers(const char *spec, dn_act dflt, dn_arch *A);
+/* One health warning in words on f (train_health.c): where, what it
+ * means, what to try; eta is the epoch's learning rate. */
+void train_health_say(FILE *f, const dn_model *m, const dn_health_warning *w,
+                      const dn_train_opts *t, double eta);
 
 #endif

@@ -165,6 +165,11 @@ static const char *help =
 "                        view with 'tensorboard --logdir DIR'\n"
 "  --plot FILE.svg       the training curves as SVG (--plot-log: log scales)\n"
 "  -v, --verbose         also the gradient norm and step count every epoch\n"
+"  --no-health           no health warnings; without it, stderr says once,\n"
+"                        with the epoch and layer, when ReLU units die,\n"
+"                        sigmoid/tanh units saturate, gradients explode, the\n"
+"                        loss keeps rising or validation parts from training\n"
+"                        (and what to try); -q silences them too\n"
 "  --dry-run             show the network (as 'descent summary') and every\n"
 "                        choice, then stop without training\n"
 "  On a terminal each epoch has a live progress bar; piped or redirected,\n"
@@ -542,6 +547,7 @@ int train_parse(int argc, char **argv, train_cfg *c)
         } else if (!strcmp(o, "v") || !strcmp(o, "verbose")) { c->verbose = 1;
         } else if (!strcmp(o, "dry-run")) { c->dry_run = 1;
         } else if (!strcmp(o, "plot-log")) { c->plot_log = 1;
+        } else if (!strcmp(o, "no-health")) { c->no_health = 1;
         } else if (!strcmp(o, "history")) { VALUE(); c->history = v;
         } else if (!strcmp(o, "tensorboard")) { VALUE(); c->tensorboard = v;
         } else if (!strcmp(o, "plot")) { VALUE(); c->plot = v;

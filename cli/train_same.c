@@ -51,6 +51,7 @@ static const field fields[] = {
  * changes a bit of the result. */
 static const char *free_to_change[] = {
     "epochs", "threads", "quiet", "verbose", "dry-run", "plot-log",
+    "no-health",
     "checkpoint-every", "resume", "accept-outputs", NULL
 };
 

@@ -1877,8 +1877,8 @@ dn_status dn_tboard_close(dn_tboard *tb, dn_error *err);
  *                and after.
  *   OVERFITTING  the validation loss has stayed above its best for
  *                overfit_epochs epochs, is now overfit_min (relative)
- *                above it, and the training loss is below what it was
- *                at the best epoch: the two curves part.  since = the
+ *                above it, and the training loss has stayed below what
+ *                it was at the best epoch: the two curves part.  since = the
  *                epoch after the best one (where the parting began),
  *                count = epochs since the best, from / to = the best
  *                and the current validation loss.

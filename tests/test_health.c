@@ -374,13 +374,16 @@ static void test_overfitting(void)
     watch w;
     CHECK(run(&w, m, D, V, &o) == DN_OK, "trained");
     /* the test's own: the best validation loss so far, and the first
-     * epoch 5 or more after it that is 5% above it with the training
-     * loss below its value then */
+     * epoch 5 or more after it that is 5% above it, with every training
+     * loss since below its value then */
     int best = 1, want = 0, since = 0;
     for (int e = 2; e <= w.n && !want; e++) {
         if (w.e[e].val_loss < w.e[best].val_loss) { best = e; continue; }
+        int below = 1;
+        for (int k = best + 1; k <= e; k++)
+            below &= w.e[k].train_loss < w.e[best].train_loss;
         if (e - best >= 5 && w.e[e].val_loss >= 1.05 * w.e[best].val_loss &&
-            w.e[e].train_loss < w.e[best].train_loss) {
+            below) {
             want = e;
             since = best + 1;
         }

@@ -104,6 +104,7 @@ epochs|1|2
 threads|1|2
 checkpoint-every|1|2
 plot-log|+|-
+no-health|+|-
 quiet|+|-
 verbose|+|-
 dry-run|-|+

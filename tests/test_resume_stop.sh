@@ -108,7 +108,9 @@ for n in nan-best nan-last nan-adam; do
     # checkpoint both read what was saved.
     $D eval "$T/$n/m.st" data/house.csv > /dev/null 2> "$T/err" && ok ||
         bad "$n: the saved model is not finite: $(cat "$T/err")"
-    cmp -s "$T/$n/err1" "$T/$n/err2" && ok || bad "$n: the resume's message differs"
+    # (the health warnings were the first run's news, not the resume's)
+    [ "$(grep -v 'warning: epoch' "$T/$n/err1")" = "$(grep -v 'warning: epoch' "$T/$n/err2")" ] &&
+        ok || bad "$n: the resume's message differs"
 done
 grep -q "best epoch's weights (epoch" "$T/nan-best/err1" && ok ||
     bad "nan-best: the best epoch was not kept: $(cat "$T/nan-best/err1")"

@@ -40,6 +40,7 @@ struct dn_health {
     int      rise, rise_since;
     double   rise_from;
     double   best_val, train_at_best;
+    double   train_top;         /* the highest training loss since the best */
     int      best_epoch;
 };
 
@@ -292,12 +293,16 @@ static int parting(dn_health *h, const dn_epoch *e)
         h->best_val = v;
         h->best_epoch = e->epoch;
         h->train_at_best = e->train_loss;
+        h->train_top = -INFINITY;
         return 0;
     }
+    /* (a training loss that went back above its level at the best epoch
+     * is a noisy run, not one that fits its rows ever closer) */
+    if (!(e->train_loss <= h->train_top)) h->train_top = e->train_loss;
     const int after = e->epoch - h->best_epoch;
     if (after >= h->c.overfit_epochs &&
         v >= h->best_val * (1 + h->c.overfit_min) &&
-        e->train_loss < h->train_at_best)
+        h->train_top < h->train_at_best)
         return warn(h, DN_HEALTH_OVERFITTING, e->epoch, h->best_epoch + 1, -1,
                     after, 0, v / h->best_val, h->best_val, v);
     return 0;

@@ -1,0 +1,82 @@
+/* train_health.c — the health warnings of `descent train` in words: what
+ * was seen and where (the epoch, the layer as `descent summary` numbers
+ * it, from 1), what it means in the notes' terms, and what to try.  The
+ * library finds them (dn_health, descent.h); this file only words them,
+ * on stderr, so that stdout stays the run's own report. */
+#include "train.h"
+#include <math.h>
+
+/* "layer 2 (relu, 8 units)" */
+static void where(FILE *f, const dn_model *m, int l)
+{
+    const dn_layer *L = &dn_model_arch(m)->layer[l];
+    fprintf(f, "layer %d (%s, %d unit%s)", l + 1, dn_act_name(L->act),
+            L->units, L->units == 1 ? "" : "s");
+}
+
+void train_health_say(FILE *f, const dn_model *m, const dn_health_warning *w,
+                      const dn_train_opts *t, double eta)
+{
+    fprintf(f, "descent train: warning: epoch %d", w->epoch);
+    if (w->layer >= 0) {
+        fputs(", ", f);
+        where(f, m, w->layer);
+    }
+    fputs(": ", f);
+    switch (w->kind) {
+    case DN_HEALTH_DEAD_RELU:
+        dn_fprintf(f, "%d of %d units are dead ReLUs: z <= 0 on every sampled "
+                   "row, so they output 0, pass no gradient back and will not "
+                   "recover. Try a lower learning rate (now %g), --act "
+                   "leaky_relu, or He initialization (--init he_uniform, the "
+                   "default for relu); large negative biases cause it too\n",
+                   w->count, w->of, eta);
+        break;
+    case DN_HEALTH_SATURATED:
+        dn_fprintf(f, "%d of %d units are saturated: |z| is so large on over "
+                   "90%% of the sampled rows that f'(z) is under 5%% of its "
+                   "peak (%.0f%% of all unit-rows), so the gradient through "
+                   "them vanishes. Try standardized inputs (the default; drop "
+                   "--no-standardize), smaller initial weights (--init "
+                   "glorot_uniform), a lower learning rate (now %g), or --act "
+                   "relu\n", w->count, w->of, 100 * w->value, eta);
+        break;
+    case DN_HEALTH_EXPLODING:
+        if (isfinite(w->to))
+            dn_fprintf(f, "the gradient norm grew %.3g-fold since the first "
+                       "epoch (%.3g -> %.3g): exploding gradients",
+                       w->value, w->from, w->to);
+        else
+            fputs("the gradient norm is not finite: exploding gradients", f);
+        dn_fprintf(f, ". Try a lower learning rate (now %g), gradient "
+                   "clipping (--clip 1), or a shallower network\n", eta);
+        break;
+    case DN_HEALTH_LOSS_RISING:
+        dn_fprintf(f, "the training loss rose in each of the last %d epochs, "
+                   "since epoch %d (%.4g -> %.4g): the learning rate (now %g) "
+                   "is too high for this network. Try --lr %g, or let "
+                   "'--lr find' choose one\n", w->count, w->since, w->from,
+                   w->to, eta, eta / 10);
+        break;
+    case DN_HEALTH_OVERFITTING:
+        dn_fprintf(f, "overfitting since epoch %d: the validation loss is "
+                   "%.0f%% above its best (%.4g at epoch %d) after %d epochs "
+                   "while the training loss kept falling. Try more training "
+                   "rows, L2 (--l2 1e-4), dropout (--dropout 0.2) or a "
+                   "smaller network", w->since, 100 * (w->value - 1),
+                   w->from, w->since - 1, w->count);
+        if (t->patience > 0 && t->restore_best)
+            fprintf(f, "; early stopping ends the run at epoch %d at the "
+                    "latest, with the weights of the best epoch\n",
+                    w->since - 1 + t->patience);
+        else if (t->patience > 0)
+            fprintf(f, "; early stopping ends the run at epoch %d at the "
+                    "latest\n", w->since - 1 + t->patience);
+        else
+            fputs(", or early stopping that keeps the best epoch's weights "
+                  "(--patience 10)\n", f);
+        break;
+    default:
+        fprintf(f, "%s\n", dn_health_name(w->kind));
+    }
+}

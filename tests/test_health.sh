@@ -1,0 +1,157 @@
+#!/bin/sh
+# descent train's health warnings: each provoked from the command line
+# and printed once on stderr, with the epoch and layer that the test
+# finds on its own (from the history CSV, or from the saved model's
+# weights with tests/load_model.py); none for a healthy run; --no-health
+# and -q silence them; stdout and the trained model are the same with or
+# without them.  (test_health.c provokes each in the library, dead ReLUs
+# and exploding gradients with their exact epochs.)
+. tests/lib.sh
+PY=/usr/bin/python3
+iris=data/iris.csv
+# same_run A B: two runs' stdout equal but for the epoch times
+same_run() {
+    sed 's/ [0-9.]*s$//' "$1" > "$T/a.txt"
+    sed 's/ [0-9.]*s$//' "$2" > "$T/b.txt"
+    cmp -s "$T/a.txt" "$T/b.txt" && ok || { bad "stdout differs: $3"; diff "$T/a.txt" "$T/b.txt" | head -5; }
+}
+# count PATTERN FILE: lines of FILE with PATTERN
+count() { grep -c -- "$1" "$2"; }
+
+# A healthy run: iris with every default.
+expect 0 "$D" train $iris -o "$T/iris.st"
+[ "$(count warning "$T/err")" -eq 0 ] && ok || bad "iris warned: $(head -3 "$T/err")"
+num_ge "$(count '^epoch' "$T/out")" 20 "iris epochs"
+
+# lr 10, plain SGD: the loss climbs for epochs on end, gradients explode,
+# ReLU units die.
+run10="$iris --layers 16 --opt sgd --lr 10 --epochs 12 --seed 1"
+expect 0 "$D" train $run10 --history "$T/h10.csv" -o "$T/lr10.st"
+cp "$T/out" "$T/out10"; cp "$T/err" "$T/err10"; cp "$T/lr10.st" "$T/lr10.first"
+[ "$(count 'the training loss rose' "$T/err10")" -eq 1 ] && ok || bad "rise warnings: $(cat "$T/err10")"
+[ "$(count 'exploding gradients' "$T/err10")" -ge 1 ] && ok || bad "no exploding warning"
+[ "$(count 'dead ReLUs' "$T/err10")" -eq 1 ] && ok || bad "dead warnings: $(cat "$T/err10")"
+# each kind once per layer, every line a warning with its epoch
+"$PY" - "$T/err10" <<'PYEOF' && ok || bad "a warning repeated or unworded: $(cat "$T/err10")"
+import re, sys
+seen = set()
+for line in open(sys.argv[1]):
+    m = re.match(r"descent train: warning: epoch (\d+)(, layer (\d+) \(\w+, \d+ units?\))?: (.*)", line)
+    assert m, line
+    kind = ("rose" if "loss rose" in line else "explod" if "exploding" in line
+            else "dead" if "dead ReLU" in line else "?")
+    assert kind != "?", line
+    key = (kind, m.group(3))
+    assert key not in seen, key
+    seen.add(key)
+PYEOF
+# the rise: the first epoch closing three rises in a row that add up to
+# 10%, and where that run of rises began, from the history
+"$PY" - "$T/h10.csv" "$T/err10" <<'PYEOF' && ok || bad "the rise's epochs: $(grep rose "$T/err10")"
+import csv, re, sys
+L = {int(r["epoch"]): float(r["train_loss"]) for r in csv.DictReader(open(sys.argv[1]))}
+want = None
+for e in sorted(L):
+    if e >= 4 and all(L[k] > L[k - 1] for k in (e - 2, e - 1, e)) and L[e] >= 1.1 * L[e - 3]:
+        s = e - 2
+        while s > 2 and L[s - 1] > L[s - 2]:
+            s -= 1
+        want = (e, s)
+        break
+line = [l for l in open(sys.argv[2]) if "loss rose" in l][0]
+m = re.search(r"epoch (\d+): the training loss rose in each of the last \d+ epochs, since epoch (\d+)", line)
+got = (int(m.group(1)), int(m.group(2)))
+assert want == got, (want, got)
+PYEOF
+grep -q 'dead ReLUs.*--act leaky_relu' "$T/err10" && ok || bad "dead: no advice"
+grep -q 'rose.*Try --lr 1\b' "$T/err10" && ok || bad "rise: no smaller rate: $(grep rose "$T/err10")"
+# silenced: no warning, the same stdout, the same model
+expect 0 "$D" train $run10 --no-health --history "$T/h10.csv" -o "$T/lr10.st"
+[ ! -s "$T/err" ] && ok || bad "--no-health printed: $(head -2 "$T/err")"
+same_run "$T/out10" "$T/out" "--no-health"
+cmp -s "$T/lr10.st" "$T/lr10.first" && ok || bad "the health checks changed the model"
+expect 0 "$D" train $run10 -q -o "$T/q.st"
+[ ! -s "$T/err" ] && [ ! -s "$T/out" ] && ok || bad "-q printed: $(head -2 "$T/err")"
+cmp -s "$T/lr10.first" "$T/q.st" && ok || bad "-q changed the model"
+# the warnings went to stderr only
+[ "$(count warning "$T/out10")" -eq 0 ] && ok || bad "a warning on stdout"
+
+# Sigmoid units with huge weights (N(0, 30^2)): saturated from epoch 1.
+# One epoch, so that the saved model holds the weights the check saw;
+# all 150 rows train, so that its sample is every row.
+expect 0 "$D" train $iris --layers 8:sigmoid --init normal --init-eps 30 \
+    --epochs 1 --val 0 -o "$T/sat.st"
+[ "$(count 'saturated' "$T/err")" -eq 1 ] && ok || bad "saturation warnings: $(cat "$T/err")"
+grep -q '^descent train: warning: epoch 1, layer 1 (sigmoid, 8 units): [0-9]* of 8 units are saturated' "$T/err" \
+    && ok || bad "saturation line: $(cat "$T/err")"
+n=$(sed -n 's/.*: \([0-9]*\) of 8 units are saturated.*/\1/p' "$T/err")
+"$PY" - "$T/sat.st" $iris "$n" <<'PYEOF' && ok || bad "saturated units: warned $n"
+import json, math, sys
+sys.path.insert(0, "tests")
+from load_model import load
+meta, t = load(sys.argv[1])
+s = json.loads(meta["descent.scaling"])
+(u, n_in), W = t["0.weight"]
+_, b = t["0.bias"]
+rows = [[float(v) for v in l.split(",")[:4]] for l in open(sys.argv[2]).read().splitlines()[1:] if l]
+flat = [0] * u
+for x in rows:
+    x = [(v - m) / d for v, m, d in zip(x, s["mean"], s["std"])]
+    for j in range(u):
+        z = b[j] + sum(W[j * n_in + i] * x[i] for i in range(n_in))
+        sg = 1 / (1 + math.exp(-z)) if z > -700 else 0.0
+        flat[j] += 4 * sg * (1 - sg) < 0.05   # f'(z) under 5% of f'(0)
+want = sum(c > 0.9 * len(rows) for c in flat)
+assert want >= 1 and want == int(sys.argv[3]), (want, sys.argv[3], flat)
+PYEOF
+
+# Overfitting: 16 training rows, two layers of 64, 200 validation rows.
+"$PY" - "$T" <<'PYEOF'
+import random, sys
+r = random.Random(5)
+def rows(n):
+    out = ["x1,x2,y"]
+    for _ in range(n):
+        a, b = r.uniform(-1, 1), r.uniform(-1, 1)
+        out.append("%.6f,%.6f,%.6f" % (a, b, 2 * a - b + 0.5 + r.gauss(0, 0.5)))
+    return "\n".join(out) + "\n"
+open(sys.argv[1] + "/tr.csv", "w").write(rows(16))
+open(sys.argv[1] + "/va.csv", "w").write(rows(200))
+PYEOF
+expect 0 "$D" train "$T/tr.csv" --target y --val-data "$T/va.csv" \
+    --layers 64:tanh,64:tanh --epochs 150 --patience 0 --lr 0.01 \
+    --history "$T/hof.csv" -o "$T/of.st"
+[ "$(count 'overfitting since' "$T/err")" -eq 1 ] && ok || bad "overfitting warnings: $(cat "$T/err")"
+grep -q 'overfitting.*--patience 10' "$T/err" && ok || bad "no early-stopping advice"
+# the test's own: the first epoch 5 or more after the best validation
+# loss so far, 5% above it, every training loss since below the best
+# epoch's; the parting began the epoch after the best
+"$PY" - "$T/hof.csv" "$T/err" <<'PYEOF' && ok || bad "overfitting's epochs: $(grep overfitting "$T/err")"
+import csv, re, sys
+H = {int(r["epoch"]): (float(r["train_loss"]), float(r["val_loss"])) for r in csv.DictReader(open(sys.argv[1]))}
+best, want = 1, None
+for e in sorted(H)[1:]:
+    if H[e][1] < H[best][1]:
+        best = e
+        continue
+    below = all(H[k][0] < H[best][0] for k in range(best + 1, e + 1))
+    if e - best >= 5 and H[e][1] >= 1.05 * H[best][1] and below:
+        want = (e, best + 1, best)
+        break
+line = [l for l in open(sys.argv[2]) if "overfitting" in l][0]
+m = re.search(r"epoch (\d+): overfitting since epoch (\d+): .* its best \([0-9.e+-]+ at epoch (\d+)\)", line)
+got = tuple(int(g) for g in m.groups())
+assert want == got, (want, got)
+PYEOF
+# with early stopping on (validation data's default), the advice says
+# where it will end the run
+expect 0 "$D" train "$T/tr.csv" --target y --val-data "$T/va.csv" \
+    --layers 64:tanh,64:tanh --epochs 150 --lr 0.01 -o "$T/of2.st"
+grep -q 'overfitting.*early stopping ends the run at epoch [0-9]* at the latest, with the weights of the best epoch' "$T/err" \
+    && ok || bad "early stopping's end: $(grep overfitting "$T/err")"
+
+# The full-batch solvers are not watched (no rate to lower).
+expect 0 "$D" train $iris --layers 16 --opt lbfgs --epochs 5 --val 0 -o "$T/lb.st"
+[ "$(count warning "$T/err")" -eq 0 ] && ok || bad "lbfgs warned: $(head -2 "$T/err")"
+
+finish test_health
