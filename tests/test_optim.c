@@ -359,6 +359,30 @@ static void test_validation(void)
               good[i].value, err.msg);
         dn_opt_free(o);
     }
+    /* No momentum is plain SGD, as PyTorch keeps no velocity then: the
+     * same bits step after step, theta -= eta g. */
+    {
+        dn_opt_conf cm, cs;
+        dn_opt_defaults(&cm, DN_OPT_MOMENTUM);
+        dn_opt_defaults(&cs, DN_OPT_SGD);
+        cm.momentum = 0;
+        dn_opt *om = NULL, *os = NULL;
+        float tm[5] = { 1, -2, 3, 0.5f, 0 }, ts[5], g[5];
+        memcpy(ts, tm, sizeof ts);
+        CHECK(!dn_opt_new(&cm, 5, NULL, &om, &err) &&
+              !dn_opt_new(&cs, 5, NULL, &os, &err), "%s", err.msg);
+        for (int t = 0; om && os && t < 3; t++) {
+            for (int i = 0; i < 5; i++) g[i] = tm[i] * 0.5f + (float)(i - t);
+            float want0 = tm[0] - 0.1f * g[0];
+            dn_opt_step(om, tm, g, 0.1);
+            dn_opt_step(os, ts, g, 0.1);
+            CHECK(!memcmp(tm, ts, sizeof tm) && tm[0] == want0,
+                  "step %d: momentum 0 gives %g, SGD %g, want %g", t, tm[0],
+                  ts[0], want0);
+        }
+        dn_opt_free(om);
+        dn_opt_free(os);
+    }
     dn_opt_free(live);
     dn_opt *o = NULL;
     CHECK(dn_opt_new(NULL, 5, NULL, &o, &err) == DN_EARG && !o,

@@ -25,7 +25,8 @@
  *
  * The ReLU epilogues (z += b, a = z > 0 ? z : 0; d ⊙= mask, d = z > 0 ?
  * d : 0) on blocks with tails and a row stride, NaN and −0 among the z:
- * every output bit as the plain expressions give it.
+ * every output bit as the plain expressions give it; and the bias
+ * gradient's column sums, every bit as the plain loop's.
  */
 #include "check.h"
 #include "train/train.h"
@@ -163,9 +164,31 @@ static void check_relu(void)
           "from the plain expressions", dn_isa(), bad);
 }
 
+/* db = Σ_rows delta, column by column in row order (row stride ld, the
+ * gap not read): sixteen columns at a time on the wide path, the plain
+ * loop otherwise, the same bits as the plain sum here. */
+static void check_col_sums(void)
+{
+    enum { R = 7, C = 37, LD = 41 };
+    static float d[R * LD], out[C + 1];
+    for (int i = 0; i < R * LD; i++)
+        d[i] = i % LD >= C ? NAN : 0.3f * (float)(i % 23) - 2.9f + 1e-3f * (float)i;
+    out[C] = 5;
+    dn_col_sums(d, R, C, LD, out);
+    long bad = 0;
+    for (int j = 0; j < C; j++) {
+        volatile float s = 0;
+        for (int r = 0; r < R; r++) s += d[r * LD + j];
+        bad += memcmp(&out[j], (const float *)&s, 4) != 0;
+    }
+    CHECK(bad == 0 && out[C] == 5, "%s: %ld of %d column sums differ from "
+          "the plain sums (or the stride's gap was read)", dn_isa(), bad, C);
+}
+
 static void run_all(void)
 {
     check_relu();
+    check_col_sums();
     check_norms();
     check_softmax();
     static uint8_t x8[D];
