@@ -98,6 +98,17 @@ static void test_plain(void)
     dn_error err;
     CHECK(dn_data_folds(d, 11, 1, 0, fold, &err) == DN_EARG &&
           strstr(err.msg, "11 folds of 10 rows"), "%s", err.msg);
+    CHECK(dn_data_folds(d, 3, 1, -1, fold, &err) == DN_EARG &&
+          strstr(err.msg, "repeat -1: repeats count from 0"), "%s", err.msg);
+    /* a fold number that no row, or every row, has cannot be split */
+    dn_data *tr = (dn_data *)1, *te = (dn_data *)1;
+    CHECK(dn_data_fold_split(d, fold, 3, &tr, &te, &err) == DN_EARG &&
+          strstr(err.msg, "fold 3 holds no rows") && !tr && !te, "%s",
+          err.msg);
+    int32_t same[10] = { 0 };
+    CHECK(dn_data_fold_split(d, same, 0, &tr, &te, &err) == DN_EARG &&
+          strstr(err.msg, "fold 0 holds all the rows") && !tr && !te, "%s",
+          err.msg);
     dn_data_free(d);
 }
 

@@ -114,6 +114,23 @@ static void test_refusals(void)
     REFUSED(dn_data_weight_classes(d, cw, &e_), "row 2 has no class in 0..1");
     d->Y[1] = y1;
     CHECK(d->w == NULL, "a refused class weight was kept");
+    /* Weights put straight into a view are checked where they are read:
+     * dn_evaluate refuses a negative one and an all-zero set. */
+    dn_arch A = { .n_in = 1, .n_layers = 1, .loss = DN_LOSS_MSE };
+    A.layer[0] = (dn_layer){ 1, DN_ACT_IDENTITY, 0 };
+    dn_model *m = NULL;
+    dn_error err;
+    CHECK(dn_model_new(&A, &m, &err) == DN_OK, "%s", err.msg);
+    float w[3] = { 1, -2, 1 };
+    dn_data v = dn_data_view(3, 1, 1, r->X, r->Y);
+    v.w = w;
+    dn_metrics met;
+    REFUSED(dn_evaluate(m, &v, &met, &e_), "the evaluation data: row 2 has "
+            "weight -2", "finite numbers >= 0");
+    w[1] = 0, w[0] = w[2] = 0;
+    REFUSED(dn_evaluate(m, &v, &met, &e_), "the evaluation data: every row "
+            "has weight 0");
+    dn_model_free(m);
     dn_data_free(d);
     dn_data_free(r);
 }
