@@ -455,6 +455,37 @@ static void test_lm_more(void)
     st = dn_train_full(m, D, NULL, &c, &o, &res, &err);
     CHECK(st == DN_EARG && strstr(err.msg, "lm_rule"), "bad rule: %s",
           err.msg);
+    /* Row weights: LM and Newton refuse them (by name), the parameters
+     * untouched; L-BFGS takes them, and they change where it goes. */
+    float w[8] = { 1, 2, 1, 2, 1, 2, 1, 2 };
+    D->w = w;
+    float before = dn_model_params(m)[0];
+    const dn_solver_kind kinds[2] = { DN_SOLVER_LM, DN_SOLVER_NEWTON };
+    for (int i = 0; i < 2; i++) {
+        dn_solver_defaults(&c, kinds[i]);
+        st = dn_train_full(m, D, NULL, &c, &o, &res, &err);
+        const char *name = dn_solver_name(kinds[i]);
+        char want[64];
+        snprintf(want, sizeof want, "solver %s: row weights", name);
+        CHECK(st == DN_EARG && strstr(err.msg, want) &&
+              strstr(err.msg, "use lbfgs or cg") &&
+              dn_model_params(m)[0] == before, "%s with weights: %s", name,
+              err.msg);
+    }
+    dn_solver_defaults(&c, DN_SOLVER_LBFGS);
+    o.epochs = 5;
+    dn_model *mw = net(1, 10, DN_ACT_TANH, DN_TASK_REGRESSION, 4),
+             *mu = net(1, 10, DN_ACT_TANH, DN_TASK_REGRESSION, 4);
+    st = dn_train_full(mw, D, NULL, &c, &o, &res, &err);
+    D->w = NULL;
+    dn_status st2 = dn_train_full(mu, D, NULL, &c, &o, &res, &err);
+    CHECK(st == DN_OK && st2 == DN_OK &&
+          memcmp(dn_model_params(mw), dn_model_params(mu),
+                 dn_model_n_params(mw) * sizeof(float)) != 0,
+          "lbfgs with weights: %s, %s, the same parameters as without",
+          dn_status_name(st), dn_status_name(st2));
+    dn_model_free(mw);
+    dn_model_free(mu);
     dn_model_free(m);
     data_free(D);
 }

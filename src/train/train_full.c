@@ -294,7 +294,7 @@ static dn_status refuse(const dn_model *m, const dn_data *train,
                        "sample weights) are not supported by %s yet; use "
                        "lbfgs or cg, which take them", name, name);
     if (dn_dist_size() > 1)
-        return dn_fail(err, DN_EARG, "solver %s: the full-batch solvers run "
+        return dn_fail(err, DN_EARG, "solver %s: the full-batch solvers run "  /* cov: MPI only (make test-mpi) */
                        "in one process and are not data-parallel; run "
                        "without mpirun, or with -np 1", name);
     return DN_OK;
