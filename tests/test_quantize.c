@@ -204,10 +204,74 @@ static void test_too_wide(void)
     dn_model_free(m);
 }
 
+/* Extreme parameters: a NaN is refused; weights so small beside their
+ * bias that the bias would pass 2^29 units of their scale keep the bias
+ * whole (it was clamped, and every output moved by 0.11), so int8 gives
+ * the float model's outputs; weights so
+ * large that a multiplier would need more than 2^30 are refused, naming
+ * the unit. */
+static void test_extremes(void)
+{
+    dn_error err;
+    enum { N = 50 };
+    static float X[N * 3], pf[N * 2], pq[N * 2];
+    for (int i = 0; i < N * 3; i++) X[i] = (float)(i % 7) - 3 + (float)(i % 3) * 4;
+    dn_data d;
+    memset(&d, 0, sizeof d);
+    d.n = N;
+    d.d = 3;
+    d.X = X;
+    dn_model *m = small_model();
+    if (!m) { CHECK(0, "model"); return; }
+    dn_qmodel *q = NULL;
+    float *W1 = dn_model_W(m, 1);
+    for (int i = 0; i < 10; i++) W1[i] *= 1e-30f;
+    CHECK(dn_quantize(m, &d, NULL, &q, &err) == DN_OK && q, "%s", err.msg);
+    double worst = 0;
+    if (q && dn_predict(m, X, N, pf, &err) == DN_OK &&
+        dn_qmodel_predict(q, X, N, pq, &err) == DN_OK)
+        for (int i = 0; i < 2 * N; i++) worst = fmax(worst, fabs(pf[i] - pq[i]));
+    else
+        worst = 1;
+    CHECK(worst < 0.01, "tiny weights: int8 vs float %.3g", worst);
+    dn_qmodel_free(q);
+    q = NULL;
+    /* a hidden unit of tiny weights and no bias: its multiplier's shift
+     * passes 62 bits and it reads 0, as it nearly is */
+    for (int i = 0; i < 10; i++) W1[i] *= 1e30f;
+    float *W0 = dn_model_W(m, 0);
+    for (int i = 0; i < 3; i++) W0[i] = 1e-30f;
+    dn_model_b(m, 0)[0] = 0;
+    CHECK(dn_quantize(m, &d, NULL, &q, &err) == DN_OK && q, "%s", err.msg);
+    worst = 0;
+    if (q && dn_predict(m, X, N, pf, &err) == DN_OK &&
+        dn_qmodel_predict(q, X, N, pq, &err) == DN_OK)
+        for (int i = 0; i < 2 * N; i++) worst = fmax(worst, fabs(pf[i] - pq[i]));
+    else
+        worst = 1;
+    CHECK(worst < 0.03, "a tiny hidden unit: int8 vs float %.3g", worst);
+    dn_qmodel_free(q);
+    q = NULL;
+    W1[3] = 1e30f;
+    dn_status st = dn_quantize(m, &d, NULL, &q, &err);
+    CHECK(st == DN_EARG && !q &&
+          strstr(err.msg, "cannot quantize layer 2, unit 1: the ratio of its "
+                 "scales") && strstr(err.msg, "beyond what an int32 "
+                 "multiplier holds"), "huge weight: %s", err.msg);
+    dn_qmodel_free(q);
+    q = NULL;
+    dn_model_params(m)[2] = NAN;
+    CHECK(dn_quantize(m, &d, NULL, &q, &err) == DN_EARG && !q &&
+          strstr(err.msg, "cannot quantize: the model has non-finite "
+                 "parameters"), "NaN: %s", err.msg);
+    dn_model_free(m);
+}
+
 int main(void)
 {
     test_runtime();
     test_api();
     test_too_wide();
+    test_extremes();
     return check_done("test_quantize");
 }

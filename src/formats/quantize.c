@@ -264,7 +264,13 @@ static dn_status quantize_layer(dn_qmodel *q, int l, const dn_qscale *in,
         double amax = 0;
         for (int i = 0; i < n_in; i++)
             amax = fmax(amax, fabs(w[i] * in[l ? 0 : i].s));
-        const double s = amax > 0 ? amax / 127 : 1;   /* s_w[j] */
+        double s = amax > 0 ? amax / 127 : 1;   /* s_w[j] */
+        /* The bias counts units of s too, within ±2^29 (below): for
+         * weights tiny beside the bias (a unit whose inputs hardly
+         * matter) a coarser s keeps the bias whole, where clamping it
+         * would move every output; the weights lose levels they hardly
+         * weigh. */
+        if (fabs(b[j]) / s > 536870912.0) s = fabs(b[j]) / 536870912.0;
         double zsum = 0;
         for (int i = 0; i < n_in; i++) {
             const dn_qscale *x = &in[l ? 0 : i];
