@@ -31,8 +31,8 @@ static const char *help =
 "  -o MODEL        where --refit saves\n"
 "  -v, --verbose   show each fold's training as 'descent train' does\n"
 "  train options   any of 'descent train --help' but --resume, --checkpoint,\n"
-"                  --checkpoint-every, --history, --plot, --tensorboard and\n"
-"                  --dry-run, which are about one run\n"
+"                  --checkpoint-every, --history, --plot, --tensorboard,\n"
+"                  --boundary and --dry-run, which are about one run\n"
 "\n"
 "Figures per fold: classification accuracy and loss (cross-entropy, as\n"
 "'descent eval' reports it); regression R2, RMSE and MAE in the target's\n"
@@ -97,6 +97,7 @@ static int refuse_single_run(const train_cfg *t, const cv_cfg *c)
     const char *opt = t->resume ? "--resume" : t->checkpoint ? "--checkpoint"
                     : t->history ? "--history" : t->plot ? "--plot"
                     : t->tensorboard ? "--tensorboard"
+                    : t->boundary ? "--boundary"
                     : t->dry_run ? "--dry-run" : NULL;
     if (opt)
         return cli_usage("cv", "%s is about one training run, and cv makes "

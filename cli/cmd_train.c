@@ -22,8 +22,10 @@ typedef struct {
     dn_tboard  *tb;          /* --tensorboard DIR, or NULL */
     dn_health  *health;      /* the run's health checks, or NULL */
     int         say_health;  /* print their warnings (not --no-health, -q) */
-    const dn_model      *m;  /* the model being trained, for the checks */
+    const dn_model      *m;  /* the model being trained, for the checks
+                                and the --boundary frames */
     const dn_train_opts *t;
+    train_regions *regions;  /* --boundary DIR, or NULL */
 } watch;
 
 static double seconds_now(void)
@@ -81,6 +83,7 @@ static int on_epoch(const dn_epoch *e, void *user)
         }
         w->hist_saved = t;
     }
+    if (!e->replay) train_regions_epoch(w->regions, w->m, e->epoch);
     return 0;
 }
 
@@ -564,6 +567,7 @@ int train_run(train_cfg *c_, const char *note)
             rc = cli_error("train", &err);
             goto out;
         }
+        if ((rc = train_regions_open(&c, m, train, &w.regions))) goto out;
         /* A finished run resumed has no new events to log. */
         if (c.tensorboard && !c.resume_finished && dn_tboard_open(c.tensorboard, &w.tb, &err)) {
             rc = cli_error("train", &err);
@@ -614,6 +618,7 @@ int train_run(train_cfg *c_, const char *note)
             else if (!c.quiet)
                 printf("curves: %s\n", c.plot);
         }
+        train_regions_close(w.regions, c.quiet);
         if (w.tb && dn_tboard_close(w.tb, &lerr))
             fprintf(stderr, "descent train: warning: %s\n", lerr.msg);
         else if (w.tb && !c.quiet)

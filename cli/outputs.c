@@ -152,6 +152,7 @@ int train_check_files(const train_cfg *c)
         { "--history", c->history, 1, "history" },
         { "--plot", c->plot, 1, "plot" },
         { "--tensorboard", c->tensorboard, 1, NULL },
+        { "--boundary", c->boundary, 1, NULL },
         { c->checkpoint ? "--checkpoint" : "the checkpoint (-o's name with "
           ".ckpt)", resuming ? NULL : c->checkpoint ? c->checkpoint : ckpt,
           1, "checkpoint" },

@@ -9,6 +9,8 @@ typedef struct {
     const char *checkpoint, *resume; /* --checkpoint FILE, --resume FILE */
     const char *history, *tensorboard, *plot; /* --history FILE,
                               --tensorboard DIR, --plot FILE.svg */
+    const char *boundary;     /* --boundary DIR: the regions' frames */
+    int boundary_every;       /* --boundary-every N (0: about 50 frames) */
     int plot_log, verbose, dry_run;           /* --plot-log, --verbose,
                                                  --dry-run */
     int no_health;            /* --no-health: no health warnings */
@@ -107,6 +109,20 @@ int train_weights(const train_cfg *c, dn_data *train, dn_data *val);
 int train_lr_find(const train_cfg *c, dn_model *m, const dn_data *train,
                   const dn_lr_find_conf *conf, dn_lr_find_result *r);
 void train_lr_say(FILE *out, const dn_lr_find_result *r);
+
+/* --boundary DIR (train_regions.c): the decision regions as they form,
+ * a frame before the first epoch and after every N-th (and the last),
+ * each DIR/epoch-NNNN.svg, then all in DIR/regions.svg.  open does
+ * nothing without --boundary; else it refuses a model that is not 2-D
+ * and writes frame 0: 0, or the exit code after the message.  A frame
+ * that fails later is a warning, and the frames stop.  close writes the
+ * animation and frees r (NULL: nothing). */
+typedef struct train_regions train_regions;
+int  train_regions_every(const train_cfg *c);
+int  train_regions_open(const train_cfg *c, const dn_model *m,
+                        const dn_data *train, train_regions **r);
+void train_regions_epoch(train_regions *r, const dn_model *m, int epoch);
+void train_regions_close(train_regions *r, int quiet);
 
 /* cli_files_check on every input and output of the run (outputs.c). */
 int train_check_files(const train_cfg *c);

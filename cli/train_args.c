@@ -164,6 +164,10 @@ static const char *help =
 "  --tensorboard DIR     TensorBoard event files in DIR/train, DIR/validation;\n"
 "                        view with 'tensorboard --logdir DIR'\n"
 "  --plot FILE.svg       the training curves as SVG (--plot-log: log scales)\n"
+"  --boundary DIR        a two-input model's decision regions as they form:\n"
+"                        DIR/epoch-NNNN.svg before training and every N epochs,\n"
+"                        and DIR/regions.svg playing them (as descent boundary)\n"
+"  --boundary-every N    a frame every N epochs (default: about 50 frames)\n"
 "  -v, --verbose         also the gradient norm and step count every epoch\n"
 "  --no-health           no health warnings; without it, stderr says once,\n"
 "                        with the epoch and layer, when ReLU units die,\n"
@@ -308,6 +312,7 @@ static const train_num nums[] = {
     { "mu-inc", D(solver.mu_inc), 1, 1e30 },
     { "mu-max", D(solver.mu_max), 0, 1e300 },
     { "max-params", offsetof(train_cfg, solver.max_params), 'z', 1, 1e12 },
+    { "boundary-every", I(boundary_every), 1, 1e8 },
 };
 #undef D
 #undef I
@@ -551,6 +556,7 @@ int train_parse(int argc, char **argv, train_cfg *c)
         } else if (!strcmp(o, "history")) { VALUE(); c->history = v;
         } else if (!strcmp(o, "tensorboard")) { VALUE(); c->tensorboard = v;
         } else if (!strcmp(o, "plot")) { VALUE(); c->plot = v;
+        } else if (!strcmp(o, "boundary")) { VALUE(); c->boundary = v;
         } else {
             return cli_usage("train", "unknown option '%s'", argv[a.i - 1]);
         }
@@ -570,6 +576,9 @@ int train_parse(int argc, char **argv, train_cfg *c)
                          "model: drop --init");
     if (c->val_labels && !c->val_data)
         return cli_usage("train", "--val-labels needs --val-data");
+    if (c->boundary_every && !c->boundary)
+        return cli_usage("train", "--boundary-every needs --boundary DIR, "
+                         "where the frames go");
     if (c->solver_opts && !c->solver_set)
         return cli_usage("train", "solver options (--gtol, --mu, --cg-beta, "
                          "...) apply to --opt lbfgs|cg|lm|newton only");

@@ -59,7 +59,7 @@ static int paths_of(const train_cfg *c, path_opt *p)
         { c->data, 1 }, { c->labels, 1 }, { c->val_data, 1 },
         { c->val_labels, 1 }, { c->warm, 1 }, { c->out, 0 },
         { c->checkpoint, 0 }, { c->history, 0 }, { c->tensorboard, 0 },
-        { c->plot, 0 },
+        { c->plot, 0 }, { c->boundary, 0 },
     };
     int n = 0;
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
@@ -71,7 +71,7 @@ static int paths_of(const train_cfg *c, path_opt *p)
 /* argv[1..] joined by \x1f, with the paths made absolute. */
 char *train_note(int argc, char **argv, const train_cfg *c)
 {
-    path_opt p[10];
+    path_opt p[11];
     int np = paths_of(c, p), out_given = 0, fail = 0;
     char *cwd = cwd_now();
     /* Word 0 is "-o", word 1 the default model path, when -o was not given. */

@@ -77,15 +77,17 @@ static int check_outputs(const train_cfg *c, const char *ckpt)
 {
     /* (The checkpoint itself is written over ckpt, wherever the stored
      * --checkpoint pointed.) */
-    const char *out[] = { c->out, c->history, c->plot, c->tensorboard };
-    const char *what[] = { "-o", "--history", "--plot", "--tensorboard" };
+    const char *out[] = { c->out, c->history, c->plot, c->tensorboard,
+                          c->boundary };
+    const char *what[] = { "-o", "--history", "--plot", "--tensorboard",
+                           "--boundary" };
     char *copy = strdup(ckpt);
     char *dir = copy ? realpath(dirname(copy), NULL) : NULL;
     free(copy);
     if (!dir) return cli_usage("train", "--resume %s: cannot resolve the "
                                "checkpoint's directory", ckpt);
     int rc = 0;
-    for (int i = 0; i < 4 && !rc; i++) {
+    for (int i = 0; i < 5 && !rc; i++) {
         if (!out[i] || inside(dir, out[i])) continue;
         if (c->accept_outputs) {
             /* Said even under -q: the user vouched for these paths. */
@@ -111,6 +113,7 @@ static void say_outputs(const train_cfg *c)
     if (c->history) printf(", history %s", c->history);
     if (c->plot) printf(", curves %s", c->plot);
     if (c->tensorboard) printf(", TensorBoard events in %s", c->tensorboard);
+    if (c->boundary) printf(", decision regions in %s", c->boundary);
     putchar('\n');
 }
 

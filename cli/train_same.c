@@ -25,6 +25,7 @@ static const field fields[] = {
     F("warm-start", warm, 'p'), F("output", out, 'p'),
     F("checkpoint", checkpoint, 'p'), F("history", history, 'p'),
     F("tensorboard", tensorboard, 'p'), F("plot", plot, 'p'),
+    F("boundary", boundary, 'p'),
     F("target", target, 's'), F("layers", layers, 's'),
     F("sep", sep, 's'), F("na", na, 's'), F("missing", missing, 's'),
     F("categorical", categorical, 's'), F("drop", drop, 's'),

@@ -6,6 +6,8 @@
 # A regression model gets a colour ramp.  Refused: a model that is not
 # 2-D (3 inputs; two inputs from one text column), missing files, a bad
 # --grid, each with its exit code and message and nothing written.
+# descent train --boundary DIR: the frames counted, the animation's, the
+# last frame's cells against predict, and the refusals.
 . tests/lib.sh
 PY=/usr/bin/python3
 check_svg() {   # SVG DATA MODEL: boundary_check.py's counts added to ours
@@ -71,4 +73,38 @@ refused 2 "--margin '-1'" "$D" boundary "$T/xor.st" "$T/xor.csv" --margin -1 -o 
 refused 2 "needs MODEL and DATA" "$D" boundary "$T/xor.st" -o "$T/w/r.svg"
 refused 2 "-o '$T/xor.csv' is the DATA itself" "$D" boundary "$T/xor.st" "$T/xor.csv" -o "$T/xor.csv"
 refused 2 "unknown option '--every'" "$D" boundary "$T/xor.st" "$T/xor.csv" --every 2 -o "$T/w/r.svg"
+
+# ---- descent train --boundary DIR ----
+frames() {  # SVG: the frames' labels, space-separated
+    "$PY" -c "
+import sys, xml.etree.ElementTree as ET
+NS = '{http://www.w3.org/2000/svg}'
+print(' '.join(g.get('data-label') for g in ET.parse(sys.argv[1]).iter(NS + 'g') if g.get('class') == 'frame'))" "$1"
+}
+expect 0 "$D" train "$T/xor.csv" --layers 8,8 --epochs 20 --val 0 --lr 0.02 --boundary "$T/fr" --boundary-every 5 -o "$T/fr.st"
+grep_in "$T/out" "^regions: 5 frames in $T/fr/epoch-\*.svg, played in $T/fr/regions.svg (0.4s a frame)$"
+[ "$(ls "$T/fr" | tr '\n' ' ')" = "epoch-0000.svg epoch-0005.svg epoch-0010.svg epoch-0015.svg epoch-0020.svg regions.svg " ] \
+    && ok || bad "frames written: $(ls "$T/fr" | tr '\n' ' ')"
+[ "$(frames "$T/fr/regions.svg")" = "0 5 10 15 20" ] && ok || bad "animated frames: $(frames "$T/fr/regions.svg")"
+[ "$(grep -c '<set attributeName="visibility"' "$T/fr/regions.svg")" -eq 5 ] && ok || bad "one <set> a frame"
+for f in "$T"/fr/epoch-*.svg; do
+    [ "$(frames "$f")" = "$(basename "$f" .svg | sed 's/epoch-0*//; s/^$/0/')" ] && ok || bad "$f: frame $(frames "$f")"
+done
+# the last frame is the saved model's regions
+check_svg "$T/fr/epoch-0020.svg" "$T/xor.csv" "$T/fr.st"
+# epoch 0 is the untrained network: other regions than the last
+cmp -s "$T/fr/epoch-0000.svg" "$T/fr/epoch-0020.svg" && bad "epoch 0 drawn as epoch 20" || ok
+# the last epoch gets a frame when it is not an N-th one; by default
+# about 50 frames (every 2 epochs of 60)
+expect 0 "$D" train "$T/xor.csv" --layers 4 --epochs 12 --val 0 --boundary "$T/fr12" --boundary-every 5 -q -o "$T/fr12.st"
+[ "$(frames "$T/fr12/regions.svg")" = "0 5 10 12" ] && ok || bad "12 epochs by 5: $(frames "$T/fr12/regions.svg")"
+expect 0 "$D" train "$T/xor.csv" --layers 4 --epochs 60 --val 0 --boundary "$T/fr60" -q -o "$T/fr60.st"
+[ "$(frames "$T/fr60/regions.svg" | wc -w)" -eq 31 ] && ok || bad "60 epochs: $(frames "$T/fr60/regions.svg" | wc -w) frames"
+[ "$(ls "$T/fr60" | wc -l)" -eq 32 ] && ok || bad "60 epochs: $(ls "$T/fr60" | wc -l) files"
+# refused before training, nothing written
+refused 2 "--boundary: the model takes 3 inputs" "$D" train "$T/three.csv" --layers 4 --epochs 2 --val 0 --boundary "$T/w/fr" -o "$T/w/m.st"
+refused 2 "--boundary-every needs --boundary DIR" "$D" train "$T/xor.csv" --epochs 2 --boundary-every 2 -o "$T/w/m.st"
+refused 2 "--boundary-every '0'" "$D" train "$T/xor.csv" --epochs 2 --boundary "$T/w/fr" --boundary-every 0 -o "$T/w/m.st"
+refused 1 "cannot create the directory '$T/w/no/fr'" "$D" train "$T/xor.csv" --epochs 2 --val 0 --boundary "$T/w/no/fr" -o "$T/w/m.st"
+refused 2 "--boundary is about one training run" "$D" cv "$T/xor.csv" --folds 2 --epochs 2 --boundary "$T/w/fr"
 finish test_boundary

@@ -15,9 +15,11 @@ idx_labels "$T/lab.idx" 40 2
 cp "$T/lab.idx" "$T/lab2.idx"
 $D train $iris --layers 4 --epochs 1 -q -o "$T/w1.st" || bad "warm model 1"
 $D train $iris --layers 4 --epochs 2 -q -o "$T/w2.st" || bad "warm model 2"
+$D data make-xor -n 40 -o "$T/plane.csv" > /dev/null || bad "a two-input table"
 
 # option|context|first value|other value; + and - mean a flag given and
-# not given; context DATA words: HOUSE and IDX replace the iris CSV.
+# not given; context DATA words: HOUSE, IDX and PLANE (two inputs) replace
+# the iris CSV.
 cat > "$T/table" <<EOF
 target||-1|5
 task||multiclass|auto
@@ -94,6 +96,8 @@ tol-epochs||2|3
 history||$T/h1.csv|$T/h2.csv
 tensorboard||$T/tb1|$T/tb2
 plot||$T/p1.svg|$T/p2.svg
+boundary|PLANE|$T/b1|$T/b2
+boundary-every|PLANE --boundary $T/b0|1|2
 seed||2|3
 checkpoint|SELF|$T/ck|$T/ck-other
 output|SELF|$T/m.st|$T/m-other.st
@@ -121,6 +125,7 @@ base() {  # base CONTEXT: DATA and the context's options
     HOUSE*) echo "data/house.csv --layers 4 ${ctx#HOUSE}" ;;
     IDX*) echo "$T/img.idx --labels $T/lab.idx --layers 4 ${ctx#IDX}" ;;
     NOLAYERS*) echo "$iris" ;;
+    PLANE*) echo "$T/plane.csv --layers 4 ${ctx#PLANE}" ;;
     *) echo "$iris --layers 4 $ctx" ;;
     esac
 }
