@@ -512,9 +512,12 @@ static void test_odd_schemas(void)
     CHECK(st == DN_EARG && strstr(err.msg, "non-finite parameters") &&
           access(path_in("nan.h"), F_OK) != 0, "%s: %s",
           dn_status_name(st), err.msg);
-    /* names that cannot prefix C identifiers */
-    const char *bad[] = { "", "2x", "a-b", "a23456789012345678901234567890"
-                          "12345678901234567890123456789012" };
+    /* names that cannot prefix C identifiers: empty, a digit first, a
+     * dash, 61 characters */
+    char long_name[62];
+    memset(long_name, 'a', 61);
+    long_name[61] = 0;
+    const char *bad[] = { "", "2x", "a-b", long_name };
     for (int i = 0; i < 4; i++) {
         o.name = bad[i];
         CHECK(dn_model_export_c(m, &o, path_in("bad.h"), NULL, &err) ==
