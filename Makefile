@@ -239,7 +239,7 @@ test-mpi: all
 # Benchmarks against PyTorch and OpenBLAS (a few minutes; not a test):
 # writes bench/RESULTS.md.  Needs python3-torch, dataset-fashion-mnist and
 # libopenblas-dev, and says so if one is missing.
-bench: $(B)/libdescent.a
+bench: $(B)/libdescent.a $(B)/descent
 	@B=$(B) CC="$(CC)" BENCH_CFLAGS="$(BASE) $(CFLAGS)" sh bench/bench.sh
 
 # `make bench-ab REF=commit`: bench/train.c's workloads with REF's library

@@ -3,17 +3,26 @@
 # this machine, written to bench/RESULTS.md.  Installs nothing; says what
 # is missing and stops.  Run it through make (it needs the library built):
 #
-#   make bench                  # about 5-10 minutes on 2 cores
+#   make bench                  # about 7-12 minutes on 2 cores
 #   BENCH_REPEATS=3 make bench  # fewer repeats (default 7)
+#   BENCH_PROBE_PASSES=1 ...    # one pass of the peers' probes (default 2)
 #
 # Environment (set by the Makefile): B (build directory), CC, BENCH_CFLAGS.
-# What it runs, alternating descent and PyTorch run by run so that both
-# see the same machine:
+# What it runs:
+#   bench/cpu.py         the CPU: vendor, family/model, ISA flags, caches,
+#                        cores, and the kernels descent chose
+#   bench/peak.c         the measured float32 FMA peak, 1 thread to all
+#   bench/peers.py       OpenBLAS's kernel settings (detected, forced
+#                        AVX-512 and AVX2 ones) and PyTorch's thread
+#                        settings, tried on short probes; the fastest are
+#                        kept for every peer run below
+# then, alternating descent and PyTorch run by run so that both see the
+# same machine:
 #   bench/train.c        descent, through the public API (W1, W2, W3)
 #   bench/train_torch.py PyTorch, a manual batching loop over pre-shuffled
-#                        tensors, torch.set_num_threads(1) with two
-#                        OpenBLAS threads (its fastest setting here)
-#   bench/gemm.c         descent's kernels against OpenBLAS's sgemm
+#                        tensors, at peers.py's fastest setting
+#   bench/gemm.c         descent's kernels against OpenBLAS's sgemm, at
+#                        peers.py's fastest kernel setting
 #   bench/step.c         a W1 step's parts, and gathering floats vs bytes
 #   bench/parts.c        a W2 step's parts on 1 and 2 threads (W1's: step.c)
 # then bench/report.py turns the lines into RESULTS.md.
@@ -53,14 +62,7 @@ $CC $BENCH_CFLAGS bench/gemm.c "$B/libdescent.a" -lopenblas -lz -lm -lpthread \
     -o "$OUT/gemm"
 $CC $BENCH_CFLAGS bench/step.c "$B/libdescent.a" -lz -lm -lpthread -o "$OUT/step"
 $CC $BENCH_CFLAGS bench/parts.c "$B/libdescent.a" -lz -lm -lpthread -o "$OUT/parts"
-
-# PyTorch at its best here: one torch thread, two OpenBLAS threads, and
-# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (this environment sets them,
-# which makes OpenBLAS pick its AVX2 kernels) — in these commands only.
-torch_run() {
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 \
-        OMP_NUM_THREADS=1 "$PY" bench/train_torch.py "$@"
-}
+$CC $BENCH_CFLAGS bench/peak.c -lpthread -o "$OUT/peak"
 
 : > "$LOG"
 note() { echo "$*" | tee -a "$LOG"; }
@@ -68,6 +70,28 @@ note "machine $(uname -m) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 
 note "load_start $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 note "date $(date -u '+%Y-%m-%d %H:%M UTC')"
 note "repeats $REPEATS"
+
+echo "  the CPU, and its FMA peak" >&2
+"$PY" bench/cpu.py "$B/descent" | tee -a "$LOG"
+"$OUT/peak" "$REPEATS" | tee -a "$LOG"
+
+# The peers at their best here, found by trying (bench/peers.py): the
+# winners' settings, as env(1) arguments, for their runs below only.
+echo "  the peers' settings" >&2
+rm -f "$OUT/peer_gemm.env" "$OUT/peer_torch.env"
+"$PY" bench/peers.py "$OUT/gemm" "$OUT" | tee -a "$LOG"
+if [ ! -r "$OUT/peer_gemm.env" ] || [ ! -r "$OUT/peer_torch.env" ]; then
+    echo "bench: bench/peers.py found no setting of OpenBLAS or PyTorch" \
+         "that runs (its lines above say why)" >&2
+    exit 1
+fi
+GEMM_ENV=$(cat "$OUT/peer_gemm.env")
+TORCH_ENV=$(cat "$OUT/peer_torch.env")
+# (word splitting of the settings is meant: they are env's arguments)
+torch_run() {
+    # shellcheck disable=SC2086
+    env $TORCH_ENV "$PY" bench/train_torch.py "$@"
+}
 
 for w in W1 W2 W3; do
     for r in $(seq 1 "$REPEATS"); do
@@ -88,7 +112,8 @@ echo "  a W2 step's parts, 1 and 2 threads" >&2
 "$OUT/parts" | tee -a "$LOG"
 
 echo "  kernels against OpenBLAS" >&2
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$OUT/gemm" | tee -a "$LOG"
+# shellcheck disable=SC2086
+env $GEMM_ENV "$OUT/gemm" | tee -a "$LOG"
 
 # Where descent's time goes, on one thread, when perf can sample here
 # (W1 over 20 epochs, so that training and not loading fills the profile).

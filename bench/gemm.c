@@ -12,6 +12,14 @@
  *   gemm [quick] [WHAT]   quick: fewer rounds, for a smoke test;
  *                         WHAT: only the shapes whose label or "op MxNxK"
  *                         contains it ("square tn", "W1", "2048")
+ *   gemm probe [T...]     OpenBLAS alone, 1024³ nn on T threads (default
+ *                         1 and 2), for bench.sh's search for its best
+ *                         kernel: one line per T,
+ *
+ *   probe_gemm core=SkylakeX threads=1 gflops=97.2 min=95.0 max=98.1
+ *
+ * (the median of ROUNDS rates and their range; core: the kernels
+ * OpenBLAS runs under this process's OPENBLAS_CORETYPE).
  */
 #include "kernels/gemm.h"
 #include "descent.h"   /* dn_isa */
@@ -125,6 +133,46 @@ static float *randv(size_t n)
     return v;
 }
 
+/* Repetitions of c for about REP_SECONDS, from the time of one call
+ * (after one unmeasured call, which pays for first-touch and threads). */
+static long calibrate(void (*fn)(const call *), const call *c)
+{
+    fn(c);
+    double t0 = now();
+    fn(c);
+    double one = now() - t0;
+    long reps = one > 0 ? (long)(REP_SECONDS / one) : 1000;
+    if (reps < 1) reps = 1;
+    if (reps > 1000000) reps = 1000000;
+    return reps;
+}
+
+/* `gemm probe`: OpenBLAS's 1024³ on each thread count asked. */
+static int probe(int argc, char **argv, float *A, float *B, float *C)
+{
+    static const shape sq = { "nn", 1024, 1024, 1024, "probe" };
+    int n = argc > 0 ? argc : 2;
+    for (int i = 0; i < n; i++) {
+        int t = argc > 0 ? atoi(argv[i]) : i + 1;
+        if (t < 1 || t > 4096) {
+            fprintf(stderr, "bench/gemm: threads must be 1-4096, not %s\n",
+                    argv[i]);
+            return 2;
+        }
+        openblas_set_num_threads(t);
+        call c = { &sq, A, B, C, sq.K, sq.N, NULL };
+        long reps = calibrate(run_openblas, &c);
+        double o[32];
+        for (int r = 0; r < ROUNDS; r++) o[r] = rate(run_openblas, &c, reps);
+        qsort(o, (size_t)ROUNDS, sizeof *o, cmp);
+        printf("probe_gemm core=%s threads=%d gflops=%.1f min=%.1f "
+               "max=%.1f\n", openblas_get_corename(), t, o[ROUNDS / 2],
+               o[0], o[ROUNDS - 1]);
+        fflush(stdout);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int a = 1;
@@ -133,18 +181,24 @@ int main(int argc, char **argv)
         REP_SECONDS = 0.01;
         a++;
     }
+    int probing = argc > a && strcmp(argv[a], "probe") == 0;
+    size_t most = (size_t)2048 * 2048;
+    float *A = randv(most), *B = randv(most), *C = randv(most);
+    if (!A || !B || !C) {
+        fprintf(stderr, "bench/gemm: out of memory\n");
+        return 1;
+    }
+    if (probing) {
+        int rc = probe(argc - a - 1, argv + a + 1, A, B, C);
+        free(A); free(B); free(C);
+        return rc;
+    }
     const char *only = argc > a ? argv[a] : NULL;
     printf("kernels descent=%s openblas=%s\n", dn_isa(),
            openblas_get_corename());
     dn_pool *pools[2] = { dn_pool_new(1), dn_pool_new(2) };
     if (!pools[0] || !pools[1]) {
         fprintf(stderr, "bench/gemm: cannot start threads\n");
-        return 1;
-    }
-    size_t most = (size_t)2048 * 2048;
-    float *A = randv(most), *B = randv(most), *C = randv(most);
-    if (!A || !B || !C) {
-        fprintf(stderr, "bench/gemm: out of memory\n");
         return 1;
     }
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
@@ -160,15 +214,9 @@ int main(int argc, char **argv)
         for (int t = 1; t <= 2; t++) {
             call c = { s, A, B, C, lda, ldb, pools[t - 1] };
             openblas_set_num_threads(t);
-            /* Calibrate: enough calls for REP_SECONDS at the first rate. */
-            run_descent(&c);
+            /* Calibrate: enough calls for REP_SECONDS at descent's rate. */
             run_openblas(&c);
-            double t0 = now();
-            run_descent(&c);
-            double one = now() - t0;
-            long reps = one > 0 ? (long)(REP_SECONDS / one) : 1000;
-            if (reps < 1) reps = 1;
-            if (reps > 1000000) reps = 1000000;
+            long reps = calibrate(run_descent, &c);
             /* The ratio is the median of each round's ratio: the two
              * measurements of a round are a few milliseconds apart, so a
              * minute in which the machine's other core is busy slows
