@@ -94,35 +94,38 @@ static float run_avx512(long n)
     return _mm512_reduce_add_ps(s);
 }
 
-/* 12 chains of 8 lanes (and 2 operands) within the 16 registers. */
+/* 12 chains (and the 2 operands) within the 16 registers of AVX2 and
+ * SSE, one function written once for both: ATTR its target, T the vector
+ * type of L lanes, SET1 its broadcast, MADD its multiply-add, ADD its
+ * sum, STORE its unaligned store. */
 #define FMA4(F, a, x, y)                                                  \
     a##0 = F(a##0, x, y); a##1 = F(a##1, x, y); a##2 = F(a##2, x, y);     \
     a##3 = F(a##3, x, y)
-
-__attribute__((target("avx2,fma")))
-static float run_avx2(long n)
-{
-    __m256 x = _mm256_set1_ps(vx), y = _mm256_set1_ps(vy);
-#define S(i) _mm256_set1_ps(v0[i])
-    __m256 a0 = S(0), a1 = S(1), a2 = S(2), a3 = S(3), b0 = S(4),
-           b1 = S(5), b2 = S(6), b3 = S(7), c0 = S(8), c1 = S(9),
-           c2 = S(10), c3 = S(11);
-#undef S
-    for (long i = 0; i < n; i++) {
-        FMA4(_mm256_fmadd_ps, a, x, y);
-        FMA4(_mm256_fmadd_ps, b, x, y);
-        FMA4(_mm256_fmadd_ps, c, x, y);
+#define RUN12(ATTR, NAME, T, L, SET1, MADD, ADD, STORE)                   \
+    ATTR static float NAME(long n)                                        \
+    {                                                                     \
+        T x = SET1(vx), y = SET1(vy);                                     \
+        T a0 = SET1(v0[0]), a1 = SET1(v0[1]), a2 = SET1(v0[2]),           \
+          a3 = SET1(v0[3]), b0 = SET1(v0[4]), b1 = SET1(v0[5]),           \
+          b2 = SET1(v0[6]), b3 = SET1(v0[7]), c0 = SET1(v0[8]),           \
+          c1 = SET1(v0[9]), c2 = SET1(v0[10]), c3 = SET1(v0[11]);         \
+        for (long i = 0; i < n; i++) {                                    \
+            FMA4(MADD, a, x, y);                                          \
+            FMA4(MADD, b, x, y);                                          \
+            FMA4(MADD, c, x, y);                                          \
+        }                                                                 \
+        T s = ADD(ADD(ADD(ADD(a0, a1), ADD(a2, a3)),                      \
+                      ADD(ADD(b0, b1), ADD(b2, b3))),                     \
+                  ADD(ADD(c0, c1), ADD(c2, c3)));                         \
+        float f[L], sum = 0;                                              \
+        STORE(f, s);                                                      \
+        for (int i = 0; i < L; i++) sum += f[i];                          \
+        return sum;                                                       \
     }
-    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1),
-                                           _mm256_add_ps(a2, a3)),
-                             _mm256_add_ps(_mm256_add_ps(b0, b1),
-                                           _mm256_add_ps(b2, b3)));
-    s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(c0, c1),
-                                       _mm256_add_ps(c2, c3)));
-    float f[8];
-    _mm256_storeu_ps(f, s);
-    return f[0] + f[1] + f[2] + f[3] + f[4] + f[5] + f[6] + f[7];
-}
+
+/* 12 chains of 8 lanes. */
+RUN12(__attribute__((target("avx2,fma"))), run_avx2, __m256, 8,
+      _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps, _mm256_storeu_ps)
 
 /* SSE2 has no fused multiply-add: a multiply and an add per lane, the
  * same two flops, on 12 chains of 4 lanes.  A chain's step waits for
@@ -133,26 +136,7 @@ static inline __m128 madd_sse(__m128 a, __m128 x, __m128 y)
     return _mm_add_ps(_mm_mul_ps(a, x), y);
 }
 
-static float run_sse(long n)
-{
-    __m128 x = _mm_set1_ps(vx), y = _mm_set1_ps(vy);
-#define S(i) _mm_set1_ps(v0[i])
-    __m128 a0 = S(0), a1 = S(1), a2 = S(2), a3 = S(3), b0 = S(4),
-           b1 = S(5), b2 = S(6), b3 = S(7), c0 = S(8), c1 = S(9),
-           c2 = S(10), c3 = S(11);
-#undef S
-    for (long i = 0; i < n; i++) {
-        FMA4(madd_sse, a, x, y);
-        FMA4(madd_sse, b, x, y);
-        FMA4(madd_sse, c, x, y);
-    }
-    __m128 s = _mm_add_ps(_mm_add_ps(_mm_add_ps(a0, a1), _mm_add_ps(a2, a3)),
-                          _mm_add_ps(_mm_add_ps(b0, b1), _mm_add_ps(b2, b3)));
-    s = _mm_add_ps(s, _mm_add_ps(_mm_add_ps(c0, c1), _mm_add_ps(c2, c3)));
-    float f[4];
-    _mm_storeu_ps(f, s);
-    return f[0] + f[1] + f[2] + f[3];
-}
+RUN12(, run_sse, __m128, 4, _mm_set1_ps, madd_sse, _mm_add_ps, _mm_storeu_ps)
 #else
 /* Elsewhere: scalar chains, for the record (the bench is for x86). */
 static float run_scalar(long n)
