@@ -16,10 +16,11 @@
  *                         1 and 2), for bench.sh's search for its best
  *                         kernel: one line per T,
  *
- *   probe_gemm core=SkylakeX threads=1 gflops=97.2 min=95.0 max=98.1
+ *   probe_gemm core=SkylakeX threads=1 gflops=97.2 min=95.0 max=98.1 version=0.3.21
  *
  * (the median of ROUNDS rates and their range; core: the kernels
- * OpenBLAS runs under this process's OPENBLAS_CORETYPE).
+ * OpenBLAS runs under this process's OPENBLAS_CORETYPE; version: the
+ * second word of openblas_get_config(), "OpenBLAS 0.3.21 ...").
  */
 #include "kernels/gemm.h"
 #include "descent.h"   /* dn_isa */
@@ -32,6 +33,7 @@
 
 /* Not in every cblas.h: OpenBLAS's own extensions. */
 extern char *openblas_get_corename(void);
+extern char *openblas_get_config(void);
 extern void openblas_set_num_threads(int n);
 
 static int ROUNDS = 9;
@@ -151,6 +153,8 @@ static long calibrate(void (*fn)(const call *), const call *c)
 static int probe(int argc, char **argv, float *A, float *B, float *C)
 {
     static const shape sq = { "nn", 1024, 1024, 1024, "probe" };
+    char version[32] = "?";
+    sscanf(openblas_get_config(), "%*s %31s", version);
     int n = argc > 0 ? argc : 2;
     for (int i = 0; i < n; i++) {
         int t = argc > 0 ? atoi(argv[i]) : i + 1;
@@ -166,8 +170,8 @@ static int probe(int argc, char **argv, float *A, float *B, float *C)
         for (int r = 0; r < ROUNDS; r++) o[r] = rate(run_openblas, &c, reps);
         qsort(o, (size_t)ROUNDS, sizeof *o, cmp);
         printf("probe_gemm core=%s threads=%d gflops=%.1f min=%.1f "
-               "max=%.1f\n", openblas_get_corename(), t, o[ROUNDS / 2],
-               o[0], o[ROUNDS - 1]);
+               "max=%.1f version=%s\n", openblas_get_corename(), t,
+               o[ROUNDS / 2], o[0], o[ROUNDS - 1], version);
         fflush(stdout);
     }
     return 0;

@@ -204,7 +204,8 @@ def peers_section(meta, p):
         return
     p("## The peers at their best (bench/peers.py)\n")
     env = meta["peer"].get("peer_environment", {})
-    p("OpenBLAS (0.3.21 here) chooses its kernels from the CPU's family and "
+    version = {r.get("version", "?") for r in meta["probe_gemm"]}
+    p("OpenBLAS (%s here) chooses its kernels from the CPU's family and "
       "model, and the environment may force them; so `make bench` tries "
       "each setting this CPU can run and keeps the fastest for every peer "
       "measurement in this file.  The environment had %s.  Settings: "
@@ -212,7 +213,8 @@ def peers_section(meta, p):
       "`environment` (as set, tried only when one is), and OPENBLAS_CORETYPE "
       "forced to COOPERLAKE, SKYLAKEX and HASWELL where the CPU has their "
       "instructions.  Each candidate ran in turn, %d pass(es); the best "
-      "pass decides.\n" % (", ".join("`%s=%s`" % kv for kv in env.items())
+      "pass decides.\n" % (", ".join(sorted(version)),
+                           ", ".join("`%s=%s`" % kv for kv in env.items())
                            or "neither set",
                            max([int(r.get("pass", 1)) for r in
                                 meta["probe_gemm"]] or [1])))
