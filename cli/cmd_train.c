@@ -65,7 +65,12 @@ static int on_epoch(const dn_epoch *e, void *user)
             train_health_say(stderr, w->m, &hw[i], w->t, e->eta);
     }
     /* A resumed run's replayed epochs are in its old event file already. */
-    if (w->tb && !e->replay && dn_tboard_add(w->tb, r, w->hist.metric, &err)) {
+    /* ... and the layers: weights, the health sample's gradient, the
+     * update ratio. */
+    if (w->tb && !e->replay &&
+        (dn_tboard_add(w->tb, r, w->hist.metric, &err) ||
+         dn_tboard_layers(w->tb, w->m, dn_health_grad(w->health), e->epoch,
+                          &err))) {
         fprintf(stderr, "descent train: warning: %s; training goes on "
                 "without TensorBoard logs\n", err.msg);
         dn_tboard_close(w->tb, NULL);
@@ -549,7 +554,9 @@ int train_run(train_cfg *c_, const char *note)
      * take no rate to lower, and their line searches never let the loss
      * rise); rank 0 alone, which prints. */
     w.say_health = !c.no_health && !c.quiet;
-    if (rank == 0 && !c.solver_set && w.say_health &&
+    /* (with TensorBoard they run silent when not asked to speak: its
+     * gradient histograms are theirs) */
+    if (rank == 0 && !c.solver_set && (w.say_health || c.tensorboard) &&
         dn_health_new(m, train, NULL, &w.health, &err)) {
         rc = cli_error("train", &err);
         goto out;

@@ -1815,6 +1815,16 @@ const char *dn_events_path(const dn_events *ev);
 /* Appends one scalar (tag: 1 to 256 bytes; value stored as float32). */
 dn_status   dn_events_scalar(dn_events *ev, const char *tag, int64_t step,
                              double value, dn_error *err);
+/* Appends one histogram of the n values v, as TensorBoard's
+ * HistogramProto inside the Summary value (field histo): min, max, num,
+ * sum and sum_squares of the values, and 30 buckets of equal width from
+ * min to max — bucket_limit[i] = min + (i + 1)(max − min)/30 (the last
+ * exactly max), bucket[i] the count of values in (bucket_limit[i−1],
+ * bucket_limit[i]], the first counting all up to bucket_limit[0]; one
+ * bucket (limit max) when every value is the same.  Non-finite values
+ * are left out of every figure; with none finite nothing is written. */
+dn_status   dn_events_histogram(dn_events *ev, const char *tag, int64_t step,
+                                const float *v, size_t n, dn_error *err);
 /* Hands the records written so far to the operating system, so that a
  * running TensorBoard sees them. */
 dn_status   dn_events_flush(dn_events *ev, dn_error *err);
@@ -1831,6 +1841,19 @@ dn_status dn_tboard_open(const char *logdir, dn_tboard **out, dn_error *err);
 /* Writes a row's finite values under the metric's name and flushes. */
 dn_status dn_tboard_add(dn_tboard *tb, const dn_hist_row *r,
                         const char *metric, dn_error *err);
+/* The network at the end of epoch `step`, into the training run: per
+ * layer L (numbered from 1, as descent summary does) the histograms
+ * "weights/layerL" (W), "biases/layerL" (b) and, when grad is given
+ * (dn_model_n_params floats laid out like dn_model_params, e.g.
+ * dn_health_grad), "gradients/layerL" (∂C/∂W); and from the second call
+ * on the scalar "update_ratio/layerL" = ‖W − W′‖₂ / ‖W′‖₂, W′ the
+ * weights at the previous call: how far an epoch moved the layer
+ * relative to its size (1e-3 per step is the usual rule of thumb, so
+ * per epoch about 1e-3 times the steps, less where steps cancel; far
+ * above, the rate is too high; near 0, the layer does not learn).
+ * Flushes. */
+dn_status dn_tboard_layers(dn_tboard *tb, const dn_model *m,
+                           const float *grad, int64_t step, dn_error *err);
 dn_status dn_tboard_close(dn_tboard *tb, dn_error *err);
 
 /* The health of a run: the troubles the notes warn of, spotted while a

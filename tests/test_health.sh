@@ -150,6 +150,116 @@ expect 0 "$D" train "$T/tr.csv" --target y --val-data "$T/va.csv" \
 grep -q 'overfitting.*early stopping ends the run at epoch [0-9]* at the latest, with the weights of the best epoch' "$T/err" \
     && ok || bad "early stopping's end: $(grep overfitting "$T/err")"
 
+# TensorBoard: per layer and epoch the histograms of W, b and the
+# health sample's gradient, and the update ratio from epoch 2 on (even
+# with --no-health, which only silences the words).  Read here with a
+# decoder of its own: the TFRecord framing and both CRC32Cs, then the
+# protobuf fields byte by byte; the last epoch's weight histograms are
+# checked against the saved model's weights.
+expect 0 "$D" train $iris --layers 8 --epochs 3 --val 0 --no-health \
+    --tensorboard "$T/tb" -o "$T/tb.st"
+[ ! -s "$T/err" ] && ok || bad "tensorboard run printed: $(head -2 "$T/err")"
+"$PY" - "$T/tb/train" "$T/tb.st" <<'PYEOF' && ok || bad "TensorBoard's layer records"
+import os, struct, sys
+sys.path.insert(0, "tests")
+from load_model import load
+
+def crc32c(b):
+    c = 0xFFFFFFFF
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
+    c ^= 0xFFFFFFFF
+    return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+def fields(b):
+    i = 0
+    while i < len(b):
+        key, i = varint(b, i)
+        f, w = key >> 3, key & 7
+        if w == 0:
+            v, i = varint(b, i)
+        elif w == 1:
+            v, i = b[i:i + 8], i + 8
+        elif w == 5:
+            v, i = b[i:i + 4], i + 4
+        elif w == 2:
+            n, i = varint(b, i)
+            v, i = b[i:i + n], i + n
+        else:
+            raise ValueError("wire type %d" % w)
+        yield f, w, v
+
+def varint(b, i):
+    v = s = 0
+    while True:
+        c = b[i]; i += 1
+        v |= (c & 0x7F) << s; s += 7
+        if not c & 0x80:
+            return v, i
+
+d = sys.argv[1]
+(name,) = [f for f in os.listdir(d) if "tfevents" in f]
+raw = open(os.path.join(d, name), "rb").read()
+histo, scalar, o = {}, {}, 0
+while o < len(raw):
+    (n,) = struct.unpack_from("<Q", raw, o)
+    assert struct.unpack_from("<I", raw, o + 8)[0] == crc32c(raw[o:o + 8])
+    data = raw[o + 12:o + 12 + n]
+    assert struct.unpack_from("<I", raw, o + 12 + n)[0] == crc32c(data)
+    o += 12 + n + 4
+    step = 0
+    for f, w, v in fields(data):
+        if f == 2:
+            step = v
+        if f != 5:
+            continue
+        for _, _, val in fields(v):            # Summary.value
+            tag, h, x = None, None, None
+            for g, wg, u in fields(val):
+                if g == 1: tag = u.decode()
+                elif g == 2: x = struct.unpack("<f", u)[0]
+                elif g == 5: h = u
+                else: raise ValueError("Value field %d" % g)
+            if h is None:
+                assert (tag, step) not in scalar
+                scalar[(tag, step)] = x
+                continue
+            r = {"limit": [], "bucket": []}
+            for g, wg, u in fields(h):
+                if g <= 5: r[g] = struct.unpack("<d", u)[0]
+                elif g in (6, 7):
+                    r["limit" if g == 6 else "bucket"] = list(struct.unpack("<%dd" % (len(u) // 8), u))
+                else: raise ValueError("HistogramProto field %d" % g)
+            assert (tag, step) not in histo
+            histo[(tag, step)] = r
+meta, t = load(sys.argv[2])
+sizes = {1: (8, 4), 2: (3, 8)}
+for step in (1, 2, 3):
+    for l, (u, n_in) in sizes.items():
+        for what, num in (("weights", u * n_in), ("biases", u), ("gradients", u * n_in)):
+            r = histo[("%s/layer%d" % (what, l), step)]
+            assert r[3] == num and sum(r["bucket"]) == num, (what, l, step, r[3])
+            assert r["limit"][-1] == r[2] and r[1] <= r[2], (what, l)
+        ratio = scalar.get(("update_ratio/layer%d" % l, step))
+        assert (ratio is None) == (step == 1) and (ratio is None or ratio > 0), (l, step, ratio)
+# the last epoch's weights are the saved model's
+for l, (u, n_in) in sizes.items():
+    (shape, W) = t["%d.weight" % (2 * (l - 1))]
+    r = histo[("weights/layer%d" % l, 3)]
+    assert r[1] == min(W) and r[2] == max(W), (l, r[1], min(W))
+    assert abs(r[4] - sum(W)) <= 1e-9 * sum(abs(x) for x in W)
+    assert abs(r[5] - sum(x * x for x in W)) <= 1e-9 * r[5]
+    counts = [0] * len(r["limit"])
+    for x in W:
+        j = 0
+        while j < len(counts) - 1 and x > r["limit"][j]:
+            j += 1
+        counts[j] += 1
+    assert counts == r["bucket"], (l, counts, r["bucket"])
+PYEOF
+
 # The full-batch solvers are not watched (no rate to lower).
 expect 0 "$D" train $iris --layers 16 --opt lbfgs --epochs 5 --val 0 -o "$T/lb.st"
 [ "$(count warning "$T/err")" -eq 0 ] && ok || bad "lbfgs warned: $(head -2 "$T/err")"

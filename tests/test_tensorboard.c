@@ -63,6 +63,11 @@ typedef struct {
     char tag[300];      /* summary value's tag, "" if none */
     float value;
     int n_values;       /* values in the summary */
+    /* a histogram value (HistogramProto), has_histo set */
+    int has_histo;
+    double h_min, h_max, h_num, h_sum, h_sq;
+    int n_limit, n_bucket;
+    double limit[64], bucket[64];
 } event;
 
 typedef struct {
@@ -97,6 +102,46 @@ static pb sub(pb *b)
     return s;
 }
 
+/* A packed repeated double field into out (room for max). */
+static int packed_doubles(pb *b, double *out, int max)
+{
+    pb s = sub(b);
+    if (b->bad) return -1;
+    if ((s.end - s.p) % 8) { b->bad = "packed doubles not a multiple of 8"; return -1; }
+    int n = (int)((s.end - s.p) / 8);
+    if (n > max) { b->bad = "too many buckets"; return -1; }
+    for (int i = 0; i < n; i++) {
+        uint64_t u = le(s.p + 8 * i, 8);
+        memcpy(&out[i], &u, 8);
+    }
+    return n;
+}
+
+/* HistogramProto: 1 min, 2 max, 3 num, 4 sum, 5 sum_squares (doubles),
+ * 6 bucket_limit, 7 bucket (packed doubles). */
+static void decode_histo(pb h, event *e, const char **bad)
+{
+    double *d[5] = { &e->h_min, &e->h_max, &e->h_num, &e->h_sum, &e->h_sq };
+    e->has_histo = 1;
+    while (!h.bad && h.p < h.end) {
+        uint64_t key = varint(&h);
+        int field = (int)(key >> 3), wire = (int)(key & 7);
+        if (field >= 1 && field <= 5 && wire == 1) {
+            if (h.end - h.p < 8) { h.bad = "double runs past the end"; break; }
+            uint64_t u = le(h.p, 8);
+            memcpy(d[field - 1], &u, 8);
+            h.p += 8;
+        } else if (field == 6 && wire == 2) {
+            e->n_limit = packed_doubles(&h, e->limit, 64);
+        } else if (field == 7 && wire == 2) {
+            e->n_bucket = packed_doubles(&h, e->bucket, 64);
+        } else {
+            h.bad = "unexpected field in HistogramProto";
+        }
+    }
+    *bad = h.bad;
+}
+
 static void decode_value(pb v, event *e)
 {
     while (!v.bad && v.p < v.end) {
@@ -113,6 +158,10 @@ static void decode_value(pb v, event *e)
             uint32_t u = (uint32_t)le(v.p, 4);
             memcpy(&e->value, &u, 4);
             v.p += 4;
+        } else if (field == 5 && wire == 2) {
+            const char *bad = NULL;
+            decode_histo(sub(&v), e, &bad);
+            if (bad) v.bad = bad;
         } else {
             v.bad = "unexpected field in Summary.Value";
         }
@@ -502,6 +551,183 @@ static void test_host_name(void)
     }
 }
 
+/* The events of the one file in dir: their count, or -1. */
+static int events_in(const char *dir, event *ev, int max)
+{
+    int files;
+    char *f = event_file(dir, &files);
+    size_t n;
+    unsigned char *buf = f ? (unsigned char *)check_slurp(f, &n) : NULL;
+    const char *why = "no file";
+    int k = buf ? read_events(buf, n, ev, max, &why) : -1;
+    CHECK(files == 1 && k > 0, "%s: %d files, %s", dir, files, k < 0 ? why : "");
+    free(buf);
+    free(f);
+    return k;
+}
+
+/* A histogram record against the values it was made of, computed here:
+ * min, max, num, sum, sum of squares; the limits rising, equally spaced
+ * and ending at max; each finite value counted in the first bucket whose
+ * limit is not below it, the counts adding up to num. */
+static void check_histo(const event *e, const float *v, size_t n,
+                        const char *what)
+{
+    double lo = INFINITY, hi = -INFINITY, sum = 0, sq = 0;
+    size_t num = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(v[i])) continue;
+        lo = fmin(lo, v[i]);
+        hi = fmax(hi, v[i]);
+        sum += v[i];
+        sq += (double)v[i] * v[i];
+        num++;
+    }
+    CHECK(e->has_histo && e->n_values == 1, "%s: no histogram", what);
+    CHECK(e->h_min == lo && e->h_max == hi && e->h_num == (double)num,
+          "%s: min %g max %g num %g, want %g %g %zu", what, e->h_min, e->h_max,
+          e->h_num, lo, hi, num);
+    CHECK_REL(e->h_sum, sum, 1e-12, 1e-300);
+    CHECK_REL(e->h_sq, sq, 1e-12, 1e-300);
+    const int nb = hi > lo ? 30 : 1;
+    CHECK(e->n_limit == nb && e->n_bucket == nb, "%s: %d limits, %d buckets, "
+          "want %d", what, e->n_limit, e->n_bucket, nb);
+    if (e->n_limit != nb || e->n_bucket != nb) return;
+    CHECK(e->limit[nb - 1] == hi, "%s: last limit %g, max %g", what,
+          e->limit[nb - 1], hi);
+    double want[64] = { 0 }, total = 0;
+    for (int j = 0; j < nb; j++) {
+        CHECK_REL(e->limit[j], lo + (j + 1) * (hi - lo) / nb, 1e-12, 1e-300);
+        if (j) CHECK(e->limit[j] > e->limit[j - 1], "%s: limits not rising", what);
+        total += e->bucket[j];
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(v[i])) continue;
+        int j = 0;
+        while (j < nb - 1 && v[i] > e->limit[j]) j++;
+        want[j]++;
+    }
+    CHECK(total == (double)num, "%s: buckets add up to %g of %zu", what, total,
+          num);
+    for (int j = 0; j < nb; j++)
+        CHECK(e->bucket[j] == want[j], "%s: bucket %d holds %g, the values "
+              "put %g there", what, j, e->bucket[j], want[j]);
+}
+
+static void test_histogram(void)
+{
+    char dir[128];
+    snprintf(dir, sizeof dir, "%s/histo", tmp);
+    dn_error err;
+    dn_events *ev;
+    CHECK(dn_events_open(dir, &ev, &err) == DN_OK, "%s", err.msg);
+    /* 1000 normal values, a NaN and an infinity among them */
+    static float v[1000], same[7];
+    dn_rng r;
+    dn_rng_seed(&r, 5);
+    for (int i = 0; i < 1000; i++) v[i] = (float)dn_rng_normal(&r);
+    v[17] = NAN;
+    v[400] = INFINITY;
+    for (int i = 0; i < 7; i++) same[i] = 0.25f;
+    CHECK(dn_events_histogram(ev, "h/normal", 3, v, 1000, &err) == DN_OK, "%s", err.msg);
+    CHECK(dn_events_histogram(ev, "h/same", 4, same, 7, &err) == DN_OK, "%s", err.msg);
+    /* nothing finite: nothing written */
+    float bad[2] = { NAN, -INFINITY };
+    CHECK(dn_events_histogram(ev, "h/none", 5, bad, 2, &err) == DN_OK, "%s", err.msg);
+    CHECK(dn_events_histogram(ev, "", 5, v, 3, &err) == DN_EARG, "empty tag");
+    CHECK(dn_events_histogram(ev, "h/x", 5, NULL, 3, &err) == DN_EARG, "NULL values");
+    CHECK(dn_events_close(ev, &err) == DN_OK, "%s", err.msg);
+    event e[8];
+    int k = events_in(dir, e, 8);
+    CHECK(k == 3, "%d events, want the version and 2 histograms", k);
+    if (k < 3) return;
+    CHECK(!strcmp(e[1].tag, "h/normal") && e[1].step == 3, "tag %s step %lld",
+          e[1].tag, (long long)e[1].step);
+    check_histo(&e[1], v, 1000, "normal");
+    CHECK(e[1].h_num == 998, "num %g", e[1].h_num);
+    CHECK(!strcmp(e[2].tag, "h/same") && e[2].step == 4, "tag %s", e[2].tag);
+    check_histo(&e[2], same, 7, "same");
+    CHECK(e[2].bucket[0] == 7 && e[2].limit[0] == 0.25, "one bucket of 7 at "
+          "0.25: %g at %g", e[2].bucket[0], e[2].limit[0]);
+}
+
+/* The layers of a model: the histograms of W, b and the gradient read
+ * back and checked against the model's own values; the update ratio from
+ * the second epoch on, against the change computed here. */
+static void test_layers(void)
+{
+    char logdir[128], dir[160];
+    snprintf(logdir, sizeof logdir, "%s/layers", tmp);
+    snprintf(dir, sizeof dir, "%s/train", logdir);
+    dn_arch A;
+    memset(&A, 0, sizeof A);
+    A.n_in = 3;
+    A.n_layers = 2;
+    A.layer[0] = (dn_layer){ 5, DN_ACT_TANH, 0 };
+    A.layer[1] = (dn_layer){ 2, DN_ACT_IDENTITY, 0 };
+    A.loss = DN_LOSS_MSE;
+    dn_model *m;
+    dn_error err;
+    CHECK(dn_model_new(&A, &m, &err) == DN_OK, "%s", err.msg);
+    dn_model_init(m, DN_INIT_DEFAULT, 0, 7);
+    const size_t P = dn_model_n_params(m);
+    float *g = malloc(P * sizeof *g), *w1 = malloc(P * sizeof *w1);
+    for (size_t i = 0; i < P; i++) g[i] = (float)(0.01 * ((int)(i * 7 % 23) - 11));
+    dn_model_b(m, 0)[2] = 0.5f;   /* a bias that is not 0 */
+    memcpy(w1, dn_model_params(m), P * sizeof *w1);
+    dn_tboard *tb;
+    CHECK(dn_tboard_open(logdir, &tb, &err) == DN_OK, "%s", err.msg);
+    CHECK(dn_tboard_layers(tb, m, g, 1, &err) == DN_OK, "%s", err.msg);
+    /* the second epoch: every weight moved */
+    float *theta = dn_model_params(m);
+    for (size_t i = 0; i < P; i++) theta[i] += 0.001f * (float)(i % 5);
+    CHECK(dn_tboard_layers(tb, m, NULL, 2, &err) == DN_OK, "%s", err.msg);
+    CHECK(dn_tboard_layers(NULL, m, g, 2, &err) == DN_EARG, "NULL board");
+    CHECK(dn_tboard_close(tb, &err) == DN_OK, "%s", err.msg);
+    event e[32];
+    int k = events_in(dir, e, 32);
+    /* epoch 1: 3 histograms a layer; epoch 2: 2 histograms and a ratio */
+    CHECK(k == 1 + 2 * 3 + 2 * 3, "%d events", k);
+    if (k != 13) goto out;
+    int at = 1;
+    for (int epoch = 1; epoch <= 2; epoch++) {
+        const float *T = epoch == 1 ? w1 : theta;
+        for (int l = 0; l < 2; l++) {
+            const size_t u = (size_t)A.layer[l].units, in = l ? 5 : 3;
+            const size_t oW = dn_model_offset_W(m, l), ob = dn_model_offset_b(m, l);
+            char want[48];
+            snprintf(want, sizeof want, "weights/layer%d", l + 1);
+            CHECK(!strcmp(e[at].tag, want) && e[at].step == epoch, "event %d: "
+                  "%s at %lld, want %s", at, e[at].tag, (long long)e[at].step, want);
+            check_histo(&e[at++], T + oW, u * in, want);
+            snprintf(want, sizeof want, "biases/layer%d", l + 1);
+            CHECK(!strcmp(e[at].tag, want), "event %d: %s, want %s", at, e[at].tag, want);
+            check_histo(&e[at++], T + ob, u, want);
+            if (epoch == 1) {
+                snprintf(want, sizeof want, "gradients/layer%d", l + 1);
+                CHECK(!strcmp(e[at].tag, want), "event %d: %s", at, e[at].tag);
+                check_histo(&e[at++], g + oW, u * in, want);
+            } else {
+                double d2 = 0, n2 = 0;
+                for (size_t i = oW; i < oW + u * in; i++) {
+                    d2 += ((double)theta[i] - w1[i]) * ((double)theta[i] - w1[i]);
+                    n2 += (double)w1[i] * w1[i];
+                }
+                snprintf(want, sizeof want, "update_ratio/layer%d", l + 1);
+                CHECK(!strcmp(e[at].tag, want) && !e[at].has_histo, "event %d: %s",
+                      at, e[at].tag);
+                CHECK_REL(e[at].value, sqrt(d2 / n2), 1e-6, 0);
+                CHECK(e[at].value > 0, "ratio %g", e[at].value);
+                at++;
+            }
+        }
+    }
+out:
+    free(g);
+    free(w1);
+    dn_model_free(m);
+}
+
 int main(void)
 {
     table_init();
@@ -512,6 +738,8 @@ int main(void)
     RUN(test_write_failure);
     RUN(test_cannot_create);
     RUN(test_host_name);
+    RUN(test_histogram);
+    RUN(test_layers);
     check_rmdir(tmp);
     return check_done("test_tensorboard");
 }

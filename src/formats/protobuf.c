@@ -76,16 +76,32 @@ void dn_pb_string(dn_pb *b, int field, const char *s)
     dn_pb_bytes(b, field, s, strlen(s));
 }
 
+/* A packed field's key and byte count for n numbers of w bytes; the room
+ * for them (the caller fills it and adds w n to len), NULL on failure. */
+static unsigned char *packed(dn_pb *b, int field, size_t n, size_t w)
+{
+    if (n > SIZE_MAX / w) { b->failed = 1; return NULL; }
+    dn_pb_key(b, field, DN_PB_LEN);
+    dn_pb_varint(b, w * n);
+    return dn_buf_room(b, w * n);
+}
+
 void dn_pb_floats(dn_pb *b, int field, const float *v, size_t n)
 {
-    if (n > SIZE_MAX / 4) { b->failed = 1; return; }
-    dn_pb_key(b, field, DN_PB_LEN);
-    dn_pb_varint(b, 4 * n);
-    unsigned char *o = dn_buf_room(b, 4 * n);
+    unsigned char *o = packed(b, field, n, 4);
     if (!o) return;
     for (size_t i = 0; i < n; i++) dn_put_f32le(o + 4 * i, v[i]);
     b->len += 4 * n;
 }
+
+void dn_pb_doubles(dn_pb *b, int field, const double *v, size_t n)
+{
+    unsigned char *o = packed(b, field, n, 8);
+    if (!o) return;
+    for (size_t i = 0; i < n; i++) dn_put_f64le(o + 8 * i, v[i]);
+    b->len += 8 * n;
+}
+
 
 size_t dn_pb_begin(dn_pb *b, int field)
 {

@@ -51,6 +51,9 @@ void dn_pb_string(dn_pb *b, int field, const char *s);
 /* A packed repeated float field: one key, the byte count, then n
  * little-endian float32s. */
 void dn_pb_floats(dn_pb *b, int field, const float *v, size_t n);
+/* The same for doubles (n little-endian float64s): TensorBoard's
+ * histogram buckets. */
+void dn_pb_doubles(dn_pb *b, int field, const double *v, size_t n);
 
 /* A nested message: begin writes the key and returns where the content
  * starts; end inserts the content's length there.  Pairs nest. */

@@ -10,12 +10,17 @@
  * where mask(c) = ((c >> 15) | (c << 17)) + 0xa282ead8 and CRC32C is the
  * CRC-32 of the Castagnoli polynomial (reflected 0x82F63B78).  The first
  * Event carries file_version "brain.Event:2"; each later one a Summary
- * with one scalar (tag, simple_value).  The protobuf fields used:
+ * with one scalar (tag, simple_value) or one histogram.  The protobuf
+ * fields used:
  *
  *   Event   1 wall_time double, 2 step int64, 3 file_version string,
  *           5 summary Summary
  *   Summary 1 value Value (repeated)
- *   Value   1 tag string, 2 simple_value float
+ *   Value   1 tag string, 2 simple_value float, 5 histo HistogramProto
+ *   HistogramProto  1 min, 2 max, 3 num, 4 sum, 5 sum_squares (doubles),
+ *           6 bucket_limit, 7 bucket (packed repeated doubles): bucket i
+ *           counts the values in (bucket_limit[i-1], bucket_limit[i]],
+ *           the first everything up to bucket_limit[0]
  *
  * Why this file is appended and not rewritten like the others: TensorBoard
  * reads an event file while it grows, holding it open, so a file renamed
@@ -226,14 +231,34 @@ dn_status dn_events_open(const char *dir, dn_events **out, dn_error *err)
     return DN_OK;
 }
 
+/* Checks a tag; DN_OK or DN_EARG. */
+static dn_status check_tag(const char *tag, size_t *tn, dn_error *err)
+{
+    *tn = tag ? strlen(tag) : 0;
+    if (*tn == 0 || *tn > MAX_TAG)
+        return dn_fail(err, DN_EARG, "a TensorBoard tag must have 1 to %d "
+                       "bytes, got %zu", MAX_TAG, *tn);
+    return DN_OK;
+}
+
+/* Writes e, a built Event, as one record and frees it. */
+static dn_status put_event(dn_events *ev, dn_pb *e, dn_error *err)
+{
+    errno = 0;
+    int bad = write_record(ev->f, e);
+    int e_ = errno;
+    dn_pb_free(e);
+    errno = e_;
+    return bad ? record_failed(ev, err) : DN_OK;
+}
+
 dn_status dn_events_scalar(dn_events *ev, const char *tag, int64_t step,
                            double value, dn_error *err)
 {
     DN_NEED(ev);
-    size_t tn = tag ? strlen(tag) : 0;
-    if (tn == 0 || tn > MAX_TAG)
-        return dn_fail(err, DN_EARG, "a TensorBoard tag must have 1 to %d "
-                       "bytes, got %zu", MAX_TAG, tn);
+    size_t tn;
+    dn_status st = check_tag(tag, &tn, err);
+    if (st) return st;
     if (ev->failed) return dn_events_flush(ev, err);
     /* Event { wall_time, step, summary: Summary { value: Value { tag,
      * simple_value } } } */
@@ -245,12 +270,68 @@ dn_status dn_events_scalar(dn_events *ev, const char *tag, int64_t step,
     dn_pb_float(&e, 2, (float)value);
     dn_pb_end(&e, val);
     dn_pb_end(&e, summary);
-    errno = 0;
-    int bad = write_record(ev->f, &e);
-    int e_ = errno;
-    dn_pb_free(&e);
-    errno = e_;
-    return bad ? record_failed(ev, err) : DN_OK;
+    return put_event(ev, &e, err);
+}
+
+/* TensorBoard re-bins whatever it is given into 30 buckets for its
+ * charts; 30 of equal width over [min, max] keep every value's place to
+ * a thirtieth of the range in a record of some 600 bytes. */
+enum { HIST_BUCKETS = 30 };
+
+dn_status dn_events_histogram(dn_events *ev, const char *tag, int64_t step,
+                              const float *v, size_t n, dn_error *err)
+{
+    DN_NEED(ev);
+    size_t tn;
+    dn_status st = check_tag(tag, &tn, err);
+    if (st) return st;
+    if (n && !v) return dn_null(err, __func__, "v");
+    if (ev->failed) return dn_events_flush(ev, err);
+    double lo = INFINITY, hi = -INFINITY, sum = 0, sq = 0, num = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(v[i])) continue;
+        const double x = v[i];
+        lo = x < lo ? x : lo;
+        hi = x > hi ? x : hi;
+        sum += x;
+        sq += x * x;
+        num++;
+    }
+    if (num == 0) return DN_OK;   /* nothing to draw */
+    double limit[HIST_BUCKETS], count[HIST_BUCKETS] = { 0 };
+    int nb = hi > lo ? HIST_BUCKETS : 1;
+    const double w = (hi - lo) / nb;
+    for (int j = 0; j < nb; j++) limit[j] = j == nb - 1 ? hi : lo + (j + 1) * w;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(v[i])) continue;
+        const double x = v[i];
+        /* the first bucket whose limit is not below x: the division puts
+         * it there or beside it, the limits as stored settle it */
+        int j = nb > 1 ? (int)((x - lo) / w) : 0;
+        j = j < 0 ? 0 : j >= nb ? nb - 1 : j;
+        while (j > 0 && x <= limit[j - 1]) j--;
+        while (j < nb - 1 && x > limit[j]) j++;
+        count[j]++;
+    }
+    /* Event { wall_time, step, summary: Summary { value: Value { tag,
+     * histo: HistogramProto { ... } } } } */
+    dn_pb e = { 0 };
+    event_head(&e, step);
+    size_t summary = dn_pb_begin(&e, 5);
+    size_t val = dn_pb_begin(&e, 1);
+    dn_pb_bytes(&e, 1, tag, tn);
+    size_t histo = dn_pb_begin(&e, 5);
+    dn_pb_double(&e, 1, lo);
+    dn_pb_double(&e, 2, hi);
+    dn_pb_double(&e, 3, num);
+    dn_pb_double(&e, 4, sum);
+    dn_pb_double(&e, 5, sq);
+    dn_pb_doubles(&e, 6, limit, (size_t)nb);
+    dn_pb_doubles(&e, 7, count, (size_t)nb);
+    dn_pb_end(&e, histo);
+    dn_pb_end(&e, val);
+    dn_pb_end(&e, summary);
+    return put_event(ev, &e, err);
 }
 
 dn_status dn_events_close(dn_events *ev, dn_error *err)
@@ -276,6 +357,8 @@ dn_status dn_events_close(dn_events *ev, dn_error *err)
 struct dn_tboard {
     char *val_dir;
     dn_events *train, *val;
+    float *prev;      /* the parameters at the last dn_tboard_layers */
+    size_t n_prev;
 };
 
 dn_status dn_tboard_open(const char *logdir, dn_tboard **out, dn_error *err)
@@ -341,12 +424,64 @@ dn_status dn_tboard_add(dn_tboard *tb, const dn_hist_row *r,
     return scalars(tb->val, r->epoch, tag, vv, 2, err);
 }
 
+dn_status dn_tboard_layers(dn_tboard *tb, const dn_model *m,
+                           const float *grad, int64_t step, dn_error *err)
+{
+    DN_NEED(tb);
+    DN_NEED(m);
+    const dn_arch *A = dn_model_arch(m);
+    const size_t P = dn_model_n_params(m);
+    const float *theta = dn_model_params_const(m);
+    /* The first call (or a model of another size) has nothing to compare
+     * with: the copy is made now, so that running out of memory writes
+     * nothing. */
+    const int have_prev = tb->prev && tb->n_prev == P;
+    if (!have_prev) {
+        float *p = malloc(P * sizeof *p);
+        if (!p) return dn_fail(err, DN_ENOMEM, "out of memory for a copy of "
+                               "the %zu parameters (TensorBoard's update "
+                               "ratios)", P);
+        free(tb->prev);
+        tb->prev = p;
+        tb->n_prev = P;
+    }
+    dn_status st = DN_OK;
+    char tag[48];
+    for (int l = 0; l < A->n_layers && !st; l++) {
+        const size_t u = (size_t)A->layer[l].units;
+        const size_t nW = u * (size_t)(l ? A->layer[l - 1].units : A->n_in);
+        const size_t oW = dn_model_offset_W(m, l), ob = dn_model_offset_b(m, l);
+        snprintf(tag, sizeof tag, "weights/layer%d", l + 1);
+        st = dn_events_histogram(tb->train, tag, step, theta + oW, nW, err);
+        snprintf(tag, sizeof tag, "biases/layer%d", l + 1);
+        if (!st) st = dn_events_histogram(tb->train, tag, step, theta + ob, u, err);
+        snprintf(tag, sizeof tag, "gradients/layer%d", l + 1);
+        if (!st && grad)
+            st = dn_events_histogram(tb->train, tag, step, grad + oW, nW, err);
+        if (st || !have_prev) continue;
+        /* ‖ΔW‖ / ‖W‖ over the epoch, W as it was at its start */
+        double d2 = 0, w2 = 0;
+        for (size_t i = oW; i < oW + nW; i++) {
+            const double d = (double)theta[i] - tb->prev[i];
+            d2 += d * d;
+            w2 += (double)tb->prev[i] * tb->prev[i];
+        }
+        snprintf(tag, sizeof tag, "update_ratio/layer%d", l + 1);
+        if (w2 > 0 && isfinite(d2))
+            st = dn_events_scalar(tb->train, tag, step, sqrt(d2 / w2), err);
+    }
+    if (st) return st;
+    memcpy(tb->prev, theta, P * sizeof *theta);
+    return dn_events_flush(tb->train, err);
+}
+
 dn_status dn_tboard_close(dn_tboard *tb, dn_error *err)
 {
     if (!tb) return DN_OK;
     dn_status st = dn_events_close(tb->train, err);
     dn_status sv = dn_events_close(tb->val, st ? NULL : err);
     free(tb->val_dir);
+    free(tb->prev);
     free(tb);
     return st ? st : sv;
 }
