@@ -780,6 +780,18 @@ static void training_stops(void)
           dn_stop_name(r.reason), r.steps, r.epochs);
     dn_model_free(s.m);
 
+    /* an interrupt in an epoch's last step: that epoch ends (reported,
+     * counted) and the run stops there, not after epoch 3 */
+    s = (stopper){ NULL, 1, 4, 0, 0, { 0 } };
+    dn_train_defaults(&o);
+    st = run_stopper(&s, &o, &r);
+    CHECK(st == DN_OK && r.reason == DN_STOP_INTERRUPTED && r.steps == 4 &&
+          r.epochs == 1 && !memcmp(s.kept, dn_model_params(s.m),
+                                   dn_model_n_params(s.m) * sizeof(float)),
+          "status %d, reason %s, %ld steps, %d epochs", st,
+          dn_stop_name(r.reason), r.steps, r.epochs);
+    dn_model_free(s.m);
+
     /* the last update of epoch 2 overflows: epoch 1's weights are kept */
     s = (stopper){ NULL, 2, 4, 1, 0, { 0 } };
     dn_train_defaults(&o);
