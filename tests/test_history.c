@@ -237,6 +237,78 @@ static void test_load_errors(void)
           "missing file: %s", err.msg);
 }
 
+/* What a spreadsheet or an older descent may leave in a history: a byte
+ * order mark, CRLF line ends, blank lines, "nan" and "NaN" for a missing
+ * cell, inf and -inf, mu and evals left empty or negative; and the rows
+ * and headers that are not a history, each refused with its line. */
+static void test_load_edges(void)
+{
+    char path[128];
+    put("edge.csv", "\xEF\xBB\xBF" "epoch,step,train_loss,val_loss,train_r2,"
+        "val_r2,learning_rate,grad_norm,seconds,mu,evals\r\n"
+        "1,0,nan,NaN,inf,-inf,0.1,2,3,,\r\n\r\n"
+        "3,7,0.5,,0.25,,0.01,1e-3,0.5,0.75,-4\r\n", path, sizeof path);
+    dn_history h;
+    dn_error err;
+    dn_status st = dn_history_load(path, &h, &err);
+    CHECK(st == DN_OK && h.n == 2 && !strcmp(h.metric, "r2"), "%s: %d rows",
+          st ? err.msg : "ok", st ? -1 : h.n);
+    if (!st && h.n == 2) {
+        const dn_hist_row *a = &h.row[0], *b = &h.row[1];
+        CHECK(a->epoch == 1 && a->step == 0 && isnan(a->train_loss) &&
+              isnan(a->val_loss) && a->train_metric == INFINITY &&
+              a->val_metric == -INFINITY && a->mu == 0 && a->evals == 0,
+              "row 1: %d %ld %g %g %g %g %g %ld", a->epoch, a->step,
+              a->train_loss, a->val_loss, a->train_metric, a->val_metric,
+              a->mu, a->evals);
+        CHECK(b->epoch == 3 && b->step == 7 && b->train_loss == 0.5 &&
+              isnan(b->val_loss) && b->grad_norm == 1e-3 && b->mu == 0.75 &&
+              b->evals == 0, "row 2: %d %ld %g %g %g %ld", b->epoch, b->step,
+              b->train_loss, b->grad_norm, b->mu, b->evals);
+    }
+    dn_history_free(&h);
+#define HEAD "epoch,step,train_loss,val_loss,train_a,val_a,learning_rate," \
+             "grad_norm,seconds\n"
+    static const struct { const char *text, *want; } bad[] = {
+        { HEAD "0,1,0.5,,,,0.1,1,1\n", ":2: epoch must be a whole number" },
+        { HEAD "1,-1,0.5,,,,0.1,1,1\n", "got '1' and '-1'" },
+        { HEAD "1,1.5,0.5,,,,0.1,1,1\n", "got '1' and '1.5'" },
+        { HEAD "1,1,1e999,,,,0.1,1,1\n", "column 'train_loss': '1e999' is "
+          "not a number" },
+        { "epoch,step,train_loss,val_loss,train_,val_,learning_rate,"
+          "grad_norm,seconds\n", "the metric name 'train_' is not" },
+        { "epoch,step,val_loss,train_a,val_a,learning_rate,grad_norm,"
+          "seconds\n", "no 'train_loss' column" },
+        { "epoch,step,train_loss,val_loss,val_a,learning_rate,grad_norm,"
+          "seconds\n", "no 'train_METRIC' column" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        put("edge_bad.csv", bad[i].text, path, sizeof path);
+        err.msg[0] = 0;
+        st = dn_history_load(path, &h, &err);
+        CHECK(st == DN_EFORMAT && strstr(err.msg, bad[i].want) && h.n == 0,
+              "case %zu: status %d, '%s', want '%s'", i, (int)st, err.msg,
+              bad[i].want);
+    }
+    /* a header of 70 columns, and a line past 4094 characters */
+    char wide[1024] = "", *longl = malloc(5000);
+    for (int i = 0; i < 70; i++) strcat(wide, i ? ",c" : "c");
+    strcat(wide, "\n");
+    put("wide.csv", wide, path, sizeof path);
+    st = dn_history_load(path, &h, &err);
+    CHECK(st == DN_EFORMAT && strstr(err.msg, ":1: the header has 70 "
+          "columns"), "%s", err.msg);
+    if (longl) {
+        snprintf(longl, 5000, HEAD "1,1,%04500d\n", 5);
+        put("long.csv", longl, path, sizeof path);
+        st = dn_history_load(path, &h, &err);
+        CHECK(st == DN_EFORMAT && strstr(err.msg, ":2: line longer than "
+              "4094 characters"), "%s", err.msg);
+        free(longl);
+    }
+#undef HEAD
+}
+
 typedef struct { dn_history *h; dn_error *err; int fails; } rec;
 
 static int on_epoch(const dn_epoch *e, void *user)
@@ -327,6 +399,7 @@ int main(void)
     RUN(test_add_and_replace);
     RUN(test_save_load);
     RUN(test_load_errors);
+    RUN(test_load_edges);
     RUN(test_training_run);
     check_rmdir(tmp);
     return check_done("test_history");
