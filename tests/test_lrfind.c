@@ -180,9 +180,55 @@ static void test_refused(void)
     dn_data_free(D);
 }
 
+/* The picture of a range test built by hand: one rate only (the axis
+ * widens around it), no finite smoothed loss (the axis falls back to
+ * [0, 1]), no divergence (no mark), no title (no 30 pixels for it), and 5000 steps (the legend
+ * samples them); a result without rates is refused. */
+static void test_plot_edges(void)
+{
+    enum { N = 5000 };
+    static double eta[N], loss[N], sm[N];
+    dn_lr_find_result r = { 0 };
+    r.eta = eta, r.loss = loss, r.smooth = sm;
+    r.n = 3;
+    for (int i = 0; i < 3; i++) eta[i] = 0.01, loss[i] = sm[i] = NAN;
+    r.suggest = 0.01;
+    r.diverged = NAN;
+    dn_error err;
+    const char *path = "test_lrfind_edges.svg";
+    CHECK(dn_plot_lr_find(&r, NULL, path, &err) == DN_OK, "%s", err.msg);
+    char *svg = check_slurp(path, NULL);
+    CHECK(svg && strstr(svg, "id=\"suggest\"") && !strstr(svg, "diverged") &&
+          strstr(svg, "height=\"420\"") && strstr(svg, "</svg>"),
+          "one rate, no finite loss: %s", svg ? svg : "(none)");
+    free(svg);
+    for (int i = 0; i < N; i++) {
+        eta[i] = 1e-5 * pow(1e6, (double)i / (N - 1));
+        loss[i] = sm[i] = 2 - (double)i / N;
+    }
+    r.n = N;
+    r.suggest = 1e-3;
+    r.diverged = 0.5;
+    CHECK(dn_plot_lr_find(&r, "long", path, &err) == DN_OK, "%s", err.msg);
+    svg = check_slurp(path, NULL);
+    CHECK(svg && strstr(svg, "id=\"diverged\"") && strstr(svg, "diverged 0.5") &&
+          strstr(svg, "height=\"450\"") &&
+          strstr(svg, "font-weight=\"bold\">long<") &&
+          strstr(svg, "suggested 0.001"), "5000 steps: %.300s", svg ? svg : "(none)");
+    free(svg);
+    remove(path);
+    r.eta = NULL;
+    CHECK(dn_plot_lr_find(&r, NULL, path, &err) == DN_EARG &&
+          strstr(err.msg, "cannot plot 'test_lrfind_edges.svg': the range "
+                 "test has no steps"), "%s", err.msg);
+    CHECK(dn_plot_lr_find(NULL, NULL, NULL, &err) == DN_EARG &&
+          strstr(err.msg, "cannot plot '': the range"), "%s", err.msg);
+}
+
 int main(void)
 {
     RUN(test_sweep);
     RUN(test_refused);
+    RUN(test_plot_edges);
     return check_done("test_lrfind");
 }
