@@ -142,8 +142,9 @@ static void fold_path(char *buf, size_t n, const char *dir, long repeats,
         snprintf(buf, n, "%s/fold-%d.safetensors", dir, f + 1);
 }
 
-/* The figures of one fold: accuracy, loss; or R2, RMSE, MAE. */
-enum { N_FIG = 3 };
+/* The figures of one fold: accuracy, loss; or R2, RMSE, MAE; then its
+ * training and test rows (N_SLOT numbers a fold). */
+enum { N_FIG = 3, N_SLOT = 5 };
 
 static int fold_figures(const dn_model *m, const dn_data *test, double *v,
                         dn_error *err)
@@ -162,6 +163,17 @@ static int fold_figures(const dn_model *m, const dn_data *test, double *v,
     return 0;
 }
 
+/* One fold's line of the table. */
+static void print_fold(int R, int r, int f, const double *v, int regression)
+{
+    if (R > 1) printf("%6d ", r + 1);
+    dn_fprintf(stdout, "%5d %7d %6d  %10.4f %10.4g", f + 1, (int)v[3],
+               (int)v[4], v[0], v[1]);
+    if (regression) dn_fprintf(stdout, " %10.4g", v[2]);
+    putchar('\n');
+    fflush(stdout);
+}
+
 static void mean_std(const double *v, int n, double *mean, double *sd)
 {
     double s = 0, q = 0;
@@ -169,6 +181,39 @@ static void mean_std(const double *v, int n, double *mean, double *sd)
     *mean = s / n;
     for (int i = 0; i < n; i++) q += (v[i] - *mean) * (v[i] - *mean);
     *sd = sqrt(q / n);
+}
+
+/* Fold f of repeat r: trained as 'descent train' with t's options on the
+ * other folds' rows (alone, under MPI), its figures into v. */
+static int run_fold(const cv_cfg *c, const train_cfg *t, const char *note,
+                    const dn_data *all, const int32_t *fold, int r, int f,
+                    int say, double *v)
+{
+    dn_data *train = NULL, *test = NULL;
+    dn_model *m = NULL;
+    dn_error err;
+    char path[4096];
+    if (dn_data_fold_split(all, fold, f, &train, &test, &err)) return cli_error("cv", &err);
+    train_cfg ft = *t;
+    v[3] = train->n;
+    v[4] = test->n;
+    ft.data_in = train;          /* train_run frees it */
+    ft.model_out = &m;
+    ft.t.alone = dn_dist_size() > 1;
+    ft.quiet = t->quiet || !c->verbose || !say;
+    ft.no_save = !c->keep;
+    if (c->keep) {
+        fold_path(path, sizeof path, c->keep, c->repeats, r, f);
+        ft.out = path;
+    }
+    if (c->verbose && say) {
+        if (c->repeats > 1) printf("---- repeat %d, fold %d ----\n", r + 1, f + 1);
+        else printf("---- fold %d ----\n", f + 1);
+    }
+    int rc = train_run(&ft, note);
+    if (!rc && fold_figures(m, test, v, &err)) rc = cli_error("cv", &err);
+    dn_model_free(m);
+    return rc;
 }
 
 int cmd_cv(int argc, char **argv)
@@ -189,9 +234,12 @@ int cmd_cv(int argc, char **argv)
         free(targv);
         return rc;
     }
-    const int rank = dn_dist_rank(), say = rank == 0;
-    dn_data *all = NULL, *train = NULL, *test = NULL;
-    dn_model *warm = NULL, *m = NULL;
+    /* Under MPI the folds are dealt to the ranks in turn, each trained
+     * alone by its rank; the figures are summed over the ranks at the end
+     * (the refit trains on all of them together). */
+    const int rank = dn_dist_rank(), ranks = dn_dist_size(), say = rank == 0;
+    dn_data *all = NULL;
+    dn_model *warm = NULL;
     int32_t *fold = NULL;
     double *fig = NULL;
     char *note = NULL;
@@ -227,7 +275,7 @@ int cmd_cv(int argc, char **argv)
     const int regression = !s || s->task == DN_TASK_REGRESSION;
     const int K = (int)c.folds, R = (int)c.repeats;
     fold = malloc((size_t)all->n * sizeof *fold);
-    fig = malloc((size_t)K * R * N_FIG * sizeof *fig);
+    fig = calloc((size_t)K * R * N_SLOT, sizeof *fig);
     note = train_note(targc, targv, &t);
     if (!fold || !fig || !note) { fputs("descent cv: out of memory\n", stderr); rc = EXIT_DATA; goto out; }
     /* Every repeat's folds are checked before the first model trains. */
@@ -241,6 +289,10 @@ int cmd_cv(int argc, char **argv)
     if (c.keep && rank == 0) {
         fold_path(path, sizeof path, c.keep, c.repeats, 0, 0);
         if ((rc = keep_dir(c.keep, path))) goto out;
+    }
+    if (c.keep && ranks > 1) {   /* the others write into it: wait for it */
+        double made = 0;
+        dn_dist_sum(&made, 1);
     }
     if (say) {
         printf("cv: %s: %d rows, %s", t.data, all->n, regression ? "regression"
@@ -260,47 +312,28 @@ int cmd_cv(int argc, char **argv)
     int done = 0;
     for (int r = 0; r < R; r++) {
         if (r && dn_data_folds(all, K, t.t.seed, r, fold, &err)) { rc = cli_error("cv", &err); goto out; }
-        for (int f = 0; f < K; f++) {
-            if (dn_data_fold_split(all, fold, f, &train, &test, &err)) { rc = cli_error("cv", &err); goto out; }
-            train_cfg ft = t;
-            const int n_train = train->n;
-            ft.data_in = train;
-            train = NULL;            /* train_run frees it */
-            ft.model_out = &m;
-            ft.quiet = t.quiet || !c.verbose;
-            ft.no_save = !c.keep;
-            if (c.keep) {
-                fold_path(path, sizeof path, c.keep, c.repeats, r, f);
-                ft.out = path;
-            }
-            if (c.verbose && say) {
-                if (R > 1) printf("---- repeat %d, fold %d ----\n", r + 1, f + 1);
-                else printf("---- fold %d ----\n", f + 1);
-            }
-            if ((rc = train_run(&ft, note))) goto out;
-            double *v = fig + (size_t)done * N_FIG;
-            if (fold_figures(m, test, v, &err)) { rc = cli_error("cv", &err); goto out; }
-            dn_model_free(m);
-            m = NULL;
-            if (say) {
-                if (R > 1) printf("%6d ", r + 1);
-                dn_fprintf(stdout, "%5d %7d %6d  %10.4f %10.4g", f + 1, n_train,
-                           test->n, v[0], v[1]);
-                if (regression) dn_fprintf(stdout, " %10.4g", v[2]);
-                putchar('\n');
-                fflush(stdout);
-            }
-            dn_data_free(test);
-            test = NULL;
-            done++;
+        for (int f = 0; f < K; f++, done++) {
+            double *v = fig + (size_t)done * N_SLOT;
+            if (done % ranks == rank && (rc = run_fold(&c, &t, note, all, fold,
+                                                       r, f, say, v)))
+                goto out;
+            if (say && ranks == 1) print_fold(R, r, f, v, regression);
         }
+    }
+    if (ranks > 1) {
+        dn_dist_sum(fig, done * N_SLOT);
+        done = 0;
+        for (int r = 0; r < R; r++)
+            for (int f = 0; f < K; f++, done++)
+                if (say) print_fold(R, r, f, fig + (size_t)done * N_SLOT,
+                                    regression);
     }
     if (say) {
         double mean[N_FIG], sd[N_FIG];
         double *tmp = malloc((size_t)done * sizeof *tmp);
         if (!tmp) { rc = EXIT_DATA; goto out; }
         for (int j = 0; j < N_FIG; j++) {
-            for (int i = 0; i < done; i++) tmp[i] = fig[(size_t)i * N_FIG + j];
+            for (int i = 0; i < done; i++) tmp[i] = fig[(size_t)i * N_SLOT + j];
             mean_std(tmp, done, &mean[j], &sd[j]);
         }
         free(tmp);
@@ -323,11 +356,8 @@ int cmd_cv(int argc, char **argv)
         if (say) printf("refit: trained on all the rows, saved %s\n", t.out);
     }
 out:
-    dn_model_free(m);
     dn_model_free(warm);
     dn_data_free(all);
-    dn_data_free(train);
-    dn_data_free(test);
     free(fold);
     free(fig);
     free(note);

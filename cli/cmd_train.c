@@ -424,8 +424,9 @@ int train_run(train_cfg *c_, const char *note)
         dn_data_free(c.data_in);
         return rc;
     }
-    /* Under MPI only rank 0 prints and writes files. */
-    const int rank = dn_dist_rank();
+    /* Under MPI only rank 0 prints and writes files (a run alone, one of
+     * cv's folds, is its rank's own). */
+    const int rank = c.t.alone ? 0 : dn_dist_rank();
     if (rank > 0) c.quiet = 1;
     dn_error err;
     dn_data *all = c.data_in, *train = NULL, *val = NULL;
@@ -531,7 +532,7 @@ int train_run(train_cfg *c_, const char *note)
         dn_lr_find_free(&lr);
     }
     if (!c.quiet) explain(&c, m, train);
-    if (!c.quiet && dn_dist_size() > 1)
+    if (!c.quiet && !c.t.alone && dn_dist_size() > 1)
         printf("processes: %d (MPI); each computes the gradient of its slice "
                "of every global batch, summed with MPI_Allreduce\n",
                dn_dist_size());

@@ -47,7 +47,8 @@ int train_auto_applies(const train_cfg *c, const dn_data *all)
      * folds would each need their own: not done, so the held-out fifth
      * keeps them) */
     return !c->val_data && !c->class_weight && !c->resume && !c->warm &&
-           !c->t.resume && dn_dist_size() == 1 && all->n <= AUTO_ROWS;
+           !c->t.resume && (c->t.alone || dn_dist_size() == 1) &&
+           all->n <= AUTO_ROWS;
 }
 
 /* One fold's model with lambda: its best validation loss and epoch.

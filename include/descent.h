@@ -1113,6 +1113,10 @@ typedef struct {
                           the other cores are too busy to help (a short
                           window on them, one alone, now and then) and
                           works alone — the same results either way */
+    int     alone;     /* under MPI: 1 trains this model in this process
+                          by itself, as without MPI (descent cv gives each
+                          rank folds of its own); 0 (the default): every
+                          rank of the job trains it together */
     dn_epoch_fn on_epoch;
     dn_batch_fn on_batch;  /* after every step (NULL: none); the cost of a
                           call is nothing next to a step, and displays
@@ -1224,7 +1228,8 @@ void dn_lr_find_free(dn_lr_find_result *res);
  * reduced.  The result equals the single-process run up to the order of
  * float additions (see docs/distributed.md for the measured difference).
  * Only rank 0 should write files and print.  Without MPI these report a
- * world of one process. */
+ * world of one process.  dn_train_opts.alone runs one training in one
+ * rank by itself: then that rank writes its files. */
 int  dn_dist_init(int *argc, char ***argv);  /* MPI_Init unless done; 0 ok */
 void dn_dist_finalize(void);
 int  dn_dist_rank(void);
@@ -1232,6 +1237,9 @@ int  dn_dist_size(void);
 /* Ends every rank of the job (MPI_Abort) when there is more than one:
  * a rank that hits an error must not leave the others waiting. */
 void dn_dist_abort(int code);
+/* x[0..n−1] summed over every rank, in place, the same on all (each rank
+ * must call it); nothing to do in a world of one. */
+void dn_dist_sum(double *x, int n);
 
 /* Writes a file the way descent writes all of its own (models,
  * checkpoints, histories, plots, exports): fill() writes the content into

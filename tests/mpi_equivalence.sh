@@ -3,8 +3,9 @@
 # against the single-process run.  K = 1, 2, 3 ranks with global batch B
 # must give the single-process model up to float summation order; a
 # checkpoint written by 2 ranks resumes in one process and the other way
-# round; a rank that cannot read its data ends the whole job with a
-# message instead of hanging.
+# round; descent cv with its folds over the ranks gives one process's
+# table and models; a rank that cannot read its data ends the whole job
+# with a message instead of hanging.
 . tests/lib.sh
 M=${DESCENT_MPI:-build-mpi/descent}
 S=${DESCENT:-build/descent}
@@ -43,6 +44,30 @@ d=$(maxdiff "$T/single.st" "$T/a.st"); within "$d" 1e-3 && ok || bad "2 ranks th
 $S train $args --epochs 8 --checkpoint "$T/b.ckpt" -o "$T/b.st" || bad "single run to 8 epochs failed"
 run 2 $M train --resume "$T/b.ckpt" --epochs 15 || bad "2-rank resume of a single-process checkpoint failed"
 d=$(maxdiff "$T/single.st" "$T/b.st"); within "$d" 1e-3 && ok || bad "1 then 2 ranks: differs by $d"
+
+# descent cv deals its folds to the ranks, each trained alone: the same
+# table as one process prints and, with --keep, the same model files to
+# the byte, for 2 and 3 ranks (5 folds: uneven shares); the refit trains
+# on every rank together.
+cv="data/iris.csv --folds 5 --epochs 30 --seed 3 --threads 1"
+$S cv $cv --keep "$T/cv1" > "$T/cv1.txt" 2>&1 || bad "single-process cv failed: $(tail -3 "$T/cv1.txt")"
+for k in 2 3; do
+    if run $k $M cv $cv --keep "$T/cv$k.k" > "$T/cv$k.txt" 2>&1; then
+        grep -v '^models:' "$T/cv1.txt" > "$T/cva"
+        grep -v '^models:' "$T/cv$k.txt" > "$T/cvb"
+        cmp -s "$T/cva" "$T/cvb" && ok || bad "cv on $k ranks prints another table: $(diff "$T/cva" "$T/cvb" | head -6 | tr '\n' ' ')"
+        same=0
+        for f in 1 2 3 4 5; do
+            cmp -s "$T/cv1/fold-$f.safetensors" "$T/cv$k.k/fold-$f.safetensors" && same=$((same + 1))
+        done
+        [ $same -eq 5 ] && ok || bad "cv on $k ranks: $same of 5 fold models the same bytes"
+    else
+        bad "mpirun -np $k cv failed: $(tail -3 "$T/cv$k.txt")"
+    fi
+done
+grep -q "^ *5 *120 *30 " "$T/cv1.txt" && ok || bad "cv table without its fold 5 row: $(cat "$T/cv1.txt")"
+run 2 $M cv $cv --refit -o "$T/refit.st" > "$T/out" 2>&1 && grep -q "refit: trained on all the rows" "$T/out" &&
+    [ -f "$T/refit.st" ] && ok || bad "cv --refit on 2 ranks: $(tail -3 "$T/out")"
 
 # One rank cannot read its data: the job ends, with that rank's message.
 cat > "$T/one_bad.sh" <<EOS

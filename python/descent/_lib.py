@@ -109,6 +109,7 @@ class dn_train_opts(C.Structure):
                 ("min_delta", C.c_double), ("restore_best", C.c_int),
                 ("monitor", C.c_int), ("shuffle", C.c_int),
                 ("seed", C.c_uint64), ("threads", C.c_int),
+                ("alone", C.c_int),
                 ("on_epoch", EPOCH_FN), ("on_batch", C.c_void_p),
                 ("user", C.c_void_p), ("checkpoint", C.c_char_p),
                 ("checkpoint_every", C.c_int),

@@ -63,7 +63,7 @@ void dn_dist_sum_f(float *x, size_t n)
     }
 }
 
-void dn_dist_sum_d(double *x, int n)
+void dn_dist_sum(double *x, int n)
 {
     MPI_Allreduce(MPI_IN_PLACE, x, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
 }
@@ -82,7 +82,7 @@ int  dn_dist_rank(void) { return 0; }
 int  dn_dist_size(void) { return 1; }
 void dn_dist_abort(int code) { (void)code; }
 void dn_dist_sum_f(float *x, size_t n) { (void)x; (void)n; }  /* cov: MPI only (make test-mpi) */
-void dn_dist_sum_d(double *x, int n) { (void)x; (void)n; }  /* cov: MPI only (make test-mpi) */
+void dn_dist_sum(double *x, int n) { (void)x; (void)n; }  /* cov: MPI only (make test-mpi) */
 int  dn_dist_any(int flag) { return flag; }  /* cov: MPI only (make test-mpi) */
 
 #endif

@@ -83,7 +83,7 @@ static void reduce_tally(dn_tally *t, int K)
     if (K < 2) return;
     double v[8] = { (double)t->n, t->loss_sum, t->correct, t->sse, t->sae,  /* cov: MPI only */
                     t->sum_y, t->sum_y2, t->wsum };  /* cov: MPI only */
-    dn_dist_sum_d(v, 8);  /* cov: MPI only */
+    dn_dist_sum(v, 8);  /* cov: MPI only */
     t->n = (long)v[0]; t->loss_sum = v[1]; t->correct = v[2]; t->sse = v[3];  /* cov: MPI only */
     t->sae = v[4]; t->sum_y = v[5]; t->sum_y2 = v[6]; t->wsum = v[7];  /* cov: MPI only */
 }
@@ -110,12 +110,16 @@ static void validate(const dn_model *m, dn_ws *vws, const dn_data *val,
     dn_tally_finish(m, &t, out);
 }
 
+/* The rank of this process among the K that train the model together
+ * (0 for a run alone, MPI or not). */
+static int my_rank(int K) { return K > 1 ? dn_dist_rank() : 0; }
+
 /* Checkpoints are written by rank 0 alone; the state is the same on all. */
 static dn_status save_state(const char *path, dn_train_state *S, dn_opt *opt,
-                            dn_error *err)
+                            int K, dn_error *err)
 {
     S->opt_steps = dn_opt_steps(opt);
-    return dn_dist_rank() == 0 ? dn_ckpt_save(path, S, err) : DN_OK;
+    return my_rank(K) == 0 ? dn_ckpt_save(path, S, err) : DN_OK;
 }
 
 /* The last weights known to be finite: theta at the start of training
@@ -242,8 +246,8 @@ static dn_status begin(run *r)
      * same on every rank; rank r's stream is its own (as in PyTorch's
      * data-parallel training), rank 0's is the single-process one. */
     dn_rng_seed(&S->drop_rng, o->seed ^ 0xd1b54a32d192ed03ULL);
-    for (int k = dn_dist_rank(); k > 0; k--) dn_rng_u64(&S->drop_rng);
-    dn_rng_seed(&S->drop_rng, dn_rng_u64(&S->drop_rng) ^ (uint64_t)dn_dist_rank());
+    for (int k = my_rank(r->K); k > 0; k--) dn_rng_u64(&S->drop_rng);
+    dn_rng_seed(&S->drop_rng, dn_rng_u64(&S->drop_rng) ^ (uint64_t)my_rank(r->K));
     S->n = r->n;
     S->theta = r->m->theta;
     S->n_params = r->P;
@@ -279,8 +283,8 @@ static dn_status resume(run *r)
 static double batch_gradient(run *r, int start, int b, double *local,
                              int *br)
 {
-    int r0, r1;
-    dn_dist_slice(b, &r0, &r1);
+    int r0 = 0, r1 = b;
+    if (r->K > 1) dn_dist_slice(b, &r0, &r1);
     *br = r1 - r0;
     double E = 0;
     *local = 0;
@@ -300,13 +304,13 @@ static double batch_gradient(run *r, int start, int b, double *local,
         if (r->train->w) {  /* cov: MPI only */
             double W[2] = { *br > 0 ? dn_weight_sum(r->ws->wb, *br) : 0, 0 };  /* cov: MPI only */
             W[1] = W[0];  /* cov: MPI only */
-            dn_dist_sum_d(W + 1, 1);  /* cov: MPI only */
+            dn_dist_sum(W + 1, 1);  /* cov: MPI only */
             w = W[1] > 0 ? W[0] / W[1] : 0;  /* cov: MPI only */
         }
         dn_scale(g, r->P, (float)w);  /* cov: MPI only */
         E = *br > 0 ? w * E : 0;  /* cov: MPI only */
         dn_dist_sum_f(g, r->P);  /* cov: MPI only */
-        dn_dist_sum_d(&E, 1);  /* cov: MPI only */
+        dn_dist_sum(&E, 1);  /* cov: MPI only */
     }
     return E;
 }
@@ -362,7 +366,7 @@ static next step(run *r, int epoch, int start)
                                  "weights", S->sched.eta, r->err);
             return NUMERIC;
         }
-        if ((r->st = save_state(o->checkpoint, S, r->opt, r->err))) return FAIL;
+        if ((r->st = save_state(o->checkpoint, S, r->opt, r->K, r->err))) return FAIL;
     }
     if (halt) {
         r->res->reason = DN_STOP_INTERRUPTED;
@@ -440,7 +444,7 @@ static next end_epoch(run *r, int epoch)
      * none, only an interrupt writes one. */
     const int periodic = o->checkpoint_every > 0 || o->checkpoint_steps > 0;
     if (o->checkpoint && (due || halt || (periodic && (stop || epoch == o->epochs))))
-        if ((r->st = save_state(o->checkpoint, S, r->opt, r->err))) return FAIL;
+        if ((r->st = save_state(o->checkpoint, S, r->opt, r->K, r->err))) return FAIL;
     if (stop) return END;
     if (halt && epoch < o->epochs) {
         r->res->reason = DN_STOP_INTERRUPTED;
@@ -481,7 +485,7 @@ static void numeric_checkpoint(run *r)
     dn_error cerr;
     dn_error *err = r->err;
     r->S.why = err ? err->msg : NULL;
-    if (save_state(o->checkpoint, &r->S, r->opt, &cerr) && err)
+    if (save_state(o->checkpoint, &r->S, r->opt, r->K, &cerr) && err)
         snprintf(err->msg + strlen(err->msg), sizeof err->msg -
                  strlen(err->msg), " (and the checkpoint could not be "
                  "written: %s)", cerr.msg);
@@ -515,7 +519,7 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
     r.n = train->n;
     r.B = r.o.batch <= 0 || r.o.batch >= r.n ? r.n : r.o.batch;
     r.P = m->n_params;
-    r.K = dn_dist_size();
+    r.K = r.o.alone ? 1 : dn_dist_size();
     r.lambda = (float)r.o.l2;
     r.S.best = NAN;
     next k = FAIL;

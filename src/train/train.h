@@ -97,7 +97,6 @@ void dn_stop_report(const dn_train_state *S, const dn_train_opts *o,
 /* ---- several processes (dist.c) ---- */
 
 void dn_dist_sum_f(float *x, size_t n);   /* allreduce sum, in place */
-void dn_dist_sum_d(double *x, int n);
 int  dn_dist_any(int flag);                /* 1 if any rank's flag is set */
 /* This rank's rows [r0, r1) of n: contiguous, as even as possible. */
 void dn_dist_slice(int n, int *r0, int *r1);

@@ -293,10 +293,11 @@ static dn_status refuse(const dn_model *m, const dn_data *train,
         return dn_fail(err, DN_EARG, "solver %s: row weights (class or "
                        "sample weights) are not supported by %s yet; use "
                        "lbfgs or cg, which take them", name, name);
-    if (dn_dist_size() > 1)
+    if (dn_dist_size() > 1 && !o->alone)
         return dn_fail(err, DN_EARG, "solver %s: the full-batch solvers run "  /* cov: MPI only (make test-mpi) */
                        "in one process and are not data-parallel; run "
-                       "without mpirun, or with -np 1", name);
+                       "without mpirun, or with -np 1 (or train alone: "
+                       "dn_train_opts.alone)", name);
     return DN_OK;
 }
 
