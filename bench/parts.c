@@ -70,8 +70,8 @@ int main(void)
     memset(&a, 0, sizeof a);
     a.n_in = IN;
     a.n_layers = 2;
-    a.layer[0] = (dn_layer){ H, DN_ACT_RELU, 0 };
-    a.layer[1] = (dn_layer){ H, DN_ACT_RELU, 0 };
+    a.layer[0] = (dn_layer){ .units = H, .act = DN_ACT_RELU };
+    a.layer[1] = (dn_layer){ .units = H, .act = DN_ACT_RELU };
     dn_error err;
     dn_model *m;
     if (dn_arch_set_task(&a, DN_TASK_MULTICLASS, OUT, &err) ||

@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     memset(&A, 0, sizeof A);
     A.n_in = train->d;
     A.n_layers = 1;
-    A.layer[0] = (dn_layer){ hidden, DN_ACT_TANH, 0 };
+    A.layer[0] = (dn_layer){ .units = hidden, .act = DN_ACT_TANH };
     dn_model *m;
     if (dn_arch_set_task(&A, s->task, s->task == DN_TASK_REGRESSION ? 1
                          : s->task == DN_TASK_BINARY ? 1 : s->n_classes,

@@ -163,8 +163,8 @@ int main(void)
     memset(&a, 0, sizeof a);
     a.n_in = D;
     a.n_layers = 2;
-    a.layer[0] = (dn_layer){ 16, DN_ACT_RELU, 0 };
-    a.layer[1] = (dn_layer){ 16, DN_ACT_RELU, 0 };
+    a.layer[0] = (dn_layer){ .units = 16, .act = DN_ACT_RELU };
+    a.layer[1] = (dn_layer){ .units = 16, .act = DN_ACT_RELU };
     dn_error err;
     dn_model *m;
     dn_ws *ws;

@@ -161,7 +161,7 @@ int cmd_landscape(int argc, char **argv)
     const char *o, *p, *v, *out = "landscape.svg", *opts = NULL, *lr = NULL;
     const char *start_s = NULL;
     dn_land fn = DN_LAND_ROSENBROCK;
-    dn_plot_opts po = { 0, NULL };
+    dn_plot_opts po = { .title = NULL };
     long steps = -1;
     int csv = 0;
     dn_error err;
@@ -249,7 +249,7 @@ int cmd_landscape(int argc, char **argv)
             return cli_usage("landscape", "--start: f is not finite there, "
                              "or a coordinate exceeds 1e6");
         }
-        paths[i] = (dn_land_path){ labels[i], xy, n };
+        paths[i] = (dn_land_path){ .label = labels[i], .xy = xy, .n = n };
         const float *e = xy + (size_t)(n - 1) * in->dim;
         double pt[2] = { e[0], in->dim == 2 ? e[1] : 0 };
         if (csv) {

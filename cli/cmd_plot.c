@@ -27,7 +27,7 @@ int cmd_plot(int argc, char **argv)
     cli_args a;
     cli_args_init(&a, "plot", argc, argv);
     const char *o, *p, *in = NULL, *out = NULL, *v;
-    dn_plot_opts po = { 0, NULL };
+    dn_plot_opts po = { .title = NULL };
     while (cli_next(&a, &o, &p)) {
         if (p && !in) in = p;
         else if (p) return cli_usage("plot", "unexpected argument '%s'", p);

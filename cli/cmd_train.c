@@ -615,7 +615,7 @@ int train_run(train_cfg *c_, const char *note)
         /* The logs, complete, whatever the outcome: they show what
          * happened up to a failure too. */
         dn_error lerr;
-        dn_plot_opts po = { c.plot_log, NULL };
+        dn_plot_opts po = { .log_scale = c.plot_log };
         if (w.hist_path && dn_history_save(&w.hist, w.hist_path, &lerr))
             fprintf(stderr, "descent train: warning: %s\n", lerr.msg);
         else if (w.hist_path && !c.quiet)

@@ -76,7 +76,7 @@ static int quantize(const export_c_args *a, const dn_model *m,
     dn_data *cal = NULL, *val = NULL;
     float *pf = NULL, *pq = NULL;
     int rc = EXIT_OK;
-    dn_quant_opts qo = { a->percentile };
+    dn_quant_opts qo = { .percentile = a->percentile };
     if (load("--calibrate-labels", a->calib, a->calib_labels, m, model, 0,
              &cal, &err) ||
         (a->val && load("--val-labels", a->val, a->val_labels, m, model, 1,
@@ -311,7 +311,7 @@ int export_c(const export_c_args *a, const dn_model *m, const char *model)
     if (rc) return rc;
     dn_error err;
     dn_c_sizes z;
-    dn_c_opts o = { a->name, q, a->command };
+    dn_c_opts o = { .name = a->name, .q = q, .command = a->command };
     if (dn_model_export_c(m, &o, a->out, &z, &err)) {
         rc = cli_error("export", &err);
     } else {

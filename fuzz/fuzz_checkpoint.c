@@ -43,7 +43,7 @@ static dn_model *ckpt_model(const dn_data *d)
     memset(&a, 0, sizeof a);
     a.n_in = d->d;
     a.n_layers = 1;
-    a.layer[0] = (dn_layer){ 3, DN_ACT_RELU, 0 };
+    a.layer[0] = (dn_layer){ .units = 3, .act = DN_ACT_RELU };
     if (dn_arch_set_task(&a, DN_TASK_MULTICLASS, 3, &e) ||
         dn_model_new(&a, &m, &e)) {
         fprintf(stderr, "fuzz_checkpoint: %s\n", e.msg);

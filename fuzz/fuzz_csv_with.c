@@ -12,21 +12,21 @@
 static char *with_cats_b[] = { "x", "y", "z" };
 static char *with_cls_a[] = { "1", "2", "10" };
 static dn_column with_cols_a[] = {
-    { "a", 0, NULL, 0, 0, 0 }, { "b", 3, with_cats_b, 0, 0, 0 }, { "c", 0, NULL, 0, 0, 0 }
+    { .name = "a" }, { .name = "b", .n_cats = 3, .cats = with_cats_b }, { .name = "c" }
 };
 
 static char *with_cats_kind[] = { "flat", "house" };
 static dn_column with_cols_b[] = {
-    { "kind", 2, with_cats_kind, 0, 0, 0 }, { "x", 0, NULL, 0, 0, 0 }
+    { .name = "kind", .n_cats = 2, .cats = with_cats_kind }, { .name = "x" }
 };
 
 static char *with_cls_c[] = { "no", "yes" };
-static dn_column with_cols_c[] = { { "p", 0, NULL, 0, 0, 0 }, { "q", 0, NULL, 0, 0, 0 } };
+static dn_column with_cols_c[] = { { .name = "p" }, { .name = "q" } };
 
 static const dn_schema with_schemas[3] = {
-    { 3, with_cols_a, 5, 0, 0, "label", DN_TASK_MULTICLASS, 3, with_cls_a },
-    { 2, with_cols_b, 3, 0, 0, "price", DN_TASK_REGRESSION, 0, NULL },
-    { 2, with_cols_c, 2, 0, 0, "t", DN_TASK_BINARY, 2, with_cls_c },
+    { .n_cols = 3, .col = with_cols_a, .n_in = 5, .target = "label", .task = DN_TASK_MULTICLASS, .n_classes = 3, .classes = with_cls_a },
+    { .n_cols = 2, .col = with_cols_b, .n_in = 3, .target = "price", .task = DN_TASK_REGRESSION },
+    { .n_cols = 2, .col = with_cols_c, .n_in = 2, .target = "t", .task = DN_TASK_BINARY, .n_classes = 2, .classes = with_cls_c },
 };
 
 FUZZ_ENTRY(csv_with)(const uint8_t *data, size_t size)

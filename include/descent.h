@@ -66,13 +66,27 @@ extern "C" {
  * enum's values, a function's signature; docs/abi.md), and names the
  * shared library (SONAME libdescent.so.MAJOR); MINOR with additions;
  * PATCH with fixes.  dn_version() gives the library's own at run time. */
-#define DN_VERSION_MAJOR 0
-#define DN_VERSION_MINOR 1
+#define DN_VERSION_MAJOR 1
+#define DN_VERSION_MINOR 0
 #define DN_VERSION_PATCH 0
 #define DN_STRINGIFY_(x) #x
 #define DN_STRINGIFY(x) DN_STRINGIFY_(x)
 #define DN_VERSION DN_STRINGIFY(DN_VERSION_MAJOR) "." \
     DN_STRINGIFY(DN_VERSION_MINOR) "." DN_STRINGIFY(DN_VERSION_PATCH)
+/* The reserved tail that ends every public struct that may grow (all
+ * but dn_error and dn_rng), so that it can grow within a major version
+ * (docs/abi.md): whole 64-bit words, so that any later field fits and
+ * the alignment is the same on 32- and 64-bit targets.  A new field
+ * takes the place of words at the front of the tail, which shrinks by
+ * as many, and the struct keeps its size and every old field its
+ * offset.  The words are zero: the dn_*_defaults() functions and every
+ * struct the library fills leave them so, and a program never writes
+ * them (fill a struct with its defaults function, or with = {0}, and
+ * then set fields by name).  A zero in a new field means what the
+ * library did before the field existed, so a program built against an
+ * older header of the same major version runs unchanged on a newer
+ * library.  The library ignores the words it has not yet named. */
+#define DN_RESERVED(words) uint64_t reserved[words]
 #define DN_MAX_LAYERS 64 /* dense layers in one network */
 #define DN_MAX_THREADS 256 /* worker threads of one workspace: a larger
                               count (dn_ws_new, dn_train_opts.threads) is
@@ -263,6 +277,7 @@ typedef struct {
     int    units;  /* width of the layer's output */
     dn_act act;
     float  alpha;  /* LEAKY_RELU slope / PRELU initial slope; 0 = default */
+    DN_RESERVED(2);
 } dn_layer;
 
 typedef struct {
@@ -270,6 +285,7 @@ typedef struct {
     int      n_layers;              /* dense layers, hidden + output */
     dn_layer layer[DN_MAX_LAYERS];  /* layer[n_layers-1] is the output */
     dn_loss  loss;
+    DN_RESERVED(4);
 } dn_arch;
 
 /* Checks an architecture: widths ≥ 1, softmax only on the output layer
@@ -318,6 +334,7 @@ typedef struct {
     int    has_fill;  /* numeric: 1 if `fill` replaces a missing value */
     float  fill;      /* the training rows' median */
     int    indicator; /* 1: one more input, 1 when the value was missing */
+    DN_RESERVED(4);
 } dn_column;
 
 typedef struct {
@@ -329,6 +346,7 @@ typedef struct {
     dn_task    task;
     int        n_classes;  /* classification: K ≥ 2; regression: 0 */
     char     **classes;    /* class names, index = class number */
+    DN_RESERVED(4);
 } dn_schema;
 
 /* Deep copy; copying NULL gives NULL and DN_OK. */
@@ -366,6 +384,7 @@ typedef struct {
      * Without weights every result is bit for bit what it was before
      * weights existed. */
     float *w;
+    DN_RESERVED(4);
 } dn_data;
 
 typedef struct {
@@ -396,6 +415,7 @@ typedef struct {
     const char *categorical; /* comma-separated numeric columns to read as
                             categories (integer codes), one-hot encoded */
     struct dn_csv_info *info; /* if not NULL, filled with what was read */
+    DN_RESERVED(8);
 } dn_csv_opts;
 
 /* What a CSV reader found and did, for the caller to show. */
@@ -412,6 +432,7 @@ typedef struct dn_csv_info {
                             "delimiter ';' (detected); decimal comma in
                             'price'; column 'id' dropped: ID-like (...)";
                             empty when there is nothing to say */
+    DN_RESERVED(4);
 } dn_csv_info;
 
 /* Reads a CSV with a header row and infers the schema:
@@ -875,6 +896,7 @@ typedef struct {
     double weight_decay;  /* ADAMW's decoupled lambda (0.01) */
     int    centered;      /* RMSPROP (0) */
     int    amsgrad;       /* ADAM, ADAMW (0) */
+    DN_RESERVED(4);
 } dn_opt_conf;
 
 /* The defaults for a kind, as above. */
@@ -971,6 +993,7 @@ typedef struct {
     double pct_start;     /* ONECYCLE: the rising part, in (0, 1) (0.3) */
     double div_factor;    /* ONECYCLE: start = eta_0 / this (25) */
     double final_div_factor; /* ONECYCLE: end = start / this (1e4) */
+    DN_RESERVED(4);
 } dn_sched_conf;
 
 void dn_sched_defaults(dn_sched_conf *c, dn_sched_kind kind);
@@ -988,6 +1011,7 @@ typedef struct {
                           first watched epoch) */
     int    bad;        /* PLATEAU: epochs without improvement */
     int    cool;       /* PLATEAU: cooldown epochs left */
+    DN_RESERVED(4);
 } dn_sched;
 
 /* Checks eta0 (finite, ≥ 0), warmup, epochs and the fields the kind
@@ -1032,6 +1056,7 @@ typedef struct {
     long   evals;       /* full-batch solvers: objective evaluations so far
                            (each a pass over the training set); 0 for
                            dn_train, whose steps count its gradients */
+    DN_RESERVED(8);
 } dn_epoch;
 
 /* Return non-zero from the callback to stop training after this epoch. */
@@ -1047,6 +1072,7 @@ typedef struct {
     long   rows;       /* training rows used so far in this epoch */
     long   steps;      /* updates so far */
     double loss;       /* this step's mini-batch loss (with the L2 penalty) */
+    DN_RESERVED(4);
 } dn_batch;
 typedef void (*dn_batch_fn)(const dn_batch *b, void *user);
 
@@ -1138,6 +1164,7 @@ typedef struct {
     const volatile sig_atomic_t *interrupt; /* when *interrupt != 0 (set by a
                                     signal handler), stop after the current
                                     step and write the checkpoint */
+    DN_RESERVED(16);
 } dn_train_opts;
 
 typedef struct {
@@ -1148,6 +1175,7 @@ typedef struct {
     double  best;        /* that value */
     int     restored;    /* 1 if the weights were rolled back to best_epoch */
     dn_epoch last;       /* the last epoch's report */
+    DN_RESERVED(4);
 } dn_result;
 
 /* Defaults: 20 epochs, batch 32, eta 0.01, SGD, constant rate, no
@@ -1197,6 +1225,7 @@ typedef struct {
     int    steps;
     double beta;         /* smoothing of the loss, in [0, 1) */
     double diverge;      /* > 1 */
+    DN_RESERVED(4);
 } dn_lr_find_conf;
 
 typedef struct {
@@ -1208,6 +1237,7 @@ typedef struct {
     int     i_lowest;
     double  diverged;    /* the rate where it diverged, NaN if it did not */
     const char *how;     /* how the suggestion was found (static text) */
+    DN_RESERVED(4);
 } dn_lr_find_result;
 
 void dn_lr_find_defaults(dn_lr_find_conf *c);
@@ -1284,6 +1314,7 @@ typedef struct {
                           training; 0 if it can go on */
     dn_stop reason;    /* why it ended, when stopped */
     int    solver;     /* 1 if written by dn_train_full */
+    DN_RESERVED(4);
 } dn_checkpoint_info;
 
 /* Reads and fully validates a checkpoint (magic, version, CRC-32, every
@@ -1303,6 +1334,7 @@ typedef struct {
     double accuracy;          /* classification; NaN for regression */
     double mse, mae, r2;      /* regression (ordinary MSE, mean over all
                                  outputs, not the halved loss); NaN else */
+    DN_RESERVED(8);
 } dn_metrics;
 
 /* Evaluates on a data set with targets. */
@@ -1394,6 +1426,7 @@ typedef struct {
                            the calibration rows; P in [50, 100) = from the
                            (100 − P)-th to the P-th percentile of each
                            layer's values (e.g. 99.99), clipping outliers */
+    DN_RESERVED(4);
 } dn_quant_opts;
 
 /* Calibrates on calib (rows encoded like the training data; targets not
@@ -1433,6 +1466,7 @@ typedef struct {
     size_t scratch_bytes;  /* RAM: the activation buffers, on the stack */
     size_t stack_bytes;    /* RAM: the whole stack of one call, scratch
                               included, an estimate as code_bytes */
+    DN_RESERVED(4);
 } dn_c_sizes;
 
 typedef struct {
@@ -1441,6 +1475,7 @@ typedef struct {
     const dn_qmodel *q;    /* NULL: float32; else the int8 model of m */
     const char *command;   /* NULL, or the command line that made it,
                               quoted in the comment */
+    DN_RESERVED(4);
 } dn_c_opts;
 
 /* Writes m as one C99 file (also valid C++) with no dependency beyond
@@ -1593,6 +1628,7 @@ typedef struct {
                          128 MiB), NEWTON 2048 (the Hessian in 32 MiB,
                          built from 2048 products per iteration) */
     dn_lm_rule lm_rule; /* LM: the damping rule (DN_LM_TRAINLM) */
+    DN_RESERVED(8);
 } dn_solver_conf;
 
 /* The defaults for a kind, as above. */
@@ -1653,6 +1689,7 @@ typedef struct {
                               end with DN_STOP_LINESEARCH instead of
                               spending evaluations on rounding noise */
     void       *user;      /* passed to every callback */
+    DN_RESERVED(4);
 } dn_problem;
 
 /* What dn_minimize reports after every iteration. */
@@ -1667,6 +1704,7 @@ typedef struct {
     int    wolfe;      /* 1: the step met the strong Wolfe conditions;
                           0: the backtracking fallback's step, or LM */
     const double *x, *g; /* the new point and its gradient (n each) */
+    DN_RESERVED(4);
 } dn_min_iter;
 
 /* Return non-zero to stop after this iteration (DN_STOP_CALLBACK). */
@@ -1679,6 +1717,7 @@ typedef struct {
                           budget), _EVALS, _LINESEARCH, _MU_MAX, _CALLBACK */
     double  f, grad_norm;
     double  mu;        /* LM's final mu; 0 for the others */
+    DN_RESERVED(4);
 } dn_min_result;
 
 /* Minimizes f from x (n doubles, overwritten with the result: always the
@@ -1764,6 +1803,7 @@ typedef struct {
     double mu;             /* LM's damping after the iteration, else 0 */
     long   evals;          /* full-batch solvers: objective evaluations so
                               far, else 0 */
+    DN_RESERVED(4);
 } dn_hist_row;
 
 /* A history in memory: the rows in epoch order, and the name of the
@@ -1772,6 +1812,7 @@ typedef struct {
     char         metric[24];  /* "accuracy", "mae", ... ("metric" if none) */
     int          n, cap;
     dn_hist_row *row;
+    DN_RESERVED(4);
 } dn_history;
 
 /* The metric descent reports for a model: "accuracy" (fraction of rows
@@ -2006,6 +2047,7 @@ typedef struct {
                                log10; landscape: contour levels spaced
                                geometrically */
     const char *title;      /* NULL: none (history), the formula (landscape) */
+    DN_RESERVED(4);
 } dn_plot_opts;
 
 /* Training curves: one panel with train and validation loss, one with
@@ -2130,6 +2172,7 @@ typedef struct {
     int    steps;          /* a step count that shows the paths */
     double eta_sgd;        /* a rate for sgd, momentum, nesterov */
     double eta_adaptive;   /* a rate for adagrad, rmsprop, adam, adamw */
+    DN_RESERVED(4);
 } dn_land_info;
 
 const dn_land_info *dn_land_get(dn_land f);  /* NULL if out of range */
@@ -2161,6 +2204,7 @@ typedef struct {
     const char  *label;    /* e.g. "adam (lr 0.02)" */
     const float *xy;       /* n points of dim floats */
     int          n;
+    DN_RESERVED(4);
 } dn_land_path;
 
 /* Two parameters: the contour map of f with every path from its start,
@@ -2247,6 +2291,7 @@ typedef struct {
     /* regression */
     double  mse, rmse, mae, r2;
     double *y_true, *y_pred;         /* n: output 1's rows, for plots */
+    DN_RESERVED(8);
 } dn_report;
 
 /* A report from n rows of outputs `out` (as dn_predict gives them:

@@ -50,10 +50,11 @@ awk '/^```c/ { p = 1; next } /^```/ { if (p) exit } p' README.md > "$T/app.c"
 [ -s "$T/app.c" ] && ok || bad "no C example in README.md"
 mkdir -p "$T/cm"
 cp "$T/app.c" "$T/cm/app.c"
-cat > "$T/cm/CMakeLists.txt" <<'CM'
+# the major version of this tree's header: find_package accepts no other
+cat > "$T/cm/CMakeLists.txt" <<CM
 cmake_minimum_required(VERSION 3.13)
 project(app C)
-find_package(descent 0.1 REQUIRED)
+find_package(descent $maj.0 REQUIRED)
 add_executable(app app.c)
 target_link_libraries(app descent::descent)
 CM

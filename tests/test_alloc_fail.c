@@ -108,7 +108,7 @@ static dn_status run_pipeline(const pipeline *p, dn_error *err, int *saved)
     if (!st) {
         a.n_in = train->d;
         a.n_layers = 1;
-        a.layer[0] = (dn_layer){ 4, DN_ACT_PRELU, 0 };
+        a.layer[0] = (dn_layer){ .units = 4, .act = DN_ACT_PRELU };
         st = dn_arch_set_task(&a, train->schema->task,
                               p->regression ? 1 : train->schema->n_classes,
                               err);
@@ -149,10 +149,10 @@ static dn_status run_pipeline(const pipeline *p, dn_error *err, int *saved)
     if (!st) st = dn_model_export_onnx(m2, at("model.onnx"), err);
     dn_qmodel *q = NULL;
     /* Percentile ranges (their histograms) for the images. */
-    dn_quant_opts qo = { p->labels ? 99.9 : 0 };
+    dn_quant_opts qo = { .percentile = p->labels ? 99.9 : 0 };
     if (!st) st = dn_quantize(m2, rows, &qo, &q, err);
     if (!st) st = dn_qmodel_evaluate(q, rows, &mt, err);
-    dn_c_opts co = { "swept", NULL, NULL };
+    dn_c_opts co = { .name = "swept" };
     if (!st) st = dn_model_export_c(m2, &co, at("model.h"), NULL, err);
     co.q = q;
     if (!st) st = dn_model_export_c(m2, &co, at("model8.h"), NULL, err);
@@ -176,7 +176,7 @@ static dn_status small_model(const dn_data *d, int regression, dn_model **m,
     memset(&a, 0, sizeof a);
     a.n_in = d->d;
     a.n_layers = 1;
-    a.layer[0] = (dn_layer){ 3, DN_ACT_TANH, 0 };
+    a.layer[0] = (dn_layer){ .units = 3, .act = DN_ACT_TANH };
     dn_status st = dn_arch_set_task(&a, d->schema->task, regression ? 1 :
                                     d->schema->n_classes, err);
     if (!st) st = dn_model_new(&a, m, err);
@@ -571,8 +571,8 @@ static void lrfind_sweep(void)
     memset(&A, 0, sizeof A);
     A.n_in = 2;
     A.n_layers = 2;
-    A.layer[0] = (dn_layer){ 3, DN_ACT_PRELU, 0 };
-    A.layer[1] = (dn_layer){ 1, DN_ACT_IDENTITY, 0 };
+    A.layer[0] = (dn_layer){ .units = 3, .act = DN_ACT_PRELU };
+    A.layer[1] = (dn_layer){ .units = 1, .act = DN_ACT_IDENTITY };
     A.loss = DN_LOSS_MSE;
     dn_model *m = NULL;
     dn_error err;

@@ -238,7 +238,7 @@ static void setup(void)
 {
     memset(&arch, 0, sizeof arch);
     arch.n_in = 3;
-    arch.layer[arch.n_layers++] = (dn_layer){ 2, DN_ACT_TANH, 0 };
+    arch.layer[arch.n_layers++] = (dn_layer){ .units = 2, .act = DN_ACT_TANH };
     dn_arch_set_task(&arch, DN_TASK_REGRESSION, 1, NULL);
     dn_error e;
     if (dn_model_new(&arch, &m, &e)) { fprintf(stderr, "%s\n", e.msg); exit(1); }

@@ -61,8 +61,8 @@ static dn_model *make_model(const config *c, const dn_data *d)
     memset(&a, 0, sizeof a);
     a.n_in = D;
     a.n_layers = 2;
-    a.layer[0] = (dn_layer){ c->h1, c->act0, 0 };
-    a.layer[1] = (dn_layer){ c->h2, DN_ACT_TANH, 0 };
+    a.layer[0] = (dn_layer){ .units = c->h1, .act = c->act0 };
+    a.layer[1] = (dn_layer){ .units = c->h2, .act = DN_ACT_TANH };
     dn_error err;
     dn_model *m = NULL;
     if (dn_arch_set_task(&a, c->classes ? DN_TASK_MULTICLASS

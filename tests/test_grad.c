@@ -49,9 +49,9 @@ static void check_net(dn_act hidden1, dn_act hidden2, output out,
     memset(&A, 0, sizeof A);
     A.n_in = 3;
     A.n_layers = 3;
-    A.layer[0] = (dn_layer){ 4, hidden1, 0 };
-    A.layer[1] = (dn_layer){ 5, hidden2, 0 };
-    A.layer[2] = (dn_layer){ out.units, out.act, 0 };
+    A.layer[0] = (dn_layer){ .units = 4, .act = hidden1 };
+    A.layer[1] = (dn_layer){ .units = 5, .act = hidden2 };
+    A.layer[2] = (dn_layer){ .units = out.units, .act = out.act };
     A.loss = out.loss;
     dn_model *m;
     dn_error err;
@@ -139,7 +139,7 @@ static void check_saturation(void)
     dn_model *m;
     float X[2] = { 1, -1 };
 
-    A.layer[0] = (dn_layer){ 1, DN_ACT_SIGMOID, 0 };
+    A.layer[0] = (dn_layer){ .units = 1, .act = DN_ACT_SIGMOID };
     A.loss = DN_LOSS_BCE;
     dn_model_new(&A, &m, &err);
     dn_model_W(m, 0)[0] = 200;      /* σ(±200) is exactly 1 or 0 in float */
@@ -152,7 +152,7 @@ static void check_saturation(void)
     dn_ws_free(ws);
     dn_model_free(m);
 
-    A.layer[0] = (dn_layer){ 3, DN_ACT_SOFTMAX, 0 };
+    A.layer[0] = (dn_layer){ .units = 3, .act = DN_ACT_SOFTMAX };
     A.loss = DN_LOSS_CE;
     dn_model_new(&A, &m, &err);
     float *W = dn_model_W(m, 0);
@@ -180,9 +180,9 @@ static void check_trace_views(dn_act act, uint64_t seed)
     memset(&A, 0, sizeof A);
     A.n_in = 3;
     A.n_layers = 3;
-    A.layer[0] = (dn_layer){ 4, act, 0 };
-    A.layer[1] = (dn_layer){ 5, act, 0 };
-    A.layer[2] = (dn_layer){ 3, DN_ACT_SOFTMAX, 0 };
+    A.layer[0] = (dn_layer){ .units = 4, .act = act };
+    A.layer[1] = (dn_layer){ .units = 5, .act = act };
+    A.layer[2] = (dn_layer){ .units = 3, .act = DN_ACT_SOFTMAX };
     A.loss = DN_LOSS_CE;
     dn_model *m = NULL;
     dn_ws *ws = NULL;

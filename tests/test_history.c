@@ -46,13 +46,17 @@ static void test_add_and_replace(void)
     dn_error err;
     dn_history_init(&h, "accuracy");
     for (int e = 1; e <= 5; e++) {
-        dn_hist_row r = { e, 10L * e, 1.0 / e, 2.0 / e, 0.1 * e, 0.2 * e,
-                          0.01, 1.5, 0.1, 0, 0 };
+        dn_hist_row r = { .epoch = e, .step = 10L * e, .train_loss = 1.0 / e,
+                          .val_loss = 2.0 / e, .train_metric = 0.1 * e,
+                          .val_metric = 0.2 * e, .learning_rate = 0.01,
+                          .grad_norm = 1.5, .seconds = 0.1 };
         CHECK(dn_history_add(&h, &r, &err) == DN_OK, "%s", err.msg);
     }
     CHECK(h.n == 5, "5 rows added, history has %d", h.n);
     /* A resumed run repeats epoch 3: rows 3.. are replaced. */
-    dn_hist_row r3 = { 3, 31, 9, 9, 9, 9, 9, 9, 9, 0, 0 };
+    dn_hist_row r3 = { .epoch = 3, .step = 31, .train_loss = 9, .val_loss = 9,
+                       .train_metric = 9, .val_metric = 9, .learning_rate = 9,
+                       .grad_norm = 9, .seconds = 9 };
     CHECK(dn_history_add(&h, &r3, &err) == DN_OK, "%s", err.msg);
     CHECK(h.n == 3 && h.row[2].step == 31 && h.row[1].step == 20,
           "after repeating epoch 3: %d rows, last step %ld", h.n,
@@ -84,9 +88,13 @@ static void test_save_load(void)
     dn_history_init(&h, "mae");
     /* Odd epochs carry an LM mu and an evaluation count, even ones not. */
     for (int e = 1; e <= 7; e++) {
-        dn_hist_row r = { e, 3L * e, 1.0 / 3 / e, e == 2 ? NAN : 0.5 / e,
-                          12.5 / e, 13.25 / e, 0.001 * e, 0.1 * e, 0.0625,
-                          e % 2 ? 0.001 * e : 0, e % 2 ? 2L * e : 0 };
+        dn_hist_row r = { .epoch = e, .step = 3L * e,
+                          .train_loss = 1.0 / 3 / e,
+                          .val_loss = e == 2 ? NAN : 0.5 / e,
+                          .train_metric = 12.5 / e, .val_metric = 13.25 / e,
+                          .learning_rate = 0.001 * e, .grad_norm = 0.1 * e,
+                          .seconds = 0.0625, .mu = e % 2 ? 0.001 * e : 0,
+                          .evals = e % 2 ? 2L * e : 0 };
         dn_history_add(&h, &r, &err);
     }
     snprintf(path, sizeof path, "%s/hist.csv", tmp);
@@ -375,7 +383,7 @@ static void test_training_run(void)
           strstr(svg, ">epoch</text>") && strstr(svg, ">learning rate</text>") &&
           strstr(svg, "id=\"best\""), "axis titles or best mark missing");
     free(svg);
-    dn_plot_opts po = { 1, "log & <title>" };
+    dn_plot_opts po = { .log_scale = 1, .title = "log & <title>" };
     CHECK(dn_plot_history(&h, &po, path, &err) == DN_OK, "%s", err.msg);
     svg = check_slurp(path, NULL);
     CHECK(svg && strstr(svg, ">log &amp; &lt;title&gt;</text>") &&

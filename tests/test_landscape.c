@@ -248,7 +248,8 @@ static void test_plot(void)
             dn_land_descend((dn_land)f, &c, k < 2 ? in->eta_sgd
                             : in->eta_adaptive, in->start, steps[k], xy[k], &n,
                             &err);
-            paths[k] = (dn_land_path){ dn_opt_name(kinds[k]), xy[k], n };
+            paths[k] = (dn_land_path){ .label = dn_opt_name(kinds[k]),
+                                       .xy = xy[k], .n = n };
             double q[2] = { xy[k][(n - 1) * in->dim],
                             in->dim == 2 ? xy[k][(n - 1) * 2 + 1] : 0 };
             final[k] = dn_land_eval((dn_land)f, q, NULL);

@@ -86,7 +86,8 @@ static dn_model *new_model(const dn_data *d)
     dn_model *m = NULL;
     a.n_in = d->d;
     a.n_layers = 1;
-    a.layer[0] = (dn_layer){ 6, DN_ACT_LEAKY_RELU, 0.1f };
+    a.layer[0] = (dn_layer){ .units = 6, .act = DN_ACT_LEAKY_RELU,
+                             .alpha = 0.1f };
     if (dn_arch_set_task(&a, DN_TASK_REGRESSION, 1, &err) ||
         dn_model_new(&a, &m, &err)) {
         CHECK(0, "model: %s", err.msg);
@@ -164,8 +165,8 @@ static void landscapes(const char *sub)
         dn_status st = dn_land_descend(L[i].f, &c, L[i].eta,
                                        dn_land_get(L[i].f)->start, L[i].steps,
                                        xy, &n, &err);
-        dn_land_path lp = { "path (lr 0.5)", xy, n };
-        dn_plot_opts po = { 0, NULL };
+        dn_land_path lp = { .label = "path (lr 0.5)", .xy = xy, .n = n };
+        dn_plot_opts po = { .log_scale = 0 };
         path_of(p, sizeof p, sub, L[i].file);
         if (!st) st = dn_plot_landscape(L[i].f, &lp, 1, &po, p, &err);
         CHECK(st == DN_OK, "%s: %s", L[i].file, err.msg);
@@ -295,7 +296,7 @@ static void run(const char *loc, const char *sub)
     } else {
         CHECK(0, "%s: loading the history: %s", loc, err.msg);
     }
-    dn_plot_opts po = { 1, "curves" };
+    dn_plot_opts po = { .log_scale = 1, .title = "curves" };
     path_of(p, sizeof p, sub, "curves.svg");
     CHECK(dn_plot_history(&h, &po, p, &err) == DN_OK, "%s: plot: %s", loc,
           err.msg);

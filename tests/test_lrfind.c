@@ -35,8 +35,8 @@ static dn_model *net(void)
     memset(&A, 0, sizeof A);
     A.n_in = 2;
     A.n_layers = 2;
-    A.layer[0] = (dn_layer){ 8, DN_ACT_TANH, 0 };
-    A.layer[1] = (dn_layer){ 1, DN_ACT_IDENTITY, 0 };
+    A.layer[0] = (dn_layer){ .units = 8, .act = DN_ACT_TANH };
+    A.layer[1] = (dn_layer){ .units = 1, .act = DN_ACT_IDENTITY };
     A.loss = DN_LOSS_MSE;
     dn_model *m = NULL;
     dn_error err;
@@ -160,8 +160,9 @@ static void test_refused(void)
         { "diverge", 1e-7, 10, 200, 0.98, 1 },
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        dn_lr_find_conf c = { bad[i].a, bad[i].b, bad[i].steps, bad[i].beta,
-                              bad[i].div };
+        dn_lr_find_conf c = { .eta_min = bad[i].a, .eta_max = bad[i].b,
+                              .steps = bad[i].steps, .beta = bad[i].beta,
+                              .diverge = bad[i].div };
         dn_lr_find_result r;
         dn_error err;
         CHECK(dn_lr_find(m, D, &o, &c, &r, &err) == DN_EARG &&

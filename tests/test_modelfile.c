@@ -472,8 +472,10 @@ static void test_round_trips(void)
     for (int h = 0; h < nh; h++)
         for (int o = 0; o < no; o++) {
             /* leaky alpha: default in one layer, custom in the other */
-            dn_layer L[3] = { { 5, hidden[h], 0.2f }, { 4, hidden[(h + o) %
-                nh], 0 }, { outs[o].units, outs[o].act, 0 } };
+            dn_layer L[3] = {
+                { .units = 5, .act = hidden[h], .alpha = 0.2f },
+                { .units = 4, .act = hidden[(h + o) % nh] },
+                { .units = outs[o].units, .act = outs[o].act } };
             dn_model *m = make_model(3, L, 3, outs[o].loss, 10 + h * 7 + o);
             if (!m) continue;
             char what[64];
@@ -493,17 +495,19 @@ static dn_schema *make_schema(dn_task task, int n_classes)
 {
     static dn_column col[3];
     static dn_schema s;
-    col[0] = (dn_column){ "x1", 0, NULL, 0, 0, 0 };
-    col[1] = (dn_column){ "color", 2, cats, 0, 0, 0 };
-    col[2] = (dn_column){ "x\\2,\n", 0, NULL, 0, 0, 0 };
-    s = (dn_schema){ 3, col, 4, 0, 0, "label", task, n_classes,
-                     n_classes ? classes : NULL };
+    col[0] = (dn_column){ .name = "x1" };
+    col[1] = (dn_column){ .name = "color", .n_cats = 2, .cats = cats };
+    col[2] = (dn_column){ .name = "x\\2,\n" };
+    s = (dn_schema){ .n_cols = 3, .col = col, .n_in = 4, .target = "label",
+                     .task = task, .n_classes = n_classes,
+                     .classes = n_classes ? classes : NULL };
     return &s;
 }
 
 static void test_extras(void)
 {
-    dn_layer L[2] = { { 6, DN_ACT_PRELU, 0.1f }, { 4, DN_ACT_SOFTMAX, 0 } };
+    dn_layer L[2] = { { .units = 6, .act = DN_ACT_PRELU, .alpha = 0.1f },
+                        { .units = 4, .act = DN_ACT_SOFTMAX } };
     dn_model *m = make_model(4, L, 2, DN_LOSS_CE, 5);
     if (!m) return;
     dn_error err;
@@ -522,7 +526,8 @@ static void test_extras(void)
     check_round_trip(m, "schema+metadata");
 
     /* Target scaling, on a regression model. */
-    dn_layer R[2] = { { 3, DN_ACT_TANH, 0 }, { 2, DN_ACT_IDENTITY, 0 } };
+    dn_layer R[2] = { { .units = 3, .act = DN_ACT_TANH }, { .units = 2,
+                        .act = DN_ACT_IDENTITY } };
     dn_model *reg = make_model(4, R, 2, DN_LOSS_MSE, 9);
     float tm[2] = { 250.5f, -1e-3f }, ts[2] = { 80.25f, 3e-5f };
     CHECK(dn_model_set_target_scaling(reg, tm, ts, &err) == DN_OK, "%s",
@@ -533,9 +538,12 @@ static void test_extras(void)
     dn_model_free(reg);
 
     /* A schema with images and null names; binary task. */
-    dn_layer B[2] = { { 3, DN_ACT_RELU, 0 }, { 1, DN_ACT_SIGMOID, 0 } };
+    dn_layer B[2] = { { .units = 3, .act = DN_ACT_RELU }, { .units = 1,
+                        .act = DN_ACT_SIGMOID } };
     dn_model *b = make_model(6, B, 2, DN_LOSS_BCE, 8);
-    dn_schema img = { 0, NULL, 6, 2, 3, NULL, DN_TASK_BINARY, 2, classes };
+    dn_schema img = { .n_cols = 0, .n_in = 6, .img_rows = 2, .img_cols = 3,
+                      .task = DN_TASK_BINARY, .n_classes = 2,
+                      .classes = classes };
     CHECK(dn_model_set_schema(b, &img, &err) == DN_OK, "%s", err.msg);
     check_round_trip(b, "image schema");
     dn_model_free(b);
@@ -546,13 +554,15 @@ static void test_extras(void)
     const char *path = tmp_path("bad.safetensors");
     dn_model *w = make_model(6, B, 2, DN_LOSS_BCE, 8);
     CHECK(dn_model_set_schema(w, &img, &err) == DN_OK, "%s", err.msg);
-    dn_schema two = { 0, NULL, 6, 0, 0, NULL, DN_TASK_MULTICLASS, 2, classes };
+    dn_schema two = { .n_cols = 0, .n_in = 6, .task = DN_TASK_MULTICLASS,
+                      .n_classes = 2, .classes = classes };
     CHECK(dn_model_set_schema(w, &two, &err) == DN_EARG &&
           strstr(err.msg, "does not fit the network") &&
           strstr(err.msg, "one output unit per class"), "got: %s", err.msg);
     CHECK(dn_model_schema(w) && dn_model_schema(w)->task == DN_TASK_BINARY,
           "a refused schema replaced the model's");
-    dn_schema wide = { 0, NULL, 7, 0, 0, NULL, DN_TASK_BINARY, 2, classes };
+    dn_schema wide = { .n_cols = 0, .n_in = 7, .task = DN_TASK_BINARY,
+                       .n_classes = 2, .classes = classes };
     CHECK(dn_model_set_schema(w, &wide, &err) == DN_EARG &&
           strstr(err.msg, "encodes 7 inputs but the architecture has 6"),
           "got: %s", err.msg);
@@ -562,9 +572,10 @@ static void test_extras(void)
           "%s", err.msg);
     dn_model_free(w);
     /* A multiclass schema on a network of 3 identity outputs with MSE */
-    dn_layer R3[1] = { { 3, DN_ACT_IDENTITY, 0 } };
+    dn_layer R3[1] = { { .units = 3, .act = DN_ACT_IDENTITY } };
     dn_model *r3 = make_model(6, R3, 1, DN_LOSS_MSE, 8);
-    dn_schema three = { 0, NULL, 6, 0, 0, NULL, DN_TASK_MULTICLASS, 3, classes };
+    dn_schema three = { .n_cols = 0, .n_in = 6, .task = DN_TASK_MULTICLASS,
+                        .n_classes = 3, .classes = classes };
     CHECK(dn_model_set_schema(r3, &three, &err) == DN_EARG &&
           strstr(err.msg, "needs a softmax output with the ce loss, the "
                  "network's output is identity with the mse loss"),
@@ -591,8 +602,9 @@ static void test_extras(void)
 
 static void test_header(void)
 {
-    dn_layer L[3] = { { 5, DN_ACT_TANH, 0 }, { 4, DN_ACT_PRELU, 0 },
-                      { 2, DN_ACT_IDENTITY, 0 } };
+    dn_layer L[3] = { { .units = 5, .act = DN_ACT_TANH }, { .units = 4,
+                        .act = DN_ACT_PRELU },
+                      { .units = 2, .act = DN_ACT_IDENTITY } };
     dn_model *m = make_model(3, L, 3, DN_LOSS_MSE, 3);
     if (!m) return;
     dn_error err;
@@ -698,7 +710,8 @@ static int leftover_tmp(const char *d)
 
 static void test_atomic(void)
 {
-    dn_layer L[2] = { { 3, DN_ACT_RELU, 0 }, { 1, DN_ACT_IDENTITY, 0 } };
+    dn_layer L[2] = { { .units = 3, .act = DN_ACT_RELU }, { .units = 1,
+                        .act = DN_ACT_IDENTITY } };
     dn_model *a = make_model(2, L, 2, DN_LOSS_MSE, 1);
     dn_model *b = make_model(2, L, 2, DN_LOSS_MSE, 2);
     if (!a || !b) return;
@@ -1151,13 +1164,16 @@ static void test_malformed(void)
 
 static unsigned char *small_valid(size_t *n)
 {
-    dn_layer L[2] = { { 2, DN_ACT_PRELU, 0 }, { 2, DN_ACT_SOFTMAX, 0 } };
+    dn_layer L[2] = { { .units = 2, .act = DN_ACT_PRELU }, { .units = 2,
+                        .act = DN_ACT_SOFTMAX } };
     dn_model *m = make_model(2, L, 2, DN_LOSS_CE, 4);
     dn_error err;
     float mean[2] = { 1, 2 }, sd[2] = { 3, 4 };
-    static dn_column col[2] = { { "x", 0, NULL, 0, 0, 0 }, { "y", 0, NULL, 0, 0, 0 } };
+    static dn_column col[2] = { { .name = "x" }, { .name = "y" } };
     static char *cls[2] = { "no", "yes" };
-    dn_schema s = { 2, col, 2, 0, 0, "t", DN_TASK_MULTICLASS, 2, cls };
+    dn_schema s = { .n_cols = 2, .col = col, .n_in = 2, .target = "t",
+                    .task = DN_TASK_MULTICLASS, .n_classes = 2,
+                    .classes = cls };
     dn_model_set_scaling(m, mean, sd, &err);
     dn_model_set_schema(m, &s, &err);
     dn_model_meta_set(m, "k", "v", &err);

@@ -322,9 +322,10 @@ static int floats_equal(span t, const float *v, size_t n)
 
 static void test_regression_model(void)
 {
-    const dn_layer L[] = { { 4, DN_ACT_LEAKY_RELU, 0.2f },
-                           { 3, DN_ACT_PRELU, 0 },
-                           { 2, DN_ACT_IDENTITY, 0 } };
+    const dn_layer L[] = { { .units = 4, .act = DN_ACT_LEAKY_RELU,
+                             .alpha = 0.2f },
+                           { .units = 3, .act = DN_ACT_PRELU },
+                           { .units = 2, .act = DN_ACT_IDENTITY } };
     dn_model *m = make(3, L, DN_LOSS_MSE);
     dn_error err;
     const float mean[] = { 1, 2, 3 }, sd[] = { 0.5f, 2, 4 };
@@ -424,7 +425,7 @@ static void test_classifiers(void)
     char b[1024];
     dn_error err;
     pfield graph = { 0 }, nd = { 0 }, at = { 0 };
-    const dn_layer soft[] = { { 4, DN_ACT_SOFTMAX, 0 } };
+    const dn_layer soft[] = { { .units = 4, .act = DN_ACT_SOFTMAX } };
     dn_model *m = make(1, soft, DN_LOSS_CE);
     CHECK(!dn_model_export_onnx(m, path_in("c.onnx"), &err), "%s", err.msg);
     span f = load(path_in("c.onnx"));
@@ -441,7 +442,8 @@ static void test_classifiers(void)
     free((void *)f.p);
     dn_model_free(m);
 
-    const dn_layer bin[] = { { 5, DN_ACT_TANH, 0 }, { 1, DN_ACT_SIGMOID, 0 } };
+    const dn_layer bin[] = { { .units = 5, .act = DN_ACT_TANH },
+                             { .units = 1, .act = DN_ACT_SIGMOID } };
     m = make(2, bin, DN_LOSS_BCE);
     CHECK(!dn_model_export_onnx(m, path_in("b.onnx"), &err), "%s", err.msg);
     f = load(path_in("b.onnx"));
@@ -557,7 +559,7 @@ static void test_odd_schemas(void)
 
 static void test_errors(void)
 {
-    const dn_layer L[] = { { 2, DN_ACT_IDENTITY, 0 } };
+    const dn_layer L[] = { { .units = 2, .act = DN_ACT_IDENTITY } };
     dn_model *m = make(1, L, DN_LOSS_MSE);
     dn_error err;
     CHECK(dn_model_export_onnx(NULL, path_in("x.onnx"), &err) == DN_EARG &&

@@ -49,7 +49,7 @@ static dn_model *load_net(const og_net *net)
     A.n_in = net->n_in;
     A.n_layers = net->n_layers;
     for (int l = 0; l < net->n_layers; l++)
-        A.layer[l] = (dn_layer){ net->units[l], net->act[l], 0 };
+        A.layer[l] = (dn_layer){ .units = net->units[l], .act = net->act[l] };
     A.loss = net->loss;
     dn_error err;
     dn_model *m = NULL;

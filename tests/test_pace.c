@@ -49,8 +49,8 @@ static dn_model *make_model(const dn_data *d)
     memset(&a, 0, sizeof a);
     a.n_in = D;
     a.n_layers = 2;
-    a.layer[0] = (dn_layer){ 16, DN_ACT_RELU, 0 };
-    a.layer[1] = (dn_layer){ 8, DN_ACT_TANH, 0 };
+    a.layer[0] = (dn_layer){ .units = 16, .act = DN_ACT_RELU };
+    a.layer[1] = (dn_layer){ .units = 8, .act = DN_ACT_TANH };
     dn_model *m = NULL;
     dn_error err;
     if (dn_arch_set_task(&a, DN_TASK_MULTICLASS, 4, &err) ||

@@ -35,8 +35,10 @@ static int count(const char *s, const char *what)
 
 static dn_hist_row row(int epoch, double val_loss)
 {
-    dn_hist_row r = { epoch, 4L * epoch, 0.5, val_loss, 0.75, 0.8125, 0.01,
-                      1.25, 0.5, 0, 0 };
+    dn_hist_row r = { .epoch = epoch, .step = 4L * epoch, .train_loss = 0.5,
+                      .val_loss = val_loss, .train_metric = 0.75,
+                      .val_metric = 0.8125, .learning_rate = 0.01,
+                      .grad_norm = 1.25, .seconds = 0.5 };
     return r;
 }
 

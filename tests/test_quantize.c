@@ -99,7 +99,7 @@ static void test_api(void)
     d.d = 3;
     d.X = X;
     dn_qmodel *q = NULL;
-    dn_quant_opts bad = { 10 };
+    dn_quant_opts bad = { .percentile = 10 };
     CHECK(dn_quantize(m, NULL, NULL, &q, &err) == DN_EARG &&
           strstr(err.msg, "calibration data"), "no data: %s", err.msg);
     CHECK(dn_quantize(m, &d, &bad, &q, &err) == DN_EARG &&
@@ -153,7 +153,7 @@ static void test_api(void)
      * mean and 1/std of 3 inputs, 4 bytes each */
     snprintf(path, sizeof path, "%s/m.h", dir);
     dn_c_sizes z;
-    dn_c_opts o = { "small", NULL, NULL };
+    dn_c_opts o = { .name = "small" };
     CHECK(dn_model_export_c(m, &o, path, &z, &err) == DN_OK, "%s", err.msg);
     CHECK(z.weight_bytes == 4 * (32 + 6), "float arrays %zu bytes", z.weight_bytes);
     CHECK(z.scratch_bytes == 4 * (3 + 5), "float scratch %zu", z.scratch_bytes);

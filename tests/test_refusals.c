@@ -45,7 +45,7 @@ static void arch_refusals(void)
     memset(&a, 0, sizeof a);
     a.n_in = 2;
     a.n_layers = 1;
-    a.layer[0] = (dn_layer){ 1, DN_ACT_IDENTITY, 0 };
+    a.layer[0] = (dn_layer){ .units = 1, .act = DN_ACT_IDENTITY };
     a.loss = DN_LOSS_MSE;
     CHECK(dn_arch_check(&a, &err) == DN_OK, "%s", err.msg);
     dn_arch b = a;
@@ -62,8 +62,8 @@ static void arch_refusals(void)
     b = a; b.layer[0].alpha = NAN;
     REFUSE(dn_arch_check(&b, &err), DN_EARG, "layer 1: slope alpha is not a finite");
     b = a; b.n_in = 1000000; b.n_layers = 2;
-    b.layer[0] = (dn_layer){ 1000000, DN_ACT_RELU, 0 };
-    b.layer[1] = (dn_layer){ 1, DN_ACT_IDENTITY, 0 };
+    b.layer[0] = (dn_layer){ .units = 1000000, .act = DN_ACT_RELU };
+    b.layer[1] = (dn_layer){ .units = 1, .act = DN_ACT_IDENTITY };
     REFUSE(dn_arch_check(&b, &err), DN_EARG, "1000002000001 parameters exceed the limit");
     b = a; b.loss = DN_LOSS_BCE;
     REFUSE(dn_arch_check(&b, &err), DN_EARG, "loss bce needs a sigmoid output (it "
@@ -85,7 +85,7 @@ static dn_model *small_model(dn_task task, int n_out)
     memset(&a, 0, sizeof a);
     a.n_in = 2;
     a.n_layers = 1;
-    a.layer[0] = (dn_layer){ 3, DN_ACT_PRELU, 0 };
+    a.layer[0] = (dn_layer){ .units = 3, .act = DN_ACT_PRELU };
     dn_model *m = NULL;
     if (dn_arch_set_task(&a, task, n_out, &err) || dn_model_new(&a, &m, &err)) {
         fprintf(stderr, "small_model: %s\n", err.msg);
@@ -1050,7 +1050,9 @@ static void history_refusals(void)
 {
     dn_history h;
     dn_history_init(&h, "acc,uracy");
-    dn_hist_row r = { 1, 10, 0.5, NAN, 0.9, NAN, 0.1, 2, 0.01, 0, 0 };
+    dn_hist_row r = { .epoch = 1, .step = 10, .train_loss = 0.5,
+                      .val_loss = NAN, .train_metric = 0.9, .val_metric = NAN,
+                      .learning_rate = 0.1, .grad_norm = 2, .seconds = 0.01 };
     CHECK(dn_history_add(&h, &r, &err) == DN_OK, "%s", err.msg);
     REFUSE(dn_history_save(&h, at("h.csv"), &err), DN_EARG, "the metric name "
            "'acc,uracy' would break the CSV header; use letters, digits and '_'");

@@ -160,7 +160,7 @@ static void test_multilabel_model(void)
     memset(&a, 0, sizeof a);
     a.n_in = 2;
     a.n_layers = 1;
-    a.layer[0] = (dn_layer){ 2, DN_ACT_SIGMOID, 0 };
+    a.layer[0] = (dn_layer){ .units = 2, .act = DN_ACT_SIGMOID };
     a.loss = DN_LOSS_BCE;
     dn_model *m;
     dn_error e;

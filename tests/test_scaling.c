@@ -36,7 +36,7 @@ static double fit(const dn_data *D, int binary)
     dn_arch A;
     memset(&A, 0, sizeof A);
     A.n_in = 2;
-    A.layer[A.n_layers++] = (dn_layer){ 8, DN_ACT_TANH, 0 };
+    A.layer[A.n_layers++] = (dn_layer){ .units = 8, .act = DN_ACT_TANH };
     dn_arch_set_task(&A, binary ? DN_TASK_BINARY : DN_TASK_REGRESSION, 1,
                      NULL);
     dn_model *m;

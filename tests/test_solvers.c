@@ -43,7 +43,8 @@ static dn_model *net(int n_in, int hidden, dn_act act, dn_task task,
     dn_arch A;
     memset(&A, 0, sizeof A);
     A.n_in = n_in;
-    if (hidden) A.layer[A.n_layers++] = (dn_layer){ hidden, act, 0 };
+    if (hidden) A.layer[A.n_layers++] = (dn_layer){ .units = hidden,
+        .act = act };
     dn_arch_set_task(&A, task, task == DN_TASK_MULTICLASS ? 3 : 1, NULL);
     dn_model *m;
     dn_model_new(&A, &m, NULL);
@@ -633,9 +634,9 @@ static void hessian_net(dn_act h1, dn_act h2, dn_act out, dn_loss loss,
     memset(&A, 0, sizeof A);
     A.n_in = 3;
     A.n_layers = 3;
-    A.layer[0] = (dn_layer){ 4, h1, 0 };
-    A.layer[1] = (dn_layer){ 3, h2, 0 };
-    A.layer[2] = (dn_layer){ units, out, 0 };
+    A.layer[0] = (dn_layer){ .units = 4, .act = h1 };
+    A.layer[1] = (dn_layer){ .units = 3, .act = h2 };
+    A.layer[2] = (dn_layer){ .units = units, .act = out };
     A.loss = loss;
     dn_model *m;
     dn_error err;

@@ -290,9 +290,15 @@ static void test_run(void)
     CHECK(dn_tboard_open(logdir, &tb, &err) == DN_OK, "open: %s", err.msg);
     /* Epoch 1 without validation values: no validation run yet. */
     dn_hist_row rows[3] = {
-        { 1, 10, 2.25, NAN, 0.5, NAN, 0.1, 3.5, 0.25, 0, 0 },
-        { 2, 20, 1.125, 1.5, 0.75, 0.625, 0.05, 2.0, 0.5, 0, 0 },
-        { 3, 30, 0.5625, 1.25, NAN, 0.875, 0.025, 1.0, 0.75, 0, 0 },
+        { .epoch = 1, .step = 10, .train_loss = 2.25, .val_loss = NAN,
+          .train_metric = 0.5, .val_metric = NAN, .learning_rate = 0.1,
+          .grad_norm = 3.5, .seconds = 0.25 },
+        { .epoch = 2, .step = 20, .train_loss = 1.125, .val_loss = 1.5,
+          .train_metric = 0.75, .val_metric = 0.625, .learning_rate = 0.05,
+          .grad_norm = 2.0, .seconds = 0.5 },
+        { .epoch = 3, .step = 30, .train_loss = 0.5625, .val_loss = 1.25,
+          .train_metric = NAN, .val_metric = 0.875, .learning_rate = 0.025,
+          .grad_norm = 1.0, .seconds = 0.75 },
     };
     CHECK(dn_tboard_add(tb, &rows[0], "accuracy", &err) == DN_OK, "%s", err.msg);
     snprintf(path, sizeof path, "%s/validation", logdir);

@@ -23,7 +23,7 @@ static dn_model *net(int hidden, uint64_t seed)
     dn_arch A;
     memset(&A, 0, sizeof A);
     A.n_in = digits->d;
-    A.layer[A.n_layers++] = (dn_layer){ hidden, DN_ACT_RELU, 0 };
+    A.layer[A.n_layers++] = (dn_layer){ .units = hidden, .act = DN_ACT_RELU };
     dn_arch_set_task(&A, DN_TASK_MULTICLASS, 10, NULL);
     dn_model *m = NULL;
     if (dn_model_new(&A, &m, NULL)) return NULL;

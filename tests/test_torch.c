@@ -76,7 +76,8 @@ static dn_model *load_model(const golden_case *c)
     A.n_in = c->n_in;
     A.n_layers = c->n_layers;
     for (int l = 0; l < c->n_layers; l++)
-        A.layer[l] = (dn_layer){ c->units[l], c->act[l], c->alpha[l] };
+        A.layer[l] = (dn_layer){ .units = c->units[l], .act = c->act[l],
+                                 .alpha = c->alpha[l] };
     A.loss = c->loss;
     dn_error err;
     dn_model *m = NULL;

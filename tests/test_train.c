@@ -36,7 +36,8 @@ static dn_model *net(int n_in, int hidden, dn_act act, uint64_t seed)
     dn_arch A;
     memset(&A, 0, sizeof A);
     A.n_in = n_in;
-    if (hidden) A.layer[A.n_layers++] = (dn_layer){ hidden, act, 0 };
+    if (hidden) A.layer[A.n_layers++] = (dn_layer){ .units = hidden,
+        .act = act };
     dn_arch_set_task(&A, DN_TASK_REGRESSION, 1, NULL);
     dn_model *m;
     dn_model_new(&A, &m, NULL);

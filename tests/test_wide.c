@@ -136,7 +136,7 @@ static void check_relu(void)
         a[i] = 7;
     }
     for (int j = 0; j < C; j++) b[j] = j % 4 ? 0.1f * (float)(j - 18) : -0.0f;
-    const dn_layer L = { C, DN_ACT_RELU, 0 };
+    const dn_layer L = { .units = C, .act = DN_ACT_RELU };
     memcpy(z, z0, sizeof z);
     dn_act_forward_block(&L, NULL, b, z, a, LD, R, C);
     long bad = 0;

@@ -342,7 +342,8 @@ class _MLP(BaseEstimator):
             raise ValueError("schedule %r: use one of %s" % (kind,
                                                              tuple(L.SCHED)))
         lib.dn_sched_defaults(C.byref(s), L.SCHED[kind])
-        fields = [f for f, _ in L.dn_sched_conf._fields_ if f != "kind"]
+        fields = [f for f, _ in L.dn_sched_conf._fields_
+                  if f not in ("kind", "reserved")]
         for k, v in sched.items():
             if k not in fields:
                 raise ValueError("schedule: unknown setting %r; the settings "

@@ -32,23 +32,32 @@ MONITOR_VAL_LOSS, MONITOR_VAL_ACC, MONITOR_TRAIN_LOSS = range(3)
 STOP_EPOCHS = 0
 
 
+def reserved(words):
+    """The reserved tail that ends a struct (DN_RESERVED in descent.h):
+    words the library keeps zero and a later minor version names."""
+    return ("reserved", C.c_uint64 * words)
+
+
 class dn_error(C.Structure):
     _fields_ = [("code", C.c_int), ("msg", C.c_char * 1024)]
 
 
 class dn_layer(C.Structure):
-    _fields_ = [("units", C.c_int), ("act", C.c_int), ("alpha", C.c_float)]
+    _fields_ = [("units", C.c_int), ("act", C.c_int), ("alpha", C.c_float),
+                reserved(2)]
 
 
 class dn_arch(C.Structure):
     _fields_ = [("n_in", C.c_int), ("n_layers", C.c_int),
-                ("layer", dn_layer * MAX_LAYERS), ("loss", C.c_int)]
+                ("layer", dn_layer * MAX_LAYERS), ("loss", C.c_int),
+                reserved(4)]
 
 
 class dn_column(C.Structure):
     _fields_ = [("name", C.c_char_p), ("n_cats", C.c_int),
                 ("cats", c_char_pp), ("has_fill", C.c_int),
-                ("fill", C.c_float), ("indicator", C.c_int)]
+                ("fill", C.c_float), ("indicator", C.c_int),
+                reserved(4)]
 
 
 class dn_schema(C.Structure):
@@ -56,14 +65,16 @@ class dn_schema(C.Structure):
                 ("n_in", C.c_int), ("img_rows", C.c_int),
                 ("img_cols", C.c_int), ("target", C.c_char_p),
                 ("task", C.c_int), ("n_classes", C.c_int),
-                ("classes", c_char_pp)]
+                ("classes", c_char_pp),
+                reserved(4)]
 
 
 class dn_data(C.Structure):
     _fields_ = [("n", C.c_int), ("d", C.c_int), ("k", C.c_int),
                 ("X", c_float_p), ("Y", c_float_p),
                 ("schema", C.POINTER(dn_schema)), ("bytes", C.c_void_p),
-                ("w", c_float_p)]
+                ("w", c_float_p),
+                reserved(4)]
 
 
 class dn_opt_conf(C.Structure):
@@ -73,7 +84,8 @@ class dn_opt_conf(C.Structure):
                 ("eps", C.c_double), ("lr_decay", C.c_double),
                 ("initial_accumulator", C.c_double),
                 ("weight_decay", C.c_double), ("centered", C.c_int),
-                ("amsgrad", C.c_int)]
+                ("amsgrad", C.c_int),
+                reserved(4)]
 
 
 class dn_sched_conf(C.Structure):
@@ -84,7 +96,8 @@ class dn_sched_conf(C.Structure):
                 ("threshold_abs", C.c_int), ("cooldown", C.c_int),
                 ("warmup", C.c_int),
                 ("pct_start", C.c_double), ("div_factor", C.c_double),
-                ("final_div_factor", C.c_double)]
+                ("final_div_factor", C.c_double),
+                reserved(4)]
 
 
 class dn_epoch(C.Structure):
@@ -94,7 +107,8 @@ class dn_epoch(C.Structure):
                 ("train_mae", C.c_double), ("val_mae", C.c_double),
                 ("eta", C.c_double), ("grad_norm", C.c_double),
                 ("seconds", C.c_double), ("replay", C.c_int),
-                ("mu", C.c_double), ("evals", C.c_long)]
+                ("mu", C.c_double), ("evals", C.c_long),
+                reserved(8)]
 
 
 EPOCH_FN = C.CFUNCTYPE(C.c_int, C.POINTER(dn_epoch), C.c_void_p)
@@ -114,14 +128,16 @@ class dn_train_opts(C.Structure):
                 ("user", C.c_void_p), ("checkpoint", C.c_char_p),
                 ("checkpoint_every", C.c_int),
                 ("checkpoint_steps", C.c_long), ("resume", C.c_char_p),
-                ("note", C.c_char_p), ("interrupt", C.c_void_p)]
+                ("note", C.c_char_p), ("interrupt", C.c_void_p),
+                reserved(16)]
 
 
 class dn_result(C.Structure):
     _fields_ = [("epochs", C.c_int), ("steps", C.c_long),
                 ("reason", C.c_int), ("best_epoch", C.c_int),
                 ("best", C.c_double), ("restored", C.c_int),
-                ("last", dn_epoch)]
+                ("last", dn_epoch),
+                reserved(4)]
 
 
 class dn_solver_conf(C.Structure):
@@ -133,7 +149,8 @@ class dn_solver_conf(C.Structure):
                 ("restart", C.c_int), ("mu", C.c_double),
                 ("mu_dec", C.c_double), ("mu_inc", C.c_double),
                 ("mu_max", C.c_double), ("max_params", C.c_size_t),
-                ("lm_rule", C.c_int)]
+                ("lm_rule", C.c_int),
+                reserved(8)]
 
 
 class dn_hist_row(C.Structure):
@@ -142,12 +159,14 @@ class dn_hist_row(C.Structure):
                 ("train_metric", C.c_double), ("val_metric", C.c_double),
                 ("learning_rate", C.c_double), ("grad_norm", C.c_double),
                 ("seconds", C.c_double), ("mu", C.c_double),
-                ("evals", C.c_long)]
+                ("evals", C.c_long),
+                reserved(4)]
 
 
 class dn_history(C.Structure):
     _fields_ = [("metric", C.c_char * 24), ("n", C.c_int), ("cap", C.c_int),
-                ("row", C.POINTER(dn_hist_row))]
+                ("row", C.POINTER(dn_hist_row)),
+                reserved(4)]
 
 
 # Every Structure above, by its C name: tests/test_python.sh compiles a

@@ -7,6 +7,7 @@
 
 #include "descent.h"
 #include <stdarg.h>
+#include <string.h>
 
 /* Fills err (if not NULL) with a printf-style message and returns code. */
 dn_status dn_fail(dn_error *err, dn_status code, const char *fmt, ...)
@@ -48,6 +49,11 @@ void dn_free_each(void *const *p, size_t n);
 #define DN_FREE_ALL(...)                                                  \
     dn_free_each((void *const[]){ __VA_ARGS__ },                          \
                  sizeof((void *const[]){ __VA_ARGS__ }) / sizeof(void *))
+
+/* Zeroes the reserved tail (DN_RESERVED, docs/abi.md) of a public struct
+ * the library copied from the caller's: what the library hands back has
+ * zero there, whatever the caller's copy held. */
+#define DN_CLEAR_RESERVED(s) memset((s)->reserved, 0, sizeof (s)->reserved)
 
 /* Largest sizes any loader will accept before allocating: guards against
  * absurd numbers in files (a 2^62-row header must not become malloc). */

@@ -96,6 +96,7 @@ void dn_tally_add(const dn_model *m, const float *out, const float *Y,
 
 void dn_tally_finish(const dn_model *m, const dn_tally *t, dn_metrics *o)
 {
+    memset(o, 0, sizeof *o);
     o->n = (int)t->n;
     o->loss = t->n ? t->loss_sum / t->wsum : NAN;
     o->accuracy = o->mse = o->mae = o->r2 = NAN;

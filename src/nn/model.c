@@ -137,10 +137,12 @@ dn_status dn_model_new(const dn_arch *arch, dn_model **out, dn_error *err)
     dn_model *m = calloc(1, sizeof *m);
     if (!m) return dn_fail(err, DN_ENOMEM, "out of memory for the model");
     m->arch = *arch;
+    DN_CLEAR_RESERVED(&m->arch);
     size_t off = 0;
     int in = arch->n_in;
     for (int l = 0; l < arch->n_layers; l++) {
         dn_layer *L = &m->arch.layer[l];
+        DN_CLEAR_RESERVED(L);
         if (L->alpha == 0 && L->act == DN_ACT_LEAKY_RELU)
             L->alpha = DEFAULT_LEAKY_ALPHA;
         if (L->alpha == 0 && L->act == DN_ACT_PRELU)

@@ -351,8 +351,9 @@ static next step(run *r, int epoch, int start)
     r->res->steps = S->steps;
     S->pos = start + b;
     if (o->on_batch) {
-        dn_batch bt = { epoch, start / r->B + 1, (r->n + r->B - 1) / r->B,
-                        S->pos, S->steps, E };
+        dn_batch bt = { .epoch = epoch, .batch = start / r->B + 1,
+                        .n_batches = (r->n + r->B - 1) / r->B,
+                        .rows = S->pos, .steps = S->steps, .loss = E };
         o->on_batch(&bt, o->user);
     }
     /* Mid-epoch checkpoints; the one after an epoch's last step waits

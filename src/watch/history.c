@@ -57,7 +57,9 @@ dn_status dn_history_add(dn_history *h, const dn_hist_row *r, dn_error *err)
         h->row = p;
         h->cap = cap;
     }
-    h->row[h->n++] = *r;
+    h->row[h->n] = *r;
+    DN_CLEAR_RESERVED(&h->row[h->n]);
+    h->n++;
     return DN_OK;
 }
 
@@ -301,9 +303,12 @@ dn_status dn_history_load(const char *path, dn_history *h, dn_error *err)
         }
         /* mu and evals: missing or empty is 0, as in dn_epoch. */
         if (!(v[10] >= 0 && v[10] <= 9e15)) v[10] = 0;
-        dn_hist_row r = { (int)v[0], (long)v[1], v[2], v[3], v[4], v[5],
-                          v[6], v[7], v[8], v[9] > 0 ? v[9] : 0,
-                          (long)v[10] };
+        dn_hist_row r = { .epoch = (int)v[0], .step = (long)v[1],
+                          .train_loss = v[2], .val_loss = v[3],
+                          .train_metric = v[4], .val_metric = v[5],
+                          .learning_rate = v[6], .grad_norm = v[7],
+                          .seconds = v[8], .mu = v[9] > 0 ? v[9] : 0,
+                          .evals = (long)v[10] };
         st = dn_history_add(h, &r, err);
         if (st) goto out;
     }

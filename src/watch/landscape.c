@@ -10,26 +10,27 @@
 /* Learning rates chosen so that each family shows its character on each
  * function without diverging: the SGD family (sgd, momentum, nesterov)
  * is bounded by the largest curvature, the adaptive ones (adagrad,
- * rmsprop, adam, adamw) move about eta per step whatever the scale. */
+ * rmsprop, adam, adamw) move about eta per step whatever the scale.
+ * Each entry ends with the reserved tail, zero. */
 static const dn_land_info INFO[DN_LAND_COUNT] = {
     [DN_LAND_PARABOLA] = {
         "parabola", "C(w) = (w - 3)^2", 1,
-        { 0, 0 }, { -1, 7, 0, 0 }, { 3, 0 }, 0, 0, 10, 0.1, 0.5 },
+        { 0, 0 }, { -1, 7, 0, 0 }, { 3, 0 }, 0, 0, 10, 0.1, 0.5, { 0 } },
     [DN_LAND_BOWL] = {
         "bowl", "f(x, y) = x^2 + 10 y^2", 2,
-        { -4, 1.5 }, { -5, 5, -2.5, 2.5 }, { 0, 0 }, 0, 0, 100, 0.04, 0.2 },
+        { -4, 1.5 }, { -5, 5, -2.5, 2.5 }, { 0, 0 }, 0, 0, 100, 0.04, 0.2, { 0 } },
     [DN_LAND_ROSENBROCK] = {
         "rosenbrock", "f(x, y) = (1 - x)^2 + 100 (y - x^2)^2", 2,
-        { -1.5, 2 }, { -2, 2, -1, 3 }, { 1, 1 }, 0, 1, 1000, 0.0005, 0.02 },
+        { -1.5, 2 }, { -2, 2, -1, 3 }, { 1, 1 }, 0, 1, 1000, 0.0005, 0.02, { 0 } },
     [DN_LAND_BEALE] = {
         "beale", "f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + "
                  "(2.625 - x + xy^3)^2", 2,
         { 1, 1.5 }, { -4.5, 4.5, -4.5, 4.5 }, { 3, 0.5 }, 0, 1, 1000,
-        0.001, 0.02 },
+        0.001, 0.02, { 0 } },
     [DN_LAND_SADDLE] = {
         "saddle", "f(x, y) = x^2 - y^2/2 + y^4/4", 2,
         { -1.5, 0.01 }, { -2, 2, -2, 2 }, { 0, 1 }, -0.25, 0, 200,
-        0.05, 0.05 },
+        0.05, 0.05, { 0 } },
 };
 
 const dn_land_info *dn_land_get(dn_land f)

@@ -135,7 +135,7 @@ static int fill_history(FILE *o, void *arg)
 dn_status dn_plot_history(const dn_history *h, const dn_plot_opts *opts,
                           const char *path, dn_error *err)
 {
-    dn_plot_opts def = { 0, NULL };
+    dn_plot_opts def = { .title = NULL };
     if (!opts) opts = &def;
     if (!h || h->n < 1)
         return dn_fail(err, DN_EARG, "cannot plot '%s': the history has no "
@@ -428,7 +428,7 @@ dn_status dn_plot_landscape(dn_land f, const dn_land_path *paths, int n_paths,
                             const dn_plot_opts *opts, const char *path,
                             dn_error *err)
 {
-    dn_plot_opts def = { 0, NULL };
+    dn_plot_opts def = { .title = NULL };
     if (!opts) opts = &def;
     const dn_land_info *in = dn_land_get(f);
     if (!in) return dn_fail(err, DN_EARG, "unknown function %d", (int)f);
