@@ -642,6 +642,7 @@ typedef struct {
                           0.35, spiral 0.03) */
     uint64_t seed;     /* default 1 */
     int      classes;  /* 2..10 (default 2); XOR has 2 */
+    DN_RESERVED(4);
 } dn_synth_conf;
 
 const char *dn_synth_name(dn_synth s);   /* "circles", "xor", "gaussians",
@@ -2004,6 +2005,7 @@ typedef struct {
     int    of;      /* the layer's units (DEAD_RELU, SATURATED), else 0 */
     double value;   /* as above, per kind (NaN where none) */
     double from, to;
+    DN_RESERVED(4);
 } dn_health_warning;
 
 typedef struct {
@@ -2017,6 +2019,7 @@ typedef struct {
     double rise_min;        /* 0.1 */
     int    overfit_epochs;  /* 5 */
     double overfit_min;     /* 0.05 */
+    DN_RESERVED(4);
 } dn_health_conf;
 
 typedef struct dn_health dn_health;

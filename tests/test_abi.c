@@ -41,11 +41,11 @@ static const layout LAYOUTS[] = {
     ROW(dn_csv_opts, info, 136, 64, 72),
     ROW(dn_csv_info, note, 1088, 28, 1056),
     ROW(dn_opt_conf, amsgrad, 120, 84, 88),
-    ROW(dn_sched_conf, final_div_factor, 136, 96, 104),
-    ROW(dn_sched, cool, 208, 172, 176),
+    ROW(dn_sched_conf, final_div_factor, 128, 88, 96),
+    ROW(dn_sched, cool, 200, 164, 168),
     ROW(dn_epoch, evals, 176, 104, 112),
     ROW(dn_batch, loss, 72, 32, 40),
-    ROW(dn_train_opts, interrupt, 800, 664, 672),
+    ROW(dn_train_opts, interrupt, 792, 656, 664),
     ROW(dn_result, last, 248, 40, 216),
     ROW(dn_lr_find_conf, diverge, 72, 32, 40),
     ROW(dn_lr_find_result, how, 112, 72, 80),
@@ -64,6 +64,9 @@ static const layout LAYOUTS[] = {
     ROW(dn_land_info, eta_adaptive, 152, 112, 120),
     ROW(dn_land_path, n, 56, 16, 24),
     ROW(dn_report, y_pred, 376, 304, 312),
+    ROW(dn_synth_conf, classes, 64, 24, 32),
+    ROW(dn_health_warning, to, 80, 40, 48),
+    ROW(dn_health_conf, overfit_min, 112, 72, 80),
 };
 #define N_LAYOUTS (sizeof LAYOUTS / sizeof *LAYOUTS)
 
@@ -202,6 +205,16 @@ static void test_defaults(void)
     GARBAGE(l);
     dn_lr_find_defaults(&l);
     CHECK(TAIL_ZERO(l), "dn_lr_find_defaults left reserved words set");
+    dn_health_conf hc;
+    GARBAGE(hc);
+    dn_health_defaults(&hc);
+    CHECK(TAIL_ZERO(hc), "dn_health_defaults left reserved words set");
+    for (int k = 0; k < DN_SYNTH_COUNT; k++) {
+        dn_synth_conf c;
+        GARBAGE(c);
+        dn_synth_defaults((dn_synth)k, &c);
+        CHECK(TAIL_ZERO(c), "dn_synth_defaults(%s)", dn_synth_name(k));
+    }
     dn_history h;
     GARBAGE(h);
     dn_history_init(&h, "accuracy");

@@ -44,6 +44,7 @@ dn_status dn_synth_parse(const char *s, dn_synth *out, dn_error *err)
 void dn_synth_defaults(dn_synth s, dn_synth_conf *c)
 {
     if (!c) return;
+    memset(c, 0, sizeof *c);  /* the reserved tail too */
     c->n = 400;
     c->noise = (unsigned)s < DN_SYNTH_COUNT ? default_noise[s] : 0;
     c->seed = 1;

@@ -54,6 +54,7 @@ const char *dn_health_name(dn_health_kind k)
 
 void dn_health_defaults(dn_health_conf *c)
 {
+    memset(c, 0, sizeof *c);  /* the reserved tail too */
     c->rows = 256;
     c->dead_share = 0.1;
     c->sat_ratio = 0.05;
