@@ -38,8 +38,8 @@ static dn_model *net(int n_hidden, const int *units, const dn_act *act,
     A.n_in = 2;
     A.n_layers = n_hidden + 1;
     for (int l = 0; l < n_hidden; l++)
-        A.layer[l] = (dn_layer){ units[l], act[l], 0 };
-    A.layer[n_hidden] = (dn_layer){ 1, DN_ACT_IDENTITY, 0 };
+        A.layer[l] = (dn_layer){ .units = units[l], .act = act[l] };
+    A.layer[n_hidden] = (dn_layer){ .units = 1, .act = DN_ACT_IDENTITY };
     A.loss = DN_LOSS_MSE;
     dn_model *m = NULL;
     dn_error err;
