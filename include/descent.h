@@ -2105,6 +2105,7 @@ typedef struct {
     int         grid;    /* cells per side (default 100) */
     double      margin;  /* fraction of the span added each side (0.1) */
     const char *title;   /* NULL: none */
+    DN_RESERVED(4);
 } dn_boundary_opts;
 
 typedef struct dn_boundary dn_boundary;

@@ -67,6 +67,7 @@ static const layout LAYOUTS[] = {
     ROW(dn_synth_conf, classes, 64, 24, 32),
     ROW(dn_health_warning, to, 80, 40, 48),
     ROW(dn_health_conf, overfit_min, 112, 72, 80),
+    ROW(dn_boundary_opts, title, 56, 16, 24),
 };
 #define N_LAYOUTS (sizeof LAYOUTS / sizeof *LAYOUTS)
 
@@ -215,6 +216,10 @@ static void test_defaults(void)
         dn_synth_defaults((dn_synth)k, &c);
         CHECK(TAIL_ZERO(c), "dn_synth_defaults(%s)", dn_synth_name(k));
     }
+    dn_boundary_opts bo;
+    GARBAGE(bo);
+    dn_boundary_defaults(&bo);
+    CHECK(TAIL_ZERO(bo), "dn_boundary_defaults left reserved words set");
     dn_history h;
     GARBAGE(h);
     dn_history_init(&h, "accuracy");

@@ -475,12 +475,15 @@ static void test_odd_schemas(void)
 {
     dn_error err;
     char *cats[] = { "a?", "b\"*/" };
-    dn_column col[2] = { { NULL, 0, NULL, 1, 2.5f, 1 },
-                         { "c*/x\x01\\", 2, cats, 0, 0, 0 } };
+    dn_column col[2] = { { .name = NULL, .has_fill = 1, .fill = 2.5f,
+                           .indicator = 1 },
+                         { .name = "c*/x\x01\\", .n_cats = 2, .cats = cats } };
     char *classes[] = { NULL, "y\"es?\\\x01\xC3\xA9" };
-    dn_schema sc = { 2, col, 4, 0, 0, NULL, DN_TASK_BINARY, 2, classes };
+    dn_schema sc = { .n_cols = 2, .col = col, .n_in = 4,
+                     .task = DN_TASK_BINARY, .n_classes = 2,
+                     .classes = classes };
     dn_arch a = { .n_in = 4, .n_layers = 1, .loss = DN_LOSS_BCE };
-    a.layer[0] = (dn_layer){ 1, DN_ACT_SIGMOID, 0 };
+    a.layer[0] = (dn_layer){ .units = 1, .act = DN_ACT_SIGMOID };
     dn_model *m = NULL;
     CHECK(!dn_model_new(&a, &m, &err) && !dn_model_set_schema(m, &sc, &err),
           "%s", err.msg);
@@ -493,7 +496,7 @@ static void test_odd_schemas(void)
           strstr(d, "A missing value is NaN") &&
           strstr(d, "P(class 1); P(class 0) is 1 - output"),
           "doc_string: %s", d);
-    dn_c_opts o = { "Odd_2", NULL, "descent export */ \\ \x01" };
+    dn_c_opts o = { .name = "Odd_2", .command = "descent export */ \\ \x01" };
     CHECK(!dn_model_export_c(m, &o, path_in("odd.h"), NULL, &err), "%s",
           err.msg);
     char *c = check_slurp(path_in("odd.h"), NULL);
@@ -536,12 +539,14 @@ static void test_odd_schemas(void)
     for (int i = 0; i < K; i++) {
         snprintf(names[i], sizeof names[i], "f%d", i);
         snprintf(cls[i], sizeof cls[i], "k%d", i);
-        many[i] = (dn_column){ names[i], 0, NULL, 0, 0, 0 };
+        many[i] = (dn_column){ .name = names[i] };
         cl[i] = cls[i];
     }
-    dn_schema ms = { K, many, K, 0, 0, "kind", DN_TASK_MULTICLASS, K, cl };
+    dn_schema ms = { .n_cols = K, .col = many, .n_in = K, .target = "kind",
+                     .task = DN_TASK_MULTICLASS, .n_classes = K,
+                     .classes = cl };
     dn_arch b = { .n_in = K, .n_layers = 1, .loss = DN_LOSS_CE };
-    b.layer[0] = (dn_layer){ K, DN_ACT_SOFTMAX, 0 };
+    b.layer[0] = (dn_layer){ .units = K, .act = DN_ACT_SOFTMAX };
     m = NULL;
     CHECK(!dn_model_new(&b, &m, &err) && !dn_model_set_schema(m, &ms, &err),
           "%s", err.msg);

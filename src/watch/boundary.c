@@ -37,6 +37,7 @@ struct dn_boundary {
 void dn_boundary_defaults(dn_boundary_opts *o)
 {
     if (!o) return;
+    memset(o, 0, sizeof *o);  /* the reserved tail too */
     o->grid = 100;
     o->margin = 0.1;
     o->title = NULL;
