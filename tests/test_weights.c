@@ -117,7 +117,7 @@ static void test_refusals(void)
     /* Weights put straight into a view are checked where they are read:
      * dn_evaluate refuses a negative one and an all-zero set. */
     dn_arch A = { .n_in = 1, .n_layers = 1, .loss = DN_LOSS_MSE };
-    A.layer[0] = (dn_layer){ 1, DN_ACT_IDENTITY, 0 };
+    A.layer[0] = (dn_layer){ .units = 1, .act = DN_ACT_IDENTITY };
     dn_model *m = NULL;
     dn_error err;
     CHECK(dn_model_new(&A, &m, &err) == DN_OK, "%s", err.msg);
