@@ -177,6 +177,14 @@ static int zero_words(const uint64_t *w, size_t bytes)
 #define GARBAGE(s) memset(&(s), 0xA5, sizeof (s))
 #define SET_TAIL(s) memset((s).reserved, 0x5A, sizeof (s).reserved)
 
+/* CALL on a struct T filled with garbage first leaves its tail zero. */
+#define DEFAULTS_ZERO(T, CALL, ...) do {                                    \
+    T c_;                                                                  \
+    GARBAGE(c_);                                                           \
+    CALL;                                                                  \
+    CHECK(TAIL_ZERO(c_), __VA_ARGS__);                                     \
+} while (0)
+
 static void test_defaults(void)
 {
     dn_train_opts o;
@@ -184,47 +192,27 @@ static void test_defaults(void)
     dn_train_defaults(&o);
     CHECK(TAIL_ZERO(o) && TAIL_ZERO(o.opt) && TAIL_ZERO(o.sched),
           "dn_train_defaults left reserved words set");
-    for (int k = 0; k < DN_OPT_COUNT; k++) {
-        dn_opt_conf c;
-        GARBAGE(c);
-        dn_opt_defaults(&c, (dn_opt_kind)k);
-        CHECK(TAIL_ZERO(c), "dn_opt_defaults(%s)", dn_opt_name(k));
-    }
-    for (int k = 0; k < DN_SCHED_COUNT; k++) {
-        dn_sched_conf c;
-        GARBAGE(c);
-        dn_sched_defaults(&c, (dn_sched_kind)k);
-        CHECK(TAIL_ZERO(c), "dn_sched_defaults(%s)", dn_sched_name(k));
-    }
-    for (int k = 0; k < DN_SOLVER_COUNT; k++) {
-        dn_solver_conf c;
-        GARBAGE(c);
-        dn_solver_defaults(&c, (dn_solver_kind)k);
-        CHECK(TAIL_ZERO(c), "dn_solver_defaults(%s)", dn_solver_name(k));
-    }
-    dn_lr_find_conf l;
-    GARBAGE(l);
-    dn_lr_find_defaults(&l);
-    CHECK(TAIL_ZERO(l), "dn_lr_find_defaults left reserved words set");
-    dn_health_conf hc;
-    GARBAGE(hc);
-    dn_health_defaults(&hc);
-    CHECK(TAIL_ZERO(hc), "dn_health_defaults left reserved words set");
-    for (int k = 0; k < DN_SYNTH_COUNT; k++) {
-        dn_synth_conf c;
-        GARBAGE(c);
-        dn_synth_defaults((dn_synth)k, &c);
-        CHECK(TAIL_ZERO(c), "dn_synth_defaults(%s)", dn_synth_name(k));
-    }
-    dn_boundary_opts bo;
-    GARBAGE(bo);
-    dn_boundary_defaults(&bo);
-    CHECK(TAIL_ZERO(bo), "dn_boundary_defaults left reserved words set");
-    dn_history h;
-    GARBAGE(h);
-    dn_history_init(&h, "accuracy");
-    CHECK(TAIL_ZERO(h), "dn_history_init left reserved words set");
-    dn_history_free(&h);
+    for (int k = 0; k < DN_OPT_COUNT; k++)
+        DEFAULTS_ZERO(dn_opt_conf, dn_opt_defaults(&c_, (dn_opt_kind)k),
+                      "dn_opt_defaults(%s)", dn_opt_name(k));
+    for (int k = 0; k < DN_SCHED_COUNT; k++)
+        DEFAULTS_ZERO(dn_sched_conf, dn_sched_defaults(&c_, (dn_sched_kind)k),
+                      "dn_sched_defaults(%s)", dn_sched_name(k));
+    for (int k = 0; k < DN_SOLVER_COUNT; k++)
+        DEFAULTS_ZERO(dn_solver_conf,
+                      dn_solver_defaults(&c_, (dn_solver_kind)k),
+                      "dn_solver_defaults(%s)", dn_solver_name(k));
+    for (int k = 0; k < DN_SYNTH_COUNT; k++)
+        DEFAULTS_ZERO(dn_synth_conf, dn_synth_defaults((dn_synth)k, &c_),
+                      "dn_synth_defaults(%s)", dn_synth_name(k));
+    DEFAULTS_ZERO(dn_lr_find_conf, dn_lr_find_defaults(&c_),
+                  "dn_lr_find_defaults");
+    DEFAULTS_ZERO(dn_health_conf, dn_health_defaults(&c_),
+                  "dn_health_defaults");
+    DEFAULTS_ZERO(dn_boundary_opts, dn_boundary_defaults(&c_),
+                  "dn_boundary_defaults");
+    DEFAULTS_ZERO(dn_history, (dn_history_init(&c_, "accuracy"),
+                               dn_history_free(&c_)), "dn_history_init");
 }
 
 /* 60 rows of 2 inputs, class 1 when x0 + x1 > 0. */
