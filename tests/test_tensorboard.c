@@ -669,8 +669,8 @@ static void test_layers(void)
     memset(&A, 0, sizeof A);
     A.n_in = 3;
     A.n_layers = 2;
-    A.layer[0] = (dn_layer){ 5, DN_ACT_TANH, 0 };
-    A.layer[1] = (dn_layer){ 2, DN_ACT_IDENTITY, 0 };
+    A.layer[0] = (dn_layer){ .units = 5, .act = DN_ACT_TANH };
+    A.layer[1] = (dn_layer){ .units = 2, .act = DN_ACT_IDENTITY };
     A.loss = DN_LOSS_MSE;
     dn_model *m;
     dn_error err;
