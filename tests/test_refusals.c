@@ -471,18 +471,25 @@ static void hostile(const unsigned char *b, size_t n, const char *want,
     if (!st) dn_checkpoint_info_free(&info);
 }
 
+/* The run whose checkpoints these tests rewrite: 2 epochs of batch 2
+ * on rdata's 8 rows, one thread, a checkpoint at `name` every epoch. */
+static void ckpt_run_opts(dn_train_opts *o, const char *name)
+{
+    dn_train_defaults(o);
+    o->epochs = 2;
+    o->batch = 2;
+    o->threads = 1;
+    o->eta = 0.01;
+    o->checkpoint = at(name);
+    o->checkpoint_every = 1;
+}
+
 static void checkpoint_refusals(void)
 {
     dn_data d = rdata();
     dn_model *m = small_model(DN_TASK_REGRESSION, 1);
     dn_train_opts o;
-    dn_train_defaults(&o);
-    o.epochs = 2;
-    o.batch = 2;
-    o.threads = 1;
-    o.eta = 0.01;
-    o.checkpoint = at("run.ckpt");
-    o.checkpoint_every = 1;
+    ckpt_run_opts(&o, "run.ckpt");
     CHECK(dn_train(m, &d, NULL, &o, NULL, &err) == DN_OK, "%s", err.msg);
     size_t n;
     unsigned char *b = (unsigned char *)check_slurp(at("run.ckpt"), &n);
@@ -687,15 +694,9 @@ static void checkpoint_floor_slots(void)
     dn_data d = rdata();
     dn_model *m = small_model(DN_TASK_REGRESSION, 1);
     dn_train_opts o;
-    dn_train_defaults(&o);
-    o.epochs = 2;
-    o.batch = 2;
-    o.threads = 1;
-    o.eta = 0.01;
+    ckpt_run_opts(&o, "floor.ckpt");
     dn_sched_defaults(&o.sched, DN_SCHED_PLATEAU);
     o.sched.eta_min = 0.004;
-    o.checkpoint = at("floor.ckpt");
-    o.checkpoint_every = 1;
     CHECK(dn_train(m, &d, NULL, &o, NULL, &err) == DN_OK, "%s", err.msg);
     size_t n;
     unsigned char *b = (unsigned char *)check_slurp(at("floor.ckpt"), &n);
