@@ -14,15 +14,49 @@ void cli_args_init(cli_args *a, const char *cmd, int argc, char **argv)
     a->argv = argv;
     a->i = 1;
     a->cmd = cmd;
+    a->exit = -1;
+}
+
+void cli_args_common(cli_args *a, const char *help, const char **out,
+                     const char **slot0, const char **slot1)
+{
+    a->help = help;
+    a->out = out;
+    a->slot[0] = slot0;
+    a->slot[1] = slot1;
+}
+
+/* The common words (cli_args_common) of the word cli_next just read: 1
+ * when it took it (the loop goes on or, with a->exit set, ends). */
+static int common(cli_args *a, const char *opt, const char *pos)
+{
+    if (!a->help) return 0;
+    if (pos) {
+        for (int k = 0; k < 2; k++)
+            if (a->slot[k] && !*a->slot[k]) { *a->slot[k] = pos; return 1; }
+        a->exit = cli_usage(a->cmd, "unexpected argument '%s'", pos);
+    } else if (!strcmp(opt, "h") || !strcmp(opt, "help")) {
+        fputs(a->help, stdout);
+        a->exit = EXIT_OK;
+    } else if (a->out && (!strcmp(opt, "o") || !strcmp(opt, "output"))) {
+        if (!(*a->out = cli_value(a))) a->exit = EXIT_USAGE;
+    } else {
+        return 0;
+    }
+    return 1;
 }
 
 int cli_next(cli_args *a, const char **opt, const char **pos)
 {
     static char name[64];
     *opt = *pos = NULL;
-    if (a->i >= a->argc) return 0;
+    if (a->exit >= 0 || a->i >= a->argc) return 0;
     char *w = a->argv[a->i++];
-    if (a->only_pos || w[0] != '-' || w[1] == 0) { *pos = w; return 1; }
+    if (a->only_pos || w[0] != '-' || w[1] == 0) {
+        if (common(a, NULL, w)) return cli_next(a, opt, pos);
+        *pos = w;
+        return 1;
+    }
     if (strcmp(w, "--") == 0) {
         a->only_pos = 1;
         return cli_next(a, opt, pos);
@@ -35,6 +69,7 @@ int cli_next(cli_args *a, const char **opt, const char **pos)
     name[n] = 0;
     a->name = name;
     a->value = eq ? eq + 1 : NULL;
+    if (common(a, name, NULL)) return cli_next(a, opt, pos);
     *opt = name;
     return 1;
 }
@@ -90,7 +125,8 @@ const char *cli_value(cli_args *a)
 {
     if (a->value) { const char *v = a->value; a->value = NULL; return v; }
     if (a->i < a->argc) return a->argv[a->i++];
-    cli_usage(a->cmd, "option --%s needs a value", a->name);
+    /* the option as it was typed: -o or --output */
+    cli_usage(a->cmd, "option %s needs a value", a->argv[a->i - 1]);
     return NULL;
 }
 

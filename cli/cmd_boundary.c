@@ -44,16 +44,9 @@ int cmd_boundary(int argc, char **argv)
     memset(&copts, 0, sizeof copts);
     int rc = 0;
     long grid;
+    cli_args_common(&a, help, &out, &model, &data);
     while (cli_next(&a, &o, &p)) {
-        if (p && !model) model = p;
-        else if (p && !data) data = p;
-        else if (p) return cli_usage("boundary", "unexpected argument '%s'", p);
-        else if (!strcmp(o, "h") || !strcmp(o, "help")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else if (!strcmp(o, "o") || !strcmp(o, "output")) {
-            if (!(out = cli_value(&a))) return EXIT_USAGE;
-        } else if (!strcmp(o, "grid")) {
+        if (!strcmp(o, "grid")) {
             if (!cli_int(&a, 2, 500, &grid)) return EXIT_USAGE;
             bo.grid = (int)grid;
         } else if (!strcmp(o, "margin")) {
@@ -64,6 +57,7 @@ int cmd_boundary(int argc, char **argv)
             if (rc) return rc;
         } else return cli_usage("boundary", "unknown option '%s'", argv[a.i - 1]);
     }
+    if (a.exit >= 0) return a.exit;
     if (!data)
         return cli_usage("boundary", "needs MODEL and DATA, e.g. 'descent "
                          "boundary circles.safetensors circles.csv -o "

@@ -47,15 +47,9 @@ int cmd_data(int argc, char **argv)
     long n = 0, classes = 0;
     double noise = 0;
     uint64_t seed = 0;
+    cli_args_common(&a, help, &out, &what, NULL);
     while (cli_next(&a, &o, &p)) {
-        if (p && !what) what = p;
-        else if (p) return cli_usage("data", "unexpected argument '%s'", p);
-        else if (!strcmp(o, "h") || !strcmp(o, "help")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else if (!strcmp(o, "o") || !strcmp(o, "output")) {
-            if (!(out = cli_value(&a))) return EXIT_USAGE;
-        } else if (!strcmp(o, "n")) {
+        if (!strcmp(o, "n")) {
             if (!cli_int(&a, 1, 10000000, &n)) return EXIT_USAGE;
             n_set = 1;
         } else if (!strcmp(o, "noise")) {
@@ -69,6 +63,7 @@ int cmd_data(int argc, char **argv)
             classes_set = 1;
         } else return cli_usage("data", "unknown option '%s'", argv[a.i - 1]);
     }
+    if (a.exit >= 0) return a.exit;
     dn_error err;
     if (!what)
         return cli_usage("data", "which data set? make-circles, make-xor, "

@@ -103,15 +103,9 @@ int cmd_export(int argc, char **argv)
     const char *o, *p, *model = NULL, *out = NULL, *format = NULL, *quant = NULL;
     export_c_args c = { .name = "descent_model", .tolerance = 0.01 };
     int c_only = 0;   /* an option that only --format c takes was given */
+    cli_args_common(&a, help, &out, &model, NULL);
     while (cli_next(&a, &o, &p)) {
-        if (p && !model) model = p;
-        else if (p) return cli_usage("export", "unexpected argument '%s'", p);
-        else if (!strcmp(o, "h") || !strcmp(o, "help")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else if (!strcmp(o, "o") || !strcmp(o, "output")) {
-            if (!(out = cli_value(&a))) return EXIT_USAGE;
-        } else if (!strcmp(o, "format")) {
+        if (!strcmp(o, "format")) {
             if (!(format = cli_value(&a))) return EXIT_USAGE;
             if (strcmp(format, "onnx") && strcmp(format, "c"))
                 return cli_usage("export", "--format '%s': use onnx or c",
@@ -146,6 +140,7 @@ int cmd_export(int argc, char **argv)
             return cli_usage("export", "unknown option '%s'", argv[a.i - 1]);
         }
     }
+    if (a.exit >= 0) return a.exit;
     if (!model)
         return cli_usage("export", "needs a MODEL file, e.g. 'descent export "
                          "model.safetensors -o model.onnx'");

@@ -28,21 +28,16 @@ int cmd_plot(int argc, char **argv)
     cli_args_init(&a, "plot", argc, argv);
     const char *o, *p, *in = NULL, *out = NULL, *v;
     dn_plot_opts po = { .title = NULL };
+    cli_args_common(&a, help, &out, &in, NULL);
     while (cli_next(&a, &o, &p)) {
-        if (p && !in) in = p;
-        else if (p) return cli_usage("plot", "unexpected argument '%s'", p);
-        else if (!strcmp(o, "h") || !strcmp(o, "help")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else if (!strcmp(o, "o") || !strcmp(o, "output")) {
-            if (!(out = cli_value(&a))) return EXIT_USAGE;
-        } else if (!strcmp(o, "title")) {
+        if (!strcmp(o, "title")) {
             if (!(v = cli_value(&a))) return EXIT_USAGE;
             po.title = v;
         } else if (!strcmp(o, "log")) {
             po.log_scale = 1;
         } else return cli_usage("plot", "unknown option '%s'", argv[a.i - 1]);
     }
+    if (a.exit >= 0) return a.exit;
     if (!in) return cli_usage("plot", "needs a HISTORY.csv file (from "
                               "'descent train --history FILE')");
     char *def = NULL;

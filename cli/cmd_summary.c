@@ -162,14 +162,10 @@ int cmd_summary(int argc, char **argv)
     cli_args a;
     cli_args_init(&a, "summary", argc, argv);
     const char *o, *p, *path = NULL;
-    while (cli_next(&a, &o, &p)) {
-        if (p && !path) path = p;
-        else if (p) return cli_usage("summary", "unexpected argument '%s'", p);
-        else if (!strcmp(o, "h") || !strcmp(o, "help")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else return cli_usage("summary", "unknown option '%s'", argv[a.i - 1]);
-    }
+    cli_args_common(&a, help, NULL, &path, NULL);
+    while (cli_next(&a, &o, &p))
+        return cli_usage("summary", "unknown option '%s'", argv[a.i - 1]);
+    if (a.exit >= 0) return a.exit;
     if (!path) return cli_usage("summary", "needs a MODEL file");
     dn_model *m;
     dn_error err;

@@ -136,6 +136,16 @@ expect 2 $D train data/iris.csv --lr abc
 grep_in "$T/err" "lr 'abc'"
 expect 2 $D train data/iris.csv --bogus
 grep_in "$T/err" "unknown option '--bogus'"
+# the words every small command takes alike (cli_args_common): the
+# option named as typed, one positional too many, --help
+expect 2 $D export "$T/x.st" -o
+grep_in "$T/err" "option -o needs a value"
+expect 2 $D plot a.csv b.csv
+grep_in "$T/err" "unexpected argument 'b.csv'"
+expect 2 $D boundary m.st d.csv extra.csv
+grep_in "$T/err" "unexpected argument 'extra.csv'"
+expect 0 $D summary --help
+grep_in "$T/out" "usage: descent summary MODEL"
 expect 2 $D train data/iris.csv --loss mse -o "$T/x.st"
 grep_in "$T/err" "softmax"
 expect 2 $D train data/iris.csv --act softmax
