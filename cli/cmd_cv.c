@@ -213,6 +213,7 @@ static int run_fold(const cv_cfg *c, const train_cfg *t, const char *note,
     int rc = train_run(&ft, note);
     if (!rc && fold_figures(m, test, v, &err)) rc = cli_error("cv", &err);
     dn_model_free(m);
+    dn_data_free(test);
     return rc;
 }
 

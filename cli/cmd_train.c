@@ -429,6 +429,8 @@ int train_run(train_cfg *c_, const char *note)
     const int rank = c.t.alone ? 0 : dn_dist_rank();
     if (rank > 0) c.quiet = 1;
     dn_error err;
+    watch w;   /* what watches the run; whatever of it exists is freed at out */
+    memset(&w, 0, sizeof w);
     dn_data *all = c.data_in, *train = NULL, *val = NULL;
     dn_model *m = NULL, *warm = NULL;
     char why[512];
@@ -548,8 +550,6 @@ int train_run(train_cfg *c_, const char *note)
     /* The names are UTF-8 and the model can be saved: known now, not
      * after the run. */
     if (!c.no_save && dn_model_check_save(m, c.out, &err)) { rc = cli_error("train", &err); goto out; }
-    watch w;
-    memset(&w, 0, sizeof w);
     w.quiet = c.quiet;
     /* The health checks watch mini-batch runs (the full-batch solvers
      * take no rate to lower, and their line searches never let the loss
@@ -627,12 +627,12 @@ int train_run(train_cfg *c_, const char *note)
                 printf("curves: %s\n", c.plot);
         }
         train_regions_close(w.regions, c.quiet);
+        w.regions = NULL;
         if (w.tb && dn_tboard_close(w.tb, &lerr))
             fprintf(stderr, "descent train: warning: %s\n", lerr.msg);
         else if (w.tb && !c.quiet)
             printf("tensorboard: tensorboard --logdir %s\n", c.tensorboard);
-        dn_history_free(&w.hist);
-        dn_health_free(w.health);
+        w.tb = NULL;
     }
     if (st && st != DN_ENUMERIC) { rc = cli_error("train", &err); goto out; }
     if (st == DN_ENUMERIC) {
@@ -660,6 +660,11 @@ int train_run(train_cfg *c_, const char *note)
     if (!c.quiet || rc == EXIT_DATA)
         printf("saved %s%s\n", c.out, rc == EXIT_DATA ? " (the last good weights)" : "");
 out:
+    /* (an early exit: before training, nothing of these is worth keeping) */
+    train_regions_close(w.regions, 1);
+    if (w.tb) dn_tboard_close(w.tb, NULL);
+    dn_history_free(&w.hist);
+    dn_health_free(w.health);
     if (!rc && c.model_out) { *c.model_out = m; m = NULL; }
     dn_model_free(m);
     dn_model_free(warm);
