@@ -52,19 +52,20 @@ const char *dn_health_name(dn_health_kind k)
     return (unsigned)k < DN_HEALTH_COUNT ? name[k] : "unknown";
 }
 
+/* A static object: the members it does not name (the reserved tail) and
+ * its padding are zeros, and memcpy carries them over whole. */
+static const dn_health_conf health_defaults = {
+    .rows = 256,
+    .dead_share = 0.1,
+    .sat_ratio = 0.05, .sat_rows = 0.9, .sat_share = 0.1,
+    .explode = 1000,
+    .rise_epochs = 3, .rise_min = 0.1,
+    .overfit_epochs = 5, .overfit_min = 0.05,
+};
+
 void dn_health_defaults(dn_health_conf *c)
 {
-    memset(c, 0, sizeof *c);  /* the reserved tail too */
-    c->rows = 256;
-    c->dead_share = 0.1;
-    c->sat_ratio = 0.05;
-    c->sat_rows = 0.9;
-    c->sat_share = 0.1;
-    c->explode = 1000;
-    c->rise_epochs = 3;
-    c->rise_min = 0.1;
-    c->overfit_epochs = 5;
-    c->overfit_min = 0.05;
+    memcpy(c, &health_defaults, sizeof *c);
 }
 
 static dn_status check_conf(const dn_health_conf *c, dn_error *err)
@@ -110,17 +111,15 @@ dn_status dn_health_new(const dn_model *m, const dn_data *train,
                         const dn_health_conf *c, dn_health **out,
                         dn_error *err)
 {
+    if (!c) c = &health_defaults;
     DN_NEED(out);
     *out = NULL;
     DN_NEED(m);
     DN_NEED(train);
-    dn_health_conf d;
-    if (!c) dn_health_defaults(&d), c = &d;
+    /* (dn_data_check refuses a training set without rows) */
     dn_status st = check_conf(c, err);
     if (!st) st = dn_data_check(m, train, "training", 1, err);
     if (st) return st;
-    if (train->n < 1)
-        return dn_fail(err, DN_EARG, "health: the training set has no rows");
     const dn_arch *A = dn_model_arch(m);
     dn_health *h = calloc(1, sizeof *h);
     if (!h) return dn_fail(err, DN_ENOMEM, "out of memory for the health "
