@@ -262,60 +262,57 @@ static int parse_dropout(const char *v, train_cfg *c)
 }
 
 
-#define D(field) offsetof(train_cfg, field), 'd'
-#define I(field) offsetof(train_cfg, field), 'i'
+/* The type letter comes from the field itself, so the two cannot
+ * disagree.  Options the help gives one line share a line here; the
+ * order is the one train_same.c names a differing option in. */
+#define TYPE_OF(field) _Generic(((train_cfg *)0)->field, \
+    double: 'd', int: 'i', long: 'l', size_t: 'z')
+#define N(name, field, lo, hi) \
+    { name, offsetof(train_cfg, field), TYPE_OF(field), lo, hi }
 static const train_num nums[] = {
-    { "lr", D(t.eta), 0, 1e6 },
-    { "eta", D(t.eta), 0, 1e6 },
-    { "init-eps", D(init_eps), 1e-12, 1e3 },
-    { "val", D(val), 0, 0.95 },
-    { "momentum", D(t.opt.momentum), 0, 1e3 },
-    { "dampening", D(t.opt.dampening), 0, 1 },
-    { "alpha", D(t.opt.alpha), 0, 1 },
-    { "beta1", D(t.opt.beta1), 0, 1 },
-    { "beta2", D(t.opt.beta2), 0, 1 },
-    { "eps", D(t.opt.eps), 0, 1 },
-    { "lr-decay", D(t.opt.lr_decay), 0, 1e6 },
-    { "l2", D(t.l2), 0, 1e6 },
-    { "weight-decay", D(weight_decay), 0, 1e6 },
-    { "clip", D(t.clip), 0, 1e30 },
-    { "step-size", I(t.sched.step_size), 1, 1e8 },
-    { "gamma", D(t.sched.gamma), 0, 1 },
-    { "t-max", I(t.sched.t_max), 0, 1e8 },
-    { "eta-min", D(t.sched.eta_min), 0, 1e6 },
-    { "factor", D(t.sched.factor), 0, 1 },
-    { "plateau-patience", I(t.sched.patience), 0, 1e8 },
-    { "threshold", D(t.sched.threshold), 0, 1e30 },
-    { "cooldown", I(t.sched.cooldown), 0, 1e8 },
-    { "min-lr", D(t.sched.eta_min), 0, 1e6 },
-    { "warmup", I(t.sched.warmup), 0, 1e8 },
-    { "pct-start", D(t.sched.pct_start), 0, 1 },
-    { "div-factor", D(t.sched.div_factor), 1, 1e30 },
-    { "final-div-factor", D(t.sched.final_div_factor), 1, 1e30 },
-    { "epochs", I(t.epochs), 0, 1e8 },
-    { "patience", I(t.patience), 0, 1e8 },
-    { "min-delta", D(t.min_delta), 0, 1e30 },
-    { "tol", D(t.tol), 0, 1e30 },
-    { "tol-epochs", I(t.tol_epochs), 1, 1e8 },
-    { "threads", I(t.threads), 0, 1024 },
-    /* the full-batch solvers' settings (dn_solver_conf) */
-    { "gtol", D(solver.gtol), 0, 1e30 },
-    { "ftol", D(solver.ftol), 0, 1 },
-    { "max-evals", offsetof(train_cfg, solver.max_evals), 'l', 0, 1e15 },
-    { "lbfgs-m", I(solver.history), 1, 1000 },
-    { "cg-restart", I(solver.restart), 0, 1e8 },
-    { "c1", D(solver.c1), 0, 1 },
-    { "c2", D(solver.c2), 0, 1 },
-    { "ls-max", I(solver.ls_max), 1, 1000 },
-    { "mu", D(solver.mu), 0, 1e30 },
-    { "mu-dec", D(solver.mu_dec), 0, 1 },
-    { "mu-inc", D(solver.mu_inc), 1, 1e30 },
-    { "mu-max", D(solver.mu_max), 0, 1e300 },
-    { "max-params", offsetof(train_cfg, solver.max_params), 'z', 1, 1e12 },
-    { "boundary-every", I(boundary_every), 1, 1e8 },
+    N("lr", t.eta, 0, 1e6), N("eta", t.eta, 0, 1e6),
+    N("init-eps", init_eps, 1e-12, 1e3), N("val", val, 0, 0.95),
+    /* the mini-batch optimizers (dn_opt_conf) */
+    N("momentum", t.opt.momentum, 0, 1e3),
+    N("dampening", t.opt.dampening, 0, 1),
+    N("alpha", t.opt.alpha, 0, 1),
+    N("beta1", t.opt.beta1, 0, 1), N("beta2", t.opt.beta2, 0, 1),
+    N("eps", t.opt.eps, 0, 1),
+    N("lr-decay", t.opt.lr_decay, 0, 1e6),
+    /* regularization */
+    N("l2", t.l2, 0, 1e6), N("weight-decay", weight_decay, 0, 1e6),
+    N("clip", t.clip, 0, 1e30),
+    /* the schedules (dn_sched_conf) */
+    N("step-size", t.sched.step_size, 1, 1e8), N("gamma", t.sched.gamma, 0, 1),
+    N("t-max", t.sched.t_max, 0, 1e8), N("eta-min", t.sched.eta_min, 0, 1e6),
+    N("factor", t.sched.factor, 0, 1),
+    N("plateau-patience", t.sched.patience, 0, 1e8),
+    N("threshold", t.sched.threshold, 0, 1e30),
+    N("cooldown", t.sched.cooldown, 0, 1e8),
+    N("min-lr", t.sched.eta_min, 0, 1e6),
+    N("warmup", t.sched.warmup, 0, 1e8),
+    N("pct-start", t.sched.pct_start, 0, 1),
+    N("div-factor", t.sched.div_factor, 1, 1e30),
+    N("final-div-factor", t.sched.final_div_factor, 1, 1e30),
+    /* stopping, and the threads */
+    N("epochs", t.epochs, 0, 1e8), N("patience", t.patience, 0, 1e8),
+    N("min-delta", t.min_delta, 0, 1e30),
+    N("tol", t.tol, 0, 1e30), N("tol-epochs", t.tol_epochs, 1, 1e8),
+    N("threads", t.threads, 0, 1024),
+    /* the full-batch solvers (dn_solver_conf) */
+    N("gtol", solver.gtol, 0, 1e30), N("ftol", solver.ftol, 0, 1),
+    N("max-evals", solver.max_evals, 0, 1e15),
+    N("lbfgs-m", solver.history, 1, 1000),
+    N("cg-restart", solver.restart, 0, 1e8),
+    N("c1", solver.c1, 0, 1), N("c2", solver.c2, 0, 1),
+    N("ls-max", solver.ls_max, 1, 1000),
+    N("mu", solver.mu, 0, 1e30), N("mu-dec", solver.mu_dec, 0, 1),
+    N("mu-inc", solver.mu_inc, 1, 1e30), N("mu-max", solver.mu_max, 0, 1e300),
+    N("max-params", solver.max_params, 1, 1e12),
+    N("boundary-every", boundary_every, 1, 1e8),
 };
-#undef D
-#undef I
+#undef N
+#undef TYPE_OF
 
 _Static_assert(sizeof nums / sizeof *nums <= 64, "train_cfg.given is 64 bits");
 
