@@ -6,6 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* The notes' activations a = f(z), one unit at a time (tanh is tanhf). */
+
 /* σ(z) without overflow: for z < 0 use e^z / (1 + e^z), which never
  * evaluates e^{−z} for large −z. */
 static inline float sigmoid(float z)
@@ -13,6 +15,38 @@ static inline float sigmoid(float z)
     if (z >= 0) return 1.0f / (1.0f + expf(-z));
     float e = expf(z);
     return e / (1.0f + e);
+}
+
+static inline float relu(float z) { return z > 0 ? z : 0.0f; }
+
+/* PReLU is this with a learned alpha per unit. */
+static inline float leaky_relu(float z, float alpha)
+{
+    return z > 0 ? z : alpha * z;
+}
+
+/* delta ⊙ f'(z), one unit.  σ' and tanh' come from a = f(z):
+ * σ'(z) = a (1 − a), tanh'(z) = 1 − a².  The ReLUs choose rather than
+ * multiply: delta where z > 0, else 0 (a plain +0, whatever delta's sign)
+ * or alpha delta. */
+static inline float sigmoid_delta(float delta, float a)
+{
+    return delta * (a * (1.0f - a));
+}
+
+static inline float tanh_delta(float delta, float a)
+{
+    return delta * (1.0f - a * a);
+}
+
+static inline float relu_delta(float delta, float z)
+{
+    return z > 0 ? delta : 0.0f;
+}
+
+static inline float leaky_relu_delta(float delta, float z, float alpha)
+{
+    return z > 0 ? delta : alpha * delta;
 }
 
 /* Softmax of one row, shifted by its maximum so that e^{z−max} ≤ 1;
@@ -63,15 +97,13 @@ void dn_act_forward_block(const dn_layer *L, const float *slope,
             for (int j = 0; j < cols; j++) a[j] = tanhf(z[j]);
             break;
         case DN_ACT_RELU:
-            for (int j = 0; j < cols; j++) a[j] = z[j] > 0 ? z[j] : 0.0f;
+            for (int j = 0; j < cols; j++) a[j] = relu(z[j]);
             break;
         case DN_ACT_LEAKY_RELU:
-            for (int j = 0; j < cols; j++)
-                a[j] = z[j] > 0 ? z[j] : alpha * z[j];
+            for (int j = 0; j < cols; j++) a[j] = leaky_relu(z[j], alpha);
             break;
         case DN_ACT_PRELU:
-            for (int j = 0; j < cols; j++)
-                a[j] = z[j] > 0 ? z[j] : slope[j] * z[j];
+            for (int j = 0; j < cols; j++) a[j] = leaky_relu(z[j], slope[j]);
             break;
         default:   /* softmax needs whole rows: dn_softmax_rows */
             break;
@@ -98,17 +130,17 @@ void dn_act_backward_block(const dn_layer *L, const float *z, const float *a,
         }
         switch (L->act) {
         case DN_ACT_SIGMOID:
-            for (int j = 0; j < cols; j++) d[j] *= a[j] * (1.0f - a[j]);
+            for (int j = 0; j < cols; j++) d[j] = sigmoid_delta(d[j], a[j]);
             break;
         case DN_ACT_TANH:
-            for (int j = 0; j < cols; j++) d[j] *= 1.0f - a[j] * a[j];
+            for (int j = 0; j < cols; j++) d[j] = tanh_delta(d[j], a[j]);
             break;
         case DN_ACT_RELU:
-            for (int j = 0; j < cols; j++) d[j] = z[j] > 0 ? d[j] : 0.0f;
+            for (int j = 0; j < cols; j++) d[j] = relu_delta(d[j], z[j]);
             break;
         case DN_ACT_LEAKY_RELU:
             for (int j = 0; j < cols; j++)
-                d[j] = z[j] > 0 ? d[j] : alpha * d[j];
+                d[j] = leaky_relu_delta(d[j], z[j], alpha);
             break;
         default:   /* identity: f' = 1; PReLU, softmax: dn_act_backward */
             break;
