@@ -17,7 +17,6 @@ DN_UNFUSED
 
 #ifdef DN_X86
 #include "kernels/simd.h"
-#define WIDE 1
 
 /* e^t for t ≤ 0, sixteen at a time: t = m ln 2 + r with |r| ≤ ln 2 / 2
  * (ln 2 in two parts, so that r is exact), e^r by the minimax polynomial
@@ -199,19 +198,54 @@ static double norm2_avx2(const float *g, size_t n)
         for (int j = 0; j < w; j++) t[j] += t[j + w];
     return t[0];
 }
-#endif
 
+/* Where this CPU (or DESCENT_GEMM) allows it, the wide form does the
+ * work. */
 int dn_vec_softmax_rows(const float *z, float *a, double *lse, int n, int k)
 {
-#ifdef WIDE
-    if (dn_simd_wide()) {
-        for (int r = 0; r < n; r++) {
-            double l = softmax_row_wide(z + (long)r * k, a + (long)r * k, k);
-            if (lse) lse[r] = l;
-        }
-        return 1;
+    if (!dn_simd_wide()) return 0;
+    for (int r = 0; r < n; r++) {
+        double l = softmax_row_wide(z + (long)r * k, a + (long)r * k, k);
+        if (lse) lse[r] = l;
     }
-#endif
+    return 1;
+}
+
+int dn_vec_relu_forward(const float *b, float *z, float *a, ptrdiff_t ld,
+                        int rows, int cols)
+{
+    if (!dn_simd_wide()) return 0;
+    relu_forward_wide(b, z, a, ld, rows, cols);
+    return 1;
+}
+
+int dn_vec_relu_backward(const float *z, const float *mask, float *d,
+                         ptrdiff_t ld, int rows, int cols)
+{
+    if (!dn_simd_wide()) return 0;
+    relu_backward_wide(z, mask, d, ld, rows, cols);
+    return 1;
+}
+
+int dn_vec_col_sums(const float *d, int n, int cols, int ld, float *out)
+{
+    if (!dn_simd_wide()) return 0;
+    col_sums_wide(d, n, cols, ld, out);
+    return 1;
+}
+
+int dn_vec_sum_sq(const float *g, size_t n, double *s)
+{
+    if (dn_simd_wide()) *s = norm2_wide(g, n);
+    else if (!strcmp(dn_isa(), "avx2")) *s = norm2_avx2(g, n);
+    else return 0;
+    return 1;
+}
+
+#else
+/* No wide paths off x86: every caller runs its plain loop. */
+int dn_vec_softmax_rows(const float *z, float *a, double *lse, int n, int k)
+{
     (void)z; (void)a; (void)lse; (void)n; (void)k;
     return 0;
 }
@@ -219,12 +253,6 @@ int dn_vec_softmax_rows(const float *z, float *a, double *lse, int n, int k)
 int dn_vec_relu_forward(const float *b, float *z, float *a, ptrdiff_t ld,
                         int rows, int cols)
 {
-#ifdef WIDE
-    if (dn_simd_wide()) {
-        relu_forward_wide(b, z, a, ld, rows, cols);
-        return 1;
-    }
-#endif
     (void)b; (void)z; (void)a; (void)ld; (void)rows; (void)cols;
     return 0;
 }
@@ -232,34 +260,19 @@ int dn_vec_relu_forward(const float *b, float *z, float *a, ptrdiff_t ld,
 int dn_vec_relu_backward(const float *z, const float *mask, float *d,
                          ptrdiff_t ld, int rows, int cols)
 {
-#ifdef WIDE
-    if (dn_simd_wide()) {
-        relu_backward_wide(z, mask, d, ld, rows, cols);
-        return 1;
-    }
-#endif
     (void)z; (void)mask; (void)d; (void)ld; (void)rows; (void)cols;
     return 0;
 }
 
 int dn_vec_col_sums(const float *d, int n, int cols, int ld, float *out)
 {
-#ifdef WIDE
-    if (dn_simd_wide()) {
-        col_sums_wide(d, n, cols, ld, out);
-        return 1;
-    }
-#endif
     (void)d; (void)n; (void)cols; (void)ld; (void)out;
     return 0;
 }
 
 int dn_vec_sum_sq(const float *g, size_t n, double *s)
 {
-#ifdef WIDE
-    if (dn_simd_wide()) { *s = norm2_wide(g, n); return 1; }
-    if (!strcmp(dn_isa(), "avx2")) { *s = norm2_avx2(g, n); return 1; }
-#endif
     (void)g; (void)n; (void)s;
     return 0;
 }
+#endif
