@@ -18,11 +18,33 @@ static long encoded_width(const dn_schema *s)
     return w;
 }
 
+/* A classifier's output layer.  P(class 1) comes from one sigmoid unit
+ * (with bce, or mse: a bounded fit), class probabilities from a softmax
+ * unit per class (always with ce).  Each message is written once, with
+ * the rule of the task in it. */
+static int output_mismatch(const dn_arch *A, const dn_schema *s, char *why,
+                           size_t n)
+{
+    const dn_layer *out = &A->layer[A->n_layers - 1];
+    const int binary = s->task == DN_TASK_BINARY, k = s->n_classes;
+    const char *task = dn_task_name(s->task);
+    if (binary ? k != 2 || out->units != 1 : k < 2 || k != out->units)
+        snprintf(why, n, "a %s task needs %s; found %d classes and %d units",
+                 task, binary ? "2 classes and 1 output unit"
+                              : "one output unit per class", k, out->units);
+    else if (out->act != (binary ? DN_ACT_SIGMOID : DN_ACT_SOFTMAX))
+        snprintf(why, n, "a %s task needs %s, the network's output is %s "
+                 "with the %s loss", task, binary ? "a sigmoid output unit"
+                 : "a softmax output with the ce loss",
+                 dn_act_name(out->act), dn_loss_name(A->loss));
+    else
+        return 0;
+    return 1;
+}
+
 int dn_schema_mismatch(const dn_arch *A, const dn_schema *s, char *why,
                        size_t n)
 {
-    const dn_layer *out = &A->layer[A->n_layers - 1];
-    int n_out = out->units;
     if (s->n_in != A->n_in)
         snprintf(why, n, "the schema encodes %d inputs but the architecture "
                  "has %d", s->n_in, A->n_in);
@@ -41,23 +63,8 @@ int dn_schema_mismatch(const dn_arch *A, const dn_schema *s, char *why,
     else if (s->task == DN_TASK_REGRESSION && A->loss != DN_LOSS_MSE)
         snprintf(why, n, "a regression schema needs the mse loss, the "
                  "network's is %s", dn_loss_name(A->loss));
-    else if (s->task == DN_TASK_BINARY && (s->n_classes != 2 || n_out != 1))
-        snprintf(why, n, "a binary task needs 2 classes and 1 output unit; "
-                 "found %d classes and %d units", s->n_classes, n_out);
-    /* P(class 1) comes from a sigmoid (with bce, or mse: a bounded fit);
-     * class probabilities from a softmax (always with ce). */
-    else if (s->task == DN_TASK_BINARY && out->act != DN_ACT_SIGMOID)
-        snprintf(why, n, "a binary task needs a sigmoid output unit, the "
-                 "network's output is %s with the %s loss",
-                 dn_act_name(out->act), dn_loss_name(A->loss));
-    else if (s->task == DN_TASK_MULTICLASS &&
-             (s->n_classes < 2 || s->n_classes != n_out))
-        snprintf(why, n, "a multiclass task needs one output unit per class; "
-                 "found %d classes and %d units", s->n_classes, n_out);
-    else if (s->task == DN_TASK_MULTICLASS && out->act != DN_ACT_SOFTMAX)
-        snprintf(why, n, "a multiclass task needs a softmax output with the "
-                 "ce loss, the network's output is %s with the %s loss",
-                 dn_act_name(out->act), dn_loss_name(A->loss));
+    else if (s->task != DN_TASK_REGRESSION)
+        return output_mismatch(A, s, why, n);
     else
         return 0;
     return 1;
