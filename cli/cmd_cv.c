@@ -219,22 +219,13 @@ static int run_fold(const cv_cfg *c, const train_cfg *t, const char *note,
 
 int cmd_cv(int argc, char **argv)
 {
-    cv_cfg c;
-    memset(&c, 0, sizeof c);
-    c.folds = 5;
-    c.repeats = 1;
+    cv_cfg c = { .folds = 5, .repeats = 1 };
     char **targv;
-    int targc = 0, rc = cli_split("cv", help, argc, argv, cv_own, &c, &targv,
-                                  &targc);
-    if (rc) return rc < 0 ? EXIT_OK : rc;
-    cli_train_as("cv");
+    int targc;
     train_cfg t;
-    rc = train_parse(targc, targv, &t);
-    if (rc < 0) {
-        rc = EXIT_OK;  /* train's help: cv's own is 'descent cv --help' */
-        free(targv);
-        return rc;
-    }
+    int rc = train_split("cv", help, argc, argv, cv_own, &c, &t, &targv,
+                         &targc);
+    if (rc) return rc < 0 ? EXIT_OK : rc;
     /* Under MPI the folds are dealt to the ranks in turn, each trained
      * alone by its rank; the figures are summed over the ranks at the end
      * (the refit trains on all of them together). */
@@ -246,7 +237,7 @@ int cmd_cv(int argc, char **argv)
     char *note = NULL;
     dn_error err;
     char path[4096];
-    if (rc || (rc = refuse_single_run(&t, &c))) goto out;
+    if ((rc = refuse_single_run(&t, &c))) goto out;
     {
         cli_file f[] = { { "DATA", t.data, 0, NULL },
                          { "--labels", t.labels, 0, NULL },

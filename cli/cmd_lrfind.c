@@ -75,14 +75,35 @@ static int lrfind_own(void *cfg, int argc, char **argv, int *i, int *missing)
     return 0;
 }
 
+/* The rows descent train would train on: all of DATA, or what its
+ * validation split leaves (the held-out rows take no part here). */
+static int training_rows(const train_cfg *c, dn_data **train)
+{
+    dn_error err;
+    char why[512];
+    dn_data *all = NULL, *val = NULL;
+    *train = NULL;
+    if (train_load(c, NULL, NULL, &all, why, sizeof why, &err))
+        return cli_error("lr-find", &err);
+    if (c->val <= 0 || c->val_data) {
+        *train = all;
+        return 0;
+    }
+    int rc = 0;
+    if (dn_data_split(all, c->val, c->t.seed, train, &val, &err))
+        rc = cli_error("lr-find", &err);
+    dn_data_free(all);
+    dn_data_free(val);
+    return rc;
+}
+
 static int run(const lrfind_cfg *lc, train_cfg *c)
 {
     dn_error err;
-    dn_data *all = NULL, *train = NULL, *val = NULL;
+    dn_data *train = NULL;
     dn_model *m = NULL;
     dn_lr_find_result r;
     memset(&r, 0, sizeof r);
-    char why[512];
     int rc = 0;
     {
         cli_file f[] = { { "DATA", c->data, 0, NULL },
@@ -90,20 +111,7 @@ static int run(const lrfind_cfg *lc, train_cfg *c)
                          { "-o", lc->out, 1, "plot" } };
         if ((rc = cli_files_check("lr-find", f, 3))) return rc;
     }
-    if (train_load(c, NULL, NULL, &all, why, sizeof why, &err)) {
-        rc = cli_error("lr-find", &err);
-        goto out;
-    }
-    /* the rows descent train would train on */
-    if (c->val > 0 && !c->val_data) {
-        if (dn_data_split(all, c->val, c->t.seed, &train, &val, &err)) {
-            rc = cli_error("lr-find", &err);
-            goto out;
-        }
-    } else {
-        train = all;
-        all = NULL;
-    }
+    if ((rc = training_rows(c, &train))) goto out;
     if ((rc = train_build(c, train, &m))) goto out;
     if (train_scale(c, m, train, &err)) { rc = cli_error("lr-find", &err); goto out; }
     if ((rc = train_lr_find(c, m, train, &lc->conf, &r))) goto out;
@@ -126,34 +134,28 @@ static int run(const lrfind_cfg *lc, train_cfg *c)
 out:
     dn_lr_find_free(&r);
     dn_model_free(m);
-    dn_data_free(all);
     dn_data_free(train);
-    dn_data_free(val);
     return rc;
 }
 
 int cmd_lrfind(int argc, char **argv)
 {
-    lrfind_cfg lc;
-    memset(&lc, 0, sizeof lc);
-    lc.out = "lr_find.svg";
+    lrfind_cfg lc = { .out = "lr_find.svg" };
     dn_lr_find_defaults(&lc.conf);
     char **targv;
-    int targc = 0, rc = cli_split("lr-find", help, argc, argv, lrfind_own,
-                                  &lc, &targv, &targc);
-    if (rc) return rc < 0 ? EXIT_OK : rc;
-    cli_train_as("lr-find");
     train_cfg c;
-    rc = train_parse(targc, targv, &c);
-    if (rc < 0) { free(targv); return EXIT_OK; }
-    if (!rc && c.solver_set)
+    int rc = train_split("lr-find", help, argc, argv, lrfind_own, &lc, &c,
+                         &targv, NULL);
+    if (rc) return rc < 0 ? EXIT_OK : rc;
+    if (c.solver_set)
         rc = cli_usage("lr-find", "--opt: the range test is for the "
                        "mini-batch optimizers (sgd ... adamw); the full-batch "
                        "solvers choose their own steps");
-    if (!rc && c.lr_find)
+    else if (c.lr_find)
         rc = cli_usage("lr-find", "--lr find: lr-find sweeps the rate itself "
                        "(--start, --end)");
-    if (!rc) rc = run(&lc, &c);
+    else
+        rc = run(&lc, &c);
     free(targv);
     return rc;
 }

@@ -698,15 +698,12 @@ int cmd_trace(int argc, char **argv)
         else if (!strcmp(argv[i], "--")) break;
     trace_cfg tc = { NULL, 0, 0, TR_TEXT };
     char **targv;
-    int targc = 0, rc = cli_split("trace", help, argc, argv, trace_own, &tc,
-                                  &targv, &targc);
-    if (rc) return rc < 0 ? EXIT_OK : rc;
-    cli_train_as("trace");
     train_cfg c;
-    rc = train_parse(targc, targv, &c);
-    if (rc < 0) { free(targv); return EXIT_OK; }
-    if (!rc && !c.data) rc = cli_usage("trace", "no DATA given (or --fn EXPR "
-                                       "for the one-parameter example)");
+    int rc = train_split("trace", help, argc, argv, trace_own, &tc, &c,
+                         &targv, NULL);
+    if (rc) return rc < 0 ? EXIT_OK : rc;
+    if (!c.data) rc = cli_usage("trace", "no DATA given (or --fn EXPR "
+                                "for the one-parameter example)");
     if (!rc) rc = refuse(&c);
     if (!rc && !c.layers_set && !c.warm) c.layers = "3";
     if (!rc) rc = run(&tc, &c);

@@ -58,6 +58,14 @@ const train_num *train_nums(size_t *count);
 
 /* Fills c from the command line: 0 ok, -1 help printed, else an exit code. */
 int train_parse(int argc, char **argv, train_cfg *c);
+/* For cv, lr-find and trace: the words own takes (cli_split), then the
+ * rest into t by train_parse, messages naming cmd.  0: *targv (and
+ * *targc, if not NULL) hold the words t points into, to free once t is
+ * done with; -1: a help was printed (exit 0); else an exit code.
+ * Nothing to free unless 0. */
+int train_split(const char *cmd, const char *help, int argc, char **argv,
+                cli_own_fn *own, void *cfg, train_cfg *t, char ***targv,
+                int *targc);
 /* 1 if the numeric option (e.g. "lr") was on the command line. */
 int train_given(const train_cfg *c, const char *name);
 /* The command line kept in checkpoints for --resume: argv[1..] joined by
