@@ -17,9 +17,11 @@ void cli_args_init(cli_args *a, const char *cmd, int argc, char **argv)
     a->exit = -1;
 }
 
-void cli_args_common(cli_args *a, const char *help, const char **out,
-                     const char **slot0, const char **slot1)
+void cli_args_common(cli_args *a, const char *cmd, int argc, char **argv,
+                     const char *help, const char **out, const char **slot0,
+                     const char **slot1)
 {
+    cli_args_init(a, cmd, argc, argv);
     a->help = help;
     a->out = out;
     a->slot[0] = slot0;

@@ -32,14 +32,15 @@ int  cli_next(cli_args *a, const char **opt, const char **pos);
 /* The option's value (the "=" part or the next word); NULL + message
  * when missing. */
 const char *cli_value(cli_args *a);
-/* What most commands' loops do alike, done inside cli_next from now on:
- * -h/--help prints help and ends the loop with a->exit = EXIT_OK; the
- * positional words fill slot0, then slot1 (NULL: none), and one more
- * ends it with a usage message and EXIT_USAGE; -o/--output takes its
- * value into *out (out NULL: not an option of this command).  After the
- * loop: if (a.exit >= 0) return a.exit. */
-void cli_args_common(cli_args *a, const char *help, const char **out,
-                     const char **slot0, const char **slot1);
+/* cli_args_init, and what most commands' loops do alike, done inside
+ * cli_next from then on: -h/--help prints help and ends the loop with
+ * a->exit = EXIT_OK; the positional words fill slot0, then slot1 (NULL:
+ * none), and one more ends it with a usage message and EXIT_USAGE;
+ * -o/--output takes its value into *out (out NULL: not an option of this
+ * command).  After the loop: if (a.exit >= 0) return a.exit. */
+void cli_args_common(cli_args *a, const char *cmd, int argc, char **argv,
+                     const char *help, const char **out, const char **slot0,
+                     const char **slot1);
 int cli_int(cli_args *a, long lo, long hi, long *out);
 int cli_double(cli_args *a, double lo, double hi, double *out);
 int cli_u64(cli_args *a, uint64_t *out);

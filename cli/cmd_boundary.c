@@ -35,8 +35,6 @@ static const char *help =
 
 int cmd_boundary(int argc, char **argv)
 {
-    cli_args a;
-    cli_args_init(&a, "boundary", argc, argv);
     const char *o, *p, *model = NULL, *data = NULL, *out = "regions.svg";
     dn_boundary_opts bo;
     dn_boundary_defaults(&bo);
@@ -44,7 +42,8 @@ int cmd_boundary(int argc, char **argv)
     memset(&copts, 0, sizeof copts);
     int rc = 0;
     long grid;
-    cli_args_common(&a, help, &out, &model, &data);
+    cli_args a;
+    cli_args_common(&a, "boundary", argc, argv, help, &out, &model, &data);
     while (cli_next(&a, &o, &p)) {
         if (!strcmp(o, "grid")) {
             if (!cli_int(&a, 2, 500, &grid)) return EXIT_USAGE;

@@ -38,8 +38,6 @@ static const char *help =
 
 int cmd_data(int argc, char **argv)
 {
-    cli_args a;
-    cli_args_init(&a, "data", argc, argv);
     const char *o, *p, *what = NULL, *out = NULL;
     dn_synth kind = DN_SYNTH_CIRCLES;
     dn_synth_conf c;
@@ -47,7 +45,8 @@ int cmd_data(int argc, char **argv)
     long n = 0, classes = 0;
     double noise = 0;
     uint64_t seed = 0;
-    cli_args_common(&a, help, &out, &what, NULL);
+    cli_args a;
+    cli_args_common(&a, "data", argc, argv, help, &out, &what, NULL);
     while (cli_next(&a, &o, &p)) {
         if (!strcmp(o, "n")) {
             if (!cli_int(&a, 1, 10000000, &n)) return EXIT_USAGE;

@@ -98,12 +98,11 @@ static char *joined(int argc, char **argv)
 
 int cmd_export(int argc, char **argv)
 {
-    cli_args a;
-    cli_args_init(&a, "export", argc, argv);
     const char *o, *p, *model = NULL, *out = NULL, *format = NULL, *quant = NULL;
     export_c_args c = { .name = "descent_model", .tolerance = 0.01 };
     int c_only = 0;   /* an option that only --format c takes was given */
-    cli_args_common(&a, help, &out, &model, NULL);
+    cli_args a;
+    cli_args_common(&a, "export", argc, argv, help, &out, &model, NULL);
     while (cli_next(&a, &o, &p)) {
         if (!strcmp(o, "format")) {
             if (!(format = cli_value(&a))) return EXIT_USAGE;

@@ -24,11 +24,10 @@ static const char *help =
 
 int cmd_plot(int argc, char **argv)
 {
-    cli_args a;
-    cli_args_init(&a, "plot", argc, argv);
     const char *o, *p, *in = NULL, *out = NULL, *v;
     dn_plot_opts po = { .title = NULL };
-    cli_args_common(&a, help, &out, &in, NULL);
+    cli_args a;
+    cli_args_common(&a, "plot", argc, argv, help, &out, &in, NULL);
     while (cli_next(&a, &o, &p)) {
         if (!strcmp(o, "title")) {
             if (!(v = cli_value(&a))) return EXIT_USAGE;

@@ -159,10 +159,9 @@ void summary_print(FILE *out, const dn_model *m, const char *name)
 
 int cmd_summary(int argc, char **argv)
 {
-    cli_args a;
-    cli_args_init(&a, "summary", argc, argv);
     const char *o, *p, *path = NULL;
-    cli_args_common(&a, help, NULL, &path, NULL);
+    cli_args a;
+    cli_args_common(&a, "summary", argc, argv, help, NULL, &path, NULL);
     while (cli_next(&a, &o, &p))
         return cli_usage("summary", "unknown option '%s'", argv[a.i - 1]);
     if (a.exit >= 0) return a.exit;
