@@ -60,6 +60,16 @@ static dn_status bad(const dn_solver_conf *c, const char *field, double v,
                    "use %s", dn_solver_name(c->kind), field, v, range);
 }
 
+/* A count from lo to hi; unit says what it counts, and its default. */
+static dn_status count_in(const dn_solver_conf *c, const char *field, long v,
+                          long lo, long hi, const char *unit, dn_error *err)
+{
+    if (v >= lo && v <= hi) return DN_OK;
+    char range[128];
+    dn_snprintf(range, sizeof range, "%ld to %ld %s", lo, hi, unit);
+    return bad(c, field, (double)v, range, err);
+}
+
 static int line_searched(dn_solver_kind k) { return k != DN_SOLVER_LM; }
 
 static dn_status check_conf(const dn_solver_conf *c, dn_error *err)
@@ -85,16 +95,14 @@ static dn_status check_conf(const dn_solver_conf *c, dn_error *err)
         if (!(c->c2 > c->c1 && c->c2 < 1))
             return bad(c, "c2", c->c2, "c1 < c2 < 1 (default 0.9; 0.1 for "
                        "cg)", err);
-        if (c->ls_max < 2 || c->ls_max > 1000)
-            return bad(c, "ls_max", c->ls_max, "2 to 1000 evaluations per "
-                       "line search (default 25)", err);
+        dn_status st = count_in(c, "ls_max", c->ls_max, 2, 1000, "evaluations "
+                                "per line search (default 25)", err);
+        if (st) return st;
     }
     switch (c->kind) {
     case DN_SOLVER_LBFGS:
-        if (c->history < 1 || c->history > 1000)
-            return bad(c, "history", c->history, "1 to 1000 pairs (default "
-                       "10)", err);
-        break;
+        return count_in(c, "history", c->history, 1, 1000, "pairs (default "
+                        "10)", err);
     case DN_SOLVER_CG:
         if ((unsigned)c->cg_beta > DN_CG_FR)
             return bad(c, "cg_beta", c->cg_beta, "pr+ or fr", err);
