@@ -32,6 +32,8 @@
 #include "train/train.h"
 #include "descent.h"
 #include "optim_golden.h"
+#include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -672,8 +674,32 @@ static void test_large(void)
     free(g);
 }
 
+/* dn_all_finite: one NaN or infinity anywhere — in the vectorized lanes
+ * or in the tail past their last multiple — is found; the largest finite
+ * values and -0 are not mistaken for one. */
+static void test_all_finite(void)
+{
+    float g[53];
+    for (size_t n = 1; n <= sizeof g / sizeof *g; n++) {
+        for (size_t i = 0; i < n; i++)
+            g[i] = i % 3 ? FLT_MAX : i % 2 ? -0.0f : -FLT_MAX;
+        CHECK(dn_all_finite(g, n), "n %zu: finite values called non-finite", n);
+        for (size_t p = 0; p < n; p++) {
+            const float bad[] = { NAN, INFINITY, -INFINITY };
+            for (int b = 0; b < 3; b++) {
+                const float keep = g[p];
+                g[p] = bad[b];
+                CHECK(!dn_all_finite(g, n), "n %zu: %g at %zu not found", n,
+                      (double)bad[b], p);
+                g[p] = keep;
+            }
+        }
+    }
+}
+
 int main(void)
 {
+    RUN(test_all_finite);
     RUN(test_parts);
     RUN(test_large);
     RUN(test_defaults);

@@ -59,12 +59,21 @@ void dn_sgd_step(float *theta, const float *g, size_t n, float eta)
 }
 
 /* 1 if every g[i] is finite.  0·x is 0 for finite x and NaN for inf or
- * NaN, so one sum tells, and the loop vectorizes (no branch). */
+ * NaN, so sums tell, with no branch.  In FINITE_LANES sums, not one: a
+ * single chain of float additions may not be reordered, so it ran at the
+ * adder's latency (3% of a small table's training); the lanes vectorize. */
+enum { FINITE_LANES = 16 };
+
 int dn_all_finite(const float *g, size_t n)
 {
-    float s = 0;
-    for (size_t i = 0; i < n; i++) s += 0.0f * g[i];
-    return s == 0;
+    float s[FINITE_LANES] = { 0 };
+    size_t i = 0;
+    for (; i + FINITE_LANES <= n; i += FINITE_LANES)
+        for (int j = 0; j < FINITE_LANES; j++) s[j] += 0.0f * g[i + j];
+    for (int j = 0; i + j < n; j++) s[j] += 0.0f * g[i + j];
+    float t = 0;
+    for (int j = 0; j < FINITE_LANES; j++) t += s[j];
+    return t == 0;
 }
 
 /* ------------------------------------------------------------------ */
