@@ -123,6 +123,9 @@ $(B)/tests/test_alloc_fail: tests/test_alloc_fail.c tests/alloc_fail.c tests/all
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(CFLAGS) $< tests/alloc_fail.c $(B)/libdescent.a $(LDLIBS) $(WRAP) -o $@
 
+# The programs split from one subject share a header of helpers.
+$(filter $(B)/tests/test_refusals_%,$(TESTS)): tests/refusals.h
+
 # test_progress builds cli/progress.c into itself.
 $(B)/tests/test_progress: cli/progress.c cli/progress.h
 
