@@ -4,7 +4,7 @@
  * differ:  op(A)[i][k] = A[i·ars + k·acs],  op(B)[k][j] = B[k·bks + j·bjs].
  *
  * The loops follow the usual cache plan.  K is cut into blocks of KC; for
- * each block a slice of op(B), KC × up to NC, is packed into panels NR
+ * each block a slice of op(B), KC × up to nc, is packed into panels NR
  * columns wide, laid out k by k so that the micro-kernel reads NR values
  * of one k in a row (a plain copy when B's rows run along j, a transpose
  * when they run along k, as Wᵀ does in the forward product).  The
@@ -43,6 +43,15 @@
  * portable kernel does not fuse its multiply-adds, so results may differ
  * between it and the others in the last bits.
  *
+ * Tuning to the CPU.  The blocking (nc columns of B packed at once, mc
+ * rows of A per packed slice) follows the L2 size the CPU reports
+ * (cache.c); KC does not, since it fixes the sums' order.  Beyond that,
+ * a few variants (gemm.h: the AVX-512 set's 12 × 32 or 14 × 32 tile for
+ * wide products, A copied into panels or read in place where it runs
+ * along k) are timed once per process on first use (tune.c) and the
+ * fastest kept.  Every variant sums each element's k in the same order
+ * with the same fused multiply-adds, so none changes a bit.
+ *
  * Epilogues.  An optional callback sees every tile of C right after its
  * last K block is written, while it is still in L1: the forward pass adds
  * the bias and applies the activation there, the backward pass the
@@ -56,7 +65,9 @@
 #endif
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,8 +77,8 @@
 
 enum {
     KC = 256,      /* k per block: fixes the summation order, so a constant */
-    MC = 96,       /* rows of A walked per packed slice of B */
-    NC = 512,      /* most columns of B packed at once: 512 KiB */
+    MC_MAX = 384,  /* the most rows of A walked per packed slice of B */
+    NC_MAX = 2048, /* the most columns of B packed at once */
     MR_MAX = 16,   /* the largest kernel tile any kernel may use */
     NR_MAX = 32,
     /* Flops below which a second thread costs more than it saves.  The
@@ -112,6 +123,7 @@ typedef struct {
     pack_fn      *pack_t;  /* a faster transposing pack, or NULL */
     pack_fn      *pack_c;  /* a faster copying pack (w ≤ 32), or NULL */
     dot_fn       *dot;     /* for narrow forward products, or NULL */
+    const kernel *alt;     /* another shape for k[0]'s products, or NULL */
 } isa;
 
 /* acc (tile of C, mr × nr, row stride w) stored into or added to C. */
@@ -159,7 +171,7 @@ static kern_fn *const f_portable[PMR] = {
 };
 static const kernel k_portable[] = { { PMR, PNR, f_portable, 0 } };
 static const isa isa_portable = { "portable", k_portable, 1, NULL, NULL,
-                                  NULL };
+                                  NULL, NULL };
 
 #ifdef DN_X86
 /* The accumulators are named variables, written out row by row by these
@@ -292,7 +304,8 @@ static void pack_t_avx(const float *src, ptrdiff_t ls, int lines, int kc,
 }
 
 static const kernel k_avx2[] = { { 6, 16, f_avx2, 0 } };
-static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx, NULL, NULL };
+static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx, NULL, NULL,
+                              NULL };
 
 /* --- AVX-512 kernels: 12 × 32 (24 accumulators) and 16 × 16 (16).
  * B's loads are masked to nr columns, so they may read B in place. */
@@ -310,7 +323,7 @@ static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx, NULL, NULL };
                           c##i##1 = _mm512_setzero_ps(); \
                    _mm_prefetch((const char *)(c + (i) * ldc), _MM_HINT_T0); \
                    _mm_prefetch((const char *)(c + (i) * ldc + 16), _MM_HINT_T0);
-#define Z2_FMA(i) { __m512 x = _mm512_set1_ps(a[(i) * ars]);   \
+#define Z2_FMA(i) { __m512 x = _mm512_set1_ps(a[(i) * ars_]);  \
                     c##i##0 = _mm512_fmadd_ps(x, b0, c##i##0); \
                     c##i##1 = _mm512_fmadd_ps(x, b1, c##i##1); }
 #define Z2_PUT(i) Z_PUT1(c + (i) * ldc, c##i##0, m0); \
@@ -321,17 +334,30 @@ static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx, NULL, NULL };
                                             b0, c##i##0);
 #define Z1_PUT(i) Z_PUT1(c + (i) * ldc, c##i##0, m0);
 
+/* The k loop of a 32-column tile, A's rows ars_ apart. */
+#define Z2_LOOP(R)                                                         \
+    for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, b);                          \
+        __m512 b1 = _mm512_maskz_loadu_ps(m1, b + 16);                     \
+        ROWS##R(Z2_FMA)                                                    \
+    }
+
+/* Packed A (ars = 1) gets a loop of its own: its rows' offsets are then
+ * constants, where R row strides would take R registers (gcc spilled
+ * them, and the masks, to the stack inside the loop). */
 #define AVX512_32(R)                                                       \
 __attribute__((target("avx512f")))                                         \
 static void k512_32_##R(KERN_ARGS)                                         \
 {                                                                          \
     (void)mr;                                                              \
-    const __mmask16 m0 = dn_lanes(nr), m1 = dn_lanes(nr - 16);                   \
+    const __mmask16 m0 = dn_lanes(nr), m1 = dn_lanes(nr - 16);             \
     ROWS##R(Z2_ZERO)                                                       \
-    for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
-        __m512 b0 = _mm512_maskz_loadu_ps(m0, b);                          \
-        __m512 b1 = _mm512_maskz_loadu_ps(m1, b + 16);                     \
-        ROWS##R(Z2_FMA)                                                    \
+    if (ars == 1) {                                                        \
+        const ptrdiff_t ars_ = 1;                                          \
+        Z2_LOOP(R)                                                         \
+    } else {                                                               \
+        const ptrdiff_t ars_ = ars;                                        \
+        Z2_LOOP(R)                                                         \
     }                                                                      \
     ROWS##R(Z2_PUT)                                                        \
 }
@@ -352,15 +378,16 @@ static void k512_16_##R(KERN_ARGS)                                         \
 
 AVX512_32(1) AVX512_32(2) AVX512_32(3) AVX512_32(4) AVX512_32(5)
 AVX512_32(6) AVX512_32(7) AVX512_32(8) AVX512_32(9) AVX512_32(10)
-AVX512_32(11) AVX512_32(12)
+AVX512_32(11) AVX512_32(12) AVX512_32(13) AVX512_32(14)
 AVX512_16(1) AVX512_16(2) AVX512_16(3) AVX512_16(4) AVX512_16(5)
 AVX512_16(6) AVX512_16(7) AVX512_16(8) AVX512_16(9) AVX512_16(10)
 AVX512_16(11) AVX512_16(12) AVX512_16(13) AVX512_16(14) AVX512_16(15)
 AVX512_16(16)
 
-static kern_fn *const f512_32[12] = {
+static kern_fn *const f512_32[14] = {
     k512_32_1, k512_32_2, k512_32_3, k512_32_4, k512_32_5, k512_32_6,
-    k512_32_7, k512_32_8, k512_32_9, k512_32_10, k512_32_11, k512_32_12
+    k512_32_7, k512_32_8, k512_32_9, k512_32_10, k512_32_11, k512_32_12,
+    k512_32_13, k512_32_14
 };
 static kern_fn *const f512_16[16] = {
     k512_16_1, k512_16_2, k512_16_3, k512_16_4, k512_16_5, k512_16_6,
@@ -368,11 +395,15 @@ static kern_fn *const f512_16[16] = {
     k512_16_13, k512_16_14, k512_16_15, k512_16_16
 };
 
-/* 16 × 16 for narrow products (a 16-unit layer), 12 × 32 otherwise. */
+/* 16 × 16 for narrow products (a 16-unit layer), 12 × 32 otherwise;
+ * 14 × 32 as the variants' other shape (28 accumulators of the 32
+ * registers: fewer loads of B per multiply-add, more rows wasted at a
+ * matrix's edge). */
 static const kernel k_avx512[] = {
     { 12, 32, f512_32, 1 },
     { 16, 16, f512_16, 1 },
 };
+static const kernel k_avx512_14 = { 14, 32, f512_32, 1 };
 
 /* --- AVX-512 dot products, for C = A Bᵀ with a narrow B (N ≤ DOT_N).
  *
@@ -491,7 +522,7 @@ static void pack_c_512(const float *src, ptrdiff_t ks, int lines, int kc,
 }
 
 static const isa isa_avx512 = { "avx512", k_avx512, 2, pack_t_avx,
-                                pack_c_512, dot_512 };
+                                pack_c_512, dot_512, &k_avx512_14 };
 #endif
 
 /* --- choosing the kernels, and per-thread packing buffers */
@@ -502,7 +533,25 @@ static pthread_key_t  key;       /* each thread's packing buffer */
 static int            key_ok;
 static pthread_key_t  slab_key;  /* and its slab (see slab()) */
 static int            slab_ok;
-static void slab_free(void *v);
+static void grown_free(void *v);
+
+/* The blocking, from the caches (init): a packed slice of B, KC × nc
+ * floats, takes half of L2, so that it stays there beside the A block
+ * and C's lines while every micro-tile of A streams it; the A block, mc
+ * rows × KC, an eighth.  (The old constants, nc 512 and mc 96, were
+ * these for a 1 MiB L2.) */
+static int nc_cols = 512, mc_rows = 96;
+
+/* The variants (see the top): the isa's other wide shape or not, and A
+ * copied into panels when it runs along k (the forward and backward
+ * products' A) or read in place.  Copying A costs a pass over it per
+ * column block of B; reading it in place, R rows a large power of two
+ * apart each time k crosses a cache line, may thrash L1's sets. */
+typedef struct { int alt, pack_ak; } variant;
+static const variant variants[4] = { {0, 0}, {0, 1}, {1, 0}, {1, 1} };
+static int  n_variants;
+static char variant_names[4][48];
+static _Atomic int forced = -1, tuned = -1, tune_state;   /* 0, 1: busy, 2 */
 
 static void init(void)
 {
@@ -521,10 +570,27 @@ static void init(void)
 #else
     (void)env;
 #endif
-    /* The buffer is freed when its thread exits (the pool's workers when
-     * the pool is freed); the main thread's lives until the process ends. */
-    key_ok = pthread_key_create(&key, free) == 0;
-    slab_ok = pthread_key_create(&slab_key, slab_free) == 0;
+    long l1, l2;
+    dn_cache_sizes(&l1, &l2);
+    long nc = l2 / 2 / (KC * (long)sizeof(float)) / NR_MAX * NR_MAX;
+    long mc = l2 / 8 / (KC * (long)sizeof(float)) / 48 * 48;
+    nc_cols = nc < 128 ? 128 : nc > NC_MAX ? NC_MAX : (int)nc;
+    mc_rows = mc < 48 ? 48 : mc > MC_MAX ? MC_MAX : (int)mc;
+    (void)l1;
+    n_variants = chosen->alt ? 4 : 2;
+    const char *v_env = getenv("DESCENT_GEMM_VARIANT");
+    for (int v = 0; v < n_variants; v++) {
+        const kernel *k = variants[v].alt ? chosen->alt : &chosen->k[0];
+        snprintf(variant_names[v], sizeof variant_names[v],
+                 "%dx%d tiles, A %s", k->mr, k->nr,
+                 variants[v].pack_ak ? "copied" : "in place");
+        if (v_env && strcmp(v_env, variant_names[v]) == 0) forced = v;
+    }
+    /* The buffers are freed when their thread exits (the pool's workers
+     * when the pool is freed); the main thread's live until the process
+     * ends. */
+    key_ok = pthread_key_create(&key, grown_free) == 0;
+    slab_ok = pthread_key_create(&slab_key, grown_free) == 0;
 }
 
 const char *dn_isa(void)
@@ -543,46 +609,74 @@ int dn_simd_wide(void)
 #endif
 }
 
-/* 2·MC·KC floats for A (panels may be rounded up to 8 rows), then KC·NC
- * for B; 64-byte aligned for the loads. */
-#define SCRATCH_BYTES ((size_t)(2 * MC + NC) * KC * sizeof(float))
-
-/* The calling thread's buffer, allocated on its first product and kept:
- * the hot path allocates nothing.  NULL if it cannot be had. */
-static float *scratch(void)
+int dn_gemm_variants(void)
 {
-    if (!key_ok)  /* cov: pthread_key_create fails only past PTHREAD_KEYS_MAX */
-        return NULL;  /* cov: as above */
-    float *s = pthread_getspecific(key);
-    if (!s && (s = aligned_alloc(64, SCRATCH_BYTES)) &&
-        pthread_setspecific(key, s) != 0) {  /* cov: fails only if libc's own key table cannot grow */
-        free(s);  /* cov: as above */
-        s = NULL;  /* cov: as above */
-    }
-    return s;
+    pthread_once(&once, init);
+    return n_variants;
 }
 
-/* The calling thread's slab of at least n floats (tile(): a K block of
- * A packed for all of a task's rows), kept and grown as needed, like the
- * scratch buffer; NULL if it cannot be had (the product then packs A
- * for each column block, with the same bits). */
-typedef struct { size_t n; float *p; } slab_buf;
-
-static void slab_free(void *v)
+const char *dn_gemm_variant_name(int v)
 {
-    slab_buf *b = v;
+    pthread_once(&once, init);
+    return v >= 0 && v < n_variants ? variant_names[v] : NULL;
+}
+
+int dn_gemm_variant(void)
+{
+    pthread_once(&once, init);
+    int f = forced, t = tuned;
+    return f >= 0 ? f : t >= 0 ? t : 0;
+}
+
+int dn_gemm_force(int v)
+{
+    pthread_once(&once, init);
+    return atomic_exchange(&forced, v >= 0 && v < n_variants ? v : -1);
+}
+
+void dn_gemm_blocking(int *nc, int *mc)
+{
+    pthread_once(&once, init);
+    *nc = nc_cols;
+    *mc = mc_rows;
+}
+
+/* The variant for a product of `flops`: the first product big enough to
+ * be worth it calibrates (one thread does; the others meanwhile take
+ * what is in use — the bits are the same). */
+static const variant *current(double flops)
+{
+    int expect = 0;
+    if (forced < 0 && flops >= DN_TUNE_FLOPS && tune_state == 0 &&
+        atomic_compare_exchange_strong(&tune_state, &expect, 1)) {
+        tuned = dn_gemm_calibrate();
+        tune_state = 2;
+    }
+    return &variants[dn_gemm_variant()];
+}
+
+/* A thread's buffer of at least n floats (the packing buffer, or the
+ * slab: a K block of A packed for all of a task's rows), allocated on
+ * its first product and kept, grown when a product needs more: the hot
+ * path allocates nothing.  NULL if it cannot be had (the callers then
+ * fall back on smaller buffers, with the same bits). */
+typedef struct { size_t n; float *p; } grown_buf;
+
+static void grown_free(void *v)
+{
+    grown_buf *b = v;
     free(b->p);
     free(b);
 }
 
-static float *slab(size_t n)
+static float *grown(pthread_key_t k, int ok, size_t n)
 {
-    if (!slab_ok)  /* cov: pthread_key_create fails only past PTHREAD_KEYS_MAX */
+    if (!ok)  /* cov: pthread_key_create fails only past PTHREAD_KEYS_MAX */
         return NULL;  /* cov: as above */
-    slab_buf *b = pthread_getspecific(slab_key);
+    grown_buf *b = pthread_getspecific(k);
     if (!b) {
         if (!(b = calloc(1, sizeof *b))) return NULL;
-        if (pthread_setspecific(slab_key, b) != 0) {  /* cov: fails only if libc's own key table cannot grow */
+        if (pthread_setspecific(k, b) != 0) {  /* cov: fails only if libc's own key table cannot grow */
             free(b);  /* cov: as above */
             return NULL;  /* cov: as above */
         }
@@ -596,6 +690,15 @@ static float *slab(size_t n)
     }
     return b->p;
 }
+
+/* 2·mc·KC floats for A (panels may be rounded up to 8 rows), then KC·nc
+ * for B; 64-byte aligned for the loads. */
+static float *scratch(void)
+{
+    return grown(key, key_ok, (size_t)(2 * mc_rows + nc_cols) * KC);
+}
+
+static float *slab(size_t n) { return grown(slab_key, slab_ok, n); }
 
 /* --- packing */
 
@@ -704,12 +807,12 @@ static void block(const job *g, int pc, int kc, int i0, int i1, int jc,
     for (int ic = i0, blk = 0; ic < i1; ic += mcb, blk++) {
         int mc = i1 - ic < mcb ? i1 - ic : mcb, tiles = cdiv(mc, mr);
         const float *A = g->A + ic * g->ars + pc * g->acs;
-        float *pa = slab ? slab + (ptrdiff_t)blk * MC * KC : ap;
+        float *pa = slab ? slab + (ptrdiff_t)blk * mc_rows * KC : ap;
         /* Micro-tile t: rows row[t].., h[t] of them; packed, at
          * pa + off[t], w[t] values per k (a transposing pack
          * works in blocks of 8 lines, so it rounds w up). */
-        int row[MC], h[MC], w[MC];
-        ptrdiff_t off[MC];
+        int row[MC_MAX], h[MC_MAX], w[MC_MAX];
+        ptrdiff_t off[MC_MAX];
         for (int t = 0, ir = 0; t < tiles; t++) {
             row[t] = ir;
             h[t] = cdiv(mc - ir, tiles - t);
@@ -754,7 +857,7 @@ static void block(const job *g, int pc, int kc, int i0, int i1, int jc,
     }
 }
 
-/* C[i0..i1)[j0..j1): ap holds up to 2·MC·KC floats (packed A), bp KC ×
+/* C[i0..i1)[j0..j1): ap holds up to 2·mc_rows·KC floats (packed A), bp KC ×
  * ncb (packed B).  Column blocks outside, K blocks inside, so that a
  * column block of C stays in cache across its K blocks — except when A
  * runs along i (the gradient product deltaᵀ·A_prev) over several column
@@ -800,11 +903,12 @@ static void task(int t, void *arg)
     int i1 = g->M - i0 < g->rows ? g->M : i0 + g->rows;
     int j1 = g->N - j0 < g->cols ? g->N : j0 + g->cols;
     float *s = scratch();
-    const int mcb = MC / g->kr->mr * g->kr->mr, ncb = NC / g->kr->nr * g->kr->nr;
+    const int mcb = mc_rows / g->kr->mr * g->kr->mr;
+    const int ncb = nc_cols / g->kr->nr * g->kr->nr;
     if (s)
-        tile(g, i0, i1, j0, j1, s, s + 2 * MC * KC, mcb, ncb,
+        tile(g, i0, i1, j0, j1, s, s + 2 * mc_rows * KC, mcb, ncb,
              g->pack_a && g->ars == 1 && j1 - j0 > ncb
-                 ? slab((size_t)cdiv(i1 - i0, mcb) * MC * KC) : NULL);
+                 ? slab((size_t)cdiv(i1 - i0, mcb) * mc_rows * KC) : NULL);
     else
         tile_small(g, i0, i1, j0, j1);
 }
@@ -814,11 +918,11 @@ static void task(int t, void *arg)
  * here, set the pace of a tile with a single vector of B per k, so a
  * 16 × 16 tile runs at about half the rate of 12 × 32 (measured 0.5-0.6)
  * — but for N ≤ 16 the wider tile would only add lanes of zeros. */
-static const kernel *pick(const isa *s, int N)
+static const kernel *pick(const isa *s, int N, const variant *v)
 {
-    const kernel *best = NULL, *widest = &s->k[0];
+    const kernel *best = NULL, *widest = v->alt ? s->alt : &s->k[0];
     for (int i = 0; i < s->n_k; i++) {
-        const kernel *k = &s->k[i];
+        const kernel *k = i == 0 && v->alt ? s->alt : &s->k[i];
         if (k->nr > widest->nr) widest = k;
         if (N <= k->nr && (!best || k->nr < best->nr)) best = k;
     }
@@ -987,7 +1091,8 @@ static void gemm(dn_pool *p, int M, int N, int K,
             dn_pool_run(p, n, dot_task, &g);
         return;
     }
-    const kernel *kr = pick(chosen, N);
+    const variant *v = current(flops);
+    const kernel *kr = pick(chosen, N, v);
     if (threads == 1 && K <= KC && bjs == 1 && kr->b_direct &&
         flops <= SMALL_MAX) {
         small(kr, M, N, K, A, ars, acs, B, bks, C, ldc, accumulate != 0,
@@ -998,7 +1103,7 @@ static void gemm(dn_pool *p, int M, int N, int K,
      * packing A along k (a transpose) cost more than it saved, packing it
      * along i gained 5-10%. */
     int pack_b = !kr->b_direct || bjs != 1 || cdiv(M, kr->mr) > 2;
-    int pack_a = acs != 1 && cdiv(N, kr->nr) >= 4;
+    int pack_a = (acs != 1 || v->pack_ak) && cdiv(N, kr->nr) >= 4;
     job g = { kr, chosen, M, N, K, A, ars, acs, B, bks, bjs, C, ldc,
               accumulate != 0, pack_a, pack_b, epi, 0, 0, 1 };
     int n = plan(&g, threads, flops);

@@ -51,6 +51,37 @@ typedef struct {
  * DESCENT_GEMM=avx2 or =portable turns them all off at once. */
 int dn_simd_wide(void);
 
+/* The sizes of this CPU's L1 data and L2 caches in bytes (cache.c):
+ * dn_cache_read asks one source (DN_CACHE_SYSFS: Linux's
+ * /sys/devices/system/cpu/cpu0/cache, DN_CACHE_CPUID: the CPU's leaf 4
+ * or, on AMD, 0x8000001D) and returns 0 with zeros if it gives no
+ * answer; dn_cache_sizes takes the first that answers, else a guess. */
+enum { DN_CACHE_SYSFS, DN_CACHE_CPUID };
+int  dn_cache_read(int source, long *l1d, long *l2);
+void dn_cache_sizes(long *l1d, long *l2);
+
+/* Variants: the few ways the products can be run on this CPU (tile
+ * shape, whether A is copied), which differ in speed and never in bits
+ * (see gemm.c).  Variant v is 0 .. dn_gemm_variants() − 1; its name says
+ * what it does ("12x32 tiles, A copied").  Which one runs: the one named
+ * by DESCENT_GEMM_VARIANT in the environment, else the one forced by
+ * dn_gemm_force (v < 0 releases), else the calibration's choice
+ * (tune.c: the first product of at least DN_TUNE_FLOPS times them all,
+ * once per process), else, until then, variant 0. */
+int         dn_gemm_variants(void);
+const char *dn_gemm_variant_name(int v);
+int         dn_gemm_variant(void);      /* the one in use now */
+int         dn_gemm_force(int v);      /* returns the one forced before, or −1 */
+/* The blocking gemm.c took from the caches: columns of B packed at once,
+ * rows of A walked per packed slice. */
+void        dn_gemm_blocking(int *nc, int *mc);
+
+/* tune.c: times every variant on one product (a few milliseconds, one
+ * thread) and returns the fastest's number; dn_gemm_variant() then
+ * answers it unless something forces another. */
+enum { DN_TUNE_FLOPS = 1 << 27 };
+int dn_gemm_calibrate(void);
+
 /* C (M×N) = A (M×K) · B (N×K)ᵀ */
 void dn_gemm_nt(dn_pool *p, int M, int N, int K,
                 const float *A, int lda, const float *B, int ldb,
