@@ -125,6 +125,7 @@ $(B)/tests/test_alloc_fail: tests/test_alloc_fail.c tests/alloc_fail.c tests/all
 
 # The programs split from one subject share a header of helpers.
 $(filter $(B)/tests/test_refusals_%,$(TESTS)): tests/refusals.h
+$(filter $(B)/tests/test_modelfile_%,$(TESTS)): tests/modelfile.h
 
 # test_progress builds cli/progress.c into itself.
 $(B)/tests/test_progress: cli/progress.c cli/progress.h

@@ -166,4 +166,29 @@ static int check_done(const char *name)
     printf("%s: %d passed, %d failed\n", name, check_passed, check_failed);
     return check_failed ? 1 : 0;
 }
+
+/* A program's tests, by name, for check_main. */
+typedef struct { const char *name; void (*fn)(void); } check_entry;
+#define CHECK_CASE(fn) { #fn, fn }
+
+/* The main of a program of n tests: a scratch directory made in dir (64
+ * bytes; NULL: none), each test run as RUN runs it, the directory
+ * removed with all in it, the closing line printed. */
+static inline int check_main(const char *prog, char *dir, const check_entry *t,
+                             int n)
+{
+    if (dir && check_tmpdir(dir)) return 2;
+    for (int i = 0; i < n; i++) check_run(t[i].name, t[i].fn);
+    if (dir) check_rmdir(dir);
+    return check_done(prog);
+}
+
+/* That main, written as
+ *   CHECK_MAIN("test_x", dir, CHECK_CASE(test_a), CHECK_CASE(test_b)) */
+#define CHECK_MAIN(prog, dir, ...) \
+int main(void) \
+{ \
+    const check_entry t_[] = { __VA_ARGS__ }; \
+    return check_main(prog, dir, t_, (int)(sizeof t_ / sizeof *t_)); \
+}
 #endif

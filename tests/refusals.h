@@ -1,6 +1,6 @@
 /* refusals.h — what the test_refusals_* programs share: a scratch
  * directory, REFUSE (a call must fail with a status and a message), the
- * small model and data they refuse things with, and their main. */
+ * small model and data they refuse things with. */
 #ifndef REFUSALS_H
 #define REFUSALS_H
 #include "check.h"
@@ -59,20 +59,6 @@ static inline dn_data rdata(void)
         RY[i] = RX[2 * i] - 2 * RX[2 * i + 1];
     }
     return dn_data_view(8, 2, 1, RX, RY);
-}
-
-/* A program's tests, run by name (check.h's RUN) in a scratch directory
- * that is removed at the end. */
-typedef struct { const char *name; void (*fn)(void); } refusal_test;
-#define TEST(fn) { #fn, fn }
-
-static inline int refusals_main(const char *prog, const refusal_test *t,
-                                int n)
-{
-    if (check_tmpdir(dir)) return 2;
-    for (int i = 0; i < n; i++) check_run(t[i].name, t[i].fn);
-    check_rmdir(dir);
-    return check_done(prog);
 }
 
 #endif

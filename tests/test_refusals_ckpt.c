@@ -297,11 +297,5 @@ static void checkpoint_floor_slots(void)
     dn_model_free(m);
 }
 
-int main(void)
-{
-    const refusal_test t[] = {
-        TEST(checkpoint_refusals),
-        TEST(checkpoint_floor_slots),
-    };
-    return refusals_main("test_refusals_ckpt", t, (int)(sizeof t / sizeof *t));
-}
+CHECK_MAIN("test_refusals_ckpt", dir,
+           CHECK_CASE(checkpoint_refusals), CHECK_CASE(checkpoint_floor_slots))

@@ -150,8 +150,5 @@ static void data_set_refusals(void)
     dn_model_free(m);
 }
 
-int main(void)
-{
-    const refusal_test t[] = { TEST(data_refusals), TEST(data_set_refusals) };
-    return refusals_main("test_refusals_data", t, (int)(sizeof t / sizeof *t));
-}
+CHECK_MAIN("test_refusals_data", dir,
+           CHECK_CASE(data_refusals), CHECK_CASE(data_set_refusals))

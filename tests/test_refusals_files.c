@@ -139,13 +139,6 @@ static void history_refusals(void)
     CHECK(strstr(err.msg, "Is a directory"), "%s", err.msg);
 }
 
-int main(void)
-{
-    const refusal_test t[] = {
-        TEST(atomic_refusals),
-        TEST(tensorboard_refusals),
-        TEST(history_refusals),
-    };
-    return refusals_main("test_refusals_files", t,
-                         (int)(sizeof t / sizeof *t));
-}
+CHECK_MAIN("test_refusals_files", dir,
+           CHECK_CASE(atomic_refusals), CHECK_CASE(tensorboard_refusals),
+           CHECK_CASE(history_refusals))

@@ -81,9 +81,5 @@ static void model_refusals(void)
     dn_model_free(m);
 }
 
-int main(void)
-{
-    const refusal_test t[] = { TEST(arch_refusals), TEST(model_refusals) };
-    return refusals_main("test_refusals_model", t,
-                         (int)(sizeof t / sizeof *t));
-}
+CHECK_MAIN("test_refusals_model", dir,
+           CHECK_CASE(arch_refusals), CHECK_CASE(model_refusals))

@@ -196,9 +196,5 @@ static void solver_stops(void)
           "lbfgs, ls_max 2: %s at (%g, %g)", dn_stop_name(r.reason), y[0], y[1]);
 }
 
-int main(void)
-{
-    const refusal_test t[] = { TEST(solver_refusals), TEST(solver_stops) };
-    return refusals_main("test_refusals_solvers", t,
-                         (int)(sizeof t / sizeof *t));
-}
+CHECK_MAIN("test_refusals_solvers", dir,
+           CHECK_CASE(solver_refusals), CHECK_CASE(solver_stops))

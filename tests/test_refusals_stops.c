@@ -187,9 +187,5 @@ static void full_batch_ends(void)
     dn_model_free(b);
 }
 
-int main(void)
-{
-    const refusal_test t[] = { TEST(training_stops), TEST(full_batch_ends) };
-    return refusals_main("test_refusals_stops", t,
-                         (int)(sizeof t / sizeof *t));
-}
+CHECK_MAIN("test_refusals_stops", dir,
+           CHECK_CASE(training_stops), CHECK_CASE(full_batch_ends))
