@@ -522,6 +522,58 @@ dn_status dn_idx_read_u8_fd(int images_fd, const char *images_path,
                             dn_data **out, dn_error *err);
 int dn_idx_detect_fd(int fd, const char *path);
 
+/* ---- Data larger than memory: row caches and streaming ---- */
+
+/* Writes d as a descent row cache: its encoded rows (inputs as bytes
+ * when d holds bytes, as IDX pixels are; else float32), its targets and
+ * its schema (what dn_csv_read inferred: the columns' encoding, fills,
+ * categories, classes), so that the rows are never parsed again and a
+ * set larger than memory can be streamed (dn_train_stream), and a model
+ * trained on it encodes new rows as the cache's rows were.  The layout
+ * (docs/data-streaming.md): a 64-byte header (magic 89 'D' 'N' 'R' 0D
+ * 0A 1A 0A, version 1, element type, rows, inputs, targets, block rows,
+ * schema size, section offsets, a checksum over the header, schema and
+ * block table), the schema, one checksum per block of about 1 MiB of
+ * rows, then the inputs (row-major) and the targets, all little-endian.
+ * Written atomically (dn_atomic_write).  DN_EARG for a data set without
+ * rows or with row weights (a cache holds none). */
+dn_status dn_rowcache_write(const dn_data *d, const char *path,
+                            dn_error *err);
+
+/* A row file opened for streaming: a row cache, or an uncompressed IDX
+ * images file (with labels_path, its IDX labels; NULL for none).  Only
+ * the header is read (and an IDX file's labels, one byte a row); rows
+ * are read when asked for, every cache block checked against its
+ * checksum as it is read.  Refused, with the file and the offset: a
+ * file that is neither, a gzipped IDX file (gunzip it), a truncated
+ * file or one with trailing bytes, a damaged header (its checksum), a
+ * pipe (rows are read where they are).  Close with dn_stream_close. */
+typedef struct dn_stream dn_stream;
+dn_status dn_stream_open(const char *path, const char *labels_path,
+                         dn_stream **out, dn_error *err);
+void      dn_stream_close(dn_stream *s);
+/* Its rows, inputs per row (the encoded width), targets per row (0
+ * without), the bytes its rows take in memory (inputs as stored, targets
+ * as float32), and its schema (owned by s; as dn_idx_read gives an IDX
+ * file's).  0 / NULL for NULL. */
+long      dn_stream_rows(const dn_stream *s);
+int       dn_stream_inputs(const dn_stream *s);
+int       dn_stream_targets(const dn_stream *s);
+uint64_t  dn_stream_bytes(const dn_stream *s);
+const dn_schema *dn_stream_schema(const dn_stream *s);
+/* Rows r0 .. r0 + n − 1 (0-based) as a data set in memory, with a copy
+ * of the schema: the same bytes or floats dn_idx_read_u8 or
+ * dn_csv_read gave when the file was made.  DN_EARG for rows outside
+ * the file; a block that fails its checksum is DN_EFORMAT naming the
+ * block, its rows and its offset. */
+dn_status dn_stream_read(const dn_stream *s, long r0, int n, dn_data **out,
+                         dn_error *err);
+
+/* A memory size as written on a command line: a positive number with
+ * an optional unit K, M, G or T (1024-based; "KB", "KiB" and lower case
+ * too): "2G" is 2147483648.  DN_EARG naming the text otherwise. */
+dn_status dn_parse_size(const char *s, uint64_t *out, dn_error *err);
+
 /* Reads the targets of a classification data set (classes 0..K−1, as
  * dn_idx_read gives them) as another task:
  *   REGRESSION  each row's class name as a number (IDX labels are named
@@ -730,6 +782,14 @@ const float *dn_model_std(const dn_model *m);  /* NULL if none */
  * the same rule. */
 dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
                                dn_error *err);
+
+/* dn_model_fit_scaling and dn_model_fit_target_scaling on a streamed
+ * file's rows, read block by block twice (the two passes), in memory a
+ * block at a time: the same bits as on the rows read into memory. */
+dn_status dn_model_fit_scaling_stream(dn_model *m, const dn_stream *s,
+                                      dn_error *err);
+dn_status dn_model_fit_target_scaling_stream(dn_model *m, const dn_stream *s,
+                                             dn_error *err);
 
 /* Target scaling for regression: the network learns y' = (y − mean) / std
  * and its raw output is mapped back, y = mean + std · y', by dn_predict
@@ -1199,6 +1259,37 @@ void dn_train_defaults(dn_train_opts *o);
  * it returns the same result without training. */
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
                    const dn_train_opts *opts, dn_result *res, dn_error *err);
+
+/* dn_train on the rows of a streamed file, keeping its row buffers
+ * within `memory` bytes (the row order, 4 bytes a row, the model, the
+ * workspaces and val come on top).  When the whole set fits (rows ×
+ * dn_stream_bytes per row ≤ memory) it is read once and the run is
+ * dn_train's on the same rows, bit for bit: the same shuffle.  Else the
+ * rows are cut into blocks of about 1 MiB (the cache's checksum
+ * blocks; an IDX file's are cut the same way), and a window is as many
+ * whole blocks as two windows' buffers hold within memory: one is
+ * trained on while a thread reads the next into the other (pread).
+ * Each epoch's order, from the run's seeded generator (the one the
+ * in-memory shuffle draws from):
+ *   1. the full blocks in a random order (Fisher–Yates, dn_rng_shuffle),
+ *      the short last block, if any, after them;
+ *   2. the rows listed in that block order, each block's rows in file
+ *      order, and cut into windows of W blocks (the last may be shorter);
+ *   3. the rows of each window shuffled within it (dn_rng_shuffle), the
+ *      windows in turn.
+ * The same seed, file and memory give the same order and the same bits;
+ * another memory another window size, so another order.  Without
+ * shuffle the file order.  Batches run across window boundaries as in
+ * memory (a batch must fit in a window: DN_EARG otherwise, with the
+ * memory needed).  Checkpoints hold the epoch's row order (so the block
+ * order and the windows) and the position in it: a run resumed from
+ * one, with the same file and memory, goes on bit for bit, mid-epoch
+ * too.  Not under MPI (unless alone).  A read error or a block that
+ * fails its checksum stops the run with that message (DN_EIO or
+ * DN_EFORMAT), the weights those of the last step. */
+dn_status dn_train_stream(dn_model *m, dn_stream *s, uint64_t memory,
+                          const dn_data *val, const dn_train_opts *opts,
+                          dn_result *res, dn_error *err);
 
 /* The learning-rate range test (Smith 2015; fastai's lr_find): steps
  * mini-batch updates with a rate rising exponentially from eta_min to

@@ -55,6 +55,11 @@ void dn_free_each(void *const *p, size_t n);
  * zero there, whatever the caller's copy held. */
 #define DN_CLEAR_RESERVED(s) memset((s)->reserved, 0, sizeof (s)->reserved)
 
+/* The row caches' checksum (hash.c, where its definition is): of n
+ * bytes at data, from seed; chain calls by passing one's result as the
+ * next one's seed. */
+uint64_t dn_hash64(const void *data, size_t n, uint64_t seed);
+
 /* Largest sizes any loader will accept before allocating: guards against
  * absurd numbers in files (a 2^62-row header must not become malloc). */
 #define DN_MAX_ROWS      100000000L   /* 1e8 samples */

@@ -46,4 +46,16 @@ const char *dn_data_class_label(const dn_schema *s, int c, char *buf);
 dn_status dn_data_part(const dn_data *all, const unsigned char *mark,
                        int want, int n, dn_data **out, dn_error *err);
 
+/* IDX files for streaming (idx.c): the header's dimensions of an
+ * images (images 1) or labels file and whether it is uncompressed
+ * (plain); all the labels of a labels file of n items and the classes
+ * they make (k = the largest + 1, at least 2); the schema
+ * dn_idx_read_u8 gives images of dim[1] × dim[2] pixels with k classes. */
+dn_status dn_idx_head(const char *path, int images, uint32_t dim[3],
+                      int *plain, dn_error *err);
+dn_status dn_idx_labels(const char *path, uint32_t n, unsigned char **y,
+                        int *k, dn_error *err);
+dn_status dn_idx_schema(const char *path, const uint32_t dim[3], int k,
+                        dn_schema **out, dn_error *err);
+
 #endif

@@ -28,6 +28,9 @@ typedef struct {
     int      n_dims;
     uint32_t dim[3];
     uint64_t payload;   /* bytes after the header */
+    int      streamed;  /* read block by block (stream.c): the limit on
+                           the elements of one array in memory is not
+                           this file's */
 } idx_file;
 
 
@@ -114,7 +117,7 @@ static dn_status check_dims(idx_file *f, dn_error *err)
     }
     uint64_t n = f->dim[0];
     if (n > DN_MAX_ROWS || width > DN_MAX_WIDTH ||
-        n * width > (uint64_t)DN_MAX_ELEMENTS)
+        (!f->streamed && n * width > (uint64_t)DN_MAX_ELEMENTS))
         return dn_fail(err, DN_EFORMAT, "%s: the header promises %llu items "
                        "of %llu bytes, beyond the limits (%ld items, %ld "
                        "bytes each, %ld in all): the header is corrupt",
@@ -164,12 +167,13 @@ static dn_status open_gz(int given, const char *path, idx_file *f,
 
 /* Opens an IDX file of the kind `want` and checks its header. */
 static dn_status idx_open(int fd, const char *path, uint32_t want,
-                          idx_file *f, dn_error *err)
+                          int streamed, idx_file *f, dn_error *err)
 {
     unsigned char h[16];
     size_t got;
     memset(f, 0, sizeof *f);
     f->path = path;
+    f->streamed = streamed;
     f->n_dims = (int)(want & 0xFF);
     size_t head = 4 + 4 * (size_t)f->n_dims;
     if (!path) return dn_fail(err, DN_EARG, "no IDX file given");
@@ -326,9 +330,9 @@ static dn_status idx_read(int images_fd, const char *images_path,
     *out = NULL;
     memset(&lab, 0, sizeof lab);
     /* Both headers before either payload: a mismatch fails fast. */
-    dn_status st = idx_open(images_fd, images_path, IDX_IMAGES, &img, err);
+    dn_status st = idx_open(images_fd, images_path, IDX_IMAGES, 0, &img, err);
     if (!st && labels_path) {
-        st = idx_open(labels_fd, labels_path, IDX_LABELS, &lab, err);
+        st = idx_open(labels_fd, labels_path, IDX_LABELS, 0, &lab, err);
         if (!st && lab.dim[0] != img.dim[0])
             st = dn_fail(err, DN_EFORMAT, "%s has %u labels but %s has %u "
                          "images; give the labels file that belongs to the "
@@ -384,4 +388,50 @@ int dn_idx_detect_fd(int fd, const char *path)
              (dn_get_be32(h) == IDX_IMAGES || dn_get_be32(h) == IDX_LABELS);
     idx_close(&f);
     return ok;
+}
+
+/* ---- for streaming (stream.c): headers, labels and the schema without
+ * the pixels ---- */
+
+dn_status dn_idx_head(const char *path, int images, uint32_t dim[3],
+                      int *plain, dn_error *err)
+{
+    idx_file f;
+    dn_status st = idx_open(-1, path, images ? IDX_IMAGES : IDX_LABELS, 1, &f, err);
+    if (!st) {
+        memcpy(dim, f.dim, sizeof f.dim);
+        *plain = f.plain;
+    }
+    idx_close(&f);
+    return st;
+}
+
+dn_status dn_idx_labels(const char *path, uint32_t n, unsigned char **y,
+                        int *k, dn_error *err)
+{
+    idx_file f;
+    *y = NULL;
+    dn_status st = idx_open(-1, path, IDX_LABELS, 0, &f, err);
+    if (!st && f.dim[0] != n)
+        st = dn_fail(err, DN_EFORMAT, "%s has %u labels but the images have "
+                     "%u; give the labels file that belongs to the images",
+                     path, f.dim[0], n);
+    if (!st) st = read_payload(&f, y, err);
+    if (!st) st = label_classes(&f, *y, (int)n, k, err);
+    if (st) {
+        free(*y);
+        *y = NULL;
+    }
+    idx_close(&f);
+    return st;
+}
+
+dn_status dn_idx_schema(const char *path, const uint32_t dim[3], int k,
+                        dn_schema **out, dn_error *err)
+{
+    idx_file f;
+    memset(&f, 0, sizeof f);
+    f.path = path;
+    memcpy(f.dim, dim, sizeof f.dim);
+    return idx_schema(&f, k, out, err);
 }

@@ -2,6 +2,7 @@
  * of each layer's W, b and PReLU slopes, plus what travels with it:
  * input scaling, the feature schema and string metadata. */
 #include "nn/nn.h"
+#include "data/stream.h"
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -315,12 +316,42 @@ dn_status dn_model_set_scaling(dn_model *m, const float *mean,
 const float *dn_model_mean(const dn_model *m) { return m->mean; }
 const float *dn_model_std(const dn_model *m) { return m->std; }
 
-/* Row i of X, or of X8 (when X is NULL) converted into buf. */
-static const float *stats_row(const float *X, const uint8_t *X8, int i,
-                              int d, float *buf)
+/* Where column_stats reads its rows: an n × d matrix in memory (X, or
+ * the bytes X8 when X is NULL), or a streamed file's inputs (or, with
+ * targets, its targets), block by block in file order. */
+typedef struct {
+    const float   *X;
+    const uint8_t *X8;
+    int            d;
+    const dn_stream *s;
+    int            targets;
+    unsigned char *bx;     /* the stream's current block */
+    float         *by;
+    long           block;  /* which (-1: none yet) */
+    dn_error      *err;
+} stats_src;
+
+/* Row i as floats (bytes converted into buf), or NULL when a block
+ * could not be read (src->err says why). */
+static const float *stats_row(stats_src *src, long i, float *buf)
 {
-    if (X) return X + (size_t)i * d;
-    dn_row_u8(X8 + (size_t)i * d, NULL, NULL, buf, d);
+    const int d = src->d;
+    if (src->s) {
+        const dn_stream *s = src->s;
+        if (i / s->R != src->block) {
+            long rows;
+            src->block = i / s->R;
+            if (dn_stream_block(s, src->block, src->bx, src->by, &rows, src->err))
+                return NULL;
+        }
+        i %= s->R;
+        if (src->targets) return src->by + (size_t)i * d;
+        if (s->es == 4) return (const float *)src->bx + (size_t)i * d;
+        dn_row_u8(src->bx + (size_t)i * d, NULL, NULL, buf, d);
+        return buf;
+    }
+    if (src->X) return src->X + (size_t)i * d;
+    dn_row_u8(src->X8 + (size_t)i * d, NULL, NULL, buf, d);
     return buf;
 }
 
@@ -337,40 +368,46 @@ static const float *stats_row(const float *X, const uint8_t *X8, int i,
  * feature, while a column measured in units of 1e-13 is a feature like
  * any other.  A spread below FLT_MIN is constant too: 1/std would not be
  * a finite float. */
-static dn_status column_stats(const float *X, const uint8_t *X8, int n, int d,
-                              float *mean, float *std, dn_error *err)
+static dn_status column_stats(stats_src *src, long n, float *mean,
+                              float *std, dn_error *err)
 {
+    const int d = src->d;
     double *sum = calloc((size_t)d * 3, sizeof(double));
-    /* A row of bytes as floats, when the matrix is X8. */
-    float *buf = X ? NULL : malloc(((size_t)d + 1) * sizeof *buf);
-    if (!sum || (!X && !buf)) {
+    /* A row of bytes as floats. */
+    float *buf = malloc(((size_t)d + 1) * sizeof *buf);
+    if (!sum || !buf) {
         free(sum);
+        free(buf);
         return dn_fail(err, DN_ENOMEM, "out of memory fitting a scaling");
     }
     double *sq = sum + d, *amax = sum + 2 * (size_t)d;
-    for (int i = 0; i < n; i++) {
-        const float *x = stats_row(X, X8, i, d, buf);
+    dn_status st = DN_OK;
+    for (long i = 0; i < n; i++) {
+        const float *x = stats_row(src, i, buf);
+        if (!x) { st = src->err->code; goto out; }
         for (int j = 0; j < d; j++) {
             sum[j] += x[j];
             amax[j] = fmax(amax[j], fabs((double)x[j]));
         }
     }
     for (int j = 0; j < d; j++) mean[j] = (float)(sum[j] / n);
-    for (int i = 0; i < n; i++) {
-        const float *x = stats_row(X, X8, i, d, buf);
+    for (long i = 0; i < n; i++) {
+        const float *x = stats_row(src, i, buf);
+        if (!x) { st = src->err->code; goto out; }
         for (int j = 0; j < d; j++) {
             double e = x[j] - (double)mean[j];
             sq[j] += e * e;
         }
     }
-    free(buf);
     for (int j = 0; j < d; j++) {
         double s = sqrt(sq[j] / n);
         int constant = s <= 10.0 * FLT_EPSILON * amax[j] || s < FLT_MIN;
         std[j] = constant ? 1.0f : (float)s;
     }
+out:
+    free(buf);
     free(sum);
-    return DN_OK;
+    return st;
 }
 
 /* One-hot positions and was-missing indicators keep their 0/1 (mean 0,
@@ -406,7 +443,8 @@ dn_status dn_model_fit_scaling(dn_model *m, const dn_data *train,
                        train ? train->d : 0, train ? train->n : 0, d);
     float *mean = malloc((size_t)d * 2 * sizeof(float));
     if (!mean) return dn_fail(err, DN_ENOMEM, "out of memory fitting the scaling");
-    dn_status st = column_stats(train->X, dn_data_x8(train), train->n, d, mean, mean + d, err);
+    stats_src src = { .X = train->X, .X8 = dn_data_x8(train), .d = d };
+    dn_status st = column_stats(&src, train->n, mean, mean + d, err);
     if (!st) keep_01_inputs(train->schema, d, mean, mean + d);
     if (!st) st = dn_model_set_scaling(m, mean, mean + d, err);
     free(mean);
@@ -427,10 +465,55 @@ dn_status dn_model_fit_target_scaling(dn_model *m, const dn_data *train,
                        train && train->Y ? train->k : 0, k);
     float *mean = malloc((size_t)k * 2 * sizeof(float));
     if (!mean) return dn_fail(err, DN_ENOMEM, "out of memory fitting the scaling");
-    dn_status st = column_stats(train->Y, NULL, train->n, k, mean, mean + k, err);
+    stats_src src = { .X = train->Y, .d = k };
+    dn_status st = column_stats(&src, train->n, mean, mean + k, err);
     if (!st) st = dn_model_set_target_scaling(m, mean, mean + k, err);
     free(mean);
     return st;
+}
+
+/* The scalings fitted on a streamed file's rows: its blocks read in
+ * order through one block's buffers, twice (the two passes). */
+static dn_status fit_stream(dn_model *m, const dn_stream *s, int targets,
+                            dn_error *err)
+{
+    DN_NEED(m);
+    DN_NEED(s);
+    const int d = targets ? dn_model_n_out(m) : m->arch.n_in;
+    if (targets && m->arch.loss != DN_LOSS_MSE)
+        return dn_fail(err, DN_EARG, "target scaling is for regression (MSE) "
+                       "only");
+    if ((targets ? s->k : s->d) != d)
+        return dn_fail(err, DN_EARG, "cannot fit the %s scaling: %s has %d "
+                       "%s per row, the model %d", targets ? "target" : "input",
+                       s->path, targets ? s->k : s->d,
+                       targets ? "targets" : "inputs", d);
+    dn_error local;
+    stats_src src = { .d = d, .s = s, .targets = targets, .block = -1,
+                      .err = err ? err : &local };
+    src.bx = malloc((size_t)s->R * s->d * s->es + 1);
+    src.by = malloc((size_t)s->R * s->k * sizeof *src.by + 1);
+    float *mean = malloc((size_t)d * 2 * sizeof(float));
+    dn_status st = !src.bx || !src.by || !mean
+        ? dn_fail(err, DN_ENOMEM, "out of memory fitting the scaling")
+        : column_stats(&src, s->n, mean, mean + d, src.err);
+    if (!st && !targets) keep_01_inputs(s->schema, d, mean, mean + d);
+    if (!st) st = targets ? dn_model_set_target_scaling(m, mean, mean + d, err)
+                          : dn_model_set_scaling(m, mean, mean + d, err);
+    DN_FREE_ALL(src.bx, src.by, mean);
+    return st;
+}
+
+dn_status dn_model_fit_scaling_stream(dn_model *m, const dn_stream *s,
+                                      dn_error *err)
+{
+    return fit_stream(m, s, 0, err);
+}
+
+dn_status dn_model_fit_target_scaling_stream(dn_model *m, const dn_stream *s,
+                                             dn_error *err)
+{
+    return fit_stream(m, s, 1, err);
 }
 
 dn_status dn_model_set_target_scaling(dn_model *m, const float *mean,

@@ -3,6 +3,7 @@
  * the stopping rules after every epoch. */
 #include "train/train.h"
 #include "train/pace.h"
+#include "data/stream.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,11 @@ typedef struct {
     int     parts;
     dn_pace pace;
     double  t0;               /* the epoch's start */
+    /* A streamed run (dn_train_stream): the rows come through windows
+     * of the file, the batch's positions in them into local (2 batches:
+     * the rows asked for ahead too); NULL in memory. */
+    dn_window *win;
+    int32_t   *local;
 } run;
 
 /* What a stage tells the loop: go on; the run has ended (a stopping
@@ -225,6 +231,9 @@ static dn_status begin(run *r)
     r->Yb = malloc((size_t)r->B * r->train->k * sizeof *r->Yb);
     S->best_theta = early && o->restore_best ? malloc(r->P * sizeof(float))
                                              : NULL;
+    if (r->win && !(r->local = malloc(2 * (size_t)r->B * sizeof *r->local)))
+        return dn_fail(r->err, DN_ENOMEM, "out of memory for a batch of %d "
+                       "rows", r->B);
     r->safe.theta = malloc(r->P * sizeof(float));
     r->mask = dn_weight_mask(r->m);
     if (!S->idx || !r->Yb || !r->mask || !r->safe.theta ||
@@ -291,10 +300,18 @@ static double batch_gradient(run *r, int start, int b, double *local,
     if (*br > 0) {  /* cov: br is 0 on an MPI rank only */
         /* (alone only: another rank's rows follow ours) */
         const int rest = r->n - start - b;
-        const int ahead = r->K > 1 ? 0 : rest < r->B ? rest : r->B;
-        *local = E = dn_gradient_rows(r->m, r->ws, r->train,
-                                      r->S.idx + start + r0, *br, ahead,
-                                      r->Yb, r->o.dropout, &r->S.drop_rng);
+        int ahead = r->K > 1 ? 0 : rest < r->B ? rest : r->B;
+        const dn_data *D = r->train;
+        const int32_t *ix = r->S.idx + start + r0;
+        if (r->win) {
+            /* (a streamed run is alone: r0 is 0) */
+            if ((r->st = dn_window_rows(r->win, r->S.idx, start, b, ahead, &D,
+                                        r->local, &ahead, r->err)))
+                return NAN;
+            ix = r->local;
+        }
+        *local = E = dn_gradient_rows(r->m, r->ws, D, ix, *br, ahead, r->Yb,
+                                      r->o.dropout, &r->S.drop_rng);
     } else {
         memset(dn_ws_grad(r->ws), 0, r->P * sizeof(float));  /* cov: MPI only */
     }
@@ -327,6 +344,7 @@ static next step(run *r, int epoch, int start)
     const int b = r->n - start < r->B ? r->n - start : r->B;
     int br;
     double E_local, E = batch_gradient(r, start, b, &E_local, &br);
+    if (r->st) return FAIL;   /* a streamed window could not be read */
     const double pen = r->lambda > 0 ? dn_l2_add(r->m, g, r->lambda) : 0;
     E += pen;
     const double gn = dn_grad_norm(r->m, r->ws, r->K == 1 && r->lambda == 0);
@@ -464,7 +482,8 @@ static next epochs(run *r)
     r->t0 = dn_now();
     for (int epoch = S->epoch + 1; epoch <= r->o.epochs; epoch++) {
         if (S->pos == 0) {
-            if (r->o.shuffle) dn_rng_shuffle(&S->rng, S->idx, r->n);
+            if (r->o.shuffle && r->win) dn_window_order(r->win, &S->rng, S->idx);
+            else if (r->o.shuffle) dn_rng_shuffle(&S->rng, S->idx, r->n);
             memset(&S->tally, 0, sizeof S->tally);
             S->gsum = 0;
         }
@@ -498,26 +517,19 @@ static void run_free(run *r)
     dn_ws_free(r->ws);
     dn_ws_free(r->vws);
     DN_FREE_ALL(r->S.idx, r->S.hist, r->S.best_theta, r->safe.theta,
-                r->why_loaded, r->Yb, r->mask);
+                r->why_loaded, r->Yb, r->mask, r->local);
 }
 
-dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
-                   const dn_train_opts *opts, dn_result *res, dn_error *err)
+/* dn_train on train's rows, or on n rows streamed through r_->win
+ * (train NULL); r_ holds the options train_open checked. */
+static dn_status train_rows(run *r_, dn_model *m, const dn_data *train,
+                            const dn_data *val, int n, dn_result *res,
+                            dn_error *err)
 {
-    DN_NEED(m);
-    run r;
-    memset(&r, 0, sizeof r);
-    dn_result local;
-    if (!res) res = &local;
-    dn_status st = dn_stop_open(m, opts, &r.o, res, err);
-    if (!st) st = dn_data_check(m, train, "training", 1, err);
-    if (!st && val) st = dn_data_check(m, val, "validation", 1, err);
-    if (!st && (r.o.checkpoint_every < 0 || r.o.checkpoint_steps < 0))
-        st = dn_fail(err, DN_EARG, "checkpoint intervals must be ≥ 0");
-    if (st) return st;
-
-    r.m = m; r.train = train; r.val = val; r.res = res; r.err = err;
-    r.n = train->n;
+    run r = *r_;
+    r.m = m; r.val = val; r.res = res; r.err = err;
+    r.train = train ? train : dn_window_data(r.win);
+    r.n = n;
     r.B = r.o.batch <= 0 || r.o.batch >= r.n ? r.n : r.o.batch;
     r.P = m->n_params;
     r.K = r.o.alone ? 1 : dn_dist_size();
@@ -547,4 +559,80 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
     dn_stop_report(&r.S, &r.o, r.vws != NULL, res);
     run_free(&r);
     return r.st;
+}
+
+/* The checks both entry points make: options, validation rows,
+ * checkpoint intervals; r->o filled. */
+static dn_status train_open(run *r, const dn_model *m, const dn_data *val,
+                            const dn_train_opts *opts, dn_result *res,
+                            dn_error *err)
+{
+    memset(r, 0, sizeof *r);
+    dn_status st = dn_stop_open(m, opts, &r->o, res, err);
+    if (!st && val) st = dn_data_check(m, val, "validation", 1, err);
+    if (!st && (r->o.checkpoint_every < 0 || r->o.checkpoint_steps < 0))
+        st = dn_fail(err, DN_EARG, "checkpoint intervals must be ≥ 0");
+    return st;
+}
+
+dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
+                   const dn_train_opts *opts, dn_result *res, dn_error *err)
+{
+    DN_NEED(m);
+    run r;
+    dn_result local;
+    if (!res) res = &local;
+    dn_status st = train_open(&r, m, val, opts, res, err);
+    if (!st) st = dn_data_check(m, train, "training", 1, err);
+    if (st) return st;
+    return train_rows(&r, m, train, val, train->n, res, err);
+}
+
+/* The streamed rows against the model: all of them when they are in
+ * memory, as dn_train checks them; else the widths, and the classes the
+ * file's schema says its targets hold (a cache's targets were checked
+ * when it was written, and its checksums keep them so; an IDX file's
+ * labels were counted when it was opened). */
+static dn_status stream_check(const dn_model *m, const dn_stream *s,
+                              const dn_window *w, dn_error *err)
+{
+    const dn_data *all = dn_window_data(w);
+    if (dn_window_whole(w)) return dn_data_check(m, all, "training", 1, err);
+    dn_data one = *all;
+    one.n = 1;
+    one.Y = calloc((size_t)one.k + 1, sizeof *one.Y);  /* class 0, value 0 */
+    if (!one.Y) return dn_fail(err, DN_ENOMEM, "out of memory");
+    dn_status st = dn_data_check(m, &one, "training", 1, err);
+    free(one.Y);
+    const dn_schema *sc = dn_stream_schema(s);
+    const int units = m->arch.layer[m->arch.n_layers - 1].units;
+    const int classes = m->arch.loss == DN_LOSS_CE ? units
+                      : m->arch.loss == DN_LOSS_BCE ? 2 : 0;
+    if (!st && sc && classes && sc->n_classes > classes)
+        st = dn_fail(err, DN_EARG, "the training data has %d classes but the "
+                     "network's output has %d", sc->n_classes, classes);
+    return st;
+}
+
+dn_status dn_train_stream(dn_model *m, dn_stream *s, uint64_t memory,
+                          const dn_data *val, const dn_train_opts *opts,
+                          dn_result *res, dn_error *err)
+{
+    DN_NEED(m);
+    DN_NEED(s);
+    run r;
+    dn_result local;
+    if (!res) res = &local;
+    dn_status st = train_open(&r, m, val, opts, res, err);
+    if (st) return st;
+    if (!r.o.alone && dn_dist_size() > 1)
+        return dn_fail(err, DN_EARG, "a streamed run trains in one process: "
+                       "run it without MPI, or alone (dn_train_opts.alone)");
+    const int n = (int)dn_stream_rows(s);
+    const int B = r.o.batch <= 0 || r.o.batch >= n ? n : r.o.batch;
+    if ((st = dn_window_open(s, memory, B, &r.win, err))) return st;
+    st = stream_check(m, s, r.win, err);
+    if (!st) st = train_rows(&r, m, NULL, val, n, res, err);
+    dn_window_close(r.win);
+    return st;
 }

@@ -1,0 +1,383 @@
+/* test_stream.c — data larger than memory: the row cache's round trip
+ * (bytes and floats, schema included), streamed training against
+ * in-memory training (identical bits when the budget holds the set; the
+ * same bits again by seed when it does not, and a different order),
+ * the streamed scaling, resume after an interrupt mid-epoch equal to
+ * the run never interrupted, and the refusals: truncated files, a wrong
+ * magic, a damaged block or header, a gzipped IDX file, a budget below
+ * a batch, bad memory sizes. */
+#include "descent.h"
+#include "check.h"
+#include <zlib.h>
+
+static char dir[64];
+static const char *at(const char *name) { return check_path(dir, name); }
+
+enum { N = 2000, ROWS = 64, COLS = 64, D = ROWS * COLS, K = 3 };
+/* 4,096 bytes of inputs and a 4-byte target a row: blocks of 255 rows
+ * (1 MiB / 4,100), 8 of them, the last short. */
+enum { R = (1 << 20) / (D + 4) };
+
+static void be32(unsigned char *p, uint32_t v)
+{
+    for (int j = 0; j < 4; j++) p[j] = (unsigned char)(v >> (24 - 8 * j));
+}
+
+/* An IDX images file and its labels: class c lights a band of pixels. */
+static void make_idx(const char *img, const char *lab)
+{
+    unsigned char *b = malloc(16 + (size_t)N * D), l[8 + N];
+    be32(b, 0x803); be32(b + 4, N); be32(b + 8, ROWS); be32(b + 12, COLS);
+    be32(l, 0x801); be32(l + 4, N);
+    dn_rng r;
+    dn_rng_seed(&r, 7);
+    for (int i = 0; i < N; i++) {
+        int c = (int)dn_rng_below(&r, K);
+        l[8 + i] = (unsigned char)c;
+        for (int j = 0; j < D; j++) {
+            int band = j / (D / K) == c;
+            b[16 + (size_t)i * D + j] = (unsigned char)dn_rng_below(&r, band ? 256 : 96);
+        }
+    }
+    FILE *f = fopen(img, "wb");
+    fwrite(b, 1, 16 + (size_t)N * D, f);
+    fclose(f);
+    f = fopen(lab, "wb");
+    fwrite(l, 1, sizeof l, f);
+    fclose(f);
+    free(b);
+}
+
+static char img[512], lab[512], cache[512];
+
+static dn_model *net(void)
+{
+    dn_arch A;
+    memset(&A, 0, sizeof A);
+    A.n_in = D;
+    A.layer[A.n_layers++] = (dn_layer){ .units = 8, .act = DN_ACT_RELU };
+    dn_arch_set_task(&A, DN_TASK_MULTICLASS, K, NULL);
+    dn_model *m;
+    dn_model_new(&A, &m, NULL);
+    dn_model_init(m, DN_INIT_DEFAULT, 0, 3);
+    return m;
+}
+
+static dn_train_opts opts(uint64_t seed)
+{
+    dn_train_opts o;
+    dn_train_defaults(&o);
+    o.epochs = 3;
+    o.batch = 50;
+    o.eta = 0.05;
+    o.seed = seed;
+    o.threads = 1;
+    return o;
+}
+
+/* A model trained on the file streamed within memory bytes. */
+static dn_model *streamed(const char *path, const char *labels,
+                          uint64_t memory, dn_train_opts o, dn_status *st,
+                          dn_error *err)
+{
+    dn_stream *s;
+    dn_model *m = net();
+    *st = dn_stream_open(path, labels, &s, err);
+    if (!*st) *st = dn_model_fit_scaling_stream(m, s, err);
+    if (!*st) *st = dn_train_stream(m, s, memory, NULL, &o, NULL, err);
+    dn_stream_close(s);
+    return m;
+}
+
+static int same_params(dn_model *a, dn_model *b)
+{
+    return !memcmp(dn_model_params(a), dn_model_params(b),
+                   dn_model_n_params(a) * sizeof(float));
+}
+
+static void test_roundtrip(void)
+{
+    dn_error err;
+    dn_data *mem, *back, *mid;
+    CHECK(!dn_idx_read_u8(img, lab, &mem, &err), "%s", err.msg);
+    CHECK(!dn_rowcache_write(mem, cache, &err), "%s", err.msg);
+    dn_stream *s;
+    CHECK(!dn_stream_open(cache, NULL, &s, &err), "%s", err.msg);
+    CHECK(dn_stream_rows(s) == N && dn_stream_inputs(s) == D &&
+          dn_stream_targets(s) == 1, "%ld rows %d inputs %d targets",
+          dn_stream_rows(s), dn_stream_inputs(s), dn_stream_targets(s));
+    CHECK(dn_stream_bytes(s) == (uint64_t)N * (D + 4), "%llu bytes",
+          (unsigned long long)dn_stream_bytes(s));
+    const dn_schema *sc = dn_stream_schema(s);
+    CHECK(sc && sc->n_classes == K && sc->img_rows == ROWS && sc->n_cols == D &&
+          !strcmp(sc->col[D - 1].name, "px4095") && !strcmp(sc->classes[2], "2") &&
+          sc->task == DN_TASK_MULTICLASS, "the schema came back different");
+    CHECK(!dn_stream_read(s, 0, N, &back, &err), "%s", err.msg);
+    /* Rows 300..799: across the first block's end (255). */
+    CHECK(!dn_stream_read(s, 300, 500, &mid, &err), "%s", err.msg);
+    dn_data *past;
+    CHECK(dn_stream_read(s, N - 10, 11, &past, &err) == DN_EARG && !past &&
+          strstr(err.msg, "rows 1991 to 2001"), "past the end: %s", err.msg);
+    dn_data_floats(mem, NULL);
+    dn_data_floats(back, NULL);
+    dn_data_floats(mid, NULL);
+    CHECK(!memcmp(mem->X, back->X, (size_t)N * D * 4) &&
+          !memcmp(mem->Y, back->Y, (size_t)N * 4), "the rows came back different");
+    CHECK(!memcmp(mem->X + 300 * D, mid->X, 500 * D * 4) &&
+          !memcmp(mem->Y + 300, mid->Y, 500 * 4), "rows 300..799 differ");
+    dn_stream_close(s);
+    dn_data_free(back);
+    dn_data_free(mid);
+    dn_data_free(mem);
+
+    /* Floats, and a schema with names and classes of its own. */
+    dn_synth_conf c;
+    dn_synth_defaults(DN_SYNTH_SPIRAL, &c);
+    c.n = 700;
+    c.classes = 3;
+    dn_data *sp, *sb;
+    CHECK(!dn_synth_make(DN_SYNTH_SPIRAL, &c, &sp, &err), "%s", err.msg);
+    CHECK(!dn_rowcache_write(sp, at("spiral.dnr"), &err), "%s", err.msg);
+    CHECK(!dn_stream_open(at("spiral.dnr"), NULL, &s, &err), "%s", err.msg);
+    CHECK(!dn_stream_read(s, 0, 700, &sb, &err), "%s", err.msg);
+    CHECK(!memcmp(sp->X, sb->X, 700 * 2 * 4) && !memcmp(sp->Y, sb->Y, 700 * 4),
+          "float rows differ");
+    CHECK(!strcmp(sb->schema->col[1].name, "x2") && !strcmp(sb->schema->target, "label") &&
+          sb->schema->n_classes == 3, "float schema differs");
+    dn_stream_close(s);
+    dn_data_free(sp);
+    dn_data_free(sb);
+}
+
+/* A budget that holds the set: the in-memory run's bits, from the cache
+ * and from the IDX file itself; the streamed scaling is the in-memory
+ * one. */
+static void test_same_as_memory(void)
+{
+    dn_error err;
+    dn_data *mem;
+    dn_idx_read_u8(img, lab, &mem, NULL);
+    dn_model *a = net();
+    CHECK(!dn_model_fit_scaling(a, mem, &err), "%s", err.msg);
+    dn_train_opts o = opts(1);
+    CHECK(!dn_train(a, mem, NULL, &o, NULL, &err), "%s", err.msg);
+    dn_status st;
+    dn_model *b = streamed(cache, NULL, 1 << 30, opts(1), &st, &err);
+    CHECK(!st, "%s", err.msg);
+    CHECK(!memcmp(dn_model_mean(a), dn_model_mean(b), D * 4) &&
+          !memcmp(dn_model_std(a), dn_model_std(b), D * 4),
+          "the streamed scaling differs");
+    CHECK(same_params(a, b), "streamed within a budget that holds the set: "
+          "different weights");
+    dn_model *c = streamed(img, lab, 1 << 30, opts(1), &st, &err);
+    CHECK(!st, "%s", err.msg);
+    CHECK(same_params(a, c), "the IDX file streamed: different weights");
+    dn_model_free(a);
+    dn_model_free(b);
+    dn_model_free(c);
+    dn_data_free(mem);
+}
+
+/* Two blocks a window: 2 × 2 × 255 rows of 4,100 bytes. */
+#define SMALL (4ull * R * (D + 4))
+
+static void test_windows(void)
+{
+    dn_error err;
+    dn_status st;
+    dn_model *a = streamed(cache, NULL, SMALL, opts(1), &st, &err);
+    CHECK(!st, "%s", err.msg);
+    dn_model *b = streamed(cache, NULL, SMALL, opts(1), &st, &err);
+    CHECK(!st, "%s", err.msg);
+    dn_model *c = streamed(cache, NULL, SMALL, opts(2), &st, &err);
+    dn_model *whole = streamed(cache, NULL, 1 << 30, opts(1), &st, &err);
+    dn_model *idx = streamed(img, lab, SMALL, opts(1), &st, &err);
+    CHECK(same_params(a, b), "the same seed and budget: different weights");
+    CHECK(same_params(a, idx), "the IDX file and its cache, same windows: "
+          "different weights");
+    CHECK(!same_params(a, c), "another seed gave the same weights");
+    CHECK(!same_params(a, whole), "windows of 2 blocks trained as the whole set");
+    /* Without shuffling the order is the file's in both. */
+    dn_train_opts o = opts(1);
+    o.shuffle = 0;
+    dn_model *d = streamed(cache, NULL, SMALL, o, &st, &err);
+    dn_model *e = streamed(cache, NULL, 1 << 30, o, &st, &err);
+    CHECK(same_params(d, e), "unshuffled: windows and whole set differ");
+    dn_model_free(a);
+    dn_model_free(b);
+    dn_model_free(c);
+    dn_model_free(d);
+    dn_model_free(e);
+    dn_model_free(whole);
+    dn_model_free(idx);
+}
+
+static volatile sig_atomic_t stop_flag;
+static long stop_at;
+static void on_batch(const dn_batch *b, void *user)
+{
+    (void)user;
+    if (b->steps == stop_at) stop_flag = 1;
+}
+
+/* Interrupted mid-epoch (in the second window of epoch 2), resumed from
+ * the checkpoint: the run that never stopped, bit for bit. */
+static void test_resume(void)
+{
+    dn_error err;
+    dn_status st;
+    dn_model *a = streamed(cache, NULL, SMALL, opts(1), &st, &err);
+    CHECK(!st, "%s", err.msg);
+    char ck[512];
+    snprintf(ck, sizeof ck, "%s", at("run.ckpt"));
+    dn_train_opts o = opts(1);
+    o.checkpoint = ck;
+    o.interrupt = &stop_flag;
+    o.on_batch = on_batch;
+    stop_at = 40 + 13;   /* 40 steps an epoch: step 13 of epoch 2 */
+    dn_stream *s;
+    dn_stream_open(cache, NULL, &s, NULL);
+    dn_model *b = net();
+    dn_model_fit_scaling_stream(b, s, NULL);
+    dn_result res;
+    CHECK(!dn_train_stream(b, s, SMALL, NULL, &o, &res, &err), "%s", err.msg);
+    CHECK(res.reason == DN_STOP_INTERRUPTED && res.steps == stop_at,
+          "stopped by %s after %ld steps", dn_stop_name(res.reason), res.steps);
+    CHECK(!same_params(a, b), "the interrupted run is already the whole one");
+    dn_model_free(b);
+    stop_flag = 0;
+    o.interrupt = NULL;
+    o.resume = ck;
+    b = net();
+    dn_model_fit_scaling_stream(b, s, NULL);
+    CHECK(!dn_train_stream(b, s, SMALL, NULL, &o, &res, &err), "%s", err.msg);
+    CHECK(res.epochs == 3 && res.steps == 120, "%d epochs, %ld steps",
+          res.epochs, res.steps);
+    CHECK(same_params(a, b), "resumed mid-epoch: different weights");
+    dn_stream_close(s);
+    dn_model_free(a);
+    dn_model_free(b);
+}
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    rewind(f);
+    unsigned char *b = malloc(*n);
+    if (fread(b, 1, *n, f) != *n) *n = 0;
+    fclose(f);
+    return b;
+}
+
+/* dn_stream_open then, if it opened, a read of every row: the status
+ * and the message of the first failure. */
+static dn_status open_read(const char *path, const char *labels, dn_error *err)
+{
+    dn_stream *s;
+    dn_data *d = NULL;
+    dn_status st = dn_stream_open(path, labels, &s, err);
+    if (!st) st = dn_stream_read(s, 0, (int)dn_stream_rows(s), &d, err);
+    dn_data_free(d);
+    dn_stream_close(s);
+    return st;
+}
+
+static void test_bad_files(void)
+{
+    size_t n;
+    unsigned char *b = slurp(cache, &n);
+    dn_error err;
+    const char *p = check_write(dir, "cut.dnr", b, n - 100);
+    CHECK(open_read(p, NULL, &err) == DN_EFORMAT && strstr(err.msg, "cut.dnr") &&
+          strstr(err.msg, "truncated") && strstr(err.msg, "offset"), "%s", err.msg);
+    p = check_write(dir, "head.dnr", b, 40);
+    CHECK(open_read(p, NULL, &err) == DN_EFORMAT && strstr(err.msg, "truncated inside "
+          "the header"), "%s", err.msg);
+    unsigned char m = b[1];
+    b[1] = 'X';
+    p = check_write(dir, "magic.dnr", b, n);
+    CHECK(open_read(p, NULL, &err) == DN_EFORMAT && strstr(err.msg, "magic.dnr") &&
+          strstr(err.msg, "offset 0") && strstr(err.msg, "descent convert"), "%s", err.msg);
+    b[1] = m;
+    /* A flipped bit in a row of block 2 (rows 511 to 765). */
+    size_t x_off = 0;
+    for (int i = 0; i < 8; i++) x_off |= (size_t)b[40 + i] << (8 * i);
+    b[x_off + (size_t)(2 * R + 7) * D + 5] ^= 4;
+    p = check_write(dir, "flip.dnr", b, n);
+    CHECK(open_read(p, NULL, &err) == DN_EFORMAT && strstr(err.msg, "flip.dnr") &&
+          strstr(err.msg, "block 2 (rows 511 to 765") && strstr(err.msg, "checksum") &&
+          strstr(err.msg, "offset"), "%s", err.msg);
+    /* ... and while training streams it. */
+    dn_status st;
+    dn_model *mm = streamed(p, NULL, SMALL, opts(1), &st, &err);
+    CHECK(st == DN_EFORMAT && strstr(err.msg, "block 2"), "%s", err.msg);
+    dn_model_free(mm);
+    b[x_off + (size_t)(2 * R + 7) * D + 5] ^= 4;
+    /* A class name changed in the schema: the header's checksum. */
+    b[70] ^= 1;
+    p = check_write(dir, "sum.dnr", b, n);
+    CHECK(open_read(p, NULL, &err) == DN_EFORMAT && strstr(err.msg, "header "
+          "checksum (offset 56)"), "%s", err.msg);
+    b[70] ^= 1;
+    b[8] = 9;   /* the version */
+    p = check_write(dir, "version.dnr", b, n);
+    CHECK(open_read(p, NULL, &err) == DN_EFORMAT && strstr(err.msg, "version 9 at "
+          "offset 8"), "%s", err.msg);
+    free(b);
+    /* A gzipped IDX file, a labels file that is not the images'. */
+    b = slurp(img, &n);
+    gzFile g = gzopen(at("img.gz"), "wb");
+    gzwrite(g, b, (unsigned)n);
+    gzclose(g);
+    CHECK(open_read(at("img.gz"), lab, &err) == DN_EFORMAT &&
+          strstr(err.msg, "gzipped") && strstr(err.msg, "gunzip"), "%s", err.msg);
+    p = check_write(dir, "cut.idx", b, n - 1);
+    CHECK(open_read(p, lab, &err) == DN_EFORMAT && strstr(err.msg, "truncated"),
+          "%s", err.msg);
+    free(b);
+    CHECK(open_read(lab, NULL, &err) == DN_EFORMAT, "labels as images: %s", err.msg);
+    CHECK(open_read(at("none"), NULL, &err) == DN_EIO && strstr(err.msg, "none"),
+          "%s", err.msg);
+    /* A budget whose windows are below a batch. */
+    dn_train_opts o = opts(1);
+    o.batch = 600;
+    mm = streamed(cache, NULL, SMALL, o, &st, &err);
+    CHECK(st == DN_EARG && strstr(err.msg, "fewer than a batch (600)") &&
+          strstr(err.msg, "give at least"), "%s", err.msg);
+    dn_model_free(mm);
+}
+
+static void test_parse_size(void)
+{
+    uint64_t v = 0;
+    dn_error err;
+    CHECK(!dn_parse_size("2G", &v, &err) && v == 2147483648ull, "%llu", (unsigned long long)v);
+    CHECK(!dn_parse_size("512m", &v, &err) && v == 512ull << 20, "%llu", (unsigned long long)v);
+    CHECK(!dn_parse_size("1.5K", &v, &err) && v == 1536, "%llu", (unsigned long long)v);
+    CHECK(!dn_parse_size("3GiB", &v, &err) && v == 3ull << 30, "%llu", (unsigned long long)v);
+    CHECK(!dn_parse_size("100", &v, &err) && v == 100, "%llu", (unsigned long long)v);
+    const char *bad[] = { "", "G", "abc", "-1G", "0", "2X", "1e30T", "2 G", NULL };
+    for (int i = 0; bad[i]; i++)
+        CHECK(dn_parse_size(bad[i], &v, &err) == DN_EARG && strstr(err.msg, "e.g. 2G"),
+              "'%s' accepted", bad[i]);
+    CHECK(dn_parse_size(NULL, &v, &err) == DN_EARG, "NULL accepted");
+}
+
+int main(void)
+{
+    if (check_tmpdir(dir)) return 2;
+    snprintf(img, sizeof img, "%s", at("img.idx"));
+    snprintf(lab, sizeof lab, "%s", at("lab.idx"));
+    snprintf(cache, sizeof cache, "%s", at("rows.dnr"));
+    make_idx(img, lab);
+    RUN(test_roundtrip);
+    RUN(test_same_as_memory);
+    RUN(test_windows);
+    RUN(test_resume);
+    RUN(test_bad_files);
+    RUN(test_parse_size);
+    check_rmdir(dir);
+    return check_done("test_stream");
+}
