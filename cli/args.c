@@ -259,6 +259,38 @@ static dn_status idx_task(dn_data *d, const char *labels,
     return DN_OK;
 }
 
+/* A row cache's rows, all of them, read through the stream reader (it
+ * checks every block); encoded as the cache was, so a model's schema
+ * must take as many inputs. */
+static dn_status load_cache(const char *path, const char *labels,
+                            const dn_schema *schema, int need_target,
+                            dn_data **out, dn_error *err)
+{
+    dn_stream *s;
+    dn_status st = labels ? DN_EARG : dn_stream_open(path, NULL, &s, err);
+    if (labels) {
+        snprintf(err->msg, sizeof err->msg, "%s is a descent row cache, which "
+                 "holds its targets; drop --labels", path);
+        err->code = st;
+        return st;
+    }
+    if (st) return st;
+    if (schema && dn_stream_inputs(s) != schema->n_in) {
+        st = err->code = DN_EFORMAT;
+        snprintf(err->msg, sizeof err->msg, "%s: its rows have %d inputs but "
+                 "the model takes %d; convert the data with the model's "
+                 "schema (descent convert DATA OUT --schema MODEL)", path,
+                 dn_stream_inputs(s), schema->n_in);
+    } else if (need_target && !dn_stream_targets(s)) {
+        st = err->code = DN_EFORMAT;
+        snprintf(err->msg, sizeof err->msg, "%s: the row cache holds no "
+                 "targets; convert a file with a target column", path);
+    }
+    if (!st) st = dn_stream_read(s, 0, (int)dn_stream_rows(s), out, err);
+    dn_stream_close(s);
+    return st;
+}
+
 /* cli_load on inputs opened once (input.c): fd is path's, lfd labels'
  * (-1 without). */
 static dn_status load_open(const char *labels_opt, int fd, const char *path,
@@ -268,6 +300,9 @@ static dn_status load_open(const char *labels_opt, int fd, const char *path,
                            int need_target, dn_data **out, char *why,
                            size_t why_len, dn_error *err)
 {
+    /* A row cache (descent convert) holds its rows encoded already. */
+    if (dn_rowcache_detect_fd(fd))
+        return load_cache(path, labels, schema, need_target, out, err);
     /* With --labels, a gzip file whose start does not decompress is a
      * damaged IDX file: let the IDX reader say what is wrong with it. */
     if (dn_idx_detect_fd(fd, path) || (labels && looks_gzip(fd))) {

@@ -162,5 +162,6 @@ void summary_print(FILE *out, const dn_model *m, const char *name);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_cv(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 #endif

@@ -433,6 +433,10 @@ int train_run(train_cfg *c_, const char *note)
     memset(&w, 0, sizeof w);
     dn_data *all = c.data_in, *train = NULL, *val = NULL;
     dn_model *m = NULL, *warm = NULL;
+    /* --memory on a set larger than it: the file streamed, and its first
+     * rows in `all` (then `train`) for what needs rows to look at: the
+     * network's shape, the health checks' sample. */
+    dn_stream *rows = NULL;
     char why[512];
     static char buf[4096];
     dn_csv_opts vopts;
@@ -452,19 +456,31 @@ int train_run(train_cfg *c_, const char *note)
         }
     }
     why[0] = 0;
+    if (!all && c.memory && (rc = train_stream_open(&c, &rows, &all))) goto out;
+    if (rows && ((rc = train_stream_refuse(&c)) ||
+                 (rc = train_stream_head(&c, rows, warm, &all))))
+        goto out;
+    char mem_text[64] = "", rows_text[64] = "";
     if (!all && train_load(&c, warm ? dn_model_schema(warm) : NULL, &info, &all, why,
                           sizeof why, &err)) {
         rc = cli_error("train", &err);
         goto out;
     }
+    const int n_rows = rows ? (int)dn_stream_rows(rows) : all->n;
     if (!c.quiet) {
-        printf("data: %s: %d rows, %d inputs", c.data, all->n, all->d);
+        printf("data: %s: %d rows, %d inputs", c.data, n_rows, all->d);
+        if (rows)
+            printf("; streamed within --memory %s (the rows take %s)",
+                   train_size_text(c.memory, mem_text, sizeof mem_text),
+                   train_size_text(dn_stream_bytes(rows), rows_text,
+                                   sizeof rows_text));
         if (info.note[0]) printf("; %s", info.note);
         if (why[0]) printf("; %s", why);
         putchar('\n');
     }
     char policy[768] = "";
-    if (train_auto_applies(&c, all) && (rc = train_auto(&c, all, policy, sizeof policy)))
+    if (!rows && train_auto_applies(&c, all) &&
+        (rc = train_auto(&c, all, policy, sizeof policy)))
         goto out;
     if (!c.quiet && policy[0]) printf("policy: %s\n", policy);
     if (c.val_data) {
@@ -474,7 +490,7 @@ int train_run(train_cfg *c_, const char *note)
         train = all;
         all = NULL;
         say_split = "from --val-data";
-    } else if (c.val > 0) {
+    } else if (c.val > 0 && !rows) {
         if (dn_data_split(all, c.val, c.t.seed, &train, &val, &err)) {
             rc = cli_error("train", &err);
             goto out;
@@ -489,7 +505,8 @@ int train_run(train_cfg *c_, const char *note)
         if (val) printf("split: %d training rows, %d validation rows (%s)\n",
                         train->n, val->n, say_split);
         else printf("split: all %d rows train, no validation (%s)\n",
-                    train->n, policy[0] ? "the policy above" : "--val 0");
+                    n_rows, policy[0] ? "the policy above" : rows
+                    ? "streamed: --val-data FILE validates" : "--val 0");
     }
 
     if ((rc = train_weights(&c, train, val))) goto out;
@@ -507,7 +524,8 @@ int train_run(train_cfg *c_, const char *note)
                        "%d hidden layers", c.dropout_n, A->n_layers - 1);
         goto out;
     }
-    if (!dn_model_mean(m) && train_scale(&c, m, train, &err)) {
+    if (!dn_model_mean(m) && (rows ? train_stream_scale(&c, m, rows, &err)
+                                   : train_scale(&c, m, train, &err))) {
         rc = cli_error("train", &err);
         goto out;
     }
@@ -533,7 +551,12 @@ int train_run(train_cfg *c_, const char *note)
         }
         dn_lr_find_free(&lr);
     }
-    if (!c.quiet) explain(&c, m, train);
+    if (rows && (rc = train_stream_fits(&c, rows, dn_model_n_params(m), val)))
+        goto out;
+    /* (the rows a streamed run trains on, not its head) */
+    dn_data shape = *train;
+    shape.n = n_rows;
+    if (!c.quiet) explain(&c, m, &shape);
     if (!c.quiet && !c.t.alone && dn_dist_size() > 1)
         printf("processes: %d (MPI); each computes the gradient of its slice "
                "of every global batch, summed with MPI_Allreduce\n",
@@ -607,6 +630,9 @@ int train_run(train_cfg *c_, const char *note)
         t.sched = d.sched;
         t.on_batch = NULL;
         st = dn_train_full(m, train, val, &c.solver, &t, &res, &err);
+    } else if (rows) {
+        st = dn_train_stream(m, rows, c.memory - train_stream_rest(&c, rows,
+                             dn_model_n_params(m), val), val, &c.t, &res, &err);
     } else {
         st = dn_train(m, train, val, &c.t, &res, &err);
     }
@@ -671,5 +697,6 @@ out:
     dn_data_free(all);
     dn_data_free(train);
     dn_data_free(val);
+    dn_stream_close(rows);
     return rc;
 }

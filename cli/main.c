@@ -23,6 +23,7 @@ static const char *usage =
 "  lr-find DATA            the learning-rate range test: a suggested rate, SVG\n"
 "  boundary MODEL DATA     the decision regions of a two-input model, as SVG\n"
 "  data make-circles ...   the Playground's 2-D sets (xor, spiral, ...) as CSV\n"
+"  convert DATA OUT        a data set as a row cache, for training larger than memory\n"
 "  export MODEL [-o OUT]   the model as ONNX, or as C source (float32 or int8)\n"
 "\n"
 "'descent COMMAND --help' describes each command with examples.\n"
@@ -109,6 +110,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(c, "lr-find")) return cmd_lrfind(argc - 1, argv + 1);
     if (!strcmp(c, "export"))  return cmd_export(argc - 1, argv + 1);
     if (!strcmp(c, "data"))    return cmd_data(argc - 1, argv + 1);
+    if (!strcmp(c, "convert")) return cmd_convert(argc - 1, argv + 1);
     if (!strcmp(c, "boundary")) return cmd_boundary(argc - 1, argv + 1);
     fprintf(stderr, "descent: unknown command '%s'\n\n%s", c, usage);
     return EXIT_USAGE;

@@ -45,6 +45,9 @@ typedef struct {
      * --class-weight, --sample-weight. */
     const char *sep, *na, *missing, *categorical, *drop;
     const char *class_weight, *sample_weight;
+    /* --memory SIZE: the budget a data set larger than it is streamed
+     * within (train_stream.c); 0 without. */
+    uint64_t memory;
 } train_cfg;
 
 /* Numeric options: name, where the value goes in train_cfg, its range. */
@@ -110,6 +113,36 @@ void train_csv_opts(const train_cfg *c, dn_csv_info *info, dn_csv_opts *o);
 /* --class-weight into the rows' weights of train and val (may be NULL),
  * and a line saying the weights: 0, or the exit code after the message. */
 int train_weights(const train_cfg *c, dn_data *train, dn_data *val);
+
+/* --memory (train_stream.c): opens DATA for streaming when it is a row
+ * cache or an uncompressed IDX file and does not fit the budget (*s
+ * set, *all NULL), or reads it into *all when it fits (*s NULL); 0, or
+ * the exit code after the message. */
+int train_stream_open(const train_cfg *c, dn_stream **s, dn_data **all);
+/* What a streamed run holds besides its row buffers, at most: the row
+ * order, an IDX file's labels, the model and optimizer (params floats
+ * each, six copies), the validation rows, the program and its
+ * workspaces.  --memory less this is the rows' share. */
+uint64_t train_stream_rest(const train_cfg *c, const dn_stream *s,
+                           size_t params, const dn_data *val);
+/* 0 when the rows' share holds what dn_train_stream needs; else the
+ * usage code after a message giving the --memory that would do. */
+int train_stream_fits(const train_cfg *c, const dn_stream *s, size_t params,
+                      const dn_data *val);
+/* n bytes as "2 GiB", "1.5 MiB", "900 bytes" into buf. */
+const char *train_size_text(uint64_t n, char *buf, size_t len);
+/* The first rows of a streamed file in memory (at most 1,024): the data
+ * set train_build and the health checks look at; a --warm-start model's
+ * schema must encode as the file's.  0, or the exit code after the
+ * message. */
+int train_stream_head(const train_cfg *c, const dn_stream *s,
+                      const dn_model *warm, dn_data **head);
+/* train_scale on the streamed file (both passes read it). */
+dn_status train_stream_scale(const train_cfg *c, dn_model *m,
+                             const dn_stream *s, dn_error *err);
+/* What a streamed run cannot do (it never holds every row): 0, or the
+ * usage code naming the option and what to do instead. */
+int train_stream_refuse(const train_cfg *c);
 
 /* The learning-rate range test on the training rows (train_lrfind.c):
  * c's optimizer, batch, L2 and seed; 0, or the exit code after the

@@ -29,6 +29,11 @@ static const char *help =
 "  --labels FILE         labels for IDX images (e.g. train-labels-idx1-ubyte.gz)\n"
 "  --val FRACTION        hold out this fraction for validation (default 0.2; 0: none)\n"
 "  --val-data FILE       validate on this file instead (--val-labels for IDX)\n"
+"  --memory SIZE         keep the rows within SIZE of memory (e.g. 2G; K, M, G,\n"
+"                        T): a row cache (descent convert) or an uncompressed\n"
+"                        IDX file larger than that is streamed from disk, in\n"
+"                        blocks shuffled within the budget; one that fits is\n"
+"                        read whole and trains as without --memory\n"
 "  --no-standardize      feed inputs (and regression targets) as they are\n"
 "  --sep C               field delimiter: , ; tab | (default: detected; a\n"
 "                        decimal comma is read in ';' files)\n"
@@ -455,6 +460,9 @@ int train_parse(int argc, char **argv, train_cfg *c)
         } else if (!strcmp(o, "class-weight")) { VALUE(); c->class_weight = v;
         } else if (!strcmp(o, "sample-weight")) { VALUE(); c->sample_weight = v;
         } else if (!strcmp(o, "labels")) { VALUE(); c->labels = v;
+        } else if (!strcmp(o, "memory")) { VALUE();
+            if (dn_parse_size(v, &c->memory, &err))
+                return cli_usage("train", "--memory: %s", err.msg);
         } else if (!strcmp(o, "val-data")) { VALUE(); c->val_data = v;
         } else if (!strcmp(o, "val-labels")) { VALUE(); c->val_labels = v;
         } else if (!strcmp(o, "warm-start")) { VALUE(); c->warm = v;

@@ -45,6 +45,7 @@ static const field fields[] = {
     F("amsgrad", t.opt.amsgrad, 'b'),
     F("no-restore-best", t.restore_best, 'b'),
     F("no-standardize", standardize, 'b'),
+    F("memory", memory, 'u'),
 };
 #undef F
 

@@ -540,6 +540,10 @@ int dn_idx_detect_fd(int fd, const char *path);
 dn_status dn_rowcache_write(const dn_data *d, const char *path,
                             dn_error *err);
 
+/* 1 if the open file fd starts with a row cache's magic (read at
+ * offset 0 with pread: fd's position is left alone), else 0. */
+int dn_rowcache_detect_fd(int fd);
+
 /* A row file opened for streaming: a row cache, or an uncompressed IDX
  * images file (with labels_path, its IDX labels; NULL for none).  Only
  * the header is read (and an IDX file's labels, one byte a row); rows
@@ -1262,8 +1266,8 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
 
 /* dn_train on the rows of a streamed file, keeping its row buffers
  * within `memory` bytes (the row order, 4 bytes a row, the model, the
- * workspaces and val come on top).  When the whole set fits (rows ×
- * dn_stream_bytes per row ≤ memory) it is read once and the run is
+ * workspaces and val come on top).  When the whole set fits
+ * (dn_stream_bytes(s) ≤ memory) it is read once and the run is
  * dn_train's on the same rows, bit for bit: the same shuffle.  Else the
  * rows are cut into blocks of about 1 MiB (the cache's checksum
  * blocks; an IDX file's are cut the same way), and a window is as many
@@ -1287,6 +1291,10 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
  * too.  Not under MPI (unless alone).  A read error or a block that
  * fails its checksum stops the run with that message (DN_EIO or
  * DN_EFORMAT), the weights those of the last step. */
+/* The smallest `memory` dn_train_stream takes for s with batches of
+ * `batch` rows: two windows of the fewest whole blocks that hold a
+ * batch, or the whole set if that is less. */
+uint64_t dn_stream_min_memory(const dn_stream *s, int batch);
 dn_status dn_train_stream(dn_model *m, dn_stream *s, uint64_t memory,
                           const dn_data *val, const dn_train_opts *opts,
                           dn_result *res, dn_error *err);

@@ -99,6 +99,7 @@ plot||$T/p1.svg|$T/p2.svg
 boundary|PLANE|$T/b1|$T/b2
 boundary-every|PLANE --boundary $T/b0|1|2
 seed||2|3
+memory|IDX|1G|2G
 checkpoint|SELF|$T/ck|$T/ck-other
 output|SELF|$T/m.st|$T/m-other.st
 EOF

@@ -211,6 +211,12 @@ dn_status dn_stream_open(const char *path, const char *labels,
     return DN_OK;
 }
 
+int dn_rowcache_detect_fd(int fd)
+{
+    unsigned char h[8];
+    return fd >= 0 && pread(fd, h, 8, 0) == 8 && !memcmp(h, dn_rowcache_magic, 8);
+}
+
 void dn_stream_close(dn_stream *s)
 {
     if (!s) return;

@@ -77,6 +77,16 @@ static void *reader(void *arg)
     return NULL;
 }
 
+uint64_t dn_stream_min_memory(const dn_stream *s, int batch)
+{
+    if (!s) return 0;
+    /* Two windows of whole blocks, each holding a batch. */
+    long blocks = batch > s->R ? (batch + s->R - 1) / s->R : 1;
+    uint64_t two = 2 * dn_stream_row_bytes(s) * (uint64_t)(blocks * s->R);
+    uint64_t all = dn_stream_bytes(s);
+    return two < all ? two : all;
+}
+
 dn_status dn_window_open(dn_stream *s, uint64_t memory, int batch,
                          dn_window **out, dn_error *err)
 {
@@ -96,8 +106,7 @@ dn_status dn_window_open(dn_stream *s, uint64_t memory, int batch,
         w->W = (long)(memory / 2 / rb / (uint64_t)s->R);
         w->WR = w->W * s->R;
         if (w->W < 1 || w->WR < batch) {
-            uint64_t need = 2 * rb * (uint64_t)(batch > s->R ?
-                            (batch + s->R - 1) / s->R * s->R : s->R);
+            uint64_t need = dn_stream_min_memory(s, batch);
             long WR = w->WR;
             free(w);
             return dn_fail(err, DN_EARG, "a memory budget of %llu bytes for "
