@@ -40,7 +40,6 @@ static const char *help =
 int cmd_convert(int argc, char **argv)
 {
     cli_args a;
-    cli_args_init(&a, "convert", argc, argv);
     const char *o, *p, *data = NULL, *out = NULL, *labels = NULL, *schema = NULL;
     dn_csv_opts copts;
     memset(&copts, 0, sizeof copts);
@@ -49,7 +48,7 @@ int cmd_convert(int argc, char **argv)
     copts.info = &info;
     dn_error err;
     int rc;
-    cli_args_common(&a, help, NULL, &data, &out);
+    cli_args_common(&a, "convert", argc, argv, help, NULL, &data, &out);
     while (cli_next(&a, &o, &p)) {
         if (cli_table_option(&a, "convert", o, &copts, &rc)) {
             if (rc) return rc;
