@@ -580,11 +580,17 @@ int train_run(train_cfg *c_, const char *note)
     w.say_health = !c.no_health && !c.quiet;
     /* (with TensorBoard they run silent when not asked to speak: its
      * gradient histograms are theirs) */
+    /* (TensorBoard's histograms want every epoch's gradient) */
+    dn_health_conf hc;
+    char hwhy[256];
+    train_health_conf(train->n, policy[0] && !c.tensorboard, &hc, hwhy,
+                      sizeof hwhy);
     if (rank == 0 && !c.solver_set && (w.say_health || c.tensorboard) &&
-        dn_health_new(m, train, NULL, &w.health, &err)) {
+        dn_health_new(m, train, &hc, &w.health, &err)) {
         rc = cli_error("train", &err);
         goto out;
     }
+    if (w.health && w.say_health && hwhy[0]) printf("health: %s\n", hwhy);
     w.m = m;
     w.t = &c.t;
     progress_init(&w.bar, stdout, c.t.epochs, dn_history_metric(m), c.verbose);

@@ -80,3 +80,27 @@ void train_health_say(FILE *f, const dn_model *m, const dn_health_warning *w,
         fprintf(f, "%s\n", dn_health_name(w->kind));
     }
 }
+
+/* Under the small-table policy the refit is a long run (its epochs the
+ * folds' early stopping chose) on a few hundred rows at most, where the
+ * health sample is every row or nearly: one more gradient over it each
+ * epoch cost as much again as the epoch's training (iris's refit: 54 ms
+ * CPU without the checks, 91 ms with them).  So there the model checks
+ * come every k epochs, the least k with k·n ≥ 4 × the sample: at most a
+ * quarter more work.  Elsewhere (options given, larger sets) they stay
+ * every epoch, as the tests and the docs show them. */
+void train_health_conf(int n, int policy, dn_health_conf *hc, char *why,
+                       size_t len)
+{
+    dn_health_defaults(hc);
+    why[0] = 0;
+    if (!policy || n < 1) return;
+    const int S = n < hc->rows ? n : hc->rows;
+    hc->every = (4 * S + n - 1) / n;
+    if (hc->every > 1)
+        dn_snprintf(why, len, "dead, saturated and exploding checks every %d "
+                    "epochs (each is a gradient over a %d-row sample, and an "
+                    "epoch trains on %d rows), the loss checks every epoch",
+                    hc->every, S, n);
+}
+

@@ -2118,7 +2118,17 @@ typedef struct {
     double rise_min;        /* 0.1 */
     int    overfit_epochs;  /* 5 */
     double overfit_min;     /* 0.05 */
-    DN_RESERVED(4);
+    int    every;           /* the checks that need the model (dead,
+                               saturated, exploding: one gradient over the
+                               sample) at epoch 1 and every `every`-th
+                               epoch after it, 1 + k·every; 0 or 1: every
+                               epoch.  On a set of few rows the sample is
+                               the whole set and its pass as dear as the
+                               epoch's training: a cadence bounds what
+                               watching costs, the warnings coming at
+                               most every − 1 epochs later.  The loss
+                               checks read every epoch's report. */
+    DN_RESERVED(3);
 } dn_health_conf;
 
 typedef struct dn_health dn_health;

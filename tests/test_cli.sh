@@ -12,6 +12,9 @@ grep_in "$T/out" "multiclass"
 # 150 rows: the small-table policy (cli/train_auto.c) says what it chose
 grep_in "$T/out" "policy: 150 rows, too few to hold a fifth out: 5-fold cross-validation chose L2 lambda"
 grep_in "$T/out" "split: all 150 rows train, no validation (the policy above)"
+# its refit on 150 rows spaces the health checks' model pass out: every
+# 4 epochs, the least k with k x 150 >= 4 x the 150-row sample
+grep_in "$T/out" "health: dead, saturated and exploding checks every 4 epochs (each is a gradient over a 150-row sample, and an epoch trains on 150 rows)"
 ep=$(sed -n 's/.*lambda [0-9.e-]* and \([0-9]*\) epochs.*/\1/p' "$T/out")
 last=$(grep '^epoch' "$T/out" | tail -n 1 | sed 's|^epoch *\([0-9]*\)/.*|\1|')
 [ -n "$ep" ] && [ "$ep" = "$last" ] && ok || bad "the policy chose '$ep' epochs, the run ended at '$last'"
@@ -27,6 +30,7 @@ grep -q '^policy: 150 rows' "$T/out" && [ "$(grep '^policy' "$T/out")" = "$(grep
 expect 0 $D train data/iris.csv --val 0.2 --epochs 5 -o "$T/iris4.st"
 grep_in "$T/out" "120 training rows, 30 validation rows"
 grep -q '^policy' "$T/out" && bad "--val given, and the policy ran" || ok
+grep -q '^health:' "$T/out" && bad "--val given, and the health checks spaced out" || ok
 # a table above 1000 rows keeps the held-out fifth
 expect 0 $D train data/digits.csv --dry-run -o "$T/never.st"
 grep -q '^policy' "$T/out" && bad "the policy ran on 1797 rows" || ok

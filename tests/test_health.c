@@ -120,6 +120,9 @@ static int on_epoch(const dn_epoch *e, void *user)
     return 0;
 }
 
+/* The checker's settings for run (NULL: the defaults). */
+static const dn_health_conf *run_conf;
+
 /* Trains m on D (val may be NULL) with the checker watching; returns
  * the status. */
 static dn_status run(watch *w, dn_model *m, const dn_data *D,
@@ -129,7 +132,7 @@ static dn_status run(watch *w, dn_model *m, const dn_data *D,
     memset(w, 0, sizeof *w);
     w->m = m;
     w->D = D;
-    CHECK(dn_health_new(m, D, NULL, &w->h, &err) == DN_OK, "%s", err.msg);
+    CHECK(dn_health_new(m, D, run_conf, &w->h, &err) == DN_OK, "%s", err.msg);
     CHECK(dn_ws_new(m, D->n, 1, &w->ws, &err) == DN_OK, "%s", err.msg);
     o->on_epoch = on_epoch;
     o->user = w;
@@ -300,7 +303,7 @@ static void test_saturated(void)
  * epoch 7.  The warnings come at the epoch the norm passes 1000 times
  * its first value, before that.  The loss rises with it (three rises in
  * a row: the rise warning). */
-static void test_exploding(void)
+static void test_exploding_every(int every)
 {
     dn_data *D = plane(200, 0.1, 3);
     const int u[1] = { 3 };
@@ -314,10 +317,17 @@ static void test_exploding(void)
     CHECK(st == DN_OK || st == DN_ENUMERIC, "trained: %d", st);
     CHECK(st == DN_ENUMERIC && w.n >= 5, "%d epochs", w.n);
     for (int l = 0; l < 2; l++) {
-        /* the test's own: the first epoch whose norm is 1000x the first */
-        int want = 0;
-        for (int e = 2; e <= w.n && !want; e++)
-            if (!(w.gnorm[e][l] < 1000 * w.gnorm[1][l])) want = e;
+        /* the test's own: the first epoch checked (1, 1 + every, ...)
+         * whose norm is 1000x the first */
+        int want = 0, past = 0;
+        for (int e = 2; e <= w.n && !want; e++) {
+            if (!past && !(w.gnorm[e][l] < 1000 * w.gnorm[1][l])) past = e;
+            if (past && (e - 1) % every == 0) want = e;
+        }
+        /* (a cadence that could not be told from every epoch's) */
+        if (every > 1)
+            CHECK(past > 0 && past < want, "layer %d: past 1000x at %d, "
+                  "checked at %d", l, past, want);
         int n, c = 0;
         const dn_health_warning *x = dn_health_list(w.h, &n);
         for (int i = 0; i < n; i++) {
@@ -352,6 +362,22 @@ static void test_exploding(void)
     done(&w);
     dn_model_free(m);
     dn_data_free(D);
+}
+
+static void test_exploding(void) { test_exploding_every(1); }
+
+/* The model checks every 2nd epoch (dn_health_conf.every): the
+ * exploding warning at the first of epochs 1, 3, 5, ... past 1000x, one
+ * later than every epoch's (the norm passes it at epoch 4); the rise
+ * warning, read from the reports, where it was. */
+static void test_every(void)
+{
+    dn_health_conf c;
+    dn_health_defaults(&c);
+    c.every = 2;
+    run_conf = &c;
+    test_exploding_every(2);
+    run_conf = NULL;
 }
 
 /* 12 training rows, a wide net, 300 Adam steps: the training loss goes
@@ -480,7 +506,7 @@ static void test_refusals(void)
     CHECK(c.rows == 256 && c.dead_share == 0.1 && c.sat_ratio == 0.05 &&
           c.sat_rows == 0.9 && c.sat_share == 0.1 && c.explode == 1000 &&
           c.rise_epochs == 3 && c.rise_min == 0.1 && c.overfit_epochs == 5 &&
-          c.overfit_min == 0.05, "defaults");
+          c.overfit_min == 0.05 && c.every == 0, "defaults");
     c.sat_rows = 1.5;
     CHECK(dn_health_new(m, D, &c, &h, &err) == DN_EARG && h == NULL &&
           strstr(err.msg, "sat_rows") && strstr(err.msg, "1.5"), "%s", err.msg);
@@ -500,6 +526,10 @@ static void test_refusals(void)
     c.rise_min = NAN;
     CHECK(dn_health_new(m, D, &c, &h, &err) == DN_EARG &&
           strstr(err.msg, "rise_min"), "%s", err.msg);
+    dn_health_defaults(&c);
+    c.every = -1;
+    CHECK(dn_health_new(m, D, &c, &h, &err) == DN_EARG &&
+          strstr(err.msg, "every is -1"), "%s", err.msg);
     /* data that does not fit the model */
     dn_data *W = NULL;
     CHECK(dn_data_new(5, 3, 1, &W, &err) == DN_OK, "data");
@@ -524,6 +554,7 @@ int main(void)
     RUN(test_dead_relu);
     RUN(test_saturated);
     RUN(test_exploding);
+    RUN(test_every);
     RUN(test_overfitting);
     RUN(test_healthy);
     RUN(test_same_bits);

@@ -84,6 +84,9 @@ static dn_status check_conf(const dn_health_conf *c, dn_error *err)
     if (!(c->explode > 1) || !isfinite(c->explode))
         return dn_fail(err, DN_EARG, "health: explode is %g; a growth factor "
                        "> 1 (finite) is needed", c->explode);
+    if (c->every < 0)
+        return dn_fail(err, DN_EARG, "health: every is %d; 0 or 1 checks "
+                       "every epoch, N > 1 every N-th", c->every);
     if (c->rise_epochs < 1 || c->overfit_epochs < 1)
         return dn_fail(err, DN_EARG, "health: rise_epochs %d, overfit_epochs "
                        "%d; each must be ≥ 1", c->rise_epochs,
@@ -319,7 +322,8 @@ int dn_health_epoch(dn_health *h, const dn_model *m, const dn_epoch *e)
     }
     h->last_epoch = e->epoch;
     int fresh = 0;
-    if (m && !e->replay) fresh += model_checks(h, m, e->epoch);
+    const int due = h->c.every <= 1 || (e->epoch - 1) % h->c.every == 0;
+    if (m && !e->replay && due) fresh += model_checks(h, m, e->epoch);
     fresh += rising(h, e);
     fresh += parting(h, e);
     return fresh;
