@@ -60,7 +60,7 @@ TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
 .PHONY: all check test test-install test-deploy test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
-        coverage tsan bench bench-ab bench-defaults bench-infer python bench-python bench-solvers
+        coverage tsan bench bench-scale bench-ab bench-defaults bench-infer python bench-python bench-solvers
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
 
@@ -245,6 +245,14 @@ test-mpi: all
 # libopenblas-dev, and says so if one is missing.
 bench: $(B)/libdescent.a $(B)/descent
 	@B=$(B) CC="$(CC)" BENCH_CFLAGS="$(BASE) $(CFLAGS)" sh bench/bench.sh
+
+# `make bench-scale`: samples/s and peak RSS as the rows (10k to 10M
+# synthetic rows of 784 bytes), the width (16 to 4,096) and the batch (1 to
+# 4,096) grow, descent beside PyTorch, written to bench/SCALE.md and
+# bench/scale_*.svg (bench/scale.py; about 5-10 minutes, 8 GB of disk in
+# $(B)/bench for the 10M rows).
+bench-scale: $(B)/descent
+	/usr/bin/python3 bench/scale.py $(B)/descent $(B)/bench
 
 # `make bench-ab REF=commit`: bench/train.c's workloads with REF's library
 # and this tree's, alternating run by run; medians and ratios in
