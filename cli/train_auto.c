@@ -153,7 +153,9 @@ int train_auto(train_cfg *c, const dn_data *all, char *why, size_t len)
     free(fold);
     if (!rc) {
         pthread_mutex_init(&J.mu, NULL);
-        int T = dn_threads_default();
+        /* (--threads N caps them too: a user who asks for one core
+         * gets one) */
+        int T = c->t.threads > 0 ? c->t.threads : dn_threads_default();
         if (T > K * N_LAMBDA) T = K * N_LAMBDA;
         pthread_t tid[AUTO_FOLDS * N_LAMBDA];
         int started = 0;

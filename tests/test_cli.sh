@@ -26,6 +26,10 @@ expect 0 $D train data/iris.csv --layers 8 -o "$T/iris3.st"
 grep -q '^policy: 150 rows' "$T/out" && [ "$(grep '^policy' "$T/out")" = "$(grep '^policy' "$T/out1")" ] &&
     cmp -s "$T/iris2.st" "$T/iris3.st" &&
     ok || bad "the policy is not reproducible: $(grep '^policy' "$T/out" "$T/out1")"
+# ... and the same on one thread: the folds' sums run in job order
+expect 0 $D train data/iris.csv --layers 8 --threads 1 -o "$T/iris1t.st"
+[ "$(grep '^policy' "$T/out")" = "$(grep '^policy' "$T/out1")" ] && cmp -s "$T/iris2.st" "$T/iris1t.st" &&
+    ok || bad "the policy differs on one thread: $(grep '^policy' "$T/out" "$T/out1")"
 # an option it owns turns it off: --val holds out as asked
 expect 0 $D train data/iris.csv --val 0.2 --epochs 5 -o "$T/iris4.st"
 grep_in "$T/out" "120 training rows, 30 validation rows"
