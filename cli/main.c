@@ -100,18 +100,18 @@ static int dispatch(int argc, char **argv)
      * does; see docs/distributed.md. */
     if (!strcmp(c, "train")) return distributed("train", cmd_train, argc, argv);
     if (!strcmp(c, "cv"))    return distributed("cv", cmd_cv, argc, argv);
-    if (!strcmp(c, "eval"))    return cmd_eval(argc - 1, argv + 1);
-    if (!strcmp(c, "report"))  return cmd_report(argc - 1, argv + 1);
-    if (!strcmp(c, "predict")) return cmd_predict(argc - 1, argv + 1);
-    if (!strcmp(c, "summary")) return cmd_summary(argc - 1, argv + 1);
-    if (!strcmp(c, "plot"))    return cmd_plot(argc - 1, argv + 1);
-    if (!strcmp(c, "landscape")) return cmd_landscape(argc - 1, argv + 1);
-    if (!strcmp(c, "trace"))   return cmd_trace(argc - 1, argv + 1);
-    if (!strcmp(c, "lr-find")) return cmd_lrfind(argc - 1, argv + 1);
-    if (!strcmp(c, "export"))  return cmd_export(argc - 1, argv + 1);
-    if (!strcmp(c, "data"))    return cmd_data(argc - 1, argv + 1);
-    if (!strcmp(c, "convert")) return cmd_convert(argc - 1, argv + 1);
-    if (!strcmp(c, "boundary")) return cmd_boundary(argc - 1, argv + 1);
+    /* The others run once, on the words after their name. */
+    static const struct { const char *name; int (*run)(int, char **); }
+    cmds[] = {
+        { "eval", cmd_eval }, { "report", cmd_report },
+        { "predict", cmd_predict }, { "summary", cmd_summary },
+        { "plot", cmd_plot }, { "landscape", cmd_landscape },
+        { "trace", cmd_trace }, { "lr-find", cmd_lrfind },
+        { "export", cmd_export }, { "data", cmd_data },
+        { "convert", cmd_convert }, { "boundary", cmd_boundary },
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
+        if (!strcmp(c, cmds[i].name)) return cmds[i].run(argc - 1, argv + 1);
     fprintf(stderr, "descent: unknown command '%s'\n\n%s", c, usage);
     return EXIT_USAGE;
 }
