@@ -466,6 +466,12 @@ def main():
                          "NOTES.md")
     if os.path.exists(notes):
         p(open(notes).read())
+    # bench/stream.sh's run on data larger than memory, a section of its
+    # own: that script writes it, this one keeps it.
+    stream = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                          "STREAM.md")
+    if os.path.exists(stream):
+        p(open(stream).read())
     print("\n".join(out))
 
 

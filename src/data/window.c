@@ -60,16 +60,16 @@ static void *reader(void *arg)
     for (;;) {
         while (w->job < 0 && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
         if (w->quit) break;
-        int slot = w->job;
+        const int slot = w->job, failed = w->st != DN_OK;
         pthread_mutex_unlock(&w->mu);
         dn_error e;
-        dn_status st = w->st ? w->st : fill(w, slot, &e);
+        dn_status st = failed ? DN_OK : fill(w, slot, &e);
         pthread_mutex_lock(&w->mu);
         if (st && !w->st) {
             w->st = st;
             w->err = e;
         }
-        w->ready[slot] = !st;
+        w->ready[slot] = !st && !failed;
         w->job = -1;
         pthread_cond_broadcast(&w->cv);
     }
@@ -156,6 +156,8 @@ dn_status dn_window_open(dn_stream *s, uint64_t memory, int batch,
         w->started = 1;
         if (pthread_create(&w->th, NULL, reader, w)) {
             w->started = 0;
+            pthread_mutex_destroy(&w->mu);
+            pthread_cond_destroy(&w->cv);
             st = dn_fail(err, DN_ENOMEM, "cannot start the thread that reads "
                          "%s ahead", s->path);
         }
