@@ -7,14 +7,15 @@
 #include <string.h>
 
 /* What the process holds besides the row buffers, beyond what this
- * file counts: the program, the C library, the thread stacks and the
- * workspaces of a batch (measured under 40 MiB for 784-1024-1024-10 at
- * batch 256; docs/data-streaming.md). */
+ * file counts: the program, the C library, the thread stacks, the
+ * workspaces of a batch and the health checks' 1,024 rows (the runs of
+ * bench/stream.sh stayed within it: bench/STREAM.md). */
 #define PROGRAM_BYTES (64ull << 20)
 
-/* The row order (4 bytes a row) and an IDX file's labels (1 a row;
+/* The row order (4 bytes a row), a checkpoint's copy of it while one is
+ * written or read (4, and 1 to check it), and an IDX file's labels (1 a row;
  * counted for a cache too, which needs none). */
-#define PER_ROW_BYTES 5
+#define PER_ROW_BYTES 10
 
 uint64_t train_stream_rest(const train_cfg *c, const dn_stream *s,
                            size_t params, const dn_data *val)
