@@ -407,12 +407,9 @@ dn_status dn_quantize(const dn_model *m, const dn_data *calib,
     for (int l = 0; !st && l < A->n_layers; l++)
         st = quantize_layer(q, l, l ? &q->act[l - 1] : q->in, err);
     dn_scratch_widths(A, &q->n_q0, &q->n_q1);
-    if (st) {
-        dn_qmodel_free(q);
-        return st;
-    }
-    *out = q;
-    return DN_OK;
+    if (st) dn_qmodel_free(q);
+    else *out = q;
+    return st;
 }
 
 void dn_qmodel_free(dn_qmodel *q)
