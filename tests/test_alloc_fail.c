@@ -638,11 +638,13 @@ static void lrfind_sweep(void)
     dn_model_free(m);
 }
 
-/* A product whose columns span more than one packed block of B (NC = 512)
+/* A product whose columns span more than one packed block of B (as many
+ * columns as the blocking packs at once, from the L2's size, and 88 more)
  * with A transposed, so that a thread wants both its packing buffer and a
  * slab; run on a fresh thread, whose buffers are made on its first
  * product and freed when it exits. */
-enum { GM = 40, GN = 600, GK = 300 };
+enum { GM = 40, GK = 300 };
+static int GN;
 typedef struct {
     const float *A, *B;
     float *C;
@@ -661,12 +663,16 @@ static void *gemm_thread(void *v)
     return NULL;
 }
 
-/* Without its buffer (first allocation failing), without the slab's
- * record (second) or the slab itself (third), a thread's product falls
- * back to packing on the stack or per column block: the same bits as
+/* A thread's product allocates four blocks: its packing buffer's record
+ * and the buffer, the slab's record and the slab.  Without the first
+ * (or any), without the buffer, without the slab's record or the slab
+ * itself, it falls back to packing on the stack or per column block: the same bits as
  * with both, and nothing left allocated once the thread is gone. */
 static void gemm_sweep(void)
 {
+    int nc, mc;
+    dn_gemm_blocking(&nc, &mc);
+    GN = nc + 88;
     float *A = malloc(sizeof(float) * GK * GM), *B = malloc(sizeof(float) * GK * GN);
     float *want = malloc(sizeof(float) * GM * GN), *got = malloc(sizeof(float) * GM * GN);
     if (!A || !B || !want || !got) { CHECK(0, "out of memory"); return; }
@@ -675,20 +681,23 @@ static void gemm_sweep(void)
     for (int i = 0; i < GK * GM; i++) A[i] = (float)dn_rng_uniform(&r) - 0.5f;
     for (int i = 0; i < GK * GN; i++) B[i] = (float)dn_rng_uniform(&r) - 0.5f;
     long base = af_live();
-    static const struct { long arm; int persistent; const char *what; } c[] = {
-        { 0, 0, "every buffer" }, { 1, 1, "no buffer at all" },
-        { 2, 0, "no slab record" }, { 3, 0, "no slab" },
+    static const struct {
+        long arm; int persistent; long attempts; const char *what;
+    } c[] = {
+        { 0, 0, 4, "every buffer" }, { 1, 1, 1, "no buffer at all" },
+        { 2, 0, 2, "no packing buffer" }, { 3, 0, 3, "no slab record" },
+        { 4, 0, 4, "no slab" },
     };
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 5; k++) {
         gemm_run g = { A, B, k ? got : want, c[k].arm, 0, 0, c[k].persistent };
         memset(g.C, 0xff, sizeof(float) * GM * GN);
         pthread_t t;
         int ok = pthread_create(&t, NULL, gemm_thread, &g) == 0 &&
                  pthread_join(t, NULL) == 0;
         CHECK(ok, "%s: no thread", c[k].what);
-        /* buffer, slab record, slab: three allocations, the armed one
-         * failing (all of them when persistent) */
-        CHECK(g.attempts == (k == 1 ? 1 : k ? k : 3) &&
+        /* up to the armed allocation, which fails (all of them when
+         * persistent), and none after it */
+        CHECK(g.attempts == c[k].attempts &&
               g.failures == (k > 0), "%s: %ld attempts, %ld failed",
               c[k].what, g.attempts, g.failures);
         CHECK(af_live() == base, "%s: %ld blocks left after the thread "

@@ -10,8 +10,10 @@
  * (gemm.c), which no cache size changes. */
 #include "kernels/gemm.h"
 #include "kernels/target.h"
+#include "base/base.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #ifdef DN_X86
@@ -20,31 +22,36 @@
 
 enum { GUESS_L1 = 32 << 10, GUESS_L2 = 512 << 10 };
 
-/* "48K", "2048K", "1M" as sysfs writes them, in bytes; 0 if unreadable. */
-static long sysfs_size(int index, int *level, int *data)
+/* The first line of a sysfs file, without its newline; 0 if unreadable. */
+static int sysfs_line(int index, const char *name, char *text, size_t n)
 {
-    char path[96], text[32] = "";
-    long size = 0;
-    const char *base = "/sys/devices/system/cpu/cpu0/cache/index";
-    snprintf(path, sizeof path, "%s%d/level", base, index);
+    char path[96];
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/%s",
+             index, name);
     FILE *f = fopen(path, "r");
     if (!f) return 0;
-    if (fscanf(f, "%d", level) != 1) *level = 0;
+    int got = fgets(text, (int)n, f) != NULL;
     fclose(f);
-    snprintf(path, sizeof path, "%s%d/type", base, index);
-    if ((f = fopen(path, "r"))) {
-        if (fscanf(f, "%31s", text) != 1) text[0] = 0;
-        fclose(f);
-    }
-    *data = strcmp(text, "Data") == 0 || strcmp(text, "Unified") == 0;
-    snprintf(path, sizeof path, "%s%d/size", base, index);
-    if ((f = fopen(path, "r"))) {
-        char unit = 0;
-        if (fscanf(f, "%ld%c", &size, &unit) >= 1)
-            size *= unit == 'K' ? 1024 : unit == 'M' ? 1024 * 1024 : 1;
-        fclose(f);
-    }
-    return size;
+    if (got) text[strcspn(text, "\n")] = 0;
+    return got;
+}
+
+/* One cache's level, whether it holds data, and its size in bytes
+ * ("48K", "2048K", "1M" as sysfs writes them, read by the library's
+ * locale-free readers); 0 if unreadable. */
+static long sysfs_size(int index, int *level, int *data)
+{
+    char text[32];
+    double v;
+    uint64_t size = 0;
+    if (!sysfs_line(index, "level", text, sizeof text)) return 0;
+    *level = dn_parse_double(text, strlen(text), &v) == 1 ? (int)v : 0;
+    *data = sysfs_line(index, "type", text, sizeof text) &&
+            (strcmp(text, "Data") == 0 || strcmp(text, "Unified") == 0);
+    if (!sysfs_line(index, "size", text, sizeof text) ||
+        dn_parse_size(text, &size, NULL))
+        return 0;
+    return (long)size;
 }
 
 /* CPUID's deterministic cache parameters. */
