@@ -58,7 +58,7 @@ q_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 requeue() {
     mode=$1
     kills=0; cycle=0
-    while [ $kills -lt 8 ] && [ $cycle -lt 30 ]; do
+    while [ $kills -lt 8 ] && [ $cycle -lt 60 ]; do
         cycle=$((cycle + 1))
         rm -f "$T/q.st" "$T/q.ckpt"
         tries=0
