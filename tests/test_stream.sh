@@ -86,6 +86,27 @@ echo "stream: $kills kill -9 interruptions of streamed runs (reference $ref_ms m
 # A resume with another budget is another run.
 expect 2 $D train "$T/rows.dnr" $kargs -o "$T/k.st" --checkpoint "$T/k.ck" --memory 68M --resume "$T/k.ck"
 
+# A CSV's encoding travels in the cache: text categories, filled gaps
+# and was-missing indicators, a regression target's scaling, class
+# names.  Training on the cache gives the CSV's model, byte for byte, and
+# its predictions on the CSV.
+awk -F, -v OFS=, 'NR > 1 && NR % 7 == 0 { $2 = "" } NR > 1 && NR % 11 == 0 { $3 = "NA" } { print }' \
+    data/house.csv > "$T/messy.csv"
+for f in "$T/messy.csv" data/iris.csv; do
+    expect 0 $D convert "$f" "$T/c.dnr"
+    $D train "$f" --layers 8 --epochs 5 --val 0 -q -o "$T/csv.st" || bad "train $f"
+    $D train "$T/c.dnr" --layers 8 --epochs 5 --val 0 -q -o "$T/dnr.st" || bad "train its cache"
+    cmp -s "$T/csv.st" "$T/dnr.st" && ok || bad "$f: its row cache trains another model"
+    $D predict "$T/dnr.st" "$f" > "$T/p1" && $D predict "$T/csv.st" "$f" > "$T/p2" &&
+        cmp -s "$T/p1" "$T/p2" && ok || bad "$f: predictions differ"
+done
+grep_in "$T/out" "150 rows of 4 inputs (float32)"
+# Encoded with a model's schema: the rows the model reads.
+expect 0 $D convert data/iris.csv "$T/w.dnr" --schema "$T/csv.st"
+expect 0 $D eval "$T/csv.st" "$T/w.dnr"
+expect 1 $D eval "$T/csv.st" "$T/rows.dnr"
+grep_in "$T/err" "784 inputs but the model takes 4"
+
 # Refusals.
 for m in 2X 0 -1G "" G 2.5.1M; do
     expect 2 $D train "$T/rows.dnr" --memory "$m" -o "$T/x.st"
