@@ -503,7 +503,7 @@ int train_run(train_cfg *c_, const char *note)
     }
     if (!c.quiet) {
         if (val) printf("split: %d training rows, %d validation rows (%s)\n",
-                        train->n, val->n, say_split);
+                        rows ? n_rows : train->n, val->n, say_split);
         else printf("split: all %d rows train, no validation (%s)\n",
                     n_rows, policy[0] ? "the policy above" : rows
                     ? "streamed: --val-data FILE validates" : "--val 0");

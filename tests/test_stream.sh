@@ -55,6 +55,15 @@ cmp -s "$T/s1.st" "$T/s4.st" && bad "another seed, the same streamed model" || o
 $D eval "$T/s1.st" "$T/rows.dnr" > "$T/eval" || bad "eval on a cache"
 grep_in "$T/eval" "accuracy"
 
+# Validation from --val-data (in memory, counted in the budget) beside
+# the streamed rows; then a warm start streamed again.
+expect 2 $D train "$T/rows.dnr" $opts --memory 67M --val-data "$T/img" --val-labels "$T/lab" -o "$T/v.st"
+grep_in "$T/err" "give --memory 8[0-9.]* MiB or more"
+expect 0 $D train "$T/rows.dnr" $opts --memory 90M --val-data "$T/img" --val-labels "$T/lab" -o "$T/v.st"
+grep_in "$T/out" "split: 6000 training rows, 6000 validation rows (from --val-data)"
+grep_in "$T/out" "val loss"
+expect 0 $D train "$T/rows.dnr" $args --memory 67M --warm-start "$T/v.st" -o "$T/w.st"
+
 # kill -9 at random moments of a streamed run with checkpoints every 7
 # steps (mid-epoch: 94 steps an epoch), resumed until it finishes.
 kargs="--layers 16 --epochs 12 --batch 64 --val 0 --lr 0.01 --threads 1 -q --memory 67M"
