@@ -5,9 +5,12 @@
  * the streamed scaling, resume after an interrupt mid-epoch equal to
  * the run never interrupted, and the refusals: truncated files, a wrong
  * magic, a damaged block or header, a gzipped IDX file, a budget below
- * a batch, bad memory sizes. */
+ * a batch, bad memory sizes; and headers and schemas forged with a good
+ * checksum, each refused naming the file and the offset of the fault. */
 #include "descent.h"
 #include "check.h"
+#include "data/rowcache.h"   /* the header checksum, to forge headers */
+#include "base/byteorder.h"
 #include <zlib.h>
 
 static char dir[64];
@@ -349,6 +352,192 @@ static void test_bad_files(void)
     dn_model_free(mm);
 }
 
+/* ---- headers and schemas that pass the checksum but not the reader ---- */
+
+/* The small cache b (n bytes) with its schema replaced by the S bytes at
+ * sch (the block table moved after it, the inputs where they were) and
+ * the header checksum made again, written as dir/name: only the schema
+ * reader can refuse it. */
+static const char *forge(const unsigned char *b, size_t n, const unsigned char *sch,
+                         uint32_t S, const char *name)
+{
+    /* One checksum a block: the blocks from the rows and block rows (a
+     * small file, so their low 32 bits). */
+    const uint32_t S0 = dn_get_le32(b + 36), R0 = dn_get_le32(b + 32);
+    const size_t x_off = dn_get_le32(b + 40), nb = (dn_get_le32(b + 16) + R0 - 1) / R0;
+    const size_t table = 64 + S + 8 * nb;
+    unsigned char *f = calloc(1, n);
+    memcpy(f, b, 64);
+    memcpy(f + 64, sch, S);
+    memcpy(f + 64 + S, b + 64 + S0, 8 * nb);
+    memcpy(f + x_off, b + x_off, n - x_off);
+    dn_put_le32(f + 36, S);
+    dn_put_le64(f + 56, dn_rowcache_head_sum(f, table));
+    const char *p = check_write(dir, name, f, n);
+    free(f);
+    return p;
+}
+
+/* The schema reader's refusal of a forged schema: the file, and where. */
+static int malformed(const char *path, size_t S, size_t at_off, dn_error *err)
+{
+    char want[160];
+    snprintf(want, sizeof want, "the schema (bytes 64 to %zu) is malformed at "
+             "offset %zu", 64 + S, at_off);
+    return open_read(path, NULL, err) == DN_EFORMAT && strstr(err->msg, path) &&
+           strstr(err->msg, want) && strstr(err->msg, "convert the data again");
+}
+
+static void test_bad_headers(void)
+{
+    dn_error err;
+    dn_data *d;
+    static const char text[] = "colour,size,species\nred,1.5,cat\nblue,2.5,dog\n"
+        "green,0.5,cat\nred,3.5,bird\nblue,1.0,dog\n";
+    char csv[512];
+    snprintf(csv, sizeof csv, "%s", check_write(dir, "small.csv", text, sizeof text - 1));
+    CHECK(!dn_csv_read(csv, NULL, &d, NULL, 0, &err), "%s", err.msg);
+    char dnr[512];
+    snprintf(dnr, sizeof dnr, "%s", at("small.dnr"));
+    CHECK(!dn_rowcache_write(d, dnr, &err), "%s", err.msg);
+    size_t n;
+    unsigned char *b = slurp(dnr, &n);
+    const uint32_t S = dn_get_le32(b + 36);
+    const unsigned char *sch = b + 64;
+    /* What convert wrote reads back: 5 rows of 4 inputs (3 colours and
+     * the size), float32, the schema's classes. */
+    dn_stream *s;
+    dn_data *back;
+    CHECK(!dn_stream_open(dnr, NULL, &s, &err), "%s", err.msg);
+    CHECK(!dn_stream_read(s, 0, 5, &back, &err), "%s", err.msg);
+    CHECK(dn_get_le32(b + 12) == 2 && back->n == 5 && back->d == 4 &&
+          !memcmp(back->X, d->X, 5 * 4 * 4) && !memcmp(back->Y, d->Y, 5 * 4) &&
+          back->schema->n_classes == 3 && !strcmp(back->schema->classes[1], "cat") &&
+          !strcmp(back->schema->col[0].cats[2], "red"),
+          "the small cache came back different");
+    CHECK(dn_stream_read(s, -1, 2, &back, &err) == DN_EARG && !back &&
+          strstr(err.msg, "rows 0 to 1 are not within the 5 rows"), "%s", err.msg);
+    CHECK(dn_stream_read(s, 0, 0, &back, &err) == DN_EARG && !back, "%s", err.msg);
+    dn_stream_close(s);
+    dn_data_free(back);
+    /* A cache holds its targets: no labels file beside it. */
+    CHECK(open_read(dnr, lab, &err) == DN_EARG && strstr(err.msg, "small.dnr is a "
+          "descent row cache") && strstr(err.msg, "--labels"), "%s", err.msg);
+
+    /* The schema's offsets: 6 counts (n_cols at 64, n_in at 68, task at
+     * 80, n_classes at 84), the target's name at 88, the 3 class names,
+     * then the first column's name. */
+    CHECK(dn_get_le32(sch) == 2 && dn_get_le32(sch + 4) == 4 && dn_get_le32(sch + 20) == 3,
+          "schema counts %u %u %u", dn_get_le32(sch), dn_get_le32(sch + 4), dn_get_le32(sch + 20));
+    size_t col0 = 24 + 4 + dn_get_le32(sch + 24);
+    for (int k = 0; k < 3; k++) col0 += 4 + dn_get_le32(sch + col0);
+    CHECK(dn_get_le32(sch + col0) == 6 && !memcmp(sch + col0 + 4, "colour", 6),
+          "the first column's name is not at schema byte %zu", col0);
+    unsigned char *t = malloc(S + 8);
+    const char *p;
+    /* Inputs other than the header's: refused after the six counts. */
+    memcpy(t, sch, S);
+    dn_put_le32(t + 4, 5);
+    p = forge(b, n, t, S, "n_in.dnr");
+    CHECK(malformed(p, S, 64 + 24, &err), "n_in: %s", err.msg);
+    dn_put_le32(t + 4, 4);
+    dn_put_le32(t + 16, 9);   /* a task beyond the last */
+    p = forge(b, n, t, S, "task.dnr");
+    CHECK(malformed(p, S, 64 + 24, &err), "task: %s", err.msg);
+    dn_put_le32(t + 16, dn_get_le32(sch + 16));
+    /* More columns than the bytes can hold: refused at once. */
+    dn_put_le32(t, 1000);
+    p = forge(b, n, t, S, "cols.dnr");
+    CHECK(malformed(p, S, 64 + 4, &err), "n_cols: %s", err.msg);
+    dn_put_le32(t, 2);
+    /* The schema cut after 16 bytes, the task's count missing; after
+     * 6, fewer bytes than the 2 columns take. */
+    p = forge(b, n, t, 16, "short.dnr");
+    CHECK(malformed(p, 16, 64 + 16, &err), "short: %s", err.msg);
+    p = forge(b, n, t, 6, "shorter.dnr");
+    CHECK(malformed(p, 6, 64 + 4, &err), "shorter: %s", err.msg);
+    /* The first column's name NULL, and then longer than the schema. */
+    dn_put_le32(t + col0, 0xFFFFFFFFu);
+    p = forge(b, n, t, S, "noname.dnr");
+    CHECK(malformed(p, S, 64 + col0 + 4, &err), "NULL name (at %zu): %s", col0, err.msg);
+    dn_put_le32(t + col0, 100000);
+    p = forge(b, n, t, S, "long.dnr");
+    CHECK(malformed(p, S, 64 + col0 + 4, &err), "long name: %s", err.msg);
+    dn_put_le32(t + col0, 6);
+    /* A category NULL: the colour's first, after its count. */
+    dn_put_le32(t + col0 + 10 + 4, 0xFFFFFFFFu);
+    p = forge(b, n, t, S, "nocat.dnr");
+    CHECK(malformed(p, S, 64 + col0 + 18, &err), "NULL category: %s", err.msg);
+    memcpy(t, sch, S);
+    /* Four bytes more than the columns take. */
+    memset(t + S, 0, 4);
+    p = forge(b, n, t, S + 4, "tail.dnr");
+    CHECK(malformed(p, S + 4, 64 + S, &err), "trailing: %s", err.msg);
+    /* The same bytes forged back as they were read fine: forge is not
+     * what the reader refuses. */
+    p = forge(b, n, sch, S, "same.dnr");
+    CHECK(open_read(p, NULL, &err) == DN_OK, "an unchanged schema: %s", err.msg);
+    free(t);
+
+    /* Header fields, each refused before the checksum is read. */
+    unsigned char keep[8];
+    memcpy(keep, b + 12, 4);
+    dn_put_le32(b + 12, 3);
+    p = check_write(dir, "type.dnr", b, n);
+    CHECK(open_read(p, NULL, &err) == DN_EFORMAT && strstr(err.msg, "type.dnr") &&
+          strstr(err.msg, "element type 3 at offset 12"), "%s", err.msg);
+    memcpy(b + 12, keep, 4);
+    memcpy(keep, b + 16, 8);
+    memset(b + 16, 0, 8);
+    p = check_write(dir, "rows.dnr", b, n);
+    CHECK(open_read(p, NULL, &err) == DN_EFORMAT && strstr(err.msg, "(bytes 16 to "
+          "36) promises 0 rows of 4 inputs and 1 targets"), "%s", err.msg);
+    memcpy(b + 16, keep, 8);
+    memcpy(keep, b + 40, 8);
+    dn_put_le32(b + 40, dn_get_le32(b + 40) + 4);
+    p = check_write(dir, "xoff.dnr", b, n);
+    CHECK(open_read(p, NULL, &err) == DN_EFORMAT && strstr(err.msg, "section "
+          "offsets at bytes 40 and 48"), "%s", err.msg);
+    memcpy(b + 40, keep, 8);
+    /* One byte more than the header promises. */
+    unsigned char *longer = calloc(1, n + 1);
+    memcpy(longer, b, n);
+    p = check_write(dir, "more.dnr", longer, n + 1);
+    char want[96];
+    snprintf(want, sizeof want, "trailing bytes: the file has %zu bytes, its "
+             "header promises %zu", n + 1, n);
+    CHECK(open_read(p, NULL, &err) == DN_EFORMAT && strstr(err.msg, want), "%s", err.msg);
+    free(longer);
+    /* Three bytes: too few for any magic; a directory is not a file. */
+    p = check_write(dir, "tiny", "DN\n", 3);
+    CHECK(open_read(p, NULL, &err) == DN_EFORMAT && strstr(err.msg, "(\"DN.\" at "
+          "offset 0)"), "%s", err.msg);
+    p = check_write(dir, "empty", "", 0);
+    CHECK(open_read(p, NULL, &err) == DN_EFORMAT && strstr(err.msg, "(\"\" at "
+          "offset 0)"), "%s", err.msg);
+    CHECK(open_read(dir, NULL, &err) == DN_EIO && strstr(err.msg, "not a regular "
+          "file"), "%s", err.msg);
+    free(b);
+
+    /* The writer's refusals: row weights, and no rows. */
+    dn_csv_opts o = { .weight = "size" };
+    dn_data *w;
+    CHECK(!dn_csv_read(csv, &o, &w, NULL, 0, &err), "%s", err.msg);
+    CHECK(dn_rowcache_write(w, at("w.dnr"), &err) == DN_EARG &&
+          strstr(err.msg, "no row weights"), "%s", err.msg);
+    dn_data_free(w);
+    dn_data *none;
+    CHECK(!dn_data_new(1, 4, 1, &none, &err), "%s", err.msg);
+    none->n = 0;
+    CHECK(dn_rowcache_write(none, at("none.dnr"), &err) == DN_EARG &&
+          strstr(err.msg, "no rows or inputs"), "%s", err.msg);
+    none->n = 1;
+    dn_data_free(none);
+    CHECK(access(at("w.dnr"), F_OK) && access(at("none.dnr"), F_OK),
+          "a refused cache left a file");
+    dn_data_free(d);
+}
+
 static void test_parse_size(void)
 {
     uint64_t v = 0;
@@ -377,6 +566,7 @@ int main(void)
     RUN(test_windows);
     RUN(test_resume);
     RUN(test_bad_files);
+    RUN(test_bad_headers);
     RUN(test_parse_size);
     check_rmdir(dir);
     return check_done("test_stream");

@@ -89,7 +89,10 @@ typedef struct {
 
 static uint32_t get32(cursor *c)
 {
-    if (c->left < 4) { c->bad = 1; return 0; }
+    /* Nothing more is read after a fault, so that the message's offset
+     * is the fault's (the column loop reads on to its end). */
+    if (!c->bad && c->left < 4) c->bad = 1;
+    if (c->bad) return 0;
     uint32_t v = dn_get_le32(c->p);
     c->p += 4;
     c->left -= 4;

@@ -175,8 +175,10 @@ dn_status dn_stream_open(const char *path, const char *labels,
     unsigned char h[DN_ROWCACHE_HEAD];
     uint64_t size = 0;
     if (!st) st = file_size(s, &size, err);
-    if (!st && size >= 4) st = read_at(s, h, size < sizeof h ? (size_t)size
-                                                               : sizeof h, 0, err);
+    /* Every byte there is up to the header's: a file of 1 to 3 bytes is
+     * shown in the refusal below, so those must be the file's. */
+    if (!st && size > 0) st = read_at(s, h, size < sizeof h ? (size_t)size
+                                                              : sizeof h, 0, err);
     if (!st && size >= 8 && !memcmp(h, dn_rowcache_magic, 8)) {
         if (size < DN_ROWCACHE_HEAD)
             st = dn_fail(err, DN_EFORMAT, "%s: truncated inside the header "
