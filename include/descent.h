@@ -1630,12 +1630,14 @@ dn_status dn_model_export_c(const dn_model *m, const dn_c_opts *o,
  *           by Cholesky, JᵀJ and Jᵀe accumulated one sample at a time in
  *           float64 (the full Jacobian is never stored; JᵀJ takes n² × 8
  *           bytes).  The damping follows lm_rule (see dn_lm_rule):
- *           MATLAB trainlm's rule by default, or Moré's scaled trust
- *           region (MINPACK's).  trainlm: a step that lowers f is taken and mu *= mu_dec (never
- *           below 1e-20); otherwise mu *= mu_inc and the solve is
- *           repeated, until mu passes mu_max.  Small mu is Gauss–Newton,
- *           large mu a short gradient step.  mu is in the units of JᵀJ
- *           (sums over samples), as in trainlm.
+ *           the sweep rule by default, MATLAB trainlm's, or Moré's
+ *           scaled trust region (MINPACK's).  trainlm: a step that
+ *           lowers f is taken and mu *= mu_dec (never below 1e-20);
+ *           otherwise mu *= mu_inc and the solve is repeated, until mu
+ *           passes mu_max.  Small mu is Gauss–Newton, large mu a short
+ *           gradient step.  mu is in the units of JᵀJ (sums over
+ *           samples), as in trainlm; the sweep rule starts it relative
+ *           to JᵀJ's largest diagonal entry instead.
  *   NEWTON  d = −(H + tau I)⁻¹ g with the exact Hessian H: tau = 0 if
  *           Cholesky of H succeeds; else tau starts at beta − min H_ii
  *           (at least beta = 1e-3 · max |H_ii|) and doubles until it
@@ -1669,11 +1671,15 @@ typedef enum {
 } dn_solver_kind;
 
 /* LM's rule for the damping (dn_solver_conf.lm_rule).
- *   TRAINLM  (default) MATLAB trainlm's scalar rule (mu, mu_dec, mu_inc,
- *            mu_max, the identity as the damping matrix): on make
- *            bench-solvers' 24 regression rows it is at or below MINPACK
- *            at 50 Jacobians in 14 rows (median ratio 0.93), MORE in 8
- *            (1.04) — bench/solvers/NOTES.md.
+ *   SWEEP    (default) trainlm's rule with two changes that use each
+ *            Jacobian further: mu starts at mu · max_j (JᵀJ + ridge)_jj
+ *            (so mu = 1e-3 means the same for data in any units), and
+ *            after a step that lowered f, mu keeps shrinking by mu_dec
+ *            (a new Cholesky and one value pass each, no Jacobian) while
+ *            that lowers f further, up to 8 times; the lowest point is
+ *            taken.  See bench/solvers/NOTES.md for how it compares.
+ *   TRAINLM  MATLAB trainlm's scalar rule (mu, mu_dec, mu_inc, mu_max,
+ *            the identity as the damping matrix, mu absolute).
  *   MORE     Moré's trust region, as MINPACK's lmder: the step
  *            solves (JᵀJ + diag(ridge) + lambda D²) delta = −(Jᵀe +
  *            ridge ⊙ x) with D_j = the largest sqrt((JᵀJ)_jj) seen so far
@@ -1689,7 +1695,8 @@ typedef enum {
  *            arithmetic can move x by. */
 typedef enum {
     DN_LM_TRAINLM = 0,
-    DN_LM_MORE
+    DN_LM_MORE,
+    DN_LM_SWEEP
 } dn_lm_rule;
 
 typedef enum {
@@ -1719,7 +1726,8 @@ typedef struct {
     dn_cg_beta cg_beta; /* CG: PR+ (default) or FR */
     int    restart;   /* CG: restart every this many iterations (0 = n,
                          the number of unknowns) */
-    double mu;        /* LM: initial damping (1e-3) */
+    double mu;        /* LM: initial damping (1e-3; for SWEEP relative to
+                         the largest diagonal entry of JᵀJ) */
     double mu_dec;    /* LM: factor after a step that lowered f (0.1) */
     double mu_inc;    /* LM: factor after one that did not (10) */
     double mu_max;    /* LM: give up beyond this (1e10) */
@@ -1727,7 +1735,7 @@ typedef struct {
                          (0 = the kind's default): LM 4096 (JᵀJ in
                          128 MiB), NEWTON 2048 (the Hessian in 32 MiB,
                          built from 2048 products per iteration) */
-    dn_lm_rule lm_rule; /* LM: the damping rule (DN_LM_TRAINLM) */
+    dn_lm_rule lm_rule; /* LM: the damping rule (DN_LM_SWEEP) */
     DN_RESERVED(8);
 } dn_solver_conf;
 
@@ -1738,7 +1746,7 @@ void dn_solver_defaults(dn_solver_conf *c, dn_solver_kind kind);
 const char *dn_solver_name(dn_solver_kind k);
 dn_status dn_solver_parse(const char *s, dn_solver_kind *out, dn_error *err);
 const char *dn_cg_beta_name(dn_cg_beta b);  /* "pr+", "fr" ("pr" too) */
-const char *dn_lm_rule_name(dn_lm_rule r);  /* "trainlm", "more" */
+const char *dn_lm_rule_name(dn_lm_rule r);  /* "trainlm", "more", "sweep" */
 dn_status dn_lm_rule_parse(const char *s, dn_lm_rule *out, dn_error *err);
 dn_status dn_cg_beta_parse(const char *s, dn_cg_beta *out, dn_error *err);
 

@@ -101,9 +101,9 @@ static int note_near(const dn_epoch *e, void *user)
     return 0;
 }
 
-/* Linear regression (no hidden layer, MSE) with and without L2: every
- * solver reaches the normal equations' optimum to 1e-6 relative. */
-static void test_linear_regression(void)
+/* 200 rows of y = 0.7 + w_true · x + noise, 4 inputs uniform in
+ * [−unit, unit] (the weights scaled by 1 / unit, so y is the same). */
+static dn_data *linear_data(double unit)
 {
     const int n = 200, d = 4;
     dn_data *D = dataset(n, d, 1);
@@ -113,34 +113,53 @@ static void test_linear_regression(void)
     for (int i = 0; i < n; i++) {
         double y = 0.7;
         for (int j = 0; j < d; j++) {
-            D->X[i * d + j] = (float)(2 * dn_rng_uniform(&r) - 1);
-            y += w_true[j] * D->X[i * d + j];
+            D->X[i * d + j] = (float)(unit * (2 * dn_rng_uniform(&r) - 1));
+            y += w_true[j] / unit * D->X[i * d + j];
         }
         D->Y[i] = (float)(y + 0.3 * dn_rng_normal(&r));
     }
+    return D;
+}
+
+/* The least-squares optimum of a 4-input linear model with L2 lambda on
+ * the weights: h = (weights, bias), and the objective there. */
+static double linear_optimum(const dn_data *D, double lambda, double h[5])
+{
+    const int n = D->n, d = 4;
+    /* (AᵀA/N + λ D) θ = Aᵀy/N with A = [X 1], D on the weights. */
+    double G[25] = { 0 };
+    for (int j = 0; j <= d; j++) h[j] = 0;
+    for (int i = 0; i < n; i++) {
+        double a[5];
+        for (int j = 0; j < d; j++) a[j] = D->X[i * d + j];
+        a[d] = 1;
+        for (int j = 0; j <= d; j++) {
+            h[j] += a[j] * D->Y[i] / n;
+            for (int k = 0; k <= d; k++) G[j * 5 + k] += a[j] * a[k] / n;
+        }
+    }
+    for (int j = 0; j < d; j++) G[j * 5 + j] += lambda;
+    gauss(G, h, 5);
+    double E_star = 0, wsq = 0;
+    for (int i = 0; i < n; i++) {
+        double e = h[d] - D->Y[i];
+        for (int j = 0; j < d; j++) e += h[j] * D->X[i * d + j];
+        E_star += 0.5 * e * e / n;
+    }
+    for (int j = 0; j < d; j++) wsq += h[j] * h[j];
+    return E_star + 0.5 * lambda * wsq;
+}
+
+/* Linear regression (no hidden layer, MSE) with and without L2: every
+ * solver reaches the normal equations' optimum to 1e-6 relative. */
+static void test_linear_regression(void)
+{
+    const int d = 4;
+    dn_data *D = linear_data(1);
     for (int with_l2 = 0; with_l2 < 2; with_l2++) {
         const double lambda = with_l2 ? 0.05 : 0;
-        /* (AᵀA/N + λ D) θ = Aᵀy/N with A = [X 1], D on the weights. */
-        double G[25] = { 0 }, h[5] = { 0 };
-        for (int i = 0; i < n; i++) {
-            double a[5];
-            for (int j = 0; j < d; j++) a[j] = D->X[i * d + j];
-            a[d] = 1;
-            for (int j = 0; j <= d; j++) {
-                h[j] += a[j] * D->Y[i] / n;
-                for (int k = 0; k <= d; k++) G[j * 5 + k] += a[j] * a[k] / n;
-            }
-        }
-        for (int j = 0; j < d; j++) G[j * 5 + j] += lambda;
-        gauss(G, h, 5);
-        double E_star = 0, wsq = 0;
-        for (int i = 0; i < n; i++) {
-            double e = h[d] - D->Y[i];
-            for (int j = 0; j < d; j++) e += h[j] * D->X[i * d + j];
-            E_star += 0.5 * e * e / n;
-        }
-        for (int j = 0; j < d; j++) wsq += h[j] * h[j];
-        E_star += 0.5 * lambda * wsq;
+        double h[5];
+        const double E_star = linear_optimum(D, lambda, h);
 
         for (int k = 0; k < DN_SOLVER_COUNT; k++) {
             dn_model *m = net(d, 0, DN_ACT_RELU, DN_TASK_REGRESSION, 3);
@@ -178,8 +197,8 @@ static void test_linear_regression(void)
                   res.last.grad_norm);
             /* The loss is quadratic: the exact Hessian (Newton) and the
              * exact Gauss-Newton matrix (LM: the residuals are linear)
-             * reach the optimum in one step (LM's mu = 1e-3 is tiny
-             * beside JᵀJ ~ N/3). */
+             * reach the optimum in one step (LM's sweep takes mu down to
+             * Gauss-Newton on the first Jacobian). */
             if (k == DN_SOLVER_NEWTON || k == DN_SOLVER_LM)
                 CHECK(q.first == 1, "%s on a quadratic: within 1e-6 of the "
                       "optimum at iteration %d", dn_solver_name(k), q.first);
@@ -345,6 +364,64 @@ static int reach(const dn_epoch *e, void *user)
 
 /* LM reaches a target MSE on a small nonlinear regression in far fewer
  * epochs than Adam from the same start. */
+/* What make bench-solvers taught about LM's damping: trainlm's absolute
+ * mu = 1e-3 means a different damping for the same problem in other
+ * units, and it falls one ×0.1 per Jacobian.  Inputs in units of 1e-4
+ * make the weights' JᵀJ entries ~ 200 · 1e-8 / 3, far below 1e-3: trainlm
+ * crawls (several Jacobians before its steps reach the optimum), where
+ * the sweep rule (mu relative to JᵀJ, then lowered on the same JᵀJ while
+ * that helps) is at the optimum after one or two in either unit.
+ * Checked by iteration counts and the loss at the optimum. */
+static void test_lm_sweep(void)
+{
+    for (int u = 0; u < 2; u++) {
+        const double unit = u ? 1e-4 : 1;
+        dn_data *D = linear_data(unit);
+        double h[5];
+        const double E_star = linear_optimum(D, 0, h);
+        int first[3] = { 0 };
+        for (int rule = DN_LM_TRAINLM; rule <= DN_LM_SWEEP;
+             rule += DN_LM_SWEEP - DN_LM_TRAINLM) {
+            dn_model *m = net(4, 0, DN_ACT_RELU, DN_TASK_REGRESSION, 3);
+            dn_solver_conf c;
+            dn_solver_defaults(&c, DN_SOLVER_LM);
+            c.lm_rule = (dn_lm_rule)rule;
+            c.gtol = 0;
+            c.ftol = 0;
+            dn_train_opts o;
+            dn_train_defaults(&o);
+            o.epochs = 30;
+            near q = { E_star, 0 };
+            o.on_epoch = note_near;
+            o.user = &q;
+            dn_result res;
+            dn_error err;
+            dn_status st = dn_train_full(m, D, NULL, &c, &o, &res, &err);
+            CHECK(st == DN_OK && fabs(objective(m, D, 0) - E_star) <=
+                  1e-6 * E_star, "lm %s, inputs in units of %g: %s, E = "
+                  "%.10g, optimum %.10g", dn_lm_rule_name(c.lm_rule), unit,
+                  st ? err.msg : dn_stop_name(res.reason),
+                  objective(m, D, 0), E_star);
+            first[rule] = q.first;
+            dn_model_free(m);
+        }
+        /* Measured: 1 and 1 in units of 1, 2 (sweep) and 7 (trainlm) in
+         * units of 1e-4 (the sweep's 8 tenths from mu = 1e-3 · N leave
+         * the weights a little damped on the first Jacobian). */
+        CHECK(first[DN_LM_SWEEP] >= 1 && first[DN_LM_SWEEP] <= 2, "sweep, "
+              "units %g: within 1e-6 of the optimum at iteration %d", unit,
+              first[DN_LM_SWEEP]);
+        if (u)
+            CHECK(first[DN_LM_TRAINLM] >= 5, "trainlm, units %g: within "
+                  "1e-6 at iteration %d (the crawl the sweep removes)",
+                  unit, first[DN_LM_TRAINLM]);
+        else
+            CHECK(first[DN_LM_TRAINLM] == 1, "trainlm, units 1: within "
+                  "1e-6 at iteration %d", first[DN_LM_TRAINLM]);
+        data_free(D);
+    }
+}
+
 static void test_lm_vs_adam(void)
 {
     const int n = 64;
@@ -414,7 +491,7 @@ static void test_lm_more(void)
     dn_model *m = net(1, 10, DN_ACT_TANH, DN_TASK_REGRESSION, 8);
     dn_solver_conf c;
     dn_solver_defaults(&c, DN_SOLVER_LM);
-    CHECK(c.lm_rule == DN_LM_TRAINLM, "default rule %s",
+    CHECK(c.lm_rule == DN_LM_SWEEP, "default rule %s",
           dn_lm_rule_name(c.lm_rule));
     c.lm_rule = DN_LM_MORE;
     dn_train_opts o;
@@ -737,6 +814,7 @@ int main(void)
     RUN(test_linear_regression);
     RUN(test_two_outputs);
     RUN(test_logistic_regression);
+    RUN(test_lm_sweep);
     RUN(test_lm_vs_adam);
     RUN(test_lm_more);
     RUN(test_network_rules);

@@ -1,6 +1,7 @@
 /* lm.c — Levenberg–Marquardt for sums of squares: MATLAB trainlm's
- * scalar rule for the damping mu (the default), or Moré's scaled trust
- * region (MINPACK lmder's rule, --lm-rule more).
+ * scalar rule for the damping mu, swept further on each Jacobian (the
+ * default, --lm-rule sweep) or as trainlm has it (--lm-rule trainlm), or
+ * Moré's scaled trust region (MINPACK lmder's rule, --lm-rule more).
  *
  * For f = scale (½ Σ_i ‖e_i‖² + ½ Σ_j r_j x_j²), the Gauss–Newton model
  * replaces the Hessian by JᵀJ + diag(r) — exact for the ridge, and for
@@ -26,6 +27,18 @@
  * bench-solvers' networks it nevertheless loses to trainlm's rule at 50
  * Jacobians (bench/solvers/NOTES.md): ×0.1 per good step reaches the
  * Gauss–Newton step within a few iterations, where Delta grows by ×2.
+ *
+ * The sweep rule (the default) keeps trainlm's trial loop and changes
+ * what happens around it.  A Jacobian pass costs a backward pass per
+ * sample and output, a trial only a batched forward pass and an n³/3
+ * Cholesky, so once a step has lowered f, smaller mu (a longer step,
+ * nearer Gauss–Newton) is tried again on the same JᵀJ while it keeps
+ * lowering f: trainlm would find the same mu only one ×mu_dec per
+ * Jacobian.  And mu starts at mu · max_j (JᵀJ)_jj (Madsen, Nielsen and
+ * Tingleff's choice): an absolute 1e-3 is a large damping for data whose
+ * JᵀJ entries are small and none at all for data whose entries are big.
+ * On make bench-solvers it brings the rows at or below MINPACK at 50
+ * Jacobians from 14 of 24 (trainlm's rule) to 19 (bench/solvers/NOTES.md).
  *
  * JᵀJ and Jᵀe are sums over samples, accumulated one sample's Jacobian
  * rows at a time in float64: memory n² + k n doubles whatever the number
@@ -198,6 +211,41 @@ static void grow_scale(dn_solve *s, const lm *L, double *D)
     }
 }
 
+/* The sweep: x + delta(mu) at *mu lowered f to *f_new (xt holds it);
+ * while mu · mu_dec lowers f further on the same JᵀJ, take it (at most
+ * SWEEP_MAX times).  xt, *f_new and *mu end at the lowest point (or
+ * s->spent is set: the evaluation budget ran out). */
+#define SWEEP_MAX 8
+static void sweep(dn_solve *s, lm *L, double *xt, double *f_new, double *mu)
+{
+    const size_t n = s->n;
+    const dn_solver_conf *c = s->c;
+    double *x2 = s->ls_x[1];
+    for (int t = 0; t < SWEEP_MAX; t++) {
+        const double mu2 = *mu * c->mu_dec;
+        if (mu2 < 1e-20 ||
+            dn_chol_shifted(L->M, L->diag, s->p->ridge, mu2, n))
+            break;
+        for (size_t j = 0; j < n; j++) L->delta[j] = -L->rhs[j];
+        dn_chol_solve(L->M, n, L->delta);
+        for (size_t j = 0; j < n; j++) x2[j] = s->x[j] + L->delta[j];
+        const double f2 = value(s, L, x2);
+        if (s->spent || !(f2 < *f_new)) return;
+        *f_new = f2;
+        *mu = mu2;
+        memcpy(xt, x2, n * sizeof *xt);
+    }
+}
+
+/* mu · max_j (JᵀJ + ridge)_jj, or mu itself when JᵀJ is all zero. */
+static double relative_mu(const dn_solve *s, const lm *L, double mu)
+{
+    double m = 0;
+    for (size_t j = 0; j < s->n; j++)
+        m = fmax(m, L->diag[j] + (s->p->ridge ? s->p->ridge[j] : 0));
+    return m > 0 ? mu * m : mu;
+}
+
 /* Moré's loop: a Jacobian per accepted step, a value per trial. */
 static dn_status more_run(dn_solve *s, lm *L)
 {
@@ -299,6 +347,7 @@ dn_status dn_lm_run(dn_solve *s)
     } else {
         s->mu = c->mu;
         if ((st = at_point(s, &L, NAN))) goto done;
+        if (c->lm_rule == DN_LM_SWEEP) s->mu = relative_mu(s, &L, c->mu);
         if (s->spent) {
             s->reason = DN_STOP_EVALS;
             goto done;
@@ -335,6 +384,8 @@ dn_status dn_lm_run(dn_solve *s)
             if (f_new < s->f) break;
             s->mu *= c->mu_inc;
         }
+        if (!s->spent && f_new < s->f && c->lm_rule == DN_LM_SWEEP)
+            sweep(s, &L, xt, &f_new, &s->mu);
         if (s->spent || !(f_new < s->f)) {
             s->reason = s->spent ? DN_STOP_EVALS : DN_STOP_MU_MAX;
             break;
