@@ -1619,9 +1619,10 @@ dn_status dn_model_export_c(const dn_model *m, const dn_c_opts *o,
  *   CG      d = −g + beta d_prev with
  *             PR+ (default)  beta = max(0, gᵀ(g − g_prev) / g_prevᵀg_prev)
  *             FR             beta = gᵀg / g_prevᵀg_prev
- *           restarting from d = −g every `restart` iterations, when two
- *           gradients are far from orthogonal (|gᵀg_prev| ≥ 0.1 gᵀg,
- *           Powell's test), or when d is not a descent direction; then a
+ *           restarting from d = −g every `restart` iterations, for FR
+ *           when two gradients are far from orthogonal (|gᵀg_prev| ≥
+ *           0.1 gᵀg, Powell's test; PR+'s beta restarts by itself), or
+ *           when d is not a descent direction; then a
  *           line search.  The first trial step is
  *           alpha_prev · g_prevᵀd_prev / gᵀd.
  *   LM      for f = scale · (½ Σ_i ‖e_i‖² + ½ Σ_j ridge_j x_j²), sums of

@@ -11,10 +11,15 @@
  * where FR can crawl along tiny steps; the max(0, ·) keeps PR's
  * convergence guarantee (Nocedal & Wright, section 5.2).
  *
- * Restarts to d = −g: every `restart` iterations (n by default); when
- * two successive gradients are far from orthogonal, |gᵀg_prev| ≥ 0.1 gᵀg
- * (Powell's test: conjugacy has been lost); after a line search that
- * needed its fallback; and whenever d would not point downhill. */
+ * Restarts to d = −g: every `restart` iterations (n by default); for FR
+ * also when two successive gradients are far from orthogonal,
+ * |gᵀg_prev| ≥ 0.1 gᵀg (Powell's test: conjugacy has been lost); after a
+ * line search that needed its fallback; and whenever d would not point
+ * downhill.  PR+ does without Powell's test: its beta already falls to
+ * about 0 when g ≈ g_prev, and on make bench-solvers' networks the test
+ * threw away useful directions — with it PR+ was at or below SciPy's CG
+ * (which has no such test) at 50 evaluations in 11 of 42 rows (median
+ * ratio 1.044), without it in 29 (0.972; bench/solvers/NOTES.md). */
 #include "optim/optim.h"
 #include "optim/optim.h"
 #include <math.h>
@@ -37,8 +42,8 @@ static double next(const dn_solve *s, double *d, const double *gp,
     const double gg = s->gnorm * s->gnorm, g_gp = dn_dot(s->g, gp, n);
     double beta = c->cg_beta == DN_CG_FR ? gg / gg_prev
                                          : fmax(0, (gg - g_gp) / gg_prev);
-    if (++*since >= c->restart || !wolfe || fabs(g_gp) >= 0.1 * gg ||
-        !isfinite(beta))
+    const int powell = c->cg_beta == DN_CG_FR && fabs(g_gp) >= 0.1 * gg;
+    if (++*since >= c->restart || !wolfe || powell || !isfinite(beta))
         beta = 0;
     for (size_t i = 0; i < n; i++) d[i] = -s->g[i] + beta * d[i];
     double slope = dn_dot(s->g, d, n);
