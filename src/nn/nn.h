@@ -61,6 +61,9 @@ struct dn_ws {
     double  *n2row;   /* layer 0 cut by units: Σ g² of each row of dW_0, */
     int      n2_ok;   /* summed by its thread (valid after such a step) */
     dn_pool *all;     /* the pool; pool is it, or NULL while solo */
+    int      flush;   /* 1: backward passes set deltas below FLT_MIN to 0
+                         before their products (the full-batch solvers;
+                         0, as PyTorch, elsewhere) */
 };
 
 /* Runs ws's work on the calling thread alone (solo = 1) or on its pool

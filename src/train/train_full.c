@@ -308,6 +308,7 @@ static dn_status setup(net *q, const dn_solver_conf *c, dn_error *err)
     dn_status st = dn_ws_new(q->m, N < CHUNK ? N : CHUNK, q->o.threads,
                              &q->ws, err);
     if (st) return st;
+    q->ws->flush = 1;   /* converged classifiers: no subnormal products */
     q->gf = malloc(P * sizeof *q->gf);
     q->last_x = malloc(P * sizeof *q->last_x);
     q->wmask = dn_weight_mask(q->m);
