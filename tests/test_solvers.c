@@ -102,6 +102,25 @@ static int note_near(const dn_epoch *e, void *user)
     return 0;
 }
 
+/* dn_train_full for at most `epochs` iterations with L2 lambda; *first
+ * = the first iteration within 1e-6 of E_star (0: none). */
+static dn_status train_near(dn_model *m, const dn_data *D,
+                            const dn_solver_conf *c, int epochs,
+                            double lambda, double E_star, int *first,
+                            dn_result *res, dn_error *err)
+{
+    dn_train_opts o;
+    dn_train_defaults(&o);
+    o.epochs = epochs;
+    o.l2 = lambda;
+    near q = { E_star, 0 };
+    o.on_epoch = note_near;
+    o.user = &q;
+    dn_status st = dn_train_full(m, D, NULL, c, &o, res, err);
+    *first = q.first;
+    return st;
+}
+
 /* 200 rows of y = 0.7 + w_true · x + noise, 4 inputs uniform in
  * [−unit, unit] (the weights scaled by 1 / unit, so y is the same). */
 static dn_data *linear_data(double unit)
@@ -168,16 +187,11 @@ static void test_linear_regression(void)
             dn_solver_defaults(&c, (dn_solver_kind)k);
             c.gtol = 1e-9;
             c.ftol = 1e-12;
-            dn_train_opts o;
-            dn_train_defaults(&o);
-            o.epochs = 200;
-            o.l2 = lambda;
-            near q = { E_star, 0 };
-            o.on_epoch = note_near;
-            o.user = &q;
             dn_result res;
             dn_error err;
-            dn_status st = dn_train_full(m, D, NULL, &c, &o, &res, &err);
+            int first;
+            dn_status st = train_near(m, D, &c, 200, lambda, E_star, &first,
+                                      &res, &err);
             double E = objective(m, D, lambda), werr = 0;
             const float *W = dn_model_W(m, 0), *b = dn_model_b(m, 0);
             for (int j = 0; j < d; j++) werr = fmax(werr, fabs(W[j] - h[j]));
@@ -201,8 +215,8 @@ static void test_linear_regression(void)
              * reach the optimum in one step (LM's sweep takes mu down to
              * Gauss-Newton on the first Jacobian). */
             if (k == DN_SOLVER_NEWTON || k == DN_SOLVER_LM)
-                CHECK(q.first == 1, "%s on a quadratic: within 1e-6 of the "
-                      "optimum at iteration %d", dn_solver_name(k), q.first);
+                CHECK(first == 1, "%s on a quadratic: within 1e-6 of the "
+                      "optimum at iteration %d", dn_solver_name(k), first);
             /* The reported loss is the objective at the kept weights. */
             CHECK_REL(res.last.train_loss, E, 1e-6, 1e-12);
             dn_model_free(m);
@@ -389,21 +403,15 @@ static void test_lm_sweep(void)
             c.lm_rule = (dn_lm_rule)rule;
             c.gtol = 0;
             c.ftol = 0;
-            dn_train_opts o;
-            dn_train_defaults(&o);
-            o.epochs = 30;
-            near q = { E_star, 0 };
-            o.on_epoch = note_near;
-            o.user = &q;
             dn_result res;
             dn_error err;
-            dn_status st = dn_train_full(m, D, NULL, &c, &o, &res, &err);
+            dn_status st = train_near(m, D, &c, 30, 0, E_star, &first[rule],
+                                      &res, &err);
             CHECK(st == DN_OK && fabs(objective(m, D, 0) - E_star) <=
                   1e-6 * E_star, "lm %s, inputs in units of %g: %s, E = "
                   "%.10g, optimum %.10g", dn_lm_rule_name(c.lm_rule), unit,
                   st ? err.msg : dn_stop_name(res.reason),
                   objective(m, D, 0), E_star);
-            first[rule] = q.first;
             dn_model_free(m);
         }
         /* Measured: 1 and 1 in units of 1, 2 (sweep) and 7 (trainlm) in
