@@ -7,7 +7,9 @@
  *   gemm nt 256x256x256 t1 descent=201.3 openblas=190.2 ratio=1.058
  *
  * (GFLOP/s; ratio = descent / OpenBLAS).  The first line names the
- * kernels: "kernels descent=avx512 openblas=Cooperlake".
+ * kernels, descent's blocking and the variant its calibration chose:
+ * "kernels descent=avx512 openblas=Cooperlake blocking=nc1024,mc240
+ * variant=14x32 tiles, A copied".
  *
  *   gemm [quick] [WHAT]   quick: fewer rounds, for a smoke test;
  *                         WHAT: only the shapes whose label or "op MxNxK"
@@ -198,8 +200,14 @@ int main(int argc, char **argv)
         return rc;
     }
     const char *only = argc > a ? argv[a] : NULL;
-    printf("kernels descent=%s openblas=%s\n", dn_isa(),
-           openblas_get_corename());
+    /* One product large enough to run the calibration (src/kernels/
+     * tune.c), so that the line can name the variant it chose. */
+    dn_gemm_nn(NULL, 512, 512, 512, A, 512, B, 512, C, 512, 0);
+    int nc, mc;
+    dn_gemm_blocking(&nc, &mc);
+    printf("kernels descent=%s openblas=%s blocking=nc%d,mc%d "
+           "variant=%s\n", dn_isa(), openblas_get_corename(), nc, mc,
+           dn_gemm_variant_name(dn_gemm_variant()));
     dn_pool *pools[2] = { dn_pool_new(1), dn_pool_new(2) };
     if (!pools[0] || !pools[1]) {
         fprintf(stderr, "bench/gemm: cannot start threads\n");
