@@ -12,6 +12,8 @@
  * variant=14x32 tiles, A copied".
  *
  *   gemm [quick] [WHAT]   quick: fewer rounds, for a smoke test;
+ *   gemm variants [WHAT]  each of descent's variants against OpenBLAS
+ *                         (see variants() below)
  *                         WHAT: only the shapes whose label or "op MxNxK"
  *                         contains it ("square tn", "W1", "2048")
  *   gemm probe [T...]     OpenBLAS alone, 1024³ nn on T threads (default
@@ -179,6 +181,63 @@ static int probe(int argc, char **argv, float *A, float *B, float *C)
     return 0;
 }
 
+/* ROUNDS rounds of descent then OpenBLAS, each as many calls as fill
+ * REP_SECONDS at descent's rate (after a call of each to warm up): the
+ * medians of their rates and of the rounds' ratios.  The ratio is the
+ * median of each round's ratio: the two measurements of a round are a
+ * few milliseconds apart, so a minute in which the machine's other core
+ * is busy slows both, where medians taken apart could pair a quiet round
+ * of one library with a busy one of the other. */
+static void rounds(const call *c, double *dm, double *om, double *qm)
+{
+    run_openblas(c);
+    long reps = calibrate(run_descent, c);
+    double d[32], o[32], q[32];
+    for (int r = 0; r < ROUNDS; r++) {
+        d[r] = rate(run_descent, c, reps);
+        o[r] = rate(run_openblas, c, reps);
+        q[r] = d[r] / o[r];
+    }
+    qsort(d, (size_t)ROUNDS, sizeof *d, cmp);
+    qsort(o, (size_t)ROUNDS, sizeof *o, cmp);
+    qsort(q, (size_t)ROUNDS, sizeof *q, cmp);
+    *dm = d[ROUNDS / 2];
+    *om = o[ROUNDS / 2];
+    *qm = q[ROUNDS / 2];
+}
+
+/* `gemm variants [WHAT]`: every variant of descent's (forced with
+ * dn_gemm_force), on 1 thread, against OpenBLAS, alternated in every
+ * round, on the large squares (or the shapes WHAT selects): one line per
+ * shape and variant, the median of ROUNDS rates and ratios,
+ *
+ *   variant nt 1024x1024x1024 t1 v=1 descent=97.2 openblas=106.0 ratio=0.917 name=12x32 tiles, A copied
+ */
+static int variants(const char *only, float *A, float *B, float *C)
+{
+    openblas_set_num_threads(1);
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        const shape *s = &shapes[i];
+        char label[96];
+        snprintf(label, sizeof label, "%s %s %dx%dx%d", s->what, s->op, s->M,
+                 s->N, s->K);
+        if (only ? !strstr(label, only) : s->M < 1024) continue;
+        call c = { s, A, B, C, s->op[0] == 't' ? s->M : s->K,
+                   s->op[1] == 't' ? s->K : s->N, NULL };
+        for (int v = 0; v < dn_gemm_variants(); v++) {
+            dn_gemm_force(v);
+            double dm, om, qm;
+            rounds(&c, &dm, &om, &qm);
+            printf("variant %s %dx%dx%d t1 v=%d descent=%.1f openblas=%.1f "
+                   "ratio=%.3f name=%s\n", s->op, s->M, s->N, s->K, v, dm,
+                   om, qm, dn_gemm_variant_name(v));
+            fflush(stdout);
+        }
+    }
+    dn_gemm_force(-1);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int a = 1;
@@ -196,6 +255,11 @@ int main(int argc, char **argv)
     }
     if (probing) {
         int rc = probe(argc - a - 1, argv + a + 1, A, B, C);
+        free(A); free(B); free(C);
+        return rc;
+    }
+    if (argc > a && strcmp(argv[a], "variants") == 0) {
+        int rc = variants(argc > a + 1 ? argv[a + 1] : NULL, A, B, C);
         free(A); free(B); free(C);
         return rc;
     }
@@ -226,27 +290,11 @@ int main(int argc, char **argv)
         for (int t = 1; t <= 2; t++) {
             call c = { s, A, B, C, lda, ldb, pools[t - 1] };
             openblas_set_num_threads(t);
-            /* Calibrate: enough calls for REP_SECONDS at descent's rate. */
-            run_openblas(&c);
-            long reps = calibrate(run_descent, &c);
-            /* The ratio is the median of each round's ratio: the two
-             * measurements of a round are a few milliseconds apart, so a
-             * minute in which the machine's other core is busy slows
-             * both, where medians taken apart could pair a quiet round of
-             * one library with a busy one of the other. */
-            double d[32], o[32], q[32];
-            for (int r = 0; r < ROUNDS; r++) {
-                d[r] = rate(run_descent, &c, reps);
-                o[r] = rate(run_openblas, &c, reps);
-                q[r] = d[r] / o[r];
-            }
-            qsort(d, (size_t)ROUNDS, sizeof *d, cmp);
-            qsort(o, (size_t)ROUNDS, sizeof *o, cmp);
-            qsort(q, (size_t)ROUNDS, sizeof *q, cmp);
-            double dm = d[ROUNDS / 2], om = o[ROUNDS / 2];
+            double dm, om, qm;
+            rounds(&c, &dm, &om, &qm);
             printf("gemm %s %dx%dx%d t%d descent=%.1f openblas=%.1f "
                    "ratio=%.3f what=%s\n", s->op, s->M, s->N, s->K, t, dm,
-                   om, q[ROUNDS / 2], s->what);
+                   om, qm, s->what);
             fflush(stdout);
         }
     }

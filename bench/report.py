@@ -466,12 +466,13 @@ def main():
                          "NOTES.md")
     if os.path.exists(notes):
         p(open(notes).read())
-    # bench/stream.sh's run on data larger than memory, a section of its
-    # own: that script writes it, this one keeps it.
-    stream = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                          "STREAM.md")
-    if os.path.exists(stream):
-        p(open(stream).read())
+    # bench/stream.sh's run on data larger than memory and bench/scale.py's
+    # (`make bench-scale`) sweeps, sections of their own: those scripts
+    # write them, this one keeps them.
+    for name in ("STREAM.md", "SCALE.md"):
+        part = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+        if os.path.exists(part):
+            p(open(part).read())
     print("\n".join(out))
 
 
