@@ -330,11 +330,19 @@ static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx, NULL, NULL,
                   Z_PUT1(c + (i) * ldc + 16, c##i##1, m1);
 
 #define Z1_ZERO(i) __m512 c##i##0 = _mm512_setzero_ps();
-#define Z1_FMA(i) c##i##0 = _mm512_fmadd_ps(_mm512_set1_ps(a[(i) * ars]), \
+#define Z1_FMA(i) c##i##0 = _mm512_fmadd_ps(_mm512_set1_ps(a[(i) * ars_]), \
                                             b0, c##i##0);
 #define Z1_PUT(i) Z_PUT1(c + (i) * ldc, c##i##0, m0);
 
-/* The k loop of a 32-column tile, A's rows ars_ apart. */
+/* The masks and the k loop of a tile one (Z1) or two (Z2) vectors of
+ * B wide, A's rows ars_ apart. */
+#define Z1_MASKS const __mmask16 m0 = dn_lanes(nr);
+#define Z2_MASKS const __mmask16 m0 = dn_lanes(nr), m1 = dn_lanes(nr - 16);
+#define Z1_LOOP(R)                                                         \
+    for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, b);                          \
+        ROWS##R(Z1_FMA)                                                    \
+    }
 #define Z2_LOOP(R)                                                         \
     for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
         __m512 b0 = _mm512_maskz_loadu_ps(m0, b);                          \
@@ -342,39 +350,28 @@ static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx, NULL, NULL,
         ROWS##R(Z2_FMA)                                                    \
     }
 
-/* Packed A (ars = 1) gets a loop of its own: its rows' offsets are then
- * constants, where R row strides would take R registers (gcc spilled
- * them, and the masks, to the stack inside the loop). */
-#define AVX512_32(R)                                                       \
+/* The R × 16V kernel k512_W_R (W = 16V columns).  Packed A (ars = 1)
+ * gets a loop of its own: its rows' offsets are then constants, where R
+ * row strides would take R registers (gcc spilled them, and the masks,
+ * to the stack inside the loop). */
+#define AVX512_K(V, W, R)                                                  \
 __attribute__((target("avx512f")))                                         \
-static void k512_32_##R(KERN_ARGS)                                         \
+static void k512_##W##_##R(KERN_ARGS)                                      \
 {                                                                          \
     (void)mr;                                                              \
-    const __mmask16 m0 = dn_lanes(nr), m1 = dn_lanes(nr - 16);             \
-    ROWS##R(Z2_ZERO)                                                       \
+    Z##V##_MASKS                                                           \
+    ROWS##R(Z##V##_ZERO)                                                   \
     if (ars == 1) {                                                        \
         const ptrdiff_t ars_ = 1;                                          \
-        Z2_LOOP(R)                                                         \
+        Z##V##_LOOP(R)                                                     \
     } else {                                                               \
         const ptrdiff_t ars_ = ars;                                        \
-        Z2_LOOP(R)                                                         \
+        Z##V##_LOOP(R)                                                     \
     }                                                                      \
-    ROWS##R(Z2_PUT)                                                        \
+    ROWS##R(Z##V##_PUT)                                                    \
 }
-
-#define AVX512_16(R)                                                       \
-__attribute__((target("avx512f")))                                         \
-static void k512_16_##R(KERN_ARGS)                                         \
-{                                                                          \
-    (void)mr;                                                              \
-    const __mmask16 m0 = dn_lanes(nr);                                        \
-    ROWS##R(Z1_ZERO)                                                       \
-    for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
-        __m512 b0 = _mm512_maskz_loadu_ps(m0, b);                          \
-        ROWS##R(Z1_FMA)                                                    \
-    }                                                                      \
-    ROWS##R(Z1_PUT)                                                        \
-}
+#define AVX512_32(R) AVX512_K(2, 32, R)
+#define AVX512_16(R) AVX512_K(1, 16, R)
 
 AVX512_32(1) AVX512_32(2) AVX512_32(3) AVX512_32(4) AVX512_32(5)
 AVX512_32(6) AVX512_32(7) AVX512_32(8) AVX512_32(9) AVX512_32(10)
