@@ -5,7 +5,8 @@
  * load, read rows with the loaded schema, evaluate, quantize to int8 on
  * those rows and evaluate that, export float and int8 C; and a second one
  * does the same for regression with target scaling, and a third for
- * gzipped IDX images with labels.  First it runs once
+ * gzipped IDX images with labels; the steps beside them include a row
+ * cache written, read back and streamed.  First it runs once
  * to count the N allocations it makes; then, for every k in 1..N, again
  * with the k-th allocation failing (and once more with every allocation
  * from the k-th on failing).  Every run must end in success or
@@ -428,6 +429,35 @@ static dn_status run_csv_opts(const pipeline *p, dn_error *err, int *saved)
     return st;
 }
 
+/* Data larger than memory: the CSV written as a row cache (its schema
+ * too), opened, read back and streamed whole into training.  The cache
+ * is removed at the end, so that any file left is a failed write's. */
+static dn_status run_stream(const pipeline *p, dn_error *err, int *saved)
+{
+    (void)p;
+    dn_data *d = NULL, *back = NULL;
+    dn_model *m = NULL;
+    dn_stream *s = NULL;
+    *saved = 0;
+    dn_train_opts o;
+    dn_train_defaults(&o);
+    o.epochs = 2;
+    o.batch = 3;
+    o.threads = 1;
+    dn_status st = dn_csv_read(at("iris.csv"), NULL, &d, NULL, 0, err);
+    if (!st) st = dn_rowcache_write(d, at("rows.dnr"), err);
+    if (!st) st = dn_stream_open(at("rows.dnr"), NULL, &s, err);
+    if (!st) st = dn_stream_read(s, 2, 7, &back, err);
+    if (!st) st = small_model(d, 0, &m, err);
+    if (!st) st = dn_train_stream(m, s, dn_stream_bytes(s), NULL, &o, NULL, err);
+    dn_stream_close(s);
+    dn_model_free(m);
+    dn_data_free(d);
+    dn_data_free(back);
+    remove(at("rows.dnr"));
+    return st;
+}
+
 static dn_status run(const pipeline *p, dn_error *err, int *saved)
 {
     return p->run ? p->run(p, err, saved) : run_pipeline(p, err, saved);
@@ -787,6 +817,7 @@ int main(void)
         { "checkpoint", 0, NULL, run_ckpt, left_ckpt },
         { "full batch", 0, NULL, run_full, left_ckpt },
         { "csv options", 0, NULL, run_csv_opts, NULL },
+        { "streaming", 0, NULL, run_stream, NULL },
     };
     for (size_t i = 0; i < sizeof P / sizeof *P; i++) sweep(&P[i]);
     solver_sweep();

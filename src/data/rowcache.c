@@ -187,6 +187,10 @@ fail:
 typedef struct {
     const dn_data *d;
     dn_buf head;      /* header, schema, checksum table, padding */
+    long R, nb;       /* block rows, blocks */
+    unsigned char *x, *y;  /* one block's bytes: allocated before the
+                              file is, so that a failed allocation is
+                              DN_ENOMEM, never a failed write */
 } writer;
 
 static size_t elem_size(const dn_data *d) { return d->X ? 4 : 1; }
@@ -213,11 +217,9 @@ static int fill_cache(FILE *f, void *arg)
 {
     writer *w = arg;
     const dn_data *d = w->d;
-    const size_t es = elem_size(d), row = (size_t)d->d * es + 4 * (size_t)d->k;
-    const long R = dn_rowcache_block_rows((long)row), nb = (d->n + R - 1) / R;
-    unsigned char *x = malloc((size_t)R * d->d * es + 1);
-    unsigned char *y = malloc((size_t)R * d->k * 4 + 1);
-    int ok = x && y && fwrite(w->head.p, 1, w->head.len, f) == w->head.len;
+    const long R = w->R, nb = w->nb;
+    unsigned char *x = w->x, *y = w->y;
+    int ok = fwrite(w->head.p, 1, w->head.len, f) == w->head.len;
     size_t nx, ny;
     for (long b = 0; ok && b < nb; b++) {
         block_bytes(d, b, R, x, &nx, y, &ny);
@@ -227,8 +229,6 @@ static int fill_cache(FILE *f, void *arg)
         block_bytes(d, b, R, x, &nx, y, &ny);
         ok = fwrite(y, 1, ny, f) == ny;
     }
-    free(x);
-    free(y);
     return ok ? 0 : -1;
 }
 
@@ -244,14 +244,15 @@ dn_status dn_rowcache_write(const dn_data *d, const char *path, dn_error *err)
                        "no row weights; write the rows without them");
     const size_t es = elem_size(d), row = (size_t)d->d * es + 4 * (size_t)d->k;
     const long R = dn_rowcache_block_rows((long)row), nb = (d->n + R - 1) / R;
-    writer w = { d, { 0 } };
+    writer w = { d, { 0 }, R, nb, NULL, NULL };
     unsigned char *h = dn_buf_room(&w.head, 64);
     if (h) { memset(h, 0, 64); w.head.len = 64; }
     if (d->schema) encode_schema(&w.head, d->schema);
     const size_t S = w.head.len - 64;
-    /* The block checksums, from the bytes exactly as written. */
-    unsigned char *x = malloc((size_t)R * d->d * es + 1);
-    unsigned char *y = malloc((size_t)R * d->k * 4 + 1);
+    /* The block checksums, from the bytes exactly as written; the same
+     * buffers then write the blocks. */
+    unsigned char *x = w.x = malloc((size_t)R * d->d * es + 1);
+    unsigned char *y = w.y = malloc((size_t)R * d->k * 4 + 1);
     size_t nx, ny;
     for (long b = 0; x && y && b < nb; b++) {
         block_bytes(d, b, R, x, &nx, y, &ny);
@@ -260,10 +261,8 @@ dn_status dn_rowcache_write(const dn_data *d, const char *path, dn_error *err)
         dn_put_le64(p, dn_hash64(y, ny, dn_hash64(x, nx, (uint64_t)b)));
         w.head.len += 8;
     }
-    const int nomem = !x || !y || w.head.failed;
-    free(x);
-    free(y);
-    if (nomem) {
+    if (!x || !y || w.head.failed) {
+        DN_FREE_ALL(x, y);
         dn_buf_free(&w.head);
         return dn_fail(err, DN_ENOMEM, "%s: out of memory for the row cache's "
                        "header", path);
@@ -290,6 +289,7 @@ dn_status dn_rowcache_write(const dn_data *d, const char *path, dn_error *err)
     dn_status st = w.head.failed
         ? dn_fail(err, DN_ENOMEM, "%s: out of memory", path)
         : dn_atomic_write(path, "row cache", fill_cache, &w, err);
+    DN_FREE_ALL(x, y);
     dn_buf_free(&w.head);
     return st;
 }
