@@ -499,6 +499,28 @@ static void test_bad_headers(void)
     CHECK(open_read(p, NULL, &err) == DN_EFORMAT && strstr(err.msg, "section "
           "offsets at bytes 40 and 48"), "%s", err.msg);
     memcpy(b + 40, keep, 8);
+    /* Each limit of the header's counts and offsets on its own: rows past
+     * INT_MAX, no inputs, too many, targets past the limit, block rows
+     * that do not follow from the row size, inputs inside the table,
+     * targets not after the inputs. */
+    static const struct { int at, bytes; uint64_t v; const char *says; } f[] = {
+        { 16, 8, 1ull << 31, "promises 2147483648 rows" },
+        { 24, 4, 0, "rows of 0 inputs" },
+        { 24, 4, 1u << 30, "rows of 1073741824 inputs" },
+        { 28, 4, 1u << 30, "and 1073741824 targets" },
+        { 32, 4, 7, "in blocks of 7" },
+        { 40, 8, 0, "(0, " },
+        { 48, 8, 4096, ", 4096) do not follow" },
+    };
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+        memcpy(keep, b + f[i].at, 8);
+        if (f[i].bytes == 8) dn_put_le64(b + f[i].at, f[i].v);
+        else dn_put_le32(b + f[i].at, (uint32_t)f[i].v);
+        p = check_write(dir, "field.dnr", b, n);
+        CHECK(open_read(p, NULL, &err) == DN_EFORMAT && strstr(err.msg, f[i].says) &&
+              strstr(err.msg, "damaged"), "byte %d: %s", f[i].at, err.msg);
+        memcpy(b + f[i].at, keep, 8);
+    }
     /* One byte more than the header promises. */
     unsigned char *longer = calloc(1, n + 1);
     memcpy(longer, b, n);
