@@ -11,6 +11,7 @@
 #include "check.h"
 #include "data/rowcache.h"   /* the header checksum, to forge headers */
 #include "base/byteorder.h"
+#include <fcntl.h>
 #include <zlib.h>
 
 static char dir[64];
@@ -612,6 +613,65 @@ static void test_damaged_while_training(void)
           "dimension 1 is 2147483648 (bytes 4 to 7)"), "%s", err.msg);
 }
 
+/* The edges: NULL streams answer 0, NULL arguments are refused, a cache
+ * without targets round-trips, IDX images stream without labels, a
+ * labels file that is not one is refused, and the magic is detected
+ * only on a whole one. */
+static void test_edges(void)
+{
+    dn_error err;
+    dn_stream *s;
+    CHECK(!dn_stream_rows(NULL) && !dn_stream_inputs(NULL) && !dn_stream_targets(NULL) &&
+          !dn_stream_schema(NULL) && !dn_stream_bytes(NULL) &&
+          !dn_stream_min_memory(NULL, 10), "a NULL stream answered non-zero");
+    CHECK(dn_stream_open(NULL, NULL, &s, &err) == DN_EARG, "NULL path");
+    CHECK(dn_stream_open(cache, NULL, NULL, &err) == DN_EARG, "NULL out");
+    dn_data *d = NULL;
+    CHECK(dn_stream_read(NULL, 0, 1, &d, &err) == DN_EARG, "NULL stream");
+    CHECK(!dn_stream_open(cache, NULL, &s, &err), "%s", err.msg);
+    CHECK(dn_stream_read(s, 0, 1, NULL, &err) == DN_EARG, "NULL out");
+    dn_stream_close(s);
+    /* 7 rows of 3 floats, no targets, no schema. */
+    dn_data *in, *back;
+    CHECK(!dn_data_new(7, 3, 0, &in, &err), "%s", err.msg);
+    for (int i = 0; i < 21; i++) in->X[i] = 0.25f * (float)i - 1;
+    char p[512];
+    snprintf(p, sizeof p, "%s", at("bare.dnr"));
+    CHECK(!dn_rowcache_write(in, p, &err), "%s", err.msg);
+    CHECK(!dn_stream_open(p, NULL, &s, &err), "%s", err.msg);
+    CHECK(dn_stream_targets(s) == 0 && !dn_stream_schema(s) &&
+          dn_stream_bytes(s) == 7 * 3 * 4, "%d targets, %llu bytes",
+          dn_stream_targets(s), (unsigned long long)dn_stream_bytes(s));
+    CHECK(!dn_stream_read(s, 1, 5, &back, &err), "%s", err.msg);
+    CHECK(back->k == 0 && !memcmp(back->X, in->X + 3, 5 * 3 * 4), "bare rows differ");
+    dn_stream_close(s);
+    dn_data_free(back);
+    dn_data_free(in);
+    /* Images without labels: the pixels, no targets. */
+    CHECK(!dn_stream_open(img, NULL, &s, &err), "%s", err.msg);
+    CHECK(dn_stream_targets(s) == 0 && dn_stream_inputs(s) == D, "%d targets",
+          dn_stream_targets(s));
+    CHECK(!dn_stream_read(s, 3, 2, &back, &err), "%s", err.msg);
+    dn_data *all;
+    CHECK(!dn_idx_read_u8(img, NULL, &all, &err), "%s", err.msg);
+    dn_data_floats(all, NULL);
+    dn_data_floats(back, NULL);
+    CHECK(!memcmp(back->X, all->X + 3 * D, 2 * D * 4), "unlabelled rows differ");
+    dn_data_free(all);
+    dn_data_free(back);
+    dn_stream_close(s);
+    CHECK(dn_stream_open(img, cache, &s, &err) == DN_EFORMAT && !s &&
+          strstr(err.msg, "rows.dnr"), "a cache as labels: %s", err.msg);
+    /* The magic on a whole cache, not on a closed fd or 3 bytes. */
+    int fd = open(cache, O_RDONLY);
+    CHECK(dn_rowcache_detect_fd(fd) == 1, "a cache's magic not seen");
+    close(fd);
+    CHECK(dn_rowcache_detect_fd(-1) == 0, "a closed fd has a magic");
+    fd = open(check_write(dir, "3b", "\x89" "DN", 3), O_RDONLY);
+    CHECK(dn_rowcache_detect_fd(fd) == 0, "3 bytes have the magic");
+    close(fd);
+}
+
 static void test_parse_size(void)
 {
     uint64_t v = 0;
@@ -642,6 +702,7 @@ int main(void)
     RUN(test_bad_files);
     RUN(test_bad_headers);
     RUN(test_damaged_while_training);
+    RUN(test_edges);
     RUN(test_parse_size);
     check_rmdir(dir);
     return check_done("test_stream");
