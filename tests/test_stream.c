@@ -416,11 +416,11 @@ static void test_bad_headers(void)
           back->schema->n_classes == 3 && !strcmp(back->schema->classes[1], "cat") &&
           !strcmp(back->schema->col[0].cats[2], "red"),
           "the small cache came back different");
+    dn_data_free(back);   /* the refusals below set back to NULL */
     CHECK(dn_stream_read(s, -1, 2, &back, &err) == DN_EARG && !back &&
           strstr(err.msg, "rows 0 to 1 are not within the 5 rows"), "%s", err.msg);
     CHECK(dn_stream_read(s, 0, 0, &back, &err) == DN_EARG && !back, "%s", err.msg);
     dn_stream_close(s);
-    dn_data_free(back);
     /* A cache holds its targets: no labels file beside it. */
     CHECK(open_read(dnr, lab, &err) == DN_EARG && strstr(err.msg, "small.dnr is a "
           "descent row cache") && strstr(err.msg, "--labels"), "%s", err.msg);
