@@ -11,6 +11,7 @@
 #include "check.h"
 #include "data/rowcache.h"   /* the header checksum, to forge headers */
 #include "base/byteorder.h"
+#include "base/base.h"      /* dn_hash64, to reseal changed rows */
 #include <fcntl.h>
 #include <zlib.h>
 
@@ -672,6 +673,72 @@ static void test_edges(void)
     close(fd);
 }
 
+/* A cache whose rows were changed and whose checksums were made again
+ * (a checksum proves the writer, not that it was descent): each value
+ * the training loop relies on is checked when its block is read. */
+static void reseal(unsigned char *f, size_t x_off, size_t y_off, size_t n,
+                   size_t d, size_t table)
+{
+    /* One block (5 rows): its checksum follows the schema. */
+    const uint32_t S = dn_get_le32(f + 36);
+    uint64_t h = dn_hash64(f + y_off, n * 4, dn_hash64(f + x_off, n * d * 4, 0));
+    dn_put_le64(f + 64 + S, h);
+    dn_put_le64(f + 56, dn_rowcache_head_sum(f, table));
+}
+
+static void test_forged_values(void)
+{
+    dn_error err;
+    dn_data *d, *back;
+    dn_stream *s;
+    static const char text[] = "colour,size,species\nred,1.5,cat\nblue,2.5,dog\n"
+        "green,0.5,cat\nred,3.5,bird\nblue,1.0,dog\n";
+    char csv[512], dnr[512];
+    snprintf(csv, sizeof csv, "%s", check_write(dir, "values.csv", text, sizeof text - 1));
+    CHECK(!dn_csv_read(csv, NULL, &d, NULL, 0, &err), "%s", err.msg);
+    snprintf(dnr, sizeof dnr, "%s", at("values.dnr"));
+    CHECK(!dn_rowcache_write(d, dnr, &err), "%s", err.msg);
+    size_t len;
+    unsigned char *b = slurp(dnr, &len);
+    const size_t x_off = dn_get_le64(b + 40), y_off = dn_get_le64(b + 48);
+    const size_t table = 64 + dn_get_le32(b + 36) + 8;
+    CHECK(dn_get_le64(b + 16) == 5 && dn_get_le32(b + 24) == 4 && len == y_off + 20,
+          "the small cache's layout: %zu bytes", len);
+    static const struct { int input; float v; const char *what; } c[] = {
+        { 0, 3.0f, "a target is not a class number of the schema" },
+        { 0, -1.0f, "a target is not a class number of the schema" },
+        { 0, 0.5f, "a target is not a class number of the schema" },
+        { 1, NAN, "an input is not a finite number" },
+        { 1, INFINITY, "an input is not a finite number" },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        unsigned char *f = malloc(len);
+        memcpy(f, b, len);
+        /* row 3: its target, or its size (input 3) */
+        dn_put_le32(f + (c[i].input ? x_off + (2 * 4 + 3) * 4 : y_off + 2 * 4),
+                    dn_f32_bits(c[i].v));
+        reseal(f, x_off, y_off, 5, 4, table);
+        const char *p = check_write(dir, "forged.dnr", f, len);
+        free(f);
+        back = NULL;
+        CHECK(!dn_stream_open(p, NULL, &s, &err), "forged %zu: %s", i, err.msg);
+        dn_status st = s ? dn_stream_read(s, 0, 5, &back, &err) : DN_EARG;
+        CHECK(st == DN_EFORMAT && !back && strstr(err.msg, "forged.dnr: block 0, row 3: ") &&
+              strstr(err.msg, c[i].what) && strstr(err.msg, "convert the data again"),
+              "forged %zu: status %d: %s", i, (int)st, err.msg);
+        dn_stream_close(s);
+    }
+    /* The same bytes resealed unchanged read back (reseal is right). */
+    reseal(b, x_off, y_off, 5, 4, table);
+    const char *p = check_write(dir, "resealed.dnr", b, len);
+    CHECK(!dn_stream_open(p, NULL, &s, &err) && !dn_stream_read(s, 0, 5, &back, &err) &&
+          !memcmp(back->X, d->X, 5 * 4 * 4), "resealed: %s", err.msg);
+    dn_data_free(back);
+    dn_stream_close(s);
+    free(b);
+    dn_data_free(d);
+}
+
 static void test_parse_size(void)
 {
     uint64_t v = 0;
@@ -703,6 +770,7 @@ int main(void)
     RUN(test_bad_headers);
     RUN(test_damaged_while_training);
     RUN(test_edges);
+    RUN(test_forged_values);
     RUN(test_parse_size);
     check_rmdir(dir);
     return check_done("test_stream");

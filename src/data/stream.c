@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -237,6 +238,37 @@ uint64_t dn_stream_bytes(const dn_stream *s)
     return s ? (uint64_t)s->n * dn_stream_row_bytes(s) : 0;
 }
 
+/* A checksum proves that a block is what its writer wrote, not that the
+ * writer was descent: a forged cache can carry a good checksum.  So the
+ * values the training loop relies on are checked as dn_csv_read's are
+ * made: finite float inputs, and targets that are finite for a
+ * regression and class numbers 0 .. n_classes − 1 for a classifier (an
+ * index into the output layer). */
+static dn_status check_values(const dn_stream *s, long b, long r0, long n,
+                              const void *x, const float *y, dn_error *err)
+{
+    const int classes = s->schema && s->schema->task != DN_TASK_REGRESSION
+                            ? s->schema->n_classes : 0;
+    for (long r = 0; r < n; r++) {
+        const float *xr = (const float *)x + (size_t)r * s->d;
+        const float *yr = y + (size_t)r * s->k;
+        int j = 0, bad_x = 0, bad_y = 0;
+        for (; s->es == 4 && j < s->d && !bad_x; j++) bad_x = !isfinite(xr[j]);
+        for (int t = 0; t < s->k && !bad_y; t++)
+            bad_y = !isfinite(yr[t]) ||
+                    (classes && !(yr[t] >= 0 && yr[t] < classes &&
+                                  yr[t] == floorf(yr[t])));
+        if (bad_x || bad_y)
+            return dn_fail(err, DN_EFORMAT, "%s: block %ld, row %ld: %s; the "
+                           "file was not written by descent convert or is "
+                           "damaged; convert the data again", s->path, b,
+                           r0 + r + 1, bad_x ? "an input is not a finite number"
+                           : classes ? "a target is not a class number of the "
+                           "schema" : "a target is not a finite number");
+    }
+    return DN_OK;
+}
+
 dn_status dn_stream_block(const dn_stream *s, long b, void *x, float *y,
                           long *rows, dn_error *err)
 {
@@ -267,7 +299,7 @@ dn_status dn_stream_block(const dn_stream *s, long b, void *x, float *y,
     } else {
         for (long i = 0; s->labels && i < n; i++) y[i] = s->labels[r0 + i];
     }
-    return DN_OK;
+    return s->cache ? check_values(s, b, r0, n, x, y, err) : DN_OK;
 }
 
 dn_status dn_stream_read(const dn_stream *s, long r0, int n, dn_data **out,
