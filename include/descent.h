@@ -568,8 +568,10 @@ const dn_schema *dn_stream_schema(const dn_stream *s);
 /* Rows r0 .. r0 + n − 1 (0-based) as a data set in memory, with a copy
  * of the schema: the same bytes or floats dn_idx_read_u8 or
  * dn_csv_read gave when the file was made.  DN_EARG for rows outside
- * the file; a block that fails its checksum is DN_EFORMAT naming the
- * block, its rows and its offset. */
+ * the file; a block that fails its checksum, or whose values descent
+ * convert could not have written (a float input not finite, a target
+ * not finite or not a class number of the schema), is DN_EFORMAT naming
+ * the block and its rows. */
 dn_status dn_stream_read(const dn_stream *s, long r0, int n, dn_data **out,
                          dn_error *err);
 
