@@ -739,6 +739,31 @@ static void test_forged_values(void)
     dn_data_free(d);
 }
 
+/* A cache without a schema holds targets nothing bounds: streamed into
+ * a classifier it is refused (a class past the output would index past
+ * it); read whole, dn_train's own check of every row applies. */
+static void test_no_schema_classes(void)
+{
+    dn_error err;
+    dn_data *mem;
+    CHECK(!dn_idx_read_u8(img, lab, &mem, &err), "%s", err.msg);
+    dn_schema_free(mem->schema);
+    mem->schema = NULL;
+    char p[512];
+    snprintf(p, sizeof p, "%s", at("noschema.dnr"));
+    CHECK(!dn_rowcache_write(mem, p, &err), "%s", err.msg);
+    dn_status st;
+    dn_model *m = streamed(p, NULL, SMALL, opts(1), &st, &err);
+    CHECK(st == DN_EARG && strstr(err.msg, "no schema with classes") &&
+          strstr(err.msg, "network's 3 classes"), "status %d: %s", (int)st,
+          err.msg);
+    dn_model_free(m);
+    m = streamed(p, NULL, 1 << 30, opts(1), &st, &err);
+    CHECK(st == DN_OK, "read whole: %s", err.msg);
+    dn_model_free(m);
+    dn_data_free(mem);
+}
+
 static void test_parse_size(void)
 {
     uint64_t v = 0;
@@ -771,6 +796,7 @@ int main(void)
     RUN(test_damaged_while_training);
     RUN(test_edges);
     RUN(test_forged_values);
+    RUN(test_no_schema_classes);
     RUN(test_parse_size);
     check_rmdir(dir);
     return check_done("test_stream");

@@ -590,9 +590,11 @@ dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
 
 /* The streamed rows against the model: all of them when they are in
  * memory, as dn_train checks them; else the widths, and the classes the
- * file's schema says its targets hold (a cache's targets were checked
- * when it was written, and its checksums keep them so; an IDX file's
- * labels were counted when it was opened). */
+ * file's schema says its targets hold.  Each block read is then checked
+ * against that schema (dn_stream_block: finite values, class numbers
+ * below n_classes), so a classifier's targets stay within its output
+ * only when the schema bounds them: a file without a classifier's schema
+ * cannot be streamed into one. */
 static dn_status stream_check(const dn_model *m, const dn_stream *s,
                               const dn_window *w, dn_error *err)
 {
@@ -608,6 +610,12 @@ static dn_status stream_check(const dn_model *m, const dn_stream *s,
     const int units = m->arch.layer[m->arch.n_layers - 1].units;
     const int classes = m->arch.loss == DN_LOSS_CE ? units
                       : m->arch.loss == DN_LOSS_BCE ? 2 : 0;
+    if (!st && classes && (!sc || sc->task == DN_TASK_REGRESSION))
+        st = dn_fail(err, DN_EARG, "the streamed rows' file has no schema "
+                     "with classes, so their targets cannot be checked "
+                     "against the network's %d classes as they stream; "
+                     "write the file with descent convert (its schema), or "
+                     "give a memory budget that holds it", classes);
     if (!st && sc && classes && sc->n_classes > classes)
         st = dn_fail(err, DN_EARG, "the training data has %d classes but the "
                      "network's output has %d", sc->n_classes, classes);
