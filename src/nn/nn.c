@@ -200,6 +200,8 @@ double dn_gradient(const dn_model *m, dn_ws *ws, const float *X,
     return dn_gradient_train(m, ws, X, Y, n, NULL, NULL);
 }
 
+/* Backpropagation through layers last .. lowest (their dW and db), then
+ * returns delta of layer lowest − 1 (NULL when lowest is 0). */
 static float *backward_layers(const dn_model *m, dn_ws *ws, const float *rate,
                               int lowest);
 
@@ -266,8 +268,6 @@ static void bwd_epi(const void *arg, float *d, ptrdiff_t ldd, int i0, int j0,
                           d, ldd, rows, cols);
 }
 
-/* Backpropagation through layers last .. lowest (their dW and db), then
- * returns delta of layer lowest − 1 (NULL when lowest is 0). */
 /* Subnormal deltas (a classifier whose softmax has saturated: p below
  * FLT_MIN · N) become 0.  Each product with a subnormal operand costs
  * x86 a microcode assist; on make bench-solvers' breast cancer rows,
