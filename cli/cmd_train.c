@@ -644,7 +644,7 @@ int train_run(train_cfg *c_, const char *note)
         t.on_batch = NULL;
         st = dn_train_full(m, train, val, &c.solver, &t, &res, &err);
     } else if (rows) {
-        st = dn_train_stream(m, rows, c.memory - train_stream_rest(&c, rows,
+        st = dn_train_stream(m, rows, c.memory - train_stream_rest(rows,
                              dn_model_n_params(m), val), val, &c.t, &res, &err);
     } else {
         st = dn_train(m, train, val, &c.t, &res, &err);

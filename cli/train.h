@@ -123,8 +123,8 @@ int train_stream_open(const train_cfg *c, dn_stream **s, dn_data **all);
  * order, an IDX file's labels, the model and optimizer (params floats
  * each, six copies), the validation rows, the program and its
  * workspaces.  --memory less this is the rows' share. */
-uint64_t train_stream_rest(const train_cfg *c, const dn_stream *s,
-                           size_t params, const dn_data *val);
+uint64_t train_stream_rest(const dn_stream *s, size_t params,
+                           const dn_data *val);
 /* 0 when the rows' share holds what dn_train_stream needs; else the
  * usage code after a message giving the --memory that would do. */
 int train_stream_fits(const train_cfg *c, const dn_stream *s, size_t params,

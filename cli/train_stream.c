@@ -17,10 +17,9 @@
  * counted for a cache too, which needs none). */
 #define PER_ROW_BYTES 10
 
-uint64_t train_stream_rest(const train_cfg *c, const dn_stream *s,
-                           size_t params, const dn_data *val)
+uint64_t train_stream_rest(const dn_stream *s, size_t params,
+                           const dn_data *val)
 {
-    (void)c;
     /* theta, the gradient, two optimizer moments, the best and the last
      * finite copies: 6 floats a parameter at most. */
     uint64_t rest = PROGRAM_BYTES + (uint64_t)dn_stream_rows(s) * PER_ROW_BYTES +
@@ -44,7 +43,7 @@ int train_stream_fits(const train_cfg *c, const dn_stream *s, size_t params,
 {
     const int n = (int)dn_stream_rows(s);
     const int B = c->t.batch <= 0 || c->t.batch >= n ? n : c->t.batch;
-    const uint64_t rest = train_stream_rest(c, s, params, val);
+    const uint64_t rest = train_stream_rest(s, params, val);
     const uint64_t need = rest + dn_stream_min_memory(s, B);
     if (c->memory >= need) return 0;
     char a[64], b[64], t[64];
@@ -63,8 +62,8 @@ int train_stream_open(const train_cfg *c, dn_stream **s, dn_data **all)
     *s = NULL;
     *all = NULL;
     if (dn_stream_open(c->data, c->labels, s, &err)) return cli_error("train", &err);
-    if (c->memory > train_stream_rest(c, *s, 0, NULL) &&
-        dn_stream_bytes(*s) <= c->memory - train_stream_rest(c, *s, 0, NULL)) {
+    const uint64_t rest = train_stream_rest(*s, 0, NULL);
+    if (c->memory > rest && dn_stream_bytes(*s) <= c->memory - rest) {
         /* It fits: read whole, trained as without --memory. */
         dn_status st = dn_stream_read(*s, 0, (int)dn_stream_rows(*s), all, &err);
         dn_stream_close(*s);
