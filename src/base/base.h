@@ -59,6 +59,10 @@ void dn_free_each(void *const *p, size_t n);
  * bytes at data, from seed; chain calls by passing one's result as the
  * next one's seed. */
 uint64_t dn_hash64(const void *data, size_t n, uint64_t seed);
+/* splitmix64's finalizer (rng.c): 64 bits mixed so that each input bit
+ * flips about half the output bits; the generator's seeding and
+ * dn_hash64's last step. */
+uint64_t dn_mix64(uint64_t z);
 
 /* Largest sizes any loader will accept before allocating: guards against
  * absurd numbers in files (a 2^62-row header must not become malloc). */

@@ -37,8 +37,6 @@ uint64_t dn_hash64(const void *data, size_t n, uint64_t seed)
         memcpy(t, p + i, n - i);
         h[lane] = mix(h[lane], dn_get_le64(t));
     }
-    uint64_t z = h[0] ^ rotl(h[1], 17) ^ rotl(h[2], 34) ^ rotl(h[3], 51) ^ (uint64_t)n;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
+    return dn_mix64(h[0] ^ rotl(h[1], 17) ^ rotl(h[2], 34) ^ rotl(h[3], 51) ^
+                    (uint64_t)n);
 }
