@@ -335,19 +335,35 @@ static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx, NULL, NULL,
 #define Z1_PUT(i) Z_PUT1(c + (i) * ldc, c##i##0, m0);
 
 /* The masks and the k loop of a tile one (Z1) or two (Z2) vectors of
- * B wide, A's rows ars_ apart. */
+ * B wide, A's rows ars_ apart, B's vectors loaded by LD: masked (LD_PART)
+ * for a tile narrower than the kernel, plain (LD_FULL) otherwise.  The
+ * plain loop is not only a load saved: with the masks live in it, gcc
+ * kept one of them on the stack and moved the other from a general
+ * register into a mask register every k (kmovw), an instruction that
+ * runs on port 5 — one of the two ports that issue the 512-bit
+ * multiply-adds — so it took one of the 24 multiply-add slots of each k
+ * (12 × 32).  Both loads give the same values, so the same bits. */
+#define LD_PART(m, p) _mm512_maskz_loadu_ps((m), (p))
+#define LD_FULL(m, p) ((void)(m), _mm512_loadu_ps(p))
 #define Z1_MASKS const __mmask16 m0 = dn_lanes(nr);
 #define Z2_MASKS const __mmask16 m0 = dn_lanes(nr), m1 = dn_lanes(nr - 16);
-#define Z1_LOOP(R)                                                         \
+#define Z1_LOOP(R, LD)                                                     \
     for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
-        __m512 b0 = _mm512_maskz_loadu_ps(m0, b);                          \
+        __m512 b0 = LD(m0, b);                                             \
         ROWS##R(Z1_FMA)                                                    \
     }
-#define Z2_LOOP(R)                                                         \
+#define Z2_LOOP(R, LD)                                                     \
     for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
-        __m512 b0 = _mm512_maskz_loadu_ps(m0, b);                          \
-        __m512 b1 = _mm512_maskz_loadu_ps(m1, b + 16);                     \
+        __m512 b0 = LD(m0, b);                                             \
+        __m512 b1 = LD(m1, b + 16);                                        \
         ROWS##R(Z2_FMA)                                                    \
+    }
+/* The loop for A's rows ars_ apart: plain loads when the tile is full. */
+#define Z_LOOPS(V, W, R)                                                   \
+    if (nr == (W)) {                                                       \
+        Z##V##_LOOP(R, LD_FULL)                                            \
+    } else {                                                               \
+        Z##V##_LOOP(R, LD_PART)                                            \
     }
 
 /* The R × 16V kernel k512_W_R (W = 16V columns).  Packed A (ars = 1)
@@ -363,10 +379,10 @@ static void k512_##W##_##R(KERN_ARGS)                                      \
     ROWS##R(Z##V##_ZERO)                                                   \
     if (ars == 1) {                                                        \
         const ptrdiff_t ars_ = 1;                                          \
-        Z##V##_LOOP(R)                                                     \
+        Z_LOOPS(V, W, R)                                                   \
     } else {                                                               \
         const ptrdiff_t ars_ = ars;                                        \
-        Z##V##_LOOP(R)                                                     \
+        Z_LOOPS(V, W, R)                                                   \
     }                                                                      \
     ROWS##R(Z##V##_PUT)                                                    \
 }
