@@ -114,6 +114,9 @@ echo "  a W2 step's parts, 1 and 2 threads" >&2
 echo "  kernels against OpenBLAS" >&2
 # shellcheck disable=SC2086
 env $GEMM_ENV "$OUT/gemm" | tee -a "$LOG"
+echo "  the ladder: nn from L1-sized to 2048³, 1 thread" >&2
+# shellcheck disable=SC2086
+env $GEMM_ENV "$OUT/gemm" ladder | tee -a "$LOG"
 
 # Where descent's time goes, on one thread, when perf can sample here
 # (W1 over 20 epochs, so that training and not loading fills the profile).

@@ -12,6 +12,8 @@
  * variant=14x32 tiles, A copied".
  *
  *   gemm [quick] [WHAT]   quick: fewer rounds, for a smoke test;
+ *   gemm ladder           nn products from L1-sized to 2048³, 1 thread
+ *                         (see ladder() below)
  *   gemm variants [WHAT]  each of descent's variants against OpenBLAS
  *                         (see variants() below)
  *                         WHAT: only the shapes whose label or "op MxNxK"
@@ -81,6 +83,21 @@ static const shape shapes[] = {
     { "tn", 1024, 1024, 256, "W2 dW 2" },
     { "nn", 256, 1024, 1024, "W2 delta 1" },
     { "tn", 1024, 784, 256, "W2 dW 1" },
+};
+
+/* `gemm ladder`: nn products from one micro-tile's work to a large
+ * square, one thread, to show where the rate is lost as the operands
+ * leave each cache: one K block (K = 256, descent's KC) with A, B and C
+ * in L1 (12 × 32), then in L2 (240 × 1024: one block of descent's mc ×
+ * nc here), then C in L3 (1024², 2048²), then the same squares with all
+ * of K, where C is read and written again for every K block. */
+static const shape ladder_shapes[] = {
+    { "nn", 12, 32, 256, "ladder L1" },
+    { "nn", 240, 1024, 256, "ladder L2" },
+    { "nn", 1024, 1024, 256, "ladder C 4 MB, one K block" },
+    { "nn", 2048, 2048, 256, "ladder C 16 MB, one K block" },
+    { "nn", 1024, 1024, 1024, "ladder C 4 MB, 4 K blocks" },
+    { "nn", 2048, 2048, 2048, "ladder C 16 MB, 8 K blocks" },
 };
 
 typedef struct {
@@ -238,6 +255,28 @@ static int variants(const char *only, float *A, float *B, float *C)
     return 0;
 }
 
+/* `gemm ladder`: the ladder's shapes, one thread, both libraries
+ * alternated as in rounds(): one line per shape,
+ *
+ *   ladder nn 240x1024x256 t1 descent=112.0 openblas=118.3 ratio=0.947 what=ladder L2
+ */
+static int ladder(float *A, float *B, float *C)
+{
+    openblas_set_num_threads(1);
+    for (size_t i = 0; i < sizeof ladder_shapes / sizeof ladder_shapes[0];
+         i++) {
+        const shape *s = &ladder_shapes[i];
+        call c = { s, A, B, C, s->K, s->N, NULL };
+        double dm, om, qm;
+        rounds(&c, &dm, &om, &qm);
+        printf("ladder %s %dx%dx%d t1 descent=%.1f openblas=%.1f "
+               "ratio=%.3f what=%s\n", s->op, s->M, s->N, s->K, dm, om, qm,
+               s->what);
+        fflush(stdout);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int a = 1;
@@ -255,6 +294,11 @@ int main(int argc, char **argv)
     }
     if (probing) {
         int rc = probe(argc - a - 1, argv + a + 1, A, B, C);
+        free(A); free(B); free(C);
+        return rc;
+    }
+    if (argc > a && strcmp(argv[a], "ladder") == 0) {
+        int rc = ladder(A, B, C);
         free(A); free(B); free(C);
         return rc;
     }

@@ -55,7 +55,7 @@ def parse(path):
                 k, _, v = kv.partition("=")
                 r[k] = v
             runs.append(r)
-        elif f[0] == "gemm":
+        elif f[0] in ("gemm", "ladder"):
             head, _, what = line.partition(" what=")
             g = {"what": what.strip()}
             h = head.split()
@@ -63,7 +63,8 @@ def parse(path):
             for kv in h[4:]:
                 k, _, v = kv.partition("=")
                 g[k] = float(v)
-            gemm.append(g)
+            (gemm if f[0] == "gemm" else meta.setdefault("ladder", [])
+             ).append(g)
         elif f[0] == "part":
             kv = dict(x.partition("=")[::2] for x in f[1:])
             meta.setdefault("parts", []).append(kv)
@@ -411,6 +412,23 @@ def main():
                 g["what"], g["op"], g["shape"], t, g["descent"],
                 pct(meta, g["descent"], t), g["openblas"],
                 pct(meta, g["openblas"], t), g["ratio"]))
+        p("")
+
+    # --- the ladder
+    if meta.get("ladder"):
+        p("## From L1 to a large square, one thread (`gemm ladder`)\n")
+        p("nn products that grow from one micro-tile's work to 2048³: one "
+          "K block (K = 256, descent's depth) with A, B and C in L1, then "
+          "in L2, then C in L3, then the same squares with every K block, "
+          "where C is read and written once per block.  Where descent's "
+          "ratio falls between two rungs is where its time is lost.\n")
+        p("| rung | shape | descent | % of peak | OpenBLAS | % of peak | "
+          "ratio |\n|---|---|---|---|---|---|---|")
+        for g in meta["ladder"]:
+            p("| %s | %s | %.1f | %s | %.1f | %s | %.2f |" % (
+                g["what"].replace("ladder ", ""), g["shape"], g["descent"],
+                pct(meta, g["descent"], "1"), g["openblas"],
+                pct(meta, g["openblas"], "1"), g["ratio"]))
         p("")
 
     # --- the W1 step
