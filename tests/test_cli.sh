@@ -5,12 +5,21 @@
 . tests/lib.sh
 
 # -- classification: train with a validation split, then use the model
-# (a 16-unit network: valgrind runs this file, and the policy trains 20
+# (a 16-unit network: valgrind runs this file, and the policy trains 7
 # models; the default network is checked by --dry-run in test_monitor)
 expect 0 $D train data/iris.csv --layers 16 -o "$T/iris.st"
 grep_in "$T/out" "multiclass"
 # 150 rows: the small-table policy (cli/train_auto.c) says what it chose
-grep_in "$T/out" "policy: 150 rows, too few to hold a fifth out: 5-fold cross-validation chose L2 lambda"
+grep_in "$T/out" "policy: 150 rows, too few to hold a fifth out: 3-fold cross-validation chose L2 lambda"
+grep_in "$T/out" "(mean validation loss on the first 2 folds: [0-9.e-]* for lambda 0.001, [0-9.e-]* for lambda 0.01, [0-9.e-]* for lambda 0.1; lambda [0-9.e-]* alone on the other fold"
+# the race's winner is the lambda of the lowest mean loss on folds 1-2,
+# and it alone ran on the third fold
+won=$(sed -n 's/.*first 2 folds: \([0-9.e-]*\) for lambda 0.001, \([0-9.e-]*\) for lambda 0.01, \([0-9.e-]*\) for lambda 0.1;.*/\1 0.001 \2 0.01 \3 0.1/p' "$T/out" |
+    awk '{ w = $2; b = $1; if ($3 < b) { b = $3; w = $4 } if ($5 < b) w = $6; print w }')
+chose=$(sed -n 's/.*chose L2 lambda \([0-9.e-]*\) and.*alone on the other fold.*/\1/p' "$T/out")
+alone=$(sed -n 's/.*; lambda \([0-9.e-]*\) alone on the other fold.*/\1/p' "$T/out")
+[ -n "$won" ] && [ "$won" = "$chose" ] && [ "$chose" = "$alone" ] && ok ||
+    bad "the race's lowest loss is lambda '$won', the policy chose '$chose' and ran '$alone' on the third fold"
 grep_in "$T/out" "split: all 150 rows train, no validation (the policy above)"
 # its refit on 150 rows spaces the health checks' model pass out: every
 # 4 epochs, the least k with k x 150 >= 4 x the 150-row sample
