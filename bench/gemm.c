@@ -14,6 +14,8 @@
  *   gemm [quick] [WHAT]   quick: fewer rounds, for a smoke test;
  *   gemm ladder           nn products from L1-sized to 2048³, 1 thread
  *                         (see ladder() below)
+ *   gemm shortk           W1's weight gradient for batches 32 to 512
+ *                         (see shortk() below)
  *   gemm variants [WHAT]  each of descent's variants against OpenBLAS
  *                         (see variants() below)
  *                         WHAT: only the shapes whose label or "op MxNxK"
@@ -277,6 +279,30 @@ static int ladder(float *A, float *B, float *C)
     return 0;
 }
 
+/* `gemm shortk`: W1's weight gradient, 16 × 784 × K (tn), for K (the
+ * batch) from 32 to 512, one thread, both libraries alternated as in
+ * rounds(): microseconds per call, whose growth with K is the rate of
+ * the k loop and whose intercept is the fixed cost of a call,
+ *
+ *   shortk tn 16x784x32 t1 descent_us=12.16 openblas_us=10.19
+ */
+static int shortk(float *A, float *B, float *C)
+{
+    openblas_set_num_threads(1);
+    static const int ks[] = { 32, 64, 128, 256, 512 };
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+        shape s = { "tn", 16, 784, ks[i], "shortk" };
+        call c = { &s, A, B, C, s.M, s.N, NULL };
+        double dm, om, qm, flops = 2.0 * s.M * s.N * s.K;
+        rounds(&c, &dm, &om, &qm);
+        printf("shortk tn %dx%dx%d t1 descent_us=%.2f openblas_us=%.2f "
+               "ratio=%.3f\n", s.M, s.N, s.K, flops / dm * 1e-3,
+               flops / om * 1e-3, qm);
+        fflush(stdout);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int a = 1;
@@ -294,6 +320,11 @@ int main(int argc, char **argv)
     }
     if (probing) {
         int rc = probe(argc - a - 1, argv + a + 1, A, B, C);
+        free(A); free(B); free(C);
+        return rc;
+    }
+    if (argc > a && strcmp(argv[a], "shortk") == 0) {
+        int rc = shortk(A, B, C);
         free(A); free(B); free(C);
         return rc;
     }
