@@ -393,3 +393,12 @@ const char *cli_thousands(long long v, char *buf, size_t len)
     buf[o] = 0;
     return buf;
 }
+
+const char *cli_bytes(double n, char *buf, size_t len)
+{
+    static const char *unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+    int u = 0;
+    while (n >= 1024 && u < 4) n /= 1024, u++;
+    dn_snprintf(buf, len, u ? "%.3g %s" : "%.0f %s", n, unit[u]);
+    return buf;
+}

@@ -145,6 +145,9 @@ void cli_json_num(FILE *f, const char *key, double v, int last);
 
 /* "1,234,567" */
 const char *cli_thousands(long long v, char *buf, size_t len);
+/* A size in bytes as people read it, 1024-based, three digits: "164
+ * bytes", "18.8 KiB", "4.51 MiB", "1.94 GiB". */
+const char *cli_bytes(double n, char *buf, size_t len);
 
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

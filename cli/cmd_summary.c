@@ -47,14 +47,6 @@ static void put_wrapped(FILE *out, const char *s)
     fputc('\n', out);
 }
 
-/* "9.8 KiB", "1.25 MiB". */
-static const char *bytes(double b, char *buf, size_t n)
-{
-    if (b >= 1 << 20) dn_snprintf(buf, n, "%.2f MiB", b / (1 << 20));
-    else dn_snprintf(buf, n, "%.1f KiB", b / 1024);
-    return buf;
-}
-
 void summary_print(FILE *out, const dn_model *m, const char *name)
 {
     const dn_arch *A = dn_model_arch(m);
@@ -98,7 +90,7 @@ void summary_print(FILE *out, const dn_model *m, const char *name)
     act_floats += 2LL * widest;         /* the two deltas of backprop */
     fprintf(out, "%s\n", rule);
     fprintf(out, "Total params: %s (%s, float32)\n",
-            cli_thousands(total, n1, sizeof n1), bytes(4.0 * total, n2, sizeof n2));
+            cli_thousands(total, n1, sizeof n1), cli_bytes(4.0 * total, n2, sizeof n2));
     /* Every entry of theta is trained (PReLU slopes too); the scaling
      * statistics are fixed once fitted. */
     fprintf(out, "Trainable params: %s\n", cli_thousands(total, n1, sizeof n1));
@@ -109,11 +101,11 @@ void summary_print(FILE *out, const dn_model *m, const char *name)
         fprintf(out, " (plus %lld fixed scaling statistics: %s mean and std)",
                 fixed, dn_model_target_mean(m) ? "input and target" : "input");
     fputc('\n', out);
-    fprintf(out, "Memory: %s of parameters\n", bytes(4.0 * total, n1, sizeof n1));
+    fprintf(out, "Memory: %s of parameters\n", cli_bytes(4.0 * total, n1, sizeof n1));
     fprintf(out, "Training adds: %s gradient, up to %s optimizer moments "
             "(Adam keeps two), %s activations per batch row\n",
-            bytes(4.0 * total, n2, sizeof n2), bytes(8.0 * total, n3, sizeof n3),
-            bytes(4.0 * act_floats, n4, sizeof n4));
+            cli_bytes(4.0 * total, n2, sizeof n2), cli_bytes(8.0 * total, n3, sizeof n3),
+            cli_bytes(4.0 * act_floats, n4, sizeof n4));
     fprintf(out, "Loss: %s\n", dn_loss_name(A->loss));
     if (s) {
         fprintf(out, "Task: %s", dn_task_name(s->task));

@@ -478,8 +478,8 @@ int train_run(train_cfg *c_, const char *note)
         printf("data: %s: %d rows, %d inputs", c.data, n_rows, all->d);
         if (rows)
             printf("; streamed within --memory %s (the rows take %s)",
-                   train_size_text(c.memory, mem_text, sizeof mem_text),
-                   train_size_text(dn_stream_bytes(rows), rows_text,
+                   cli_bytes((double)c.memory, mem_text, sizeof mem_text),
+                   cli_bytes((double)dn_stream_bytes(rows), rows_text,
                                    sizeof rows_text));
         if (info.note[0]) printf("; %s", info.note);
         if (why[0]) printf("; %s", why);

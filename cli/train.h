@@ -129,8 +129,6 @@ uint64_t train_stream_rest(const dn_stream *s, size_t params,
  * usage code after a message giving the --memory that would do. */
 int train_stream_fits(const train_cfg *c, const dn_stream *s, size_t params,
                       const dn_data *val);
-/* n bytes as "2 GiB", "1.5 MiB", "900 bytes" into buf. */
-const char *train_size_text(uint64_t n, char *buf, size_t len);
 /* The first rows of a streamed file in memory (at most 1,024): the data
  * set train_build and the health checks look at; a --warm-start model's
  * schema must encode as the file's.  0, or the exit code after the

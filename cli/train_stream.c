@@ -28,16 +28,6 @@ uint64_t train_stream_rest(const dn_stream *s, size_t params,
     return rest;
 }
 
-const char *train_size_text(uint64_t n, char *buf, size_t len)
-{
-    static const char *unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
-    int u = 0;
-    double v = (double)n;
-    while (v >= 1024 && u < 4) v /= 1024, u++;
-    dn_snprintf(buf, len, u ? "%.3g %s" : "%.0f %s", v, unit[u]);
-    return buf;
-}
-
 int train_stream_fits(const train_cfg *c, const dn_stream *s, size_t params,
                       const dn_data *val)
 {
@@ -51,9 +41,9 @@ int train_stream_fits(const train_cfg *c, const dn_stream *s, size_t params,
                      "model and row order take about %s, and two windows of "
                      "rows (each at least a block of about 1 MiB and a batch) "
                      "need the rest; give --memory %s or more",
-                     train_size_text(c->memory, a, sizeof a), c->data,
-                     train_size_text(rest, b, sizeof b),
-                     train_size_text(need, t, sizeof t));
+                     cli_bytes((double)c->memory, a, sizeof a), c->data,
+                     cli_bytes((double)rest, b, sizeof b),
+                     cli_bytes((double)need, t, sizeof t));
 }
 
 int train_stream_open(const train_cfg *c, dn_stream **s, dn_data **all)

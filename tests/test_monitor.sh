@@ -130,10 +130,10 @@ expect 0 $D train "$T/r.csv" --layers 8:prelu --epochs 0 --val 0 -o "$T/p.st"
 expect 0 $D summary "$T/p.st"
 grep_in "$T/out" "^dense_1  *prelu  *(None, 8)  *16  *8  *8  *32   0.weight 0.bias 1.weight$"
 grep_in "$T/out" "^dense_2  *identity  *(None, 1)  *8  *1  *0  *9 "
-grep_in "$T/out" "Total params: 41 (0.2 KiB, float32)"
+grep_in "$T/out" "Total params: 41 (164 bytes, float32)"
 grep_in "$T/out" "Trainable params: 41"
 grep_in "$T/out" "plus 6 fixed scaling statistics"
-grep_in "$T/out" "^Memory: 0.2 KiB of parameters"
+grep_in "$T/out" "^Memory: 164 bytes of parameters"
 
 # -- descent train: --history, --plot, --tensorboard, plain progress, --dry-run
 expect 0 $D train data/iris.csv --epochs 6 --patience 0 --history "$T/h.csv" --plot "$T/c.svg" --tensorboard "$T/tb" -o "$T/i.st"
