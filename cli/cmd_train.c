@@ -226,6 +226,10 @@ static void describe_solver(const dn_solver_conf *v, char *buf, size_t len)
                         "%g, x%g after a good step, x%g after a bad one, up "
                         "to %g)",
                         v->mu, v->mu_dec, v->mu_inc, v->mu_max);
+        else if (v->lm_rule == DN_LM_HYBRID)
+            dn_snprintf(buf, len, "lm (Levenberg-Marquardt, the sweep rule "
+                        "with NL2SOL's secant estimate of the second-order "
+                        "term, used when it predicts the steps better)");
         else
             dn_snprintf(buf, len, "lm (Levenberg-Marquardt, More's scaled trust "
                         "region as MINPACK's lmder)");

@@ -1695,11 +1695,21 @@ typedef enum {
  *            step with rho > 1e-4 is taken.  Starts at Delta = 100 ‖D
  *            x0‖; mu, mu_dec, mu_inc, mu_max are not read.  Ends with
  *            DN_STOP_LINESEARCH when Delta has shrunk below what the
- *            arithmetic can move x by. */
+ *            arithmetic can move x by.
+ *   HYBRID   the sweep rule with NL2SOL's second model (Dennis, Gay and
+ *            Welsch): S, an estimate of the term Σ e_i ∇²e_i that JᵀJ
+ *            leaves out, learnt from the change of the gradient along
+ *            each step (a symmetric rank-two secant update, sized
+ *            first); after each step the model, JᵀJ or JᵀJ + S, whose
+ *            predicted reduction was nearer the actual one is used for
+ *            the next.  For fits whose residuals stay large (where
+ *            Gauss–Newton's model overrates long steps and LM crawls);
+ *            costs n² more doubles, in the run's state (checkpoints). */
 typedef enum {
     DN_LM_TRAINLM = 0,
     DN_LM_MORE,
-    DN_LM_SWEEP
+    DN_LM_SWEEP,
+    DN_LM_HYBRID
 } dn_lm_rule;
 
 typedef enum {
@@ -1749,7 +1759,8 @@ void dn_solver_defaults(dn_solver_conf *c, dn_solver_kind kind);
 const char *dn_solver_name(dn_solver_kind k);
 dn_status dn_solver_parse(const char *s, dn_solver_kind *out, dn_error *err);
 const char *dn_cg_beta_name(dn_cg_beta b);  /* "pr+", "fr" ("pr" too) */
-const char *dn_lm_rule_name(dn_lm_rule r);  /* "trainlm", "more", "sweep" */
+const char *dn_lm_rule_name(dn_lm_rule r);  /* "trainlm", "more", "sweep",
+                                               "hybrid" */
 dn_status dn_lm_rule_parse(const char *s, dn_lm_rule *out, dn_error *err);
 dn_status dn_cg_beta_parse(const char *s, dn_cg_beta *out, dn_error *err);
 

@@ -268,11 +268,13 @@ class Descent:
         return d
 
     def run(self, net, y, th, solver, budget):
-        """Trace [(evals or jacobians, loss)] and seconds; lm_more and
-        lm_trainlm are lm with --lm-rule more and trainlm (lm: the
+        """Trace [(evals or jacobians, loss)] and seconds; lm_more,
+        lm_trainlm and lm_hybrid are lm with --lm-rule more, trainlm and
+        hybrid (lm: the
         default rule)."""
         L, lib = self.L, self.lib
-        rule = {"lm_trainlm": 0, "lm_more": 1}.get(solver)  # DN_LM_*
+        rule = {"lm_trainlm": 0, "lm_more": 1,
+                "lm_hybrid": 3}.get(solver)  # DN_LM_*
         solver = "lm" if solver.startswith("lm") else solver
         m, d = self.model(net, th), self.data(net, y)
         s = L.dn_solver_conf()
@@ -394,8 +396,8 @@ def main():
     quick = "--quick" in sys.argv
     D = Descent(sys.argv[1])
     seeds = SEEDS[:1] if quick else SEEDS
-    rows = {s: [] for s in ("lm", "lm_trainlm", "lm_more", "lbfgs", "cg",
-                            "newton")}
+    rows = {s: [] for s in ("lm", "lm_trainlm", "lm_more", "lm_hybrid",
+                            "lbfgs", "cg", "newton")}
     adam_rows = []
     P = problems()
     only = os.environ.get("ONLY")
@@ -406,7 +408,7 @@ def main():
         arch = "-".join([str(X.shape[1])] + ["%d%s" % (u, a[0]) for u, a in
                                              hidden] + [str(net.k)])
         # MINPACK refuses fewer residuals than unknowns (longley)
-        solvers = (["lm", "lm_trainlm", "lm_more"]
+        solvers = (["lm", "lm_trainlm", "lm_more", "lm_hybrid"]
                    if task == "reg" and net.N >= net.n else []) \
             + ["lbfgs", "cg"]
         if net.n <= 2048:
@@ -472,6 +474,7 @@ def write(path, rows, adam_rows, P, seeds):
     ref = {"lm": "MINPACK lmder (least_squares lm)",
            "lm_trainlm": "MINPACK lmder (least_squares lm)",
            "lm_more": "MINPACK lmder (least_squares lm)",
+           "lm_hybrid": "MINPACK lmder (least_squares lm)",
            "lbfgs": "L-BFGS-B (m = 10)", "cg": "SciPy CG",
            "newton": "trust-ncg, exact Hv"}
     out = []

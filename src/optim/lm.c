@@ -1,7 +1,9 @@
 /* lm.c — Levenberg–Marquardt for sums of squares: MATLAB trainlm's
  * scalar rule for the damping mu, swept further on each Jacobian (the
- * default, --lm-rule sweep) or as trainlm has it (--lm-rule trainlm), or
- * Moré's scaled trust region (MINPACK lmder's rule, --lm-rule more).
+ * default, --lm-rule sweep) or as trainlm has it (--lm-rule trainlm),
+ * Moré's scaled trust region (MINPACK lmder's rule, --lm-rule more), or
+ * the sweep with NL2SOL's estimate of the second-order term (--lm-rule
+ * hybrid).
  *
  * For f = scale (½ Σ_i ‖e_i‖² + ½ Σ_j r_j x_j²), the Gauss–Newton model
  * replaces the Hessian by JᵀJ + diag(r) — exact for the ridge, and for
@@ -40,6 +42,21 @@
  * On make bench-solvers it brings the rows at or below MINPACK at 50
  * Jacobians from 14 of 24 (trainlm's rule) to 19 (bench/solvers/NOTES.md).
  *
+ * The hybrid rule (--lm-rule hybrid) is the sweep with NL2SOL's second
+ * model (Dennis, Gay and Welsch 1981).  JᵀJ leaves out Σ e_i ∇²e_i, which
+ * is small only when the residuals are: where the fit stays poor (fair's
+ * heavy-tailed target under a ReLU network, loss 0.3 of 0.5) the
+ * Gauss–Newton model overrates every long step, mu settles where the
+ * step is a short gradient step, and LM crawls.  S estimates the missing
+ * term from the gradients already computed: after a step s the gradient
+ * changed by y, of which JᵀJ s is what Gauss–Newton explains, so S
+ * should map s to y − JᵀJ s; a symmetric rank-two update (DGW's, scaled
+ * in the metric of y, after sizing S down by |sᵀ(y − JᵀJ s)| / |sᵀ S s|
+ * when that is below 1) makes it so.  Each step then asks which model,
+ * JᵀJ or JᵀJ + S, predicted the reduction actually obtained the better,
+ * and the next step uses that one.  It costs n² doubles more (in the
+ * run's state, so checkpoints hold S) and O(n²) per iteration.
+ *
  * JᵀJ and Jᵀe are sums over samples, accumulated one sample's Jacobian
  * rows at a time in float64: memory n² + k n doubles whatever the number
  * of samples, and the full Jacobian is never stored.  Only JᵀJ's lower
@@ -63,6 +80,11 @@ typedef struct {
     double *delta;
     double *add, *q;   /* Moré: ridge + lambda D², and R⁻ᵀ D² delta */
     double  scale;
+    /* The hybrid rule: S (n × n, full) and where the last Jacobian was
+     * taken (x, Jᵀe + r ⊙ x), in the run's state; flags[0] = 1 once
+     * there is a last point, flags[1] = 1 while the model is JᵀJ + S. */
+    double *S, *xo, *go, *flags;
+    double *v, *w, *z; /* its work vectors */
 } lm;
 
 /* ½ Σ r_j x_j². */
@@ -237,6 +259,98 @@ static void sweep(dn_solve *s, lm *L, double *xt, double *f_new, double *mu)
     }
 }
 
+/* u = (JᵀJ + diag(ridge)) d, JᵀJ as jacobian left it (strict lower
+ * triangle and diagonal). */
+static void gn_times(const dn_solve *s, const lm *L, const double *d,
+                     double *u)
+{
+    const size_t n = s->n;
+    const double *ridge = s->p->ridge;
+    for (size_t a = 0; a < n; a++)
+        u[a] = (L->diag[a] + (ridge ? ridge[a] : 0)) * d[a];
+    for (size_t a = 0; a < n; a++) {
+        const double *Ma = L->M + a * n;
+        double t = 0;
+        for (size_t b = 0; b < a; b++) {
+            t += Ma[b] * d[b];
+            u[b] += Ma[b] * d[a];
+        }
+        u[a] += t;
+    }
+}
+
+/* u = S d. */
+static void s_times(const double *S, const double *d, double *u, size_t n)
+{
+    for (size_t a = 0; a < n; a++) u[a] = dn_dot(S + a * n, d, n);
+}
+
+/* JᵀJ + S in place of JᵀJ, for the steps from this Jacobian. */
+static void augment(const dn_solve *s, lm *L)
+{
+    const size_t n = s->n;
+    for (size_t a = 0; a < n; a++) {
+        const double *Sa = L->S + a * n;
+        double *Ma = L->M + a * n;
+        L->diag[a] += Sa[a];
+        for (size_t b = 0; b < a; b++) Ma[b] += Sa[b];
+    }
+}
+
+/* At a new Jacobian (JᵀJ not yet augmented): S learns from the step
+ * since the last one, the new point becomes the last, and the model of
+ * the next steps gets S if the last step said so. */
+static void secant(dn_solve *s, lm *L)
+{
+    const size_t n = s->n;
+    double *sv = L->v, *yS = L->w, *Ss = L->z, *y = L->go, *S = L->S;
+    if (L->flags[0] > 0) {
+        for (size_t j = 0; j < n; j++) {
+            sv[j] = s->x[j] - L->xo[j];
+            y[j] = L->rhs[j] - y[j];
+        }
+        gn_times(s, L, sv, yS);
+        for (size_t j = 0; j < n; j++) yS[j] = y[j] - yS[j];
+        const double ys = dn_dot(y, sv, n);
+        if (ys > 0 && isfinite(ys)) {
+            s_times(S, sv, Ss, n);
+            const double sSs = dn_dot(sv, Ss, n), syS = dn_dot(sv, yS, n);
+            const double tau = sSs != 0 ? fmin(1, fabs(syS / sSs)) : 1;
+            /* z = yS − tau S s: what the sized S still gets wrong. */
+            for (size_t j = 0; j < n; j++) Ss[j] = yS[j] - tau * Ss[j];
+            const double zs = dn_dot(Ss, sv, n);
+            for (size_t a = 0; a < n; a++) {
+                double *Sa = S + a * n;
+                const double za = Ss[a] / ys, ya = y[a] / ys,
+                             yy = zs * ya / ys;
+                for (size_t b = 0; b < n; b++)
+                    Sa[b] = tau * Sa[b] + za * y[b] + ya * Ss[b] - yy * y[b];
+            }
+        }
+    }
+    L->flags[0] = 1;
+    memcpy(L->xo, s->x, n * sizeof *L->xo);
+    memcpy(L->go, L->rhs, n * sizeof *L->go);
+    if (L->flags[1] > 0) augment(s, L);
+}
+
+/* The accepted step x → xt lowered f to f_new: which model predicted
+ * that reduction the better, Gauss–Newton's −gᵀd − ½ dᵀJᵀJ d or the
+ * augmented one's (the model of the steps to come, NL2SOL's test). */
+static void choose(dn_solve *s, lm *L, const double *xt, double f_new)
+{
+    const size_t n = s->n;
+    double *d = L->v, *u = L->w;
+    for (size_t j = 0; j < n; j++) d[j] = xt[j] - s->x[j];
+    gn_times(s, L, d, u);             /* JᵀJ (+ S when augmented) */
+    const double qm = dn_dot(d, u, n);
+    s_times(L->S, d, u, n);
+    const double qs = dn_dot(d, u, n), gd = dn_dot(L->rhs, d, n);
+    const double gn = -gd - 0.5 * (qm - (L->flags[1] > 0 ? qs : 0));
+    const double aug = gn - 0.5 * qs, actual = (s->f - f_new) / L->scale;
+    L->flags[1] = fabs(aug - actual) < fabs(gn - actual);
+}
+
 /* mu · max_j (JᵀJ + ridge)_jj, or mu itself when JᵀJ is all zero. */
 static double relative_mu(const dn_solve *s, const lm *L, double mu)
 {
@@ -330,9 +444,19 @@ dn_status dn_lm_run(dn_solve *s)
     L.J = malloc((size_t)p->n_resid * n * sizeof *L.J);
     L.add = malloc(n * sizeof *L.add);
     L.q = malloc(n * sizeof *L.q);
+    const int hybrid = c->lm_rule == DN_LM_HYBRID;
+    if (hybrid) {
+        L.S = DN_ST_ARRAYS(s);
+        L.xo = L.S + n * n;
+        L.go = L.xo + n;
+        L.flags = s->state + DN_ST_S0;
+        L.v = malloc(n * sizeof *L.v);
+        L.w = malloc(n * sizeof *L.w);
+        L.z = malloc(n * sizeof *L.z);
+    }
     dn_status st = DN_OK;
     if (!L.M || !L.diag || !L.je || !L.rhs || !L.delta || !L.e || !L.J ||
-        !L.add || !L.q) {
+        !L.add || !L.q || (hybrid && (!L.v || !L.w || !L.z))) {
         st = dn_fail(s->err, DN_ENOMEM, "solver lm: out of memory for JᵀJ "
                      "of %zu unknowns (%.0f MiB)", n,
                      (double)n * n * 8 / 1048576);
@@ -344,10 +468,14 @@ dn_status dn_lm_run(dn_solve *s)
         const long evals = s->evals;
         if ((st = at_point(s, &L, s->f))) goto done;
         s->evals = evals;
+        /* S and the last point were saved after this Jacobian's update. */
+        if (hybrid && L.flags[1] > 0) augment(s, &L);
     } else {
         s->mu = c->mu;
         if ((st = at_point(s, &L, NAN))) goto done;
-        if (c->lm_rule == DN_LM_SWEEP) s->mu = relative_mu(s, &L, c->mu);
+        if (c->lm_rule == DN_LM_SWEEP || hybrid)
+            s->mu = relative_mu(s, &L, c->mu);
+        if (hybrid) secant(s, &L);
         if (s->spent) {
             s->reason = DN_STOP_EVALS;
             goto done;
@@ -384,18 +512,22 @@ dn_status dn_lm_run(dn_solve *s)
             if (f_new < s->f) break;
             s->mu *= c->mu_inc;
         }
-        if (!s->spent && f_new < s->f && c->lm_rule == DN_LM_SWEEP)
+        if (!s->spent && f_new < s->f &&
+            (c->lm_rule == DN_LM_SWEEP || hybrid))
             sweep(s, &L, xt, &f_new, &s->mu);
         if (s->spent || !(f_new < s->f)) {
             s->reason = s->spent ? DN_STOP_EVALS : DN_STOP_MU_MAX;
             break;
         }
+        if (hybrid) choose(s, &L, xt, f_new);
         memcpy(s->x, xt, n * sizeof *s->x);
         s->mu = fmax(s->mu * c->mu_dec, 1e-20);
         if ((st = at_point(s, &L, f_new))) break;
+        if (hybrid) secant(s, &L);
         if (dn_solve_step_done(s, f_prev, 1, s->mu, 0)) break;
     }
 done:
-    DN_FREE_ALL(L.M, L.diag, L.je, L.rhs, L.delta, L.e, L.J, L.add, L.q);
+    DN_FREE_ALL(L.M, L.diag, L.je, L.rhs, L.delta, L.e, L.J, L.add, L.q,
+                L.v, L.w, L.z);
     return st;
 }
