@@ -355,6 +355,106 @@ static void test_lm_general(void)
 }
 
 /* Budgets, the callback, conf and problem refusals. */
+/* Dennis and Schnabel's large-residual example (Numerical Methods for
+ * Unconstrained Optimization, example 10.2.5): e^{x t_i} fitted to y =
+ * (2, 4, Y3) at t = (1, 2, 3).  Y3 = 8 fits exactly (x = ln 2); with Y3 =
+ * −1 the residuals stay large at the minimum and the term Σ e_i ∇²e_i
+ * that Gauss–Newton leaves out is a large part of the curvature there,
+ * so Gauss–Newton (and the sweep rule, whose mu falls to nothing)
+ * converges only linearly.  The hybrid rule's secant estimate of that
+ * term restores the fast end.  Checked by iteration counts. */
+static double ds_y3;
+
+static int ds_exp(const double *x, int i, double *e, double *J, void *u)
+{
+    (void)u;
+    const double t = i + 1, y[3] = { 2, 4, ds_y3 }, m = exp(x[0] * t);
+    e[0] = m - y[i];
+    if (J) J[0] = t * m;
+    return 0;
+}
+
+/* The x of each iteration, for counting the iterations to a tolerance. */
+static int ds_path(const dn_min_iter *it, void *user)
+{
+    double *path = user;
+    if (it->iter < 200) path[it->iter] = it->x[0];
+    return 0;
+}
+
+static void test_lm_hybrid(void)
+{
+    for (int k = 0; k < 2; k++) {
+        ds_y3 = k ? -1 : 8;
+        double path[2][200], end[2];
+        int iters[2];
+        for (int h = 0; h < 2; h++) {
+            dn_solver_conf c;
+            dn_solver_defaults(&c, DN_SOLVER_LM);
+            c.lm_rule = h ? DN_LM_HYBRID : DN_LM_SWEEP;
+            c.ftol = 0;
+            c.gtol = 0;
+            c.max_iter = 100;
+            dn_problem p = { .n = 1, .resid = ds_exp, .n_samples = 3,
+                             .n_resid = 1 };
+            double x[1] = { 1 };
+            dn_min_result r;
+            dn_error err;
+            dn_status st = dn_minimize(&p, &c, x, ds_path, path[h], &r,
+                                       &err);
+            /* Each ends where no step lowers f any more in float64. */
+            CHECK(st == DN_OK, "lm %s, y3 = %g: %s", dn_lm_rule_name(c.lm_rule),
+                  ds_y3, err.msg);
+            end[h] = x[0];
+            iters[h] = r.iters;
+        }
+        CHECK(fabs(end[1] - end[0]) < 1e-7, "y3 %g: the rules end at x = "
+              "%.15g and %.15g", ds_y3, end[0], end[1]);
+        /* Iterations until x is within 1e-6 of where the run ends. */
+        int first[2];
+        for (int h = 0; h < 2; h++) {
+            first[h] = iters[h];
+            for (int i = iters[h]; i >= 1; i--)
+                if (fabs(path[h][i] - end[h]) <= 1e-6) first[h] = i;
+                else break;
+        }
+        /* Measured: 4 and 4 (zero residual), 17 and 8 (Y3 = −1). */
+        if (k)
+            CHECK(first[0] >= 14 && first[1] <= 9, "y3 %g: within 1e-6 "
+                  "after %d (sweep) and %d (hybrid) iterations", ds_y3,
+                  first[0], first[1]);
+        else
+            CHECK(first[0] <= 5 && first[1] <= 5, "y3 %g (a zero "
+                  "residual): within 1e-6 after %d (sweep) and %d (hybrid) "
+                  "iterations", ds_y3, first[0], first[1]);
+    }
+    /* S lives in the run's state: 5 iterations (the model JᵀJ + S from
+     * the fifth on, measured), then a resumed run to 8,
+     * end at the bits of 8 in one go. */
+    ds_y3 = -1;
+    dn_solver_conf c;
+    dn_solver_defaults(&c, DN_SOLVER_LM);
+    c.lm_rule = DN_LM_HYBRID;
+    c.ftol = c.gtol = 0;
+    dn_problem p = { .n = 1, .resid = ds_exp, .n_samples = 3, .n_resid = 1 };
+    const size_t ns = dn_solver_state_size(&c, 1);
+    double *state = calloc(ns, sizeof *state), x1[1] = { 1 }, x2[1] = { 1 };
+    dn_min_result r;
+    dn_error err;
+    c.max_iter = 8;
+    dn_status st = dn_minimize(&p, &c, x1, NULL, NULL, &r, &err);
+    c.max_iter = 5;
+    if (!st) st = dn_minimize_run(&p, &c, x2, NULL, NULL, &r, state, 0, &err);
+    const double aug = state[DN_ST_S0 + 1];
+    c.max_iter = 8;
+    if (!st) st = dn_minimize_run(&p, &c, x2, NULL, NULL, &r, state, 1, &err);
+    CHECK(st == DN_OK && r.iters == 8 && x1[0] == x2[0] && aug == 1,
+          "hybrid resumed: %s, %d iterations, x %.17g against %.17g (the "
+          "model at the checkpoint: %s)", st ? err.msg : "ok", r.iters,
+          x2[0], x1[0], aug ? "JᵀJ + S" : "JᵀJ");
+    free(state);
+}
+
 static void test_rules(void)
 {
     dn_solver_conf c;
@@ -514,6 +614,7 @@ int main(void)
     RUN(test_plain_functions);
     RUN(test_lm_general);
     RUN(test_rules);
+    RUN(test_lm_hybrid);
     RUN(test_cholesky);
     return check_done("test_minimize");
 }
