@@ -262,13 +262,20 @@ bad = json.loads(json.dumps(h))
 bad["__metadata__"]["note"] = "\x1b]0;pwned\x07\x1b[2J"
 put("model", st_file(bad, data), "odd_escape")
 
+def replay_seeds(target, env, good_name):
+    """The replay test writes target's valid seeds into its corpus (the
+    target does it when the environment names a directory in env);
+    returns the bytes of the one named good_name."""
+    d = os.path.join(ROOT, target)
+    os.makedirs(d, exist_ok=True)
+    subprocess.run([REPLAY], env=dict(os.environ, **{env: d}),
+                   capture_output=True)
+    with open(os.path.join(d, good_name), "rb") as f:
+        return f.read()
+
+
 # ---- checkpoints (fuzz_checkpoint): its fixed run, then damaged ----
-ck = os.path.join(ROOT, "checkpoint")
-os.makedirs(ck, exist_ok=True)
-subprocess.run([REPLAY], env=dict(os.environ, FUZZ_WRITE_SEEDS=ck),
-               capture_output=True)
-with open(os.path.join(ck, "good_epoch2"), "rb") as f:
-    good = f.read()
+good = replay_seeds("checkpoint", "FUZZ_WRITE_SEEDS", "good_epoch2")
 put("checkpoint", good[:len(good) // 2 + 1], "bad_truncated")  # odd: as is
 put("checkpoint", b"DNCKPX\r\n" + good[8:] + b"\0", "bad_magic")
 put("checkpoint", good[:8] + struct.pack("<I", 2) + good[12:] + b"\0",
@@ -277,3 +284,14 @@ crc = good + b"\0"   # odd length: the target leaves the CRC alone
 crc = crc[:16] + struct.pack("<Q", len(crc) - 24) + crc[24:]
 put("checkpoint", crc, "bad_crc")
 put("checkpoint", good[:23], "bad_short")
+
+# ---- row caches (fuzz_rowcache): small caches, then damaged ----
+good = replay_seeds("rowcache", "FUZZ_WRITE_ROWCACHE_SEEDS",
+                    "good_classes_text")
+put("rowcache", good[:len(good) // 2 + 1], "bad_truncated")  # odd: as is
+put("rowcache", b"\x89DNX" + good[4:], "bad_magic")
+put("rowcache", good[:8] + struct.pack("<I", 2) + good[12:], "bad_version")
+# The last row's class 7 of 3: the target reseals the checksums (even
+# length), so the values check is what refuses it.
+put("rowcache", good[:-4] + struct.pack("<f", 7.0), "bad_class")
+put("rowcache", good + b"\0", "bad_trailing")

@@ -19,6 +19,7 @@
 #include "../fuzz/fuzz_idx.c"
 #include "../fuzz/fuzz_json.c"
 #include "../fuzz/fuzz_model.c"
+#include "../fuzz/fuzz_rowcache.c"
 
 typedef struct {
     const char *name;
@@ -32,6 +33,7 @@ static const target TARGETS[] = {
     { "idx", fuzz_idx },
     { "json", fuzz_json },
     { "model", fuzz_model },
+    { "rowcache", fuzz_rowcache },
 };
 #define N_TARGETS (int)(sizeof TARGETS / sizeof *TARGETS)
 

@@ -446,6 +446,13 @@ static void test_bad_headers(void)
     dn_put_le32(t + 16, 9);   /* a task beyond the last */
     p = forge(b, n, t, S, "task.dnr");
     CHECK(malformed(p, S, 64 + 24, &err), "task: %s", err.msg);
+    /* Classes the task cannot have: a regression's 3, a binary task's 3. */
+    dn_put_le32(t + 16, DN_TASK_REGRESSION);
+    p = forge(b, n, t, S, "regclasses.dnr");
+    CHECK(malformed(p, S, 64 + 24, &err), "regression with classes: %s", err.msg);
+    dn_put_le32(t + 16, DN_TASK_BINARY);
+    p = forge(b, n, t, S, "binclasses.dnr");
+    CHECK(malformed(p, S, 64 + 24, &err), "binary with 3 classes: %s", err.msg);
     dn_put_le32(t + 16, dn_get_le32(sch + 16));
     /* More columns than the bytes can hold: refused at once. */
     dn_put_le32(t, 1000);
@@ -470,6 +477,14 @@ static void test_bad_headers(void)
     dn_put_le32(t + col0 + 10 + 4, 0xFFFFFFFFu);
     p = forge(b, n, t, S, "nocat.dnr");
     CHECK(malformed(p, S, 64 + col0 + 18, &err), "NULL category: %s", err.msg);
+    memcpy(t, sch, S);
+    /* The colours out of order ("zzzz", "green", "red" for "blue",
+     * "green", "red"): refused after "green", the first out of place. */
+    CHECK(!memcmp(t + col0 + 18, "blue", 4) && !memcmp(t + col0 + 26, "green", 5),
+          "the colours are not at schema byte %zu", col0 + 18);
+    memcpy(t + col0 + 18, "zzzz", 4);
+    p = forge(b, n, t, S, "unsorted.dnr");
+    CHECK(malformed(p, S, 64 + col0 + 31, &err), "unsorted categories: %s", err.msg);
     memcpy(t, sch, S);
     /* Four bytes more than the columns take. */
     memset(t + S, 0, 4);

@@ -145,8 +145,13 @@ dn_status dn_rowcache_schema(const unsigned char *p, size_t n, int d,
     uint32_t task = get32(&c);
     s->task = (dn_task)task;
     s->n_classes = get_count(&c, (uint32_t)DN_MAX_WIDTH);
+    /* Classes as the task has them: none for a regression, two for a
+     * binary task, two or more for a multiclass one. */
     if (task > DN_TASK_MULTICLASS || s->n_in != d || s->img_rows < 0 ||
-        s->img_cols < 0) c.bad = 1;
+        s->img_cols < 0 ||
+        (task == DN_TASK_REGRESSION ? s->n_classes != 0
+         : task == DN_TASK_BINARY ? s->n_classes != 2 : s->n_classes < 2))
+        c.bad = 1;
     if (!c.bad) s->target = get_str(&c, 1);
     if (!c.bad && s->n_classes > 0 &&
         !(s->classes = calloc((size_t)s->n_classes, sizeof *s->classes)))
@@ -161,7 +166,12 @@ dn_status dn_rowcache_schema(const unsigned char *p, size_t n, int d,
         if (!c.bad && nc > 0 && !(col->cats = calloc((size_t)nc, sizeof *col->cats)))
             c.bad = 2;
         col->n_cats = c.bad ? 0 : nc;
-        for (int j = 0; !c.bad && j < nc; j++) col->cats[j] = get_str(&c, 0);
+        /* Sorted and distinct, as the CSV reader made them: a list that
+         * is not could not have come from descent convert. */
+        for (int j = 0; !c.bad && j < nc; j++)
+            if ((col->cats[j] = get_str(&c, 0)) && j > 0 && col->cats[j - 1] &&
+                strcmp(col->cats[j - 1], col->cats[j]) >= 0)
+                c.bad = 1;
         col->has_fill = (int)get32(&c);
         col->fill = dn_bits_f32(get32(&c));
         col->indicator = (int)get32(&c);
