@@ -70,8 +70,6 @@ int train_auto_applies(const train_cfg *c, const dn_data *all)
 
 /* One fold's model with lambda: its best validation loss and epoch.
  * 0, or an exit code after a message. */
-/* One fold's model with lambda: its best validation loss and epoch.
- * 0, or an exit code after a message. */
 static int fold_run(train_cfg *c, const dn_data *tr, const dn_data *te,
                     double lambda, double *best, int *epoch)
 {
