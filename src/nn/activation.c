@@ -4,9 +4,61 @@
  * to each tile of their result while it is in cache (see nn.c). */
 #include "nn/nn.h"
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
-/* The notes' activations a = f(z), one unit at a time (tanh is tanhf). */
+/* The notes' activations a = f(z), one unit at a time. */
+
+/* tanh(z) with no call in it, so that a row's loop vectorizes: glibc's
+ * tanhf, one call per unit, was 78% of a small L-BFGS run on a tanh
+ * network (bench/solvers/NOTES.md).  The method of Cephes' tanhf: below
+ * |z| = 0.625 the odd polynomial |z| + |z|³ P(z²); above it
+ * 1 − 2 / (e^{2|z|} + 1), with e^t = 2^m e^r (m the integer nearest
+ * t / ln 2, found by adding and taking away 1.5 · 2^23; r = t − m ln 2,
+ * ln 2 in two parts so that r is exact; e^r by expf's polynomial); the
+ * sign of z put back.  From |z| = 9.01 tanh rounds to 1, so t stops at
+ * 19 (|z| = 9.5) and 2^m stays normal.  Both arms are computed and one
+ * is chosen: no branch, and every operation rounded on its own (gcc
+ * fuses nothing under -std=c11), so the bits are the same at every
+ * vector width and on every path.  Within 1.5 ulp of tanh (1.33 over every float; tests/
+ * test_tanh.c); ±0 and ±∞ as tanh, NaN stays NaN.
+ * gcc computes the far arm only where it is chosen, and under its
+ * default -ftrapping-math will not run that division for every lane;
+ * nothing here reads the floating-point flags, so this file lets it
+ * (clang assumes so by default). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
+static inline float tanh_f(float z)
+{
+    const float x = fabsf(z), s = x * x;
+    uint32_t ix;   /* x's bits: its comparisons as integers, never trapping */
+    memcpy(&ix, &x, sizeof ix);
+    float p = -5.70498872745e-3f;
+    p = p * s + 2.06390887954e-2f;
+    p = p * s - 5.37397155531e-2f;
+    p = p * s + 1.33314422036e-1f;
+    p = p * s - 3.33332819422e-1f;
+    const float near0 = p * s * x + x;
+    const float t = 2.0f * (ix < 0x41180000u ? x : 9.5f);   /* NaN: 19 */
+    const float m = (t * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = t - m * 0.693359375f;
+    r = r + m * 2.12194440e-4f;
+    float q = 1.9875691500e-4f;
+    q = q * r + 1.3981999507e-3f;
+    q = q * r + 8.3334519073e-3f;
+    q = q * r + 4.1665795894e-2f;
+    q = q * r + 1.6666665459e-1f;
+    q = q * r + 5.0000001201e-1f;
+    q = q * (r * r) + r + 1.0f;
+    const int32_t bits = ((int32_t)m + 127) * (1 << 23);
+    float two_m;
+    memcpy(&two_m, &bits, sizeof two_m);
+    const float far0 = 1.0f - 2.0f / (q * two_m + 1.0f);
+    const float y = copysignf(ix < 0x3F200000u ? near0 : far0, z); /* 0.625 */
+    return ix > 0x7F800000u ? z : y;   /* a NaN as it came */
+}
 
 /* σ(z) without overflow: for z < 0 use e^z / (1 + e^z), which never
  * evaluates e^{−z} for large −z. */
@@ -94,7 +146,7 @@ void dn_act_forward_block(const dn_layer *L, const float *slope,
             for (int j = 0; j < cols; j++) a[j] = sigmoid(z[j]);
             break;
         case DN_ACT_TANH:
-            for (int j = 0; j < cols; j++) a[j] = tanhf(z[j]);
+            for (int j = 0; j < cols; j++) a[j] = tanh_f(z[j]);
             break;
         case DN_ACT_RELU:
             for (int j = 0; j < cols; j++) a[j] = relu(z[j]);
