@@ -168,10 +168,11 @@ dn_status dn_rowcache_schema(const unsigned char *p, size_t n, int d,
         col->n_cats = c.bad ? 0 : nc;
         /* Sorted and distinct, as the CSV reader made them: a list that
          * is not could not have come from descent convert. */
-        for (int j = 0; !c.bad && j < nc; j++)
-            if ((col->cats[j] = get_str(&c, 0)) && j > 0 && col->cats[j - 1] &&
-                strcmp(col->cats[j - 1], col->cats[j]) >= 0)
+        for (int j = 0; !c.bad && j < nc; j++) {
+            col->cats[j] = get_str(&c, 0);   /* NULL only with c.bad */
+            if (!c.bad && j > 0 && strcmp(col->cats[j - 1], col->cats[j]) >= 0)
                 c.bad = 1;
+        }
         col->has_fill = (int)get32(&c);
         col->fill = dn_bits_f32(get32(&c));
         col->indicator = (int)get32(&c);

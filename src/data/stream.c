@@ -249,11 +249,13 @@ static dn_status check_values(const dn_stream *s, long b, long r0, long n,
 {
     const int classes = s->schema && s->schema->task != DN_TASK_REGRESSION
                             ? s->schema->n_classes : 0;
+    /* Byte inputs (v / 255) are finite whatever they hold. */
+    const float *xf = s->es == 4 ? x : NULL;
     for (long r = 0; r < n; r++) {
-        const float *xr = (const float *)x + (size_t)r * s->d;
         const float *yr = y + (size_t)r * s->k;
-        int j = 0, bad_x = 0, bad_y = 0;
-        for (; s->es == 4 && j < s->d && !bad_x; j++) bad_x = !isfinite(xr[j]);
+        int bad_x = 0, bad_y = 0;
+        for (int j = 0; xf && j < s->d && !bad_x; j++)
+            bad_x = !isfinite(xf[(size_t)r * s->d + j]);
         for (int t = 0; t < s->k && !bad_y; t++)
             bad_y = !isfinite(yr[t]) ||
                     (classes && !(yr[t] >= 0 && yr[t] < classes &&

@@ -21,8 +21,8 @@
  * 19 (|z| = 9.5) and 2^m stays normal.  Both arms are computed and one
  * is chosen: no branch, and every operation rounded on its own (gcc
  * fuses nothing under -std=c11), so the bits are the same at every
- * vector width and on every path.  Within 1.5 ulp of tanh (1.33 over every float; tests/
- * test_tanh.c); ±0 and ±∞ as tanh, NaN stays NaN.
+ * vector width and on every path.  Within 1.5 ulp of tanh (1.33 over
+ * every float; tests/test_tanh.c); ±0 and ±∞ as tanh, NaN stays NaN.
  * gcc computes the far arm only where it is chosen, and under its
  * default -ftrapping-math will not run that division for every lane;
  * nothing here reads the floating-point flags, so this file lets it
