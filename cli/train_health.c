@@ -61,10 +61,12 @@ void train_health_say(FILE *f, const dn_model *m, const dn_health_warning *w,
     case DN_HEALTH_OVERFITTING:
         dn_fprintf(f, "overfitting since epoch %d: the validation loss is "
                    "%.0f%% above its best (%.4g at epoch %d) after %d epochs "
-                   "while the training loss kept falling. Try more training "
-                   "rows, L2 (--l2 1e-4), dropout (--dropout 0.2) or a "
-                   "smaller network", w->since, 100 * (w->value - 1),
-                   w->from, w->since - 1, w->count);
+                   "while the training loss kept falling%s. Try more "
+                   "training rows, L2 (--l2 1e-4), dropout (--dropout 0.2) "
+                   "or a smaller network", w->since, 100 * (w->value - 1),
+                   w->from, w->since - 1, w->count,
+                   dn_model_arch(m)->loss == DN_LOSS_MSE ? "" :
+                   " and the validation accuracy fell below that epoch's");
         if (t->patience > 0 && t->restore_best)
             fprintf(f, "; early stopping ends the run at epoch %d at the "
                     "latest, with the weights of the best epoch\n",

@@ -2072,7 +2072,14 @@ dn_status dn_tboard_close(dn_tboard *tb, dn_error *err);
  *   OVERFITTING  the validation loss has stayed above its best for
  *                overfit_epochs epochs, is now overfit_min (relative)
  *                above it, and the training loss has stayed below what
- *                it was at the best epoch: the two curves part.  since = the
+ *                it was at the best epoch: the two curves part.  For a
+ *                classifier (val_acc reported) the validation accuracy
+ *                must also be below its value at the best epoch: a
+ *                cross-entropy that climbs with the accuracy steady is
+ *                the outputs growing surer of the same predictions (the
+ *                logits grow as the training rows are fitted ever
+ *                closer, and the few wrong rows cost more each epoch),
+ *                not the network learning its rows' noise.  since = the
  *                epoch after the best one (where the parting began),
  *                count = epochs since the best, from / to = the best
  *                and the current validation loss.

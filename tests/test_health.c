@@ -432,6 +432,64 @@ static void test_overfitting(void)
     dn_data_free(V);
 }
 
+/* Reports of a classifier past its best epoch (10): the training loss
+ * falling, the validation loss 1% higher each epoch, so 5% above its
+ * best from epoch 15 on.  The accuracy (when acc_drop > 0) is the best
+ * epoch's until epoch acc_drop, one row in a hundred lower from there;
+ * otherwise it stays the best epoch's 0.9 or above (0.91 every other
+ * epoch).  acc_nan: a regression's reports, no accuracy at all.
+ * Returns the epoch the overfitting warning came at, 0 for none. */
+static int overfit_at(int acc_drop, int acc_nan)
+{
+    dn_data *D = plane(10, 0, 51);
+    const int u[1] = { 4 };
+    const dn_act a[1] = { DN_ACT_TANH };
+    dn_model *m = net(1, u, a, 52);
+    dn_health *h = NULL;
+    dn_error err;
+    CHECK(dn_health_new(m, D, NULL, &h, &err) == DN_OK, "%s", err.msg);
+    int at = 0;
+    for (int e = 1; e <= 40 && h; e++) {
+        dn_epoch r;
+        memset(&r, 0, sizeof r);
+        r.epoch = e;
+        r.train_loss = 1.0 / e;
+        r.val_loss = e <= 10 ? 0.2 + 0.01 * (10 - e) : 0.2 * (1 + 0.01 * (e - 10));
+        r.val_acc = e <= 10 ? 0.8 + 0.01 * e : e % 2 ? 0.9 : 0.91;
+        if (acc_drop > 0 && e >= acc_drop) r.val_acc = 0.89;
+        if (acc_nan) r.val_acc = NAN;
+        if (dn_health_epoch(h, NULL, &r) && !at) at = e;
+    }
+    const dn_health_warning *x = NULL;
+    int n = of_kind(h, DN_HEALTH_OVERFITTING, &x);
+    CHECK(n == (at > 0), "%d overfitting warnings, a fresh one at %d", n, at);
+    if (x)
+        CHECK(x->epoch == at && x->since == 11 && x->count == at - 10 &&
+              x->from == 0.2, "epoch %d since %d count %d from %g", x->epoch,
+              x->since, x->count, x->from);
+    dn_health_free(h);
+    dn_model_free(m);
+    dn_data_free(D);
+    return at;
+}
+
+/* The validation loss of a classifier that only grows surer of its
+ * predictions rises with the accuracy steady: no warning (the loss alone
+ * would have warned at epoch 15, as it does for a regression's reports);
+ * once the accuracy falls below the best epoch's, the warning comes that
+ * epoch, or at epoch 15 if it fell before. */
+static void test_overfitting_accuracy(void)
+{
+    int at = overfit_at(0, 0);
+    CHECK(at == 0, "warned at epoch %d with the accuracy steady", at);
+    at = overfit_at(0, 1);
+    CHECK(at == 15, "regression: warned at %d, not 15", at);
+    at = overfit_at(23, 0);
+    CHECK(at == 23, "accuracy down from 23: warned at %d", at);
+    at = overfit_at(12, 0);
+    CHECK(at == 15, "accuracy down from 12: warned at %d, not 15", at);
+}
+
 /* A sound run — tanh and ReLU layers, a rate that converges, validation
  * data — warns of nothing. */
 static void test_healthy(void)
@@ -556,6 +614,7 @@ int main(void)
     RUN(test_exploding);
     RUN(test_every);
     RUN(test_overfitting);
+    RUN(test_overfitting_accuracy);
     RUN(test_healthy);
     RUN(test_same_bits);
     RUN(test_refusals);

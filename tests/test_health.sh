@@ -125,17 +125,23 @@ expect 0 "$D" train "$T/tr.csv" --target y --val-data "$T/va.csv" \
 grep -q 'overfitting.*--patience 10' "$T/err" && ok || bad "no early-stopping advice"
 # the test's own: the first epoch 5 or more after the best validation
 # loss so far, 5% above it, every training loss since below the best
-# epoch's; the parting began the epoch after the best
-"$PY" - "$T/hof.csv" "$T/err" <<'PYEOF' && ok || bad "overfitting's epochs: $(grep overfitting "$T/err")"
+# epoch's (and, for a classifier, the validation accuracy below the best
+# epoch's); the parting began the epoch after the best.  (A file: the
+# classifier's run below asks it too.)
+cat > "$T/overfit.py" <<'PYEOF'
 import csv, re, sys
-H = {int(r["epoch"]): (float(r["train_loss"]), float(r["val_loss"])) for r in csv.DictReader(open(sys.argv[1]))}
+rows = list(csv.DictReader(open(sys.argv[1])))
+acc = "val_accuracy" in rows[0]
+H = {int(r["epoch"]): (float(r["train_loss"]), float(r["val_loss"]),
+                       float(r["val_accuracy"]) if acc else 0) for r in rows}
 best, want = 1, None
 for e in sorted(H)[1:]:
     if H[e][1] < H[best][1]:
         best = e
         continue
     below = all(H[k][0] < H[best][0] for k in range(best + 1, e + 1))
-    if e - best >= 5 and H[e][1] >= 1.05 * H[best][1] and below:
+    if e - best >= 5 and H[e][1] >= 1.05 * H[best][1] and below and \
+       (not acc or H[e][2] < H[best][2]):
         want = (e, best + 1, best)
         break
 line = [l for l in open(sys.argv[2]) if "overfitting" in l][0]
@@ -143,12 +149,43 @@ m = re.search(r"epoch (\d+): overfitting since epoch (\d+): .* its best \([0-9.e
 got = tuple(int(g) for g in m.groups())
 assert want == got, (want, got)
 PYEOF
+"$PY" "$T/overfit.py" "$T/hof.csv" "$T/err" && ok || bad "overfitting's epochs: $(grep overfitting "$T/err")"
 # with early stopping on (validation data's default), the advice says
 # where it will end the run
 expect 0 "$D" train "$T/tr.csv" --target y --val-data "$T/va.csv" \
     --layers 64:tanh,64:tanh --epochs 150 --lr 0.01 -o "$T/of2.st"
 grep -q 'overfitting.*early stopping ends the run at epoch [0-9]* at the latest, with the weights of the best epoch' "$T/err" \
     && ok || bad "early stopping's end: $(grep overfitting "$T/err")"
+
+# A classifier's validation loss that climbs while its accuracy holds is
+# the softmax growing surer, not overfitting: the default digits run
+# (the loss 5% above its best 5 epochs after it, which the loss alone
+# took for overfitting, the accuracy at or above the best epoch's) and
+# the same run for 60 epochs warn of nothing.
+for extra in "" "--patience 0 --epochs 60"; do
+    expect 0 "$D" train data/digits.csv $extra --history "$T/hdig.csv" -o "$T/dig.st"
+    [ "$(count 'overfitting' "$T/err")" -eq 0 ] && ok || bad "digits $extra: $(cat "$T/err")"
+    "$PY" - "$T/hdig.csv" <<'PYEOF' && ok || bad "digits $extra: the loss alone would not have warned"
+import csv, sys
+H = [(float(r["train_loss"]), float(r["val_loss"]), float(r["val_accuracy"])) for r in csv.DictReader(open(sys.argv[1]))]
+best = min(range(len(H)), key=lambda e: H[e][1])
+late = [e for e in range(best + 5, len(H)) if H[e][1] >= 1.05 * H[best][1]]
+assert late and all(H[e][0] < H[best][0] for e in range(best + 1, len(H))), (best, late)
+assert all(H[e][2] >= H[best][2] for e in late), (best, late)
+PYEOF
+done
+# ... but a wide net on 30 noisy rows of two blobs memorizes them, and
+# the accuracy on 400 fresh rows falls: the warning comes at the first
+# epoch the test's own search above finds in the history.
+expect 0 "$D" data make-gaussians -n 30 --noise 0.8 --seed 3 -o "$T/gtr.csv"
+expect 0 "$D" data make-gaussians -n 400 --noise 0.8 --seed 4 -o "$T/gva.csv"
+expect 0 "$D" train "$T/gtr.csv" --target label --val-data "$T/gva.csv" \
+    --layers 64:tanh,64:tanh --epochs 100 --patience 0 --lr 0.01 \
+    --history "$T/hg.csv" -o "$T/g.st"
+[ "$(count 'overfitting since' "$T/err")" -eq 1 ] && ok || bad "blobs: $(cat "$T/err")"
+grep -q 'overfitting.*the validation accuracy fell below that epoch' "$T/err" \
+    && ok || bad "no accuracy in the words: $(cat "$T/err")"
+"$PY" "$T/overfit.py" "$T/hg.csv" "$T/err" && ok || bad "blobs' epochs: $(grep overfitting "$T/err")"
 
 # TensorBoard: per layer and epoch the histograms of W, b and the
 # health sample's gradient, and the update ratio from epoch 2 on (even

@@ -40,6 +40,8 @@ struct dn_health {
     int      rise, rise_since;
     double   rise_from;
     double   best_val, train_at_best;
+    double   acc_at_best;       /* the validation accuracy then (NaN:
+                                   regression) */
     double   train_top;         /* the highest training loss since the best */
     int      best_epoch;
 };
@@ -287,7 +289,18 @@ static int rising(dn_health *h, const dn_epoch *e)
     return 0;
 }
 
-/* The validation loss leaving its best while the training loss falls. */
+/* The validation loss leaving its best while the training loss falls,
+ * and, for a classifier, its validation accuracy below its level at the
+ * best epoch.  A network that fits its training rows ever closer grows
+ * its logits: the validation rows it gets right cost less each epoch and
+ * the few it gets wrong cost more, so the cross-entropy climbs for ever
+ * while every prediction stays the same (digits.csv's default run: the
+ * validation loss 36% above its best after 100 epochs, the accuracy
+ * 97.2% throughout, above its 96.9% at the best epoch).  That is the
+ * probabilities growing surer, not the predictions worse; the delivered
+ * model is no worse for it, and early stopping already keeps the best
+ * epoch's.  A network that learns its rows' noise moves its boundary:
+ * then the accuracy falls too. */
 static int parting(dn_health *h, const dn_epoch *e)
 {
     const double v = e->val_loss;
@@ -296,6 +309,7 @@ static int parting(dn_health *h, const dn_epoch *e)
         h->best_val = v;
         h->best_epoch = e->epoch;
         h->train_at_best = e->train_loss;
+        h->acc_at_best = e->val_acc;
         h->train_top = -INFINITY;
         return 0;
     }
@@ -303,9 +317,12 @@ static int parting(dn_health *h, const dn_epoch *e)
      * is a noisy run, not one that fits its rows ever closer) */
     if (!(e->train_loss <= h->train_top)) h->train_top = e->train_loss;
     const int after = e->epoch - h->best_epoch;
+    /* (NaN for regression: the loss alone, which is the squared error of
+     * the predictions themselves, says they got worse) */
+    const int worse = !(e->val_acc >= h->acc_at_best);
     if (after >= h->c.overfit_epochs &&
         v >= h->best_val * (1 + h->c.overfit_min) &&
-        h->train_top < h->train_at_best)
+        h->train_top < h->train_at_best && worse)
         return warn(h, DN_HEALTH_OVERFITTING, e->epoch, h->best_epoch + 1, -1,
                     after, 0, v / h->best_val, h->best_val, v);
     return 0;
