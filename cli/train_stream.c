@@ -89,7 +89,9 @@ int train_stream_refuse(const train_cfg *c)
                      c->data, instead);
 }
 
-/* How many rows the head holds: enough for the health checks' sample. */
+/* How many rows the head holds: enough for the health checks' sample.
+ * They are spread over the file (dn_stream_sample, from the run's seed):
+ * the first rows of a file sorted by class would be one class. */
 #define HEAD_ROWS 1024
 
 int train_stream_head(const train_cfg *c, const dn_stream *s,
@@ -104,7 +106,8 @@ int train_stream_head(const train_cfg *c, const dn_stream *s,
                          "schema ('descent convert DATA.csv OUT --schema "
                          "MODEL')", c->warm, ws->n_in, c->data,
                          dn_stream_inputs(s));
-    if (dn_stream_read(s, 0, n < HEAD_ROWS ? (int)n : HEAD_ROWS, head, &err))
+    if (dn_stream_sample(s, n < HEAD_ROWS ? (int)n : HEAD_ROWS, c->t.seed,
+                         head, &err))
         return cli_error("train", &err);
     return 0;
 }

@@ -574,6 +574,16 @@ const dn_schema *dn_stream_schema(const dn_stream *s);
  * the block and its rows. */
 dn_status dn_stream_read(const dn_stream *s, long r0, int n, dn_data **out,
                          dn_error *err);
+/* n rows spread over the whole file (all of them, in order, when it has
+ * n or fewer): the rows cut into n equal spans in file order and one row
+ * drawn from each by a generator seeded with seed.  A file sorted by
+ * class gives each class its share of the n to within a row, and the
+ * same seed gives the same rows.  Each block is read at most once, in
+ * file order: min(n, blocks) blocks.  (descent train's health checks
+ * sample a streamed file's rows this way, seeded with the run's seed.)
+ * DN_EARG for n < 1; a block's faults as dn_stream_read. */
+dn_status dn_stream_sample(const dn_stream *s, int n, uint64_t seed,
+                           dn_data **out, dn_error *err);
 
 /* A memory size as written on a command line: a positive number with
  * an optional unit K, M, G or T (1024-based; "KB", "KiB" and lower case

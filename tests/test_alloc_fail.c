@@ -430,12 +430,13 @@ static dn_status run_csv_opts(const pipeline *p, dn_error *err, int *saved)
 }
 
 /* Data larger than memory: the CSV written as a row cache (its schema
- * too), opened, read back and streamed whole into training.  The cache
- * is removed at the end, so that any file left is a failed write's. */
+ * too), opened, read back (rows and a sample) and streamed whole into
+ * training.  The cache is removed at the end, so that any file left is a
+ * failed write's. */
 static dn_status run_stream(const pipeline *p, dn_error *err, int *saved)
 {
     (void)p;
-    dn_data *d = NULL, *back = NULL;
+    dn_data *d = NULL, *back = NULL, *sample = NULL;
     dn_model *m = NULL;
     dn_stream *s = NULL;
     *saved = 0;
@@ -448,12 +449,14 @@ static dn_status run_stream(const pipeline *p, dn_error *err, int *saved)
     if (!st) st = dn_rowcache_write(d, at("rows.dnr"), err);
     if (!st) st = dn_stream_open(at("rows.dnr"), NULL, &s, err);
     if (!st) st = dn_stream_read(s, 2, 7, &back, err);
+    if (!st) st = dn_stream_sample(s, 5, 1, &sample, err);
     if (!st) st = small_model(d, 0, &m, err);
     if (!st) st = dn_train_stream(m, s, dn_stream_bytes(s), NULL, &o, NULL, err);
     dn_stream_close(s);
     dn_model_free(m);
     dn_data_free(d);
     dn_data_free(back);
+    dn_data_free(sample);
     remove(at("rows.dnr"));
     return st;
 }

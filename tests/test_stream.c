@@ -577,6 +577,83 @@ static void test_bad_headers(void)
     dn_data_free(d);
 }
 
+/* A row cache sorted by class: ten Gaussian blobs of 10,000 rows each
+ * (12 bytes a row: blocks of 87,381 rows, 2 of them).  Its first 1,024
+ * rows, the sample the health checks used to take, are all of class 0.
+ * dn_stream_sample's 1,024 give each class its share, 102.4, to within a
+ * row or two; the same seed the same rows, another seed others; asked
+ * for more than the file holds, every row in order. */
+static void test_sample(void)
+{
+    enum { C = 10, PER = 10000, W = 2, S = 1024 };
+    dn_error err;
+    dn_synth_conf sc;
+    dn_synth_defaults(DN_SYNTH_GAUSSIANS, &sc);
+    sc.n = C * PER;
+    sc.classes = C;
+    dn_data *d = NULL;
+    CHECK(!dn_synth_make(DN_SYNTH_GAUSSIANS, &sc, &d, &err), "%s", err.msg);
+    /* dealt to the classes in turn: row i is class i % C; sorted here */
+    float *X = malloc((size_t)C * PER * W * 4), *Y = malloc((size_t)C * PER * 4);
+    for (int i = 0; i < C * PER; i++) {
+        const int to = (i % C) * PER + i / C;
+        memcpy(X + (size_t)to * W, d->X + (size_t)i * W, W * 4);
+        Y[to] = d->Y[i];
+    }
+    memcpy(d->X, X, (size_t)C * PER * W * 4);
+    memcpy(d->Y, Y, (size_t)C * PER * 4);
+    free(X);
+    free(Y);
+    CHECK(!dn_rowcache_write(d, at("sorted.dnr"), &err), "%s", err.msg);
+    dn_stream *s;
+    CHECK(!dn_stream_open(at("sorted.dnr"), NULL, &s, &err), "%s", err.msg);
+    dn_data *head, *a, *b, *c, *all;
+    CHECK(!dn_stream_read(s, 0, S, &head, &err), "%s", err.msg);
+    CHECK(!dn_stream_sample(s, S, 1, &a, &err), "%s", err.msg);
+    CHECK(!dn_stream_sample(s, S, 1, &b, &err), "%s", err.msg);
+    CHECK(!dn_stream_sample(s, S, 2, &c, &err), "%s", err.msg);
+    int in_head[C] = { 0 }, in_a[C] = { 0 }, in_c[C] = { 0 };
+    for (int i = 0; i < S; i++) {
+        in_head[(int)head->Y[i]]++;
+        in_a[(int)a->Y[i]]++;
+        in_c[(int)c->Y[i]]++;
+    }
+    CHECK(in_head[0] == S && d->Y[PER - 1] == 0 && d->Y[PER] == 1,
+          "the first rows: %d of class 0", in_head[0]);
+    for (int k = 0; k < C; k++)
+        CHECK(in_a[k] >= 101 && in_a[k] <= 104 && in_c[k] >= 101 &&
+              in_c[k] <= 104, "class %d: %d and %d of %d rows sampled", k,
+              in_a[k], in_c[k], S);
+    /* Sampled row i is a row of span i of the file, bit for bit. */
+    int spans_ok = 1;
+    for (int i = 0; i < S; i++) {
+        int found = 0;
+        for (int j = i * (C * PER) / S; j < (i + 1) * (C * PER) / S; j++)
+            found |= !memcmp(a->X + (size_t)i * W, d->X + (size_t)j * W, W * 4) &&
+                     a->Y[i] == d->Y[j];
+        spans_ok &= found;
+    }
+    CHECK(spans_ok, "a sampled row is not a row of its span");
+    CHECK(!memcmp(a->X, b->X, (size_t)S * W * 4) &&
+          !memcmp(a->Y, b->Y, (size_t)S * 4), "seed 1 twice: other rows");
+    CHECK(memcmp(a->X, c->X, (size_t)S * W * 4), "seeds 1 and 2: the same rows");
+    CHECK(a->schema && a->schema->n_classes == C, "no schema with the sample");
+    CHECK(!dn_stream_sample(s, C * PER + 5, 1, &all, &err) && all->n == C * PER &&
+          !memcmp(all->X, d->X, (size_t)C * PER * W * 4), "every row: %s",
+          err.msg);
+    dn_data *none = (dn_data *)1;
+    CHECK(dn_stream_sample(s, 0, 1, &none, &err) == DN_EARG && !none &&
+          strstr(err.msg, "0 rows"), "%s", err.msg);
+    CHECK(dn_stream_sample(NULL, 1, 1, &none, &err) == DN_EARG, "NULL stream");
+    dn_stream_close(s);
+    dn_data_free(head);
+    dn_data_free(a);
+    dn_data_free(b);
+    dn_data_free(c);
+    dn_data_free(all);
+    dn_data_free(d);
+}
+
 /* A block damaged, or the file cut, after the stream was opened: the
  * run stops with the block's message, read ahead by the windows' thread
  * or all at once when the set fits; the weights are the last step's
@@ -606,6 +683,10 @@ static void test_damaged_while_training(void)
                           "yet the weights moved");
         dn_model_free(m);
     }
+    /* the health checks' sample over the file reads block 2 too */
+    dn_data *smp = NULL;
+    CHECK(dn_stream_sample(s, 100, 1, &smp, &err) == DN_EFORMAT && !smp &&
+          strstr(err.msg, "flip2.dnr: block 2"), "sample: %s", err.msg);
     dn_stream_close(s);
     /* The good file, cut inside block 3's inputs once it is open. */
     b[x_off + (size_t)(2 * R + 7) * D + 5] ^= 4;
@@ -808,6 +889,7 @@ int main(void)
     RUN(test_resume);
     RUN(test_bad_files);
     RUN(test_bad_headers);
+    RUN(test_sample);
     RUN(test_damaged_while_training);
     RUN(test_edges);
     RUN(test_forged_values);

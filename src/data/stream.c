@@ -304,6 +304,53 @@ dn_status dn_stream_block(const dn_stream *s, long b, void *x, float *y,
     return s->cache ? check_values(s, b, r0, n, x, y, err) : DN_OK;
 }
 
+/* A read of rows: the rows in memory (with a copy of the schema), X
+ * their inputs as bytes, and one block's buffers to read them through. */
+typedef struct {
+    dn_data *D;
+    unsigned char *X, *x;
+    float *y;
+} reading;
+
+/* q->D is NULL when even the rows could not be made. */
+static dn_status rows_begin(const dn_stream *s, int n, reading *q,
+                            dn_error *err)
+{
+    memset(q, 0, sizeof *q);
+    dn_status st = s->es == 1 ? dn_data_alloc_u8(n, s->d, s->k, &q->D, err)
+                              : dn_data_new(n, s->d, s->k, &q->D, err);
+    if (st) return st;
+    q->X = q->D->X ? (unsigned char *)q->D->X : dn_data_x8(q->D);
+    q->x = malloc((size_t)s->R * s->d * s->es + 1);
+    q->y = malloc((size_t)s->R * s->k * sizeof *q->y + 1);
+    if (!q->x || !q->y) st = dn_fail(err, DN_ENOMEM, "%s: out of memory", s->path);
+    if (!st && s->schema) st = dn_schema_copy(s->schema, &q->D->schema, err);
+    return st;
+}
+
+/* count rows of the block in the buffers, from its row `from`, to row
+ * `to` of the rows read. */
+static void rows_copy(const dn_stream *s, reading *q, long to, long from,
+                      long count)
+{
+    const size_t row = (size_t)s->d * s->es;
+    memcpy(q->X + (size_t)to * row, q->x + (size_t)from * row,
+           (size_t)count * row);
+    if (s->k)
+        memcpy(q->D->Y + (size_t)to * s->k, q->y + (size_t)from * s->k,
+               (size_t)count * s->k * sizeof *q->y);
+}
+
+/* The end of a read: the buffers freed, and the rows given or freed. */
+static dn_status rows_end(dn_status st, reading *q, dn_data **out)
+{
+    free(q->x);
+    free(q->y);
+    if (st) dn_data_free(q->D);
+    else *out = q->D;
+    return st;
+}
+
 dn_status dn_stream_read(const dn_stream *s, long r0, int n, dn_data **out,
                          dn_error *err)
 {
@@ -313,34 +360,47 @@ dn_status dn_stream_read(const dn_stream *s, long r0, int n, dn_data **out,
     if (r0 < 0 || n < 1 || r0 > s->n - n)
         return dn_fail(err, DN_EARG, "dn_stream_read: rows %ld to %ld are not "
                        "within the %ld rows of %s", r0 + 1, r0 + n, s->n, s->path);
-    dn_data *D;
-    dn_status st = s->es == 1 ? dn_data_alloc_u8(n, s->d, s->k, &D, err)
-                              : dn_data_new(n, s->d, s->k, &D, err);
-    if (st) return st;
+    reading q;
+    dn_status st = rows_begin(s, n, &q, err);
+    if (!q.D) return st;
     /* Whole blocks through one block's buffer, each checked, then the
      * rows asked for copied out. */
-    unsigned char *x = malloc((size_t)s->R * s->d * s->es + 1);
-    float *y = malloc((size_t)s->R * s->k * sizeof *y + 1);
-    unsigned char *X = D->X ? (unsigned char *)D->X : dn_data_x8(D);
-    if (!x || !y) st = dn_fail(err, DN_ENOMEM, "%s: out of memory", s->path);
-    if (!st && s->schema) st = dn_schema_copy(s->schema, &D->schema, err);
     for (long b = r0 / s->R; !st && b * s->R < r0 + n; b++) {
         long rows, from = b * s->R;
-        if ((st = dn_stream_block(s, b, x, y, &rows, err))) break;
+        if ((st = dn_stream_block(s, b, q.x, q.y, &rows, err))) break;
         long a = from < r0 ? r0 - from : 0;
         long z = from + rows > r0 + n ? r0 + n - from : rows;
-        memcpy(X + (size_t)(from + a - r0) * s->d * s->es,
-               x + (size_t)a * s->d * s->es, (size_t)(z - a) * s->d * s->es);
-        if (s->k)
-            memcpy(D->Y + (size_t)(from + a - r0) * s->k, y + (size_t)a * s->k,
-                   (size_t)(z - a) * s->k * sizeof *y);
+        rows_copy(s, &q, from + a - r0, a, z - a);
     }
-    free(x);
-    free(y);
-    if (st) {
-        dn_data_free(D);
-        return st;
+    return rows_end(st, &q, out);
+}
+
+dn_status dn_stream_sample(const dn_stream *s, int n, uint64_t seed,
+                           dn_data **out, dn_error *err)
+{
+    DN_NEED(s);
+    DN_NEED(out);
+    *out = NULL;
+    if (n < 1)
+        return dn_fail(err, DN_EARG, "dn_stream_sample: %d rows; ask for at "
+                       "least 1", n);
+    if (n >= s->n) return dn_stream_read(s, 0, (int)s->n, out, err);
+    reading q;
+    dn_status st = rows_begin(s, n, &q, err);
+    if (!q.D) return st;
+    dn_rng r;
+    dn_rng_seed(&r, seed);
+    /* Span i is rows [i·N/n, (i+1)·N/n), at least one row as n < N; the
+     * spans come in file order, so each block is read once. */
+    long have = -1, rows = 0;
+    for (int i = 0; i < n && !st; i++) {
+        const long lo = (long)((long long)i * s->n / n);
+        const long hi = (long)((long long)(i + 1) * s->n / n);
+        const long row = lo + (long)dn_rng_below(&r, (uint64_t)(hi - lo));
+        const long b = row / s->R;
+        if (b != have && (st = dn_stream_block(s, b, q.x, q.y, &rows, err))) break;
+        have = b;
+        rows_copy(s, &q, i, row - b * s->R, 1);
     }
-    *out = D;
-    return DN_OK;
+    return rows_end(st, &q, out);
 }
