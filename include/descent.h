@@ -1272,7 +1272,15 @@ void dn_train_defaults(dn_train_opts *o);
  * the failed step, else the last copy known finite, as the message says)
  * and res filled in.  A run that ends for good (early stopping,
  * convergence, a numeric stop) says so in its last checkpoint: resuming
- * it returns the same result without training. */
+ * it returns the same result without training.
+ * The loop runs with subnormal floats flushed to zero (on x86, MXCSR's
+ * FTZ and DAZ bits, on the calling thread and the library's workers),
+ * and the caller's mode is back when it returns; on_epoch and on_batch
+ * run in the training's mode.  Without it, weights that L2 decays
+ * towards 0 pass through the subnormals, where each product that reads
+ * one costs about a hundred cycles (1000 epochs of a 4-128-64-3 network
+ * on 112 rows: 2.4 s before, 0.37 s after).  dn_train_stream and
+ * dn_train_full run the same way. */
 dn_status dn_train(dn_model *m, const dn_data *train, const dn_data *val,
                    const dn_train_opts *opts, dn_result *res, dn_error *err);
 

@@ -25,6 +25,7 @@
  * the core away from the threads doing the work.
  */
 #include "kernels/gemm.h"
+#include "kernels/fpmode.h"
 #include "kernels/target.h"
 #include "base/base.h" /* DN_MAX_THREADS, dn_now */
 
@@ -66,6 +67,7 @@ struct dn_pool {
     void (*fn)(int task, void *arg);
     void *arg;
     int   base;             /* task number of the job's task 0 */
+    unsigned mode;          /* the caller's floating-point mode (fpmode.h) */
 };
 
 /* Claims the next task of job `job`; -1 when it has none left (or a
@@ -87,6 +89,10 @@ static void drain(dn_pool *p, uint32_t job)
 {
     int t;
     while ((t = claim(p, job)) >= 0) {
+        /* In the poster's floating-point mode (read, like fn, after the
+         * claim).  A worker is the pool's own thread: the mode may stay
+         * until a job sets another. */
+        dn_fpmode_set(p->mode);
         p->fn(p->base + t, p->arg);
         atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
     }
@@ -230,6 +236,7 @@ static void job(dn_pool *p, int base, int n)
     /* No thread reads these now: every task of the last job is done, and
      * a claim of a finished job fails. */
     p->base = base;
+    p->mode = dn_fpmode_get();
     atomic_store_explicit(&p->done, 0, memory_order_relaxed);
     uint32_t j = W_JOB(atomic_load_explicit(&p->word,
                                             memory_order_relaxed)) + 1;

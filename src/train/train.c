@@ -2,6 +2,7 @@
  * optimizer step per batch, then validation, a report, the schedule and
  * the stopping rules after every epoch. */
 #include "train/train.h"
+#include "kernels/fpmode.h"
 #include "train/pace.h"
 #include "data/stream.h"
 #include <math.h>
@@ -522,7 +523,7 @@ static void run_free(run *r)
 
 /* dn_train on train's rows, or on n rows streamed through r_->win
  * (train NULL); r_ holds the options train_open checked. */
-static dn_status train_rows(run *r_, dn_model *m, const dn_data *train,
+static dn_status train_loop(run *r_, dn_model *m, const dn_data *train,
                             const dn_data *val, int n, dn_result *res,
                             dn_error *err)
 {
@@ -559,6 +560,18 @@ static dn_status train_rows(run *r_, dn_model *m, const dn_data *train,
     dn_stop_report(&r.S, &r.o, r.vws != NULL, res);
     run_free(&r);
     return r.st;
+}
+
+/* The loop in training's floating-point mode (kernels/fpmode.h), the
+ * caller's put back on return. */
+static dn_status train_rows(run *r, dn_model *m, const dn_data *train,
+                            const dn_data *val, int n, dn_result *res,
+                            dn_error *err)
+{
+    const unsigned mode = dn_fpmode_enter();
+    dn_status st = train_loop(r, m, train, val, n, res, err);
+    dn_fpmode_leave(mode);
+    return st;
 }
 
 /* The checks both entry points make: options, validation rows,

@@ -19,6 +19,7 @@
  *   NEWTON  the exact Hessian, column j = H e_j by the R-operator
  *           (hessian.c), plus λ on the weights' diagonal. */
 #include "train/train.h"
+#include "kernels/fpmode.h"
 #include "nn/hessian.h"
 #include <float.h>
 #include <math.h>
@@ -336,10 +337,10 @@ static dn_status setup(net *q, const dn_solver_conf *c, dn_error *err)
     return st;
 }
 
-dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
-                        const dn_solver_conf *solver,
-                        const dn_train_opts *opts, dn_result *res,
-                        dn_error *err)
+static dn_status train_full(dn_model *m, const dn_data *train,
+                            const dn_data *val, const dn_solver_conf *solver,
+                            const dn_train_opts *opts, dn_result *res,
+                            dn_error *err)
 {
     DN_NEED(m);
     net q;
@@ -483,5 +484,18 @@ done:
     dn_ws_free(q.ws1);
     dn_rws_free(q.rws);
     DN_FREE_ALL(q.gf, q.hv, q.ridge, q.wmask, q.last_x, q.best);
+    return st;
+}
+
+/* In training's floating-point mode (kernels/fpmode.h), the caller's put
+ * back on return. */
+dn_status dn_train_full(dn_model *m, const dn_data *train, const dn_data *val,
+                        const dn_solver_conf *solver,
+                        const dn_train_opts *opts, dn_result *res,
+                        dn_error *err)
+{
+    const unsigned mode = dn_fpmode_enter();
+    dn_status st = train_full(m, train, val, solver, opts, res, err);
+    dn_fpmode_leave(mode);
     return st;
 }
