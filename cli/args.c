@@ -216,8 +216,7 @@ static int looks_gzip(int fd)
     return pread(fd, b, 2, 0) == 2 && b[0] == 0x1F && b[1] == 0x8B;
 }
 
-/* err's message between a prefix and a suffix, cut to fit. */
-static void reword(dn_error *err, const char *prefix, const char *suffix)
+void cli_reword(dn_error *err, const char *prefix, const char *suffix)
 {
     char msg[3 * sizeof err->msg];
     size_t n = (size_t)snprintf(msg, sizeof msg, "%s%s%s", prefix, err->msg,
@@ -250,7 +249,7 @@ static dn_status idx_task(dn_data *d, const char *labels,
         snprintf(prefix, sizeof prefix, "%s%s%s%.200s: ", forced ? "--task " : "",
                  forced ? dn_task_name(copts->task) : "", forced ? ": " : "",
                  labels);
-        reword(err, prefix, "");
+        cli_reword(err, prefix, "");
         return st;
     }
     if (why && why_len && (unsigned)d->schema->task <= DN_TASK_MULTICLASS)
@@ -347,7 +346,7 @@ static dn_status load_open(const char *labels_opt, int fd, const char *path,
         snprintf(suffix, sizeof suffix, " (%.200s is a CSV); retrain the "
                  "model on a CSV with a header row, or give it encoded inputs "
                  "with dn_predict from C", path);
-        reword(err, prefix, suffix);
+        cli_reword(err, prefix, suffix);
         err->code = st = DN_EFORMAT;
     }
     return st;

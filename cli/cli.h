@@ -70,6 +70,8 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 #endif
     ;
 int cli_error(const char *cmd, const dn_error *err);
+/* err's message between a prefix and a suffix, cut to fit. */
+void cli_reword(dn_error *err, const char *prefix, const char *suffix);
 /* From now on the two above name `cmd` where they are given "train"
  * (`descent cv` runs train's option parser and training). */
 void cli_train_as(const char *cmd);

@@ -92,6 +92,13 @@ static int on_epoch(const dn_epoch *e, void *user)
     return 0;
 }
 
+/* The --boundary frames for each checkpoint (dn_train_opts.keep). */
+static dn_status keep_regions(void *user, const void **bytes, size_t *len,
+                              dn_error *err)
+{
+    return train_regions_keep(((watch *)user)->regions, bytes, len, err);
+}
+
 /* Describes the network in one line: "64 inputs -> 32 relu -> 10 softmax". */
 static void describe(const dn_arch *A, char *buf, size_t len)
 {
@@ -633,6 +640,7 @@ int train_run(train_cfg *c_, const char *note)
     c.t.checkpoint = c.checkpoint ? c.checkpoint : c.no_save ? NULL : ckpt;
     c.t.note = note;
     c.t.interrupt = &stop_requested;
+    if (w.regions) c.t.keep = keep_regions;
     dn_result res;
     dn_status st;
     if (c.solver_set) {

@@ -153,7 +153,8 @@ void train_lr_say(FILE *out, const dn_lr_find_result *r);
  * a frame before the first epoch and after every N-th (and the last),
  * each DIR/epoch-NNNN.svg, then all in DIR/regions.svg.  open does
  * nothing without --boundary; else it refuses a model that is not 2-D
- * and writes frame 0: 0, or the exit code after the message.  A frame
+ * and writes frame 0 (a resumed run: takes the checkpoint's frames): 0,
+ * or the exit code after the message.  A frame
  * that fails later is a warning, and the frames stop.  close writes the
  * animation and frees r (NULL: nothing). */
 typedef struct train_regions train_regions;
@@ -161,6 +162,11 @@ int  train_regions_every(const train_cfg *c);
 int  train_regions_open(const train_cfg *c, const dn_model *m,
                         const dn_data *train, train_regions **r);
 void train_regions_epoch(train_regions *r, const dn_model *m, int epoch);
+/* The frames so far for a checkpoint (dn_keep_fn; user is r, NULL for
+ * none): a resumed run's open takes them back instead of drawing frame
+ * 0, so that its animation is an uninterrupted run's. */
+dn_status train_regions_keep(void *user, const void **bytes, size_t *len,
+                             dn_error *err);
 void train_regions_close(train_regions *r, int quiet);
 
 /* cli_files_check on every input and output of the run (outputs.c). */

@@ -4,7 +4,12 @@
  * (dn_boundary_frame) is written to DIR/epoch-NNNN.svg; at the end, all
  * of them play in DIR/regions.svg (dn_boundary_save_animation).  As with
  * the other logs, a frame that cannot be written is reported once and
- * the frames stop; training goes on. */
+ * the frames stop; training goes on.
+ *
+ * The frames go into every checkpoint (dn_train_opts.keep: they are
+ * regions of weights that a resumed run no longer has), and a resumed
+ * run starts from the checkpoint's frames instead of drawing frame 0:
+ * its animation is the one of a run never stopped, byte for byte. */
 #include "train.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -38,6 +43,33 @@ static dn_status frame(train_regions *r, const dn_model *m, int epoch,
     return st ? st : dn_boundary_save(r->b, path, err);
 }
 
+/* The frames a checkpoint keeps, into r.  A checkpoint written before
+ * descent kept them (version 4 and older) holds none: the animation then
+ * has the initial regions (m's weights before training) and those after
+ * the resume, as the warning says. */
+static dn_status resumed(const char *path, train_regions *r,
+                         const dn_model *m, dn_error *err)
+{
+    dn_checkpoint_info info;
+    dn_status st = dn_checkpoint_read_info(path, &info, err);
+    if (st) return st;
+    if (info.keep_len && (st = dn_boundary_unpack(r->b, info.keep,
+                                                  info.keep_len, err))) {
+        char prefix[4200];
+        snprintf(prefix, sizeof prefix, "--resume %s: its --boundary "
+                 "frames: ", path);
+        cli_reword(err, prefix, "");
+    } else if (!info.keep_len) {
+        fprintf(stderr, "descent train: warning: --boundary: %s holds no "
+                "frames (an older descent wrote it): the animation has the "
+                "regions of epoch 0 and of the epochs after %d only\n", path,
+                info.epoch);
+        st = frame(r, m, 0, err);
+    }
+    dn_checkpoint_info_free(&info);
+    return st;
+}
+
 int train_regions_open(const train_cfg *c, const dn_model *m,
                        const dn_data *train, train_regions **out)
 {
@@ -66,18 +98,33 @@ int train_regions_open(const train_cfg *c, const dn_model *m,
     dn_boundary_opts o;
     dn_boundary_defaults(&o);
     o.grid = FRAME_GRID;
-    o.title = c->data;
+    /* The data's file name: a resumed run knows its paths made absolute
+     * (the checkpoint's note), and its frames must be the first run's. */
+    const char *slash = strrchr(c->data, '/');
+    o.title = slash ? slash + 1 : c->data;
     r->dir = c->boundary;
     r->every = train_regions_every(c);
     r->epochs = c->t.epochs;
     /* Epoch 0, the initial weights' regions: a frame that cannot be
-     * written fails here, before training. */
-    if (dn_boundary_new(m, train, &o, &r->b, &err) || frame(r, m, 0, &err)) {
+     * written fails here, before training.  A resumed run has its frames
+     * up to the checkpoint from the checkpoint. */
+    if (dn_boundary_new(m, train, &o, &r->b, &err) ||
+        (c->t.resume ? resumed(c->t.resume, r, m, &err)
+                     : frame(r, m, 0, &err))) {
         train_regions_close(r, 1);
         return cli_error("train", &err);
     }
     *out = r;
     return 0;
+}
+
+dn_status train_regions_keep(void *user, const void **bytes, size_t *len,
+                             dn_error *err)
+{
+    train_regions *r = user;
+    *bytes = NULL;
+    *len = 0;
+    return r ? dn_boundary_pack(r->b, bytes, len, err) : DN_OK;
 }
 
 void train_regions_epoch(train_regions *r, const dn_model *m, int epoch)

@@ -1138,6 +1138,12 @@ typedef struct {
 
 /* Return non-zero from the callback to stop training after this epoch. */
 typedef int (*dn_epoch_fn)(const dn_epoch *e, void *user);
+/* The caller's bytes for the checkpoint being written: *bytes and *len
+ * (NULL and 0: none), which must stay valid until the call after or the
+ * end of training.  A status other than DN_OK (with err filled) fails the
+ * checkpoint's write, and the training with it. */
+typedef dn_status (*dn_keep_fn)(void *user, const void **bytes, size_t *len,
+                                dn_error *err);
 
 /* What the training loop reports after every step, for progress
  * displays.  Called with dn_train_opts.user; it cannot stop training
@@ -1241,7 +1247,12 @@ typedef struct {
     const volatile sig_atomic_t *interrupt; /* when *interrupt != 0 (set by a
                                     signal handler), stop after the current
                                     step and write the checkpoint */
-    DN_RESERVED(16);
+    dn_keep_fn keep;             /* the caller's own state, asked for as each
+                                    checkpoint is written and stored in it
+                                    (NULL: none); dn_checkpoint_read_info
+                                    gives it back.  descent train keeps its
+                                    --boundary frames there */
+    DN_RESERVED(15);
 } dn_train_opts;
 
 typedef struct {
@@ -1434,7 +1445,9 @@ typedef struct {
                           training; 0 if it can go on */
     dn_stop reason;    /* why it ended, when stopped */
     int    solver;     /* 1 if written by dn_train_full */
-    DN_RESERVED(4);
+    void  *keep;       /* the caller's bytes (dn_train_opts.keep), owned; */
+    size_t keep_len;   /* NULL and 0 for none (and for files before 1.2) */
+    DN_RESERVED(2);
 } dn_checkpoint_info;
 
 /* Reads and fully validates a checkpoint (magic, version, CRC-32, every
@@ -2284,6 +2297,23 @@ int       dn_boundary_frames(const dn_boundary *b);
  * the cell's centre in input units (NULL pointers allowed). */
 int       dn_boundary_cell(const dn_boundary *b, int f, int i, int j,
                            double *x1, double *x2);
+/* The frames so far as bytes (*bytes, *len: owned by b, valid until its
+ * next frame, call of dn_boundary_pack or dn_boundary_unpack, or
+ * dn_boundary_free), to keep them where a resumed run finds them:
+ * regions drawn from weights a run no longer has cannot be drawn again.
+ * descent train keeps them in its checkpoints (dn_train_opts.keep), so
+ * that a run stopped and resumed plays the frames of a run never
+ * stopped.  DN_ENOMEM when the bytes do not fit in memory. */
+dn_status dn_boundary_pack(dn_boundary *b, const void **bytes, size_t *len,
+                           dn_error *err);
+/* Appends the frames of bytes made by dn_boundary_pack, of regions with
+ * the same grid, box and model shape as b's (a dn_boundary_new of the
+ * same network over the same data).  DN_EFORMAT, b unchanged, for bytes
+ * that are not such frames (damaged, or of another grid, box, output
+ * count or loss: the message says which), with a class outside the task
+ * or a confidence outside [0, 1]. */
+dn_status dn_boundary_unpack(dn_boundary *b, const void *bytes, size_t len,
+                             dn_error *err);
 /* The last frame as an SVG file (written atomically). */
 dn_status dn_boundary_save(const dn_boundary *b, const char *path,
                            dn_error *err);

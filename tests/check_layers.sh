@@ -59,8 +59,10 @@ for dir in src/*/; do
 done
 
 # The header's functions: every dn_ name followed by "(" once the
-# preprocessor has removed the comments (the header declares no variables).
+# preprocessor has removed the comments (the header declares no variables),
+# but for a function pointer type's return type, "dn_status (*".
 declared=$(${CC:-cc} -E -P include/descent.h | tr -s ' \t\n' '   ' |
+           sed 's/dn_[A-Za-z0-9_]*[[:space:]]*([[:space:]]*\*/(*/g' |
            grep -o 'dn_[A-Za-z0-9_]*[[:space:]]*(' | sed 's/[[:space:]]*($//' | sort -u)
 exported=$(nm -D --defined-only "$LIB" | awk '{print $NF}' | grep '^dn_' | sort -u)
 if [ -z "$exported" ]; then

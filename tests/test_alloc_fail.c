@@ -461,6 +461,37 @@ static dn_status run_stream(const pipeline *p, dn_error *err, int *saved)
     return st;
 }
 
+/* Decision regions kept across a resume: frames drawn, packed into
+ * bytes, unpacked into regions of their own. */
+static dn_status run_regions(const pipeline *p, dn_error *err, int *saved)
+{
+    (void)p;
+    *saved = 0;
+    dn_synth_conf c;
+    dn_synth_defaults(DN_SYNTH_XOR, &c);
+    c.n = 20;
+    dn_data *d = NULL;
+    dn_model *m = NULL;
+    dn_boundary *b = NULL, *q = NULL;
+    dn_boundary_opts o;
+    dn_boundary_defaults(&o);
+    o.grid = 8;
+    const void *bytes;
+    size_t len;
+    dn_status st = dn_synth_make(DN_SYNTH_XOR, &c, &d, err);
+    if (!st) st = small_model(d, 0, &m, err);
+    if (!st) st = dn_boundary_new(m, d, &o, &b, err);
+    for (int f = 0; f < 9 && !st; f++) st = dn_boundary_frame(b, m, f, err);
+    if (!st) st = dn_boundary_pack(b, &bytes, &len, err);
+    if (!st) st = dn_boundary_new(m, d, &o, &q, err);
+    if (!st) st = dn_boundary_unpack(q, bytes, len, err);
+    dn_boundary_free(b);
+    dn_boundary_free(q);
+    dn_model_free(m);
+    dn_data_free(d);
+    return st;
+}
+
 static dn_status run(const pipeline *p, dn_error *err, int *saved)
 {
     return p->run ? p->run(p, err, saved) : run_pipeline(p, err, saved);
@@ -821,6 +852,7 @@ int main(void)
         { "full batch", 0, NULL, run_full, left_ckpt },
         { "csv options", 0, NULL, run_csv_opts, NULL },
         { "streaming", 0, NULL, run_stream, NULL },
+        { "regions", 0, NULL, run_regions, NULL },
     };
     for (size_t i = 0; i < sizeof P / sizeof *P; i++) sweep(&P[i]);
     solver_sweep();

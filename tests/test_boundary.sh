@@ -107,4 +107,85 @@ refused 2 "--boundary-every needs --boundary DIR" "$D" train "$T/xor.csv" --epoc
 refused 2 "--boundary-every '0'" "$D" train "$T/xor.csv" --epochs 2 --boundary "$T/w/fr" --boundary-every 0 -o "$T/w/m.st"
 refused 1 "cannot create the directory '$T/w/no/fr'" "$D" train "$T/xor.csv" --epochs 2 --val 0 --boundary "$T/w/no/fr" -o "$T/w/m.st"
 refused 2 "--boundary is about one training run" "$D" cv "$T/xor.csv" --folds 2 --epochs 2 --boundary "$T/w/fr"
+
+# ---- a run stopped and resumed plays an uninterrupted run's animation ----
+# The frames are regions of weights a resumed run no longer has: they
+# live in the checkpoint, and the resumed run starts from them.  (Before,
+# it had epoch 0 and the frames after the resume only: 7 of 13 here.)
+ra="$T/xor.csv --layers 8,8 --val 0 --lr 0.02 --boundary-every 5 -q --checkpoint-every 1"
+t0=$(date +%s%N)
+expect 0 "$D" train $ra --epochs 60 --boundary "$T/ref" -o "$T/ref.st" --checkpoint "$T/ref.ck"
+ref_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $ref_ms -lt 50 ] && ref_ms=50
+ref_frames=$(frames "$T/ref/regions.svg")
+[ "$ref_frames" = "0 5 10 15 20 25 30 35 40 45 50 55 60" ] && ok || bad "reference frames: $ref_frames"
+# stopped by its budget after 30 epochs, resumed to 60
+expect 0 "$D" train $ra --epochs 30 --boundary "$T/b30" -o "$T/b30.st" --checkpoint "$T/b30.ck"
+cp "$T/b30.ck" "$T/b30.first"
+expect 0 "$D" train --resume "$T/b30.ck" --epochs 60
+[ "$(frames "$T/b30/regions.svg")" = "$ref_frames" ] && ok || bad "budget, resumed: $(frames "$T/b30/regions.svg")"
+cmp -s "$T/ref/regions.svg" "$T/b30/regions.svg" && ok || bad "budget, resumed: the animation differs"
+cmp -s "$T/ref.st" "$T/b30.st" && ok || bad "budget, resumed: the model differs"
+# kill -9 at moments within the reference run's duration, resumed (and
+# killed again) until it ends; three runs
+kills=0
+for i in 1 2 3; do
+    rm -rf "$T/k" "$T/k.st" "$T/k.ck"
+    tries=0
+    $D train $ra --epochs 60 --boundary "$T/k" -o "$T/k.st" --checkpoint "$T/k.ck" > /dev/null 2>&1 &
+    pid=$!
+    while :; do
+        sleep "$(awk -v s="$i$tries" -v ms=$ref_ms 'BEGIN { srand(s); printf "%.3f", (0.1 + 0.6 * rand()) * ms / 1000 }')"
+        kill -9 $pid 2>/dev/null && kills=$((kills + 1))
+        wait $pid 2>/dev/null
+        [ -f "$T/k.st" ] && break
+        tries=$((tries + 1))
+        [ $tries -gt 40 ] && { bad "run $i: never finished"; break; }
+        if [ -f "$T/k.ck" ]; then $D train --resume "$T/k.ck" > /dev/null 2>&1 &
+        else $D train $ra --epochs 60 --boundary "$T/k" -o "$T/k.st" --checkpoint "$T/k.ck" > /dev/null 2>&1 &
+        fi
+        pid=$!
+    done
+    [ "$(frames "$T/k/regions.svg")" = "$ref_frames" ] && ok || bad "run $i: $(frames "$T/k/regions.svg")"
+    cmp -s "$T/ref/regions.svg" "$T/k/regions.svg" && ok || bad "run $i: the animation differs"
+    for f in "$T"/ref/epoch-*.svg; do
+        cmp -s "$f" "$T/k/$(basename "$f")" || bad "run $i: $(basename "$f") differs"
+    done
+done
+[ $kills -ge 2 ] && ok || bad "$kills kills landed in 3 runs (reference run $ref_ms ms)"
+echo "boundary: $kills kill -9 interruptions of a --boundary run (reference $ref_ms ms)"
+# A checkpoint of an older descent (version 4: no frames) still resumes,
+# with a warning: epoch 0 and the frames after the resume.
+"$PY" - "$T/b30.first" "$T/b30.v4" <<'PYEOF'
+import struct, sys, zlib
+b = bytearray(open(sys.argv[1], "rb").read())
+nf = struct.unpack_from("<I", b, 24)[0]
+at = 28 + 8 * (nf - 2)                       # keep_len, before note_len
+keep = struct.unpack_from("<q", b, at)[0]
+b = b[:at] + b[at + 8:len(b) - keep]
+struct.pack_into("<I", b, 8, 4)
+struct.pack_into("<I", b, 24, nf - 1)
+struct.pack_into("<Q", b, 16, len(b) - 24)
+struct.pack_into("<I", b, 12, zlib.crc32(bytes(b[24:])) & 0xffffffff)
+open(sys.argv[2], "wb").write(b)
+PYEOF
+rm -rf "$T/b30" "$T/b30.st"
+expect 0 "$D" train --resume "$T/b30.v4" --epochs 60
+grep_in "$T/err" "warning: --boundary: $T/b30.v4 holds no frames (an older descent wrote it): the animation has the regions of epoch 0 and of the epochs after 30 only"
+[ "$(frames "$T/b30/regions.svg")" = "0 35 40 45 50 55 60" ] && ok || bad "version 4: $(frames "$T/b30/regions.svg")"
+cmp -s "$T/ref.st" "$T/b30.st" && ok || bad "version 4, resumed: the model differs"
+# frames of another grid in a checkpoint (its CRC made right): refused
+# before training, naming the checkpoint
+"$PY" - "$T/b30.first" "$T/w.ck" <<'PYEOF'
+import struct, sys, zlib
+b = bytearray(open(sys.argv[1], "rb").read())
+at = b.find(b"DNFRAMES")
+struct.pack_into("<I", b, at + 12, 61)       # the grid
+struct.pack_into("<I", b, 12, zlib.crc32(bytes(b[24:])) & 0xffffffff)
+open(sys.argv[2], "wb").write(b)
+PYEOF
+rm "$T/b30.st"
+expect 1 "$D" train --resume "$T/w.ck" --epochs 60
+grep_in "$T/err" "resume $T/w.ck: its --boundary frames: the frames were drawn on a grid of 61"
+[ ! -e "$T/b30.st" ] && ok || bad "a model written despite the refused frames"
 finish test_boundary

@@ -71,8 +71,8 @@ static void checkpoint_refusals(void)
     const size_t P = dn_model_n_params(m), nf = get32(b + 24);
     unsigned char *c = malloc(n + 1);
     memcpy(c, b, n);
-    c[8] = 5;
-    hostile(c, n, "checkpoint version 5, this descent reads versions 1 to 4",
+    c[8] = 6;
+    hostile(c, n, "checkpoint version 6, this descent reads versions 1 to 5",
             "version");
     memcpy(c, b, n);
     c[24]++;
@@ -88,14 +88,15 @@ static void checkpoint_refusals(void)
     hostile(c, n, "inconsistent counters in the checkpoint (epoch 3, "
             "position 0 of 8 rows, 2 history rows)", "epoch 3");
     /* Each counter the arrays' sizes hang on, out of its range (field
-     * numbers as checkpoint.c's fields() lists them: 56 of them). */
-    CHECK(nf == 56, "%zu fields: the layout changed, renumber these", nf);
+     * numbers as checkpoint.c's fields() lists them: 57 of them). */
+    CHECK(nf == 57, "%zu fields: the layout changed, renumber these", nf);
     static const struct { int field; int64_t v; } counters[] = {
         { 45, 2 },             /* has_best: 0 or 1 */
         { 46, 0 },             /* rows */
         { 1, 8 },              /* the position, at the rows' end */
         { 25, 99 },            /* the schedule's kind */
-        { 55, 1LL << 40 },     /* the note's length, past the file */
+        { 56, 1LL << 40 },     /* the note's length, past the file */
+        { 55, 1LL << 40 },     /* the caller's bytes' */
         { 49, 1LL << 40 },     /* the stop message's */
         { 48, 50 },            /* the stop reason */
     };
@@ -297,5 +298,78 @@ static void checkpoint_floor_slots(void)
     dn_model_free(m);
 }
 
+/* dn_train_opts.keep: the caller's bytes, asked for at each checkpoint
+ * (the count here: 2 epochs, 2 checkpoints), come back whole from
+ * dn_checkpoint_read_info, and a resume takes no notice of them; a keep
+ * that fails fails the run with its message; a version 4 file (no
+ * keep_len field, no bytes) still reads, with none. */
+static int keeps;
+static dn_status keep_bytes(void *user, const void **bytes, size_t *len,
+                            dn_error *e)
+{
+    (void)e;
+    keeps++;
+    *bytes = user;
+    *len = strlen(user);
+    return DN_OK;
+}
+
+static dn_status keep_fails(void *user, const void **bytes, size_t *len,
+                            dn_error *e)
+{
+    (void)user; (void)bytes; (void)len;
+    snprintf(e->msg, sizeof e->msg, "no frames today");
+    e->code = DN_ENOMEM;
+    return DN_ENOMEM;
+}
+
+static void checkpoint_keep(void)
+{
+    dn_data d = rdata();
+    dn_model *m = small_model(DN_TASK_REGRESSION, 1);
+    dn_train_opts o;
+    ckpt_run_opts(&o, "keep.ckpt");
+    o.keep = keep_bytes;
+    o.user = "the caller's own state";
+    keeps = 0;
+    CHECK(dn_train(m, &d, NULL, &o, NULL, &err) == DN_OK, "%s", err.msg);
+    CHECK(keeps == 2, "asked %d times for 2 checkpoints", keeps);
+    dn_checkpoint_info info;
+    CHECK(dn_checkpoint_read_info(at("keep.ckpt"), &info, &err) == DN_OK &&
+          info.keep_len == 22 && !memcmp(info.keep, "the caller's own state", 22),
+          "%s: %zu bytes back", err.msg, info.keep_len);
+    dn_checkpoint_info_free(&info);
+    CHECK(!info.keep && !info.keep_len, "freed, still set");
+    dn_train_opts r = o;
+    r.resume = at("keep.ckpt");
+    r.checkpoint = at("keep2.ckpt");
+    r.epochs = 3;
+    CHECK(dn_train(m, &d, NULL, &r, NULL, &err) == DN_OK, "resumed: %s", err.msg);
+    o.keep = keep_fails;
+    o.checkpoint = at("keep3.ckpt");
+    REFUSE(dn_train(m, &d, NULL, &o, NULL, &err), DN_ENOMEM, "no frames today");
+    /* version 4: field 55 (keep_len) out, the bytes off the end */
+    size_t n;
+    unsigned char *b = (unsigned char *)check_slurp(at("keep.ckpt"), &n);
+    if (b) {
+        const size_t at55 = 28 + 8 * 55;
+        memmove(b + at55, b + at55 + 8, n - at55 - 8);
+        n -= 8 + 22;
+        b[8] = 4;
+        b[24] = 56;
+        put_refitted("keep4.ckpt", b, n);
+        CHECK(dn_checkpoint_read_info(at("keep4.ckpt"), &info, &err) == DN_OK &&
+              !info.keep && !info.keep_len && info.epoch == 2 &&
+              info.rows == 8, "version 4: %s", err.msg);
+        dn_checkpoint_info_free(&info);
+        r.resume = at("keep4.ckpt");
+        CHECK(dn_train(m, &d, NULL, &r, NULL, &err) == DN_OK,
+              "version 4 resumed: %s", err.msg);
+    }
+    free(b);
+    dn_model_free(m);
+}
+
 CHECK_MAIN("test_refusals_ckpt", dir,
-           CHECK_CASE(checkpoint_refusals), CHECK_CASE(checkpoint_floor_slots))
+           CHECK_CASE(checkpoint_refusals), CHECK_CASE(checkpoint_floor_slots),
+           CHECK_CASE(checkpoint_keep))

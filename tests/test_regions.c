@@ -119,6 +119,112 @@ static void test_frames(void)
     dn_model_free(b);
 }
 
+static int same_file(const char *a, const char *b)
+{
+    FILE *f = fopen(a, "rb"), *g = fopen(b, "rb");
+    int same = f && g;
+    for (int c; same && (c = fgetc(f)) == fgetc(g) && c != EOF;) {}
+    same = same && feof(f) && fgetc(g) == EOF;
+    if (f) fclose(f);
+    if (g) fclose(g);
+    return same;
+}
+
+/* The frames as bytes and back (a resumed run's animation): another
+ * dn_boundary of the same model and data takes them and draws the same
+ * animation byte for byte; the bytes grow by a frame of 4 + 5 x cells;
+ * bytes of another grid, cut, of another magic or version, with a class
+ * the task has not or a confidence outside [0, 1] are refused and add
+ * nothing. */
+static void test_pack(void)
+{
+    dn_boundary_opts o;
+    dn_boundary_defaults(&o);
+    o.grid = 10;
+    dn_data d = dn_data_view(4, 2, 1, X, Y);
+    dn_model *a = line_model(1, -1), *b = line_model(-1, 1);
+    if (!a || !b) return;
+    dn_boundary *r = NULL, *q = NULL;
+    dn_error err;
+    CHECK(dn_boundary_new(a, &d, &o, &r, &err) == DN_OK &&
+          dn_boundary_frame(r, a, 0, &err) == DN_OK, "%s", err.msg);
+    const void *bytes = NULL, *again = NULL;
+    size_t len = 0, len2 = 0;
+    CHECK(dn_boundary_pack(r, &bytes, &len, &err) == DN_OK, "%s", err.msg);
+    CHECK(dn_boundary_pack(r, &again, &len2, &err) == DN_OK && again == bytes &&
+          len2 == len, "packed again: %zu then %zu bytes", len, len2);
+    CHECK(dn_boundary_frame(r, b, 7, &err) == DN_OK &&
+          dn_boundary_pack(r, &bytes, &len2, &err) == DN_OK &&
+          len2 == len + 4 + 5 * 100, "one frame more: %zu -> %zu bytes", len, len2);
+    len = len2;
+    CHECK(dn_boundary_new(a, &d, &o, &q, &err) == DN_OK &&
+          dn_boundary_unpack(q, bytes, len, &err) == DN_OK &&
+          dn_boundary_frames(q) == 2, "%s", err.msg);
+    int differ = 0;
+    for (int f = 0; f < 2; f++)
+        for (int c = 0; c < 100; c++)
+            differ += dn_boundary_cell(q, f, c % 10, c / 10, NULL, NULL) !=
+                      dn_boundary_cell(r, f, c % 10, c / 10, NULL, NULL);
+    char p1[128], p2[128];
+    snprintf(p1, sizeof p1, "%s/kept1.svg", tmp);
+    snprintf(p2, sizeof p2, "%s/kept2.svg", tmp);
+    CHECK(differ == 0 && !dn_boundary_save_animation(r, 0.4, p1, &err) &&
+          !dn_boundary_save_animation(q, 0.4, p2, &err) && same_file(p1, p2) &&
+          count(p2, "class=\"frame\"") == 2 && count(p2, ">epoch 7<") == 1,
+          "%d cells differ; the animations: %d frames", differ,
+          count(p2, "class=\"frame\""));
+    dn_boundary_free(q);
+    /* refusals, each leaving q without frames */
+    unsigned char *w = malloc(len);
+    memcpy(w, bytes, len);
+    dn_boundary_opts o12 = o;
+    o12.grid = 12;
+    CHECK(dn_boundary_new(a, &d, &o12, &q, &err) == DN_OK &&
+          dn_boundary_unpack(q, w, len, &err) == DN_EFORMAT &&
+          strstr(err.msg, "grid of 10") && strstr(err.msg, "a grid of 12") &&
+          dn_boundary_frames(q) == 0, "%s", err.msg);
+    dn_boundary_free(q);
+    CHECK(dn_boundary_new(a, &d, &o, &q, &err) == DN_OK, "%s", err.msg);
+    CHECK(dn_boundary_unpack(q, w, len - 1, &err) == DN_EFORMAT &&
+          strstr(err.msg, "do not hold the 2 frames"), "cut: %s", err.msg);
+    CHECK(dn_boundary_unpack(q, w, 20, &err) == DN_EFORMAT &&
+          strstr(err.msg, "no DNFRAMES magic"), "short: %s", err.msg);
+    w[8] = 2;
+    CHECK(dn_boundary_unpack(q, w, len, &err) == DN_EFORMAT &&
+          strstr(err.msg, "version 2"), "version: %s", err.msg);
+    w[8] = 1;
+    const size_t f1 = 60 + 4 + 5 * 100;    /* frame 2's start */
+    w[f1 + 4 + 37] = 2;                     /* class 2 of a binary task */
+    CHECK(dn_boundary_unpack(q, w, len, &err) == DN_EFORMAT &&
+          strstr(err.msg, "frame 2, cell 37: class 2"), "class: %s", err.msg);
+    w[f1 + 4 + 37] = 1;
+    w[f1 + 4 + 100 + 4 * 5 + 3] = 0x40;     /* confidence 2.x */
+    CHECK(dn_boundary_unpack(q, w, len, &err) == DN_EFORMAT &&
+          strstr(err.msg, "frame 2, cell 5") && dn_boundary_frames(q) == 0,
+          "confidence: %s", err.msg);
+    CHECK(dn_boundary_pack(NULL, &again, &len2, &err) == DN_EARG &&
+          dn_boundary_unpack(q, NULL, 0, &err) == DN_EARG, "NULLs");
+    dn_boundary_free(q);
+    free(w);
+    dn_boundary_free(r);
+    /* regression: any value kept, bit for bit */
+    dn_model *reg = one_layer(2, 1, DN_ACT_IDENTITY, DN_LOSS_MSE);
+    dn_model_W(reg, 0)[0] = 3;
+    CHECK(dn_boundary_new(reg, &d, &o, &r, &err) == DN_OK &&
+          dn_boundary_frame(r, reg, 1, &err) == DN_OK &&
+          dn_boundary_pack(r, &bytes, &len, &err) == DN_OK &&
+          dn_boundary_new(reg, &d, &o, &q, &err) == DN_OK &&
+          dn_boundary_unpack(q, bytes, len, &err) == DN_OK, "%s", err.msg);
+    CHECK(!dn_boundary_save(r, p1, &err) && !dn_boundary_save(q, p2, &err) &&
+          same_file(p1, p2) && count(p2, ">prediction<") == 1,
+          "the regression's frame came back different");
+    dn_boundary_free(r);
+    dn_boundary_free(q);
+    dn_model_free(reg);
+    dn_model_free(a);
+    dn_model_free(b);
+}
+
 static void test_refusals(void)
 {
     dn_model *a = line_model(1, -1);
@@ -176,6 +282,7 @@ int main(void)
     if (check_tmpdir(tmp)) return 1;
     RUN(test_frames);
     RUN(test_refusals);
+    RUN(test_pack);
     check_remove(tmp);
     return check_done("test_regions");
 }

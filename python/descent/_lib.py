@@ -129,7 +129,7 @@ class dn_train_opts(C.Structure):
                 ("checkpoint_every", C.c_int),
                 ("checkpoint_steps", C.c_long), ("resume", C.c_char_p),
                 ("note", C.c_char_p), ("interrupt", C.c_void_p),
-                reserved(16)]
+                ("keep", C.c_void_p), reserved(15)]
 
 
 class dn_result(C.Structure):

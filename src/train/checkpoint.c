@@ -16,6 +16,8 @@
  *   note           note_len bytes
  *   why            why_len bytes (version 2: a numeric stop's message)
  *   solver         n_solver × f64 (version 2: a full-batch solver's state)
+ *   keep           keep_len bytes (version 5: the caller's own state,
+ *                  dn_train_opts.keep)
  * Version 2 adds three scalars before note_len (stopped, why_len,
  * n_solver) and the two arrays; version 1 files are still read, as runs
  * that have not stopped.  Version 3 adds the epoch's running weight sum
@@ -25,7 +27,9 @@
  * after it; earlier files, which cannot hold a one-cycle run, get
  * dn_sched_defaults' values.  The schedule's floor eta_min is written
  * twice, in the slots of the cosine and the plateau floors that used to
- * be two settings (see the reader).
+ * be two settings (see the reader).  Version 5 adds keep_len after them
+ * and the caller's bytes last; earlier files hold none.  A reader of an
+ * earlier version refuses a version 5 file by its number.
  * The reader trusts no number before checking it against the file's
  * length, and checks the CRC before reading anything else. */
 #include "train/train.h"
@@ -39,7 +43,7 @@
 #include <zlib.h>
 
 #define MAGIC "DNCKPT\r\n"
-#define VERSION 4u
+#define VERSION 5u
 #define HEADER 24
 #define HIST_FIELDS 13  /* version 1: 11, without mu and evals */
 
@@ -49,7 +53,8 @@ typedef struct { char kind; void *p; } field;
 /* The scalar fields, in file order; writer and reader share this list so
  * they cannot disagree.  Sizes of the arrays come last. */
 static int fields(dn_train_state *s, long *has_best, long *note_len,
-                  long *why_len, double *floor2, unsigned version, field *f)
+                  long *why_len, long *keep_len, double *floor2,
+                  unsigned version, field *f)
 {
     int n = 0;
 #define F(k, x) f[n++] = (field){ k, (void *)&(x) }
@@ -79,6 +84,7 @@ static int fields(dn_train_state *s, long *has_best, long *note_len,
         F('d', c->conf.pct_start); F('d', c->conf.div_factor);
         F('d', c->conf.final_div_factor);
     }
+    if (version >= 5) F('l', *keep_len);
     F('l', *note_len);
 #undef F
     return n;
@@ -122,9 +128,17 @@ dn_status dn_ckpt_save(const char *path, const dn_train_state *cs,
     long has_best = s.best_theta != NULL;
     long note_len = s.note ? (long)strlen(s.note) : 0;
     long why_len = s.why ? (long)strlen(s.why) : 0;
+    const void *keep = NULL;
+    size_t kept = 0;
+    if (s.keep) {
+        dn_status st = s.keep(s.keep_user, &keep, &kept, err);
+        if (st) return st;
+    }
+    long keep_len = keep ? (long)kept : 0;
     double floor2 = s.sched.conf.eta_min;
     field f[MAX_FIELDS];
-    int nf = fields(&s, &has_best, &note_len, &why_len, &floor2, VERSION, f);
+    int nf = fields(&s, &has_best, &note_len, &why_len, &keep_len, &floor2,
+                    VERSION, f);
     dn_buf b = { 0 };
     unsigned char head[HEADER + 4] = { 0 };  /* the header is filled in last */
     dn_put_le32(head + HEADER, (uint32_t)nf);
@@ -152,6 +166,7 @@ dn_status dn_ckpt_save(const char *path, const dn_train_state *cs,
     dn_buf_add(&b, s.note, (size_t)note_len);
     dn_buf_add(&b, s.why, (size_t)why_len);
     for (size_t i = 0; i < s.n_solver; i++) add64(&b, dn_f64_bits(s.solver[i]));
+    dn_buf_add(&b, keep, (size_t)keep_len);
     if (b.failed) {
         dn_buf_free(&b);
         return dn_fail(err, DN_ENOMEM, "out of memory writing the checkpoint");
@@ -185,7 +200,8 @@ int dn_state_remember(dn_train_state *s, int *cap, const dn_epoch *e)
 typedef struct {
     unsigned char *file;
     const unsigned char *theta, *opt, *best, *idx, *hist, *note, *why, *solver;
-    long has_best, note_len, why_len;
+    const unsigned char *keep;
+    long has_best, note_len, why_len, keep_len;
     double floor2;          /* the schedule's second floor slot */
     int hist_fields;
 } parsed;
@@ -255,8 +271,8 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
     const unsigned char *at = p + HEADER;
     size_t left = len - HEADER;
     field f[MAX_FIELDS];
-    int nf = fields(s, &P->has_best, &P->note_len, &P->why_len, &P->floor2,
-                    version, f);
+    int nf = fields(s, &P->has_best, &P->note_len, &P->why_len, &P->keep_len,
+                    &P->floor2, version, f);
     if (left < 4 || dn_get_le32(at) != (uint32_t)nf || left - 4 < (size_t)nf * 8)
         return BAD("%s: unexpected field count in the checkpoint", path);
     at += 4;
@@ -295,7 +311,8 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
     if (P->has_best > 1 || s->n < 1 || s->pos >= s->n ||
         (unsigned)s->sched.conf.kind >= DN_SCHED_COUNT ||
         s->n_hist != s->epoch || P->note_len > (long)left ||
-        P->why_len > (long)left || s->stopped > DN_STOP_MU_MAX + 1)
+        P->why_len > (long)left || P->keep_len > (long)left ||
+        s->stopped > DN_STOP_MU_MAX + 1)
         return BAD("%s: inconsistent counters in the checkpoint (epoch %d, "
                    "position %d of %d rows, %d history rows)", path, s->epoch,
                    s->pos, s->n, s->n_hist);
@@ -306,7 +323,8 @@ static dn_status parse(const char *path, dn_train_state *s, parsed *P,
         !take(&at, &left, (uint64_t)s->n_hist, 8 * (size_t)P->hist_fields, &P->hist) ||
         !take(&at, &left, (uint64_t)P->note_len, 1, &P->note) ||
         !take(&at, &left, (uint64_t)P->why_len, 1, &P->why) ||
-        !take(&at, &left, s->n_solver, 8, &P->solver) || left)
+        !take(&at, &left, s->n_solver, 8, &P->solver) ||
+        !take(&at, &left, (uint64_t)P->keep_len, 1, &P->keep) || left)
         return BAD("%s: the checkpoint's arrays do not add up to its length "
                    "(%zu bytes unaccounted for)", path, left);
     /* The row order must be a permutation, or batches would repeat rows
@@ -427,9 +445,13 @@ dn_status dn_ckpt_load(const char *path, dn_train_state *s, int hist_cap,
     int32_t *idx = s->idx;
     double *solver = s->solver;
     const char *note = s->note;
+    const dn_keep_fn keep = s->keep;
+    void *keep_user = s->keep_user;
     *s = t;
     s->theta = theta; s->opt_state = opt; s->best_theta = best; s->idx = idx;
     s->note = note;
+    s->keep = keep;
+    s->keep_user = keep_user;
     s->solver = solver;
     s->hist = hist;
     s->why = why;
@@ -449,8 +471,13 @@ dn_status dn_checkpoint_read_info(const char *path, dn_checkpoint_info *out,
     dn_status st = parse(path, &t, &P, err);
     if (!st) {
         out->note = malloc((size_t)P.note_len + 1);
-        if (!out->note) st = dn_fail(err, DN_ENOMEM, "out of memory");
-        else {
+        out->keep = P.keep_len ? malloc((size_t)P.keep_len) : NULL;
+        if (!out->note || (P.keep_len && !out->keep)) {
+            dn_checkpoint_info_free(out);
+            st = dn_fail(err, DN_ENOMEM, "out of memory");
+        } else {
+            if (P.keep_len) memcpy(out->keep, P.keep, (size_t)P.keep_len);
+            out->keep_len = (size_t)P.keep_len;
             memcpy(out->note, P.note, (size_t)P.note_len);
             out->note[P.note_len] = 0;
             out->epoch = t.epoch;
@@ -469,5 +496,10 @@ dn_status dn_checkpoint_read_info(const char *path, dn_checkpoint_info *out,
 
 void dn_checkpoint_info_free(dn_checkpoint_info *info)
 {
-    if (info) { free(info->note); info->note = NULL; }
+    if (!info) return;
+    free(info->note);
+    free(info->keep);
+    info->note = NULL;
+    info->keep = NULL;
+    info->keep_len = 0;
 }

@@ -265,6 +265,8 @@ static dn_status begin(run *r)
     S->prev_loss = NAN;
     S->best = NAN;
     S->note = o->note;
+    S->keep = o->keep;
+    S->keep_user = o->user;
     r->parts = dn_ws_cuts(r->m, r->ws, r->cut);
     return DN_OK;
 }

@@ -37,6 +37,10 @@ typedef struct {
     /* The full-batch solvers' own state (dn_solver_state), in float64;
      * empty for the first-order loop. */
     double  *solver;      size_t n_solver;
+    /* The caller's bytes for each checkpoint (dn_train_opts.keep and
+     * .user), asked for as it is written; NULL: none. */
+    dn_keep_fn keep;
+    void    *keep_user;
 } dn_train_state;
 
 dn_status dn_ckpt_save(const char *path, const dn_train_state *s,

@@ -404,6 +404,8 @@ static dn_status train_full(dn_model *m, const dn_data *train,
     S->n_solver = dn_solver_state_size(&c, q.P);
     S->solver = calloc(S->n_solver, sizeof *S->solver);
     S->note = q.o.note;
+    S->keep = q.o.keep;
+    S->keep_user = q.o.user;
     S->prev_loss = S->best = NAN;
     if (!S->idx || !S->solver) {
         st = dn_fail(err, DN_ENOMEM, "out of memory for the solver's state "

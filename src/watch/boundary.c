@@ -7,6 +7,7 @@
  * colours — are svg.c's. */
 #include "data/data.h"
 #include "nn/nn.h"
+#include "watch/boundary.h"
 #include "watch/svg.h"
 #include <math.h>
 #include <stdlib.h>
@@ -19,20 +20,6 @@
 #define PLOT 460         /* the plot area's side, pixels */
 #define CANVAS_W 760
 #define CANVAS_H 560
-
-struct dn_boundary {
-    int      grid, K, regression, n_in, n_out;
-    dn_loss  loss;
-    double   box[4];           /* x1 from box[0] to box[1], x2 box[2..3] */
-    char    *title, *axis[2], **cls_name;   /* cls_name: K, NULLs allowed */
-    int      n_pts;
-    float   *pts, *pt_y;       /* n_pts × 2 inputs; their targets or NULL */
-    float   *X, *out;          /* the cells' centres (grid² × 2), outputs */
-    int      n_frames, cap;
-    int     *label;            /* per frame */
-    unsigned char *cls;        /* per frame, grid² classes */
-    float   *val;              /* per frame, grid² confidences or values */
-};
 
 void dn_boundary_defaults(dn_boundary_opts *o)
 {
@@ -49,6 +36,7 @@ void dn_boundary_free(dn_boundary *b)
     if (b->cls_name) dn_strs_free(b->cls_name, b->K);
     DN_FREE_ALL(b->title, b->axis[0], b->axis[1], b->pts, b->pt_y, b->X,
                 b->out, b->label, b->cls, b->val);
+    dn_buf_free(&b->pack);
     free(b);
 }
 
@@ -195,6 +183,23 @@ dn_status dn_boundary_new(const dn_model *m, const dn_data *d,
     return DN_OK;
 }
 
+dn_status dn_boundary_room(dn_boundary *b, dn_error *err)
+{
+    if (b->n_frames < b->cap) return DN_OK;
+    const size_t cells = (size_t)b->grid * b->grid;
+    int cap = b->cap ? 2 * b->cap : 8;
+    int *l = realloc(b->label, (size_t)cap * sizeof *l);
+    if (l) b->label = l;
+    unsigned char *c = l ? realloc(b->cls, (size_t)cap * cells) : NULL;
+    if (c) b->cls = c;
+    float *v = c ? realloc(b->val, (size_t)cap * cells * sizeof *v) : NULL;
+    if (!v) return dn_fail(err, DN_ENOMEM, "out of memory for frame %d",
+                           b->n_frames + 1);
+    b->val = v;
+    b->cap = cap;
+    return DN_OK;
+}
+
 int dn_boundary_frames(const dn_boundary *b)
 {
     return b ? b->n_frames : 0;
@@ -224,19 +229,8 @@ dn_status dn_boundary_frame(dn_boundary *b, const dn_model *m, int label,
                        dn_loss_name(m->arch.loss), b->n_in, b->n_out,
                        dn_loss_name(b->loss));
     const size_t cells = (size_t)b->grid * b->grid;
-    if (b->n_frames == b->cap) {
-        int cap = b->cap ? 2 * b->cap : 8;
-        int *l = realloc(b->label, (size_t)cap * sizeof *l);
-        if (l) b->label = l;
-        unsigned char *c = l ? realloc(b->cls, (size_t)cap * cells) : NULL;
-        if (c) b->cls = c;
-        float *v = c ? realloc(b->val, (size_t)cap * cells * sizeof *v) : NULL;
-        if (!v) return dn_fail(err, DN_ENOMEM, "out of memory for frame %d",
-                               b->n_frames + 1);
-        b->val = v;
-        b->cap = cap;
-    }
-    dn_status st = dn_predict(m, b->X, (int)cells, b->out, err);
+    dn_status st = dn_boundary_room(b, err);
+    if (!st) st = dn_predict(m, b->X, (int)cells, b->out, err);
     if (st) return st;
     unsigned char *cls = b->cls + (size_t)b->n_frames * cells;
     float *val = b->val + (size_t)b->n_frames * cells;
