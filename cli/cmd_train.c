@@ -221,12 +221,18 @@ static void describe_solver(const dn_solver_conf *v, char *buf, size_t len)
 {
     switch (v->kind) {
     case DN_SOLVER_LM:
-        if (v->lm_rule == DN_LM_SWEEP)
+        if (v->lm_rule == DN_LM_GATED)
+            dn_snprintf(buf, len, "lm (Levenberg-Marquardt, the gated rule: "
+                        "the sweep rule, mu %g of J'J's largest diagonal "
+                        "entry, x%g after a bad step, up to %g, with NL2SOL's "
+                        "secant term while the fit stays poor; it beat the "
+                        "other rules in bench/SOLVERS.md)", v->mu, v->mu_inc,
+                        v->mu_max);
+        else if (v->lm_rule == DN_LM_SWEEP)
             dn_snprintf(buf, len, "lm (Levenberg-Marquardt, the sweep rule: "
                         "mu %g of J'J's largest diagonal entry, lowered x%g "
                         "on each Jacobian while that helps, x%g after a bad "
-                        "step, up to %g; it beat trainlm's and More's rules "
-                        "in bench/SOLVERS.md)", v->mu, v->mu_dec, v->mu_inc,
+                        "step, up to %g)", v->mu, v->mu_dec, v->mu_inc,
                         v->mu_max);
         else if (v->lm_rule == DN_LM_TRAINLM)
             dn_snprintf(buf, len, "lm (Levenberg-Marquardt, trainlm's rule: mu "

@@ -1740,7 +1740,8 @@ typedef enum {
     DN_LM_TRAINLM = 0,
     DN_LM_MORE,
     DN_LM_SWEEP,
-    DN_LM_HYBRID
+    DN_LM_HYBRID,
+    DN_LM_GATED
 } dn_lm_rule;
 
 typedef enum {
@@ -1779,7 +1780,7 @@ typedef struct {
                          (0 = the kind's default): LM 4096 (JᵀJ in
                          128 MiB), NEWTON 2048 (the Hessian in 32 MiB,
                          built from 2048 products per iteration) */
-    dn_lm_rule lm_rule; /* LM: the damping rule (DN_LM_SWEEP) */
+    dn_lm_rule lm_rule; /* LM: the damping rule (DN_LM_GATED) */
     DN_RESERVED(8);
 } dn_solver_conf;
 
@@ -1791,7 +1792,7 @@ const char *dn_solver_name(dn_solver_kind k);
 dn_status dn_solver_parse(const char *s, dn_solver_kind *out, dn_error *err);
 const char *dn_cg_beta_name(dn_cg_beta b);  /* "pr+", "fr" ("pr" too) */
 const char *dn_lm_rule_name(dn_lm_rule r);  /* "trainlm", "more", "sweep",
-                                               "hybrid" */
+                                               "hybrid", "gated" */
 dn_status dn_lm_rule_parse(const char *s, dn_lm_rule *out, dn_error *err);
 dn_status dn_cg_beta_parse(const char *s, dn_cg_beta *out, dn_error *err);
 

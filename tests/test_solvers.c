@@ -599,7 +599,7 @@ static void test_lm_more(void)
     dn_model *m = net(1, 10, DN_ACT_TANH, DN_TASK_REGRESSION, 8);
     dn_solver_conf c;
     dn_solver_defaults(&c, DN_SOLVER_LM);
-    CHECK(c.lm_rule == DN_LM_SWEEP, "default rule %s",
+    CHECK(c.lm_rule == DN_LM_GATED, "default rule %s",
           dn_lm_rule_name(c.lm_rule));
     c.lm_rule = DN_LM_MORE;
     dn_train_opts o;
@@ -636,7 +636,9 @@ static void test_lm_more(void)
           res.last.train_loss);
     CHECK(dn_lm_rule_parse("minpack", &c.lm_rule, &err) == DN_OK &&
           c.lm_rule == DN_LM_MORE && !strcmp(dn_lm_rule_name(c.lm_rule),
-          "more"), "lm rule names");
+          "more") && dn_lm_rule_parse("gated", &c.lm_rule, &err) == DN_OK &&
+          c.lm_rule == DN_LM_GATED && !strcmp(dn_lm_rule_name(DN_LM_GATED),
+          "gated"), "lm rule names");
     c.lm_rule = (dn_lm_rule)7;
     st = dn_train_full(m, D, NULL, &c, &o, &res, &err);
     CHECK(st == DN_EARG && strstr(err.msg, "lm_rule"), "bad rule: %s",

@@ -269,11 +269,10 @@ class Descent:
 
     def run(self, net, y, th, solver, budget):
         """Trace [(evals or jacobians, loss)] and seconds; lm_more,
-        lm_trainlm and lm_hybrid are lm with --lm-rule more, trainlm and
-        hybrid (lm: the
-        default rule)."""
+        lm_trainlm, lm_sweep and lm_hybrid are lm with --lm-rule more,
+        trainlm, sweep and hybrid (lm: the default rule, gated)."""
         L, lib = self.L, self.lib
-        rule = {"lm_trainlm": 0, "lm_more": 1,
+        rule = {"lm_trainlm": 0, "lm_more": 1, "lm_sweep": 2,
                 "lm_hybrid": 3}.get(solver)  # DN_LM_*
         solver = "lm" if solver.startswith("lm") else solver
         m, d = self.model(net, th), self.data(net, y)
@@ -396,7 +395,8 @@ def main():
     quick = "--quick" in sys.argv
     D = Descent(sys.argv[1])
     seeds = SEEDS[:1] if quick else SEEDS
-    rows = {s: [] for s in ("lm", "lm_trainlm", "lm_more", "lm_hybrid",
+    rows = {s: [] for s in ("lm", "lm_sweep", "lm_trainlm", "lm_more",
+                            "lm_hybrid",
                             "lbfgs", "cg", "newton")}
     adam_rows = []
     P = problems()
@@ -408,7 +408,7 @@ def main():
         arch = "-".join([str(X.shape[1])] + ["%d%s" % (u, a[0]) for u, a in
                                              hidden] + [str(net.k)])
         # MINPACK refuses fewer residuals than unknowns (longley)
-        solvers = (["lm", "lm_trainlm", "lm_more", "lm_hybrid"]
+        solvers = (["lm", "lm_sweep", "lm_trainlm", "lm_more", "lm_hybrid"]
                    if task == "reg" and net.N >= net.n else []) \
             + ["lbfgs", "cg"]
         if net.n <= 2048:
@@ -472,6 +472,7 @@ def write(path, rows, adam_rows, P, seeds):
     except OSError:
         pass
     ref = {"lm": "MINPACK lmder (least_squares lm)",
+           "lm_sweep": "MINPACK lmder (least_squares lm)",
            "lm_trainlm": "MINPACK lmder (least_squares lm)",
            "lm_more": "MINPACK lmder (least_squares lm)",
            "lm_hybrid": "MINPACK lmder (least_squares lm)",

@@ -23,8 +23,8 @@ static const char *solver_names[DN_SOLVER_COUNT] = {
     "lbfgs", "cg", "lm", "newton"
 };
 static const char *cg_beta_names[2] = { "pr+", "fr" };
-static const char *lm_rule_names[4] = { "trainlm", "more", "sweep",
-                                        "hybrid" };
+static const char *lm_rule_names[5] = { "trainlm", "more", "sweep",
+                                        "hybrid", "gated" };
 
 /* dn_<kind>_name: the canonical name of a value, "?" for one out of range. */
 #define NAMER(fn, type, names, n)                                         \
@@ -37,7 +37,7 @@ NAMER(dn_opt_name, dn_opt_kind, opt_names, DN_OPT_COUNT)
 NAMER(dn_sched_name, dn_sched_kind, sched_names, DN_SCHED_COUNT)
 NAMER(dn_solver_name, dn_solver_kind, solver_names, DN_SOLVER_COUNT)
 NAMER(dn_cg_beta_name, dn_cg_beta, cg_beta_names, 2)
-NAMER(dn_lm_rule_name, dn_lm_rule, lm_rule_names, 4)
+NAMER(dn_lm_rule_name, dn_lm_rule, lm_rule_names, 5)
 
 typedef struct { const char *const *names; const char *alias; int value; } alias;
 
@@ -157,7 +157,7 @@ PARSER(dn_solver_parse, dn_solver_kind, "solver", solver_names,
        DN_SOLVER_COUNT)
 PARSER(dn_cg_beta_parse, dn_cg_beta, "conjugate-gradient beta",
        cg_beta_names, 2)
-PARSER(dn_lm_rule_parse, dn_lm_rule, "LM rule", lm_rule_names, 4)
+PARSER(dn_lm_rule_parse, dn_lm_rule, "LM rule", lm_rule_names, 5)
 
 const char *dn_stop_name(dn_stop s)
 {

@@ -35,7 +35,7 @@ void dn_solver_defaults(dn_solver_conf *c, dn_solver_kind kind)
     c->mu_dec = 0.1;
     c->mu_inc = 10;
     c->mu_max = 1e10;
-    c->lm_rule = DN_LM_SWEEP;   /* what bench/SOLVERS.md measured best */
+    c->lm_rule = DN_LM_GATED;   /* what bench/SOLVERS.md measured best */
     c->max_params = kind == DN_SOLVER_LM ? LM_MAX_PARAMS
                   : kind == DN_SOLVER_NEWTON ? NEWTON_MAX_PARAMS : 0;
 }
@@ -111,9 +111,9 @@ static dn_status check_conf(const dn_solver_conf *c, dn_error *err)
                        "more", err);
         break;
     case DN_SOLVER_LM:
-        if ((unsigned)c->lm_rule > DN_LM_HYBRID)
-            return bad(c, "lm_rule", c->lm_rule, "sweep, trainlm, more or "
-                       "hybrid", err);
+        if ((unsigned)c->lm_rule > DN_LM_GATED)
+            return bad(c, "lm_rule", c->lm_rule, "gated, sweep, trainlm, "
+                       "more or hybrid", err);
         if (!(isfinite(c->mu) && c->mu > 0))
             return bad(c, "mu", c->mu, "a finite mu > 0 (default 1e-3)", err);
         if (!(c->mu_dec > 0 && c->mu_dec < 1))
@@ -285,7 +285,8 @@ size_t dn_solver_state_size(const dn_solver_conf *c, size_t n)
     size_t own = c->kind == DN_SOLVER_LBFGS ? (size_t)c->history * (2 * n + 1)
                : c->kind == DN_SOLVER_CG ? 2 * n
                : c->kind == DN_SOLVER_LM && c->lm_rule == DN_LM_MORE ? n
-               : c->kind == DN_SOLVER_LM && c->lm_rule == DN_LM_HYBRID
+               : c->kind == DN_SOLVER_LM && (c->lm_rule == DN_LM_HYBRID ||
+                                             c->lm_rule == DN_LM_GATED)
                ? n * n + 2 * n : 0;
     return DN_ST_HEAD + 2 * n + own;
 }
