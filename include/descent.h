@@ -1664,8 +1664,10 @@ dn_status dn_model_export_c(const dn_model *m, const dn_c_opts *o,
  *           by Cholesky, JᵀJ and Jᵀe accumulated one sample at a time in
  *           float64 (the full Jacobian is never stored; JᵀJ takes n² × 8
  *           bytes).  The damping follows lm_rule (see dn_lm_rule):
- *           the sweep rule by default, MATLAB trainlm's, or Moré's
- *           scaled trust region (MINPACK's).  trainlm: a step that
+ *           the gated rule by default (the sweep rule with a secant
+ *           estimate of the second-order term while the fit is poor),
+ *           the sweep rule alone, MATLAB trainlm's, or Moré's scaled
+ *           trust region (MINPACK's).  trainlm: a step that
  *           lowers f is taken and mu *= mu_dec (never below 1e-20);
  *           otherwise mu *= mu_inc and the solve is repeated, until mu
  *           passes mu_max.  Small mu is Gauss–Newton, large mu a short
@@ -1705,7 +1707,20 @@ typedef enum {
 } dn_solver_kind;
 
 /* LM's rule for the damping (dn_solver_conf.lm_rule).
- *   SWEEP    (default) trainlm's rule with two changes that use each
+ *   GATED    (default) HYBRID below with the secant term kept out
+ *            where Gauss–Newton needs no help: JᵀJ + S is the model of
+ *            the next step only when it predicted the last one better,
+ *            f is still above 0.1 of the starting f (the residuals stay
+ *            large), and the last step gained less than 0.9 of what
+ *            Gauss–Newton predicted (its model overrated the step).
+ *            Near-interpolating fits take the sweep's steps; fits whose
+ *            loss stays a large share of where it began (a ReLU network
+ *            on a noisy target) get the second-order estimate.  The
+ *            starting f is in the run's state with S (checkpoints).
+ *            bench/solvers/NOTES.md (Round 5): 20 of 24 regression rows
+ *            within 5% of Adam's loss with 10× the evaluations, against
+ *            18 for SWEEP; at or below MINPACK in 19 of 24 (the same).
+ *   SWEEP    trainlm's rule with two changes that use each
  *            Jacobian further: mu starts at mu · max_j (JᵀJ + ridge)_jj
  *            (so mu = 1e-3 means the same for data in any units), and
  *            after a step that lowered f, mu keeps shrinking by mu_dec
@@ -1771,8 +1786,9 @@ typedef struct {
     dn_cg_beta cg_beta; /* CG: PR+ (default) or FR */
     int    restart;   /* CG: restart every this many iterations (0 = n,
                          the number of unknowns) */
-    double mu;        /* LM: initial damping (1e-3; for SWEEP relative to
-                         the largest diagonal entry of JᵀJ) */
+    double mu;        /* LM: initial damping (1e-3; for SWEEP, HYBRID and
+                         GATED relative to the largest diagonal entry of
+                         JᵀJ) */
     double mu_dec;    /* LM: factor after a step that lowered f (0.1) */
     double mu_inc;    /* LM: factor after one that did not (10) */
     double mu_max;    /* LM: give up beyond this (1e10) */
