@@ -382,6 +382,37 @@ static int ds_path(const dn_min_iter *it, void *user)
     return 0;
 }
 
+/* A run of rule on the Y3 = −1 fit from x = 1 stopped after stop
+ * iterations and resumed to total ends at the bits of a straight run of
+ * total (checked here); *at_stop is the state's scalar slot `slot` at
+ * the stop. */
+static void ds_resume(dn_lm_rule rule, int stop, int total, int slot,
+                      double *at_stop)
+{
+    ds_y3 = -1;
+    dn_solver_conf c;
+    dn_solver_defaults(&c, DN_SOLVER_LM);
+    c.lm_rule = rule;
+    c.ftol = c.gtol = 0;
+    dn_problem p = { .n = 1, .resid = ds_exp, .n_samples = 3, .n_resid = 1 };
+    const size_t ns = dn_solver_state_size(&c, 1);
+    double *state = calloc(ns, sizeof *state), x1[1] = { 1 }, x2[1] = { 1 };
+    dn_min_result r;
+    dn_error err;
+    c.max_iter = total;
+    dn_status st = dn_minimize(&p, &c, x1, NULL, NULL, &r, &err);
+    c.max_iter = stop;
+    if (!st) st = dn_minimize_run(&p, &c, x2, NULL, NULL, &r, state, 0, &err);
+    *at_stop = state[DN_ST_S0 + slot];
+    c.max_iter = total;
+    if (!st) st = dn_minimize_run(&p, &c, x2, NULL, NULL, &r, state, 1, &err);
+    CHECK(st == DN_OK && r.iters == total && x1[0] == x2[0], "%s resumed "
+          "after %d: %s, %d iterations, x %.17g against %.17g",
+          dn_lm_rule_name(rule), stop, st ? err.msg : "ok", r.iters, x2[0],
+          x1[0]);
+    free(state);
+}
+
 static void test_lm_hybrid(void)
 {
     for (int k = 0; k < 2; k++) {
@@ -431,28 +462,10 @@ static void test_lm_hybrid(void)
     /* S lives in the run's state: 5 iterations (the model JᵀJ + S from
      * the fifth on, measured), then a resumed run to 8,
      * end at the bits of 8 in one go. */
-    ds_y3 = -1;
-    dn_solver_conf c;
-    dn_solver_defaults(&c, DN_SOLVER_LM);
-    c.lm_rule = DN_LM_HYBRID;
-    c.ftol = c.gtol = 0;
-    dn_problem p = { .n = 1, .resid = ds_exp, .n_samples = 3, .n_resid = 1 };
-    const size_t ns = dn_solver_state_size(&c, 1);
-    double *state = calloc(ns, sizeof *state), x1[1] = { 1 }, x2[1] = { 1 };
-    dn_min_result r;
-    dn_error err;
-    c.max_iter = 8;
-    dn_status st = dn_minimize(&p, &c, x1, NULL, NULL, &r, &err);
-    c.max_iter = 5;
-    if (!st) st = dn_minimize_run(&p, &c, x2, NULL, NULL, &r, state, 0, &err);
-    const double aug = state[DN_ST_S0 + 1];
-    c.max_iter = 8;
-    if (!st) st = dn_minimize_run(&p, &c, x2, NULL, NULL, &r, state, 1, &err);
-    CHECK(st == DN_OK && r.iters == 8 && x1[0] == x2[0] && aug == 1,
-          "hybrid resumed: %s, %d iterations, x %.17g against %.17g (the "
-          "model at the checkpoint: %s)", st ? err.msg : "ok", r.iters,
-          x2[0], x1[0], aug ? "JᵀJ + S" : "JᵀJ");
-    free(state);
+    double aug;
+    ds_resume(DN_LM_HYBRID, 5, 8, 1, &aug);
+    CHECK(aug == 1, "hybrid: the model at the checkpoint is %s",
+          aug ? "JᵀJ + S" : "JᵀJ");
 }
 
 /* x of a run of rule from x0 (the Dennis–Schnabel fit above, Y3 set by
@@ -512,29 +525,14 @@ static void test_lm_gated(void)
               "%d)", ds_y3, it[2], same ? "kept" : "left", first[1],
               first[0]);
     }
-    ds_y3 = -1;
     dn_solver_conf c;
     dn_solver_defaults(&c, DN_SOLVER_LM);
     CHECK(c.lm_rule == DN_LM_GATED, "the default rule is %s",
           dn_lm_rule_name(c.lm_rule));
-    c.ftol = c.gtol = 0;
-    dn_problem p = { .n = 1, .resid = ds_exp, .n_samples = 3, .n_resid = 1 };
-    const size_t ns = dn_solver_state_size(&c, 1);
-    double *state = calloc(ns, sizeof *state), x1[1] = { 1 }, x2[1] = { 1 };
-    dn_min_result r;
-    dn_error err;
-    c.max_iter = 10;
-    dn_status st = dn_minimize(&p, &c, x1, NULL, NULL, &r, &err);
-    c.max_iter = 3;
-    if (!st) st = dn_minimize_run(&p, &c, x2, NULL, NULL, &r, state, 0, &err);
-    const double f0 = state[DN_ST_S0 + 2];
-    c.max_iter = 10;
-    if (!st) st = dn_minimize_run(&p, &c, x2, NULL, NULL, &r, state, 1, &err);
-    CHECK(st == DN_OK && r.iters == 10 && x1[0] == x2[0] &&
-          fabs(f0 - 228.300748682952) < 1e-9, "gated resumed: %s, %d "
-          "iterations, x %.17g against %.17g (f0 in the state %.15g)",
-          st ? err.msg : "ok", r.iters, x2[0], x1[0], f0);
-    free(state);
+    double f0;
+    ds_resume(DN_LM_GATED, 3, 10, 2, &f0);
+    CHECK(fabs(f0 - 228.300748682952) < 1e-9, "gated: f0 in the state "
+          "%.15g", f0);
 }
 
 static void test_rules(void)
