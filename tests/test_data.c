@@ -191,10 +191,40 @@ static void test_tasks(void)
     CHECK(strstr(why, "4 distinct integer values, more than 3") != NULL,
           "why: %s", why);
     if (!st) dn_data_free(d);
-    /* ... the same file with the default limit: 4 classes */
+    /* ... the same file with the default limit: 4 classes (too few
+     * values to call them measurements) */
     st = dn_csv_read(ages, NULL, &d, NULL, 0, &e);
     CHECK(st == DN_OK && d->schema->n_classes == 4 &&
           !strcmp(d->schema->classes[3], "33") && d->Y[3] == 3, "%s", e.msg);
+    if (!st) dn_data_free(d);
+    /* 5 values, each on one row: measurements, not labels */
+    const char *five = put("five.csv", "x,n\n1,60323\n2,61122\n3,60171\n"
+                           "4,61187\n5,63221\n");
+    st = dn_csv_read(five, NULL, &d, why, sizeof why, &e);
+    CHECK(st == DN_OK && d->schema->task == DN_TASK_REGRESSION &&
+          d->Y[2] == 60171, "%s", e.msg);
+    CHECK(strstr(why, "5 distinct integer values, 5 of them in one row "
+                 "only: numbers, not class labels: regression") != NULL,
+          "why: %s", why);
+    if (!st) dn_data_free(d);
+    /* ... classified when the task asks for it */
+    o = (dn_csv_opts){.task_set = 1, .task = DN_TASK_MULTICLASS};
+    st = dn_csv_read(five, &o, &d, NULL, 0, &e);
+    CHECK(st == DN_OK && d->schema->n_classes == 5 &&
+          !strcmp(d->schema->classes[0], "60171") && d->Y[2] == 0, "%s",
+          e.msg);
+    if (!st) dn_data_free(d);
+    /* 6 values, 3 of them alone: half, not more, so classes */
+    st = dn_csv_read(put("grades.csv", "x,g\n1,1\n2,2\n3,1\n4,2\n5,3\n6,3\n"
+                         "7,4\n8,5\n9,6\n"), NULL, &d, why, sizeof why, &e);
+    CHECK(st == DN_OK && d->schema->n_classes == 6 && d->Y[8] == 5, "%s %s",
+          e.msg, why);
+    if (!st) dn_data_free(d);
+    /* 5 values, 3 alone: more than half, regression */
+    st = dn_csv_read(put("grades3.csv", "x,g\n1,1\n2,2\n3,1\n4,2\n5,3\n"
+                         "6,4\n7,5\n"), NULL, &d, why, sizeof why, &e);
+    CHECK(st == DN_OK && d->schema->task == DN_TASK_REGRESSION &&
+          strstr(why, "3 of them in one row only"), "%s %s", e.msg, why);
     if (!st) dn_data_free(d);
     /* regression forced on integers */
     o = (dn_csv_opts){.task_set = 1, .task = DN_TASK_REGRESSION};

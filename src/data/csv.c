@@ -1051,7 +1051,7 @@ static int cmp_double(const void *a, const void *b)
 /* The integer target's values: vals per row, and the sorted distinct
  * ones in uniq[0..*k). */
 static dn_status int_values(const table *t, int c, double **vals,
-                            double **uniq, int *k, dn_error *err)
+                            double **uniq, int *k, int *once, dn_error *err)
 {
     size_t n = (size_t)t->n_rows;
     double *v = malloc((n + 1) * sizeof *v), *u = malloc((n + 1) * sizeof *u);
@@ -1063,6 +1063,11 @@ static dn_status int_values(const table *t, int c, double **vals,
     for (size_t r = 0; r < n; r++) parse_num(CELL(t, r, c), &v[r]);
     memcpy(u, v, n * sizeof *v);
     qsort(u, n, sizeof *u, cmp_double);
+    /* The values held by one row only (sorted: unlike both neighbours). */
+    int one = 0;
+    for (size_t r = 0; r < n; r++)
+        one += (r == 0 || u[r] != u[r - 1]) && (r + 1 == n || u[r] != u[r + 1]);
+    *once = one;
     int m = 0;
     for (size_t r = 0; r < n; r++)
         if (m == 0 || u[r] != u[m - 1]) u[m++] = u[r];
@@ -1104,12 +1109,14 @@ static dn_status int_names(const table *t, int c, const double *vals,
 
 /* The class names of the target column and how many there are. */
 static dn_status target_classes(const table *t, int c, int text, int limit,
-                                char ***names, int *k, dn_error *err)
+                                char ***names, int *k, int *once,
+                                dn_error *err)
 {
     *names = NULL;
+    *once = 0;
     if (text) return distinct_texts(t, c, names, k, err);
     double *vals = NULL, *uniq = NULL;
-    dn_status st = int_values(t, c, &vals, &uniq, k, err);
+    dn_status st = int_values(t, c, &vals, &uniq, k, once, err);
     if (st) return st;
     if (*k <= limit) st = int_names(t, c, vals, uniq, *k, names, err);
     free(vals);
@@ -1144,19 +1151,31 @@ typedef struct {
 
 /* Classification of the target column tc into the schema, or a message
  * why it cannot be; *regress is set when the target is better read as
- * numbers (integers with too many values). */
+ * numbers: integers with too many values, or with most values in one row
+ * only (*once of the *k_out values).  Class labels name groups of rows;
+ * a column whose values are mostly unique is a measurement that happens
+ * to be whole (a count, a year, employment in thousands), even when it
+ * has few values because the table has few rows: 16 rows of 16
+ * distinct totals are no 16 classes.  Below MIN_MEASURED values the
+ * integers stay labels (three rows of 0, 1, 2 are three classes): too
+ * few to tell, and the classes a small example means. */
+enum { MIN_MEASURED = 5 };
 static dn_status classes_of(const table *t, int tc, int text,
                             const infer_opts *o, dn_schema *s, int *regress,
-                            int *k_out, dn_error *err)
+                            int *k_out, int *once, dn_error *err)
 {
     char b[SHOW_BUF], l[LIST_BUF];
     int k, limit = o->forced ? (int)DN_MAX_WIDTH : o->max_classes;
     char **names;
-    dn_status st = target_classes(t, tc, text, limit, &names, &k, err);
+    dn_status st = target_classes(t, tc, text, limit, &names, &k, once, err);
     if (st) return st;
     *k_out = k;
-    *regress = !names && !o->forced;
-    if (*regress) return DN_OK;
+    *regress = !o->forced &&
+               (!names || (!text && k >= MIN_MEASURED && 2 * *once > k));
+    if (*regress) {
+        dn_strs_free(names, names ? k : 0);
+        return DN_OK;
+    }
     if (k > DN_MAX_WIDTH)  /* cov: 10^6 distinct classes need 10^6 rows */
         return cell_fail(err, t, -1, tc, "%d classes is more than %ld; "  /* cov: as above */
                          "choose another target column", k, DN_MAX_WIDTH);
@@ -1210,12 +1229,19 @@ static dn_status infer_target(const table *t, int tc, const col_info *ci,
     int regress = !text && (real || (o->forced &&
                                      o->task == DN_TASK_REGRESSION));
     if (!regress) {
-        int k;
-        dn_status st = classes_of(t, tc, text, o, s, &regress, &k, err);
+        int k, once;
+        dn_status st = classes_of(t, tc, text, o, s, &regress, &k, &once,
+                                  err);
         if (st || !regress) return st;
-        say(o->why, o->why_len, "target '%s' has %d distinct integer values, "
-            "more than %d classes: %s (set the task to classify them)", name,
-            k, o->max_classes, TASK_SAYS[0]);
+        if (k > o->max_classes)
+            say(o->why, o->why_len, "target '%s' has %d distinct integer "
+                "values, more than %d classes: %s (set the task to classify "
+                "them)", name, k, o->max_classes, TASK_SAYS[0]);
+        else
+            say(o->why, o->why_len, "target '%s' has %d distinct integer "
+                "values, %d of them in one row only: numbers, not class "
+                "labels: %s (set the task to classify them)", name, k, once,
+                TASK_SAYS[0]);
     } else if (o->forced) {
         say(o->why, o->why_len, "target '%s' holds numbers: %s as the task "
             "option asks", name, TASK_SAYS[0]);
