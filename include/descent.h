@@ -395,7 +395,9 @@ typedef struct {
     int  task_set;       /* 0: infer the task from the target column */
     dn_task task;        /* used when task_set */
     int  max_classes;    /* integer targets with ≤ this many distinct
-                            values are classes (0 = default 20) */
+                            values are classes (0 = default 20), unless
+                            5 or more and over half of them on one row
+                            only */
     /* Reading the table (every reader; the fields below are optional,
      * zero is the default): */
     char sep;            /* field delimiter; 0: detected from the file,
@@ -456,7 +458,9 @@ typedef struct dn_csv_info {
  *   - numeric columns are features; text columns (and those named in
  *     categorical) are one-hot encoded;
  *   - the target: text → classes; integers with few distinct values
- *     (≤ max_classes) → classes; otherwise real numbers → regression;
+ *     (≤ max_classes) → classes, unless there are 5 or more and most
+ *     are on one row only (measurements: 16 rows of 16 distinct totals
+ *     are no 16 classes); otherwise numbers → regression;
  *     two classes → binary, more → multiclass (override with task);
  *   - infinite or malformed cells, ragged rows (the message names the
  *     delimiter and --sep), columns that mix numbers and text, a weight
@@ -2094,8 +2098,14 @@ dn_status dn_tboard_close(dn_tboard *tb, dn_error *err);
  *                row: a = 0 and f'(z) = 0 there, so no gradient reaches
  *                their weights and they never come back.  Leaky ReLU and
  *                PReLU keep a slope below zero and are not checked.
- *                count = dead units, of = the layer's units, value =
- *                count / of.
+ *                Not counted: units already dead with the weights given
+ *                to dn_health_new by their direction alone (W a ≤ 0 on
+ *                every sampled row before the bias), which no learning
+ *                rate killed: after a first ReLU layer a table of one or
+ *                two columns leaves about a quarter of the next layer's
+ *                units so at initialization.  count = dead units
+ *                counted, of = the layer's units, value = count / of,
+ *                from = the units dead that way from the start.
  *   SATURATED    a hidden sigmoid or tanh layer in which at least
  *                sat_share of the units (and at least one) are
  *                saturated: f'(z) below sat_ratio of its peak (f'(0):

@@ -248,6 +248,43 @@ static void test_dead_relu(void)
     dn_data_free(D);
 }
 
+/* Units dead from the start by their weights' direction: layer 1's
+ * inputs are ReLU outputs (≥ 0), so a unit whose weights are all ≤ 0 and
+ * whose bias is 0 has z ≤ 0 on every row, the learning rate innocent.
+ * Four of 8 such: not counted (the one-input tables' case); the same
+ * four held down by a bias of −50 instead are (test_dead_relu). */
+static void test_dead_from_start(void)
+{
+    dn_data *D = plane(256, 0.1, 1);
+    const int u[2] = { 8, 8 };
+    const dn_act a[2] = { DN_ACT_RELU, DN_ACT_RELU };
+    dn_model *m = net(2, u, a, 5);
+    float *W1 = dn_model_W(m, 1), *b1 = dn_model_b(m, 1);
+    for (int j = 0; j < 4; j++) {
+        for (int i = 0; i < 8; i++) W1[2 * j * 8 + i] = -fabsf(W1[2 * j * 8 + i]);
+        b1[2 * j] = 0;
+    }
+    dn_train_opts o;
+    sgd(&o, 0.01, 10, 32);
+    watch w;
+    CHECK(run(&w, m, D, NULL, &o) == DN_OK, "trained");
+    CHECK(w.dead[1][1] == 4, "the test's own count at epoch 1: %d dead in "
+          "layer 1", w.dead[1][1]);
+    /* (before, epoch 1 warned: 4 of 8) */
+    CHECK(w.fresh[1] == 0, "%d new warnings at epoch 1", w.fresh[1]);
+    const dn_health_warning *x = NULL;
+    const int n_dead = of_kind(w.h, DN_HEALTH_DEAD_RELU, &x);
+    /* A warning later is for units that died in training (one does, at
+     * epoch 6), and tells the four beside them. */
+    CHECK(n_dead == 0 || (x && x->count == w.dead[x->epoch][1] - 4 &&
+                          x->from == 4),
+          "%d dead-ReLU warnings, count %d, from %g", n_dead,
+          x ? x->count : -1, x ? x->from : NAN);
+    done(&w);
+    dn_model_free(m);
+    dn_data_free(D);
+}
+
 /* Sigmoid units with weights 1000 times their start: |z| > 4.36 on
  * nearly every row.  Layer 1 has 3 such units of 6 (layer 0, tanh, is
  * left as it is and stays in its linear range). */
@@ -610,6 +647,7 @@ static void test_refusals(void)
 int main(void)
 {
     RUN(test_dead_relu);
+    RUN(test_dead_from_start);
     RUN(test_saturated);
     RUN(test_exploding);
     RUN(test_every);
