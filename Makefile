@@ -261,7 +261,8 @@ bench-ab: $(B)/libdescent.a
 	@B=$(B) CC="$(CC)" BENCH_CFLAGS="$(BASE) $(CFLAGS)" REF=$(REF) sh bench/ab.sh
 
 # `make bench-defaults`: descent train with no options against
-# scikit-learn's MLP defaults on 28 public tables (bench/defaults/run.py),
+# scikit-learn's MLP defaults on 28 public tables, and apart 12 smaller ones
+# of 16-100 rows (bench/defaults/run.py),
 # written to bench/DEFAULTS.md.  Needs python3-sklearn, -statsmodels,
 # -pandas and Rscript with r-cran-mlbench, r-cran-mass, r-cran-cardata
 # (Debian); about five minutes.
