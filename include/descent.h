@@ -67,7 +67,7 @@ extern "C" {
  * shared library (SONAME libdescent.so.MAJOR); MINOR with additions;
  * PATCH with fixes.  dn_version() gives the library's own at run time. */
 #define DN_VERSION_MAJOR 1
-#define DN_VERSION_MINOR 1
+#define DN_VERSION_MINOR 2
 #define DN_VERSION_PATCH 0
 #define DN_STRINGIFY_(x) #x
 #define DN_STRINGIFY(x) DN_STRINGIFY_(x)

@@ -10,7 +10,7 @@ if not os.path.exists(os.path.join(here, "descent", "libdescent.so")):
 
 setup(
     name="descent",
-    version="1.1.0",
+    version="1.2.0",
     description="scikit-learn estimators over descent, a C library that "
                 "trains feed-forward neural networks",
     packages=["descent"],

@@ -15,5 +15,5 @@ from ._lib import Error
 from ._estimators import MLPClassifier, MLPRegressor, load
 from ._compat import HAVE_SKLEARN
 
-__version__ = "1.1.0"
+__version__ = "1.2.0"
 __all__ = ["MLPClassifier", "MLPRegressor", "Error", "load", "HAVE_SKLEARN"]
