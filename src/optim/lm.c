@@ -67,7 +67,7 @@
  * S learnt from a few steps only perturbs a model that is nearly right;
  * large-residual ones (fair under a ReLU network) get the secant term
  * (bench/solvers/NOTES.md, Round 5: 20 of 24 rows within 5% of Adam
- * against 18 for the sweep, the same on 80 other starting points).
+ * against 18 for the sweep; 64 of 80 on seeds 4–13, as the sweep).
  *
  * JᵀJ and Jᵀe are sums over samples, accumulated one sample's Jacobian
  * rows at a time in float64: memory n² + k n doubles whatever the number
