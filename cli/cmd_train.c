@@ -413,6 +413,28 @@ static void catch_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* A split refused (classes with too few rows) on classes that were read
+ * from integers, the task not given: a target of counts or scores with
+ * few rows each is more likely numbers than labels (MASS's ships, 40
+ * rows of 16 incident counts; carData's States, 51 rows of 20 pay
+ * levels), so the message offers regression too. */
+static void hint_regression(const train_cfg *c, const dn_data *all,
+                            dn_error *err)
+{
+    const dn_schema *s = all->schema;
+    if (c->task_set || !s || s->task == DN_TASK_REGRESSION || !s->classes)
+        return;
+    for (int i = 0; i < s->n_classes; i++) {
+        double v;
+        if (!dn_parse_double(s->classes[i], strlen(s->classes[i]), &v))
+            return;
+    }
+    const size_t n = strlen(err->msg);
+    dn_snprintf(err->msg + n, sizeof err->msg - n, "; or, if '%s' holds "
+                "numbers (counts, scores) rather than class labels, "
+                "--task regression", s->target);
+}
+
 int cmd_train(int argc, char **argv)
 {
     train_cfg c;
@@ -516,6 +538,7 @@ int train_run(train_cfg *c_, const char *note)
         say_split = "from --val-data";
     } else if (c.val > 0 && !rows) {
         if (dn_data_split(all, c.val, c.t.seed, &train, &val, &err)) {
+            hint_regression(&c, all, &err);
             rc = cli_error("train", &err);
             goto out;
         }
