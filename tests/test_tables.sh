@@ -179,4 +179,13 @@ grep_in "$T/err" "or, if 'incidents' holds numbers (counts, scores) rather than 
 [ ! -e "$T/counts.st" ] && ok || bad "a model written despite the error"
 expect 0 $D train "$T/counts.csv" --task regression -o "$T/counts.st"
 
+# ---- a text column with a few numbers in it (car models: '90' beside
+# 'Integra', as in MASS's Cars93): the message names --categorical, which
+# reads every cell as a category
+printf 'model,size,price\nIntegra,1,10\n90,2,20\nLegend,3,30\nA4,2,25\n90,1,12\nIntegra,3,33\nLegend,2,21\nA4,1,11\n' > "$T/mixed.csv"
+expect 1 $D train "$T/mixed.csv" -o "$T/mixed.st"
+grep_in "$T/err" "mixed.csv:3: column 1 'model': cell '90' is a number in a text column (line 2 has 'Integra'); name the column in --categorical"
+expect 0 $D train "$T/mixed.csv" --categorical model --epochs 3 -o "$T/mixed.st"
+grep_in "$T/out" "8 rows, 5 inputs"
+
 finish test_tables

@@ -1003,12 +1003,15 @@ static dn_status check_mixed(const table *t, const col_info *ci,
     if (text_bad)
         return cell_fail(err, t, br, bc, "cell '%s' is not a number; fix or "
                          "remove the row (a column is text only when all its "
-                         "cells are text)", show(s, b));
+                         "cells are text), or name the column in "
+                         "--categorical to read every cell as a category",
+                         show(s, b));
     int ft = ci[bc].first_text;
     return cell_fail(err, t, br, bc, "cell '%s' is a number in a text column "
-                     "(line %d has '%s'); write every cell of the column as "
-                     "text or every cell as a number", show(s, b),
-                     t->line[ft], show(CELL(t, ft, bc), b2));
+                     "(line %d has '%s'); name the column in --categorical to "
+                     "read every cell as a category (a model called '90' "
+                     "beside 'Integra'), or write every cell as a number",
+                     show(s, b), t->line[ft], show(CELL(t, ft, bc), b2));
 }
 
 static int cmp_str(const void *a, const void *b)
