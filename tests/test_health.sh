@@ -31,6 +31,15 @@ cp "$T/out" "$T/out10"; cp "$T/err" "$T/err10"; cp "$T/lr10.st" "$T/lr10.first"
 [ "$(count 'the training loss rose' "$T/err10")" -eq 1 ] && ok || bad "rise warnings: $(cat "$T/err10")"
 [ "$(count 'exploding gradients' "$T/err10")" -ge 1 ] && ok || bad "no exploding warning"
 [ "$(count 'dead ReLUs' "$T/err10")" -eq 1 ] && ok || bad "dead warnings: $(cat "$T/err10")"
+# ... and with L2 too, where the dead share is a quarter (5 of 16)
+expect 0 "$D" train $run10 --l2 0.01 -o "$T/lr10l2.st"
+grep_in "$T/out" "health: dead ReLUs warned from a quarter of a layer, not a tenth (L2 lambda 0.01"
+grep -q 'epoch 3, layer 1 (relu, 16 units): 5 of 16 units are dead ReLUs' "$T/err" && ok || bad "lr 10 with L2: $(grep dead "$T/err")"
+# the default run of house.csv: the policy's L2 retires 7 of layer 2's 64
+# units (it warned at a tenth), which is no warning at a quarter
+expect 0 "$D" train data/house.csv --target price -o "$T/house.st"
+[ "$(count 'dead ReLUs' "$T/err")" -eq 0 ] && ok || bad "house warned: $(grep dead "$T/err")"
+grep_in "$T/out" "dead ReLUs warned from a quarter of a layer, not a tenth (L2 lambda 0.001 retires units the fit does not need)"
 # each kind once per layer, every line a warning with its epoch
 "$PY" - "$T/err10" <<'PYEOF' && ok || bad "a warning repeated or unworded: $(cat "$T/err10")"
 import re, sys
