@@ -80,8 +80,10 @@ def small_tables(out):
         df = ds.data.copy()
         y = ds.endog.iloc[:, 0] if isinstance(ds.endog, pd.DataFrame) \
             else ds.endog
-        df = df.drop(columns=[y.name]) if y.name in df.columns else df
-        df["target"] = y.values
+        # (the data's own column where it has one: nile's endog comes
+        # indexed by year, all NaN)
+        df["target"] = df.pop(y.name).values if y.name in df.columns \
+            else y.values
         df.to_csv(os.path.join(out, name + ".csv"), index=False, na_rep="NA")
 
 
