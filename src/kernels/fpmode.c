@@ -27,3 +27,10 @@ unsigned dn_fpmode_enter(void)
 }
 
 void dn_fpmode_leave(unsigned before) { dn_fpmode_set(before); }
+
+unsigned dn_fpmode_exact(void)
+{
+    const unsigned before = dn_fpmode_get();
+    dn_fpmode_set(before & ~(unsigned)FLUSH);
+    return before;
+}

@@ -24,5 +24,11 @@ unsigned dn_fpmode_get(void);
 void     dn_fpmode_set(unsigned mode);
 unsigned dn_fpmode_enter(void);
 void     dn_fpmode_leave(unsigned before);
+/* The mode without the flush, for code that checks values rather than
+ * computes with them: under DAZ a subnormal compares as 0, so a check
+ * like eta >= 0 would pass −1e-308 inside training and refuse it outside
+ * (fuzz_checkpoint found a checkpoint that read_info refused and a
+ * resume accepted).  Returns the mode before, for dn_fpmode_leave. */
+unsigned dn_fpmode_exact(void);
 
 #endif

@@ -33,6 +33,7 @@
  * The reader trusts no number before checking it against the file's
  * length, and checks the CRC before reading anything else. */
 #include "train/train.h"
+#include "kernels/fpmode.h"
 #include "base/buf.h"
 #include "base/byteorder.h"
 #include <errno.h>
@@ -246,8 +247,23 @@ static int take(const unsigned char **at, size_t *left, uint64_t count,
     return 1;
 }
 
+static dn_status parse_file(const char *path, dn_train_state *s, parsed *P,
+                            dn_error *err);
+
+/* The file read and checked in the exact floating-point mode, whatever
+ * the caller's (a resume runs inside training's, kernels/fpmode.h), so
+ * that reading its info and resuming from it judge it alike. */
 static dn_status parse(const char *path, dn_train_state *s, parsed *P,
                        dn_error *err)
+{
+    const unsigned mode = dn_fpmode_exact();
+    const dn_status st = parse_file(path, s, P, err);
+    dn_fpmode_leave(mode);
+    return st;
+}
+
+static dn_status parse_file(const char *path, dn_train_state *s, parsed *P,
+                            dn_error *err)
 {
     size_t len = 0;
     memset(P, 0, sizeof *P);
