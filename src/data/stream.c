@@ -5,6 +5,7 @@
  * cache block checked against its checksum, so that memory holds only
  * what the caller's buffers hold. */
 #include "data/stream.h"
+#include "kernels/fpmode.h"
 #include "data/rowcache.h"
 #include "base/byteorder.h"
 #include <errno.h>
@@ -301,7 +302,14 @@ dn_status dn_stream_block(const dn_stream *s, long b, void *x, float *y,
     } else {
         for (long i = 0; s->labels && i < n; i++) y[i] = s->labels[r0 + i];
     }
-    return s->cache ? check_values(s, b, r0, n, x, y, err) : DN_OK;
+    if (!s->cache) return DN_OK;
+    /* Checked in the exact floating-point mode, as dn_csv_read checks
+     * before training begins: under training's DAZ a subnormal target
+     * would compare as the class 0 (kernels/fpmode.h). */
+    const unsigned mode = dn_fpmode_exact();
+    st = check_values(s, b, r0, n, x, y, err);
+    dn_fpmode_leave(mode);
+    return st;
 }
 
 /* A read of rows: the rows in memory (with a copy of the schema), X
