@@ -118,6 +118,7 @@ static int fold_run(train_cfg *c, const dn_data *tr, const dn_data *te,
     o.user = &w;
     o.on_batch = NULL;
     o.checkpoint = NULL;
+    o.keep = NULL;               /* (its user would be &w now) */
     o.checkpoint_every = 0;
     o.checkpoint_steps = 0;
     o.resume = NULL;
