@@ -2,10 +2,14 @@
  * weights (not biases, not PReLU slopes, as the notes prescribe) and the
  * gradient's norm for clipping. */
 #include "nn/nn.h"
+#include "kernels/gemm.h"
 #include "kernels/target.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Products and sums rounded one by one, never fused, on every path. */
+DN_UNFUSED
 
 unsigned char *dn_weight_mask(const dn_model *m)
 {
@@ -19,6 +23,25 @@ unsigned char *dn_weight_mask(const dn_model *m)
     return mask;
 }
 
+/* gW += λ W, every product and sum rounded as written.  The pointers are
+ * restrict-qualified for the vectorizer: without that, gcc's cheap cost
+ * model would not version the loop for the possible overlap of g and
+ * theta, and it ran one float at a time (6.4% of a 10-128-64-11 step). */
+static inline void decay_loop(float *restrict gW, const float *restrict W,
+                              size_t n, float lambda)
+{
+    for (size_t i = 0; i < n; i++) gW[i] += lambda * W[i];
+}
+
+#ifdef DN_X86
+__attribute__((target("avx512f")))
+static void decay_wide(float *restrict gW, const float *restrict W,
+                       size_t n, float lambda)
+{
+    decay_loop(gW, W, n, lambda);
+}
+#endif
+
 double dn_l2_add(const dn_model *m, float *g, float lambda)
 {
     double sum = 0;
@@ -27,7 +50,11 @@ double dn_l2_add(const dn_model *m, float *g, float lambda)
         size_t nw = (size_t)m->arch.layer[l].units * in;
         const float *W = m->theta + m->off_W[l];
         float *gW = g + m->off_W[l];
-        for (size_t i = 0; i < nw; i++) gW[i] += lambda * W[i];
+#ifdef DN_X86
+        if (dn_simd_wide()) decay_wide(gW, W, nw, lambda);
+        else
+#endif
+            decay_loop(gW, W, nw, lambda);
         /* ΣW² in the gradient norm's lanes: one float sum in a chain
          * waited on each addition's latency (measured: 9% of a 128,64
          * network's step on a 100-row table) */
@@ -49,8 +76,6 @@ double dn_l2_add(const dn_model *m, float *g, float lambda)
  * W1 step. */
 enum { LANES = DN_SUM_SQ_LANES };
 
-/* Products and sums rounded one by one, never fused, on every path. */
-DN_UNFUSED
 
 static inline double norm2_loop(const float *g, size_t n)
 {
