@@ -6,6 +6,7 @@
  * name.  The picture is an SVG with the series and marks named. */
 #include "check.h"
 #include "descent.h"
+#include "nn/nn.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,10 +227,50 @@ static void test_plot_edges(void)
           strstr(err.msg, "cannot plot '': the range"), "%s", err.msg);
 }
 
+/* The steps run in training's floating-point mode (kernels/fpmode.h),
+ * as dn_train's do: with the output layer's weights subnormal and its
+ * bias 0, the flush reads them as 0, so every output is 0 and so is the
+ * loss on targets of 0 (outside the mode the outputs are subnormal, and
+ * their squares, taken in double, are not 0).  The caller's mode is
+ * back afterwards. */
+static void test_flush_mode(void)
+{
+    dn_data *D = plane();
+    dn_model *m = net();
+    for (int i = 0; i < D->n; i++) D->Y[i] = 0;
+    float *W = m->theta + m->off_W[1], *b = m->theta + m->off_b[1];
+    for (int j = 0; j < 8; j++) W[j] = 1e-40f;
+    b[0] = 0;
+    dn_train_opts o;
+    dn_train_defaults(&o);
+    o.batch = 16;
+    o.opt.kind = DN_OPT_SGD;
+    dn_lr_find_conf c;
+    dn_lr_find_defaults(&c);
+    c.steps = 5;
+    dn_lr_find_result r;
+    dn_error err;
+    const float before = 1e-40f * 3;   /* a subnormal product, outside */
+    CHECK(before != 0, "subnormals are not flushed outside the mode");
+    CHECK(dn_lr_find(m, D, &o, &c, &r, &err) == DN_OK, "%s", err.msg);
+    CHECK(r.n == 5, "%d steps", r.n);
+#if defined(__x86_64__)   /* (the mode flushes on x86 only) */
+    for (int k = 0; k < r.n; k++)
+        CHECK(r.loss[k] == 0, "step %d: loss %g, not 0: the step ran "
+              "without the flush", k, r.loss[k]);
+#endif
+    volatile float s = 1e-40f;
+    CHECK(s * 3 != 0, "the caller's mode (no flush) is not back");
+    dn_lr_find_free(&r);
+    dn_model_free(m);
+    dn_data_free(D);
+}
+
 int main(void)
 {
     RUN(test_sweep);
     RUN(test_refused);
     RUN(test_plot_edges);
+    RUN(test_flush_mode);
     return check_done("test_lrfind");
 }

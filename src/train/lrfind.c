@@ -6,6 +6,7 @@
  * the weights are put back afterwards, so the test costs nothing but
  * time. */
 #include "train/train.h"
+#include "kernels/fpmode.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,9 @@ dn_status dn_lr_find(dn_model *m, const dn_data *train,
     int pos = 0;
     res->diverged = NAN;
     res->i_lowest = 0;
+    /* In training's floating-point mode (kernels/fpmode.h): the steps
+     * are training's, so their bits and their speed are too. */
+    const unsigned mode = dn_fpmode_enter();
     for (int k = 0; k < c->steps; k++) {
         const double eta = c->eta_min * pow(ratio, (double)k / (c->steps - 1));
         if (pos + B > n) {     /* whole batches only: a new pass */
@@ -162,6 +166,7 @@ dn_status dn_lr_find(dn_model *m, const dn_data *train,
         if (res->smooth[k] > c->diverge * lowest) { res->diverged = eta; break; }
         dn_opt_step(opt, m->theta, g, eta);
     }
+    dn_fpmode_leave(mode);
     memcpy(m->theta, theta0, P * sizeof *theta0);
     if (suggest(res, c->steps)) st = dn_fail(err, DN_ENOMEM, "lr-find: out "
                                              "of memory");
