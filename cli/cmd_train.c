@@ -630,8 +630,8 @@ int train_run(train_cfg *c_, const char *note)
     /* (TensorBoard's histograms want every epoch's gradient) */
     dn_health_conf hc;
     char hwhy[512];
-    train_health_conf(train->n, policy[0] && !c.tensorboard, c.t.l2, &hc, hwhy,
-                      sizeof hwhy);
+    train_health_conf(train->n, policy[0] && !c.tensorboard, c.t.epochs,
+                      c.t.l2, &hc, hwhy, sizeof hwhy);
     if (rank == 0 && !c.solver_set && (w.say_health || c.tensorboard) &&
         dn_health_new(m, train, &hc, &w.health, &err)) {
         rc = cli_error("train", &err);

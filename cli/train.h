@@ -177,11 +177,12 @@ int train_parse_layers(const char *spec, dn_act dflt, dn_arch *A);
  * means, what to try; eta is the epoch's learning rate. */
 void train_health_say(FILE *f, const dn_model *m, const dn_health_warning *w,
                       const dn_train_opts *t, double eta);
-/* The health checks' settings for a run on n training rows with L2
- * strength l2; under the small-table policy (policy 1) their model pass
- * is spaced out, under L2 the dead-unit share raised, and `why` (len
- * bytes) says what changed, else it is left empty (train_health.c). */
-void train_health_conf(int n, int policy, double l2, dn_health_conf *hc,
-                       char *why, size_t len);
+/* The health checks' settings for a run of `epochs` epochs on n
+ * training rows with L2 strength l2; under the small-table policy
+ * (policy 1) their model pass is spaced out, under L2 the dead-unit
+ * share raised, and `why` (len bytes) says what changed, else it is
+ * left empty (train_health.c). */
+void train_health_conf(int n, int policy, int epochs, double l2,
+                       dn_health_conf *hc, char *why, size_t len);
 
 #endif
