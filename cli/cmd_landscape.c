@@ -88,7 +88,8 @@ static int parse_opts(const char *s, run *r, int *n)
         return cli_usage("landscape", "--opt: list too long");
     strcpy(buf, s);
     *n = 0;
-    for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+    for (char *save, *t = strtok_r(buf, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
         dn_error err;
         if (*n == MAX_OPTS)
             return cli_usage("landscape", "--opt: at most %d optimizers",
@@ -118,7 +119,8 @@ static int parse_lr(const char *s, run *r, int n)
     }
     if (strlen(s) >= sizeof buf) return cli_usage("landscape", "--lr: too long");
     strcpy(buf, s);
-    for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+    for (char *save, *t = strtok_r(buf, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(t, '=');
         dn_opt_kind k;
         dn_solver_kind sk;

@@ -212,14 +212,17 @@ static const char *help =
 "  descent train train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz \\\n"
 "      --layers 128 --epochs 5 -o fashion.safetensors\n";
 
-/* Parses "64,32" or "64:tanh,32:relu" (or "none") into hidden layers. */
+/* Parses "64,32" or "64:tanh,32:relu" (or "none") into hidden layers.
+ * Reentrant (strtok_r): the cross-validation's threads build their
+ * folds' models through here at once. */
 int train_parse_layers(const char *spec, dn_act dflt, dn_arch *A)
 {
     A->n_layers = 0;
     if (!strcmp(spec, "none") || !strcmp(spec, "0") || !*spec) return 1;
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", spec);
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
         if (A->n_layers >= DN_MAX_LAYERS - 1) {
             cli_usage("train", "--layers: at most %d hidden layers",
                       DN_MAX_LAYERS - 1);
@@ -261,7 +264,8 @@ static int parse_dropout(const char *v, train_cfg *c)
     char buf[512];
     snprintf(buf, sizeof buf, "%s", v);
     int l = 0;
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","), l++) {
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save), l++) {
         double p;
         if (dn_parse_double(tok, strlen(tok), &p) != 1 || !(p >= 0 && p < 1) ||
             l >= DN_MAX_LAYERS) {

@@ -10,6 +10,11 @@
 # 2. The shared library exports what include/descent.h declares, and
 #    nothing else: every dynamic symbol named dn_* must be a name the
 #    header declares (the rest are built with hidden visibility).
+# 3. No C library call that keeps hidden state between calls (strtok,
+#    rand, localtime, ...) in src/ or cli/: the library trains models on
+#    several threads at once and the CLI's cross-validation builds its
+#    folds on threads, so each such call is a race (strtok's was one,
+#    found by ThreadSanitizer); use the _r form.
 #
 # Prints one line per breach and exits 1 if there is any.
 LIB=${1:?usage: check_layers.sh libdescent.so}
@@ -76,6 +81,18 @@ done
 for s in $declared; do
     echo "$exported" | grep -qx "$s" ||
         { echo "include/descent.h: declares $s, which $LIB does not export"; bad=1; }
+done
+
+# Rule 3, on the code with comments and strings removed.
+for f in src/*/*.c src/*/*.h cli/*.c cli/*.h; do
+    [ -f "$f" ] || continue
+    sed -e 's|//.*||' -e 's|"[^"]*"|""|g' "$f" |
+    grep -nE '(^|[^A-Za-z0-9_])(strtok|rand|srand|localtime|gmtime|asctime|ctime|strsignal|readdir|getpwnam|getpwuid)[[:space:]]*\(' |
+    grep -v '^[0-9]*:[[:space:]]*\*' |
+    while IFS=: read -r ln rest; do
+        echo "$f:$ln: a call that keeps hidden state between calls (a race on threads): use its _r form"
+        echo x >> "$T_BAD"
+    done
 done
 
 [ -s "$T_BAD" ] && bad=1
