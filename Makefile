@@ -198,13 +198,21 @@ coverage:
 # ThreadSanitizer in $(TSAN_B) — test_threads (readers of one model, two
 # trainings at once, the pool under load), the threaded products and
 # batches (test_gemm, test_batch) and the pacing between pool and one
-# thread (test_pace); any report fails the run.  About a minute.
+# thread (test_pace), and the CLI's default training on two tables,
+# whose cross-validation builds and trains folds on two threads at once
+# (with the race's tail: a guessed fold cancelled when another lambda
+# wins); any report fails the run.  About two minutes.
 TSAN_B     ?= build-tsan
 TSAN_TESTS  = $(patsubst %,$(TSAN_B)/tests/test_%,threads batch pace gemm)
 
 tsan:
-	$(MAKE) B=$(TSAN_B) CC=clang OPT=-O1 CFLAGS='-g -fsanitize=thread' $(TSAN_TESTS)
+	$(MAKE) B=$(TSAN_B) CC=clang OPT=-O1 CFLAGS='-g -fsanitize=thread' $(TSAN_TESTS) $(TSAN_B)/descent
 	@TSAN_OPTIONS='halt_on_error=1 exitcode=66' sh tests/run.sh $(TSAN_TESTS)
+	@for t in iris house; do \
+	    TSAN_OPTIONS='halt_on_error=1 exitcode=66' $(TSAN_B)/descent train \
+	        data/$$t.csv --threads 2 -q -o $(TSAN_B)/tsan-$$t.safetensors \
+	        || { echo "tsan: descent train data/$$t.csv failed"; exit 1; }; \
+	done; echo "tsan: descent train's cross-validation threads: no reports"
 
 # `make check`: the tree's two rules (tests/check_layers.sh): includes
 # point down the layers, and the shared library exports exactly what

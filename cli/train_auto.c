@@ -26,6 +26,7 @@
 #include "train.h"
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,11 +83,13 @@ typedef struct {
     int from, patience;
     double best, best_all;
     int epoch, epoch_all;
+    atomic_int *cancel;          /* non-zero: stop now (a guess gone wrong) */
 } fold_watch;
 
 static int watch_fold(const dn_epoch *e, void *user)
 {
     fold_watch *w = user;
+    if (w->cancel && atomic_load(w->cancel)) return 1;
     const double v = e->val_loss;
     if (!(v >= w->best_all)) w->best_all = v, w->epoch_all = e->epoch;
     if (e->epoch < w->from) return 0;
@@ -97,7 +100,8 @@ static int watch_fold(const dn_epoch *e, void *user)
 /* One fold's model with lambda: its best validation loss and epoch.
  * 0, or an exit code after a message. */
 static int fold_run(train_cfg *c, const dn_data *tr, const dn_data *te,
-                    double lambda, double *best, int *epoch)
+                    double lambda, atomic_int *cancel, double *best,
+                    int *epoch)
 {
     dn_model *m = NULL;
     int rc = train_build(c, tr, &m);
@@ -113,7 +117,7 @@ static int fold_run(train_cfg *c, const dn_data *tr, const dn_data *te,
     const int per = c->solver_set ? 1 : (tr->n + B - 1) / B;
     fold_watch w = { .from = (AUTO_MIN_STEPS + per - 1) / per,
                      .patience = AUTO_PATIENCE, .best = INFINITY,
-                     .best_all = INFINITY };
+                     .best_all = INFINITY, .cancel = cancel };
     o.on_epoch = watch_fold;
     o.user = &w;
     o.on_batch = NULL;
@@ -144,39 +148,95 @@ static int fold_run(train_cfg *c, const dn_data *tr, const dn_data *te,
 
 /* The cross-validation's jobs: job i trains fold fold[i] with lambda
  * lambdas[lam[i]]; its results land at the pair's place
- * f * N_LAMBDA + lambda of best, epoch and rc. */
+ * f * N_LAMBDA + lambda of best, epoch and rc, and done[] counts it.
+ *
+ * The race's tail.  The race's jobs differ in length (vowel's six ran
+ * 36 to 335 epochs), so one thread is often left waiting for the last
+ * while the other has nothing queued, and then the winner's remaining
+ * folds ran on one thread.  So a thread that finds the queue empty
+ * while the race still runs starts the remaining folds of the lambda
+ * that leads on the jobs done (`guess`); if the race then crowns
+ * another, the guess's models stop at their next epoch (`cancel`) and
+ * the winner's folds run as before.  Each job's result depends on its
+ * fold and lambda alone, so the choice and the epochs are the same as
+ * without the guess, on any number of threads. */
 typedef struct {
     train_cfg *c;
-    int n, next;
+    int n, next, K, R;
+    int race_done;               /* of the n queued jobs */
     int fold[AUTO_FOLDS * N_LAMBDA], lam[AUTO_FOLDS * N_LAMBDA];
+    int done[AUTO_FOLDS * N_LAMBDA];
+    int guess, guess_next;       /* the guessed lambda (-1: none yet), and
+                                    its next fold */
+    atomic_int cancel;
     pthread_mutex_t mu;
     dn_data *tr[AUTO_FOLDS], *te[AUTO_FOLDS];
     double best[AUTO_FOLDS * N_LAMBDA];
     int epoch[AUTO_FOLDS * N_LAMBDA], rc[AUTO_FOLDS * N_LAMBDA];
 } jobs;
 
+/* The lambda with the lowest mean best loss over the race's folds done
+ * for it (under J->mu); -1 when none is done. */
+static int leader(const jobs *J)
+{
+    int w = -1;
+    double lead = INFINITY;
+    for (int j = 0; j < N_LAMBDA; j++) {
+        double s = 0;
+        int k = 0;
+        for (int f = 0; f < J->R; f++)
+            if (J->done[f * N_LAMBDA + j] && !J->rc[f * N_LAMBDA + j])
+                s += J->best[f * N_LAMBDA + j], k++;
+        if (k && (w < 0 || s / k < lead)) lead = s / k, w = j;
+    }
+    return w;
+}
+
 static void *worker(void *arg)
 {
     jobs *J = arg;
     for (;;) {
         pthread_mutex_lock(&J->mu);
-        int i = J->next++;
+        int i = J->next++, f = -1, j = -1;
+        atomic_int *cancel = NULL;
+        if (i < J->n) {
+            f = J->fold[i];
+            j = J->lam[i];
+        } else if (J->guess_next < J->K) {
+            /* The queue is empty: a fold past the race, for the leader. */
+            if (J->guess < 0) J->guess = leader(J);
+            if (J->guess >= 0) {
+                f = J->guess_next++;
+                j = J->guess;
+                cancel = &J->cancel;
+            }
+        }
         pthread_mutex_unlock(&J->mu);
-        if (i >= J->n) return NULL;
-        const int f = J->fold[i], j = f * N_LAMBDA + J->lam[i];
-        J->rc[j] = J->c->t.interrupt && *J->c->t.interrupt ? EXIT_INTERRUPTED
-                 : fold_run(J->c, J->tr[f], J->te[f], lambdas[J->lam[i]],
-                            &J->best[j], &J->epoch[j]);
+        if (f < 0) return NULL;
+        const int at = f * N_LAMBDA + j;
+        const int rc = J->c->t.interrupt && *J->c->t.interrupt
+                     ? EXIT_INTERRUPTED
+                     : fold_run(J->c, J->tr[f], J->te[f], lambdas[j], cancel,
+                                &J->best[at], &J->epoch[at]);
+        pthread_mutex_lock(&J->mu);
+        J->rc[at] = rc;
+        J->done[at] = !(cancel && atomic_load(cancel));
+        if (i < J->n && ++J->race_done == J->n && J->guess >= 0 &&
+            J->guess != leader(J))
+            atomic_store(&J->cancel, 1);
+        pthread_mutex_unlock(&J->mu);
     }
 }
 
-/* Runs the n jobs queued in J over at most T threads (this one among
- * them), and returns the first job's exit code that is not 0, in job
- * order. */
+/* Runs the n jobs queued in J, and the guess's folds if J->guess_next
+ * < J->K, over at most T threads (this one among them), and returns the
+ * first queued job's exit code that is not 0, in job order. */
 static int run_jobs(jobs *J, int T)
 {
     J->next = 0;
-    if (T > J->n) T = J->n;
+    J->race_done = 0;
+    const int most = J->n + J->K - J->guess_next;
+    if (T > most) T = most;
     pthread_t tid[AUTO_FOLDS * N_LAMBDA];
     int started = 0;
     for (; started < T - 1; started++)
@@ -225,7 +285,7 @@ int train_auto(train_cfg *c, const dn_data *all, char *why, size_t len)
         return 0;
     }
     const int R = AUTO_RACE;     /* (K is at least 2) */
-    jobs J = { .c = c };
+    jobs J = { .c = c, .K = K, .R = R, .guess = -1, .guess_next = R };
     int rc = 0;
     for (int f = 0; f < K && !rc; f++)
         if (dn_data_fold_split(all, fold, f, &J.tr[f], &J.te[f], &err))
@@ -247,8 +307,16 @@ int train_auto(train_cfg *c, const dn_data *all, char *why, size_t len)
             race[j] = fold_mean(&J, j, R, 0);
             if (race[j] < race[w]) w = j;
         }
+        /* The folds past the race: the guess's results where it was the
+         * winner, else the winner's own runs now. */
         J.n = 0;
-        for (int f = R; f < K && !rc; f++) queue(&J, f, w);
+        J.guess_next = K;
+        for (int f = R; f < K && !rc; f++) {
+            const int at = f * N_LAMBDA + w;
+            if (J.guess != w || !J.done[at]) queue(&J, f, w);
+            else rc = J.rc[at];
+        }
+        J.guess = -1;            /* (nothing to guess or cancel now) */
         if (!rc && J.n) rc = run_jobs(&J, T);
         pthread_mutex_destroy(&J.mu);
     }
