@@ -826,24 +826,36 @@ static size_t signs(const dn_model *m, const dn_ws *ws, int n,
     return c;
 }
 
-static void hessian_net(dn_act h1, dn_act h2, dn_act out, dn_loss loss,
-                        int units)
+/* A 3-input network of the given layers and loss, Glorot-normal weights
+ * from seed; NULL (and a failed check) if the model is refused. */
+static dn_model *tiny_net(int layers, const int *width, const dn_act *act,
+                          dn_loss loss, uint64_t seed)
 {
     dn_arch A;
     memset(&A, 0, sizeof A);
     A.n_in = 3;
-    A.n_layers = 3;
-    A.layer[0] = (dn_layer){ .units = 4, .act = h1 };
-    A.layer[1] = (dn_layer){ .units = 3, .act = h2 };
-    A.layer[2] = (dn_layer){ .units = units, .act = out };
+    A.n_layers = layers;
+    for (int l = 0; l < layers; l++)
+        A.layer[l] = (dn_layer){ .units = width[l], .act = act[l] };
     A.loss = loss;
     dn_model *m;
     dn_error err;
     if (dn_model_new(&A, &m, &err)) {
         CHECK(0, "%s", err.msg);
-        return;
+        return NULL;
     }
-    dn_model_init(m, DN_INIT_GLOROT_NORMAL, 0, 7);
+    dn_model_init(m, DN_INIT_GLOROT_NORMAL, 0, seed);
+    return m;
+}
+
+static void hessian_net(dn_act h1, dn_act h2, dn_act out, dn_loss loss,
+                        int units)
+{
+    const int width[3] = { 4, 3, units };
+    const dn_act act[3] = { h1, h2, out };
+    dn_model *m = tiny_net(3, width, act, loss, 7);
+    if (!m) return;
+    dn_arch A = *dn_model_arch(m);
     dn_rng r;
     dn_rng_seed(&r, 3);
     for (int l = 0; l < 3; l++) {
@@ -940,20 +952,10 @@ static void test_hessian(void)
  * too, so the test would see a product that kept them. */
 static void gn_net(dn_act h1, dn_act out, dn_loss loss, int units)
 {
-    dn_arch A;
-    memset(&A, 0, sizeof A);
-    A.n_in = 3;
-    A.n_layers = 2;
-    A.layer[0] = (dn_layer){ .units = 4, .act = h1 };
-    A.layer[1] = (dn_layer){ .units = units, .act = out };
-    A.loss = loss;
-    dn_model *m;
-    dn_error err;
-    if (dn_model_new(&A, &m, &err)) {
-        CHECK(0, "%s", err.msg);
-        return;
-    }
-    dn_model_init(m, DN_INIT_GLOROT_NORMAL, 0, 11);
+    const int width[2] = { 4, units };
+    const dn_act act[2] = { h1, out };
+    dn_model *m = tiny_net(2, width, act, loss, 11);
+    if (!m) return;
     dn_rng r;
     dn_rng_seed(&r, 4);
     float *b0 = dn_model_b(m, 0);

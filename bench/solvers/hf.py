@@ -15,7 +15,10 @@ fractions of the budget from each run's history.
 
 Run: make bench-hf   (or flock /work/bench.lock /usr/bin/python3 bench/solvers/hf.py)
 """
-import csv, os, shutil, platform, statistics, subprocess, sys, tempfile, time
+import csv, os, shutil, statistics, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from cpu import cpuinfo  # noqa: E402  (bench/cpu.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DESCENT = os.path.join(ROOT, "descent")
@@ -34,13 +37,7 @@ FRACTIONS = [0.1, 0.25, 0.5, 1.0]
 
 
 def cpu():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+    return cpuinfo().get("model name", "unknown CPU")
 
 
 def run(args, iters, seed, tmp):
