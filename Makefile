@@ -60,7 +60,7 @@ TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 
 .PHONY: all check test test-install test-deploy test-mpi demo install uninstall clean examples fuzz fuzz-smoke sanitize \
-        coverage tsan bench bench-scale bench-ab bench-defaults bench-infer python bench-python bench-solvers
+        coverage tsan bench bench-scale bench-ab bench-defaults bench-infer python bench-python bench-solvers bench-hf
 
 all: $(B)/libdescent.a $(B)/libdescent.so $(B)/descent descent
 
@@ -295,6 +295,13 @@ python/descent/libdescent.so: $(B)/libdescent.so
 # minutes).  Needs python3-sklearn and dataset-fashion-mnist.
 bench-python: python
 	/usr/bin/python3 bench/python_bench.py bench/PYTHON.md
+
+# `make bench-hf`: the Hessian-free solver against L-BFGS and Adam on
+# Fashion-MNIST's 784-16-16-10 network in the same wall time; writes
+# bench/HF.md (about 8 minutes; needs dataset-fashion-mnist).
+BENCH_LOCK ?= /work/bench.lock
+bench-hf: $(B)/descent
+	flock $(BENCH_LOCK) /usr/bin/python3 bench/solvers/hf.py
 
 # `make bench-solvers`: the full-batch solvers against SciPy's (MINPACK
 # lmder, L-BFGS-B, CG, trust-ncg) on 14 problems x 3 seeds from the same

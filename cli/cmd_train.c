@@ -251,6 +251,11 @@ static void describe_solver(const dn_solver_conf *v, char *buf, size_t len)
         dn_snprintf(buf, len, "newton (exact Hessian by the R-operator, damped, "
                     "strong Wolfe line search c1 %g c2 %g)", v->c1, v->c2);
         break;
+    case DN_SOLVER_HF:
+        dn_snprintf(buf, len, "hf (Hessian-free Gauss-Newton: CG on G v, at "
+                    "most %d iterations, mu %g relative, x%g / x%g by rho)",
+                    v->hf_cg_max, v->mu, v->mu_dec, v->mu_inc);
+        break;
     case DN_SOLVER_CG:
         dn_snprintf(buf, len, "cg (%s, strong Wolfe line search c1 %g c2 %g)",
                     dn_cg_beta_name(v->cg_beta), v->c1, v->c2);

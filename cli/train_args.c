@@ -83,7 +83,7 @@ static const char *help =
 "  --batch M             rows per step: 1 = stochastic, M = mini-batch,\n"
 "                        0 or 'all' = the whole set (default 32)\n"
 "\n"
-"full-batch solvers (--opt lbfgs|cg|lm|newton; --epochs is the iteration\n"
+"full-batch solvers (--opt lbfgs|cg|lm|newton|hf; --epochs is the iteration\n"
 "budget; docs/solvers.md):\n"
 "  --gtol G              stop when the gradient norm is at most G (1e-6)\n"
 "  --ftol F              stop when an iteration lowers the loss by less than F\n"
@@ -108,6 +108,12 @@ static const char *help =
 "                        J'J's largest diagonal entry); LM is for\n"
 "                        sum-of-squares losses only\n"
 "  --max-params N        size limit for lm (4096) and newton (2048)\n"
+"  --hf-cg-max N         hf (Hessian-free Gauss-Newton): CG iterations per\n"
+"                        iteration (250); its damping --mu etc. defaults to\n"
+"                        1e-2 (times the first curvature seen), 2/3, 1.5\n"
+"  --hf-rows N           hf: rows for the curvature products, a slice that\n"
+"                        rotates every iteration (0 = all, default)\n"
+"  --hf-decay D          hf: CG starts from D times the last solution (0.95)\n"
 "\n"
 "regularization:\n"
 "  --l2 LAMBDA           adds LAMBDA/2 * sum W^2 to the loss (weights only,\n"
@@ -327,6 +333,9 @@ static const train_num nums[] = {
     N("mu", solver.mu, 0, 1e30), N("mu-dec", solver.mu_dec, 0, 1),
     N("mu-inc", solver.mu_inc, 1, 1e30), N("mu-max", solver.mu_max, 0, 1e300),
     N("max-params", solver.max_params, 1, 1e12),
+    N("hf-cg-max", solver.hf_cg_max, 1, 100000),
+    N("hf-rows", solver.hf_rows, 0, 1e12),
+    N("hf-decay", solver.hf_decay, 0, 1),
     N("boundary-every", boundary_every, 1, 1e8),
 };
 #undef N
@@ -398,7 +407,7 @@ static int parse_kinds(int argc, char **argv, train_cfg *c)
                 return cli_usage("train", "--opt: unknown optimizer '%s'; use "
                                  "one of: sgd, momentum, nesterov, adagrad, "
                                  "rmsprop, adam, adamw (mini-batch) or lbfgs, "
-                                 "cg, lm, newton (full-batch solvers)", v);
+                                 "cg, lm, newton, hf (full-batch solvers)", v);
             c->solver_set = 1;
             dn_solver_defaults(&c->solver, k);
         }
@@ -599,7 +608,7 @@ int train_parse(int argc, char **argv, train_cfg *c)
                          "where the frames go");
     if (c->solver_opts && !c->solver_set)
         return cli_usage("train", "solver options (--gtol, --mu, --cg-beta, "
-                         "...) apply to --opt lbfgs|cg|lm|newton only");
+                         "...) apply to --opt lbfgs|cg|lm|newton|hf only");
     if (c->solver_set) {
         /* What a full-batch solver has no use for is refused, not
          * silently ignored. */

@@ -1686,6 +1686,35 @@ dn_status dn_model_export_c(const dn_model *m, const dn_c_opts *o,
  *           convergence near a minimum, but every iteration builds and
  *           factors an n × n matrix: fast on small or convex problems,
  *           impractical for large networks.
+ *   HF      Hessian-free (truncated) Gauss-Newton, matrix-free, as
+ *           Martens (2010): solve (G + ridge + mu I) p = −g by linear
+ *           CG on products G v (problem.gn: a network's Gauss-Newton
+ *           matrix J^T H_L J, positive semi-definite; without gn, Hessian
+ *           products by central differences of fg's gradient, and CG
+ *           stops at the first direction of non-positive curvature).
+ *           CG starts from hf_decay × the previous solution (or 0 when
+ *           that is not downhill), stops after hf_cg_max iterations,
+ *           when ‖r‖ ≤ hf_cg_tol ‖g‖, or on Martens' progress test:
+ *           after i > k = max(10, i/10) iterations, when the quadratic
+ *           model q gained less than k · 5e-4 of its value over the last
+ *           k.  The step: the last CG iterate, or an earlier saved one
+ *           (iterates 1, 2, 3, 4, 6, 8, ... kept) while that lowers f
+ *           more (value passes only), then backtracking alpha ×= ½ with
+ *           the sufficient-decrease test (c1, at most ls_max values); a
+ *           step that does not lower f is not taken: mu ×= mu_inc² and
+ *           CG runs again.  mu follows rho = actual / predicted (by q
+ *           without mu) reduction: × mu_inc when rho < ¼, × mu_dec when
+ *           rho > ¾ (3/2 and 2/3, Martens': CG's warm start carries
+ *           the last solve's scale over, so mu need not jump; LM's 10×
+ *           oscillates here); mu starts at mu × the curvature dᵀGd/dᵀd
+ *           of the first CG direction (so mu means the same in any
+ *           units), and the run ends with DN_STOP_MU_MAX above mu_max.
+ *           Cost per iteration: one gradient, at most hf_cg_max G
+ *           products (each about two gradients' work on the curvature
+ *           rows: a forward pass plus the R-sweeps), and a few values;
+ *           memory 9 vectors of n doubles plus the saved iterates.
+ *           evals (dn_min_iter, dn_min_result) counts fg calls, and a
+ *           G product as one evaluation (each is a pass over rows).
  *
  * The line search (L-BFGS, CG, Newton) looks for a step alpha along d
  * that meets the strong Wolfe conditions
@@ -1707,6 +1736,7 @@ typedef enum {
     DN_SOLVER_CG,
     DN_SOLVER_LM,
     DN_SOLVER_NEWTON,
+    DN_SOLVER_HF,
     DN_SOLVER_COUNT
 } dn_solver_kind;
 
@@ -1801,13 +1831,24 @@ typedef struct {
                          128 MiB), NEWTON 2048 (the Hessian in 32 MiB,
                          built from 2048 products per iteration) */
     dn_lm_rule lm_rule; /* LM: the damping rule (DN_LM_GATED) */
-    DN_RESERVED(8);
+    int    hf_cg_max; /* HF: CG iterations per solve, 1 to 100000 (250) */
+    double hf_decay;  /* HF: CG starts from hf_decay × the last solution,
+                         0 ≤ hf_decay < 1 (0.95; 0 = from zero) */
+    double hf_cg_tol; /* HF: CG stops at ‖r‖ ≤ hf_cg_tol ‖g‖ (1e-6) */
+    long   hf_rows;   /* HF with a network (dn_train_full): the G
+                         products use this many rows, a slice of the
+                         training rows that rotates with the iteration
+                         (rows [i·hf_rows, (i+1)·hf_rows) mod N at
+                         iteration i, so a resumed run uses the same);
+                         0 = every row (0).  f and g always use all */
+    DN_RESERVED(5);
 } dn_solver_conf;
 
 /* The defaults for a kind, as above. */
 void dn_solver_defaults(dn_solver_conf *c, dn_solver_kind kind);
-/* "lbfgs", "cg", "lm", "newton"; parsing also takes "l-bfgs", "trainlm",
- * "levenberg-marquardt", "conjugate-gradient". */
+/* "lbfgs", "cg", "lm", "newton", "hf"; parsing also takes "l-bfgs",
+ * "trainlm", "levenberg-marquardt", "conjugate-gradient",
+ * "hessian-free". */
 const char *dn_solver_name(dn_solver_kind k);
 dn_status dn_solver_parse(const char *s, dn_solver_kind *out, dn_error *err);
 const char *dn_cg_beta_name(dn_cg_beta b);  /* "pr+", "fr" ("pr" too) */
@@ -1830,6 +1871,13 @@ typedef int (*dn_hess_fn)(const double *x, double *H, void *user);
  * return = failure (DN_ENUMERIC). */
 typedef int (*dn_resid_fn)(const double *x, int i, double *e, double *J,
                            void *user);
+
+/* HF: gv = G v at x (n doubles each), G positive semi-definite (a
+ * Gauss-Newton matrix); iter is the solver's iteration (0-based), the
+ * same for every product of one solve, so a callback may choose its
+ * rows by it.  Non-zero return = failure (DN_ENUMERIC). */
+typedef int (*dn_gn_fn)(const double *x, const double *v, double *gv,
+                        int iter, void *user);
 
 /* A problem: the objective and what each solver needs besides.
  * Why float64: the solvers' inner products (sᵀy, gᵀd, JᵀJ), the
@@ -1863,7 +1911,9 @@ typedef struct {
                               end with DN_STOP_LINESEARCH instead of
                               spending evaluations on rounding noise */
     void       *user;      /* passed to every callback */
-    DN_RESERVED(4);
+    dn_gn_fn    gn;        /* HF: optional; NULL = Hessian products by
+                              central differences of fg's gradient */
+    DN_RESERVED(3);
 } dn_problem;
 
 /* What dn_minimize reports after every iteration. */
@@ -1873,8 +1923,8 @@ typedef struct {
     double f;          /* at the new point */
     double grad_norm;  /* ‖g‖₂ at the new point */
     double step;       /* the line search's alpha (LM: 1) */
-    double mu;         /* LM: mu after the iteration (as trainlm's record
-                          shows it); 0 for the others */
+    double mu;         /* LM, HF: mu after the iteration (as trainlm's
+                          record shows it); 0 for the others */
     int    wolfe;      /* 1: the step met the strong Wolfe conditions;
                           0: the backtracking fallback's step, or LM */
     const double *x, *g; /* the new point and its gradient (n each) */

@@ -68,6 +68,9 @@ mu-dec|HOUSE --opt lm|0.2|0.3
 mu-inc|HOUSE --opt lm|5|6
 mu-max|HOUSE --opt lm|1e9|1e8
 max-params|HOUSE --opt lm|3000|3001
+hf-cg-max|--opt hf|50|60
+hf-rows|--opt hf|100|200
+hf-decay|--opt hf|0.9|0.8
 l2||0.01|0.02
 weight-decay||0.01|0.02
 dropout||0.1|0.2

@@ -27,7 +27,7 @@ TASK_REGRESSION, TASK_BINARY, TASK_MULTICLASS = range(3)
 OPT = {"sgd": 0, "momentum": 1, "nesterov": 2, "adagrad": 3, "rmsprop": 4,
        "adam": 5, "adamw": 6}
 SCHED = {"constant": 0, "step": 1, "exp": 2, "cosine": 3, "plateau": 4}
-SOLVER = {"lbfgs": 0, "cg": 1, "lm": 2, "newton": 3}
+SOLVER = {"lbfgs": 0, "cg": 1, "lm": 2, "newton": 3, "hf": 4}
 MONITOR_VAL_LOSS, MONITOR_VAL_ACC, MONITOR_TRAIN_LOSS = range(3)
 STOP_EPOCHS = 0
 
@@ -149,8 +149,9 @@ class dn_solver_conf(C.Structure):
                 ("restart", C.c_int), ("mu", C.c_double),
                 ("mu_dec", C.c_double), ("mu_inc", C.c_double),
                 ("mu_max", C.c_double), ("max_params", C.c_size_t),
-                ("lm_rule", C.c_int),
-                reserved(8)]
+                ("lm_rule", C.c_int), ("hf_cg_max", C.c_int),
+                ("hf_decay", C.c_double), ("hf_cg_tol", C.c_double),
+                ("hf_rows", C.c_long), reserved(5)]
 
 
 class dn_hist_row(C.Structure):

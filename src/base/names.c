@@ -20,7 +20,7 @@ static const char *init_names[DN_INIT_COUNT] = {
     "he_normal"
 };
 static const char *solver_names[DN_SOLVER_COUNT] = {
-    "lbfgs", "cg", "lm", "newton"
+    "lbfgs", "cg", "lm", "newton", "hf"
 };
 static const char *cg_beta_names[2] = { "pr+", "fr" };
 static const char *lm_rule_names[5] = { "trainlm", "more", "sweep",
@@ -77,6 +77,7 @@ static const alias aliases[] = {
     { solver_names, "l_bfgs", DN_SOLVER_LBFGS },
     { solver_names, "conjugate-gradient", DN_SOLVER_CG },
     { solver_names, "trainlm", DN_SOLVER_LM },
+    { solver_names, "hessian-free", DN_SOLVER_HF },
     { solver_names, "levenberg-marquardt", DN_SOLVER_LM },
     { cg_beta_names, "pr", DN_CG_PR_PLUS },
     { cg_beta_names, "prp", DN_CG_PR_PLUS },

@@ -31,6 +31,15 @@
  * its quadratic convergence.  The R-operator's H v is exact up to float32
  * rounding, for the same O(N·P) cost per product.
  *
+ * The Gauss-Newton product G v = J^T H_L J v (dn_gn_vec, for the
+ * Hessian-free solver) is the same sweep with every term that carries
+ * the first-order D = dE/dz dropped: the forward sweep is J v, the
+ * output multiplies by H_L (MSE: 1/N through the output activation's f'
+ * only, without G f''), and the backward sweep is J^T: no D_l V_l, no
+ * D_l^T R{a_(l-1)}, no G f'' and no PReLU G-terms.  What is left is
+ * positive semi-definite whatever the point, which is what conjugate
+ * gradient needs.
+ *
  * Below the first layer where v is non-zero, R{z} and R{a} vanish; those
  * layers' forward products are skipped, which makes a column H e_j cheap
  * for the parameters of the upper layers. */
@@ -142,7 +151,7 @@ static void r_activate(const dn_model *m, const dn_ws *ws, dn_rws *r,
  * entries for PReLU. */
 static void r_through(const dn_model *m, const dn_ws *ws, dn_rws *r,
                       const float *v, float *hv, int l, int n, float *G,
-                      float *RG)
+                      float *RG, int gn)
 {
     const dn_layer *L = &m->arch.layer[l];
     const int k = L->units;
@@ -153,6 +162,12 @@ static void r_through(const dn_model *m, const dn_ws *ws, dn_rws *r,
     const float *slope = so >= 0 ? m->theta + so : NULL;
     /* R{G} ⊙ f'(z); for PReLU ds = Σ_rows R{G} min(z, 0). */
     dn_act_backward(L, slope, z, a, RG, r->ds, n);
+    if (gn) {
+        /* Gauss-Newton keeps J^T only: the slopes' R{dalpha} from R{G},
+         * none of the G-terms, and no D (nothing downstream reads it). */
+        if (slope) memcpy(hv + so, r->ds, (size_t)k * sizeof *hv);
+        return;
+    }
     switch (L->act) {
     case DN_ACT_SIGMOID:
         for (size_t i = 0; Rz && i < nk; i++)
@@ -181,8 +196,10 @@ static void r_through(const dn_model *m, const dn_ws *ws, dn_rws *r,
     dn_act_backward(L, slope, z, a, G, r->ds, n);
 }
 
-void dn_hess_vec(const dn_model *m, const dn_ws *ws, dn_rws *r,
-                 const float *Yt, const float *v, float *hv)
+/* H v (gn = 0) or G v (gn = 1): one sweep, the Gauss-Newton one
+ * skipping every term that carries the first-order D = dE/dz. */
+static void r_sweep(const dn_model *m, const dn_ws *ws, dn_rws *r,
+                    const float *Yt, const float *v, float *hv, int gn)
 {
     const dn_arch *A = &m->arch;
     const int last = A->n_layers - 1, n = ws->n;
@@ -219,12 +236,12 @@ void dn_hess_vec(const dn_model *m, const dn_ws *ws, dn_rws *r,
     const int K = A->layer[last].units;
     const size_t nK = (size_t)n * K;
     float *D = r->D[0], *RD = r->RD[0];
-    dn_loss_output_grad(A->loss, ws->a[last], Yt, NULL, n, K, D);
+    if (!gn) dn_loss_output_grad(A->loss, ws->a[last], Yt, NULL, n, K, D);
     if (A->loss == DN_LOSS_MSE) {
         /* D holds G_L = dE/da_L; R{G_L} = R{a_L}/N. */
         for (size_t i = 0; i < nK; i++)
             RD[i] = r->zero[last] ? 0 : r->Ra[last][i] * inv_n;
-        r_through(m, ws, r, v, hv, last, n, D, RD);
+        r_through(m, ws, r, v, hv, last, n, D, RD, gn);
     } else {
         for (size_t i = 0; i < nK; i++)
             RD[i] = r->zero[last] ? 0 : r->Rz[last][i] * inv_n;
@@ -239,7 +256,7 @@ void dn_hess_vec(const dn_model *m, const dn_ws *ws, dn_rws *r,
         const float *a_prev = l ? ws->a[l - 1] : ws->a0;
         float *hW = hv + m->off_W[l], *hb = hv + m->off_b[l];
         dn_gemm_tn(pool, out, in, n, RD, out, a_prev, in, hW, in, 0);
-        if (l && !r->zero[l - 1])
+        if (!gn && l && !r->zero[l - 1])
             dn_gemm_tn(pool, out, in, n, D, out, r->Ra[l - 1], in, hW, in, 1);
         for (int j = 0; j < out; j++) hb[j] = 0;
         for (int i = 0; i < n; i++)
@@ -251,12 +268,24 @@ void dn_hess_vec(const dn_model *m, const dn_ws *ws, dn_rws *r,
         const int nxt = D == r->D[0];
         float *G = r->D[nxt], *RG = r->RD[nxt];
         const float *W = m->theta + m->off_W[l], *V = v + m->off_W[l];
-        dn_gemm_nn(pool, n, in, out, D, out, W, in, G, in, 0);
+        if (!gn) dn_gemm_nn(pool, n, in, out, D, out, W, in, G, in, 0);
         dn_gemm_nn(pool, n, in, out, RD, out, W, in, RG, in, 0);
-        if (nonzero(V, (size_t)out * in))
+        if (!gn && nonzero(V, (size_t)out * in))
             dn_gemm_nn(pool, n, in, out, D, out, V, in, RG, in, 1);
-        r_through(m, ws, r, v, hv, l - 1, n, G, RG);
+        r_through(m, ws, r, v, hv, l - 1, n, G, RG, gn);
         D = G;
         RD = RG;
     }
+}
+
+void dn_hess_vec(const dn_model *m, const dn_ws *ws, dn_rws *r,
+                 const float *Yt, const float *v, float *hv)
+{
+    r_sweep(m, ws, r, Yt, v, hv, 0);
+}
+
+void dn_gn_vec(const dn_model *m, const dn_ws *ws, dn_rws *r,
+               const float *v, float *gv)
+{
+    r_sweep(m, ws, r, NULL, v, gv, 1);
 }

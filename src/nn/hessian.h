@@ -19,4 +19,11 @@ void      dn_rws_free(dn_rws *r);
 void dn_hess_vec(const dn_model *m, const dn_ws *ws, dn_rws *r,
                  const float *Yt, const float *v, float *hv);
 
+/* gv = G v, G = J^T H_L J the Gauss-Newton matrix of the same mean loss
+ * (J the Jacobian of the output's z, H_L the loss's Hessian there; MSE:
+ * of the output's a, H_L = I/N), positive semi-definite.  As dn_hess_vec
+ * otherwise; G does not depend on the targets. */
+void dn_gn_vec(const dn_model *m, const dn_ws *ws, dn_rws *r,
+               const float *v, float *gv);
+
 #endif

@@ -1,6 +1,6 @@
 /* minimize.c — the general minimizer: the solvers' settings and their
  * checks, counted evaluations, the stopping rules every solver shares,
- * and the dispatch to L-BFGS, CG, LM or Newton.
+ * and the dispatch to L-BFGS, CG, LM, Newton or HF.
  *
  * A run is one dn_solve: the current point x, its f and gradient g, and
  * the counters.  Each solver moves x from accepted point to accepted
@@ -36,6 +36,18 @@ void dn_solver_defaults(dn_solver_conf *c, dn_solver_kind kind)
     c->mu_inc = 10;
     c->mu_max = 1e10;
     c->lm_rule = DN_LM_GATED;   /* what bench/SOLVERS.md measured best */
+    if (kind == DN_SOLVER_HF) {
+        /* Martens' factors (see dn_solver_kind); mu relative to the
+         * first curvature seen, and mu_max relative to it too. */
+        c->mu = 1e-2;
+        c->mu_dec = 2.0 / 3;
+        c->mu_inc = 1.5;
+        c->mu_max = 1e10;
+    }
+    c->hf_cg_max = 250;
+    c->hf_decay = 0.95;
+    c->hf_cg_tol = 1e-6;
+    c->hf_rows = 0;
     c->max_params = kind == DN_SOLVER_LM ? LM_MAX_PARAMS
                   : kind == DN_SOLVER_NEWTON ? NEWTON_MAX_PARAMS : 0;
 }
@@ -76,7 +88,7 @@ static dn_status check_conf(const dn_solver_conf *c, dn_error *err)
 {
     if ((unsigned)c->kind >= DN_SOLVER_COUNT)
         return dn_fail(err, DN_EARG, "solver kind %d is unknown; use one of "
-                       "lbfgs, cg, lm, newton", (int)c->kind);
+                       "lbfgs, cg, lm, newton, hf", (int)c->kind);
     if (c->max_iter < 0)
         return bad(c, "max_iter", c->max_iter, "0 or more (default 1000)",
                    err);
@@ -110,18 +122,37 @@ static dn_status check_conf(const dn_solver_conf *c, dn_error *err)
             return bad(c, "restart", c->restart, "0 (every n iterations) or "
                        "more", err);
         break;
+    case DN_SOLVER_HF: {
+        dn_status st = count_in(c, "hf_cg_max", c->hf_cg_max, 1, 100000,
+                                "CG iterations per solve (default 250)", err);
+        if (st) return st;
+        if (!(c->hf_decay >= 0 && c->hf_decay < 1))
+            return bad(c, "hf_decay", c->hf_decay, "0 <= hf_decay < 1 "
+                       "(default 0.95; 0 starts CG from zero)", err);
+        if (!(c->hf_cg_tol >= 0 && c->hf_cg_tol < 1))
+            return bad(c, "hf_cg_tol", c->hf_cg_tol, "0 <= hf_cg_tol < 1 "
+                       "(default 1e-6)", err);
+        if (c->hf_rows < 0)
+            return bad(c, "hf_rows", (double)c->hf_rows, "0 (every row) or "
+                       "more", err);
+        __attribute__((fallthrough));  /* the damping's, as LM's */
+    }
     case DN_SOLVER_LM:
-        if ((unsigned)c->lm_rule > DN_LM_GATED)
+        if (c->kind == DN_SOLVER_LM && (unsigned)c->lm_rule > DN_LM_GATED)
             return bad(c, "lm_rule", c->lm_rule, "gated, sweep, trainlm, "
                        "more or hybrid", err);
         if (!(isfinite(c->mu) && c->mu > 0))
-            return bad(c, "mu", c->mu, "a finite mu > 0 (default 1e-3)", err);
+            return bad(c, "mu", c->mu, c->kind == DN_SOLVER_HF ? "a finite "
+                       "mu > 0 (default 1e-2)" : "a finite mu > 0 (default "
+                       "1e-3)", err);
         if (!(c->mu_dec > 0 && c->mu_dec < 1))
-            return bad(c, "mu_dec", c->mu_dec, "0 < mu_dec < 1 (default 0.1)",
-                       err);
+            return bad(c, "mu_dec", c->mu_dec, c->kind == DN_SOLVER_HF ?
+                       "0 < mu_dec < 1 (default 2/3)" : "0 < mu_dec < 1 "
+                       "(default 0.1)", err);
         if (!(isfinite(c->mu_inc) && c->mu_inc > 1))
-            return bad(c, "mu_inc", c->mu_inc, "a finite mu_inc > 1 (default "
-                       "10)", err);
+            return bad(c, "mu_inc", c->mu_inc, c->kind == DN_SOLVER_HF ?
+                       "a finite mu_inc > 1 (default 1.5)" : "a finite "
+                       "mu_inc > 1 (default 10)", err);
         if (!(isfinite(c->mu_max) && c->mu_max >= c->mu))
             return bad(c, "mu_max", c->mu_max, "a finite mu_max >= mu "
                        "(default 1e10)", err);
@@ -287,7 +318,7 @@ size_t dn_solver_state_size(const dn_solver_conf *c, size_t n)
                : c->kind == DN_SOLVER_LM && c->lm_rule == DN_LM_MORE ? n
                : c->kind == DN_SOLVER_LM && (c->lm_rule == DN_LM_HYBRID ||
                                              c->lm_rule == DN_LM_GATED)
-               ? n * n + 2 * n : 0;
+               ? n * n + 2 * n : c->kind == DN_SOLVER_HF ? n : 0;
     return DN_ST_HEAD + 2 * n + own;
 }
 
@@ -364,6 +395,7 @@ dn_status dn_minimize_run(const dn_problem *p, const dn_solver_conf *conf,
         case DN_SOLVER_LBFGS:  st = dn_lbfgs_run(&s); break;
         case DN_SOLVER_CG:     st = dn_cg_run(&s); break;
         case DN_SOLVER_NEWTON: st = dn_newton_run(&s); break;
+        case DN_SOLVER_HF:     st = dn_hf_run(&s); break;
         default: break;
         }
     }

@@ -16,7 +16,7 @@ typedef struct {
     size_t  n;
     double *x, *g;
     double  f, gnorm;
-    double  mu;               /* LM: the damping now */
+    double  mu;               /* LM, HF: the damping now */
     int     iter;             /* iterations completed */
     long    evals;
     int     spent;            /* 1 once an evaluation was refused by the
@@ -35,7 +35,8 @@ typedef struct {
 } dn_solve;
 
 /* The state array: scalars, then x, g (n each), then the solver's own
- * arrays (L-BFGS: S, Y, m × n each, and rho, m; CG: d and g_prev).
+ * arrays (L-BFGS: S, Y, m × n each, and rho, m; CG: d and g_prev; HF: the last
+ * CG solution, and in DN_ST_S0 the curvature mu was scaled by).
  * Each solver keeps its scalars in DN_ST_S0.. before every
  * dn_solve_step_done; the common ones are written there. */
 enum {
@@ -111,6 +112,7 @@ dn_status dn_lbfgs_run(dn_solve *s);
 dn_status dn_cg_run(dn_solve *s);
 dn_status dn_lm_run(dn_solve *s);
 dn_status dn_newton_run(dn_solve *s);
+dn_status dn_hf_run(dn_solve *s);
 
 /* ---- the full-batch solvers' state (minimize.c) ---- */
 

@@ -17,7 +17,9 @@
  *           vector (dn_backward), so E = (1/N) ½ Σ ‖e‖² + λ/2 Σ W² is
  *           LM's f with scale 1/N and ridge N λ on the weights;
  *   NEWTON  the exact Hessian, column j = H e_j by the R-operator
- *           (hessian.c), plus λ on the weights' diagonal. */
+ *           (hessian.c), plus λ on the weights' diagonal;
+ *   HF      Gauss-Newton products G v (hessian.c's dn_gn_vec) over the
+ *           curvature rows, plus λ v on the weights. */
 #include "train/train.h"
 #include "kernels/fpmode.h"
 #include "nn/hessian.h"
@@ -37,9 +39,11 @@ typedef struct {
     float   lambda;
     dn_ws  *ws;       /* CHUNK rows: values, gradients, Hessians, metrics */
     dn_ws  *ws1;      /* LM: one row, for Jacobian rows */
-    dn_rws *rws;      /* NEWTON: the R-operator's buffers */
-    float  *gf;       /* P floats: the L2 gradient; Newton's direction e_j */
-    float  *hv;       /* NEWTON: P floats, H e_j */
+    dn_rws *rws;      /* NEWTON, HF: the R-operator's buffers */
+    float  *gf;       /* P floats: the L2 gradient; Newton's direction e_j;
+                         HF's v */
+    float  *hv;       /* NEWTON, HF: P floats, H e_j or G v */
+    long    hf_rows;  /* HF: the curvature rows per iteration (≤ N) */
     double *ridge;    /* LM: N λ on the weights, 0 elsewhere (NULL: λ = 0) */
     unsigned char *wmask;  /* the weights W (L2 touches only these) */
     double *last_x;   /* where fg last evaluated, and the rows' tally */
@@ -159,6 +163,39 @@ static int net_hess(const double *x, double *H, void *user)
     }
     for (size_t j = 0; q->lambda > 0 && j < P; j++)
         if (q->wmask[j]) H[j * P + j] += q->lambda;
+    return 0;
+}
+
+/* HF: gv = G v + λ v (on the weights) at x over the curvature rows of
+ * iteration iter: hf_rows consecutive rows from (iter · hf_rows) mod N,
+ * wrapping, so every row takes its turn and a resumed run (which knows
+ * iter) uses the same rows.  x is loaded every time: the solver's trial
+ * points load theta in between. */
+static int net_gn(const double *x, const double *v, double *gv, int iter,
+                  void *user)
+{
+    net *q = user;
+    const dn_data *d = q->train;
+    const long N = d->n, R = q->hf_rows;
+    const size_t P = q->P;
+    load(q, x);
+    for (size_t i = 0; i < P; i++) q->gf[i] = (float)v[i];
+    memset(gv, 0, P * sizeof *gv);
+    long r = (long)(((unsigned long)iter * (unsigned long)R) % (unsigned long)N);
+    for (long done = 0; done < R;) {
+        long nc = R - done < CHUNK ? R - done : CHUNK;
+        if (nc > N - r) nc = N - r;   /* the wrap */
+        dn_forward(q->m, q->ws, d->X + (size_t)r * d->d, (int)nc);
+        dn_gn_vec(q->m, q->ws, q->rws, q->gf, q->hv);
+        const double w = (double)nc / (double)R;
+        for (size_t i = 0; i < P; i++) gv[i] += w * q->hv[i];
+        done += nc;
+        r = (r + nc) % N;
+    }
+    for (size_t j = 0; q->lambda > 0 && j < P; j++)
+        if (q->wmask[j]) gv[j] += q->lambda * v[j];
+    for (size_t j = 0; j < P; j++)
+        if (!isfinite(gv[j])) return 1;
     return 0;
 }
 
@@ -290,7 +327,8 @@ static dn_status refuse(const dn_model *m, const dn_data *train,
                        "one; use lbfgs (or cg), which minimize any smooth "
                        "loss", m->arch.loss == DN_LOSS_CE
                        ? "cross-entropy" : "binary cross-entropy");
-    if ((c->kind == DN_SOLVER_LM || c->kind == DN_SOLVER_NEWTON) && train->w)
+    if ((c->kind == DN_SOLVER_LM || c->kind == DN_SOLVER_NEWTON ||
+         c->kind == DN_SOLVER_HF) && train->w)
         return dn_fail(err, DN_EARG, "solver %s: row weights (class or "
                        "sample weights) are not supported by %s yet; use "
                        "lbfgs or cg, which take them", name, name);
@@ -324,7 +362,7 @@ static dn_status setup(net *q, const dn_solver_conf *c, dn_error *err)
         for (size_t j = 0; q->ridge && j < P; j++)
             q->ridge[j] = q->wmask[j] ? (double)N * q->lambda : 0;
     }
-    if (ok && c->kind == DN_SOLVER_NEWTON) {
+    if (ok && (c->kind == DN_SOLVER_NEWTON || c->kind == DN_SOLVER_HF)) {
         q->hv = malloc(P * sizeof *q->hv);
         ok &= q->hv != NULL;
     }
@@ -332,7 +370,8 @@ static dn_status setup(net *q, const dn_solver_conf *c, dn_error *err)
         return dn_fail(err, DN_ENOMEM, "solver %s: out of memory for %zu "
                        "parameters", dn_solver_name(c->kind), P);
     if (c->kind == DN_SOLVER_LM) st = dn_ws_new(q->m, 1, 1, &q->ws1, err);
-    if (!st && c->kind == DN_SOLVER_NEWTON)
+    q->hf_rows = c->hf_rows > 0 && c->hf_rows < N ? c->hf_rows : N;
+    if (!st && (c->kind == DN_SOLVER_NEWTON || c->kind == DN_SOLVER_HF))
         st = dn_rws_new(q->m, N < CHUNK ? N : CHUNK, &q->rws, err);
     return st;
 }
@@ -356,7 +395,7 @@ static dn_status train_full(dn_model *m, const dn_data *train,
     dn_status st = dn_stop_open(m, opts, &q.o, res, err);
     if (!st && (unsigned)c.kind >= DN_SOLVER_COUNT)
         st = dn_fail(err, DN_EARG, "solver kind %d is unknown; use one of "
-                     "lbfgs, cg, lm, newton", (int)c.kind);
+                     "lbfgs, cg, lm, newton, hf", (int)c.kind);
     if (!st) st = refuse(m, train, &c, &q.o, err);
     if (!st) st = dn_data_check(m, train, "training", 1, err);
     if (!st && val) st = dn_data_check(m, val, "validation", 1, err);
@@ -443,6 +482,7 @@ static dn_status train_full(dn_model *m, const dn_data *train,
         p.ridge = q.ridge;
     }
     if (c.kind == DN_SOLVER_NEWTON) p.hess = net_hess;
+    if (c.kind == DN_SOLVER_HF) p.gn = net_gn;
     dn_min_result mr;
     q.t0 = dn_now();
     st = dn_minimize_run(&p, &c, x, on_iter, &q, &mr, S->solver, resumed, err);
