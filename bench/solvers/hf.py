@@ -13,7 +13,7 @@ chosen by them).  Writes bench/HF.md itself: medians over the seeds, the
 measured times and their ratio to the budget, and the test accuracy at
 fractions of the budget from each run's history.
 
-Run: make bench-hf   (or flock /work/bench.lock /usr/bin/python3 bench/solvers/hf.py)
+Run: make bench-hf   (or /usr/bin/python3 bench/solvers/hf.py), alone on the machine
 """
 import csv, os, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -97,7 +97,7 @@ def main():
     out = []
     out.append("# Hessian-free against L-BFGS and Adam, same wall time\n")
     out.append("Written by `bench/solvers/hf.py` (`make bench-hf`), %s, on %s, "
-               "one thread each (`--threads 1`), under `flock /work/bench.lock`."
+               "one thread each (`--threads 1`)."
                "\n" % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), cpu()))
     out.append("Fashion-MNIST, 784-16-16-10 ReLU/softmax, cross-entropy, "
                "13,002 parameters, 60,000 training rows (inputs standardized, "
