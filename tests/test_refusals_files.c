@@ -24,8 +24,32 @@ static int fill_abandon(FILE *f, void *arg)
     return 0;
 }
 
+/* A fill that, half way through, writes another file whose fill
+ * abandons: two writes in flight at once (as two threads saving), and
+ * abandon must remove both temporary files, not the last one alone. */
+static int fill_nested(FILE *f, void *arg)
+{
+    fputs("half", f);
+    dn_error e2;
+    *(dn_status *)arg = dn_atomic_write(at("inner.txt"), "note", fill_abandon,
+                                        NULL, &e2);
+    return 0;
+}
+
 static void atomic_refusals(void)
 {
+    put("keep2.txt", "old\n", 4);
+    dn_status inner = DN_OK;
+    CHECK(dn_atomic_write(at("keep2.txt"), "note", fill_nested, &inner,
+                          &err) == DN_EIO && inner == DN_EIO,
+          "two writes in flight, then abandon: the outer write returned %s",
+          err.msg);
+    char *k2 = check_slurp(at("keep2.txt"), NULL);
+    CHECK(k2 && !strcmp(k2, "old\n") && access(at("inner.txt"), F_OK) != 0,
+          "after abandoning two writes the target holds '%s'",
+          k2 ? k2 : "(none)");
+    free(k2);
+
     put("keep.txt", "old\n", 4);
     CHECK(dn_atomic_write(at("keep.txt"), "note", fill_abandon, NULL, &err) ==
           DN_EIO && strstr(err.msg, "cannot write the note to '") &&

@@ -16,22 +16,56 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The temporary file being written, so that a signal handler can remove
- * it before the process ends (dn_atomic_abandon).  The name is complete
- * before `inflight_set` says so, and cleared after it says not. */
-static char inflight[4096];
-static volatile sig_atomic_t inflight_set;
+/* The temporary files being written, so that a signal handler can
+ * remove them before the process ends (dn_atomic_abandon).  One slot per
+ * writer: the library may save models on several threads at once, and
+ * one shared name would be overwritten by the second and cleared by the
+ * first to finish while the other's file is still being written.  A
+ * writer claims a free slot (`busy`), writes the name, then says so
+ * (`set`); the handler reads only slots whose `set` it sees.  Lock-free
+ * atomics, so the handler may read them.  A name too long for a slot, or
+ * a writer past the last slot, is not registered (the file is then
+ * left behind by a signal, as any program's would be). */
+enum { INFLIGHT_SLOTS = 16 };
+static struct {
+    atomic_int busy, set;
+    char name[4096];
+} inflight[INFLIGHT_SLOTS];
 
 void dn_atomic_abandon(void)
 {
-    if (inflight_set) unlink(inflight);   /* async-signal-safe */
-    inflight_set = 0;
+    for (int i = 0; i < INFLIGHT_SLOTS; i++)
+        if (atomic_exchange(&inflight[i].set, 0))
+            unlink(inflight[i].name);   /* async-signal-safe */
+}
+
+/* Registers tmp; the slot's index, or -1 when none is taken. */
+static int inflight_add(const char *tmp)
+{
+    if (strlen(tmp) >= sizeof inflight[0].name) return -1;
+    for (int i = 0; i < INFLIGHT_SLOTS; i++) {
+        int free_ = 0;
+        if (atomic_compare_exchange_strong(&inflight[i].busy, &free_, 1)) {
+            strcpy(inflight[i].name, tmp);
+            atomic_store(&inflight[i].set, 1);
+            return i;
+        }
+    }
+    return -1;
+}
+
+static void inflight_drop(int i)
+{
+    if (i < 0) return;
+    atomic_store(&inflight[i].set, 0);
+    atomic_store(&inflight[i].busy, 0);
 }
 
 /* Where the bytes go: `file` is replaced by a rename (a regular file, or
@@ -251,11 +285,7 @@ static int write_tmp(const target *t, const char *tmp, dn_write_fn fill,
     /* O_EXCL: never write through a file (or link) that is already there. */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0) return errno;
-    if (strlen(tmp) < sizeof inflight) {
-        inflight_set = 0;
-        strcpy(inflight, tmp);
-        inflight_set = 1;
-    }
+    const int slot = inflight_add(tmp);
     int e = 0;
     if (t->exists) {
         /* Owner first: fchown may clear the set-id bits fchmod sets. */
@@ -272,7 +302,7 @@ static int write_tmp(const target *t, const char *tmp, dn_write_fn fill,
     }
     if (!e && rename(tmp, t->file)) e = errno ? errno : EIO;
     if (e) unlink(tmp);
-    inflight_set = 0;
+    inflight_drop(slot);
     if (!e) sync_dir(t->file);
     return e;
 }
