@@ -1711,7 +1711,9 @@ dn_status dn_model_export_c(const dn_model *m, const dn_c_opts *o,
  *           units), and the run ends with DN_STOP_MU_MAX above mu_max.
  *           Cost per iteration: one gradient, at most hf_cg_max G
  *           products (each about two gradients' work on the curvature
- *           rows: a forward pass plus the R-sweeps), and a few values;
+ *           rows: the R-sweeps; dn_train_full keeps the rows' forward
+ *           pass for all products of an iteration, up to 256 MiB), and
+ *           a few values;
  *           memory 9 vectors of n doubles plus the saved iterates.
  *           evals (dn_min_iter, dn_min_result) counts fg calls, and a
  *           G product as one evaluation (each is a pass over rows).
