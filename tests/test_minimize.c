@@ -1,6 +1,6 @@
 /* test_minimize.c — the full-batch minimizer (dn_minimize) through the
  * general API, on functions of a few unknowns whose minima are known:
- * L-BFGS, CG, LM and Newton on Rosenbrock, a quadratic bowl and an
+ * L-BFGS, CG, LM, Newton and HF on Rosenbrock, a quadratic bowl and an
  * exponential fit, the strong Wolfe conditions at every accepted step,
  * the stopping rules and budgets, and Cholesky of a shifted matrix.
  * (The solvers on networks: test_solvers.c.) */
@@ -647,6 +647,138 @@ static void test_rules(void)
           strstr(err.msg, "lbfgs, cg, lm, newton"), "%s", err.msg);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Hessian-free through the general API                                */
+/* ------------------------------------------------------------------ */
+
+/* The bowl's Gauss-Newton matrix is its Hessian, diag(1..NB). */
+static int bowl_gn(const double *x, const double *v, double *gv, int iter,
+                   void *u)
+{
+    (void)x; (void)iter; (void)u;
+    for (int i = 0; i < NB; i++) gv[i] = (i + 1) * v[i];
+    return 0;
+}
+
+/* A G that claims a millionth of the curvature: every CG solution
+ * overshoots by about 10⁶, so steps are refused and mu must grow. */
+static int bowl_gn_flat(const double *x, const double *v, double *gv,
+                        int iter, void *u)
+{
+    (void)x; (void)iter; (void)u;
+    for (int i = 0; i < NB; i++) gv[i] = 1e-6 * (i + 1) * v[i];
+    return 0;
+}
+
+static int gn_fails(const double *x, const double *v, double *gv, int iter,
+                    void *u)
+{
+    (void)x; (void)v; (void)gv; (void)iter; (void)u;
+    return 1;
+}
+
+/* ½ (x − 2)², whose gradient is NaN past x = 1: the first step (toward
+ * 2) lands where f is finite and g is not. */
+static double nan_past_one(const double *x, double *g, void *u)
+{
+    (void)u;
+    if (g) g[0] = x[0] > 1 ? NAN : x[0] - 2;
+    return 0.5 * (x[0] - 2) * (x[0] - 2);
+}
+
+static int one_gn(const double *x, const double *v, double *gv, int iter,
+                  void *u)
+{
+    (void)x; (void)iter; (void)u;
+    gv[0] = v[0];
+    return 0;
+}
+
+static void test_hf_general(void)
+{
+    dn_solver_conf c;
+    dn_min_result r;
+    dn_error err;
+    double x[NB];
+
+    /* With the exact G: CG solves the damped system, and as mu falls the
+     * steps become Newton's (measured: 7 iterations). */
+    dn_solver_defaults(&c, DN_SOLVER_HF);
+    c.gtol = 1e-10;
+    dn_problem p = { .n = NB, .fg = bowl, .gn = bowl_gn };
+    for (int i = 0; i < NB; i++) x[i] = 1;
+    dn_status st = dn_minimize(&p, &c, x, NULL, NULL, &r, &err);
+    double worst = 0;
+    for (int i = 0; i < NB; i++) worst = fmax(worst, fabs(x[i]));
+    CHECK(st == DN_OK && r.reason == DN_STOP_GRADIENT && worst < 1e-9 &&
+          r.iters <= 10 && r.mu > 0,
+          "hf on the bowl: %s after %d iterations, |x|max %.3g, mu %g",
+          st ? err.msg : dn_stop_name(r.reason), r.iters, worst, r.mu);
+
+    /* Without gn: Hessian products by differences of the gradient, and
+     * CG stops at Rosenbrock's negative curvature (measured: 23
+     * iterations). */
+    dn_solver_defaults(&c, DN_SOLVER_HF);
+    c.gtol = 1e-8;
+    dn_problem pr = { .n = 2, .fg = rosen };
+    double xr[2] = { -1.2, 1 };
+    st = dn_minimize(&pr, &c, xr, NULL, NULL, &r, &err);
+    CHECK(st == DN_OK && fabs(xr[0] - 1) < 1e-6 && fabs(xr[1] - 1) < 1e-6 &&
+          r.iters <= 40,
+          "hf on Rosenbrock by differences: %s, x = (%.9g, %.9g) after %d",
+          st ? err.msg : dn_stop_name(r.reason), xr[0], xr[1], r.iters);
+
+    /* The evaluation budget, spent inside CG's products. */
+    dn_solver_defaults(&c, DN_SOLVER_HF);
+    c.max_evals = 4;
+    for (int i = 0; i < NB; i++) x[i] = 1;
+    st = dn_minimize(&p, &c, x, NULL, NULL, &r, &err);
+    CHECK(st == DN_OK && r.reason == DN_STOP_EVALS && r.evals <= 4 &&
+          r.iters == 0,
+          "hf with 4 evaluations: %s, %ld evaluations, %d iterations",
+          st ? err.msg : dn_stop_name(r.reason), r.evals, r.iters);
+
+    /* A G that is a millionth of the truth: the first solutions lower
+     * nothing, mu grows by mu_inc² per refusal until a step holds, and
+     * the run still ends at the minimum; with a low mu_max it ends
+     * there instead. */
+    dn_solver_defaults(&c, DN_SOLVER_HF);
+    c.gtol = 1e-8;
+    c.ls_max = 2;
+    dn_problem pf = { .n = NB, .fg = bowl, .gn = bowl_gn_flat };
+    for (int i = 0; i < NB; i++) x[i] = 1;
+    st = dn_minimize(&pf, &c, x, NULL, NULL, &r, &err);
+    worst = 0;
+    for (int i = 0; i < NB; i++) worst = fmax(worst, fabs(x[i]));
+    CHECK(st == DN_OK && r.reason == DN_STOP_GRADIENT && worst < 1e-7,
+          "hf with a flat G: %s after %d iterations, |x|max %.3g",
+          st ? err.msg : dn_stop_name(r.reason), r.iters, worst);
+    c.mu_max = 10;
+    for (int i = 0; i < NB; i++) x[i] = 1;
+    st = dn_minimize(&pf, &c, x, NULL, NULL, &r, &err);
+    CHECK(st == DN_OK && r.reason == DN_STOP_MU_MAX && r.iters == 0 &&
+          x[0] == 1,
+          "hf with a flat G and mu_max 10: %s after %d iterations, x0 %g",
+          st ? err.msg : dn_stop_name(r.reason), r.iters, x[0]);
+
+    /* A failing product callback, and a gradient that turns NaN: errors
+     * that name the iteration, and x where it was. */
+    dn_solver_defaults(&c, DN_SOLVER_HF);
+    dn_problem pe = { .n = NB, .fg = bowl, .gn = gn_fails };
+    for (int i = 0; i < NB; i++) x[i] = 1;
+    st = dn_minimize(&pe, &c, x, NULL, NULL, &r, &err);
+    CHECK(st == DN_ENUMERIC && x[0] == 1 &&
+          strstr(err.msg, "solver hf: the Gauss-Newton product callback "
+                 "failed at iteration 1"), "failing gn: %s", err.msg);
+    dn_problem pn = { .n = 1, .fg = nan_past_one, .gn = one_gn };
+    double x1 = 0;
+    st = dn_minimize(&pn, &c, &x1, NULL, NULL, &r, &err);
+    CHECK(st == DN_ENUMERIC && x1 == 0 &&
+          strstr(err.msg, "solver hf: the gradient is not finite at "
+                 "iteration 1"), "NaN gradient: %s (x %g)", err.msg, x1);
+}
+
 /* Cholesky of a shifted matrix that survives. */
 static void test_cholesky(void)
 {
@@ -696,6 +828,7 @@ int main(void)
     RUN(test_rules);
     RUN(test_lm_hybrid);
     RUN(test_lm_gated);
+    RUN(test_hf_general);
     RUN(test_cholesky);
     return check_done("test_minimize");
 }
