@@ -948,9 +948,9 @@ static void test_hessian(void)
  * float32 forward passes (h = 1e-2: ~1e-4 of max |G|; smooth
  * activations, or PReLU away from its kink).  G does not depend on the
  * targets, and is symmetric and positive semi-definite; for a sigmoid
- * output with MSE it
- * differs from the Hessian (the dropped G f'' terms), which is checked
- * too, so the test would see a product that kept them. */
+ * output with MSE it differs from the Hessian (the dropped G f''
+ * terms), which is checked too, so the test would see a product that
+ * kept them. */
 static void gn_net(dn_act h1, dn_act out, dn_loss loss, int units)
 {
     const int width[2] = { 4, units };
