@@ -234,17 +234,23 @@ static void r_sweep(const dn_model *m, const dn_ws *ws, dn_rws *r,
 
     /* The output layer's D and R{D}. */
     const int K = A->layer[last].units;
-    const size_t nK = (size_t)n * K;
     float *D = r->D[0], *RD = r->RD[0];
-    if (!gn) dn_loss_output_grad(A->loss, ws->a[last], Yt, NULL, n, K, D);
+    if (!gn) dn_loss_output_grad(A->loss, ws->a[last], Yt, ws->w, n, K, D);
+    /* Row weights (ws->w) make the mean a weighted one, row r's share
+     * w_r / Σw in place of 1/N, in R{D} as in D. */
+    const double W = ws->w ? dn_weight_sum(ws->w, n) : 0;
+    const float *Rq = A->loss == DN_LOSS_MSE ? r->Ra[last] : r->Rz[last];
+    for (int i = 0; i < n; i++) {
+        const float s = !ws->w ? inv_n : W > 0 ? (float)(ws->w[i] / W) : 0.0f;
+        for (int k = 0; k < K; k++) {
+            const size_t o = (size_t)i * K + k;
+            RD[o] = r->zero[last] ? 0 : Rq[o] * s;
+        }
+    }
     if (A->loss == DN_LOSS_MSE) {
         /* D holds G_L = dE/da_L; R{G_L} = R{a_L}/N. */
-        for (size_t i = 0; i < nK; i++)
-            RD[i] = r->zero[last] ? 0 : r->Ra[last][i] * inv_n;
         r_through(m, ws, r, v, hv, last, n, D, RD, gn);
     } else {
-        for (size_t i = 0; i < nK; i++)
-            RD[i] = r->zero[last] ? 0 : r->Rz[last][i] * inv_n;
         dn_act_backward(&A->layer[last], NULL, ws->z[last], ws->a[last], RD,
                         NULL, n);
     }

@@ -12,8 +12,9 @@ dn_status dn_rws_new(const dn_model *m, int max_batch, dn_rws **out,
                      dn_error *err);
 void      dn_rws_free(dn_rws *r);
 
-/* hv = H v, H the Hessian of the mean loss (no L2) over the ws->n rows
- * of the last dn_forward on ws (which must have no dropout), Yt their
+/* hv = H v, H the Hessian of the mean loss (no L2; weighted by ws->w
+ * when set after the forward pass, as dn_loss_value's) over the ws->n
+ * rows of the last dn_forward on ws (which must have no dropout), Yt their
  * targets as the network sees them (dn_ws_target), v and hv laid out
  * like theta.  ws->n ≤ the rows r was made for.  Allocates nothing. */
 void dn_hess_vec(const dn_model *m, const dn_ws *ws, dn_rws *r,

@@ -160,12 +160,15 @@ static int net_hess(const double *x, double *H, void *user)
     load(q, x);
     memset(H, 0, P * P * sizeof *H);
     memset(q->gf, 0, P * sizeof *q->gf);
+    const double W = dn_weight_sum(d->w, N);
     for (int r = 0; r < N; r += CHUNK) {
         const int nc = N - r < CHUNK ? N - r : CHUNK;
         dn_forward(q->m, q->ws, d->X + (size_t)r * d->d, nc);
         const float *Yt = dn_ws_target(q->m, q->ws, d->Y + (size_t)r * d->k,
                                        nc);
-        const double w = (double)nc / N;
+        /* Each chunk's (weighted) mean by its share, as net_fg's. */
+        q->ws->w = d->w ? d->w + r : NULL;
+        const double w = dn_weight_sum(q->ws->w, nc) / W;
         for (size_t j = 0; j < P; j++) {
             q->gf[j] = 1;
             dn_hess_vec(q->m, q->ws, q->rws, Yt, q->gf, q->hv);
@@ -246,20 +249,34 @@ static int net_gn(const double *x, const double *v, double *gv, int iter,
     }
     for (size_t i = 0; i < P; i++) q->gf[i] = (float)v[i];
     memset(gv, 0, P * sizeof *gv);
-    long r = (long)(((unsigned long)iter * (unsigned long)R) % (unsigned long)N);
+    const long r0 = (long)(((unsigned long)iter * (unsigned long)R) %
+                           (unsigned long)N);
+    /* With row weights, each chunk counts by its share of the curvature
+     * rows' weight (a weighted mean, as net_fg's). */
+    double W = (double)R;
+    if (d->w) {
+        W = 0;
+        for (long k = 0, r = r0; k < R; k++, r = r + 1 < N ? r + 1 : 0)
+            W += d->w[r];
+        if (!(W > 0)) W = 1;   /* a slice of weight 0: no curvature from it */
+    }
+    long r = r0;
     for (long done = 0; done < R;) {
         long nc = R - done < CHUNK ? R - done : CHUNK;
         if (nc > N - r) nc = N - r;   /* the wrap */
         const int cached = done + nc <= q->hf_kept;
+        const float *wr = d->w ? d->w + r : NULL;
         if (cached && hit) {
             dn_ws view = hf_view(q, done, (int)nc);
+            view.w = wr;
             dn_gn_vec(q->m, &view, q->rws, q->gf, q->hv);
         } else {
             dn_forward(q->m, q->ws, d->X + (size_t)r * d->d, (int)nc);
             if (cached) hf_keep(q, done, (int)nc);
+            q->ws->w = wr;
             dn_gn_vec(q->m, q->ws, q->rws, q->gf, q->hv);
         }
-        const double w = (double)nc / (double)R;
+        const double w = dn_weight_sum(wr, (int)nc) / W;
         for (size_t i = 0; i < P; i++) gv[i] += w * q->hv[i];
         done += nc;
         r = (r + nc) % N;
@@ -399,11 +416,10 @@ static dn_status refuse(const dn_model *m, const dn_data *train,
                        "one; use lbfgs (or cg), which minimize any smooth "
                        "loss", m->arch.loss == DN_LOSS_CE
                        ? "cross-entropy" : "binary cross-entropy");
-    if ((c->kind == DN_SOLVER_LM || c->kind == DN_SOLVER_NEWTON ||
-         c->kind == DN_SOLVER_HF) && train->w)
+    if (c->kind == DN_SOLVER_LM && train->w)
         return dn_fail(err, DN_EARG, "solver %s: row weights (class or "
                        "sample weights) are not supported by %s yet; use "
-                       "lbfgs or cg, which take them", name, name);
+                       "lbfgs, cg, newton or hf, which take them", name, name);
     if (dn_dist_size() > 1 && !o->alone)
         return dn_fail(err, DN_EARG, "solver %s: the full-batch solvers run "  /* cov: MPI only (make test-mpi) */
                        "in one process and are not data-parallel; run "
