@@ -655,18 +655,11 @@ static void test_lm_more(void)
     st = dn_train_full(m, D, NULL, &c, &o, &res, &err);
     CHECK(st == DN_EARG && strstr(err.msg, "lm_rule"), "bad rule: %s",
           err.msg);
-    /* Row weights: LM refuses them (by name, with the solvers that take
-     * them), the parameters untouched (Newton and HF take them:
-     * test_weighted_second_order); L-BFGS takes them, and they change
+    /* Row weights (LM, Newton and HF against repeated rows:
+     * test_weighted_second_order): L-BFGS takes them, and they change
      * where it goes. */
     float w[8] = { 1, 2, 1, 2, 1, 2, 1, 2 };
     D->w = w;
-    float before = dn_model_params(m)[0];
-    dn_solver_defaults(&c, DN_SOLVER_LM);
-    st = dn_train_full(m, D, NULL, &c, &o, &res, &err);
-    CHECK(st == DN_EARG && strstr(err.msg, "solver lm: row weights") &&
-          strstr(err.msg, "use lbfgs, cg, newton or hf") &&
-          dn_model_params(m)[0] == before, "lm with weights: %s", err.msg);
     dn_solver_defaults(&c, DN_SOLVER_LBFGS);
     o.epochs = 5;
     dn_model *mw = net(1, 10, DN_ACT_TANH, DN_TASK_REGRESSION, 4),
@@ -1070,11 +1063,12 @@ static dn_data *blobs(void)
     return D;
 }
 
-/* Row weights in Newton and HF: weight 2 on every fifth row is the same
- * objective, gradient, Hessian and G as those rows written twice, so one
+/* Row weights in Newton, HF and LM: weight 2 on every fifth row is the
+ * same objective, gradient, Hessian, G and JᵀJ as those rows written twice, so one
  * iteration from the same start differs by rounding only (measured:
- * weights 7.5e-8 apart for Newton, 2.7e-6 for HF; with the curvature
- * left unweighted, 1.3e-3 and 0.1).  One iteration, because the
+ * weights 7.5e-8 apart for Newton, 2.7e-6 for HF, 0 for LM; with the
+ * curvature left unweighted, 1.3e-3 and 0.1, and with LM's Jacobian
+ * rows without their √w, 0.054).  One iteration, because the
  * solvers converge to the same minimum with a wrong curvature too; HF's
  * CG held to 5 iterations, because its progress test is a threshold
  * that rounding can move by an iteration. */
@@ -1094,8 +1088,18 @@ static void test_weighted_second_order(void)
         }
     }
     D->w = w;
-    const dn_solver_kind kinds[2] = { DN_SOLVER_NEWTON, DN_SOLVER_HF };
-    for (int k = 0; k < 2; k++) {
+    /* LM fits a regression target on the same inputs. */
+    float *yc = malloc((size_t)(n + extra) * sizeof *yc);
+    memcpy(yc, T->Y, (size_t)(n + extra) * sizeof *yc);
+    const dn_solver_kind kinds[3] = { DN_SOLVER_NEWTON, DN_SOLVER_HF,
+                                      DN_SOLVER_LM };
+    for (int k = 0; k < 3; k++) {
+        const int lm = kinds[k] == DN_SOLVER_LM;
+        for (int i = 0; i < n + extra; i++) {
+            const float *x = T->X + 2 * i;
+            T->Y[i] = lm ? sinf(x[0]) + 0.5f * x[1] : yc[i];
+            if (i < n) D->Y[i] = T->Y[i];
+        }
         dn_solver_conf c;
         dn_solver_defaults(&c, kinds[k]);
         c.ftol = 0;
@@ -1105,7 +1109,8 @@ static void test_weighted_second_order(void)
         o.epochs = 1;
         dn_result rw, rd;
         dn_error err;
-        dn_model *mw = net(2, 6, DN_ACT_TANH, DN_TASK_MULTICLASS, 9);
+        dn_model *mw = net(2, 6, DN_ACT_TANH, lm ? DN_TASK_REGRESSION
+                                                 : DN_TASK_MULTICLASS, 9);
         dn_model *md;
         dn_model_clone(mw, &md, NULL);
         const double f0 = objective(mw, T, 0);
@@ -1128,6 +1133,7 @@ static void test_weighted_second_order(void)
     }
     D->w = NULL;
     free(w);
+    free(yc);
     data_free(D);
     data_free(T);
 }

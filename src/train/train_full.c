@@ -15,7 +15,8 @@
  *   LM      residuals e = h(x_n) − y_n (target-scaled units) with
  *           Jacobian rows from one-row backward passes started at a unit
  *           vector (dn_backward), so E = (1/N) ½ Σ ‖e‖² + λ/2 Σ W² is
- *           LM's f with scale 1/N and ridge N λ on the weights;
+ *           LM's f with scale 1/N and ridge N λ on the weights (with
+ *           row weights: e_n × √w_n, scale 1/Σw, ridge Σw λ);
  *   NEWTON  the exact Hessian, column j = H e_j by the R-operator
  *           (hessian.c), plus λ on the weights' diagonal;
  *   HF      Gauss-Newton products G v (hessian.c's dn_gn_vec) over the
@@ -134,7 +135,10 @@ static int net_resid(const double *x, int i, double *e, double *J,
     const float *a = dn_forward(q->m, q->ws1, d->X + (size_t)i * d->d, 1);
     const float *y = dn_ws_target(q->m, q->ws1, d->Y + (size_t)i * k, 1);
     if (!a) return 1;
-    for (int j = 0; j < k; j++) e[j] = (double)a[j] - y[j];
+    /* Row weights: E = (1/Σw) ½ Σ w_i ‖e_i‖², so row i's residuals and
+     * Jacobian rows carry √w_i (and the problem's scale is 1/Σw). */
+    const double sw = d->w ? sqrt((double)d->w[i]) : 1;
+    for (int j = 0; j < k; j++) e[j] = sw * ((double)a[j] - y[j]);
     if (!J) return 0;
     const float *gr = dn_ws_grad(q->ws1);
     for (int j = 0; j < k; j++) {
@@ -144,7 +148,7 @@ static int net_resid(const double *x, int i, double *e, double *J,
         d0[j] = 1;
         dn_backward(q->m, q->ws1, NULL);
         double *Jj = J + (size_t)j * q->P;
-        for (size_t p = 0; p < q->P; p++) Jj[p] = gr[p];
+        for (size_t p = 0; p < q->P; p++) Jj[p] = sw * gr[p];
     }
     return 0;
 }
@@ -373,8 +377,7 @@ static int on_iter(const dn_min_iter *it, void *user)
 }
 
 /* What the solvers cannot take: each message says why and what to use. */
-static dn_status refuse(const dn_model *m, const dn_data *train,
-                        const dn_solver_conf *c,
+static dn_status refuse(const dn_model *m, const dn_solver_conf *c,
                         const dn_train_opts *o, dn_error *err)
 {
     const char *name = dn_solver_name(c->kind);
@@ -416,10 +419,6 @@ static dn_status refuse(const dn_model *m, const dn_data *train,
                        "one; use lbfgs (or cg), which minimize any smooth "
                        "loss", m->arch.loss == DN_LOSS_CE
                        ? "cross-entropy" : "binary cross-entropy");
-    if (c->kind == DN_SOLVER_LM && train->w)
-        return dn_fail(err, DN_EARG, "solver %s: row weights (class or "
-                       "sample weights) are not supported by %s yet; use "
-                       "lbfgs, cg, newton or hf, which take them", name, name);
     if (dn_dist_size() > 1 && !o->alone)
         return dn_fail(err, DN_EARG, "solver %s: the full-batch solvers run "  /* cov: MPI only (make test-mpi) */
                        "in one process and are not data-parallel; run "
@@ -448,7 +447,8 @@ static dn_status setup(net *q, const dn_solver_conf *c, dn_error *err)
         q->ridge = malloc(P * sizeof *q->ridge);
         ok &= q->ridge != NULL;
         for (size_t j = 0; q->ridge && j < P; j++)
-            q->ridge[j] = q->wmask[j] ? (double)N * q->lambda : 0;
+            q->ridge[j] = q->wmask[j] ? dn_weight_sum(q->train->w, N) *
+                                        q->lambda : 0;
     }
     if (ok && (c->kind == DN_SOLVER_NEWTON || c->kind == DN_SOLVER_HF)) {
         q->hv = malloc(P * sizeof *q->hv);
@@ -503,7 +503,7 @@ static dn_status train_full(dn_model *m, const dn_data *train,
     if (!st && (unsigned)c.kind >= DN_SOLVER_COUNT)
         st = dn_fail(err, DN_EARG, "solver kind %d is unknown; use one of "
                      "lbfgs, cg, lm, newton, hf", (int)c.kind);
-    if (!st) st = refuse(m, train, &c, &q.o, err);
+    if (!st) st = refuse(m, &c, &q.o, err);
     if (!st) st = dn_data_check(m, train, "training", 1, err);
     if (!st && val) st = dn_data_check(m, val, "validation", 1, err);
     if (st) return st;
@@ -585,7 +585,7 @@ static dn_status train_full(dn_model *m, const dn_data *train,
         p.resid = net_resid;
         p.n_samples = train->n;
         p.n_resid = train->k;
-        p.scale = 1.0 / train->n;
+        p.scale = 1.0 / dn_weight_sum(train->w, train->n);
         p.ridge = q.ridge;
     }
     if (c.kind == DN_SOLVER_NEWTON) p.hess = net_hess;
