@@ -58,7 +58,8 @@ typedef struct {
     long    hf_kept;
     int     hf_iter;  /* the iteration hf_x and the cache are of (-1: none) */
     double *hf_x;
-    double *ridge;    /* LM: N λ on the weights, 0 elsewhere (NULL: λ = 0) */
+    double *ridge;    /* LM: Σw λ (N λ without row weights) on the weights,
+                         0 elsewhere (NULL: λ = 0) */
     unsigned char *wmask;  /* the weights W (L2 touches only these) */
     double *last_x;   /* where fg last evaluated, and the rows' tally */
     dn_tally tally;   /* there (for the training accuracy) */
@@ -236,7 +237,7 @@ static void hf_keep(net *q, long r0, int nc)
  * iter) uses the same rows.  x is loaded every time: the solver's trial
  * points load theta in between.  The rows' forward pass depends on x and
  * iter alone, so the first product of a solve keeps it (hf_cache) and
- * the others read it back: the same numbers, a third less work each. */
+ * the others read it back: the same numbers, a forward pass less each. */
 static int net_gn(const double *x, const double *v, double *gv, int iter,
                   void *user)
 {
