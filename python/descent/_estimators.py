@@ -30,7 +30,7 @@ ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid",
                "tanh": "tanh", "relu": "relu", "sigmoid": "sigmoid",
                "leaky_relu": "leaky_relu", "prelu": "prelu"}
 FIRST_ORDER = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
-FULL_BATCH = tuple(L.SOLVER)   # lbfgs, cg, lm, newton
+FULL_BATCH = tuple(L.SOLVER)   # lbfgs, cg, lm, newton, hf
 OUT_ACTIVATION = {L.LOSS_MSE: "identity", L.LOSS_BCE: "logistic",
                   L.LOSS_CE: "softmax"}
 
@@ -616,7 +616,7 @@ class MLPClassifier(ClassifierMixin, _MLP):
       solver           'sgd' (momentum > 0: momentum, or Nesterov with
                        nesterovs_momentum), 'adam', 'lbfgs', and descent's
                        'adamw', 'rmsprop', 'adagrad', 'cg', 'lm' (regression
-                       only), 'newton'.
+                       only), 'newton', 'hf' (Hessian-free Gauss-Newton).
       random_state     an int is descent's seed (the CLI's --seed): the
                        initialization, the split and the shuffles.
       sample_weight    (fit) per-row weights: the losses become weighted
