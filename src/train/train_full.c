@@ -258,13 +258,10 @@ static int net_gn(const double *x, const double *v, double *gv, int iter,
                            (unsigned long)N);
     /* With row weights, each chunk counts by its share of the curvature
      * rows' weight (a weighted mean, as net_fg's). */
-    double W = (double)R;
-    if (d->w) {
-        W = 0;
-        for (long k = 0, r = r0; k < R; k++, r = r + 1 < N ? r + 1 : 0)
-            W += d->w[r];
-        if (!(W > 0)) W = 1;   /* a slice of weight 0: no curvature from it */
-    }
+    const long head = R < N - r0 ? R : N - r0;   /* before the wrap */
+    double W = dn_weight_sum(d->w ? d->w + r0 : NULL, (int)head) +
+               dn_weight_sum(d->w, (int)(R - head));
+    if (!(W > 0)) W = 1;   /* a slice of weight 0: no curvature from it */
     long r = r0;
     for (long done = 0; done < R;) {
         long nc = R - done < CHUNK ? R - done : CHUNK;
@@ -447,9 +444,9 @@ static dn_status setup(net *q, const dn_solver_conf *c, dn_error *err)
     if (ok && c->kind == DN_SOLVER_LM && q->lambda > 0) {
         q->ridge = malloc(P * sizeof *q->ridge);
         ok &= q->ridge != NULL;
+        const double W = dn_weight_sum(q->train->w, N);
         for (size_t j = 0; q->ridge && j < P; j++)
-            q->ridge[j] = q->wmask[j] ? dn_weight_sum(q->train->w, N) *
-                                        q->lambda : 0;
+            q->ridge[j] = q->wmask[j] ? W * q->lambda : 0;
     }
     if (ok && (c->kind == DN_SOLVER_NEWTON || c->kind == DN_SOLVER_HF)) {
         q->hv = malloc(P * sizeof *q->hv);
