@@ -26,7 +26,12 @@ ep=$(sed -n 's/.*lambda [0-9.e-]* and \([0-9]*\) epochs.*/\1/p' "$T/out")
 # least k with k x 150 >= 16 x the 150-row sample (16), but at most a
 # tenth of the epochs, and at least the least k with k x 150 >= 4 x 150
 every=$(awk -v e="$ep" 'BEGIN { k = int(e / 10); if (k > 16) k = 16; if (k < 4) k = 4; print k }')
-grep_in "$T/out" "health: dead, saturated and exploding checks every $every epochs (each is a gradient over a 150-row sample, and an epoch trains on 150 rows: "
+case $every in
+    16) bound="at most a sixteenth more work" ;;
+    4) bound="at most a quarter more work" ;;
+    *) bound="ten checks in the $ep epochs" ;;
+esac
+grep_in "$T/out" "health: dead, saturated and exploding checks every $every epochs (each is a gradient over a 150-row sample, and an epoch trains on 150 rows: $bound), the loss checks every epoch"
 last=$(grep '^epoch' "$T/out" | tail -n 1 | sed 's|^epoch *\([0-9]*\)/.*|\1|')
 [ -n "$ep" ] && [ "$ep" = "$last" ] && ok || bad "the policy chose '$ep' epochs, the run ended at '$last'"
 # the same command chooses the same (the folds and the models are seeded;
