@@ -27,6 +27,11 @@
  * d : 0) on blocks with tails and a row stride, NaN and −0 among the z:
  * every output bit as the plain expressions give it; and the bias
  * gradient's column sums, every bit as the plain loop's.
+ *
+ * The update rules that have vector paths (SGD and Adam's fused step,
+ * src/optim/optim.c) and L2's gW += λ W (src/nn/regularize.c), over
+ * lengths with tails: every bit as PyTorch's expressions, each product
+ * and sum rounded on its own, give it.
  */
 #include "check.h"
 #include "train/train.h"
@@ -185,10 +190,111 @@ static void check_col_sums(void)
           "the plain sums (or the stride's gap was read)", dn_isa(), bad, C);
 }
 
+/* Three Adam steps and one SGD step on n = 1037 parameters (the vector
+ * bodies and a tail), against the same steps written out in floats with
+ * every operation rounded, as torch.optim does them; then L2's decay. */
+static void check_updates(void)
+{
+    enum { N = 1037, T = 3 };
+    static float theta[N], g[N], m[N], v[N], want[N];
+    for (int i = 0; i < N; i++) {
+        theta[i] = want[i] = 0.01f * (float)(i % 97) - 0.4f;
+        m[i] = v[i] = 0;
+    }
+    dn_opt_conf c;
+    dn_opt_defaults(&c, DN_OPT_ADAM);
+    dn_opt *o = NULL;
+    dn_error err;
+    CHECK(dn_opt_new(&c, N, NULL, &o, &err) == DN_OK, "adam: %s", err.msg);
+    const double eta = 0.003;
+    long bad = 0;
+    for (int t = 1; t <= T && o; t++) {
+        for (int i = 0; i < N; i++)
+            g[i] = 0.05f * (float)((i * 7 + t * 13) % 41) - 1.0f;
+        dn_opt_step(o, theta, g, eta);
+        const float b1 = (float)c.beta1, c1 = (float)(1 - c.beta1);
+        const float b2 = (float)c.beta2, c2 = (float)(1 - c.beta2);
+        const float step = (float)(eta / (1 - pow(c.beta1, t)));
+        const float bc2 = (float)sqrt(1 - pow(c.beta2, t));
+        const float eps = (float)c.eps;
+        for (int i = 0; i < N; i++) {
+            volatile float x = m[i] * b1, y = c1 * g[i];
+            m[i] = x + y;
+            volatile float p = v[i] * b2, q = c2 * g[i];
+            volatile float q2 = q * g[i];
+            v[i] = p + q2;
+            volatile float r = sqrtf(v[i]), den = r / bc2;
+            volatile float den2 = den + eps, num = step * m[i];
+            volatile float u = num / den2;
+            want[i] -= u;
+        }
+    }
+    for (int i = 0; i < N; i++) bad += memcmp(&theta[i], &want[i], 4) != 0;
+    CHECK(bad == 0, "%s: %ld of %d parameters after %d Adam steps differ "
+          "from PyTorch's expressions", dn_isa(), bad, N, T);
+    dn_opt_free(o);
+
+    dn_sgd_step(theta, g, N, 0.25f);
+    bad = 0;
+    for (int i = 0; i < N; i++) {
+        volatile float u = 0.25f * g[i];
+        want[i] -= u;
+        bad += memcmp(&theta[i], &want[i], 4) != 0;
+    }
+    CHECK(bad == 0, "%s: %ld of %d parameters after an SGD step differ",
+          dn_isa(), bad, N);
+}
+
+/* gW += λ W over a 3-37-5 network's weights (biases untouched), and the
+ * penalty λ/2 ΣW² it returns. */
+static void check_decay(void)
+{
+    dn_arch a;
+    memset(&a, 0, sizeof a);
+    a.n_in = 3;
+    a.n_layers = 2;
+    a.layer[0].units = 37;
+    a.layer[0].act = DN_ACT_RELU;
+    a.layer[1].units = 5;
+    a.layer[1].act = DN_ACT_IDENTITY;
+    a.loss = DN_LOSS_MSE;
+    dn_model *m = NULL;
+    dn_error err;
+    CHECK(dn_model_new(&a, &m, &err) == DN_OK, "model: %s", err.msg);
+    if (!m) return;
+    dn_model_init(m, DN_INIT_DEFAULT, 0, 7);
+    const size_t P = dn_model_n_params(m);
+    float *g = malloc(P * sizeof *g), *want = malloc(P * sizeof *want);
+    const float *th = dn_model_params(m);
+    const unsigned char *mask = dn_weight_mask(m);
+    for (size_t i = 0; i < P && g && want; i++)
+        g[i] = want[i] = 0.001f * (float)(i % 13) - 0.005f;
+    const float lambda = 0.07f;
+    if (g && want && mask) {
+        dn_l2_add(m, g, lambda);
+        long bad = 0;
+        for (size_t i = 0; i < P; i++) {
+            if (mask[i]) {
+                volatile float u = lambda * th[i];
+                want[i] += u;
+            }
+            bad += memcmp(&g[i], &want[i], 4) != 0;
+        }
+        CHECK(bad == 0, "%s: %ld of %zu gradient entries after L2's decay "
+              "differ from g + lambda W (biases untouched)", dn_isa(), bad, P);
+    }
+    free(g);
+    free(want);
+    free((void *)mask);
+    dn_model_free(m);
+}
+
 static void run_all(void)
 {
     check_relu();
     check_col_sums();
+    check_updates();
+    check_decay();
     check_norms();
     check_softmax();
     static uint8_t x8[D];

@@ -213,21 +213,40 @@ static const isa isa_portable = { "portable", k_portable, 1, NULL, NULL,
         }                                                                  \
         _mm256_storeu_ps(ci, c##i##0);                                     \
         _mm256_storeu_ps(ci + 8, c##i##1); }
+/* B's two vectors of one k: plain loads for a full tile, else masked to
+ * nr columns (a masked load never faults on the lanes it leaves out), so
+ * that B may be read in place.  Only loads are masked: AMD's masked
+ * stores are microcoded, so a narrow tile is stored through acc. */
+#define Y_LOOP(R, LD)                                                      \
+    for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
+        __m256 b0 = LD(m0, b), b1 = LD(m1, b + 8);                         \
+        ROWS##R(Y_FMA)                                                     \
+    }
+#define Y_PART(m, p) _mm256_maskload_ps((p), (m))
+#define Y_FULL(m, p) ((void)(m), _mm256_loadu_ps(p))
 
-/* B always from panels padded to 16 columns. */
+__attribute__((target("avx2")))
+static inline __m256i lanes8(int n)
+{
+    static const int ramp[16] = { -1, -1, -1, -1, -1, -1, -1, -1,
+                                  0, 0, 0, 0, 0, 0, 0, 0 };
+    n = n >= 8 ? 8 : n <= 0 ? 0 : n;
+    return _mm256_loadu_si256((const __m256i *)(ramp + 8 - n));
+}
+
 #define AVX2_KERNEL(R)                                                     \
 __attribute__((target("avx2,fma")))                                        \
 static void k_avx2_##R(KERN_ARGS)                                          \
 {                                                                          \
     (void)mr;                                                              \
     ROWS##R(Y_ZERO)                                                        \
-    for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
-        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);       \
-        ROWS##R(Y_FMA)                                                     \
-    }                                                                      \
     if (nr == 16) {                                                        \
+        const __m256i m0 = _mm256_setzero_si256(), m1 = m0;                \
+        Y_LOOP(R, Y_FULL)                                                  \
         ROWS##R(Y_PUT)                                                     \
     } else {                                                               \
+        const __m256i m0 = lanes8(nr), m1 = lanes8(nr - 8);                \
+        Y_LOOP(R, Y_PART)                                                  \
         float acc[R][16];                                                  \
         ROWS##R(Y_SAVE)                                                    \
         put(&acc[0][0], 16, c, ldc, R, nr, add);                           \
@@ -303,7 +322,7 @@ static void pack_t_avx(const float *src, ptrdiff_t ls, int lines, int kc,
     }
 }
 
-static const kernel k_avx2[] = { { 6, 16, f_avx2, 0 } };
+static const kernel k_avx2[] = { { 6, 16, f_avx2, 1 } };
 static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx, NULL, NULL,
                               NULL };
 
@@ -617,6 +636,16 @@ int dn_simd_wide(void)
     pthread_once(&once, init);
 #ifdef DN_X86
     return chosen == &isa_avx512;
+#else
+    return 0;
+#endif
+}
+
+int dn_simd_avx2(void)
+{
+    pthread_once(&once, init);
+#ifdef DN_X86
+    return chosen == &isa_avx2;
 #else
     return 0;
 #endif

@@ -50,6 +50,10 @@ typedef struct {
  * steps, the gradient's norm) then run their AVX-512 versions too, so
  * DESCENT_GEMM=avx2 or =portable turns them all off at once. */
 int dn_simd_wide(void);
+/* 1 when the AVX2 kernels are in use (a CPU without AVX-512, or
+ * DESCENT_GEMM=avx2): the same hot loops then run their AVX2 versions,
+ * which give the plain loops' bits too. */
+int dn_simd_avx2(void);
 
 /* The sizes of this CPU's L1 data and L2 caches in bytes (cache.c):
  * dn_cache_read asks one source (DN_CACHE_SYSFS: Linux's

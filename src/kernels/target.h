@@ -19,6 +19,18 @@
 #define DN_X86 1
 #endif
 
+/* DN_COPIES(name, params, body): name_wide and name_avx2, the same body
+ * (a call of a plain inline loop) compiled for AVX-512 and for AVX2, so
+ * that a plain loop gets both vector widths without being written three
+ * times.  The caller picks one by dn_simd_wide() and dn_simd_avx2(). */
+#ifdef DN_X86
+#define DN_COPIES(name, params, body)                                      \
+    __attribute__((target("avx512f"))) static void name##_wide params      \
+    { body; }                                                              \
+    __attribute__((target("avx2"))) static void name##_avx2 params         \
+    { body; }
+#endif
+
 #ifdef __clang__
 #define DN_UNFUSED _Pragma("clang fp contract(off)")
 #else

@@ -1,6 +1,7 @@
-/* vec.c — the AVX-512 (and, for one sum, AVX2) paths of the hot loops
- * of src/nn: softmax rows, the ReLU blocks of the products' epilogues,
- * the bias gradient's column sums and the gradient's sum of squares.
+/* vec.c — the AVX-512 and AVX2 paths of the hot loops of src/nn:
+ * softmax rows (AVX-512 only), the ReLU blocks of the products'
+ * epilogues, the bias gradient's column sums and the gradient's sum of
+ * squares.
  * Each does what the plain loop beside its caller does, to the bit (the
  * tests compare the two paths: test_wide, test_grad), and says so by
  * returning 1; it returns 0 where this CPU, or DESCENT_GEMM, gives no
@@ -136,6 +137,75 @@ static void col_sums_wide(const float *d, int n, int cols, int ld,
     }
 }
 
+/* The same three on AVX2, eight columns at a time (a CPU without
+ * AVX-512: AMD's Zen 3, Intel's client cores), the last few columns one
+ * by one: AMD's masked stores (vmaskmovps) are microcoded and made the
+ * ReLU blocks slower than the plain loops.  The comparison keeps the
+ * positive lanes of v and clears the rest, NaN included, as the plain
+ * z > 0 ? z : 0 does. */
+__attribute__((target("avx2")))
+static void relu_forward_avx2(const float *b, float *z, float *a,
+                              ptrdiff_t ld, int rows, int cols)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    for (int r = 0; r < rows; r++, z += ld, a += ld) {
+        int j = 0;
+        for (; j + 8 <= cols; j += 8) {
+            __m256 v = _mm256_loadu_ps(z + j);
+            if (b) {
+                v = _mm256_add_ps(v, _mm256_loadu_ps(b + j));
+                _mm256_storeu_ps(z + j, v);
+            }
+            _mm256_storeu_ps(a + j, _mm256_and_ps(
+                v, _mm256_cmp_ps(v, zero, _CMP_GT_OQ)));
+        }
+        for (; j < cols; j++) {
+            if (b) z[j] += b[j];
+            a[j] = z[j] > 0 ? z[j] : 0;
+        }
+    }
+}
+
+__attribute__((target("avx2")))
+static void relu_backward_avx2(const float *z, const float *mask, float *d,
+                               ptrdiff_t ld, int rows, int cols)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    for (int r = 0; r < rows; r++, z += ld, d += ld) {
+        int j = 0;
+        for (; j + 8 <= cols; j += 8) {
+            __m256 v = _mm256_loadu_ps(d + j);
+            if (mask) v = _mm256_mul_ps(v, _mm256_loadu_ps(mask + j));
+            const __m256 pos = _mm256_cmp_ps(_mm256_loadu_ps(z + j), zero,
+                                             _CMP_GT_OQ);
+            _mm256_storeu_ps(d + j, _mm256_and_ps(v, pos));
+        }
+        for (; j < cols; j++) {
+            const float v = mask ? d[j] * mask[j] : d[j];
+            d[j] = z[j] > 0 ? v : 0;
+        }
+        if (mask) mask += ld;
+    }
+}
+
+__attribute__((target("avx2")))
+static void col_sums_avx2(const float *d, int n, int cols, int ld,
+                          float *out)
+{
+    int j = 0;
+    for (; j + 8 <= cols; j += 8) {
+        __m256 s = _mm256_setzero_ps();
+        for (int r = 0; r < n; r++)
+            s = _mm256_add_ps(s, _mm256_loadu_ps(d + (size_t)r * ld + j));
+        _mm256_storeu_ps(out + j, s);
+    }
+    for (; j < cols; j++) {
+        float s = 0;
+        for (int r = 0; r < n; r++) s += d[(size_t)r * ld + j];
+        out[j] = s;
+    }
+}
+
 /* norm2_loop in four registers of eight sums: register q, lane j holds
  * sum 8q + j (written out: gcc kept the plain loop's 32 sums in memory). */
 __attribute__((target("avx512f")))
@@ -214,30 +284,33 @@ int dn_vec_softmax_rows(const float *z, float *a, double *lse, int n, int k)
 int dn_vec_relu_forward(const float *b, float *z, float *a, ptrdiff_t ld,
                         int rows, int cols)
 {
-    if (!dn_simd_wide()) return 0;
-    relu_forward_wide(b, z, a, ld, rows, cols);
+    if (dn_simd_wide()) relu_forward_wide(b, z, a, ld, rows, cols);
+    else if (dn_simd_avx2()) relu_forward_avx2(b, z, a, ld, rows, cols);
+    else return 0;
     return 1;
 }
 
 int dn_vec_relu_backward(const float *z, const float *mask, float *d,
                          ptrdiff_t ld, int rows, int cols)
 {
-    if (!dn_simd_wide()) return 0;
-    relu_backward_wide(z, mask, d, ld, rows, cols);
+    if (dn_simd_wide()) relu_backward_wide(z, mask, d, ld, rows, cols);
+    else if (dn_simd_avx2()) relu_backward_avx2(z, mask, d, ld, rows, cols);
+    else return 0;
     return 1;
 }
 
 int dn_vec_col_sums(const float *d, int n, int cols, int ld, float *out)
 {
-    if (!dn_simd_wide()) return 0;
-    col_sums_wide(d, n, cols, ld, out);
+    if (dn_simd_wide()) col_sums_wide(d, n, cols, ld, out);
+    else if (dn_simd_avx2()) col_sums_avx2(d, n, cols, ld, out);
+    else return 0;
     return 1;
 }
 
 int dn_vec_sum_sq(const float *g, size_t n, double *s)
 {
     if (dn_simd_wide()) *s = norm2_wide(g, n);
-    else if (!strcmp(dn_isa(), "avx2")) *s = norm2_avx2(g, n);
+    else if (dn_simd_avx2()) *s = norm2_avx2(g, n);
     else return 0;
     return 1;
 }

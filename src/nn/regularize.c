@@ -34,12 +34,8 @@ static inline void decay_loop(float *restrict gW, const float *restrict W,
 }
 
 #ifdef DN_X86
-__attribute__((target("avx512f")))
-static void decay_wide(float *restrict gW, const float *restrict W,
-                       size_t n, float lambda)
-{
-    decay_loop(gW, W, n, lambda);
-}
+DN_COPIES(decay, (float *restrict gW, const float *restrict W, size_t n,
+                  float lambda), decay_loop(gW, W, n, lambda))
 #endif
 
 double dn_l2_add(const dn_model *m, float *g, float lambda)
@@ -52,6 +48,7 @@ double dn_l2_add(const dn_model *m, float *g, float lambda)
         float *gW = g + m->off_W[l];
 #ifdef DN_X86
         if (dn_simd_wide()) decay_wide(gW, W, nw, lambda);
+        else if (dn_simd_avx2()) decay_avx2(gW, W, nw, lambda);
         else
 #endif
             decay_loop(gW, W, nw, lambda);

@@ -21,9 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The hot loops below come twice: as plain C, and compiled for AVX-512
- * where the matrix kernels use it (dn_simd_wide, gemm.h; 4× faster on a
- * fused Adam step of 235k parameters).  They must round exactly as
+/* The hot loops below come three times: as plain C, and compiled for
+ * AVX-512 or AVX2 where the matrix kernels use it (dn_simd_wide,
+ * dn_simd_avx2, gemm.h; AVX-512 4× faster on a fused Adam step of 235k
+ * parameters).  They must round exactly as
  * PyTorch does, so no multiply-add may be fused (kernels/target.h). */
 DN_UNFUSED
 #ifdef DN_X86
@@ -38,12 +39,8 @@ static inline void sgd_loop(float *restrict theta, const float *restrict g,
 }
 
 #ifdef WIDE
-__attribute__((target("avx512f")))
-static void sgd_wide(float *restrict theta, const float *restrict g,
-                     size_t n, float eta)
-{
-    sgd_loop(theta, g, n, eta);
-}
+DN_COPIES(sgd, (float *restrict theta, const float *restrict g, size_t n,
+                float eta), sgd_loop(theta, g, n, eta))
 #endif
 
 /* Plain gradient descent: theta −= eta · g. */
@@ -52,6 +49,10 @@ void dn_sgd_step(float *theta, const float *g, size_t n, float eta)
 #ifdef WIDE
     if (wide()) {
         sgd_wide(theta, g, n, eta);
+        return;
+    }
+    if (dn_simd_avx2()) {
+        sgd_avx2(theta, g, n, eta);
         return;
     }
 #endif
@@ -445,14 +446,11 @@ static inline void adam_loop(float *restrict theta, const float *restrict g,
 }
 
 #ifdef WIDE
-__attribute__((target("avx512f")))
-static void adam_wide(float *restrict theta, const float *restrict g,
-                      float *restrict m, float *restrict v, size_t n,
-                      float b1, float c1, float b2, float c2, float step,
-                      float bc2_sqrt, float eps)
-{
-    adam_loop(theta, g, m, v, n, b1, c1, b2, c2, step, bc2_sqrt, eps);
-}
+DN_COPIES(adam, (float *restrict theta, const float *restrict g,
+                 float *restrict m, float *restrict v, size_t n, float b1,
+                 float c1, float b2, float c2, float step, float bc2_sqrt,
+                 float eps),
+          adam_loop(theta, g, m, v, n, b1, c1, b2, c2, step, bc2_sqrt, eps))
 #endif
 
 static void adam_fused(float *theta, const float *g, float *m, float *v,
@@ -462,6 +460,10 @@ static void adam_fused(float *theta, const float *g, float *m, float *v,
 #ifdef WIDE
     if (wide()) {
         adam_wide(theta, g, m, v, n, b1, c1, b2, c2, step, bc2_sqrt, eps);
+        return;
+    }
+    if (dn_simd_avx2()) {
+        adam_avx2(theta, g, m, v, n, b1, c1, b2, c2, step, bc2_sqrt, eps);
         return;
     }
 #endif
