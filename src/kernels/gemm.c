@@ -263,6 +263,53 @@ static kern_fn *const f_avx2[6] = {
     k_avx2_1, k_avx2_2, k_avx2_3, k_avx2_4, k_avx2_5, k_avx2_6
 };
 
+/* 12 × 8 for products at most 8 columns wide (a regression's or a small
+ * classifier's output layer, the first layer's weight gradient of a
+ * table with few columns): the 6 × 16 tile would spend half its
+ * multiply-adds and more on lanes of zeros.  Twelve accumulators of one
+ * vector, the same sums in the same order, so the same bits. */
+#define Y1_ZERO(i) __m256 c##i##0 = _mm256_setzero_ps();
+#define Y1_FMA(i) c##i##0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + (i) * ars), \
+                                            b0, c##i##0);
+#define Y1_SAVE(i) _mm256_storeu_ps(acc[i], c##i##0);
+#define Y1_PUT(i) {                                                        \
+        float *ci = c + (i) * ldc;                                         \
+        if (add) c##i##0 = _mm256_add_ps(_mm256_loadu_ps(ci), c##i##0);    \
+        _mm256_storeu_ps(ci, c##i##0); }
+#define Y1_LOOP(R, LD)                                                     \
+    for (int k = 0; k < kc; k++, a += acs, b += bks) {                     \
+        __m256 b0 = LD(m0, b);                                             \
+        ROWS##R(Y1_FMA)                                                    \
+    }
+
+#define AVX2_KERNEL8(R)                                                    \
+__attribute__((target("avx2,fma")))                                        \
+static void k_avx2_8_##R(KERN_ARGS)                                        \
+{                                                                          \
+    (void)mr;                                                              \
+    ROWS##R(Y1_ZERO)                                                       \
+    if (nr == 8) {                                                         \
+        const __m256i m0 = _mm256_setzero_si256();                         \
+        Y1_LOOP(R, Y_FULL)                                                 \
+        ROWS##R(Y1_PUT)                                                    \
+    } else {                                                               \
+        const __m256i m0 = lanes8(nr);                                     \
+        Y1_LOOP(R, Y_PART)                                                 \
+        float acc[R][8];                                                   \
+        ROWS##R(Y1_SAVE)                                                   \
+        put(&acc[0][0], 8, c, ldc, R, nr, add);                            \
+    }                                                                      \
+}
+AVX2_KERNEL8(1) AVX2_KERNEL8(2) AVX2_KERNEL8(3) AVX2_KERNEL8(4)
+AVX2_KERNEL8(5) AVX2_KERNEL8(6) AVX2_KERNEL8(7) AVX2_KERNEL8(8)
+AVX2_KERNEL8(9) AVX2_KERNEL8(10) AVX2_KERNEL8(11) AVX2_KERNEL8(12)
+
+static kern_fn *const f_avx2_8[12] = {
+    k_avx2_8_1, k_avx2_8_2, k_avx2_8_3, k_avx2_8_4, k_avx2_8_5, k_avx2_8_6,
+    k_avx2_8_7, k_avx2_8_8, k_avx2_8_9, k_avx2_8_10, k_avx2_8_11,
+    k_avx2_8_12
+};
+
 /* 8 × 8 blocks transposed in registers: 24 shuffles for 64 floats, where
  * a scalar transpose pays a load and a store for each.  Lines past
  * `lines` are zeros, k past kc is neither read nor written. */
@@ -326,13 +373,13 @@ static void pack_t_avx(const float *src, ptrdiff_t ls, int lines, int kc,
     }
 }
 
-static const kernel k_avx2[] = { { 6, 16, f_avx2, 1 } };
+static const kernel k_avx2[] = { { 6, 16, f_avx2, 1 }, { 12, 8, f_avx2_8, 1 } };
 /* On AVX2, operands of up to 16k floats (64 KiB, in L2 whatever the
  * core) are read in place: a 4-128-64-3 training step at batch 32 (iris)
  * took 6% less time so on a Zen 3 (the copies of W, a_prev and deltaᵀ
  * cost more than the in-cache reads save at these sizes); measured at
  * 16k and 100k floats alike. */
-static const isa isa_avx2 = { "avx2", k_avx2, 1, pack_t_avx, NULL, NULL,
+static const isa isa_avx2 = { "avx2", k_avx2, 2, pack_t_avx, NULL, NULL,
                               NULL, 1 << 14 };
 
 /* --- AVX-512 kernels: 12 × 32 (24 accumulators) and 16 × 16 (16).
