@@ -705,9 +705,10 @@ static void lrfind_sweep(void)
 /* A product whose columns span more than one packed block of B (as many
  * columns as the blocking packs at once, from the L2's size, and 88 more)
  * with A transposed, so that a thread wants both its packing buffer and a
- * slab; run on a fresh thread, whose buffers are made on its first
- * product and freed when it exits. */
-enum { GM = 40, GK = 300 };
+ * slab (A of 64 × 300 floats: more than AVX2 reads in place); run on a
+ * fresh thread, whose buffers are made on its first product and freed
+ * when it exits. */
+enum { GM = 64, GK = 300 };
 static int GN;
 typedef struct {
     const float *A, *B;
