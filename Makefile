@@ -263,9 +263,10 @@ bench-scale: $(B)/descent
 	/usr/bin/python3 bench/scale.py $(B)/descent $(B)/bench
 
 # `make bench-ab REF=commit`: bench/train.c's workloads with REF's library
-# and this tree's, alternating run by run; medians and ratios in
-# $(B)/bench/ab.md.  For changes that must not slow anything down.
-bench-ab: $(B)/libdescent.a
+# and this tree's, and the small tables' workload with each tree's CLI,
+# alternating run by run; medians and ratios in $(B)/bench/ab.md.  For
+# changes that must not slow anything down.
+bench-ab: $(B)/libdescent.a $(B)/descent
 	@B=$(B) CC="$(CC)" BENCH_CFLAGS="$(BASE) $(CFLAGS)" REF=$(REF) sh bench/ab.sh
 
 # `make bench-defaults`: descent train with no options against

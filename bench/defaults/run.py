@@ -188,6 +188,8 @@ def fit_sklearn(tr, te, task, seed):
 
 def main():
     exe, out = os.path.abspath(sys.argv[1]), sys.argv[2]
+    global KERNELS
+    KERNELS = kernels(exe)
     only = sys.argv[3:]
     data, work = os.path.join(out, "data"), os.path.join(out, "work")
     os.makedirs(data, exist_ok=True)
@@ -243,6 +245,19 @@ def main():
     write_md(rows, os.path.join(HERE, "..", "DEFAULTS.md"))
 
 
+KERNELS = "?"
+
+
+def kernels(exe):
+    """The kernels descent runs on this CPU, as `descent --version` names
+    them ("avx512", "avx2", "portable"): times differ between them."""
+    v = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    for line in v.stdout.splitlines():
+        if line.startswith("kernels:"):
+            return line.split()[1]
+    return "?"
+
+
 def cpu():
     try:
         for line in open("/proc/cpuinfo"):
@@ -292,7 +307,8 @@ def write_md(all_rows, path):
          "",
          "| | |", "|---|---|",
          "| date | %s |" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-         "| machine | %d cores, %s |" % (os.cpu_count(), cpu()),
+         "| machine | %d cores, %s (descent's kernels: %s) |" % (
+             os.cpu_count(), cpu(), KERNELS),
          "| seeds | %s (median shown) |" % ", ".join(map(str, SEEDS)),
          "| split | the same held-out quarter of each table (seed 0, stratified for classes) |",
          "| score | accuracy (classification), R² (regression) |",
