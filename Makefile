@@ -187,7 +187,7 @@ COV_MIN_BRANCHES ?= 90
 COV_TESTS         = $(patsubst $(B)/%,$(COV_B)/%,$(TESTS) $(EXAMPLES))
 
 coverage:
-	@rm -f $(COV_B)/*.gcda $(COV_B)/*/*.gcda
+	@find $(COV_B) -name '*.gcda' -delete 2> /dev/null; :
 	$(MAKE) B=$(COV_B) CC=gcc OPT=-O0 CFLAGS=--coverage $(COV_B)/descent $(COV_TESTS)
 	@B=$(COV_B) DESCENT=$(COV_B)/descent sh tests/run.sh \
 	    $(filter $(COV_B)/tests/%,$(COV_TESTS)) $(wildcard tests/test_*.sh); rc=$$?; \

@@ -464,13 +464,16 @@ static void k512_##W##_##R(KERN_ARGS)                                      \
 #define AVX512_32(R) AVX512_K(2, 32, R)
 #define AVX512_16(R) AVX512_K(1, 16, R)
 
-AVX512_32(1) AVX512_32(2) AVX512_32(3) AVX512_32(4) AVX512_32(5)
-AVX512_32(6) AVX512_32(7) AVX512_32(8) AVX512_32(9) AVX512_32(10)
-AVX512_32(11) AVX512_32(12) AVX512_32(13) AVX512_32(14)
-AVX512_16(1) AVX512_16(2) AVX512_16(3) AVX512_16(4) AVX512_16(5)
-AVX512_16(6) AVX512_16(7) AVX512_16(8) AVX512_16(9) AVX512_16(10)
-AVX512_16(11) AVX512_16(12) AVX512_16(13) AVX512_16(14) AVX512_16(15)
-AVX512_16(16)
+/* (The marks tell tests/coverage.sh that these lines run only on a CPU
+ * with AVX-512.) */
+AVX512_32(1) AVX512_32(2) AVX512_32(3) AVX512_32(4)     /* isa: avx512f */
+AVX512_32(5) AVX512_32(6) AVX512_32(7) AVX512_32(8)     /* isa: avx512f */
+AVX512_32(9) AVX512_32(10) AVX512_32(11) AVX512_32(12)  /* isa: avx512f */
+AVX512_32(13) AVX512_32(14)                             /* isa: avx512f */
+AVX512_16(1) AVX512_16(2) AVX512_16(3) AVX512_16(4)     /* isa: avx512f */
+AVX512_16(5) AVX512_16(6) AVX512_16(7) AVX512_16(8)     /* isa: avx512f */
+AVX512_16(9) AVX512_16(10) AVX512_16(11) AVX512_16(12)  /* isa: avx512f */
+AVX512_16(13) AVX512_16(14) AVX512_16(15) AVX512_16(16) /* isa: avx512f */
 
 static kern_fn *const f512_32[14] = {
     k512_32_1, k512_32_2, k512_32_3, k512_32_4, k512_32_5, k512_32_6,
@@ -654,7 +657,7 @@ static void init(void)
         chosen = &isa_avx2;
     if (cap >= 2 && chosen == &isa_avx2 &&
         __builtin_cpu_supports("avx512f"))
-        chosen = &isa_avx512;
+        chosen = &isa_avx512;   /* isa: avx512f */
 #else
     (void)env;
 #endif
@@ -811,7 +814,7 @@ static void pack(const float *src, ptrdiff_t ls, ptrdiff_t ks,
         fast->pack_t(src, ls, lines, kc, w, dst);
         return;
     }
-    if (ls == 1 && fast && fast->pack_c && w <= 32) {
+    if (ls == 1 && fast && fast->pack_c && w <= 32) {   /* isa: avx512f */
         fast->pack_c(src, ks, lines, kc, w, dst);
         return;
     }
@@ -836,11 +839,11 @@ static void pack(const float *src, ptrdiff_t ls, ptrdiff_t ks,
         } else if (ls == 1 && h == w) {
             /* A copy of rows; constant widths let the compiler vectorize. */
             switch (w) {
-            case 32:
-                for (int k = 0; k < kc; k++)
-                    for (int j = 0; j < 32; j++)
-                        dst[k * 32 + j] = s[k * ks + j];
-                break;
+            case 32:   /* (AVX-512's panels, which pack_c copies) */
+                for (int k = 0; k < kc; k++)            /* isa: avx512f */
+                    for (int j = 0; j < 32; j++)        /* isa: avx512f */
+                        dst[k * 32 + j] = s[k * ks + j];    /* isa: avx512f */
+                break;                                  /* isa: avx512f */
             case 16:
                 for (int k = 0; k < kc; k++)
                     for (int j = 0; j < 16; j++)
@@ -1089,7 +1092,7 @@ typedef struct {
     const dn_epilogue *epi;
 } dot_job;
 
-static void dot_task(int t, void *arg)
+static void dot_task(int t, void *arg)   /* isa: avx512f */
 {
     const dot_job *g = arg;
     int i1 = (t + 1) * g->rows < g->M ? (t + 1) * g->rows : g->M;
@@ -1174,7 +1177,8 @@ static void gemm(dn_pool *p, int M, int N, int K,
     pthread_once(&once, init);
     double flops = 2.0 * M * N * K;
     int threads = flops < PAR_MIN ? 1 : dn_pool_threads(p);
-    if (chosen->dot && acs == 1 && bks == 1 && N <= DOT_N && K >= DOT_K) {
+    if (chosen->dot && acs == 1 && bks == 1 && N <= DOT_N &&
+        K >= DOT_K) {   /* isa: avx512f */
         /* Chosen by N, K and the layout alone, so a row's bits still do
          * not depend on M or on the threads.  (With a short K, the sum of
          * the lanes costs more than the broadcasts.) */

@@ -10,7 +10,7 @@
 /* The mask of the first n of 16 lanes: none for n ≤ 0, all for n ≥ 16.
  * A masked load never faults on the lanes it drops, so a loop's tail is
  * one more pass with this mask. */
-static inline __mmask16 dn_lanes(int n)
+static inline __mmask16 dn_lanes(int n)   /* isa: avx512f */
 {
     return n >= 16 ? (__mmask16)0xFFFF
          : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);

@@ -10,7 +10,6 @@
 #include "kernels/gemm.h"
 #include "kernels/target.h"
 #include <math.h>
-#include <string.h>
 
 /* Products and sums rounded one by one, never fused, as in the plain
  * loops. */
@@ -274,11 +273,11 @@ static double norm2_avx2(const float *g, size_t n)
 int dn_vec_softmax_rows(const float *z, float *a, double *lse, int n, int k)
 {
     if (!dn_simd_wide()) return 0;
-    for (int r = 0; r < n; r++) {
+    for (int r = 0; r < n; r++) {   /* isa: avx512f */
         double l = softmax_row_wide(z + (long)r * k, a + (long)r * k, k);
         if (lse) lse[r] = l;
     }
-    return 1;
+    return 1;   /* isa: avx512f */
 }
 
 int dn_vec_relu_forward(const float *b, float *z, float *a, ptrdiff_t ld,
